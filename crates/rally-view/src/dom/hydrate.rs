@@ -1,0 +1,245 @@
+//! Hydration: adopt server-rendered DOM by walking it alongside the view.
+//!
+//! When the markup matches, nothing is written to the DOM: nodes are adopted, listener slots
+//! tagged and properties synced (neither is a DOM mutation). Where it does not match, the
+//! smallest wrong part — an attribute, a text, an element's subtree — is rebuilt and a warning
+//! names its path. Hydration never panics.
+
+use super::{Backend, Dom, Mounted, NodeKind};
+use crate::render::{escape_raw_text, is_raw_text, is_reflected_prop};
+use crate::vdom::{AttrValue, Attribute, Children, Element, Node, PropValue};
+
+/// What hydration had to repair.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HydrationReport {
+    /// Mismatches found and repaired; zero means the DOM was adopted untouched.
+    pub mismatches: usize,
+}
+
+impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
+    /// Adopts the server-rendered children of `root` for `view`.
+    pub fn hydrate(backend: B, root: B::Node, view: Element<Msg>) -> (Self, HydrationReport) {
+        let mut dom = Self::empty(backend, root.clone());
+        let view = super::root_children(view);
+        let mut report = HydrationReport::default();
+        let mut path = Vec::new();
+        let mounted = dom.hydrate_children(&root, "", view.iter(), &mut path, &mut report);
+        dom.view = view;
+        dom.mounted = mounted;
+        (dom, report)
+    }
+
+    fn hydrate_children<'a>(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        children: impl Iterator<Item = &'a Element<Msg>>,
+        path: &mut Vec<String>,
+        report: &mut HydrationReport,
+    ) -> Vec<Mounted<B::Node>> {
+        let mut cursor = self.backend.first_child(parent);
+        let mut mounted = Vec::new();
+        for (index, child) in children.enumerate() {
+            path.push(step(child, index));
+            let m = match cursor.take() {
+                None => {
+                    self.mismatch(
+                        report,
+                        path,
+                        "node missing from the server HTML; creating it",
+                    );
+                    let m = self.create(parent_tag, child);
+                    self.backend.insert_before(parent, &m.node, None);
+                    m
+                }
+                Some(dom) => {
+                    cursor = self.backend.next_sibling(&dom);
+                    self.hydrate_node(parent, parent_tag, dom, child, path, report)
+                }
+            };
+            path.pop();
+            mounted.push(m);
+        }
+        while let Some(extra) = cursor {
+            cursor = self.backend.next_sibling(&extra);
+            path.push(format!("[{}]", mounted.len()));
+            self.mismatch(report, path, "extra node in the server HTML; removing it");
+            path.pop();
+            self.backend.remove_child(parent, &extra);
+        }
+        mounted
+    }
+
+    fn hydrate_node(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        dom: B::Node,
+        child: &Element<Msg>,
+        path: &mut Vec<String>,
+        report: &mut HydrationReport,
+    ) -> Mounted<B::Node> {
+        match (child, self.backend.kind(&dom)) {
+            (Element::Text(expected), NodeKind::Text(actual)) => {
+                let expected = if is_raw_text(parent_tag) {
+                    escape_raw_text(parent_tag, expected)
+                } else {
+                    std::borrow::Cow::Borrowed(expected.as_ref())
+                };
+                if actual != *expected {
+                    let msg = format!("text differs: server {actual:?}, client {expected:?}");
+                    self.mismatch(report, path, &msg);
+                    self.backend.set_text(&dom, &expected);
+                }
+                Mounted {
+                    node: dom,
+                    slot: None,
+                    children: Vec::new(),
+                }
+            }
+            (Element::Node(n), NodeKind::Element(tag)) if tag == n.tag => {
+                self.hydrate_element(dom, n, path, report)
+            }
+            (_, found) => {
+                let msg = format!(
+                    "expected {}, found {}; rebuilding this subtree",
+                    describe(child),
+                    describe_kind(&found)
+                );
+                self.mismatch(report, path, &msg);
+                let fresh = self.create(parent_tag, child);
+                self.backend.replace_child(parent, &fresh.node, &dom);
+                fresh
+            }
+        }
+    }
+
+    fn hydrate_element(
+        &mut self,
+        dom: B::Node,
+        n: &Node<Msg>,
+        path: &mut Vec<String>,
+        report: &mut HydrationReport,
+    ) -> Mounted<B::Node> {
+        self.hydrate_attributes(&dom, n, path, report);
+        let mut listeners = Vec::new();
+        let mut has_value_prop = false;
+        for attr in &n.attrs {
+            match attr {
+                Attribute::Prop { name, value } => {
+                    has_value_prop |= *name == "value";
+                    if self.backend.get_property(&dom, name).as_ref() != Some(value) {
+                        self.backend.set_property(&dom, name, value);
+                    }
+                }
+                Attribute::Event(l) => listeners.push(l.clone()),
+                _ => {}
+            }
+        }
+        let slot = self.bind_listeners(&dom, None, listeners);
+        let children = match &n.children {
+            // The markup is the app's; Rally adopts it whole.
+            Children::RawHtml(_) => Vec::new(),
+            // A textarea's text is its value, already synced as a property.
+            _ if n.tag == "textarea" && has_value_prop => Vec::new(),
+            Children::Plain(c) => self.hydrate_children(&dom, &n.tag, c.iter(), path, report),
+            Children::Keyed(c) => {
+                self.hydrate_children(&dom, &n.tag, c.iter().map(|(_, c)| c), path, report)
+            }
+        };
+        Mounted {
+            node: dom,
+            slot,
+            children,
+        }
+    }
+
+    /// Compares attributes with what the renderer would have written; fixes only the ones that
+    /// differ.
+    fn hydrate_attributes(
+        &mut self,
+        dom: &B::Node,
+        n: &Node<Msg>,
+        path: &[String],
+        report: &mut HydrationReport,
+    ) {
+        let expected = expected_attributes(n);
+        let mut actual_count = None;
+        for (name, value) in &expected {
+            let actual = self.backend.get_attribute(dom, name);
+            if actual.as_deref() != Some(value.as_str()) {
+                let msg =
+                    format!("attribute {name:?} differs: server {actual:?}, client {value:?}");
+                self.mismatch(report, path, &msg);
+                self.backend.set_attribute(dom, name, value);
+            }
+        }
+        let names = self.backend.attribute_names(dom);
+        if names.len() != expected.len() {
+            actual_count = Some(names);
+        }
+        if let Some(names) = actual_count {
+            for name in names {
+                if !expected.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                    let msg = format!("attribute {name:?} only on the server; removing it");
+                    self.mismatch(report, path, &msg);
+                    self.backend.remove_attribute(dom, &name);
+                }
+            }
+        }
+    }
+
+    fn mismatch(&mut self, report: &mut HydrationReport, path: &[String], what: &str) {
+        report.mismatches += 1;
+        let message = format!("rally: hydration mismatch at {}: {what}", path.join(" > "));
+        self.backend.warn(&message);
+    }
+}
+
+/// The attributes the HTML renderer writes for a node, as name/value pairs.
+fn expected_attributes<Msg>(n: &Node<Msg>) -> Vec<(&str, String)> {
+    let mut out = Vec::with_capacity(n.attrs.len());
+    for attr in &n.attrs {
+        match attr {
+            Attribute::Attr {
+                name,
+                value: AttrValue::Str(v),
+            } => out.push((name.as_ref(), v.to_string())),
+            Attribute::Attr {
+                name,
+                value: AttrValue::Bool(true),
+            } => out.push((name.as_ref(), String::new())),
+            Attribute::Prop { name, value } if is_reflected_prop(name) => match value {
+                PropValue::Str(_) if n.tag == "textarea" || n.tag == "select" => {}
+                PropValue::Str(v) => out.push((name, v.to_string())),
+                PropValue::Bool(true) => out.push((name, String::new())),
+                PropValue::Bool(false) => {}
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+fn step<Msg>(child: &Element<Msg>, index: usize) -> String {
+    match child {
+        Element::Node(n) => format!("{}[{index}]", n.tag),
+        _ => format!("#text[{index}]"),
+    }
+}
+
+fn describe<Msg>(child: &Element<Msg>) -> String {
+    match child {
+        Element::Node(n) => format!("<{}>", n.tag),
+        Element::Text(t) => format!("text {t:?}"),
+        Element::Fragment(_) => "a fragment".to_string(),
+    }
+}
+
+fn describe_kind(kind: &NodeKind) -> String {
+    match kind {
+        NodeKind::Element(tag) => format!("<{tag}>"),
+        NodeKind::Text(t) => format!("text {t:?}"),
+        NodeKind::Other => "a comment or other node".to_string(),
+    }
+}

@@ -1,0 +1,535 @@
+//! Rendering a view into a DOM: create, keyed diff and patch, hydration, event resolution.
+//!
+//! Everything here is written against the [`Backend`] trait, implemented by the browser DOM
+//! (`web`, wasm32) and by an in-memory DOM ([`memory::MemoryDom`]) that tests run natively.
+
+mod hydrate;
+mod keyed;
+pub mod memory;
+
+use std::collections::HashSet;
+
+use crate::render::{escape_raw_text, is_raw_text};
+use crate::vdom::{
+    AttrValue, Attribute, Children, Element, EventData, Listener, Namespace, Node, PropValue,
+};
+
+pub use hydrate::HydrationReport;
+
+/// What a node found while hydrating turned out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    /// An element with its local name (lowercase for HTML, as written for SVG).
+    Element(String),
+    /// A text node with its data.
+    Text(String),
+    /// A comment, doctype or anything else.
+    Other,
+}
+
+/// The DOM operations the renderer needs. Mutating calls mirror what a `MutationObserver`
+/// would see; property and listener-slot writes are invisible to it, as in the browser.
+pub trait Backend {
+    /// A handle to a DOM node.
+    type Node: Clone;
+
+    fn create_element(&mut self, tag: &str, namespace: Namespace) -> Self::Node;
+    fn create_text(&mut self, text: &str) -> Self::Node;
+    fn set_text(&mut self, node: &Self::Node, text: &str);
+    fn set_attribute(&mut self, element: &Self::Node, name: &str, value: &str);
+    fn remove_attribute(&mut self, element: &Self::Node, name: &str);
+    /// Sets a DOM property (`value`, `checked`, `selected`).
+    fn set_property(&mut self, element: &Self::Node, name: &str, value: &PropValue);
+    /// Reads a DOM property, to keep controlled inputs in sync with what the user typed.
+    fn get_property(&self, element: &Self::Node, name: &str) -> Option<PropValue>;
+    fn set_inner_html(&mut self, element: &Self::Node, html: &str);
+    /// Inserts `child` before `before`, or at the end when `before` is `None`.
+    fn insert_before(
+        &mut self,
+        parent: &Self::Node,
+        child: &Self::Node,
+        before: Option<&Self::Node>,
+    );
+    fn remove_child(&mut self, parent: &Self::Node, child: &Self::Node);
+    fn replace_child(&mut self, parent: &Self::Node, new: &Self::Node, old: &Self::Node);
+    /// Removes every child of `parent` at once.
+    fn clear_children(&mut self, parent: &Self::Node);
+    /// Tags an element with the slot of its listeners, or clears the tag.
+    fn set_listener_slot(&mut self, element: &Self::Node, slot: Option<u32>);
+    /// Makes sure events of this type reach the renderer (delegation at the root).
+    fn listen(&mut self, event: &str);
+
+    fn first_child(&self, node: &Self::Node) -> Option<Self::Node>;
+    fn next_sibling(&self, node: &Self::Node) -> Option<Self::Node>;
+    fn kind(&self, node: &Self::Node) -> NodeKind;
+    /// The names of an element's attributes.
+    fn attribute_names(&self, element: &Self::Node) -> Vec<String>;
+    fn get_attribute(&self, element: &Self::Node, name: &str) -> Option<String>;
+    /// Reports a problem a developer should see (the browser console).
+    fn warn(&mut self, message: &str);
+}
+
+/// A rendered node: its DOM handle, its listener slot and its rendered children.
+pub(crate) struct Mounted<N> {
+    pub(crate) node: N,
+    pub(crate) slot: Option<u32>,
+    pub(crate) children: Vec<Mounted<N>>,
+}
+
+/// What handling one DOM event produced.
+pub struct EventOutcome<Msg> {
+    /// Messages for `update`, innermost listener first.
+    pub messages: Vec<Msg>,
+    /// Whether `preventDefault()` should be called.
+    pub prevent_default: bool,
+    /// Whether `stopPropagation()` should be called.
+    pub stop_propagation: bool,
+}
+
+/// Events that do not bubble: only a listener on the target itself sees them.
+pub fn is_non_bubbling(event: &str) -> bool {
+    matches!(
+        event,
+        "focus"
+            | "blur"
+            | "mouseenter"
+            | "mouseleave"
+            | "pointerenter"
+            | "pointerleave"
+            | "load"
+            | "error"
+            | "scroll"
+            | "toggle"
+    )
+}
+
+/// The rendered children of one container: the last view, its DOM nodes and their listeners.
+pub struct Dom<Msg, B: Backend> {
+    backend: B,
+    root: B::Node,
+    view: Vec<Element<Msg>>,
+    mounted: Vec<Mounted<B::Node>>,
+    listeners: ListenerTable<Msg>,
+    listened: HashSet<String>,
+}
+
+struct ListenerTable<Msg> {
+    slots: Vec<Vec<Listener<Msg>>>,
+    free: Vec<u32>,
+}
+
+impl<Msg> ListenerTable<Msg> {
+    fn alloc(&mut self, listeners: Vec<Listener<Msg>>) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = listeners;
+                slot
+            }
+            None => {
+                self.slots.push(listeners);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn release(&mut self, slot: u32) {
+        self.slots[slot as usize] = Vec::new();
+        self.free.push(slot);
+    }
+}
+
+impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
+    /// Renders `view` into `root`, replacing whatever was there.
+    pub fn mount(mut backend: B, root: B::Node, view: Element<Msg>) -> Self {
+        backend.clear_children(&root);
+        let mut dom = Self::empty(backend, root);
+        dom.update(view);
+        dom
+    }
+
+    fn empty(backend: B, root: B::Node) -> Self {
+        Dom {
+            backend,
+            root,
+            view: Vec::new(),
+            mounted: Vec::new(),
+            listeners: ListenerTable {
+                slots: Vec::new(),
+                free: Vec::new(),
+            },
+            listened: HashSet::new(),
+        }
+    }
+
+    /// Re-renders with a new view: diffs it against the last one and patches the DOM.
+    pub fn update(&mut self, view: Element<Msg>) {
+        let new = root_children(view);
+        let old = std::mem::take(&mut self.view);
+        let mut mounted = std::mem::take(&mut self.mounted);
+        let root = self.root.clone();
+        self.patch_plain(&root, "", &old, &mut mounted, &new);
+        self.view = new;
+        self.mounted = mounted;
+    }
+
+    /// The backend, for reading the DOM in tests.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The backend, for simulating the outside world in tests.
+    pub fn backend_mut(&mut self) -> &mut B {
+        &mut self.backend
+    }
+
+    /// The container this view renders into.
+    pub fn root(&self) -> &B::Node {
+        &self.root
+    }
+
+    /// Resolves an event against the listeners of the nodes it passed, innermost first
+    /// (`slots` as read from the target and its ancestors, `None` for untagged nodes).
+    pub fn resolve_event(
+        &self,
+        slots: impl IntoIterator<Item = Option<u32>>,
+        event: &dyn EventData,
+    ) -> EventOutcome<Msg> {
+        let kind = event.kind();
+        let mut outcome = EventOutcome {
+            messages: Vec::new(),
+            prevent_default: false,
+            stop_propagation: false,
+        };
+        let only_target = is_non_bubbling(kind);
+        for (depth, slot) in slots.into_iter().enumerate() {
+            if only_target && depth > 0 {
+                break;
+            }
+            let Some(listeners) = slot.and_then(|s| self.listeners.slots.get(s as usize)) else {
+                continue;
+            };
+            for listener in listeners.iter().filter(|l| l.event == kind) {
+                outcome.prevent_default |= listener.options.prevent_default;
+                outcome.stop_propagation |= listener.options.stop_propagation;
+                if let Some(msg) = listener.handler.decode(event) {
+                    outcome.messages.push(msg);
+                }
+            }
+            if outcome.stop_propagation {
+                break;
+            }
+        }
+        outcome
+    }
+
+    // ---- creating -------------------------------------------------------------------------
+
+    fn create(&mut self, parent_tag: &str, element: &Element<Msg>) -> Mounted<B::Node> {
+        match element {
+            Element::Text(t) => {
+                let node = if is_raw_text(parent_tag) {
+                    self.backend.create_text(&escape_raw_text(parent_tag, t))
+                } else {
+                    self.backend.create_text(t)
+                };
+                Mounted {
+                    node,
+                    slot: None,
+                    children: Vec::new(),
+                }
+            }
+            Element::Node(n) => self.create_node(n),
+            // Normalisation removed fragments from children; an empty placeholder keeps the
+            // one-node-per-child invariant should one slip through.
+            Element::Fragment(_) => Mounted {
+                node: self.backend.create_text(""),
+                slot: None,
+                children: Vec::new(),
+            },
+        }
+    }
+
+    fn create_node(&mut self, n: &Node<Msg>) -> Mounted<B::Node> {
+        let node = self.backend.create_element(&n.tag, n.namespace);
+        let mut listeners = Vec::new();
+        for attr in &n.attrs {
+            match attr {
+                Attribute::Attr { name, value } => match value {
+                    AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
+                    AttrValue::Bool(true) => self.backend.set_attribute(&node, name, ""),
+                    AttrValue::Bool(false) => {}
+                },
+                Attribute::Prop { name, value } => self.set_prop(&node, &n.tag, name, value),
+                Attribute::Event(l) => listeners.push(l.clone()),
+                Attribute::None => {}
+            }
+        }
+        let slot = self.bind_listeners(&node, None, listeners);
+        let children = match &n.children {
+            Children::Plain(children) => self.create_children(&node, &n.tag, children.iter()),
+            Children::Keyed(children) => {
+                self.create_children(&node, &n.tag, children.iter().map(|(_, c)| c))
+            }
+            Children::RawHtml(html) => {
+                self.backend.set_inner_html(&node, html);
+                Vec::new()
+            }
+        };
+        Mounted {
+            node,
+            slot,
+            children,
+        }
+    }
+
+    fn create_children<'a>(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        children: impl Iterator<Item = &'a Element<Msg>>,
+    ) -> Vec<Mounted<B::Node>> {
+        children
+            .map(|child| {
+                let m = self.create(parent_tag, child);
+                self.backend.insert_before(parent, &m.node, None);
+                m
+            })
+            .collect()
+    }
+
+    /// Properties render as attributes on the server; in the browser the property is what
+    /// counts, and for `textarea` the value is its text.
+    fn set_prop(&mut self, node: &B::Node, tag: &str, name: &str, value: &PropValue) {
+        let _ = tag;
+        self.backend.set_property(node, name, value);
+    }
+
+    fn bind_listeners(
+        &mut self,
+        node: &B::Node,
+        old_slot: Option<u32>,
+        listeners: Vec<Listener<Msg>>,
+    ) -> Option<u32> {
+        if listeners.is_empty() {
+            if let Some(slot) = old_slot {
+                self.listeners.release(slot);
+                self.backend.set_listener_slot(node, None);
+            }
+            return None;
+        }
+        for l in &listeners {
+            if !self.listened.contains(l.event.as_ref()) {
+                self.listened.insert(l.event.to_string());
+                self.backend.listen(&l.event);
+            }
+        }
+        match old_slot {
+            Some(slot) => {
+                self.listeners.slots[slot as usize] = listeners;
+                Some(slot)
+            }
+            None => {
+                let slot = self.listeners.alloc(listeners);
+                self.backend.set_listener_slot(node, Some(slot));
+                Some(slot)
+            }
+        }
+    }
+
+    fn release(&mut self, m: &Mounted<B::Node>) {
+        if let Some(slot) = m.slot {
+            self.listeners.release(slot);
+        }
+        for c in &m.children {
+            self.release(c);
+        }
+    }
+
+    fn remove(&mut self, parent: &B::Node, m: Mounted<B::Node>) {
+        self.release(&m);
+        self.backend.remove_child(parent, &m.node);
+    }
+
+    // ---- patching -------------------------------------------------------------------------
+
+    fn patch_plain(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        old: &[Element<Msg>],
+        mounted: &mut Vec<Mounted<B::Node>>,
+        new: &[Element<Msg>],
+    ) {
+        if new.is_empty() && !mounted.is_empty() {
+            self.clear(parent, mounted);
+            return;
+        }
+        let common = old.len().min(new.len());
+        for i in 0..common {
+            self.patch(parent, parent_tag, &old[i], &mut mounted[i], &new[i]);
+        }
+        while mounted.len() > new.len() {
+            if let Some(m) = mounted.pop() {
+                self.remove(parent, m);
+            }
+        }
+        for child in &new[common..] {
+            let m = self.create(parent_tag, child);
+            self.backend.insert_before(parent, &m.node, None);
+            mounted.push(m);
+        }
+    }
+
+    fn clear(&mut self, parent: &B::Node, mounted: &mut Vec<Mounted<B::Node>>) {
+        for m in mounted.drain(..) {
+            self.release(&m);
+        }
+        self.backend.clear_children(parent);
+    }
+
+    fn patch(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        old: &Element<Msg>,
+        m: &mut Mounted<B::Node>,
+        new: &Element<Msg>,
+    ) {
+        match (old, new) {
+            (Element::Text(a), Element::Text(b)) => {
+                if a != b {
+                    if is_raw_text(parent_tag) {
+                        self.backend
+                            .set_text(&m.node, &escape_raw_text(parent_tag, b));
+                    } else {
+                        self.backend.set_text(&m.node, b);
+                    }
+                }
+            }
+            (Element::Node(a), Element::Node(b)) if same_kind(a, b) => self.patch_node(a, m, b),
+            _ => {
+                let fresh = self.create(parent_tag, new);
+                self.backend.replace_child(parent, &fresh.node, &m.node);
+                self.release(m);
+                *m = fresh;
+            }
+        }
+    }
+
+    fn patch_node(&mut self, old: &Node<Msg>, m: &mut Mounted<B::Node>, new: &Node<Msg>) {
+        self.patch_attrs(old, m, new);
+        let node = m.node.clone();
+        match (&old.children, &new.children) {
+            (Children::Plain(a), Children::Plain(b)) => {
+                self.patch_plain(&node, &new.tag, a, &mut m.children, b)
+            }
+            (Children::Keyed(a), Children::Keyed(b)) => {
+                self.patch_keyed(&node, &new.tag, a, &mut m.children, b)
+            }
+            (Children::RawHtml(a), Children::RawHtml(b)) => {
+                if a != b {
+                    self.backend.set_inner_html(&node, b);
+                }
+            }
+            _ => unreachable!("same_kind checked the children's kind"),
+        }
+    }
+
+    fn patch_attrs(&mut self, old: &Node<Msg>, m: &mut Mounted<B::Node>, new: &Node<Msg>) {
+        let node = &m.node;
+        let mut listeners = Vec::new();
+        let same_shape = old.attrs.len() == new.attrs.len()
+            && old
+                .attrs
+                .iter()
+                .zip(&new.attrs)
+                .all(|(a, b)| attr_name(a) == attr_name(b));
+        for (i, attr) in new.attrs.iter().enumerate() {
+            let previous = if same_shape {
+                Some(&old.attrs[i])
+            } else {
+                old.attrs.iter().find(|a| attr_name(a) == attr_name(attr))
+            };
+            match attr {
+                Attribute::Attr { name, value } => {
+                    let unchanged =
+                        matches!(previous, Some(Attribute::Attr { value: v, .. }) if v == value);
+                    if !unchanged {
+                        match value {
+                            AttrValue::Str(v) => self.backend.set_attribute(node, name, v),
+                            AttrValue::Bool(true) => self.backend.set_attribute(node, name, ""),
+                            AttrValue::Bool(false) => {
+                                if matches!(previous, Some(Attribute::Attr { value: v, .. }) if *v != AttrValue::Bool(false))
+                                {
+                                    self.backend.remove_attribute(node, name)
+                                }
+                            }
+                        }
+                    }
+                }
+                // Compared with the live DOM: the user may have typed since the last render.
+                Attribute::Prop { name, value } => {
+                    if self.backend.get_property(node, name).as_ref() != Some(value) {
+                        self.backend.set_property(node, name, value);
+                    }
+                }
+                Attribute::Event(l) => listeners.push(l.clone()),
+                Attribute::None => {}
+            }
+        }
+        for attr in &old.attrs {
+            let still_there =
+                same_shape || new.attrs.iter().any(|a| attr_name(a) == attr_name(attr));
+            if still_there {
+                continue;
+            }
+            match attr {
+                Attribute::Attr { name, value } if *value != AttrValue::Bool(false) => {
+                    self.backend.remove_attribute(node, name)
+                }
+                Attribute::Prop { name, value } => {
+                    let cleared = match value {
+                        PropValue::Str(_) => PropValue::Str("".into()),
+                        PropValue::Bool(_) => PropValue::Bool(false),
+                    };
+                    self.backend.set_property(node, name, &cleared);
+                }
+                _ => {}
+            }
+        }
+        let node = node.clone();
+        m.slot = self.bind_listeners(&node, m.slot, listeners);
+    }
+}
+
+/// Whether two nodes can be patched into each other rather than replaced.
+fn same_kind<Msg>(a: &Node<Msg>, b: &Node<Msg>) -> bool {
+    a.tag == b.tag
+        && a.namespace == b.namespace
+        && std::mem::discriminant(&a.children) == std::mem::discriminant(&b.children)
+}
+
+/// A name identifying an attribute among its element's attributes (events by event type).
+fn attr_name<Msg>(a: &Attribute<Msg>) -> (u8, &str) {
+    match a {
+        Attribute::Attr { name, .. } => (0, name),
+        Attribute::Prop { name, .. } => (1, name),
+        Attribute::Event(l) => (2, &l.event),
+        Attribute::None => (3, ""),
+    }
+}
+
+/// The container's children for a view: a fragment's items, or the single element.
+fn root_children<Msg>(view: Element<Msg>) -> Vec<Element<Msg>> {
+    crate::vdom::normalize(vec![view])
+}
+
+impl<Msg: Clone> Clone for Listener<Msg> {
+    fn clone(&self) -> Self {
+        Listener {
+            event: self.event.clone(),
+            handler: self.handler.clone(),
+            options: self.options,
+        }
+    }
+}

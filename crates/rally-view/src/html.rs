@@ -1,0 +1,144 @@
+//! Element builders in the spirit of Lustre's `html` module: one function per HTML element.
+//!
+//! `div(attrs, children)`, void elements take attributes only (`input(attrs)`), and
+//! [`keyed`] builds an element whose children are matched by key when the view changes.
+
+use crate::vdom::{Attribute, Children, Element, Key, Namespace, Str, normalize};
+
+/// An element with any tag; an invalid tag name yields a `<rally-invalid-tag>` so the mistake is
+/// visible in the page instead of breaking the markup.
+pub fn element<Msg>(
+    tag: impl Into<Str>,
+    attrs: Vec<Attribute<Msg>>,
+    children: Vec<Element<Msg>>,
+) -> Element<Msg> {
+    Element::new(checked_tag(tag.into()), attrs, children)
+}
+
+/// A text node; its content is always escaped.
+pub fn text<Msg>(text: impl Into<Str>) -> Element<Msg> {
+    Element::Text(text.into())
+}
+
+/// Several siblings without a wrapper element.
+pub fn fragment<Msg>(children: Vec<Element<Msg>>) -> Element<Msg> {
+    Element::Fragment(children)
+}
+
+/// Nothing; renders no node.
+pub fn none<Msg>() -> Element<Msg> {
+    Element::none()
+}
+
+/// An element whose children are identified by key, so reordering moves DOM nodes instead of
+/// rewriting them. Keys must be unique among the siblings.
+pub fn keyed<Msg>(
+    tag: impl Into<Str>,
+    attrs: Vec<Attribute<Msg>>,
+    children: Vec<(Key, Element<Msg>)>,
+) -> Element<Msg> {
+    let children = children
+        .into_iter()
+        .filter(|(_, c)| !matches!(c, Element::Fragment(f) if f.is_empty()))
+        .collect();
+    Element::with_children(
+        checked_tag(tag.into()),
+        Namespace::Html,
+        attrs,
+        Children::Keyed(children),
+    )
+}
+
+/// An element whose inner HTML is `html`, inserted **without escaping**.
+///
+/// The name says it: never pass text that came from a user. Rally does not look inside the
+/// markup — hydration adopts it as is, and a change replaces it whole.
+pub fn unsafe_raw_html<Msg>(
+    tag: impl Into<Str>,
+    attrs: Vec<Attribute<Msg>>,
+    html: impl Into<Str>,
+) -> Element<Msg> {
+    Element::with_children(
+        checked_tag(tag.into()),
+        Namespace::Html,
+        attrs,
+        Children::RawHtml(html.into()),
+    )
+}
+
+/// Whether a tag or attribute name is safe to print into markup.
+pub fn is_valid_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+}
+
+fn checked_tag(tag: Str) -> Str {
+    if is_valid_name(&tag) {
+        tag
+    } else {
+        Str::Borrowed("rally-invalid-tag")
+    }
+}
+
+macro_rules! elements {
+    ($($(#[$doc:meta])* $name:ident => $tag:literal),* $(,)?) => {$(
+        $(#[$doc])*
+        #[doc = concat!("The `<", $tag, ">` element.")]
+        #[inline]
+        pub fn $name<Msg>(attrs: Vec<Attribute<Msg>>, children: Vec<Element<Msg>>) -> Element<Msg> {
+            Element::with_children(Str::Borrowed($tag), Namespace::Html, attrs, Children::Plain(normalize(children)))
+        }
+    )*};
+}
+
+macro_rules! void_elements {
+    ($($name:ident => $tag:literal),* $(,)?) => {$(
+        #[doc = concat!("The void `<", $tag, ">` element.")]
+        #[inline]
+        pub fn $name<Msg>(attrs: Vec<Attribute<Msg>>) -> Element<Msg> {
+            Element::with_children(Str::Borrowed($tag), Namespace::Html, attrs, Children::Plain(Vec::new()))
+        }
+    )*};
+}
+
+elements! {
+    // Document metadata and sections
+    html => "html", head => "head", title => "title", style => "style", script => "script",
+    noscript => "noscript", template => "template", body => "body",
+    address => "address", article => "article", aside => "aside", footer => "footer",
+    header => "header", h1 => "h1", h2 => "h2", h3 => "h3", h4 => "h4", h5 => "h5", h6 => "h6",
+    hgroup => "hgroup", main => "main", nav => "nav", section => "section", search => "search",
+    // Text content
+    blockquote => "blockquote", dd => "dd", div => "div", dl => "dl", dt => "dt",
+    figcaption => "figcaption", figure => "figure", li => "li", menu => "menu", ol => "ol",
+    p => "p", pre => "pre", ul => "ul",
+    // Inline text
+    a => "a", abbr => "abbr", b => "b", bdi => "bdi", bdo => "bdo", cite => "cite", code => "code",
+    data => "data", dfn => "dfn", em => "em", i => "i", kbd => "kbd", mark => "mark", q => "q",
+    rp => "rp", rt => "rt", ruby => "ruby", s => "s", samp => "samp", small => "small",
+    span => "span", strong => "strong", sub => "sub", sup => "sup", time => "time", u => "u",
+    var => "var",
+    // Media and embedded content
+    audio => "audio", map => "map", video => "video", iframe => "iframe", object => "object",
+    picture => "picture", canvas => "canvas",
+    // Edits
+    del => "del", ins => "ins",
+    // Tables
+    caption => "caption", colgroup => "colgroup", table => "table", tbody => "tbody", td => "td",
+    tfoot => "tfoot", th => "th", thead => "thead", tr => "tr",
+    // Forms
+    button => "button", datalist => "datalist", fieldset => "fieldset", form => "form",
+    label => "label", legend => "legend", meter => "meter", optgroup => "optgroup",
+    option => "option", output => "output", progress => "progress", select => "select",
+    textarea => "textarea",
+    // Interactive
+    details => "details", dialog => "dialog", summary => "summary",
+    slot => "slot",
+}
+
+void_elements! {
+    area => "area", base => "base", br => "br", col => "col", embed => "embed", hr => "hr",
+    img => "img", input => "input", link => "link", meta => "meta", source => "source",
+    track => "track", wbr => "wbr",
+}

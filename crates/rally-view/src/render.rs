@@ -1,0 +1,314 @@
+//! The HTML renderer: an [`Element`] tree to a string, natively, with no web-sys.
+//!
+//! The output is exactly what the hydrator expects to find once the browser has parsed it:
+//! one DOM node per virtual child, text escaped, raw-text elements made unable to close early.
+
+use crate::vdom::{AttrValue, Attribute, Children, Element, Node, PropValue};
+
+/// Renders a tree to an HTML string.
+pub fn to_html<Msg>(element: &Element<Msg>) -> String {
+    let mut out = String::with_capacity(256);
+    render_into(element, &mut out);
+    out
+}
+
+/// Appends a tree's HTML to `out`.
+pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
+    match element {
+        Element::Text(t) => escape_text(t, out),
+        Element::Fragment(children) => {
+            for c in children {
+                render_into(c, out);
+            }
+        }
+        Element::Node(node) => render_node(node, out),
+    }
+}
+
+fn render_node<Msg>(node: &Node<Msg>, out: &mut String) {
+    let tag: &str = &node.tag;
+    out.push('<');
+    out.push_str(tag);
+    let mut textarea_value = None;
+    for attr in &node.attrs {
+        match attr {
+            Attribute::Attr { name, value } => push_attr(out, name, value),
+            Attribute::Prop { name, value } => match (*name, value) {
+                ("value", PropValue::Str(v)) if tag == "textarea" => textarea_value = Some(v),
+                ("value", PropValue::Str(_)) if tag == "select" => {}
+                (name, PropValue::Str(v)) if is_reflected_prop(name) => {
+                    push_attr(out, name, &AttrValue::Str(v.clone()))
+                }
+                (name, PropValue::Bool(b)) if is_reflected_prop(name) => {
+                    push_attr(out, name, &AttrValue::Bool(*b))
+                }
+                _ => {}
+            },
+            Attribute::Event(_) | Attribute::None => {}
+        }
+    }
+    out.push('>');
+    if is_void(tag) {
+        return;
+    }
+    if let Some(value) = textarea_value {
+        push_leading_newline(tag, value, out);
+        escape_text(value, out);
+    } else {
+        match &node.children {
+            Children::RawHtml(html) => out.push_str(html),
+            Children::Plain(children) => render_children(tag, children.iter(), out),
+            Children::Keyed(children) => render_children(tag, children.iter().map(|(_, c)| c), out),
+        }
+    }
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
+}
+
+fn render_children<'a, Msg: 'a>(
+    tag: &str,
+    children: impl Iterator<Item = &'a Element<Msg>>,
+    out: &mut String,
+) {
+    let raw = is_raw_text(tag);
+    for (i, child) in children.enumerate() {
+        match child {
+            Element::Text(t) if raw => out.push_str(&escape_raw_text(tag, t)),
+            Element::Text(t) => {
+                if i == 0 {
+                    push_leading_newline(tag, t, out);
+                }
+                escape_text(t, out);
+            }
+            other => render_into(other, out),
+        }
+    }
+}
+
+/// The HTML parser drops one newline right after `<pre>`, `<textarea>` and `<listing>`; a
+/// second one keeps the text's own.
+fn push_leading_newline(tag: &str, text: &str, out: &mut String) {
+    if matches!(tag, "pre" | "textarea" | "listing") && text.starts_with('\n') {
+        out.push('\n');
+    }
+}
+
+fn push_attr(out: &mut String, name: &str, value: &AttrValue) {
+    match value {
+        AttrValue::Bool(false) => {}
+        AttrValue::Bool(true) => {
+            out.push(' ');
+            out.push_str(name);
+        }
+        AttrValue::Str(v) => {
+            out.push(' ');
+            out.push_str(name);
+            out.push_str("=\"");
+            escape_attr(v, out);
+            out.push('"');
+        }
+    }
+}
+
+/// Properties that have a matching attribute the server can render.
+pub(crate) fn is_reflected_prop(name: &str) -> bool {
+    matches!(name, "value" | "checked" | "selected")
+}
+
+/// Elements that never have children or a closing tag.
+pub fn is_void(tag: &str) -> bool {
+    matches!(
+        tag,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+/// Elements whose text is not entity-decoded by the parser.
+pub(crate) fn is_raw_text(tag: &str) -> bool {
+    matches!(tag, "script" | "style")
+}
+
+/// Escapes text content: `&`, `<` and `>`.
+pub fn escape_text(s: &str, out: &mut String) {
+    escape(s, out, false)
+}
+
+/// Escapes a double-quoted attribute value: `&`, `"`, `<` and `>`.
+pub fn escape_attr(s: &str, out: &mut String) {
+    escape(s, out, true)
+}
+
+fn escape(s: &str, out: &mut String, quotes: bool) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' if quotes => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(rep);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Makes the text of a `<script>` or `<style>` unable to end its element early.
+///
+/// Entities are not decoded there, so `</script` and `<!--` are broken with a backslash
+/// (`<\/script`, `<\!--`), which means the same inside JavaScript and CSS strings. The DOM
+/// renderer writes the same text, so server- and client-built DOMs agree.
+pub fn escape_raw_text<'a>(tag: &str, text: &'a str) -> std::borrow::Cow<'a, str> {
+    let lower = text.to_ascii_lowercase();
+    let closing = format!("</{tag}");
+    if !lower.contains(&closing) && !lower.contains("<!--") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &lower[i..];
+        if rest.starts_with(&closing) {
+            out.push_str("<\\/");
+            out.push_str(&text[i + 2..i + closing.len()]);
+            i += closing.len();
+        } else if rest.starts_with("<!--") {
+            out.push_str("<\\!--");
+            i += 4;
+        } else {
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribute::{attribute, checked, class, disabled, value};
+    use crate::html::{self, div, input, p, script, style, text, textarea};
+
+    type E = Element<()>;
+
+    #[test]
+    fn escapes_hostile_text_and_attributes() {
+        let e: E = div(
+            vec![attribute("title", "\"><script>alert(1)</script>&")],
+            vec![text("<script>alert('x')</script> & \"q\"")],
+        );
+        assert_eq!(
+            to_html(&e),
+            "<div title=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;\">&lt;script&gt;alert('x')&lt;/script&gt; &amp; \"q\"</div>"
+        );
+    }
+
+    #[test]
+    fn textarea_cannot_be_closed_by_its_value() {
+        let e: E = textarea(vec![value("</textarea><script>x()</script>")], vec![]);
+        assert_eq!(
+            to_html(&e),
+            "<textarea>&lt;/textarea&gt;&lt;script&gt;x()&lt;/script&gt;</textarea>"
+        );
+    }
+
+    #[test]
+    fn script_and_style_cannot_be_closed_by_their_text() {
+        let s: E = script(
+            vec![],
+            vec![text("var s = \"</SCRIPT><img src=x>\"; <!-- x")],
+        );
+        assert_eq!(
+            to_html(&s),
+            "<script>var s = \"<\\/SCRIPT><img src=x>\"; <\\!-- x</script>"
+        );
+        let st: E = style(vec![], vec![text("a::after{content:\"</style><b>\"}")]);
+        assert_eq!(
+            to_html(&st),
+            "<style>a::after{content:\"<\\/style><b>\"}</style>"
+        );
+        // Text that is harmless is left exactly as written, `&` included.
+        let ok: E = script(vec![], vec![text("if (a < b && c > d) {}")]);
+        assert_eq!(to_html(&ok), "<script>if (a < b && c > d) {}</script>");
+    }
+
+    #[test]
+    fn void_and_boolean_attributes() {
+        let e: E = input(vec![
+            disabled(true),
+            checked(true),
+            value("a\"b"),
+            attribute("x", ""),
+        ]);
+        assert_eq!(
+            to_html(&e),
+            "<input disabled checked value=\"a&quot;b\" x=\"\">"
+        );
+        let off: E = input(vec![disabled(false), checked(false)]);
+        assert_eq!(to_html(&off), "<input>");
+    }
+
+    #[test]
+    fn adjacent_text_is_merged_and_empty_text_dropped() {
+        let e: E = p(
+            vec![],
+            vec![
+                text("Value: "),
+                text(""),
+                html::fragment(vec![text("1")]),
+                text("!"),
+            ],
+        );
+        assert_eq!(to_html(&e), "<p>Value: 1!</p>");
+        match &e {
+            Element::Node(n) => match &n.children {
+                Children::Plain(c) => assert_eq!(c.len(), 1),
+                _ => panic!("plain children expected"),
+            },
+            _ => panic!("node expected"),
+        }
+    }
+
+    #[test]
+    fn repeated_class_attributes_join() {
+        let e: E = div(
+            vec![
+                class("a"),
+                class("b"),
+                attribute("id", "x"),
+                attribute("id", "y"),
+            ],
+            vec![],
+        );
+        assert_eq!(to_html(&e), "<div class=\"a b\" id=\"y\"></div>");
+    }
+
+    #[test]
+    fn leading_newline_in_pre_survives_parsing() {
+        let e: E = html::pre(vec![], vec![text("\nindented")]);
+        assert_eq!(to_html(&e), "<pre>\n\nindented</pre>");
+    }
+
+    #[test]
+    fn raw_html_is_verbatim() {
+        let e: E = html::unsafe_raw_html("div", vec![], "<b>bold</b>");
+        assert_eq!(to_html(&e), "<div><b>bold</b></div>");
+    }
+}

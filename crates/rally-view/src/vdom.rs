@@ -1,0 +1,424 @@
+//! The virtual DOM: [`Element`], [`Attribute`] and event [`Listener`]s.
+//!
+//! A view is a plain value tree. Children are normalised when an element is built (fragments
+//! flattened, empty text dropped, adjacent text merged) so that every virtual child maps to
+//! exactly one DOM node — the property the HTML renderer, the diff and the hydrator rely on.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::rc::Rc;
+
+/// A string that is usually a literal but may be built at run time.
+pub type Str = Cow<'static, str>;
+
+/// The namespace an element is created in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Namespace {
+    /// Ordinary HTML elements.
+    Html,
+    /// Elements inside `<svg>`.
+    Svg,
+}
+
+impl Namespace {
+    /// The namespace URI used by `createElementNS`.
+    pub fn uri(self) -> &'static str {
+        match self {
+            Namespace::Html => "http://www.w3.org/1999/xhtml",
+            Namespace::Svg => "http://www.w3.org/2000/svg",
+        }
+    }
+}
+
+/// A node of the view tree, generic over the message its events produce.
+pub enum Element<Msg> {
+    /// A text node. Never empty after normalisation.
+    Text(Str),
+    /// An element with attributes and children.
+    Node(Box<Node<Msg>>),
+    /// Zero or more siblings with no wrapper; flattened into the parent when built.
+    Fragment(Vec<Element<Msg>>),
+}
+
+/// An element's tag, attributes and children.
+pub struct Node<Msg> {
+    pub(crate) tag: Str,
+    pub(crate) namespace: Namespace,
+    pub(crate) attrs: Vec<Attribute<Msg>>,
+    pub(crate) children: Children<Msg>,
+}
+
+/// The children of a [`Node`].
+pub enum Children<Msg> {
+    /// Children diffed by position.
+    Plain(Vec<Element<Msg>>),
+    /// Children diffed by key, moved rather than rebuilt when they reorder.
+    Keyed(Vec<(Key, Element<Msg>)>),
+    /// Markup inserted verbatim; see [`crate::html::unsafe_raw_html`].
+    RawHtml(Str),
+}
+
+/// The identity of a keyed child among its siblings.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(pub Str);
+
+impl From<&'static str> for Key {
+    fn from(s: &'static str) -> Self {
+        Key(Cow::Borrowed(s))
+    }
+}
+impl From<String> for Key {
+    fn from(s: String) -> Self {
+        Key(Cow::Owned(s))
+    }
+}
+macro_rules! key_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Key {
+            fn from(n: $t) -> Self { Key(Cow::Owned(n.to_string())) }
+        }
+    )*};
+}
+key_from_int!(i32, i64, u32, u64, usize);
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An attribute, a DOM property or an event listener on an element.
+pub enum Attribute<Msg> {
+    /// An HTML attribute. `Bool(false)` means absent, `Bool(true)` present and empty.
+    Attr { name: Str, value: AttrValue },
+    /// A DOM property that can drift from its attribute (`value`, `checked`, `selected`).
+    Prop {
+        name: &'static str,
+        value: PropValue,
+    },
+    /// An event listener.
+    Event(Listener<Msg>),
+    /// Nothing; lets views write conditional attributes without `Option`.
+    None,
+}
+
+/// The value of an HTML attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttrValue {
+    /// A string value.
+    Str(Str),
+    /// A boolean attribute: present when true, absent when false.
+    Bool(bool),
+}
+
+/// The value of a DOM property.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PropValue {
+    /// A string property such as `value`.
+    Str(Str),
+    /// A boolean property such as `checked`.
+    Bool(bool),
+}
+
+/// An event listener: which event, how to turn it into a message, and the DOM options.
+pub struct Listener<Msg> {
+    pub(crate) event: Str,
+    pub(crate) handler: Handler<Msg>,
+    pub(crate) options: EventOptions,
+}
+
+/// Whether an event's default action is prevented and whether it stops bubbling.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EventOptions {
+    /// Call `preventDefault()` when the listener fires.
+    pub prevent_default: bool,
+    /// Stop the event from reaching listeners on ancestors.
+    pub stop_propagation: bool,
+}
+
+/// How a listener turns an event into a message.
+pub enum Handler<Msg> {
+    /// Always this message (`on_click(Msg::Inc)`).
+    Message(Msg),
+    /// A decoder reading the event; `None` ignores the event.
+    Decode(Rc<dyn Fn(&dyn EventData) -> Option<Msg>>),
+}
+
+impl<Msg: Clone> Clone for Handler<Msg> {
+    fn clone(&self) -> Self {
+        match self {
+            Handler::Message(m) => Handler::Message(m.clone()),
+            Handler::Decode(f) => Handler::Decode(f.clone()),
+        }
+    }
+}
+
+impl<Msg: Clone> Handler<Msg> {
+    /// Runs the handler against an event.
+    pub fn decode(&self, event: &dyn EventData) -> Option<Msg> {
+        match self {
+            Handler::Message(m) => Some(m.clone()),
+            Handler::Decode(f) => f(event),
+        }
+    }
+}
+
+/// What an event decoder may read from a DOM event, in the browser or in tests.
+pub trait EventData {
+    /// The event's type, such as `"click"`.
+    fn kind(&self) -> &str;
+    /// `event.target.value` for inputs, textareas and selects.
+    fn target_value(&self) -> Option<String>;
+    /// `event.target.checked` for checkboxes and radio buttons.
+    fn target_checked(&self) -> Option<bool>;
+    /// `event.key` for keyboard events.
+    fn key(&self) -> Option<String>;
+    /// Modifier keys held during the event.
+    fn modifiers(&self) -> Modifiers;
+    /// The submitted form's named values, in document order, for `submit` events.
+    fn form_values(&self) -> Vec<(String, String)>;
+}
+
+/// Modifier keys held during a keyboard or mouse event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Modifiers {
+    pub alt: bool,
+    pub ctrl: bool,
+    pub meta: bool,
+    pub shift: bool,
+}
+
+impl<Msg> Attribute<Msg> {
+    /// Calls `preventDefault()` on the event when this listener fires; no effect on non-events.
+    pub fn prevent_default(mut self) -> Self {
+        if let Attribute::Event(l) = &mut self {
+            l.options.prevent_default = true;
+        }
+        self
+    }
+
+    /// Stops the event from bubbling to ancestors' listeners; no effect on non-events.
+    pub fn stop_propagation(mut self) -> Self {
+        if let Attribute::Event(l) = &mut self {
+            l.options.stop_propagation = true;
+        }
+        self
+    }
+
+    /// Lifts the message type of an event listener.
+    pub fn map<B: 'static>(self, f: &Rc<dyn Fn(Msg) -> B>) -> Attribute<B>
+    where
+        Msg: 'static,
+    {
+        match self {
+            Attribute::Attr { name, value } => Attribute::Attr { name, value },
+            Attribute::Prop { name, value } => Attribute::Prop { name, value },
+            Attribute::None => Attribute::None,
+            Attribute::Event(l) => Attribute::Event(Listener {
+                event: l.event,
+                options: l.options,
+                handler: match l.handler {
+                    Handler::Message(m) => Handler::Message(f(m)),
+                    Handler::Decode(d) => {
+                        let f = f.clone();
+                        Handler::Decode(Rc::new(move |e| d(e).map(|m| f(m))))
+                    }
+                },
+            }),
+        }
+    }
+}
+
+impl<Msg> Element<Msg> {
+    /// An element in the HTML namespace with normalised children.
+    pub fn new(
+        tag: impl Into<Str>,
+        attrs: Vec<Attribute<Msg>>,
+        children: Vec<Element<Msg>>,
+    ) -> Self {
+        Self::with_children(
+            tag.into(),
+            Namespace::Html,
+            attrs,
+            Children::Plain(normalize(children)),
+        )
+    }
+
+    /// An element in the given namespace with already-built children.
+    pub fn with_children(
+        tag: Str,
+        namespace: Namespace,
+        attrs: Vec<Attribute<Msg>>,
+        children: Children<Msg>,
+    ) -> Self {
+        let attrs = merge_attrs(attrs);
+        Element::Node(Box::new(Node {
+            tag,
+            namespace,
+            attrs,
+            children,
+        }))
+    }
+
+    /// A text node.
+    pub fn text(text: impl Into<Str>) -> Self {
+        Element::Text(text.into())
+    }
+
+    /// Nothing at all.
+    pub fn none() -> Self {
+        Element::Fragment(Vec::new())
+    }
+
+    /// Lifts every message this subtree can produce with `f` (a child component's messages
+    /// into the parent's).
+    pub fn map<B: 'static>(self, f: impl Fn(Msg) -> B + 'static) -> Element<B>
+    where
+        Msg: 'static,
+    {
+        let f: Rc<dyn Fn(Msg) -> B> = Rc::new(f);
+        self.map_rc(&f)
+    }
+
+    fn map_rc<B: 'static>(self, f: &Rc<dyn Fn(Msg) -> B>) -> Element<B>
+    where
+        Msg: 'static,
+    {
+        match self {
+            Element::Text(t) => Element::Text(t),
+            Element::Fragment(children) => {
+                Element::Fragment(children.into_iter().map(|c| c.map_rc(f)).collect())
+            }
+            Element::Node(node) => {
+                let Node {
+                    tag,
+                    namespace,
+                    attrs,
+                    children,
+                } = *node;
+                let children = match children {
+                    Children::Plain(c) => {
+                        Children::Plain(c.into_iter().map(|c| c.map_rc(f)).collect())
+                    }
+                    Children::Keyed(c) => {
+                        Children::Keyed(c.into_iter().map(|(k, c)| (k, c.map_rc(f))).collect())
+                    }
+                    Children::RawHtml(h) => Children::RawHtml(h),
+                };
+                Element::Node(Box::new(Node {
+                    tag,
+                    namespace,
+                    attrs: attrs.into_iter().map(|a| a.map(f)).collect(),
+                    children,
+                }))
+            }
+        }
+    }
+
+    /// The tag name when this is an element.
+    pub fn tag(&self) -> Option<&str> {
+        match self {
+            Element::Node(n) => Some(&n.tag),
+            _ => None,
+        }
+    }
+}
+
+impl<Msg> Node<Msg> {
+    /// The element's tag name.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+    /// The element's namespace.
+    pub fn namespace(&self) -> Namespace {
+        self.namespace
+    }
+    /// The element's attributes, properties and listeners.
+    pub fn attrs(&self) -> &[Attribute<Msg>] {
+        &self.attrs
+    }
+    /// The element's children.
+    pub fn children(&self) -> &Children<Msg> {
+        &self.children
+    }
+}
+
+/// Flattens fragments, drops empty text and merges adjacent text, so every child is one DOM node.
+///
+/// Merging matters for hydration: the HTML parser turns `a` `b` into one text node `ab`.
+pub(crate) fn normalize<Msg>(children: Vec<Element<Msg>>) -> Vec<Element<Msg>> {
+    let needs_work = children.iter().enumerate().any(|(i, c)| match c {
+        Element::Fragment(_) => true,
+        Element::Text(t) => t.is_empty() || (i > 0 && matches!(children[i - 1], Element::Text(_))),
+        Element::Node(_) => false,
+    });
+    if !needs_work {
+        return children;
+    }
+    let mut out = Vec::with_capacity(children.len());
+    push_normalized(&mut out, children);
+    out
+}
+
+fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>) {
+    for child in children {
+        match child {
+            Element::Fragment(inner) => push_normalized(out, inner),
+            Element::Text(t) if t.is_empty() => {}
+            Element::Text(t) => match out.last_mut() {
+                Some(Element::Text(prev)) => prev.to_mut().push_str(&t),
+                _ => out.push(Element::Text(t)),
+            },
+            node => out.push(node),
+        }
+    }
+}
+
+/// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute of the
+/// same name win, so the renderer and the diff see each name once.
+fn merge_attrs<Msg>(mut attrs: Vec<Attribute<Msg>>) -> Vec<Attribute<Msg>> {
+    let needs_work = attrs.iter().enumerate().any(|(i, a)| match a {
+        Attribute::None => true,
+        Attribute::Attr { name, .. } => attrs[..i]
+            .iter()
+            .any(|b| matches!(b, Attribute::Attr { name: n, .. } if n == name)),
+        _ => false,
+    });
+    if !needs_work {
+        return attrs;
+    }
+    let mut out: Vec<Attribute<Msg>> = Vec::with_capacity(attrs.len());
+    for attr in attrs.drain(..) {
+        match attr {
+            Attribute::None => {}
+            Attribute::Attr { name, value } => {
+                let existing = out.iter_mut().find_map(|b| match b {
+                    Attribute::Attr { name: n, value: v } if *n == name => Some(v),
+                    _ => None,
+                });
+                match existing {
+                    Some(AttrValue::Str(prev)) if name == "class" || name == "style" => {
+                        if let AttrValue::Str(s) = value {
+                            let sep = if name == "class" { " " } else { ";" };
+                            let p = prev.to_mut();
+                            if !p.is_empty() && !s.is_empty() {
+                                p.push_str(sep);
+                            }
+                            p.push_str(&s);
+                        }
+                    }
+                    Some(v) => *v = value,
+                    None => out.push(Attribute::Attr { name, value }),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl<Msg> fmt::Debug for Element<Msg> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::render::to_html(self))
+    }
+}
