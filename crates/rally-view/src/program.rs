@@ -52,6 +52,27 @@ pub struct Program<Model, Msg, B: Backend> {
     shared: Rc<Shared<Model, Msg, B>>,
 }
 
+/// A handle that does not keep the program alive (for DOM listeners and timers).
+pub struct WeakProgram<Model, Msg, B: Backend> {
+    shared: Weak<Shared<Model, Msg, B>>,
+}
+
+impl<Model, Msg, B: Backend> WeakProgram<Model, Msg, B> {
+    /// The program, if it still runs.
+    pub fn upgrade(&self) -> Option<Program<Model, Msg, B>> {
+        self.shared.upgrade().map(|shared| Program { shared })
+    }
+}
+
+impl<Model, Msg, B: Backend> Program<Model, Msg, B> {
+    /// A handle that does not keep the program alive.
+    pub fn downgrade(&self) -> WeakProgram<Model, Msg, B> {
+        WeakProgram {
+            shared: Rc::downgrade(&self.shared),
+        }
+    }
+}
+
 impl<Model, Msg, B: Backend> Clone for Program<Model, Msg, B> {
     fn clone(&self) -> Self {
         Program {

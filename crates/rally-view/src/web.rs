@@ -1,1 +1,360 @@
+//! The browser DOM backend and the entry points that start a program in a page (wasm32).
+//!
+//! Events are delegated: one listener per event type on the root container reads the listener
+//! slot tagged on each node from the target up, and resolves it against the current view
+//! (`docs/adr/0004-event-delegation.md`).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, intern};
+use web_sys::{Document, Event, KeyboardEvent, MouseEvent, Node};
+
+use crate::dom::{Backend, HydrationReport, NodeKind, is_non_bubbling};
+use crate::program::{App, Program};
+use crate::vdom::{EventData, Modifiers, Namespace, PropValue};
+
+/// The expando property naming an element's listener slot; invisible to `MutationObserver`.
+const SLOT_PROPERTY: &str = "__rally";
+
+/// A program rendering into the browser DOM.
+pub type WebProgram<Model, Msg> = Program<Model, Msg, WebBackend>;
+
+type EventSink = Rc<RefCell<Option<Box<dyn Fn(Event)>>>>;
+
+/// The browser DOM, reached through web-sys.
+pub struct WebBackend {
+    document: Document,
+    root: web_sys::Element,
+    slot_key: JsValue,
+    /// The one JS function every delegated listener calls; forwards to the program once it runs.
+    listener: js_sys::Function,
+    _closure: Closure<dyn Fn(Event)>,
+}
+
+impl WebBackend {
+    fn new(root: web_sys::Element, sink: EventSink) -> Self {
+        let document = root.owner_document().unwrap_or_else(|| {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .expect("a browser page has a document")
+        });
+        let closure = Closure::<dyn Fn(Event)>::new(move |event: Event| {
+            // Events fired while the sink is busy (a synchronous `blur` during a patch) are
+            // dropped rather than re-entering it.
+            if let Ok(sink) = sink.try_borrow() {
+                if let Some(f) = sink.as_ref() {
+                    f(event);
+                }
+            }
+        });
+        let listener: js_sys::Function =
+            closure.as_ref().unchecked_ref::<js_sys::Function>().clone();
+        WebBackend {
+            document,
+            root,
+            slot_key: JsValue::from_str(SLOT_PROPERTY),
+            listener,
+            _closure: closure,
+        }
+    }
+
+    fn element<'a>(&self, node: &'a Node) -> Option<&'a web_sys::Element> {
+        node.dyn_ref::<web_sys::Element>()
+    }
+}
+
+impl Backend for WebBackend {
+    type Node = Node;
+
+    fn create_element(&mut self, tag: &str, namespace: Namespace) -> Node {
+        let created = match namespace {
+            Namespace::Html => self.document.create_element(intern(tag)),
+            Namespace::Svg => self
+                .document
+                .create_element_ns(Some(namespace.uri()), intern(tag)),
+        };
+        match created {
+            Ok(el) => el.into(),
+            Err(_) => {
+                self.warn(&format!(
+                    "rally: cannot create element <{tag}>; rendering a comment instead"
+                ));
+                self.document.create_comment(tag).into()
+            }
+        }
+    }
+
+    fn create_text(&mut self, text: &str) -> Node {
+        self.document.create_text_node(text).into()
+    }
+
+    fn set_text(&mut self, node: &Node, text: &str) {
+        node.set_node_value(Some(text));
+    }
+
+    fn set_attribute(&mut self, element: &Node, name: &str, value: &str) {
+        if let Some(el) = self.element(element) {
+            if el.set_attribute(intern(name), value).is_err() {
+                self.warn(&format!("rally: cannot set attribute {name:?}"));
+            }
+        }
+    }
+
+    fn remove_attribute(&mut self, element: &Node, name: &str) {
+        if let Some(el) = self.element(element) {
+            let _ = el.remove_attribute(name);
+        }
+    }
+
+    fn set_property(&mut self, element: &Node, name: &str, value: &PropValue) {
+        let value = match value {
+            PropValue::Str(s) => JsValue::from_str(s),
+            PropValue::Bool(b) => JsValue::from_bool(*b),
+        };
+        let _ = Reflect::set(element, &JsValue::from_str(intern(name)), &value);
+    }
+
+    fn get_property(&self, element: &Node, name: &str) -> Option<PropValue> {
+        let v = Reflect::get(element, &JsValue::from_str(intern(name))).ok()?;
+        if let Some(b) = v.as_bool() {
+            Some(PropValue::Bool(b))
+        } else {
+            v.as_string().map(|s| PropValue::Str(s.into()))
+        }
+    }
+
+    fn set_inner_html(&mut self, element: &Node, html: &str) {
+        if let Some(el) = self.element(element) {
+            el.set_inner_html(html);
+        }
+    }
+
+    fn insert_before(&mut self, parent: &Node, child: &Node, before: Option<&Node>) {
+        let _ = parent.insert_before(child, before);
+    }
+
+    fn remove_child(&mut self, parent: &Node, child: &Node) {
+        let _ = parent.remove_child(child);
+    }
+
+    fn replace_child(&mut self, parent: &Node, new: &Node, old: &Node) {
+        let _ = parent.replace_child(new, old);
+    }
+
+    fn clear_children(&mut self, parent: &Node) {
+        parent.set_text_content(None);
+    }
+
+    fn set_listener_slot(&mut self, element: &Node, slot: Option<u32>) {
+        let value = slot.map_or(JsValue::UNDEFINED, |s| JsValue::from_f64(f64::from(s)));
+        let _ = Reflect::set(element, &self.slot_key, &value);
+    }
+
+    fn listen(&mut self, event: &str) {
+        // Non-bubbling events reach the root only in the capture phase.
+        let _ = self.root.add_event_listener_with_callback_and_bool(
+            event,
+            &self.listener,
+            is_non_bubbling(event),
+        );
+    }
+
+    fn first_child(&self, node: &Node) -> Option<Node> {
+        node.first_child()
+    }
+
+    fn next_sibling(&self, node: &Node) -> Option<Node> {
+        node.next_sibling()
+    }
+
+    fn kind(&self, node: &Node) -> NodeKind {
+        match node.node_type() {
+            Node::ELEMENT_NODE => match node.dyn_ref::<web_sys::Element>() {
+                Some(el) => NodeKind::Element(el.local_name()),
+                None => NodeKind::Other,
+            },
+            Node::TEXT_NODE => NodeKind::Text(node.node_value().unwrap_or_default()),
+            _ => NodeKind::Other,
+        }
+    }
+
+    fn attribute_names(&self, element: &Node) -> Vec<String> {
+        match self.element(element) {
+            Some(el) => el
+                .get_attribute_names()
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn get_attribute(&self, element: &Node, name: &str) -> Option<String> {
+        self.element(element)?.get_attribute(name)
+    }
+
+    fn warn(&mut self, message: &str) {
+        web_sys::console::warn_1(&JsValue::from_str(message));
+    }
+}
+
+/// Renders a program into `root`, replacing its content.
+pub fn mount<Model: 'static, Msg: Clone + 'static>(
+    root: web_sys::Element,
+    app: App<Model, Msg>,
+    model: Model,
+) -> WebProgram<Model, Msg> {
+    let sink: EventSink = Rc::new(RefCell::new(None));
+    let backend = WebBackend::new(root.clone(), sink.clone());
+    let program = Program::mount(app, model, backend, root.clone().into(), spawn);
+    connect(&program, root, &sink);
+    program
+}
+
+/// Starts a program on the server-rendered content of `root` without re-creating it.
+/// Mismatches are repaired subtree by subtree and reported on the console.
+pub fn hydrate<Model: 'static, Msg: Clone + 'static>(
+    root: web_sys::Element,
+    app: App<Model, Msg>,
+    model: Model,
+) -> (WebProgram<Model, Msg>, HydrationReport) {
+    let sink: EventSink = Rc::new(RefCell::new(None));
+    let backend = WebBackend::new(root.clone(), sink.clone());
+    let (program, report) = Program::hydrate(app, model, backend, root.clone().into(), spawn);
+    connect(&program, root, &sink);
+    (program, report)
+}
+
+fn spawn(future: crate::effect::LocalFuture<()>) {
+    wasm_bindgen_futures::spawn_local(future);
+}
+
+/// Points the delegated listener at the program; a weak handle, so dropping every program
+/// handle stops event handling instead of leaking.
+fn connect<Model: 'static, Msg: Clone + 'static>(
+    program: &WebProgram<Model, Msg>,
+    root: web_sys::Element,
+    sink: &EventSink,
+) {
+    let weak = program.downgrade();
+    let root: Node = root.into();
+    *sink.borrow_mut() = Some(Box::new(move |event: Event| {
+        let Some(program) = weak.upgrade() else {
+            return;
+        };
+        let slots = slots_from_target(&event, &root);
+        let data = WebEvent::new(&event);
+        if let Some((prevent, stop)) = program.handle_event(slots, &data) {
+            if prevent {
+                event.prevent_default();
+            }
+            if stop {
+                event.stop_propagation();
+            }
+        }
+    }));
+}
+
+/// The listener slots of the event's target and its ancestors below the root, innermost first.
+fn slots_from_target(event: &Event, root: &Node) -> Vec<Option<u32>> {
+    let key = JsValue::from_str(SLOT_PROPERTY);
+    let mut slots = Vec::new();
+    let mut current = event.target().and_then(|t| t.dyn_into::<Node>().ok());
+    while let Some(node) = current {
+        if node == *root {
+            break;
+        }
+        let slot = Reflect::get(&node, &key)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .map(|f| f as u32);
+        slots.push(slot);
+        current = node.parent_node();
+    }
+    slots
+}
+
+/// A browser event as the decoders see it.
+struct WebEvent<'a> {
+    event: &'a Event,
+    kind: String,
+}
+
+impl<'a> WebEvent<'a> {
+    fn new(event: &'a Event) -> Self {
+        WebEvent {
+            event,
+            kind: event.type_(),
+        }
+    }
+
+    fn target_property(&self, name: &str) -> Option<JsValue> {
+        let target = self.event.target()?;
+        Reflect::get(&target, &JsValue::from_str(name)).ok()
+    }
+}
+
+impl EventData for WebEvent<'_> {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn target_value(&self) -> Option<String> {
+        self.target_property("value")?.as_string()
+    }
+
+    fn target_checked(&self) -> Option<bool> {
+        self.target_property("checked")?.as_bool()
+    }
+
+    fn key(&self) -> Option<String> {
+        self.event
+            .dyn_ref::<KeyboardEvent>()
+            .map(KeyboardEvent::key)
+    }
+
+    fn modifiers(&self) -> Modifiers {
+        if let Some(k) = self.event.dyn_ref::<KeyboardEvent>() {
+            Modifiers {
+                alt: k.alt_key(),
+                ctrl: k.ctrl_key(),
+                meta: k.meta_key(),
+                shift: k.shift_key(),
+            }
+        } else if let Some(m) = self.event.dyn_ref::<MouseEvent>() {
+            Modifiers {
+                alt: m.alt_key(),
+                ctrl: m.ctrl_key(),
+                meta: m.meta_key(),
+                shift: m.shift_key(),
+            }
+        } else {
+            Modifiers::default()
+        }
+    }
+
+    fn form_values(&self) -> Vec<(String, String)> {
+        let Some(form) = self
+            .event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return Vec::new();
+        };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return Vec::new();
+        };
+        let Ok(Some(entries)) = js_sys::try_iter(&data) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| {
+                let pair: js_sys::Array = entry.ok()?.dyn_into().ok()?;
+                Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,341 @@
+//! Builds a browser bundle: compile a crate to `wasm32-unknown-unknown`, optionally shrink it with
+//! `wasm-opt`, then run wasm-bindgen in-process (no `wasm-bindgen` binary to install or pin).
+//!
+//! `cargo rally build` will own this; for now the demo, the browser tests and the benchmarks
+//! call it through the `rally-build` binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The wasm-bindgen version this crate embeds; an app must lock `wasm-bindgen` to the same one.
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+/// What to build.
+#[derive(Clone, Debug)]
+pub struct WasmBuild {
+    /// Directory holding the workspace (where `cargo` runs).
+    pub workspace: PathBuf,
+    /// The cargo package to build (a `cdylib`).
+    pub package: String,
+    /// Cargo features to enable (for example `browser`).
+    pub features: Vec<String>,
+    /// Cargo profile: `dev`, `release`, or a custom one such as `wasm-release`.
+    pub profile: String,
+    /// Where `<out_name>.js` and `<out_name>_bg.wasm` are written.
+    pub out_dir: PathBuf,
+    /// Base name of the generated files.
+    pub out_name: String,
+    /// Run `wasm-opt -Oz` on rustc's output before wasm-bindgen (see `WasmOpt`).
+    pub wasm_opt: WasmOpt,
+}
+
+/// Whether and how to run Binaryen's `wasm-opt`.
+///
+/// Debian's wasm-opt 108 corrupts wasm-bindgen's externref table export when run *after*
+/// bindgen (binaryen#4711), so Rally runs it *before*, on rustc's single-table module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WasmOpt {
+    /// Do not run wasm-opt.
+    Off,
+    /// Run it if a `wasm-opt` is on PATH (or in `$WASM_OPT`), skip with a note otherwise.
+    IfAvailable,
+}
+
+/// The files a build wrote and their sizes.
+#[derive(Clone, Debug)]
+pub struct BuildOutput {
+    /// The JS glue (`<out_name>.js`).
+    pub js: PathBuf,
+    /// The wasm module (`<out_name>_bg.wasm`).
+    pub wasm: PathBuf,
+    /// Whether wasm-opt ran.
+    pub wasm_opt_ran: bool,
+}
+
+impl BuildOutput {
+    /// Raw and gzip (level 9) sizes of the JS and the wasm, in bytes.
+    pub fn sizes(&self) -> Result<BundleSizes, BuildError> {
+        let js = read(&self.js)?;
+        let wasm = read(&self.wasm)?;
+        Ok(BundleSizes {
+            js_raw: js.len(),
+            js_gzip: gzip_len(&js),
+            wasm_raw: wasm.len(),
+            wasm_gzip: gzip_len(&wasm),
+        })
+    }
+}
+
+/// Sizes of a bundle.
+#[derive(Clone, Copy, Debug)]
+pub struct BundleSizes {
+    pub js_raw: usize,
+    pub js_gzip: usize,
+    pub wasm_raw: usize,
+    pub wasm_gzip: usize,
+}
+
+impl BundleSizes {
+    /// JS + wasm after gzip, what a browser downloads.
+    pub fn total_gzip(&self) -> usize {
+        self.js_gzip + self.wasm_gzip
+    }
+}
+
+/// Why a build failed; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("could not run cargo: {0}. Is cargo on PATH?")]
+    CargoNotFound(std::io::Error),
+    #[error(
+        "`cargo build` for wasm32 failed (see the compiler output above). If it says the target \
+         is missing, run `rustup target add wasm32-unknown-unknown`."
+    )]
+    CargoFailed,
+    #[error("cargo metadata failed: {0}")]
+    Metadata(String),
+    #[error("package `{0}` is not in the workspace at {1}")]
+    UnknownPackage(String, PathBuf),
+    #[error(
+        "cargo built no wasm module at {0}; is `{1}` a library with crate-type [\"cdylib\", \"rlib\"]?"
+    )]
+    NoWasm(PathBuf, String),
+    #[error(
+        "the app locks wasm-bindgen {found}, but this Rally embeds {WASM_BINDGEN_VERSION}. Pin it in \
+         the app's Cargo.toml: wasm-bindgen = \"={WASM_BINDGEN_VERSION}\", then run cargo update -p wasm-bindgen."
+    )]
+    BindgenVersion { found: String },
+    #[error("wasm-bindgen failed on {path}: {message}")]
+    Bindgen { path: PathBuf, message: String },
+    #[error("wasm-opt failed on {path}: {message}. Set WASM_OPT=off to skip it.")]
+    WasmOpt { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Builds the bundle: cargo → (wasm-opt) → wasm-bindgen.
+pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
+    let metadata = Metadata::read(&build.workspace)?;
+    if let Some(found) = metadata.wasm_bindgen_version.as_deref() {
+        if found != WASM_BINDGEN_VERSION {
+            return Err(BuildError::BindgenVersion {
+                found: found.to_string(),
+            });
+        }
+    }
+    let lib_name = metadata.lib_name(&build.package).ok_or_else(|| {
+        BuildError::UnknownPackage(build.package.clone(), build.workspace.clone())
+    })?;
+
+    progress(&format!(
+        "compiling {} for wasm32 ({} profile)",
+        build.package, build.profile
+    ));
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .current_dir(&build.workspace)
+        .args([
+            "build",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            &build.package,
+        ])
+        .args(["--profile", &build.profile]);
+    if !build.features.is_empty() {
+        cargo.args(["--features", &build.features.join(",")]);
+    }
+    let status = cargo.status().map_err(BuildError::CargoNotFound)?;
+    if !status.success() {
+        return Err(BuildError::CargoFailed);
+    }
+
+    let profile_dir = match build.profile.as_str() {
+        "dev" | "test" => "debug",
+        "bench" => "release",
+        other => other,
+    };
+    let wasm_in = metadata
+        .target_directory
+        .join("wasm32-unknown-unknown")
+        .join(profile_dir)
+        .join(format!("{lib_name}.wasm"));
+    if !wasm_in.exists() {
+        return Err(BuildError::NoWasm(wasm_in, build.package.clone()));
+    }
+
+    let mut input = wasm_in.clone();
+    let mut wasm_opt_ran = false;
+    if build.wasm_opt == WasmOpt::IfAvailable {
+        if let Some(tool) = find_wasm_opt() {
+            let optimized = wasm_in.with_extension("opt.wasm");
+            progress(&format!("optimising with {}", tool.display()));
+            run_wasm_opt(&tool, &wasm_in, &optimized)?;
+            input = optimized;
+            wasm_opt_ran = true;
+        } else {
+            progress(
+                "wasm-opt not found; skipping (install Debian's `binaryen` for a smaller bundle)",
+            );
+        }
+    }
+
+    progress("running wasm-bindgen");
+    std::fs::create_dir_all(&build.out_dir).map_err(|e| io(&build.out_dir, e))?;
+    let bindgen_err = |e: &dyn std::fmt::Display| BuildError::Bindgen {
+        path: input.clone(),
+        message: e.to_string(),
+    };
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&input)
+        .out_name(&build.out_name)
+        .web(true)
+        .map_err(|e| bindgen_err(&e))?
+        .typescript(false)
+        // The library's default is to omit it, which breaks `init()` without arguments.
+        .omit_default_module_path(false)
+        .debug(build.profile == "dev")
+        .generate(&build.out_dir)
+        .map_err(|e| bindgen_err(&e))?;
+
+    Ok(BuildOutput {
+        js: build.out_dir.join(format!("{}.js", build.out_name)),
+        wasm: build.out_dir.join(format!("{}_bg.wasm", build.out_name)),
+        wasm_opt_ran,
+    })
+}
+
+fn find_wasm_opt() -> Option<PathBuf> {
+    match std::env::var_os("WASM_OPT") {
+        Some(v) if v == "off" => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => {
+            let path = std::env::var_os("PATH")?;
+            std::env::split_paths(&path)
+                .map(|d| d.join("wasm-opt"))
+                .find(|p| p.is_file())
+        }
+    }
+}
+
+fn run_wasm_opt(tool: &Path, input: &Path, output: &Path) -> Result<(), BuildError> {
+    // Old Binaryen does not read rustc's feature section reliably; name the features rustc uses.
+    let out = Command::new(tool)
+        .arg("-Oz")
+        .args([
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+        ])
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .output()
+        .map_err(|e| BuildError::WasmOpt {
+            path: input.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    if !out.status.success() {
+        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(BuildError::WasmOpt {
+            path: input.to_path_buf(),
+            message,
+        });
+    }
+    Ok(())
+}
+
+struct Metadata {
+    target_directory: PathBuf,
+    packages: Vec<(String, Option<String>)>,
+    wasm_bindgen_version: Option<String>,
+}
+
+impl Metadata {
+    fn read(workspace: &Path) -> Result<Self, BuildError> {
+        let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(workspace)
+            .args(["metadata", "--format-version", "1"])
+            .output()
+            .map_err(BuildError::CargoNotFound)?;
+        if !out.status.success() {
+            return Err(BuildError::Metadata(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).map_err(|e| BuildError::Metadata(e.to_string()))?;
+        let target_directory = json["target_directory"]
+            .as_str()
+            .map(PathBuf::from)
+            .ok_or_else(|| BuildError::Metadata("no target_directory".into()))?;
+        let members: Vec<&str> = json["workspace_members"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let mut packages = Vec::new();
+        let mut wasm_bindgen_version = None;
+        for pkg in json["packages"].as_array().into_iter().flatten() {
+            let name = pkg["name"].as_str().unwrap_or_default().to_string();
+            if name == "wasm-bindgen" {
+                wasm_bindgen_version = pkg["version"].as_str().map(str::to_string);
+            }
+            let id = pkg["id"].as_str().unwrap_or_default();
+            if !members.contains(&id) {
+                continue;
+            }
+            let lib = pkg["targets"].as_array().into_iter().flatten().find(|t| {
+                t["kind"]
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|k| k == "cdylib" || k == "lib"))
+            });
+            let lib_name = lib
+                .and_then(|t| t["name"].as_str())
+                .map(|n| n.replace('-', "_"));
+            packages.push((name, lib_name));
+        }
+        Ok(Metadata {
+            target_directory,
+            packages,
+            wasm_bindgen_version,
+        })
+    }
+
+    fn lib_name(&self, package: &str) -> Option<String> {
+        self.packages
+            .iter()
+            .find(|(n, _)| n == package)
+            .and_then(|(_, lib)| lib.clone())
+    }
+}
+
+fn progress(step: &str) {
+    eprintln!("   rally-build {step}");
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, BuildError> {
+    std::fs::read(path).map_err(|e| io(path, e))
+}
+
+fn io(path: &Path, source: std::io::Error) -> BuildError {
+    BuildError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Length of `bytes` after gzip at level 9.
+pub fn gzip_len(bytes: &[u8]) -> usize {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().map(|v| v.len()).unwrap_or(0)
+}

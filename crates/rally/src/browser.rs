@@ -1,0 +1,64 @@
+//! Browser boot: read the server's payload and hydrate the server-rendered view.
+
+use rally_view::App;
+use rally_view::dom::HydrationReport;
+use rally_view::web::{self, WebProgram};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+
+use crate::document::{APP_ROOT_ID, PAYLOAD_ID};
+use crate::payload::{self, PayloadError};
+
+/// Why the browser side could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error("no #{0} element in the page; was it rendered with rally::document::Document?")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+}
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// Decodes the payload the server embedded in the page.
+pub fn read_payload<T: DeserializeOwned>() -> Result<T, BootError> {
+    let el = document()
+        .and_then(|d| d.get_element_by_id(PAYLOAD_ID))
+        .ok_or(BootError::Missing(PAYLOAD_ID))?;
+    Ok(payload::decode(&el.text_content().unwrap_or_default())?)
+}
+
+/// Hydrates the server-rendered `#app` with `app` and `model`, and records the outcome in
+/// `window.__rally` (`{ hydrated, mismatches }`) — a JS property, not a DOM change.
+pub fn hydrate<Model: 'static, Msg: Clone + 'static>(
+    app: App<Model, Msg>,
+    model: Model,
+) -> Result<(WebProgram<Model, Msg>, HydrationReport), BootError> {
+    let root = document()
+        .and_then(|d| d.get_element_by_id(APP_ROOT_ID))
+        .ok_or(BootError::Missing(APP_ROOT_ID))?;
+    let (program, report) = web::hydrate(root, app, model);
+    record(&report);
+    Ok((program, report))
+}
+
+fn record(report: &HydrationReport) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let info = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&info, &"hydrated".into(), &JsValue::TRUE);
+    let _ = js_sys::Reflect::set(
+        &info,
+        &"mismatches".into(),
+        &JsValue::from(report.mismatches as u32),
+    );
+    let _ = js_sys::Reflect::set(&window, &"__rally".into(), &info);
+}
+
+/// Reports a boot failure on the console, where a developer will look.
+pub fn report_error(error: &BootError) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("rally: cannot start: {error}")));
+}

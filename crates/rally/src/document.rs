@@ -1,0 +1,106 @@
+//! The HTML document around a server-rendered view: head, the rendered body, the payload, and the
+//! module script that boots the browser bundle.
+
+use rally_view::render::{escape_attr, escape_text};
+
+/// The id of the element holding the server-rendered view.
+pub const APP_ROOT_ID: &str = "app";
+/// The id of the `<script>` holding the payload.
+pub const PAYLOAD_ID: &str = "rally-payload";
+
+/// A page to send: title, extra head markup, the rendered view and what the browser needs.
+#[derive(Clone, Debug, Default)]
+pub struct Document<'a> {
+    /// The `<title>`, escaped on output.
+    pub title: &'a str,
+    /// The `lang` of `<html>`.
+    pub lang: &'a str,
+    /// Trusted markup for `<head>` (stylesheets, meta tags), written as is.
+    pub head: &'a str,
+    /// The view rendered with `rally_view::render::to_html`.
+    pub body: &'a str,
+    /// The payload from [`crate::payload::encode`], if the page hydrates.
+    pub payload: Option<&'a str>,
+    /// URL of the wasm-bindgen JS module to boot (`/pkg/app.js`); its wasm is preloaded.
+    pub script: Option<&'a str>,
+}
+
+impl Document<'_> {
+    /// The full HTML document.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(self.body.len() + 1024);
+        out.push_str("<!doctype html><html lang=\"");
+        escape_attr(
+            if self.lang.is_empty() {
+                "en"
+            } else {
+                self.lang
+            },
+            &mut out,
+        );
+        out.push_str("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+        escape_text(self.title, &mut out);
+        out.push_str("</title>");
+        if let Some(script) = self.script {
+            out.push_str("<link rel=\"modulepreload\" href=\"");
+            escape_attr(script, &mut out);
+            out.push_str("\">");
+            if let Some(wasm) = script.strip_suffix(".js") {
+                out.push_str("<link rel=\"preload\" as=\"fetch\" type=\"application/wasm\" crossorigin href=\"");
+                escape_attr(wasm, &mut out);
+                out.push_str("_bg.wasm\">");
+            }
+        }
+        out.push_str(self.head);
+        out.push_str("</head><body><div id=\"");
+        out.push_str(APP_ROOT_ID);
+        out.push_str("\">");
+        out.push_str(self.body);
+        out.push_str("</div>");
+        if let Some(payload) = self.payload {
+            out.push_str("<script type=\"application/octet-stream\" id=\"");
+            out.push_str(PAYLOAD_ID);
+            out.push_str("\">");
+            // base64url: nothing here can close the element.
+            out.push_str(payload);
+            out.push_str("</script>");
+        }
+        if let Some(script) = self.script {
+            out.push_str("<script type=\"module\">import init from \"");
+            // A JS string inside a script element: the URL is ours, but keep it inert anyway.
+            for c in script.chars() {
+                match c {
+                    '"' | '\\' | '<' | '>' => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push_str("\";init();</script>");
+        }
+        out.push_str("</body></html>");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_escapes_title_and_keeps_body() {
+        let html = Document {
+            title: "</title><script>x</script>",
+            body: "<p>hi</p>",
+            payload: Some("AbC_-"),
+            script: Some("/pkg/app.js"),
+            ..Default::default()
+        }
+        .render();
+        assert!(html.contains("<title>&lt;/title&gt;&lt;script&gt;x&lt;/script&gt;</title>"));
+        assert!(html.contains("<div id=\"app\"><p>hi</p></div>"));
+        assert!(html.contains(
+            "<script type=\"application/octet-stream\" id=\"rally-payload\">AbC_-</script>"
+        ));
+        assert!(html.contains("href=\"/pkg/app_bg.wasm\""));
+        assert!(html.contains("import init from \"/pkg/app.js\";init();"));
+    }
+}

@@ -1,0 +1,188 @@
+//! The server runtime: configuration from the environment, the browser bundle, serving with
+//! graceful shutdown.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Where the server listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The socket address to bind; port 0 picks a free port.
+    pub addr: SocketAddr,
+}
+
+/// A configuration value that cannot be used, with what to do about it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("Invalid PORT value: {0}. Set PORT to an integer, for example PORT=8080.")]
+    Port(String),
+    #[error("Invalid HOST value: {0}. Set HOST to an IP address, for example HOST=127.0.0.1.")]
+    Host(String),
+    #[error("Invalid ADDR value: {0}. Set ADDR to host:port, for example ADDR=127.0.0.1:8080.")]
+    Addr(String),
+}
+
+impl ServerConfig {
+    /// The default port when `PORT` is unset.
+    pub const DEFAULT_PORT: u16 = 8080;
+
+    /// Reads `ADDR` (host:port), or else `HOST` (default 127.0.0.1) and `PORT` (default 8080).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// As [`ServerConfig::from_env`], reading variables through `get`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        if let Some(addr) = get("ADDR") {
+            return addr
+                .parse()
+                .map(|addr| ServerConfig { addr })
+                .map_err(|_| ConfigError::Addr(addr));
+        }
+        let host: IpAddr = match get("HOST") {
+            Some(h) => h.parse().map_err(|_| ConfigError::Host(h))?,
+            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        };
+        let port = match get("PORT") {
+            Some(p) => p.trim().parse().map_err(|_| ConfigError::Port(p))?,
+            None => Self::DEFAULT_PORT,
+        };
+        Ok(ServerConfig {
+            addr: SocketAddr::new(host, port),
+        })
+    }
+}
+
+/// Wraps an app's page routes with what every Rally server serves: the browser bundle under
+/// `/pkg`, an empty favicon, compression and request logging.
+pub fn app(pages: Router, bundle_dir: &Path) -> Router {
+    pages
+        .nest_service("/pkg", bundle_service(bundle_dir))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves the wasm bundle. Names are not content-hashed yet, so browsers revalidate each time
+/// (cheap: `Last-Modified` answers 304).
+pub fn bundle_service(dir: &Path) -> Router {
+    Router::new()
+        .fallback_service(ServeDir::new(dir))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+}
+
+/// An HTML page with a status code.
+pub fn html(status: StatusCode, body: String) -> Response {
+    (status, Html(body)).into_response()
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Binds, prints `listening on http://…` (tests read the port from it) and serves until
+/// SIGINT or SIGTERM, letting in-flight requests finish.
+pub async fn serve(router: Router, config: &ServerConfig) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {}: {e}. Is another server using that port? Set PORT to another one.", config.addr),
+        )
+    })?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn config_defaults_and_overrides() {
+        assert_eq!(
+            ServerConfig::from_lookup(lookup(&[])).unwrap().addr,
+            "127.0.0.1:8080".parse().unwrap()
+        );
+        assert_eq!(
+            ServerConfig::from_lookup(lookup(&[("PORT", "9000")]))
+                .unwrap()
+                .addr,
+            "127.0.0.1:9000".parse().unwrap()
+        );
+        assert_eq!(
+            ServerConfig::from_lookup(lookup(&[("ADDR", "127.0.0.1:0"), ("PORT", "1")]))
+                .unwrap()
+                .addr,
+            "127.0.0.1:0".parse().unwrap()
+        );
+    }
+
+    #[test]
+    fn config_errors_say_what_to_do() {
+        let err = ServerConfig::from_lookup(lookup(&[("PORT", "abc")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Invalid PORT value: abc. Set PORT to an integer, for example PORT=8080."
+        );
+        assert!(matches!(
+            ServerConfig::from_lookup(lookup(&[("HOST", "nope")])),
+            Err(ConfigError::Host(_))
+        ));
+        assert!(matches!(
+            ServerConfig::from_lookup(lookup(&[("ADDR", "x:y")])),
+            Err(ConfigError::Addr(_))
+        ));
+    }
+}
