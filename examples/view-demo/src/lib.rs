@@ -1,0 +1,165 @@
+//! The view-layer demo: one model, one `update`, one `view`, rendered by the server and
+//! hydrated by the browser from the same code.
+
+use rally_view::attribute::{self as attr, class, id};
+use rally_view::event::{on_check, on_click, on_input, on_submit};
+use rally_view::html::{self, button, form, h1, h2, input, li, main, p, section, span, text};
+use rally_view::{App, Effect, Element, Key};
+use serde::{Deserialize, Serialize};
+
+/// The whole state of the demo page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub count: i64,
+    pub draft: String,
+    pub todos: Vec<Todo>,
+    pub next_id: u64,
+}
+
+/// One todo item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Todo {
+    pub id: u64,
+    pub title: String,
+    pub done: bool,
+}
+
+/// Everything that can happen on the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Increment,
+    Decrement,
+    SetDraft(String),
+    Add,
+    Toggle(u64, bool),
+    Remove(u64),
+    MoveUp(u64),
+    MoveDown(u64),
+    Reverse,
+}
+
+/// The model the server starts from.
+pub fn initial_model() -> Model {
+    let todos = ["Render on the server", "Hydrate without touching the DOM", "Diff by key"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Todo { id: i as u64 + 1, title: t.to_string(), done: i == 0 })
+        .collect();
+    Model { count: 0, draft: String::new(), todos, next_id: 4 }
+}
+
+/// Applies a message.
+pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
+    match msg {
+        Msg::Increment => model.count += 1,
+        Msg::Decrement => model.count -= 1,
+        Msg::SetDraft(s) => model.draft = s,
+        Msg::Add => {
+            let title = model.draft.trim().to_string();
+            if !title.is_empty() {
+                model.todos.push(Todo { id: model.next_id, title, done: false });
+                model.next_id += 1;
+                model.draft.clear();
+            }
+        }
+        Msg::Toggle(id, done) => {
+            if let Some(t) = model.todos.iter_mut().find(|t| t.id == id) {
+                t.done = done;
+            }
+        }
+        Msg::Remove(id) => model.todos.retain(|t| t.id != id),
+        Msg::MoveUp(id) => {
+            if let Some(i) = model.todos.iter().position(|t| t.id == id).filter(|&i| i > 0) {
+                model.todos.swap(i, i - 1);
+            }
+        }
+        Msg::MoveDown(id) => {
+            if let Some(i) = model.todos.iter().position(|t| t.id == id).filter(|&i| i + 1 < model.todos.len()) {
+                model.todos.swap(i, i + 1);
+            }
+        }
+        Msg::Reverse => model.todos.reverse(),
+    }
+    Effect::none()
+}
+
+/// Renders the page.
+pub fn view(model: &Model) -> Element<Msg> {
+    let done = model.todos.iter().filter(|t| t.done).count();
+    main(
+        vec![class("demo")],
+        vec![
+            h1(vec![], vec![text("Rally view demo")]),
+            section(
+                vec![class("counter")],
+                vec![
+                    h2(vec![], vec![text("Counter")]),
+                    button(vec![id("dec"), on_click(Msg::Decrement)], vec![text("−")]),
+                    span(vec![id("count")], vec![text(model.count.to_string())]),
+                    button(vec![id("inc"), on_click(Msg::Increment)], vec![text("+")]),
+                ],
+            ),
+            section(
+                vec![class("todos")],
+                vec![
+                    h2(vec![], vec![text("Todos")]),
+                    form(
+                        vec![id("add"), on_submit(|_| Msg::Add)],
+                        vec![
+                            input(vec![
+                                id("draft"),
+                                attr::name("title"),
+                                attr::placeholder("What needs doing?"),
+                                attr::autocomplete("off"),
+                                attr::value(model.draft.clone()),
+                                on_input(Msg::SetDraft),
+                            ]),
+                            button(vec![attr::type_("submit")], vec![text("Add")]),
+                        ],
+                    ),
+                    p(vec![id("echo")], vec![text("Draft: "), text(model.draft.clone())]),
+                    html::keyed("ul", vec![id("todos")], model.todos.iter().map(todo_item).collect()),
+                    p(
+                        vec![id("summary")],
+                        vec![text(format!("{} todos, {done} done", model.todos.len()))],
+                    ),
+                    button(vec![id("reverse"), on_click(Msg::Reverse)], vec![text("Reverse")]),
+                ],
+            ),
+        ],
+    )
+}
+
+fn todo_item(todo: &Todo) -> (Key, Element<Msg>) {
+    let id = todo.id;
+    (
+        Key::from(id),
+        li(
+            vec![attr::data("id", id.to_string()), attr::classes(&[("done", todo.done)])],
+            vec![
+                input(vec![attr::type_("checkbox"), attr::checked(todo.done), on_check(move |on| Msg::Toggle(id, on))]),
+                span(vec![class("title")], vec![text(todo.title.clone())]),
+                button(vec![class("up"), on_click(Msg::MoveUp(id))], vec![text("↑")]),
+                button(vec![class("down"), on_click(Msg::MoveDown(id))], vec![text("↓")]),
+                button(vec![class("remove"), on_click(Msg::Remove(id))], vec![text("×")]),
+            ],
+        ),
+    )
+}
+
+/// The demo as a TEA app.
+pub fn app() -> App<Model, Msg> {
+    App::new(update, view)
+}
+
+/// Browser entry: hydrate the server-rendered page with the model it embedded.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    let started = rally::browser::read_payload::<Model>().and_then(|model| rally::browser::hydrate(app(), model));
+    match started {
+        // The program lives as long as the page.
+        Ok((program, _report)) => std::mem::forget(program),
+        Err(e) => rally::browser::report_error(&e),
+    }
+}

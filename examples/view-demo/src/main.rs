@@ -1,0 +1,91 @@
+//! The demo's server: renders the page with the model embedded, serves the browser bundle.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod server {
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+
+    use axum::Router;
+    use axum::extract::Query;
+    use axum::http::StatusCode;
+    use axum::response::Response;
+    use axum::routing::get;
+    use rally::document::Document;
+    use rally::server::{ServerConfig, html, init_tracing, serve};
+    use rally_view::render::to_html;
+    use serde::Deserialize;
+    use view_demo::{initial_model, view};
+
+    #[derive(Deserialize)]
+    struct PageQuery {
+        /// Render markup that disagrees with the payload, to show hydration repairing it.
+        mismatch: Option<String>,
+    }
+
+    async fn page(Query(q): Query<PageQuery>) -> Response {
+        let model = initial_model();
+        let rendered = if q.mismatch.is_some() {
+            let mut wrong = model.clone();
+            wrong.count = 41;
+            wrong.todos.swap(0, 2);
+            wrong.todos[1].title = "Stale title from the server".into();
+            to_html(&view(&wrong))
+        } else {
+            to_html(&view(&model))
+        };
+        let payload = match rally::payload::encode(&model) {
+            Ok(p) => p,
+            Err(e) => return html(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode the model: {e}")),
+        };
+        let doc = Document {
+            title: "Rally view demo",
+            head: STYLE,
+            body: &rendered,
+            payload: Some(&payload),
+            script: Some("/pkg/view_demo.js"),
+            ..Default::default()
+        };
+        html(StatusCode::OK, doc.render())
+    }
+
+    const STYLE: &str = "<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}\
+        button{min-width:2rem}#count{display:inline-block;min-width:3rem;text-align:center}\
+        li.done .title{text-decoration:line-through;color:#888}li button{margin-left:.25rem}</style>";
+
+    pub async fn main() -> ExitCode {
+        init_tracing();
+        let config = match ServerConfig::from_env() {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let bundle = std::env::var_os("RALLY_BUNDLE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/rally/view-demo")));
+        if !bundle.join("view_demo.js").exists() {
+            eprintln!(
+                "warning: no browser bundle in {}; the page will render but not hydrate. Build it with ./scripts/demo.sh",
+                bundle.display()
+            );
+        }
+        let router = rally::server::app(Router::new().route("/", get(page)), &bundle);
+        match serve(router, &config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    server::main().await
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
