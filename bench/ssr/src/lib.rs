@@ -1,0 +1,34 @@
+//! Fixtures for the SSR benchmark: the same 1,000 rows the browser benchmark creates, and the
+//! table view built from them.
+
+use jsfb_rally::{Model, Msg, Row};
+use rally_view::Element;
+
+/// The 1,000 rows of js-framework-benchmark's "create rows", from the shared label generator.
+pub fn rows_1k() -> Vec<Row> {
+    Model::default().build_rows(1_000)
+}
+
+/// The view being measured: `table > tbody` with 1,000 keyed `tr > td, td > a[on_click],
+/// td > a[on_click] > span, td`.
+pub fn build(rows: &[Row]) -> Element<Msg> {
+    jsfb_rally::table_view(rows, None)
+}
+
+/// Build and render to an HTML string.
+pub fn build_and_render(rows: &[Row]) -> String {
+    rally_view::render::to_html(&build(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_row() {
+        let html = build_and_render(&rows_1k());
+        assert_eq!(html.matches("<tr>").count(), 1_000);
+        assert!(html.starts_with("<table class=\"table table-hover table-striped test-data\"><tbody id=\"tbody\"><tr><td class=\"col-md-1\">1</td>"));
+        assert!(html.ends_with("</tbody></table>"));
+    }
+}
