@@ -1,0 +1,44 @@
+//! The counter's server.
+
+#[cfg(not(target_arch = "wasm32"))]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use rally::document::Document;
+    use rally::server::{ServerConfig, html, init_tracing, serve};
+
+    init_tracing();
+    let config = match ServerConfig::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let page = || async {
+        let model = counter::Model { count: 0 };
+        let body = rally_view::render::to_html(&counter::view(&model));
+        match rally::payload::encode(&model) {
+            Ok(payload) => html(
+                StatusCode::OK,
+                Document { title: "Counter", body: &body, payload: Some(&payload), script: Some("/pkg/counter.js"), ..Default::default() }
+                    .render(),
+            ),
+            Err(e) => html(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode the model: {e}")),
+        }
+    };
+    let bundle = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/rally/counter"));
+    let router = rally::server::app(Router::new().route("/", get(page)), &bundle);
+    match serve(router, &config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -1,0 +1,41 @@
+# Shared by scripts/*.sh: progress lines, loud failures, and installing what a fresh machine lacks.
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nerror: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly, through passwordless sudo, or not at all.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+ensure_wasm_target() {
+  if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then return; fi
+  step "installing the wasm32-unknown-unknown target (rustup)"
+  rustup target add wasm32-unknown-unknown \
+    || fail "cannot install the wasm32-unknown-unknown target: 'rustup target add wasm32-unknown-unknown' failed. It downloads rust-std from rustup's distribution server; make that reachable or install the target by hand."
+}
+
+# Debian packages: chromium + chromium-driver for browser tests, binaryen for wasm-opt.
+ensure_debian_packages() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v wasm-opt >/dev/null || missing+=(binaryen)
+  [ ${#missing[@]} -eq 0 ] && return
+  step "installing Debian packages: ${missing[*]}"
+  { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } \
+    || fail "cannot install ${missing[*]} with apt-get (needs root or passwordless sudo). Install them by hand: apt-get install ${missing[*]}"
+  command -v chromium >/dev/null || fail "chromium is still missing after apt-get install"
+}
+
+ensure_npm_packages() {
+  local dir=$1
+  command -v npm >/dev/null || fail "npm is missing: install Node.js 20+ and npm (apt-get install nodejs npm)"
+  if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    step "installing npm packages in $dir (playwright-core; the browser is Debian's chromium)"
+    (cd "$dir" && npm ci --no-audit --no-fund) || fail "npm ci failed in $dir; check that the npm registry is reachable"
+  fi
+}

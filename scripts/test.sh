@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: native unit and property tests, the wasm32 build, and the browser tests in
+# headless Chromium. Installs what a fresh machine lacks (wasm target, Chromium, npm packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_wasm_target
+ensure_debian_packages
+ensure_npm_packages e2e
+
+step "building the workspace (native)"
+cargo build --workspace --all-targets
+
+step "building the browser bundles (wasm32 + wasm-bindgen)"
+./target/debug/rally-build view-demo target/rally/view-demo
+./target/debug/rally-build view-props target/rally/view-props --profile dev --no-wasm-opt
+
+step "native tests"
+cargo test --workspace
+
+step "browser tests (headless Chromium)"
+node e2e/run.mjs
+
+printf '\nall tests passed\n'
