@@ -120,12 +120,12 @@ pub enum BuildError {
 /// Builds the bundle: cargo → (wasm-opt) → wasm-bindgen.
 pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
     let metadata = Metadata::read(&build.workspace)?;
-    if let Some(found) = metadata.wasm_bindgen_version.as_deref() {
-        if found != WASM_BINDGEN_VERSION {
-            return Err(BuildError::BindgenVersion {
-                found: found.to_string(),
-            });
-        }
+    if let Some(found) = metadata.wasm_bindgen_version.as_deref()
+        && found != WASM_BINDGEN_VERSION
+    {
+        return Err(BuildError::BindgenVersion {
+            found: found.to_string(),
+        });
     }
     let lib_name = metadata.lib_name(&build.package).ok_or_else(|| {
         BuildError::UnknownPackage(build.package.clone(), build.workspace.clone())

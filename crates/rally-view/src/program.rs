@@ -12,12 +12,18 @@ use crate::dom::{Backend, Dom, EventOutcome, HydrationReport};
 use crate::effect::{Dispatch, Effect, LocalFuture};
 use crate::vdom::{Element, EventData};
 
+/// A boxed `update` function.
+pub type UpdateFn<Model, Msg> = Box<dyn Fn(&mut Model, Msg) -> Effect<Msg>>;
+/// A boxed `view` function.
+pub type ViewFn<Model, Msg> = Box<dyn Fn(&Model) -> Element<Msg>>;
+type RenderHook<Model> = RefCell<Option<Box<dyn Fn(&Model)>>>;
+
 /// A page's `update` and `view`.
 pub struct App<Model, Msg> {
     /// Applies a message to the model and returns the effects to run.
-    pub update: Box<dyn Fn(&mut Model, Msg) -> Effect<Msg>>,
+    pub update: UpdateFn<Model, Msg>,
     /// Renders the model.
-    pub view: Box<dyn Fn(&Model) -> Element<Msg>>,
+    pub view: ViewFn<Model, Msg>,
 }
 
 impl<Model, Msg> App<Model, Msg> {
@@ -44,7 +50,7 @@ struct Shared<Model, Msg, B: Backend> {
     queue: RefCell<VecDeque<Msg>>,
     draining: Cell<bool>,
     spawn: Box<dyn Fn(LocalFuture<()>)>,
-    after_render: RefCell<Option<Box<dyn Fn(&Model)>>>,
+    after_render: RenderHook<Model>,
 }
 
 /// A running program: the model, its rendered DOM and the message queue.

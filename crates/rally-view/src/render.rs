@@ -175,28 +175,28 @@ fn escape(s: &str, out: &mut String, quotes: bool) {
 /// (`<\/script`, `<\!--`), which means the same inside JavaScript and CSS strings. The DOM
 /// renderer writes the same text, so server- and client-built DOMs agree.
 pub fn escape_raw_text<'a>(tag: &str, text: &'a str) -> std::borrow::Cow<'a, str> {
-    let lower = text.to_ascii_lowercase();
-    let closing = format!("</{tag}");
-    if !lower.contains(&closing) && !lower.contains("<!--") {
+    let bytes = text.as_bytes();
+    // `</tag` (any case) or `<!--` at byte `i`.
+    let breaks_out = |i: usize| {
+        let rest = &bytes[i..];
+        rest.starts_with(b"<!--")
+            || (rest.len() >= tag.len() + 2
+                && rest[1] == b'/'
+                && rest[2..2 + tag.len()].eq_ignore_ascii_case(tag.as_bytes()))
+    };
+    let positions = (0..bytes.len()).filter(|&i| bytes[i] == b'<' && breaks_out(i));
+    let mut out = String::new();
+    let mut copied = 0;
+    for i in positions {
+        out.push_str(&text[copied..=i]);
+        // `<` + `\` + the rest: `<\/script`, `<\!--`.
+        out.push('\\');
+        copied = i + 1;
+    }
+    if copied == 0 {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut i = 0;
-    while i < text.len() {
-        let rest = &lower[i..];
-        if rest.starts_with(&closing) {
-            out.push_str("<\\/");
-            out.push_str(&text[i + 2..i + closing.len()]);
-            i += closing.len();
-        } else if rest.starts_with("<!--") {
-            out.push_str("<\\!--");
-            i += 4;
-        } else {
-            let ch = text[i..].chars().next().unwrap_or(' ');
-            out.push(ch);
-            i += ch.len_utf8();
-        }
-    }
+    out.push_str(&text[copied..]);
     std::borrow::Cow::Owned(out)
 }
 

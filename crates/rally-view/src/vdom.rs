@@ -136,12 +136,15 @@ pub struct EventOptions {
     pub stop_propagation: bool,
 }
 
+/// A decoder from a DOM event to a message; `None` ignores the event.
+pub type Decoder<Msg> = Rc<dyn Fn(&dyn EventData) -> Option<Msg>>;
+
 /// How a listener turns an event into a message.
 pub enum Handler<Msg> {
     /// Always this message (`on_click(Msg::Inc)`).
     Message(Msg),
     /// A decoder reading the event; `None` ignores the event.
-    Decode(Rc<dyn Fn(&dyn EventData) -> Option<Msg>>),
+    Decode(Decoder<Msg>),
 }
 
 impl<Msg: Clone> Clone for Handler<Msg> {

@@ -44,10 +44,10 @@ impl WebBackend {
         let closure = Closure::<dyn Fn(Event)>::new(move |event: Event| {
             // Events fired while the sink is busy (a synchronous `blur` during a patch) are
             // dropped rather than re-entering it.
-            if let Ok(sink) = sink.try_borrow() {
-                if let Some(f) = sink.as_ref() {
-                    f(event);
-                }
+            if let Ok(sink) = sink.try_borrow()
+                && let Some(f) = sink.as_ref()
+            {
+                f(event);
             }
         });
         let listener: js_sys::Function =
@@ -79,9 +79,14 @@ impl Backend for WebBackend {
         match created {
             Ok(el) => el.into(),
             Err(_) => {
-                self.warn(&format!(
-                    "rally: cannot create element <{tag}>; rendering a comment instead"
-                ));
+                self.warn(
+                    &[
+                        "rally: cannot create element <",
+                        tag,
+                        ">; rendering a comment instead",
+                    ]
+                    .concat(),
+                );
                 self.document.create_comment(tag).into()
             }
         }
@@ -96,10 +101,10 @@ impl Backend for WebBackend {
     }
 
     fn set_attribute(&mut self, element: &Node, name: &str, value: &str) {
-        if let Some(el) = self.element(element) {
-            if el.set_attribute(intern(name), value).is_err() {
-                self.warn(&format!("rally: cannot set attribute {name:?}"));
-            }
+        if let Some(el) = self.element(element)
+            && el.set_attribute(intern(name), value).is_err()
+        {
+            self.warn(&["rally: cannot set attribute ", name].concat());
         }
     }
 

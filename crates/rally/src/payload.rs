@@ -3,31 +3,83 @@
 //! base64url has no character that needs escaping inside a `<script>` element, so the payload
 //! can never end the element early whatever the data holds.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why a payload could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
-    #[error("the page's payload is not base64url: {0}")]
-    Base64(#[from] base64::DecodeError),
+    #[error("the page's payload is not base64url (byte {0}); was the page altered?")]
+    Base64(usize),
     #[error(
         "the page's payload does not decode as the expected type (was the server built from the same code?): {0}"
     )]
     Decode(#[from] postcard::Error),
+    #[error(
+        "the page's payload has {0} bytes left over after decoding (was the server built from the same code?)"
+    )]
+    TrailingBytes(usize),
 }
 
 /// Encodes a value for embedding in a page.
 pub fn encode<T: Serialize>(value: &T) -> Result<String, postcard::Error> {
-    Ok(URL_SAFE_NO_PAD.encode(postcard::to_allocvec(value)?))
+    Ok(base64url_encode(&postcard::to_allocvec(value)?))
 }
 
 /// Decodes a value embedded with [`encode`].
 pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, PayloadError> {
-    let bytes = URL_SAFE_NO_PAD.decode(text.trim())?;
-    Ok(postcard::from_bytes(&bytes)?)
+    let bytes = base64url_decode(text.trim().as_bytes())?;
+    let (value, rest) = postcard::take_from_bytes(&bytes)?;
+    if !rest.is_empty() {
+        return Err(PayloadError::TrailingBytes(rest.len()));
+    }
+    Ok(value)
+}
+
+// base64url without padding (RFC 4648 §5), by hand: the general-purpose crate costs the browser
+// bundle ~4 KB for the few lines needed here.
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn sextet(c: u8) -> Option<u32> {
+    Some(u32::from(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    }))
+}
+
+fn base64url_decode(text: &[u8]) -> Result<Vec<u8>, PayloadError> {
+    if text.len() % 4 == 1 {
+        return Err(PayloadError::Base64(text.len()));
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    for (c, chunk) in text.chunks(4).enumerate() {
+        let mut n = 0u32;
+        for (i, &ch) in chunk.iter().enumerate() {
+            n |= sextet(ch).ok_or(PayloadError::Base64(c * 4 + i))? << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -55,6 +107,28 @@ mod tests {
     }
 
     #[test]
+    fn base64url_matches_rfc_4648_vectors() {
+        for (raw, enc) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64url_encode(raw.as_bytes()), enc);
+            assert_eq!(base64url_decode(enc.as_bytes()).unwrap(), raw.as_bytes());
+        }
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(
+            base64url_decode(base64url_encode(&all).as_bytes()).unwrap(),
+            all
+        );
+        assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
     fn bad_payloads_are_errors_not_panics() {
         assert!(matches!(
             decode::<Model>("!!!"),
@@ -62,6 +136,10 @@ mod tests {
         ));
         assert!(matches!(
             decode::<Model>("AAAA"),
+            Err(PayloadError::TrailingBytes(1))
+        ));
+        assert!(matches!(
+            decode::<Model>("_w"),
             Err(PayloadError::Decode(_))
         ));
         assert!(decode::<Model>("").is_err());

@@ -62,7 +62,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
         while let Some(extra) = cursor {
             cursor = self.backend.next_sibling(&extra);
-            path.push(format!("[{}]", mounted.len()));
+            path.push(concat(&["[", &number(mounted.len()), "]"]));
             self.mismatch(report, path, "extra node in the server HTML; removing it");
             path.pop();
             self.backend.remove_child(parent, &extra);
@@ -87,7 +87,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     std::borrow::Cow::Borrowed(expected.as_ref())
                 };
                 if actual != *expected {
-                    let msg = format!("text differs: server {actual:?}, client {expected:?}");
+                    let msg = concat(&[
+                        "text differs: server ",
+                        &quoted(&actual),
+                        ", client ",
+                        &quoted(&expected),
+                    ]);
                     self.mismatch(report, path, &msg);
                     self.backend.set_text(&dom, &expected);
                 }
@@ -101,11 +106,13 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 self.hydrate_element(dom, n, path, report)
             }
             (_, found) => {
-                let msg = format!(
-                    "expected {}, found {}; rebuilding this subtree",
-                    describe(child),
-                    describe_kind(&found)
-                );
+                let msg = concat(&[
+                    "expected ",
+                    &describe(child),
+                    ", found ",
+                    &describe_kind(&found),
+                    "; rebuilding this subtree",
+                ]);
                 self.mismatch(report, path, &msg);
                 let fresh = self.create(parent_tag, child);
                 self.backend.replace_child(parent, &fresh.node, &dom);
@@ -168,8 +175,14 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         for (name, value) in &expected {
             let actual = self.backend.get_attribute(dom, name);
             if actual.as_deref() != Some(value.as_str()) {
-                let msg =
-                    format!("attribute {name:?} differs: server {actual:?}, client {value:?}");
+                let msg = concat(&[
+                    "attribute ",
+                    &quoted(name),
+                    " differs: server ",
+                    &actual.as_deref().map_or("none".into(), quoted),
+                    ", client ",
+                    &quoted(value),
+                ]);
                 self.mismatch(report, path, &msg);
                 self.backend.set_attribute(dom, name, value);
             }
@@ -181,7 +194,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         if let Some(names) = actual_count {
             for name in names {
                 if !expected.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-                    let msg = format!("attribute {name:?} only on the server; removing it");
+                    let msg = concat(&[
+                        "attribute ",
+                        &quoted(&name),
+                        " only on the server; removing it",
+                    ]);
                     self.mismatch(report, path, &msg);
                     self.backend.remove_attribute(dom, &name);
                 }
@@ -191,7 +208,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 
     fn mismatch(&mut self, report: &mut HydrationReport, path: &[String], what: &str) {
         report.mismatches += 1;
-        let message = format!("rally: hydration mismatch at {}: {what}", path.join(" > "));
+        let message = concat(&[
+            "rally: hydration mismatch at ",
+            &path.join(" > "),
+            ": ",
+            what,
+        ]);
         self.backend.warn(&message);
     }
 }
@@ -223,23 +245,68 @@ fn expected_attributes<Msg>(n: &Node<Msg>) -> Vec<(&str, String)> {
 
 fn step<Msg>(child: &Element<Msg>, index: usize) -> String {
     match child {
-        Element::Node(n) => format!("{}[{index}]", n.tag),
-        _ => format!("#text[{index}]"),
+        Element::Node(n) => concat(&[&n.tag, "[", &number(index), "]"]),
+        _ => concat(&["#text[", &number(index), "]"]),
     }
 }
 
 fn describe<Msg>(child: &Element<Msg>) -> String {
     match child {
-        Element::Node(n) => format!("<{}>", n.tag),
-        Element::Text(t) => format!("text {t:?}"),
+        Element::Node(n) => concat(&["<", &n.tag, ">"]),
+        Element::Text(t) => concat(&["text ", &quoted(t)]),
         Element::Fragment(_) => "a fragment".to_string(),
     }
 }
 
 fn describe_kind(kind: &NodeKind) -> String {
     match kind {
-        NodeKind::Element(tag) => format!("<{tag}>"),
-        NodeKind::Text(t) => format!("text {t:?}"),
+        NodeKind::Element(tag) => concat(&["<", tag, ">"]),
+        NodeKind::Text(t) => concat(&["text ", &quoted(t)]),
         NodeKind::Other => "a comment or other node".to_string(),
     }
+}
+
+// Messages are assembled by hand: `format!` and `Debug` would pull Rust's formatting machinery
+// and Unicode tables into every browser bundle for a warning that should never print.
+
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// `"text"`, shortened to 60 characters, with quotes and control characters made visible.
+fn quoted(text: &str) -> String {
+    let mut s = String::with_capacity(text.len().min(64) + 2);
+    s.push('"');
+    for (i, c) in text.chars().enumerate() {
+        if i == 60 {
+            s.push('…');
+            break;
+        }
+        match c {
+            '"' => s.push_str("\\\""),
+            '\n' => s.push_str("\\n"),
+            c if c.is_control() => s.push('�'),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+fn number(mut n: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].iter().map(|&d| d as char).collect()
 }

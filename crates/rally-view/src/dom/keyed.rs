@@ -169,8 +169,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 }
 
 fn no_shared_keys<Msg>(old: &[(Key, Element<Msg>)], new: &[(Key, Element<Msg>)]) -> bool {
-    let keys: std::collections::HashSet<&Key> = old.iter().map(|(k, _)| k).collect();
-    !new.iter().any(|(k, _)| keys.contains(k))
+    // The same map type as `patch_middle`, so the bundle carries one hash table, not two.
+    let keys: HashMap<&Key, usize> = old.iter().enumerate().map(|(i, (k, _))| (k, i)).collect();
+    !new.iter().any(|(k, _)| keys.contains_key(k))
 }
 
 /// Indices into `seq` of a longest strictly increasing subsequence of its `Some` values,

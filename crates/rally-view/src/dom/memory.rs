@@ -386,11 +386,11 @@ impl Backend for MemoryDom {
     }
 
     fn remove_attribute(&mut self, element: &NodeId, name: &str) {
-        if let Data::Element { attrs, .. } = &mut self.nodes[*element].data {
-            if attrs.iter().any(|(n, _)| n == name) {
-                attrs.retain(|(n, _)| n != name);
-                self.mutations += 1;
-            }
+        if let Data::Element { attrs, .. } = &mut self.nodes[*element].data
+            && attrs.iter().any(|(n, _)| n == name)
+        {
+            attrs.retain(|(n, _)| n != name);
+            self.mutations += 1;
         }
     }
 

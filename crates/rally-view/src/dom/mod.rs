@@ -7,8 +7,6 @@ mod hydrate;
 mod keyed;
 pub mod memory;
 
-use std::collections::HashSet;
-
 use crate::render::{escape_raw_text, is_raw_text};
 use crate::vdom::{
     AttrValue, Attribute, Children, Element, EventData, Listener, Namespace, Node, PropValue,
@@ -110,7 +108,8 @@ pub struct Dom<Msg, B: Backend> {
     view: Vec<Element<Msg>>,
     mounted: Vec<Mounted<B::Node>>,
     listeners: ListenerTable<Msg>,
-    listened: HashSet<String>,
+    /// Event types the root already listens to (a handful; a Vec beats a set here).
+    listened: Vec<crate::vdom::Str>,
 }
 
 struct ListenerTable<Msg> {
@@ -157,7 +156,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 slots: Vec::new(),
                 free: Vec::new(),
             },
-            listened: HashSet::new(),
+            listened: Vec::new(),
         }
     }
 
@@ -318,8 +317,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             return None;
         }
         for l in &listeners {
-            if !self.listened.contains(l.event.as_ref()) {
-                self.listened.insert(l.event.to_string());
+            if !self.listened.contains(&l.event) {
+                self.listened.push(l.event.clone());
                 self.backend.listen(&l.event);
             }
         }
