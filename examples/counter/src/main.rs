@@ -23,13 +23,25 @@ async fn main() -> std::process::ExitCode {
         match rally::payload::encode(&model) {
             Ok(payload) => html(
                 StatusCode::OK,
-                Document { title: "Counter", body: &body, payload: Some(&payload), script: Some("/pkg/counter.js"), ..Default::default() }
-                    .render(),
+                Document {
+                    title: "Counter",
+                    body: &body,
+                    payload: Some(&payload),
+                    script: Some("/pkg/counter.js"),
+                    ..Default::default()
+                }
+                .render(),
             ),
-            Err(e) => html(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode the model: {e}")),
+            Err(e) => html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot encode the model: {e}"),
+            ),
         }
     };
-    let bundle = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/rally/counter"));
+    let bundle = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/rally/counter"
+    ));
     let router = rally::server::app(Router::new().route("/", get(page)), &bundle);
     match serve(router, &config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -40,12 +40,25 @@ pub enum Msg {
 
 /// The model the server starts from.
 pub fn initial_model() -> Model {
-    let todos = ["Render on the server", "Hydrate without touching the DOM", "Diff by key"]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Todo { id: i as u64 + 1, title: t.to_string(), done: i == 0 })
-        .collect();
-    Model { count: 0, draft: String::new(), todos, next_id: 4 }
+    let todos = [
+        "Render on the server",
+        "Hydrate without touching the DOM",
+        "Diff by key",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, t)| Todo {
+        id: i as u64 + 1,
+        title: t.to_string(),
+        done: i == 0,
+    })
+    .collect();
+    Model {
+        count: 0,
+        draft: String::new(),
+        todos,
+        next_id: 4,
+    }
 }
 
 /// Applies a message.
@@ -57,7 +70,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
         Msg::Add => {
             let title = model.draft.trim().to_string();
             if !title.is_empty() {
-                model.todos.push(Todo { id: model.next_id, title, done: false });
+                model.todos.push(Todo {
+                    id: model.next_id,
+                    title,
+                    done: false,
+                });
                 model.next_id += 1;
                 model.draft.clear();
             }
@@ -69,12 +86,22 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
         }
         Msg::Remove(id) => model.todos.retain(|t| t.id != id),
         Msg::MoveUp(id) => {
-            if let Some(i) = model.todos.iter().position(|t| t.id == id).filter(|&i| i > 0) {
+            if let Some(i) = model
+                .todos
+                .iter()
+                .position(|t| t.id == id)
+                .filter(|&i| i > 0)
+            {
                 model.todos.swap(i, i - 1);
             }
         }
         Msg::MoveDown(id) => {
-            if let Some(i) = model.todos.iter().position(|t| t.id == id).filter(|&i| i + 1 < model.todos.len()) {
+            if let Some(i) = model
+                .todos
+                .iter()
+                .position(|t| t.id == id)
+                .filter(|&i| i + 1 < model.todos.len())
+            {
                 model.todos.swap(i, i + 1);
             }
         }
@@ -117,13 +144,23 @@ pub fn view(model: &Model) -> Element<Msg> {
                             button(vec![attr::type_("submit")], vec![text("Add")]),
                         ],
                     ),
-                    p(vec![id("echo")], vec![text("Draft: "), text(model.draft.clone())]),
-                    html::keyed("ul", vec![id("todos")], model.todos.iter().map(todo_item).collect()),
+                    p(
+                        vec![id("echo")],
+                        vec![text("Draft: "), text(model.draft.clone())],
+                    ),
+                    html::keyed(
+                        "ul",
+                        vec![id("todos")],
+                        model.todos.iter().map(todo_item).collect(),
+                    ),
                     p(
                         vec![id("summary")],
                         vec![text(format!("{} todos, {done} done", model.todos.len()))],
                     ),
-                    button(vec![id("reverse"), on_click(Msg::Reverse)], vec![text("Reverse")]),
+                    button(
+                        vec![id("reverse"), on_click(Msg::Reverse)],
+                        vec![text("Reverse")],
+                    ),
                 ],
             ),
         ],
@@ -135,13 +172,29 @@ fn todo_item(todo: &Todo) -> (Key, Element<Msg>) {
     (
         Key::from(id),
         li(
-            vec![attr::data("id", id.to_string()), attr::classes(&[("done", todo.done)])],
             vec![
-                input(vec![attr::type_("checkbox"), attr::checked(todo.done), on_check(move |on| Msg::Toggle(id, on))]),
+                attr::data("id", id.to_string()),
+                attr::classes(&[("done", todo.done)]),
+            ],
+            vec![
+                input(vec![
+                    attr::type_("checkbox"),
+                    attr::checked(todo.done),
+                    on_check(move |on| Msg::Toggle(id, on)),
+                ]),
                 span(vec![class("title")], vec![text(todo.title.clone())]),
-                button(vec![class("up"), on_click(Msg::MoveUp(id))], vec![text("↑")]),
-                button(vec![class("down"), on_click(Msg::MoveDown(id))], vec![text("↓")]),
-                button(vec![class("remove"), on_click(Msg::Remove(id))], vec![text("×")]),
+                button(
+                    vec![class("up"), on_click(Msg::MoveUp(id))],
+                    vec![text("↑")],
+                ),
+                button(
+                    vec![class("down"), on_click(Msg::MoveDown(id))],
+                    vec![text("↓")],
+                ),
+                button(
+                    vec![class("remove"), on_click(Msg::Remove(id))],
+                    vec![text("×")],
+                ),
             ],
         ),
     )
@@ -156,7 +209,8 @@ pub fn app() -> App<Model, Msg> {
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    let started = rally::browser::read_payload::<Model>().and_then(|model| rally::browser::hydrate(app(), model));
+    let started = rally::browser::read_payload::<Model>()
+        .and_then(|model| rally::browser::hydrate(app(), model));
     match started {
         // The program lives as long as the page.
         Ok((program, _report)) => std::mem::forget(program),

@@ -35,7 +35,12 @@ mod server {
         };
         let payload = match rally::payload::encode(&model) {
             Ok(p) => p,
-            Err(e) => return html(StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode the model: {e}")),
+            Err(e) => {
+                return html(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot encode the model: {e}"),
+                );
+            }
         };
         let doc = Document {
             title: "Rally view demo",
@@ -63,7 +68,12 @@ mod server {
         };
         let bundle = std::env::var_os("RALLY_BUNDLE_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/rally/view-demo")));
+            .unwrap_or_else(|| {
+                PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../target/rally/view-demo"
+                ))
+            });
         if !bundle.join("view_demo.js").exists() {
             eprintln!(
                 "warning: no browser bundle in {}; the page will render but not hydrate. Build it with ./scripts/demo.sh",
