@@ -101,17 +101,33 @@ pub fn init_tracing() {
 /// Binds, prints `listening on http://…` (tests read the port from it) and serves until
 /// SIGINT or SIGTERM, letting in-flight requests finish.
 pub async fn serve(router: Router, config: &ServerConfig) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| {
+    let listener = bind(config).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    serve_until(listener, router, shutdown_signal()).await
+}
+
+/// Binds the configured address, with an error that says what to do when it is taken.
+pub async fn bind(config: &ServerConfig) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(config.addr).await.map_err(|e| {
         std::io::Error::new(
             e.kind(),
-            format!("cannot listen on {}: {e}. Is another server using that port? Set PORT to another one.", config.addr),
+            format!(
+                "cannot listen on {}: {e}. Is another server using that port? Set PORT to another one.",
+                config.addr
+            ),
         )
-    })?;
-    let addr = listener.local_addr()?;
-    println!("listening on http://{addr}");
-    tracing::info!(%addr, "listening");
+    })
+}
+
+/// Serves on `listener` until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "listening");
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
 }
 

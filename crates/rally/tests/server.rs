@@ -1,0 +1,99 @@
+//! The server runtime over real HTTP on 127.0.0.1.
+
+#![cfg(feature = "server")]
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use rally::server::{app, html, serve_until};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn get_raw(addr: std::net::SocketAddr, path: &str, extra_headers: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra_headers}\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    response.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[tokio::test]
+async fn serves_pages_bundle_and_favicon_then_shuts_down() {
+    let bundle = std::env::temp_dir().join(format!("rally-server-test-{}", std::process::id()));
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(
+        bundle.join("app.js"),
+        "export default function init() {}\n".repeat(200),
+    )
+    .unwrap();
+
+    let pages = Router::new()
+        .route(
+            "/",
+            get(|| async { html(StatusCode::OK, "<p>hello</p>".into()) }),
+        )
+        .route(
+            "/missing",
+            get(|| async { html(StatusCode::NOT_FOUND, "<p>no</p>".into()) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_until(listener, app(pages, &bundle), async {
+        let _ = stopped.await;
+    }));
+
+    let page = get_raw(addr, "/", "").await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.ends_with("<p>hello</p>"));
+    assert!(
+        header(&page, "content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    assert!(
+        get_raw(addr, "/missing", "")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+    assert!(
+        get_raw(addr, "/favicon.ico", "")
+            .await
+            .starts_with("HTTP/1.1 204")
+    );
+    assert!(
+        get_raw(addr, "/pkg/nope.js", "")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+
+    let js = get_raw(addr, "/pkg/app.js", "Accept-Encoding: gzip\r\n").await;
+    assert!(js.starts_with("HTTP/1.1 200"), "{js}");
+    assert_eq!(header(&js, "cache-control"), Some("no-cache"));
+    assert_eq!(header(&js, "content-encoding"), Some("gzip"));
+    assert!(header(&js, "content-type").unwrap().contains("javascript"));
+
+    stop.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(5), server).await;
+    assert!(
+        matches!(result, Ok(Ok(Ok(())))),
+        "server stops cleanly on the shutdown signal"
+    );
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "the port is released"
+    );
+    let _ = std::fs::remove_dir_all(&bundle);
+}
