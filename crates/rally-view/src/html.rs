@@ -32,21 +32,48 @@ pub fn none<Msg>() -> Element<Msg> {
 
 /// An element whose children are identified by key, so reordering moves DOM nodes instead of
 /// rewriting them. Keys must be unique among the siblings.
+///
+/// Children are normalised like plain ones, so each keyed child is one DOM node: empty ones
+/// (`none()`, `text("")`) are dropped, a fragment's nodes are keyed one by one (the first with
+/// the key, the next ones with the key and a suffix), and adjacent texts are merged under the
+/// first one's key, as the HTML parser would merge them.
 pub fn keyed<Msg>(
     tag: impl Into<Str>,
     attrs: Vec<Attribute<Msg>>,
     children: Vec<(Key, Element<Msg>)>,
 ) -> Element<Msg> {
-    let children = children
-        .into_iter()
-        .filter(|(_, c)| !matches!(c, Element::Fragment(f) if f.is_empty()))
-        .collect();
+    let mut out: Vec<(Key, Element<Msg>)> = Vec::with_capacity(children.len());
+    for (key, child) in children {
+        match child {
+            Element::Fragment(inner) => {
+                for (i, node) in normalize(inner).into_iter().enumerate() {
+                    // `key`, then `key` + one NUL per later node: unique, and no `format!`
+                    // (and its machinery) in browser bundles.
+                    let mut key = key.clone();
+                    for _ in 0..i {
+                        key.0.to_mut().push('\0');
+                    }
+                    push_keyed(&mut out, key, node);
+                }
+            }
+            node => push_keyed(&mut out, key, node),
+        }
+    }
+    let children = out;
     Element::with_children(
         checked_tag(tag.into()),
         Namespace::Html,
         attrs,
         Children::Keyed(children),
     )
+}
+
+fn push_keyed<Msg>(out: &mut Vec<(Key, Element<Msg>)>, key: Key, child: Element<Msg>) {
+    match (out.last_mut(), child) {
+        (_, Element::Text(t)) if t.is_empty() => {}
+        (Some((_, Element::Text(prev))), Element::Text(t)) => prev.to_mut().push_str(&t),
+        (_, child) => out.push((key, child)),
+    }
 }
 
 /// An element whose inner HTML is `html`, inserted **without escaping**.

@@ -13,6 +13,9 @@ pub mod html;
 pub mod program;
 pub mod render;
 pub mod svg;
+/// Deterministic random views (and an event oracle) for property tests, native and in the
+/// browser; see [`testing::random_view`].
+pub mod testing;
 mod vdom;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub mod web;

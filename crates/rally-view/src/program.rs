@@ -206,39 +206,27 @@ fn dispatch<Model: 'static, Msg: Clone + 'static, B: Backend + 'static>(
     }
     shared.draining.set(true);
     let dispatch = dispatcher(shared);
-    loop {
-        let next = shared.queue.borrow_mut().pop_front();
-        let Some(msg) = next else { break };
-        let effect = {
+    // A render hook may dispatch while we are still busy: its messages, in order, get one more
+    // drain and render.
+    while !shared.queue.borrow().is_empty() {
+        loop {
+            let next = shared.queue.borrow_mut().pop_front();
+            let Some(msg) = next else { break };
+            let effect = {
+                let mut state = shared.state.borrow_mut();
+                (shared.app.update)(&mut state.model, msg)
+            };
+            effect.run(&dispatch, &*shared.spawn);
+        }
+        {
             let mut state = shared.state.borrow_mut();
-            (shared.app.update)(&mut state.model, msg)
-        };
-        effect.run(&dispatch, &*shared.spawn);
-    }
-    {
-        let mut state = shared.state.borrow_mut();
-        let state = &mut *state;
-        let view = (shared.app.view)(&state.model);
-        state.dom.update(view);
-    }
-    if let Some(hook) = shared.after_render.borrow().as_ref() {
-        hook(&shared.state.borrow().model);
+            let state = &mut *state;
+            let view = (shared.app.view)(&state.model);
+            state.dom.update(view);
+        }
+        if let Some(hook) = shared.after_render.borrow().as_ref() {
+            hook(&shared.state.borrow().model);
+        }
     }
     shared.draining.set(false);
-    // A hook may have dispatched while we were still marked busy.
-    let pending = shared.queue.borrow_mut().pop_front();
-    if let Some(msg) = pending {
-        dispatch_front(shared, msg);
-    }
-}
-
-fn dispatch_front<Model: 'static, Msg: Clone + 'static, B: Backend + 'static>(
-    shared: &Rc<Shared<Model, Msg, B>>,
-    msg: Msg,
-) {
-    shared.queue.borrow_mut().push_front(msg);
-    let next = shared.queue.borrow_mut().pop_front();
-    if let Some(msg) = next {
-        dispatch(shared, msg);
-    }
 }

@@ -141,12 +141,13 @@ pub(crate) fn is_raw_text(tag: &str) -> bool {
     matches!(tag, "script" | "style")
 }
 
-/// Escapes text content: `&`, `<` and `>`.
+/// Escapes text content: `&`, `<` and `>`, and `\r` as `&#13;` (the parser reads a raw `\r`
+/// or `\r\n` as `\n`, so the text would not survive hydration otherwise).
 pub fn escape_text(s: &str, out: &mut String) {
     escape(s, out, false)
 }
 
-/// Escapes a double-quoted attribute value: `&`, `"`, `<` and `>`.
+/// Escapes a double-quoted attribute value: `&`, `"`, `<`, `>` and `\r`.
 pub fn escape_attr(s: &str, out: &mut String) {
     escape(s, out, true)
 }
@@ -160,6 +161,7 @@ fn escape(s: &str, out: &mut String, quotes: bool) {
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' if quotes => "&quot;",
+            b'\r' => "&#13;",
             _ => continue,
         };
         out.push_str(&s[start..i]);
@@ -172,9 +174,14 @@ fn escape(s: &str, out: &mut String, quotes: bool) {
 /// Makes the text of a `<script>` or `<style>` unable to end its element early.
 ///
 /// Entities are not decoded there, so `</script` and `<!--` are broken with a backslash
-/// (`<\/script`, `<\!--`), which means the same inside JavaScript and CSS strings. The DOM
-/// renderer writes the same text, so server- and client-built DOMs agree.
+/// (`<\/script`, `<\!--`), which means the same inside JavaScript and CSS strings, and `\r\n`
+/// or `\r` become `\n`, as the parser would read them. The DOM renderer writes the same text,
+/// so server- and client-built DOMs agree.
 pub fn escape_raw_text<'a>(tag: &str, text: &'a str) -> std::borrow::Cow<'a, str> {
+    if text.contains('\r') {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        return std::borrow::Cow::Owned(escape_raw_text(tag, &text).into_owned());
+    }
     let bytes = text.as_bytes();
     // `</tag` (any case) or `<!--` at byte `i`.
     let breaks_out = |i: usize| {
@@ -247,6 +254,17 @@ mod tests {
         // Text that is harmless is left exactly as written, `&` included.
         let ok: E = script(vec![], vec![text("if (a < b && c > d) {}")]);
         assert_eq!(to_html(&ok), "<script>if (a < b && c > d) {}</script>");
+    }
+
+    #[test]
+    fn carriage_returns_survive_parsing() {
+        let e: E = div(vec![attribute("title", "a\r\nb")], vec![text("c\r\nd\re")]);
+        assert_eq!(
+            to_html(&e),
+            "<div title=\"a&#13;\nb\">c&#13;\nd&#13;e</div>"
+        );
+        let s: E = style(vec![], vec![text("a{}\r\nb{}\r")]);
+        assert_eq!(to_html(&s), "<style>a{}\nb{}\n</style>");
     }
 
     #[test]

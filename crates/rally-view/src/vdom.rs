@@ -377,15 +377,18 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
     }
 }
 
-/// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute of the
-/// same name win, so the renderer and the diff see each name once.
+/// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute or
+/// property of the same name win, so the renderer and the diff see each name once.
 fn merge_attrs<Msg>(mut attrs: Vec<Attribute<Msg>>) -> Vec<Attribute<Msg>> {
     let needs_work = attrs.iter().enumerate().any(|(i, a)| match a {
         Attribute::None => true,
         Attribute::Attr { name, .. } => attrs[..i]
             .iter()
             .any(|b| matches!(b, Attribute::Attr { name: n, .. } if n == name)),
-        _ => false,
+        Attribute::Prop { name, .. } => attrs[..i]
+            .iter()
+            .any(|b| matches!(b, Attribute::Prop { name: n, .. } if n == name)),
+        Attribute::Event(_) => false,
     });
     if !needs_work {
         return attrs;
@@ -412,6 +415,16 @@ fn merge_attrs<Msg>(mut attrs: Vec<Attribute<Msg>>) -> Vec<Attribute<Msg>> {
                     }
                     Some(v) => *v = value,
                     None => out.push(Attribute::Attr { name, value }),
+                }
+            }
+            Attribute::Prop { name, value } => {
+                let existing = out.iter_mut().find_map(|b| match b {
+                    Attribute::Prop { name: n, value: v } if *n == name => Some(v),
+                    _ => None,
+                });
+                match existing {
+                    Some(v) => *v = value,
+                    None => out.push(Attribute::Prop { name, value }),
                 }
             }
             other => out.push(other),

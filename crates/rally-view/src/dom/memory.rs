@@ -1,6 +1,7 @@
 //! An in-memory DOM implementing [`Backend`], for native tests of diffing and hydration.
 //!
-//! It counts mutations the way a `MutationObserver` would (child lists, attributes, text) and
+//! It counts mutations the way a `MutationObserver` on each container would (child lists,
+//! attributes, text of nodes inside a container; building a detached subtree is not seen) and
 //! can parse the HTML this crate renders, so "render on the server, hydrate in the browser" can
 //! be checked without a browser.
 
@@ -28,13 +29,15 @@ struct MemNode {
     parent: Option<NodeId>,
     children: Vec<NodeId>,
     slot: Option<u32>,
+    /// A container: mutations in its subtree are observed.
+    observed: bool,
 }
 
 /// The in-memory DOM.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryDom {
     nodes: Vec<MemNode>,
-    /// Mutations a `MutationObserver` would have recorded.
+    /// Mutations a `MutationObserver` on the containers would have recorded.
     pub mutations: usize,
     /// Warnings the renderer printed.
     pub warnings: Vec<String>,
@@ -48,13 +51,27 @@ impl MemoryDom {
         Self::default()
     }
 
-    /// A detached `<div>` to render into.
+    /// A detached `<div>` to render into, observed for mutations.
     pub fn create_container(&mut self) -> NodeId {
-        self.alloc(Data::Element {
+        let node = self.alloc(Data::Element {
             tag: "div".into(),
             attrs: Vec::new(),
             props: Vec::new(),
-        })
+        });
+        self.nodes[node].observed = true;
+        node
+    }
+
+    /// Counts a mutation of `target` if it is inside a container, as an observer would.
+    fn record(&mut self, target: NodeId) {
+        let mut cur = Some(target);
+        while let Some(n) = cur {
+            if self.nodes[n].observed {
+                self.mutations += 1;
+                return;
+            }
+            cur = self.nodes[n].parent;
+        }
     }
 
     fn alloc(&mut self, data: Data) -> NodeId {
@@ -63,6 +80,7 @@ impl MemoryDom {
             parent: None,
             children: Vec::new(),
             slot: None,
+            observed: false,
         });
         self.nodes.len() - 1
     }
@@ -125,8 +143,8 @@ impl MemoryDom {
     }
 
     /// The inner HTML of a node, as the browser would serialise it, with DOM properties folded in
-    /// (`value`, `checked`, `selected` shown as their current state), so two DOMs that look and
-    /// behave the same compare equal.
+    /// (`value`, `checked`, `selected` shown as their current state, as `.value="..."`) and
+    /// attributes sorted by name, so two DOMs that look and behave the same compare equal.
     pub fn inner_state(&self, node: NodeId) -> String {
         let mut out = String::new();
         for &c in &self.nodes[node].children {
@@ -164,6 +182,9 @@ impl MemoryDom {
                         }
                     }
                 }
+                // Attribute order means nothing to the DOM; a patch may append what a fresh
+                // render writes first.
+                shown.sort();
                 for (n, v) in shown {
                     out.push(' ');
                     out.push_str(&n);
@@ -172,6 +193,9 @@ impl MemoryDom {
                     out.push('"');
                 }
                 out.push('>');
+                if is_void(tag) {
+                    return;
+                }
                 if tag == "textarea" {
                     if let Some(PropValue::Str(v)) = self.effective_prop(node, "value") {
                         crate::render::escape_text(&v, out);
@@ -224,8 +248,16 @@ impl MemoryDom {
 
     // A small parser for the HTML this crate renders: double-quoted or bare boolean
     // attributes, the five entities the renderer writes plus numeric ones, void elements,
-    // raw-text `script`/`style`, and the newline rule of `pre`/`textarea`.
+    // raw-text `script`/`style`, the newline rule of `pre`/`textarea`, and — as the browser
+    // does before it tokenizes — `\r\n` and a lone `\r` read as `\n`.
     fn parse_into(&mut self, parent: NodeId, html: &str) {
+        let normalized;
+        let html = if html.contains('\r') {
+            normalized = html.replace("\r\n", "\n").replace('\r', "\n");
+            normalized.as_str()
+        } else {
+            html
+        };
         let mut stack = vec![parent];
         let mut i = 0;
         let bytes = html.as_bytes();
@@ -311,11 +343,19 @@ fn parse_tag(s: &str) -> (String, Vec<(String, String)>, usize) {
         if i < b.len() && b[i] == b'=' && i + 1 < b.len() && b[i + 1] == b'"' {
             let vstart = i + 2;
             let vend = s[vstart..].find('"').map_or(s.len(), |e| vstart + e);
-            attrs.push((name, decode_entities(&s[vstart..vend])));
+            let value = decode_entities(&s[vstart..vend]);
             i = vend + 1;
+            push_new_attr(&mut attrs, name, value);
         } else {
-            attrs.push((name, String::new()));
+            push_new_attr(&mut attrs, name, String::new());
         }
+    }
+}
+
+/// The parser keeps the first of repeated attributes and drops the others.
+fn push_new_attr(attrs: &mut Vec<(String, String)>, name: String, value: String) {
+    if !attrs.iter().any(|(n, _)| *n == name) {
+        attrs.push((name, value));
     }
 }
 
@@ -335,8 +375,14 @@ fn decode_entities(s: &str) -> String {
             "lt" => Some('<'),
             "gt" => Some('>'),
             "quot" => Some('"'),
-            "#39" | "apos" => Some('\''),
-            _ => None,
+            "apos" => Some('\''),
+            _ => ent
+                .strip_prefix("#x")
+                .or_else(|| ent.strip_prefix("#X"))
+                .map(|hex| u32::from_str_radix(hex, 16))
+                .or_else(|| ent.strip_prefix('#').map(str::parse))
+                .and_then(Result::ok)
+                .and_then(char::from_u32),
         };
         match decoded {
             Some(c) => {
@@ -371,7 +417,7 @@ impl Backend for MemoryDom {
     fn set_text(&mut self, node: &NodeId, text: &str) {
         if let Data::Text(t) = &mut self.nodes[*node].data {
             *t = text.to_string();
-            self.mutations += 1;
+            self.record(*node);
         }
     }
 
@@ -381,7 +427,7 @@ impl Backend for MemoryDom {
                 Some((_, v)) => *v = value.to_string(),
                 None => attrs.push((name.to_string(), value.to_string())),
             }
-            self.mutations += 1;
+            self.record(*element);
         }
     }
 
@@ -390,7 +436,7 @@ impl Backend for MemoryDom {
             && attrs.iter().any(|(n, _)| n == name)
         {
             attrs.retain(|(n, _)| n != name);
-            self.mutations += 1;
+            self.record(*element);
         }
     }
 
@@ -412,7 +458,7 @@ impl Backend for MemoryDom {
             self.nodes[c].parent = None;
         }
         self.parse_into(*element, html);
-        self.mutations += 1;
+        self.record(*element);
     }
 
     fn insert_before(&mut self, parent: &NodeId, child: &NodeId, before: Option<&NodeId>) {
@@ -423,13 +469,13 @@ impl Backend for MemoryDom {
             .unwrap_or(kids.len());
         kids.insert(at, *child);
         self.nodes[*child].parent = Some(*parent);
-        self.mutations += 1;
+        self.record(*parent);
     }
 
     fn remove_child(&mut self, parent: &NodeId, child: &NodeId) {
         if self.nodes[*child].parent == Some(*parent) {
             self.detach(*child);
-            self.mutations += 1;
+            self.record(*parent);
         }
     }
 
@@ -439,14 +485,14 @@ impl Backend for MemoryDom {
             self.nodes[*parent].children[at] = *new;
             self.nodes[*new].parent = Some(*parent);
             self.nodes[*old].parent = None;
-            self.mutations += 1;
+            self.record(*parent);
         }
     }
 
     fn clear_children(&mut self, parent: &NodeId) {
         let kids = std::mem::take(&mut self.nodes[*parent].children);
         if !kids.is_empty() {
-            self.mutations += 1;
+            self.record(*parent);
         }
         for c in kids {
             self.nodes[c].parent = None;
