@@ -48,7 +48,8 @@ fn render_node<Msg>(node: &Node<Msg>, out: &mut String) {
         }
     }
     out.push('>');
-    if is_void(tag) {
+    // Void elements never have children; only a childless node needs the check.
+    if matches!(&node.children, Children::Plain(c) if c.is_empty()) && is_void(tag) {
         return;
     }
     if let Some(value) = textarea_value {
@@ -154,6 +155,16 @@ pub fn escape_attr(s: &str, out: &mut String) {
 
 fn escape(s: &str, out: &mut String, quotes: bool) {
     let bytes = s.as_bytes();
+    // Most text has nothing to escape: one branch-free pass (vectorised) decides, and the
+    // string is then copied whole.
+    let quote = if quotes { b'"' } else { b'&' };
+    let clean = bytes.iter().fold(true, |clean, &b| {
+        clean & (b != b'&') & (b != b'<') & (b != b'>') & (b != quote) & (b != b'\r')
+    });
+    if clean {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let rep = match b {

@@ -35,7 +35,7 @@ pub enum Element<Msg> {
     /// A text node. Never empty after normalisation.
     Text(Str),
     /// An element with attributes and children.
-    Node(Box<Node<Msg>>),
+    Node(Node<Msg>),
     /// Zero or more siblings with no wrapper; flattened into the parent when built.
     Fragment(Vec<Element<Msg>>),
 }
@@ -255,12 +255,12 @@ impl<Msg> Element<Msg> {
         children: Children<Msg>,
     ) -> Self {
         let attrs = merge_attrs(attrs);
-        Element::Node(Box::new(Node {
+        Element::Node(Node {
             tag,
             namespace,
             attrs,
             children,
-        }))
+        })
     }
 
     /// A text node.
@@ -298,7 +298,7 @@ impl<Msg> Element<Msg> {
                     namespace,
                     attrs,
                     children,
-                } = *node;
+                } = node;
                 let children = match children {
                     Children::Plain(c) => {
                         Children::Plain(c.into_iter().map(|c| c.map_rc(f)).collect())
@@ -308,12 +308,12 @@ impl<Msg> Element<Msg> {
                     }
                     Children::RawHtml(h) => Children::RawHtml(h),
                 };
-                Element::Node(Box::new(Node {
+                Element::Node(Node {
                     tag,
                     namespace,
                     attrs: attrs.into_iter().map(|a| a.map(f)).collect(),
                     children,
-                }))
+                })
             }
         }
     }
