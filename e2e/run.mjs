@@ -1,7 +1,8 @@
 // Runs every browser suite and prints one closing line; exits non-zero on any failure.
 import { suite as viewDemo } from './view-demo.test.mjs';
+import { suite as viewProps } from './view-props.test.mjs';
 
-const suites = [viewDemo];
+const suites = [viewProps, viewDemo];
 let passed = 0, failed = 0;
 for (const s of suites) {
   try {

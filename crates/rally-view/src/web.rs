@@ -61,6 +61,12 @@ impl WebBackend {
         }
     }
 
+    /// A backend for rendering into `root` without a program behind it: listeners are tagged
+    /// but events go nowhere (benchmarks and DOM-level tests).
+    pub fn without_events(root: web_sys::Element) -> Self {
+        Self::new(root, Rc::new(RefCell::new(None)))
+    }
+
     fn element<'a>(&self, node: &'a Node) -> Option<&'a web_sys::Element> {
         node.dyn_ref::<web_sys::Element>()
     }

@@ -486,12 +486,15 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 Attribute::Attr { name, value } if *value != AttrValue::Bool(false) => {
                     self.backend.remove_attribute(node, name)
                 }
+                // Back to what the markup alone would give: an empty or false property, and no
+                // attribute (a checkbox's `.value` reflects its attribute, "on" without one).
                 Attribute::Prop { name, value } => {
                     let cleared = match value {
                         PropValue::Str(_) => PropValue::Str("".into()),
                         PropValue::Bool(_) => PropValue::Bool(false),
                     };
                     self.backend.set_property(node, name, &cleared);
+                    self.backend.remove_attribute(node, name);
                 }
                 _ => {}
             }

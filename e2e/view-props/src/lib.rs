@@ -1,0 +1,429 @@
+//! The native property tests of rally-view (`crates/rally-view/tests/diff_properties.rs`),
+//! repeated on Chromium's real DOM and HTML parser, plus a fixture for event decoding.
+//! `e2e/view-props.test.mjs` loads this bundle and calls the exported functions.
+
+#![cfg(target_arch = "wasm32")]
+
+use rally_view::attribute::{self as attr, id, name, type_};
+use rally_view::dom::Dom;
+use rally_view::event::{self, on_check, on_click, on_input, on_keydown, on_submit};
+use rally_view::html::{button, div, form, input, option, select, span, text};
+use rally_view::render::to_html;
+use rally_view::testing::{
+    TestMsg, element_paths, expected_event, has_raw_html, mix, related_view, tag_at,
+};
+use rally_view::web::{self, WebBackend};
+use rally_view::{App, Effect, Element, EventData, Modifiers};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Node};
+
+fn document() -> Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a page")
+}
+
+fn container() -> web_sys::Element {
+    let el = document().create_element("div").expect("div");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&el)
+        .expect("append");
+    el
+}
+
+fn parsed(html: &str) -> web_sys::Element {
+    let el = container();
+    el.set_inner_html(html);
+    el
+}
+
+/// The DOM's visible state: markup with sorted attributes, and the live `value`/`checked`/
+/// `selected` properties in place of their attributes.
+fn state(node: &Node) -> String {
+    let mut out = String::new();
+    let children = node.child_nodes();
+    for i in 0..children.length() {
+        if let Some(c) = children.item(i) {
+            write_state(&c, &mut out);
+        }
+    }
+    out
+}
+
+fn prop(node: &Node, name: &str) -> JsValue {
+    js_sys::Reflect::get(node, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn write_state(node: &Node, out: &mut String) {
+    match node.node_type() {
+        Node::TEXT_NODE => {
+            out.push('"');
+            out.push_str(&node.node_value().unwrap_or_default());
+            out.push('"');
+        }
+        Node::ELEMENT_NODE => {
+            let el: &web_sys::Element = node.unchecked_ref();
+            let tag = el.local_name();
+            out.push('<');
+            out.push_str(&tag);
+            let mut attrs: Vec<(String, String)> = el
+                .get_attribute_names()
+                .iter()
+                .filter_map(|n| n.as_string())
+                .filter(|n| !matches!(n.as_str(), "value" | "checked" | "selected"))
+                .map(|n| {
+                    let v = el.get_attribute(&n).unwrap_or_default();
+                    (n, v)
+                })
+                .collect();
+            attrs.sort();
+            for (n, v) in attrs {
+                out.push_str(&format!(" {n}={v:?}"));
+            }
+            match tag.as_str() {
+                "input" => out.push_str(&format!(
+                    " .value={:?} .checked={:?}",
+                    prop(node, "value").as_string().unwrap_or_default(),
+                    prop(node, "checked").as_bool().unwrap_or(false)
+                )),
+                "option" => out.push_str(&format!(
+                    " .selected={:?}",
+                    prop(node, "selected").as_bool()
+                )),
+                "textarea" => {
+                    out.push_str(&format!(" .value={:?}", prop(node, "value").as_string()))
+                }
+                _ => {}
+            }
+            out.push('>');
+            if tag != "textarea" {
+                out.push_str(&state(node));
+            }
+            out.push_str("</");
+            out.push_str(&tag);
+            out.push('>');
+        }
+        _ => out.push_str("<!---->"),
+    }
+}
+
+fn fail(case: u32, seed: u64, what: &str, expected: &str, actual: &str) -> JsValue {
+    JsValue::from_str(&format!(
+        "case {case} (seed {seed}): {what}\n  expected: {expected}\n  actual:   {actual}"
+    ))
+}
+
+/// Observes mutations under a node; `take()` returns how many happened so far.
+struct Observer(web_sys::MutationObserver);
+
+impl Observer {
+    fn new(node: &Node) -> Self {
+        let callback = js_sys::Function::new_no_args("");
+        let observer = web_sys::MutationObserver::new(&callback).expect("observer");
+        let init = web_sys::MutationObserverInit::new();
+        init.set_subtree(true);
+        init.set_child_list(true);
+        init.set_attributes(true);
+        init.set_character_data(true);
+        observer.observe_with_options(node, &init).expect("observe");
+        Observer(observer)
+    }
+
+    fn take(&self) -> u32 {
+        self.0.take_records().length()
+    }
+}
+
+/// For `cases` random pairs of related views A, B, C on the real DOM: patching A into B gives
+/// what the parser builds from B's HTML; hydrating B's HTML causes zero mutations and
+/// zero mismatches; the hydrated DOM then patches into C correctly; hydrating A's HTML with
+/// view B repairs it into B. Returns the number of cases run, or throws the first failure.
+#[wasm_bindgen]
+pub fn run_dom_properties(seed: u64, cases: u32, max_nodes: usize) -> Result<u32, JsValue> {
+    for case in 0..cases {
+        let s = mix(seed, u64::from(case));
+        let view = |variant| related_view(s, variant, max_nodes);
+        let (html_a, html_b, html_c) = (to_html(&view(0)), to_html(&view(1)), to_html(&view(2)));
+
+        // Patch A → B.
+        let root = container();
+        let mut dom = Dom::mount(
+            WebBackend::without_events(root.clone()),
+            root.clone().into(),
+            view(0),
+        );
+        let expected_a = state(&parsed(&html_a));
+        if state(&root) != expected_a {
+            return Err(fail(
+                case,
+                s,
+                "mounting A differs from parsing A's HTML",
+                &expected_a,
+                &state(&root),
+            ));
+        }
+        dom.update(view(1));
+        let expected_b = state(&parsed(&html_b));
+        if state(&root) != expected_b {
+            return Err(fail(
+                case,
+                s,
+                "patching A into B differs from parsing B's HTML",
+                &expected_b,
+                &state(&root),
+            ));
+        }
+
+        // Hydrate B's HTML with B: nothing may change.
+        let host = parsed(&html_b);
+        let observer = Observer::new(&host);
+        let (mut hydrated, report) = Dom::hydrate(
+            WebBackend::without_events(host.clone()),
+            host.clone().into(),
+            view(1),
+        );
+        let mutations = observer.take();
+        if report.mismatches != 0 || mutations != 0 {
+            return Err(fail(
+                case,
+                s,
+                "hydrating B's own HTML",
+                "0 mismatches, 0 mutations",
+                &format!("{} mismatches, {mutations} mutations", report.mismatches),
+            ));
+        }
+        if state(&host) != expected_b {
+            return Err(fail(
+                case,
+                s,
+                "hydration changed the DOM",
+                &expected_b,
+                &state(&host),
+            ));
+        }
+        hydrated.update(view(2));
+        let expected_c = state(&parsed(&html_c));
+        if state(&host) != expected_c {
+            return Err(fail(
+                case,
+                s,
+                "patching the hydrated DOM into C",
+                &expected_c,
+                &state(&host),
+            ));
+        }
+
+        // Hydrate A's HTML with view B: repaired into B.
+        let wrong = parsed(&html_a);
+        let (_, report) = Dom::hydrate(
+            WebBackend::without_events(wrong.clone()),
+            wrong.clone().into(),
+            view(1),
+        );
+        if html_a != html_b && report.mismatches == 0 {
+            return Err(fail(
+                case,
+                s,
+                "hydrating A's HTML with B found no mismatch",
+                ">0",
+                "0",
+            ));
+        }
+        if !has_raw_html(&view(1)) && state(&wrong) != expected_b {
+            return Err(fail(
+                case,
+                s,
+                "mismatch repair did not end at B",
+                &expected_b,
+                &state(&wrong),
+            ));
+        }
+        for el in [root, host, wrong] {
+            el.remove();
+        }
+    }
+    let body = document().body().expect("body");
+    body.set_inner_html("");
+    Ok(cases)
+}
+
+/// A click as the oracle sees it.
+struct Click;
+
+impl EventData for Click {
+    fn kind(&self) -> &str {
+        "click"
+    }
+    fn target_value(&self) -> Option<String> {
+        None
+    }
+    fn target_checked(&self) -> Option<bool> {
+        None
+    }
+    fn key(&self) -> Option<String> {
+        None
+    }
+    fn modifiers(&self) -> Modifiers {
+        Modifiers::default()
+    }
+    fn form_values(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+fn node_at(root: &Node, path: &[usize]) -> Option<Node> {
+    let mut node = root.clone();
+    for &i in path {
+        node = node.child_nodes().item(i as u32)?;
+    }
+    Some(node)
+}
+
+/// For `cases` random views, hydrated into a running program: a real click on every element
+/// dispatches exactly the messages the view attaches from the target outwards, and
+/// `preventDefault()` exactly when a listener asks for it.
+#[wasm_bindgen]
+pub fn run_event_properties(seed: u64, cases: u32, max_nodes: usize) -> Result<u32, JsValue> {
+    for case in 0..cases {
+        let s = mix(seed, u64::from(case));
+        let host = parsed(&to_html(&related_view(s, 1, max_nodes)));
+        let app = App::new(
+            |log: &mut Vec<TestMsg>, msg| {
+                log.push(msg);
+                Effect::none()
+            },
+            move |_: &Vec<TestMsg>| related_view(s, 1, max_nodes),
+        );
+        let (program, report) = web::hydrate(host.clone(), app, Vec::new());
+        if report.mismatches != 0 {
+            return Err(fail(
+                case,
+                s,
+                "hydration before events",
+                "0 mismatches",
+                &report.mismatches.to_string(),
+            ));
+        }
+        let view = related_view(s, 1, max_nodes);
+        for path in element_paths(&view) {
+            // A click inside a <label> is re-dispatched by the browser to the labelled control
+            // (label activation), which the oracle does not model.
+            if (1..=path.len()).any(|k| tag_at(&view, &path[..k]) == Some("label")) {
+                continue;
+            }
+            let Some(target) = node_at(&host, &path) else {
+                return Err(fail(
+                    case,
+                    s,
+                    "element missing",
+                    &format!("{path:?}"),
+                    "none",
+                ));
+            };
+            let before = program.with_model(Vec::len);
+            let init = web_sys::MouseEventInit::new();
+            init.set_bubbles(true);
+            init.set_cancelable(true);
+            let event =
+                web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).expect("event");
+            // The page's window listener records `defaultPrevented`, then prevents link
+            // navigation; if Rally stopped propagation it never runs, and the event tells.
+            let window = web_sys::window().expect("window");
+            let _ = js_sys::Reflect::set(&window, &"__prevented".into(), &JsValue::UNDEFINED);
+            target.dispatch_event(&event).expect("dispatch");
+            let prevented = js_sys::Reflect::get(&window, &"__prevented".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or_else(|| event.default_prevented());
+            let got: Vec<TestMsg> = program.with_model(|log| log[before..].to_vec());
+            let (expected, prevent, _) = expected_event(&view, &path, &Click);
+            if got != expected || prevented != prevent {
+                return Err(fail(
+                    case,
+                    s,
+                    &format!("click on {path:?}"),
+                    &format!("{expected:?}, preventDefault {prevent}"),
+                    &format!("{got:?}, preventDefault {prevented}"),
+                ));
+            }
+        }
+        host.remove();
+    }
+    Ok(cases)
+}
+
+/// A form exercising every event decoder. Each decoded message is appended, as text, to
+/// `window.__events` for the test to read.
+#[wasm_bindgen]
+pub fn mount_event_fixture() {
+    #[derive(Clone, Debug)]
+    enum Ev {
+        Click,
+        Input(String),
+        Check(bool),
+        Key(String, bool, bool),
+        Submit(Vec<(String, String)>),
+        Change(String),
+        Inner,
+        Outer,
+    }
+    let view = |_: &()| -> Element<Ev> {
+        div(
+            vec![],
+            vec![
+                button(vec![id("click"), on_click(Ev::Click)], vec![text("click")]),
+                input(vec![
+                    id("text"),
+                    on_input(Ev::Input),
+                    on_keydown(|k| Some(Ev::Key(k.key, k.modifiers.shift, k.modifiers.ctrl))),
+                ]),
+                input(vec![id("check"), type_("checkbox"), on_check(Ev::Check)]),
+                select(
+                    vec![id("select"), event::on_change(Ev::Change)],
+                    vec![
+                        option(vec![attr::value("a")], vec![text("A")]),
+                        option(vec![attr::value("b")], vec![text("B")]),
+                    ],
+                ),
+                form(
+                    vec![id("form"), on_submit(|v| Ev::Submit(v.0))],
+                    vec![
+                        input(vec![name("title"), attr::value("first")]),
+                        input(vec![name("tag"), attr::value("x")]),
+                        input(vec![name("tag"), attr::value("y")]),
+                        button(vec![id("submit"), type_("submit")], vec![text("go")]),
+                    ],
+                ),
+                div(
+                    vec![id("outer"), on_click(Ev::Outer)],
+                    vec![
+                        span(
+                            vec![id("inner"), on_click(Ev::Inner).stop_propagation()],
+                            vec![text("inner")],
+                        ),
+                        span(vec![id("plain")], vec![text("plain")]),
+                    ],
+                ),
+            ],
+        )
+    };
+    let root = container();
+    root.set_id("fixture");
+    let events = js_sys::Array::new();
+    let _ = js_sys::Reflect::set(
+        &web_sys::window().expect("window"),
+        &"__events".into(),
+        &events,
+    );
+    let app = App::new(
+        move |_: &mut (), ev: Ev| {
+            events.push(&JsValue::from_str(&format!("{ev:?}")));
+            Effect::none()
+        },
+        view,
+    );
+    std::mem::forget(web::mount(root, app, ()));
+}
