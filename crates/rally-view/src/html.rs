@@ -100,9 +100,15 @@ pub fn is_valid_name(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
 }
 
+/// HTML tag names are case-insensitive and the browser reports them lowercase, so a custom
+/// `element("My-Widget")` is stored as `my-widget` to hydrate.
 fn checked_tag(tag: Str) -> Str {
     if is_valid_name(&tag) {
-        tag
+        if tag.bytes().any(|b| b.is_ascii_uppercase()) {
+            Str::Owned(tag.to_ascii_lowercase())
+        } else {
+            tag
+        }
     } else {
         Str::Borrowed("rally-invalid-tag")
     }

@@ -205,6 +205,8 @@ fn dispatch<Model: 'static, Msg: Clone + 'static, B: Backend + 'static>(
         return;
     }
     shared.draining.set(true);
+    // Cleared even if `update` or `view` panics, so a caught panic does not wedge the program.
+    let _busy = ClearOnDrop(&shared.draining);
     let dispatch = dispatcher(shared);
     // A render hook may dispatch while we are still busy: its messages, in order, get one more
     // drain and render.
@@ -228,5 +230,12 @@ fn dispatch<Model: 'static, Msg: Clone + 'static, B: Backend + 'static>(
             hook(&shared.state.borrow().model);
         }
     }
-    shared.draining.set(false);
+}
+
+struct ClearOnDrop<'a>(&'a Cell<bool>);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }

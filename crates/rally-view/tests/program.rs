@@ -528,3 +528,31 @@ fn pending_futures_do_not_block_anything() {
     h.program.dispatch(Msg::Inc);
     assert_eq!(h.log(), vec![Msg::Start, Msg::Inc]);
 }
+
+#[test]
+fn a_panicking_update_does_not_wedge_the_program() {
+    use rally_view::dom::memory::MemoryDom;
+    use rally_view::html::{p, text};
+    use rally_view::{App, Effect, Program};
+
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    let app = App::new(
+        |n: &mut i32, msg: i32| {
+            assert!(msg >= 0, "negative message");
+            *n += msg;
+            Effect::none()
+        },
+        |n: &i32| p(vec![], vec![text(n.to_string())]),
+    );
+    let program = Program::mount(app, 0, backend, root, |_| {});
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| program.dispatch(-1)));
+    assert!(caught.is_err());
+    program.dispatch(2);
+    assert_eq!(
+        program.with_model(|n| *n),
+        2,
+        "messages after the panic are processed"
+    );
+    program.with_dom(|dom| assert_eq!(dom.backend().inner_state(root), "<p>2</p>"));
+}
