@@ -32,4 +32,4 @@ for bench in build_and_render build render; do
       'BEGIN { printf "  %-17s mean %8.1f µs   median %8.1f µs\n", b, m / 1000, d / 1000 }'
   fi
 done
-cargo run --quiet --release -p rally-bench-ssr --example allocs | sed 's/^/  /'
+cargo run --quiet --release -p rally-bench-ssr --example profile | sed 's/^/  /'

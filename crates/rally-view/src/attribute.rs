@@ -92,12 +92,38 @@ pub fn style<Msg>(property: &str, value: &str) -> Attribute<Msg> {
 
 /// A `data-*` attribute.
 pub fn data<Msg>(name: &str, value: impl Into<Str>) -> Attribute<Msg> {
-    attribute(format!("data-{name}"), value)
+    attribute(prefixed("data-", name), value)
 }
 
 /// An `aria-*` attribute.
 pub fn aria<Msg>(name: &str, value: impl Into<Str>) -> Attribute<Msg> {
-    attribute(format!("aria-{name}"), value)
+    // The common names cost no allocation (an icon's `aria-hidden` is on every table row).
+    let known = match name {
+        "hidden" => "aria-hidden",
+        "label" => "aria-label",
+        "labelledby" => "aria-labelledby",
+        "describedby" => "aria-describedby",
+        "expanded" => "aria-expanded",
+        "controls" => "aria-controls",
+        "current" => "aria-current",
+        "selected" => "aria-selected",
+        "checked" => "aria-checked",
+        "pressed" => "aria-pressed",
+        "disabled" => "aria-disabled",
+        "live" => "aria-live",
+        "haspopup" => "aria-haspopup",
+        "invalid" => "aria-invalid",
+        _ => return attribute(prefixed("aria-", name), value),
+    };
+    attr(known, value)
+}
+
+/// `prefix` + `name` in one exactly sized allocation.
+fn prefixed(prefix: &str, name: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + name.len());
+    s.push_str(prefix);
+    s.push_str(name);
+    s
 }
 
 macro_rules! string_attrs {

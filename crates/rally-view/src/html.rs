@@ -42,6 +42,28 @@ pub fn keyed<Msg>(
     attrs: Vec<Attribute<Msg>>,
     children: Vec<(Key, Element<Msg>)>,
 ) -> Element<Msg> {
+    // The usual case (one element per key) is already normal: keep the vector as it is.
+    let needs_work = children.iter().enumerate().any(|(i, (_, c))| match c {
+        Element::Fragment(_) => true,
+        Element::Text(t) => {
+            t.is_empty() || (i > 0 && matches!(children[i - 1].1, Element::Text(_)))
+        }
+        Element::Node(_) => false,
+    });
+    let children = if needs_work {
+        normalize_keyed(children)
+    } else {
+        children
+    };
+    Element::with_children(
+        checked_tag(tag.into()),
+        Namespace::Html,
+        attrs,
+        Children::Keyed(children),
+    )
+}
+
+fn normalize_keyed<Msg>(children: Vec<(Key, Element<Msg>)>) -> Vec<(Key, Element<Msg>)> {
     let mut out: Vec<(Key, Element<Msg>)> = Vec::with_capacity(children.len());
     for (key, child) in children {
         match child {
@@ -59,13 +81,7 @@ pub fn keyed<Msg>(
             node => push_keyed(&mut out, key, node),
         }
     }
-    let children = out;
-    Element::with_children(
-        checked_tag(tag.into()),
-        Namespace::Html,
-        attrs,
-        Children::Keyed(children),
-    )
+    out
 }
 
 fn push_keyed<Msg>(out: &mut Vec<(Key, Element<Msg>)>, key: Key, child: Element<Msg>) {

@@ -380,8 +380,12 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
 /// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute or
 /// property of the same name win, so the renderer and the diff see each name once.
 fn merge_attrs<Msg>(mut attrs: Vec<Attribute<Msg>>) -> Vec<Attribute<Msg>> {
+    // `None`s (conditional attributes) are dropped in place, without a new vector.
+    if attrs.iter().any(|a| matches!(a, Attribute::None)) {
+        attrs.retain(|a| !matches!(a, Attribute::None));
+    }
     let needs_work = attrs.iter().enumerate().any(|(i, a)| match a {
-        Attribute::None => true,
+        Attribute::None => false,
         Attribute::Attr { name, .. } => attrs[..i]
             .iter()
             .any(|b| matches!(b, Attribute::Attr { name: n, .. } if n == name)),
