@@ -1,24 +1,12 @@
-//! `cargo bench -p rally-bench-ssr`: build and render the 1,000-row table.
+//! `cargo bench -p rally-bench-ssr --bench ssr`: build and render the 1,000-row table with the
+//! system allocator.
 
-use std::hint::black_box;
+mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rally_bench_ssr::{build, build_and_render, rows_1k};
-use rally_view::render::to_html;
 
 fn ssr(c: &mut Criterion) {
-    let rows = rows_1k();
-    let mut group = c.benchmark_group("ssr_1k_rows");
-    group.bench_function("build_and_render", |b| {
-        b.iter(|| build_and_render(black_box(&rows)))
-    });
-    // The tree is dropped outside the measurement so the figure is construction alone.
-    group.bench_function("build", |b| {
-        b.iter_with_large_drop(|| build(black_box(&rows)))
-    });
-    let tree = build(&rows);
-    group.bench_function("render", |b| b.iter(|| to_html(black_box(&tree))));
-    group.finish();
+    common::ssr(c, "ssr_1k_rows");
 }
 
 criterion_group!(benches, ssr);
