@@ -1,0 +1,70 @@
+// Where the time of one js-framework-benchmark operation goes: a V8 CPU profile (CDP Profiler,
+// 50 µs sampling) of the measured click and the forced layout after it (no CPU throttling),
+// repeated, aggregated by function (self time).
+//
+//   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
+//
+// Wasm functions show with their Rust names when the bundle keeps its name section (the
+// wasm-speed build does; wasm-opt drops it from wasm-release). "(program)" is the browser's own
+// work outside JS and wasm: DOM, style, layout.
+
+import { here, serve, launch, openPage, implementations, prepare, selectOps } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const OP = opt('op', '04_select');
+const IMPL = opt('impl', 'rally:wasm-speed');
+const RUNS = Number(opt('runs', '10'));
+const TOP = Number(opt('top', '25'));
+
+async function main() {
+  const [op] = selectOps(OP);
+  if (!op) throw new Error(`no operation ${OP}`);
+  const server = await serve(here);
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const builds = IMPL.startsWith('rally:') ? [IMPL.slice('rally:'.length)] : [];
+  const impl = implementations(base, builds).find((i) => i.name === IMPL);
+  if (!impl) throw new Error(`no implementation ${IMPL}`);
+  const browser = await launch();
+  const session = await openPage(browser);
+  const { cdp, page } = session;
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+
+  const self = new Map(); // function -> ms
+  let total = 0;
+  for (let run = 0; run < RUNS; run++) {
+    await prepare(session, impl, op);
+    await cdp.send('Profiler.start');
+    await page.evaluate((sel) => window.__bench.clickAndLayout(sel), op.click);
+    const { profile } = await cdp.send('Profiler.stop');
+    await op.check(session.p);
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const dt = profile.timeDeltas;
+    for (let i = 0; i < profile.samples.length; i++) {
+      const node = byId.get(profile.samples[i]);
+      const f = node.callFrame;
+      if (f.functionName === '(idle)') continue;
+      const name = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
+      const ms = (dt[i] || 0) / 1000;
+      self.set(name, (self.get(name) || 0) + ms);
+      total += ms;
+    }
+  }
+  await browser.close();
+  server.close();
+
+  console.log(`${op.id} on ${IMPL}: self time by function over ${RUNS} runs (${(total / RUNS).toFixed(2)} ms sampled per run)`);
+  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  for (const [name, ms] of rows) {
+    console.log(`${(ms / RUNS).toFixed(3).padStart(9)} ms  ${(100 * ms / total).toFixed(1).padStart(5)} %  ${name.slice(0, 110)}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
