@@ -48,7 +48,7 @@ pub fn keyed<Msg>(
         Element::Text(t) => {
             t.is_empty() || (i > 0 && matches!(children[i - 1].1, Element::Text(_)))
         }
-        Element::Node(_) => false,
+        Element::Node(_) | Element::Lazy(_) => false,
     });
     let children = if needs_work {
         normalize_keyed(children)

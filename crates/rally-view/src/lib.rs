@@ -10,6 +10,7 @@ pub mod dom;
 pub mod effect;
 pub mod event;
 pub mod html;
+pub mod lazy;
 pub mod program;
 pub mod render;
 pub mod svg;
@@ -21,6 +22,7 @@ mod vdom;
 pub mod web;
 
 pub use effect::{Dispatch, Effect};
+pub use lazy::lazy;
 pub use program::{App, Program};
 pub use vdom::{
     AttrValue, Attribute, Children, Element, EventData, EventOptions, Handler, Key, Listener,

@@ -21,6 +21,7 @@ pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
                 render_into(c, out);
             }
         }
+        Element::Lazy(l) => render_into(&l.force(), out),
         Element::Node(node) => render_node(node, out),
     }
 }

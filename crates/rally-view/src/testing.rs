@@ -653,7 +653,7 @@ impl Gen {
 /// The number of elements and texts in a tree.
 fn size<Msg>(e: &Element<Msg>) -> usize {
     match e {
-        Element::Text(_) => 1,
+        Element::Text(_) | Element::Lazy(_) => 1,
         Element::Fragment(c) => c.iter().map(size).sum(),
         Element::Node(n) => {
             1 + match &n.children {
@@ -687,6 +687,7 @@ fn flatten<'a, Msg>(
                 }
             }
             Element::Node(_) => out.push(Flat::Element(child)),
+            Element::Lazy(_) => unreachable!("random views hold no lazy nodes"),
         }
     }
 }
@@ -733,7 +734,7 @@ pub fn element_paths<Msg>(view: &Element<Msg>) -> Vec<Vec<usize>> {
 /// HTML its content may legitimately differ from a fresh render.
 pub fn has_raw_html<Msg>(view: &Element<Msg>) -> bool {
     match view {
-        Element::Text(_) => false,
+        Element::Text(_) | Element::Lazy(_) => false,
         Element::Fragment(c) => c.iter().any(has_raw_html),
         Element::Node(n) => match &n.children {
             Children::RawHtml(_) => true,

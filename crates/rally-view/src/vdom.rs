@@ -38,6 +38,8 @@ pub enum Element<Msg> {
     Node(Node<Msg>),
     /// Zero or more siblings with no wrapper; flattened into the parent when built.
     Fragment(Vec<Element<Msg>>),
+    /// A subtree rebuilt only when its input changes; see [`crate::lazy::lazy`].
+    Lazy(crate::lazy::Lazy<Msg>),
 }
 
 /// An element's tag, attributes and children.
@@ -289,6 +291,8 @@ impl<Msg> Element<Msg> {
     {
         match self {
             Element::Text(t) => Element::Text(t),
+            // A mapped lazy node is built now: the mapping function is new on every render.
+            Element::Lazy(l) => l.into_element().map_rc(f),
             Element::Fragment(children) => {
                 Element::Fragment(children.into_iter().map(|c| c.map_rc(f)).collect())
             }
@@ -353,7 +357,7 @@ pub(crate) fn normalize<Msg>(children: Vec<Element<Msg>>) -> Vec<Element<Msg>> {
     let needs_work = children.iter().enumerate().any(|(i, c)| match c {
         Element::Fragment(_) => true,
         Element::Text(t) => t.is_empty() || (i > 0 && matches!(children[i - 1], Element::Text(_))),
-        Element::Node(_) => false,
+        Element::Node(_) | Element::Lazy(_) => false,
     });
     if !needs_work {
         return children;

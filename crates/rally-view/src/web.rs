@@ -8,16 +8,109 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Reflect;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::{JsCast, intern};
 use web_sys::{Document, Event, KeyboardEvent, MouseEvent, Node};
 
 use crate::dom::{Backend, HydrationReport, NodeKind, is_non_bubbling};
 use crate::program::{App, Program};
-use crate::vdom::{EventData, Modifiers, Namespace, PropValue};
+use crate::vdom::{EventData, Modifiers, Namespace, PropValue, Str};
 
-/// The expando property naming an element's listener slot; invisible to `MutationObserver`.
-const SLOT_PROPERTY: &str = "__rally";
+// Bindings for the hot path. web-sys marks these `catch` (a try/catch shim and a `Result` per
+// call); Rally only calls them with names it validated and nodes it owns, where they cannot
+// throw. Dynamic tag names still go through web-sys's catching `createElement`.
+#[wasm_bindgen]
+extern "C" {
+    /// `document`, seen through the non-throwing bindings below.
+    type FastDocument;
+    #[wasm_bindgen(method, js_name = createElement)]
+    fn create_element(this: &FastDocument, tag: &JsValue) -> Node;
+    #[wasm_bindgen(method, js_name = createElementNS)]
+    fn create_element_ns(this: &FastDocument, ns: &JsValue, tag: &JsValue) -> Node;
+    #[wasm_bindgen(method, js_name = createTextNode)]
+    fn create_text_node(this: &FastDocument, text: &JsValue) -> Node;
+
+    /// Any node Rally created or adopted.
+    type FastNode;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute_static(this: &FastNode, name: &JsValue, value: &JsValue);
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute_dynamic(this: &FastNode, name: &JsValue, value: &str);
+    #[wasm_bindgen(method, js_name = appendChild)]
+    fn append_child(this: &FastNode, child: &Node);
+    #[wasm_bindgen(method, js_name = insertBefore)]
+    fn insert_before(this: &FastNode, child: &Node, before: &Node);
+    /// The listener-slot expando.
+    #[wasm_bindgen(method, setter = __rally)]
+    fn set_rally_slot(this: &FastNode, slot: Option<u32>);
+    #[wasm_bindgen(method, getter = __rally)]
+    fn rally_slot(this: &FastNode) -> Option<u32>;
+}
+
+fn fast(node: &Node) -> &FastNode {
+    node.unchecked_ref()
+}
+
+/// JS strings for `&'static str`s, keyed by address: a tag, class or label written in the
+/// view's source crosses into JS once instead of being decoded from UTF-8 on every render.
+#[derive(Default)]
+struct StaticStrings {
+    /// Open addressing, linear probing; capacity a power of two.
+    slots: Vec<Option<(usize, usize, JsValue)>>,
+    len: usize,
+}
+
+impl StaticStrings {
+    fn index(&self, key: (usize, usize)) -> Result<usize, usize> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut i = key.0.wrapping_mul(0x9E37_79B9) >> 4 & mask;
+        loop {
+            match self.slots.get(i) {
+                Some(Some((p, l, _))) if (*p, *l) == key => return Ok(i),
+                Some(Some(_)) => i = (i + 1) & mask,
+                _ => return Err(i),
+            }
+        }
+    }
+
+    /// Makes sure `s` has a JS string.
+    fn ensure(&mut self, s: &'static str) {
+        let key = (s.as_ptr() as usize, s.len());
+        if self.len * 2 >= self.slots.len() {
+            self.grow();
+        }
+        if let Err(i) = self.index(key) {
+            self.slots[i] = Some((key.0, key.1, JsValue::from_str(s)));
+            self.len += 1;
+        }
+    }
+
+    /// The JS string of an `ensure`d `s`.
+    fn find(&self, s: &'static str) -> &JsValue {
+        match self
+            .index((s.as_ptr() as usize, s.len()))
+            .map(|i| &self.slots[i])
+        {
+            Ok(Some((_, _, v))) => v,
+            _ => unreachable!("StaticStrings::find after ensure"),
+        }
+    }
+
+    fn get(&mut self, s: &'static str) -> &JsValue {
+        self.ensure(s);
+        self.find(s)
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        self.slots.resize_with((old.len() * 2).max(64), || None);
+        for (p, l, v) in old.into_iter().flatten() {
+            if let Err(i) = self.index((p, l)) {
+                self.slots[i] = Some((p, l, v));
+            }
+        }
+    }
+}
 
 /// A program rendering into the browser DOM.
 pub type WebProgram<Model, Msg> = Program<Model, Msg, WebBackend>;
@@ -28,7 +121,7 @@ type EventSink = Rc<RefCell<Option<Box<dyn Fn(Event)>>>>;
 pub struct WebBackend {
     document: Document,
     root: web_sys::Element,
-    slot_key: JsValue,
+    strings: StaticStrings,
     /// The one JS function every delegated listener calls; forwards to the program once it runs.
     listener: js_sys::Function,
     _closure: Closure<dyn Fn(Event)>,
@@ -55,7 +148,7 @@ impl WebBackend {
         WebBackend {
             document,
             root,
-            slot_key: JsValue::from_str(SLOT_PROPERTY),
+            strings: StaticStrings::default(),
             listener,
             _closure: closure,
         }
@@ -75,15 +168,22 @@ impl WebBackend {
 impl Backend for WebBackend {
     type Node = Node;
 
-    fn create_element(&mut self, tag: &str, namespace: Namespace) -> Node {
-        let created = match namespace {
-            Namespace::Html => self.document.create_element(intern(tag)),
-            Namespace::Svg => self
+    fn create_element(&mut self, tag: &Str, namespace: Namespace) -> Node {
+        let doc: &FastDocument = self.document.unchecked_ref();
+        let created = match (tag, namespace) {
+            (Str::Borrowed(t), Namespace::Html) => Ok(doc.create_element(self.strings.get(t))),
+            (Str::Borrowed(t), Namespace::Svg) => {
+                let ns = self.strings.get(Namespace::Svg.uri()).clone();
+                Ok(doc.create_element_ns(&ns, self.strings.get(t)))
+            }
+            (Str::Owned(t), Namespace::Html) => self.document.create_element(t).map(Node::from),
+            (Str::Owned(t), Namespace::Svg) => self
                 .document
-                .create_element_ns(Some(namespace.uri()), intern(tag)),
+                .create_element_ns(Some(namespace.uri()), t)
+                .map(Node::from),
         };
         match created {
-            Ok(el) => el.into(),
+            Ok(node) => node,
             Err(_) => {
                 self.warn(
                     &[
@@ -98,19 +198,31 @@ impl Backend for WebBackend {
         }
     }
 
-    fn create_text(&mut self, text: &str) -> Node {
-        self.document.create_text_node(text).into()
+    fn create_text(&mut self, text: &Str) -> Node {
+        match text {
+            Str::Borrowed(t) => {
+                let doc: &FastDocument = self.document.unchecked_ref();
+                doc.create_text_node(self.strings.get(t))
+            }
+            Str::Owned(t) => self.document.create_text_node(t).into(),
+        }
     }
 
     fn set_text(&mut self, node: &Node, text: &str) {
         node.set_node_value(Some(text));
     }
 
-    fn set_attribute(&mut self, element: &Node, name: &str, value: &str) {
-        if let Some(el) = self.element(element)
-            && el.set_attribute(intern(name), value).is_err()
-        {
-            self.warn(&["rally: cannot set attribute ", name].concat());
+    fn set_attribute(&mut self, element: &Node, name: &Str, value: &Str) {
+        // The renderer only sets attributes on elements, with names `html::is_valid_name` passed.
+        let el = fast(element);
+        match (name, value) {
+            (Str::Borrowed(n), Str::Borrowed(v)) => {
+                self.strings.ensure(n);
+                self.strings.ensure(v);
+                el.set_attribute_static(self.strings.find(n), self.strings.find(v));
+            }
+            (Str::Borrowed(n), Str::Owned(v)) => el.set_attribute_dynamic(self.strings.get(n), v),
+            (Str::Owned(n), v) => el.set_attribute_dynamic(&JsValue::from_str(n), v),
         }
     }
 
@@ -125,11 +237,11 @@ impl Backend for WebBackend {
             PropValue::Str(s) => JsValue::from_str(s),
             PropValue::Bool(b) => JsValue::from_bool(*b),
         };
-        let _ = Reflect::set(element, &JsValue::from_str(intern(name)), &value);
+        let _ = Reflect::set(element, &JsValue::from_str(name), &value);
     }
 
     fn get_property(&self, element: &Node, name: &str) -> Option<PropValue> {
-        let v = Reflect::get(element, &JsValue::from_str(intern(name))).ok()?;
+        let v = Reflect::get(element, &JsValue::from_str(name)).ok()?;
         if let Some(b) = v.as_bool() {
             Some(PropValue::Bool(b))
         } else {
@@ -144,7 +256,10 @@ impl Backend for WebBackend {
     }
 
     fn insert_before(&mut self, parent: &Node, child: &Node, before: Option<&Node>) {
-        let _ = parent.insert_before(child, before);
+        match before {
+            Some(before) => fast(parent).insert_before(child, before),
+            None => fast(parent).append_child(child),
+        }
     }
 
     fn remove_child(&mut self, parent: &Node, child: &Node) {
@@ -160,8 +275,7 @@ impl Backend for WebBackend {
     }
 
     fn set_listener_slot(&mut self, element: &Node, slot: Option<u32>) {
-        let value = slot.map_or(JsValue::UNDEFINED, |s| JsValue::from_f64(f64::from(s)));
-        let _ = Reflect::set(element, &self.slot_key, &value);
+        fast(element).set_rally_slot(slot);
     }
 
     fn listen(&mut self, event: &str) {
@@ -271,18 +385,13 @@ fn connect<Model: 'static, Msg: Clone + 'static>(
 
 /// The listener slots of the event's target and its ancestors below the root, innermost first.
 fn slots_from_target(event: &Event, root: &Node) -> Vec<Option<u32>> {
-    let key = JsValue::from_str(SLOT_PROPERTY);
     let mut slots = Vec::new();
     let mut current = event.target().and_then(|t| t.dyn_into::<Node>().ok());
     while let Some(node) = current {
         if node == *root {
             break;
         }
-        let slot = Reflect::get(&node, &key)
-            .ok()
-            .and_then(|v| v.as_f64())
-            .map(|f| f as u32);
-        slots.push(slot);
+        slots.push(fast(&node).rally_slot());
         current = node.parent_node();
     }
     slots

@@ -7,7 +7,7 @@
 
 use super::{Backend, Dom, Mounted, NodeKind};
 use crate::render::{escape_raw_text, is_raw_text, is_reflected_prop};
-use crate::vdom::{AttrValue, Attribute, Children, Element, Node, PropValue};
+use crate::vdom::{AttrValue, Attribute, Children, Element, Node, PropValue, Str};
 
 /// What hydration had to repair.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -79,6 +79,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         path: &mut Vec<String>,
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
+        if let Element::Lazy(l) = child {
+            return self.hydrate_node(parent, parent_tag, dom, &l.force(), path, report);
+        }
         match (child, self.backend.kind(&dom)) {
             (Element::Text(expected), NodeKind::Text(actual)) => {
                 let expected = if is_raw_text(parent_tag) {
@@ -184,7 +187,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     &quoted(value),
                 ]);
                 self.mismatch(report, path, &msg);
-                self.backend.set_attribute(dom, name, value);
+                let (name, value) = (Str::Owned(name.to_string()), Str::Owned(value.clone()));
+                self.backend.set_attribute(dom, &name, &value);
             }
         }
         let names = self.backend.attribute_names(dom);
@@ -246,6 +250,7 @@ fn expected_attributes<Msg>(n: &Node<Msg>) -> Vec<(&str, String)> {
 fn step<Msg>(child: &Element<Msg>, index: usize) -> String {
     match child {
         Element::Node(n) => concat(&[&n.tag, "[", &number(index), "]"]),
+        Element::Lazy(l) => step(&l.force(), index),
         _ => concat(&["#text[", &number(index), "]"]),
     }
 }
@@ -255,6 +260,7 @@ fn describe<Msg>(child: &Element<Msg>) -> String {
         Element::Node(n) => concat(&["<", &n.tag, ">"]),
         Element::Text(t) => concat(&["text ", &quoted(t)]),
         Element::Fragment(_) => "a fragment".to_string(),
+        Element::Lazy(l) => describe(&l.force()),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::{Backend, NodeKind};
 use crate::render::is_void;
-use crate::vdom::{Namespace, PropValue};
+use crate::vdom::{Namespace, PropValue, Str};
 
 /// A node handle: an index into the arena.
 pub type NodeId = usize;
@@ -402,7 +402,7 @@ fn decode_entities(s: &str) -> String {
 impl Backend for MemoryDom {
     type Node = NodeId;
 
-    fn create_element(&mut self, tag: &str, _namespace: Namespace) -> NodeId {
+    fn create_element(&mut self, tag: &Str, _namespace: Namespace) -> NodeId {
         self.alloc(Data::Element {
             tag: tag.to_string(),
             attrs: Vec::new(),
@@ -410,7 +410,7 @@ impl Backend for MemoryDom {
         })
     }
 
-    fn create_text(&mut self, text: &str) -> NodeId {
+    fn create_text(&mut self, text: &Str) -> NodeId {
         self.alloc(Data::Text(text.to_string()))
     }
 
@@ -421,9 +421,9 @@ impl Backend for MemoryDom {
         }
     }
 
-    fn set_attribute(&mut self, element: &NodeId, name: &str, value: &str) {
+    fn set_attribute(&mut self, element: &NodeId, name: &Str, value: &Str) {
         if let Data::Element { attrs, .. } = &mut self.nodes[*element].data {
-            match attrs.iter_mut().find(|(n, _)| n == name) {
+            match attrs.iter_mut().find(|(n, _)| n.as_str() == name.as_ref()) {
                 Some((_, v)) => *v = value.to_string(),
                 None => attrs.push((name.to_string(), value.to_string())),
             }

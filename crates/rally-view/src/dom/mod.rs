@@ -9,10 +9,12 @@ pub mod memory;
 
 use crate::render::{escape_raw_text, is_raw_text};
 use crate::vdom::{
-    AttrValue, Attribute, Children, Element, EventData, Listener, Namespace, Node, PropValue,
+    AttrValue, Attribute, Children, Element, EventData, Listener, Namespace, Node, PropValue, Str,
 };
 
 pub use hydrate::HydrationReport;
+
+const EMPTY: Str = Str::Borrowed("");
 
 /// What a node found while hydrating turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,10 +33,12 @@ pub trait Backend {
     /// A handle to a DOM node.
     type Node: Clone;
 
-    fn create_element(&mut self, tag: &str, namespace: Namespace) -> Self::Node;
-    fn create_text(&mut self, text: &str) -> Self::Node;
+    // Names, tags and values arrive as `Str`: a `Cow::Borrowed` is a `&'static str`, which the
+    // browser backend converts to a JS string once and caches.
+    fn create_element(&mut self, tag: &Str, namespace: Namespace) -> Self::Node;
+    fn create_text(&mut self, text: &Str) -> Self::Node;
     fn set_text(&mut self, node: &Self::Node, text: &str);
-    fn set_attribute(&mut self, element: &Self::Node, name: &str, value: &str);
+    fn set_attribute(&mut self, element: &Self::Node, name: &Str, value: &Str);
     fn remove_attribute(&mut self, element: &Self::Node, name: &str);
     /// Sets a DOM property (`value`, `checked`, `selected`).
     fn set_property(&mut self, element: &Self::Node, name: &str, value: &PropValue);
@@ -227,7 +231,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         match element {
             Element::Text(t) => {
                 let node = if is_raw_text(parent_tag) {
-                    self.backend.create_text(&escape_raw_text(parent_tag, t))
+                    let escaped = escape_raw_text(parent_tag, t).into_owned();
+                    self.backend.create_text(&Str::Owned(escaped))
                 } else {
                     self.backend.create_text(t)
                 };
@@ -238,10 +243,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 }
             }
             Element::Node(n) => self.create_node(n),
+            Element::Lazy(l) => self.create(parent_tag, &l.force()),
             // Normalisation removed fragments from children; an empty placeholder keeps the
             // one-node-per-child invariant should one slip through.
             Element::Fragment(_) => Mounted {
-                node: self.backend.create_text(""),
+                node: self.backend.create_text(&Str::Borrowed("")),
                 slot: None,
                 children: Vec::new(),
             },
@@ -255,7 +261,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             match attr {
                 Attribute::Attr { name, value } => match value {
                     AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
-                    AttrValue::Bool(true) => self.backend.set_attribute(&node, name, ""),
+                    AttrValue::Bool(true) => self.backend.set_attribute(&node, name, &EMPTY),
                     AttrValue::Bool(false) => {}
                 },
                 Attribute::Prop { name, value } => self.set_prop(&node, &n.tag, name, value),
@@ -406,6 +412,10 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 }
             }
             (Element::Node(a), Element::Node(b)) if same_kind(a, b) => self.patch_node(a, m, b),
+            // Same function, equal argument: the DOM and the built subtree stay as they are.
+            (Element::Lazy(a), Element::Lazy(b)) if a.same_as(b) => a.pass_to(b),
+            (Element::Lazy(a), _) => self.patch(parent, parent_tag, &a.force(), m, new),
+            (_, Element::Lazy(b)) => self.patch(parent, parent_tag, old, m, &b.force()),
             _ => {
                 let fresh = self.create(parent_tag, new);
                 self.backend.replace_child(parent, &fresh.node, &m.node);
@@ -456,7 +466,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     if !unchanged {
                         match value {
                             AttrValue::Str(v) => self.backend.set_attribute(node, name, v),
-                            AttrValue::Bool(true) => self.backend.set_attribute(node, name, ""),
+                            AttrValue::Bool(true) => self.backend.set_attribute(node, name, &EMPTY),
                             AttrValue::Bool(false) => {
                                 if matches!(previous, Some(Attribute::Attr { value: v, .. }) if *v != AttrValue::Bool(false))
                                 {

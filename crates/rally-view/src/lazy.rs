@@ -1,0 +1,112 @@
+//! Lazy subtrees (Elm's `Html.Lazy`): skip building and diffing a part of the view whose input
+//! did not change.
+//!
+//! `lazy(row.clone(), view_row)` stores the argument and the function instead of the subtree.
+//! When the next render has a lazy node with the same function and an equal argument, the DOM
+//! and the previous subtree are kept as they are: no `view_row` call, no diff. On the server it
+//! simply renders `view_row(&row)`.
+
+use std::any::Any;
+use std::cell::{Ref, RefCell};
+
+use crate::vdom::{Children, Element, Namespace, Str};
+
+/// A deferred subtree: an argument, a view function, and the subtree once built.
+pub struct Lazy<Msg> {
+    thunk: Box<dyn Thunk<Msg>>,
+    built: RefCell<Option<Box<Element<Msg>>>>,
+}
+
+trait Thunk<Msg> {
+    fn build(&self) -> Element<Msg>;
+    fn same_as(&self, other: &dyn Thunk<Msg>) -> bool;
+    fn as_any(&self) -> &dyn Any;
+}
+
+struct ViewOf<A, F> {
+    arg: A,
+    view: F,
+}
+
+impl<Msg, A, F> Thunk<Msg> for ViewOf<A, F>
+where
+    A: PartialEq + 'static,
+    F: Fn(&A) -> Element<Msg> + 'static,
+{
+    fn build(&self) -> Element<Msg> {
+        (self.view)(&self.arg)
+    }
+
+    fn same_as(&self, other: &dyn Thunk<Msg>) -> bool {
+        // Each function item and closure has its own type, so a successful downcast means the
+        // same function — unless `F` carries data (a capturing closure or a function pointer),
+        // whose values could differ: those are never taken as unchanged.
+        std::mem::size_of::<F>() == 0
+            && other
+                .as_any()
+                .downcast_ref::<Self>()
+                .is_some_and(|o| o.arg == self.arg)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A subtree built by `view(&arg)` only when `arg` changed since the last render.
+///
+/// `view` should be a plain function (or a closure that captures nothing): a capturing closure
+/// still works, but is rebuilt every time. The subtree should be one element; anything else
+/// is wrapped in a `<rally-lazy>` element so it still maps to one DOM node.
+pub fn lazy<Msg, A, F>(arg: A, view: F) -> Element<Msg>
+where
+    Msg: 'static,
+    A: PartialEq + 'static,
+    F: Fn(&A) -> Element<Msg> + 'static,
+{
+    Element::Lazy(Lazy {
+        thunk: Box::new(ViewOf { arg, view }),
+        built: RefCell::new(None),
+    })
+}
+
+impl<Msg> Lazy<Msg> {
+    /// The subtree, built on first use.
+    pub(crate) fn force(&self) -> Ref<'_, Element<Msg>> {
+        if self.built.borrow().is_none() {
+            let built = match self.thunk.build() {
+                node @ Element::Node(_) => node,
+                other => Element::with_children(
+                    Str::Borrowed("rally-lazy"),
+                    Namespace::Html,
+                    Vec::new(),
+                    Children::Plain(crate::vdom::normalize(vec![other])),
+                ),
+            };
+            *self.built.borrow_mut() = Some(Box::new(built));
+        }
+        Ref::map(self.built.borrow(), |b| match b {
+            Some(e) => &**e,
+            None => unreachable!("built above"),
+        })
+    }
+
+    /// Whether `self` and `next` have the same function and equal arguments.
+    pub(crate) fn same_as(&self, next: &Lazy<Msg>) -> bool {
+        self.thunk.same_as(&*next.thunk)
+    }
+
+    /// Hands the built subtree to `next`, which is unchanged from `self`.
+    pub(crate) fn pass_to(&self, next: &Lazy<Msg>) {
+        *next.built.borrow_mut() = self.built.borrow_mut().take();
+    }
+
+    /// Builds and takes the subtree (for `Element::map`).
+    pub(crate) fn into_element(self) -> Element<Msg> {
+        self.force();
+        match self.built.into_inner() {
+            Some(e) => *e,
+            None => unreachable!("forced above"),
+        }
+    }
+}

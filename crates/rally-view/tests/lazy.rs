@@ -1,0 +1,198 @@
+//! `lazy`: unchanged inputs skip both the view function and the diff.
+
+use std::cell::Cell;
+
+use rally_view::attribute::{class, id};
+use rally_view::dom::Dom;
+use rally_view::dom::memory::MemoryDom;
+use rally_view::event::on_click;
+use rally_view::html::{self, span, td, text, tr};
+use rally_view::render::to_html;
+use rally_view::{Element, Key, lazy};
+
+thread_local! {
+    static ROW_VIEWS: Cell<usize> = const { Cell::new(0) };
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Row {
+    id: u32,
+    label: String,
+    selected: bool,
+}
+
+fn row_view(row: &Row) -> Element<u32> {
+    ROW_VIEWS.with(|c| c.set(c.get() + 1));
+    tr(
+        vec![
+            class(if row.selected { "danger" } else { "" }),
+            on_click(row.id),
+        ],
+        vec![
+            td(vec![], vec![text(row.id.to_string())]),
+            td(vec![], vec![text(row.label.clone())]),
+        ],
+    )
+}
+
+fn table(rows: &[Row], lazily: bool) -> Element<u32> {
+    html::keyed(
+        "tbody",
+        vec![id("rows")],
+        rows.iter()
+            .map(|r| {
+                (
+                    Key::from(r.id),
+                    if lazily {
+                        lazy(r.clone(), row_view)
+                    } else {
+                        row_view(r)
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
+fn rows(n: u32) -> Vec<Row> {
+    (0..n)
+        .map(|id| Row {
+            id,
+            label: format!("row {id}"),
+            selected: false,
+        })
+        .collect()
+}
+
+fn fresh_state(view: Element<u32>) -> String {
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    let dom = Dom::mount(backend, root, view);
+    dom.backend().inner_state(root)
+}
+
+fn calls() -> usize {
+    ROW_VIEWS.with(|c| c.replace(0))
+}
+
+#[test]
+fn server_renders_lazy_nodes_like_their_view() {
+    let data = rows(3);
+    assert_eq!(to_html(&table(&data, true)), to_html(&table(&data, false)));
+}
+
+#[test]
+fn unchanged_rows_are_neither_rebuilt_nor_diffed() {
+    let mut data = rows(1000);
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    let mut dom = Dom::mount(backend, root, table(&data, true));
+    assert_eq!(calls(), 1000, "first render builds every row");
+
+    data[10].selected = true;
+    let before = dom.backend().mutations;
+    dom.update(table(&data, true));
+    assert_eq!(calls(), 1, "only the changed row is rebuilt");
+    assert_eq!(
+        dom.backend().mutations - before,
+        1,
+        "one class attribute changes"
+    );
+    assert_eq!(
+        dom.backend().inner_state(root),
+        fresh_state(table(&data, false))
+    );
+    calls();
+
+    // Rows that move keep their built subtree; only the edited one is rebuilt.
+    data.swap(1, 998);
+    data[500].label.push_str(" !!!");
+    dom.update(table(&data, true));
+    assert_eq!(calls(), 1);
+    assert_eq!(
+        dom.backend().inner_state(root),
+        fresh_state(table(&data, false))
+    );
+    calls();
+
+    // Removing the lazy wrapper (a plain subtree next time) still diffs correctly.
+    data.remove(3);
+    dom.update(table(&data, false));
+    assert_eq!(
+        dom.backend().inner_state(root),
+        fresh_state(table(&data, false))
+    );
+    dom.update(table(&data, true));
+    assert_eq!(
+        dom.backend().inner_state(root),
+        fresh_state(table(&data, false))
+    );
+}
+
+#[test]
+fn lazy_nodes_hydrate_without_mutations_and_keep_their_listeners() {
+    let data = rows(20);
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    backend.load_html(root, &to_html(&table(&data, false)));
+    let (dom, report) = Dom::hydrate(backend, root, table(&data, true));
+    assert_eq!(report.mismatches, 0);
+    assert_eq!(dom.backend().mutations, 0);
+    let tbody = dom.backend().children(root)[0];
+    let row = dom.backend().children(tbody)[7];
+    let cell = dom.backend().children(row)[1];
+    struct Click;
+    impl rally_view::EventData for Click {
+        fn kind(&self) -> &str {
+            "click"
+        }
+        fn target_value(&self) -> Option<String> {
+            None
+        }
+        fn target_checked(&self) -> Option<bool> {
+            None
+        }
+        fn key(&self) -> Option<String> {
+            None
+        }
+        fn modifiers(&self) -> rally_view::Modifiers {
+            rally_view::Modifiers::default()
+        }
+        fn form_values(&self) -> Vec<(String, String)> {
+            Vec::new()
+        }
+    }
+    let outcome = dom.resolve_event(dom.backend().slots_to_root(cell, root), &Click);
+    assert_eq!(outcome.messages, vec![7]);
+}
+
+#[test]
+fn capturing_closures_and_non_element_results_stay_correct() {
+    let suffix = String::from("!");
+    let view = |n: u32| -> Element<()> {
+        let suffix = suffix.clone();
+        html::div(
+            vec![],
+            vec![
+                // Captures data: never taken as unchanged.
+                lazy(n, move |n: &u32| {
+                    span(vec![], vec![text(format!("{n}{suffix}"))])
+                }),
+                // Returns text: wrapped so it is still one node.
+                lazy(n, |n: &u32| text(n.to_string())),
+            ],
+        )
+    };
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    let mut dom = Dom::mount(backend, root, view(1));
+    assert_eq!(
+        to_html(&view(1)),
+        "<div><span>1!</span><rally-lazy>1</rally-lazy></div>"
+    );
+    dom.update(view(2));
+    assert_eq!(
+        dom.backend().inner_state(root),
+        "<div><span>2!</span><rally-lazy>2</rally-lazy></div>"
+    );
+}
