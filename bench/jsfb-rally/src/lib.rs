@@ -206,7 +206,10 @@ pub fn table_view(rows: &[Row], selected: Option<usize>) -> Element<Msg> {
                 // neither rebuilt nor diffed.
                 .map(|r| {
                     let arg = (r.clone(), selected == Some(r.id));
-                    (Key::from(r.id), lazy(arg, |(row, selected)| row_view(row, *selected)))
+                    (
+                        Key::from(r.id),
+                        lazy(arg, |(row, selected)| row_view(row, *selected)),
+                    )
                 })
                 .collect(),
         )],
