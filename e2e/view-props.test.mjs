@@ -5,11 +5,13 @@ import { serveStatic } from './static.mjs';
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body>
 <script>
-  // Record whether Rally prevented the click, then keep generated links from navigating away.
+  // Record every preventDefault() Rally makes, and keep generated links from ever navigating
+  // (the capture listener uses the original method, so it is not recorded).
+  const preventDefault = Event.prototype.preventDefault;
+  Event.prototype.preventDefault = function () { window.__prevented = true; return preventDefault.call(this); };
   window.addEventListener('click', (e) => {
-    window.__prevented = e.defaultPrevented;
-    if (e.target.closest && e.target.closest('a[href]')) e.preventDefault();
-  });
+    if (e.target.closest && e.target.closest('a[href]')) preventDefault.call(e);
+  }, true);
 </script>
 <script type="module">
   import init, * as props from '/pkg/view_props.js';
@@ -46,9 +48,6 @@ export async function suite() {
     });
 
     test('event decoders read input, checkbox, select, keys, forms and honour stopPropagation', async () => {
-      // A generated link whose click Rally stopped may have started a navigation: start afresh.
-      await page.goto(server.url);
-      await page.waitForFunction(() => window.ready === true, null, { timeout: 15000 });
       await page.evaluate(() => window.props.mount_event_fixture());
       const events = () => page.evaluate(() => window.__events.splice(0));
       await page.click('#click');

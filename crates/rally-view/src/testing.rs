@@ -801,3 +801,45 @@ pub fn expected_event<Msg: Clone>(
     }
     (messages, prevent, stop)
 }
+
+/// An event for tests: set the fields a decoder reads, leave the rest at their defaults.
+#[derive(Clone, Debug, Default)]
+pub struct FakeEvent {
+    pub kind: &'static str,
+    pub value: Option<String>,
+    pub checked: Option<bool>,
+    pub key: Option<String>,
+    pub modifiers: crate::vdom::Modifiers,
+    pub form: Vec<(String, String)>,
+}
+
+impl FakeEvent {
+    /// An event of this type with nothing else set.
+    pub fn new(kind: &'static str) -> Self {
+        FakeEvent {
+            kind,
+            ..Self::default()
+        }
+    }
+}
+
+impl EventData for FakeEvent {
+    fn kind(&self) -> &str {
+        self.kind
+    }
+    fn target_value(&self) -> Option<String> {
+        self.value.clone()
+    }
+    fn target_checked(&self) -> Option<bool> {
+        self.checked
+    }
+    fn key(&self) -> Option<String> {
+        self.key.clone()
+    }
+    fn modifiers(&self) -> crate::vdom::Modifiers {
+        self.modifiers
+    }
+    fn form_values(&self) -> Vec<(String, String)> {
+        self.form.clone()
+    }
+}

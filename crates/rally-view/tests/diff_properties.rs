@@ -8,10 +8,11 @@ use proptest::sample::Index;
 use rally_view::dom::memory::{MemoryDom, NodeId};
 use rally_view::dom::{Backend, Dom, HydrationReport, NodeKind};
 use rally_view::render::to_html;
+use rally_view::testing::FakeEvent;
 use rally_view::testing::{
     TestMsg, element_paths, expected_event, has_raw_html, keyed_rows, related_view, tag_at,
 };
-use rally_view::{Element, EventData, Modifiers};
+use rally_view::{Element, Modifiers};
 
 type TestDom = Dom<TestMsg, MemoryDom>;
 
@@ -122,58 +123,25 @@ fn fresh_state(spec: Spec) -> Result<String, TestCaseError> {
 }
 
 /// An event as tests fire it.
-struct TestEvent {
-    kind: &'static str,
-    shift: bool,
-    value: Option<&'static str>,
-}
-
-impl EventData for TestEvent {
-    fn kind(&self) -> &str {
-        self.kind
-    }
-    fn target_value(&self) -> Option<String> {
-        self.value.map(str::to_string)
-    }
-    fn target_checked(&self) -> Option<bool> {
-        None
-    }
-    fn key(&self) -> Option<String> {
-        None
-    }
-    fn modifiers(&self) -> Modifiers {
-        Modifiers {
-            shift: self.shift,
+fn events() -> [FakeEvent; 4] {
+    let shift_click = FakeEvent {
+        modifiers: Modifiers {
+            shift: true,
             ..Modifiers::default()
-        }
-    }
-    fn form_values(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
+        },
+        ..FakeEvent::new("click")
+    };
+    let input = FakeEvent {
+        value: Some("typed".into()),
+        ..FakeEvent::new("input")
+    };
+    [
+        FakeEvent::new("click"),
+        shift_click,
+        input,
+        FakeEvent::new("mouseenter"),
+    ]
 }
-
-const EVENTS: &[TestEvent] = &[
-    TestEvent {
-        kind: "click",
-        shift: false,
-        value: None,
-    },
-    TestEvent {
-        kind: "click",
-        shift: true,
-        value: None,
-    },
-    TestEvent {
-        kind: "input",
-        shift: false,
-        value: Some("typed"),
-    },
-    TestEvent {
-        kind: "mouseenter",
-        shift: false,
-        value: None,
-    },
-];
 
 /// Fires every test event on every element of `view` in `dom` and compares what the delegated
 /// listeners produce with what the view attaches.
@@ -193,7 +161,7 @@ fn check_listeners(dom: &TestDom, view: &Element<TestMsg>) -> Result<(), TestCas
             "wrong node at {:?}",
             &path
         );
-        for event in EVENTS {
+        for event in &events() {
             let outcome = dom.resolve_event(backend.slots_to_root(node, root), event);
             let (messages, prevent, stop) = expected_event(view, &path, event);
             prop_assert_eq!(

@@ -8,6 +8,7 @@ use rally_view::dom::memory::MemoryDom;
 use rally_view::event::on_click;
 use rally_view::html::{self, span, td, text, tr};
 use rally_view::render::to_html;
+use rally_view::testing::FakeEvent;
 use rally_view::{Element, Key, lazy};
 
 thread_local! {
@@ -141,28 +142,10 @@ fn lazy_nodes_hydrate_without_mutations_and_keep_their_listeners() {
     let tbody = dom.backend().children(root)[0];
     let row = dom.backend().children(tbody)[7];
     let cell = dom.backend().children(row)[1];
-    struct Click;
-    impl rally_view::EventData for Click {
-        fn kind(&self) -> &str {
-            "click"
-        }
-        fn target_value(&self) -> Option<String> {
-            None
-        }
-        fn target_checked(&self) -> Option<bool> {
-            None
-        }
-        fn key(&self) -> Option<String> {
-            None
-        }
-        fn modifiers(&self) -> rally_view::Modifiers {
-            rally_view::Modifiers::default()
-        }
-        fn form_values(&self) -> Vec<(String, String)> {
-            Vec::new()
-        }
-    }
-    let outcome = dom.resolve_event(dom.backend().slots_to_root(cell, root), &Click);
+    let outcome = dom.resolve_event(
+        dom.backend().slots_to_root(cell, root),
+        &FakeEvent::new("click"),
+    );
     assert_eq!(outcome.messages, vec![7]);
 }
 

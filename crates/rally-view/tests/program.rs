@@ -11,7 +11,8 @@ use rally_view::effect::LocalFuture;
 use rally_view::event::{on_click, on_input};
 use rally_view::html::{button, div, input, span, text};
 use rally_view::render::to_html;
-use rally_view::{App, Effect, Element, EventData, Modifiers, Program};
+use rally_view::testing::FakeEvent;
+use rally_view::{App, Effect, Element, Program};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Msg {
@@ -186,7 +187,7 @@ impl Harness {
             .unwrap_or_else(|| panic!("no <{tag}>"))
     }
 
-    fn fire(&self, tag: &str, event: &TestEvent) -> Option<(bool, bool)> {
+    fn fire(&self, tag: &str, event: &FakeEvent) -> Option<(bool, bool)> {
         let node = self.node(tag);
         let slots = self
             .program
@@ -195,35 +196,8 @@ impl Harness {
     }
 }
 
-struct TestEvent {
-    kind: &'static str,
-    value: Option<&'static str>,
-}
-
-const CLICK: TestEvent = TestEvent {
-    kind: "click",
-    value: None,
-};
-
-impl EventData for TestEvent {
-    fn kind(&self) -> &str {
-        self.kind
-    }
-    fn target_value(&self) -> Option<String> {
-        self.value.map(str::to_string)
-    }
-    fn target_checked(&self) -> Option<bool> {
-        None
-    }
-    fn key(&self) -> Option<String> {
-        None
-    }
-    fn modifiers(&self) -> Modifiers {
-        Modifiers::default()
-    }
-    fn form_values(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
+fn click() -> FakeEvent {
+    FakeEvent::new("click")
 }
 
 fn no_effects(_: &Msg) -> Effect<Msg> {
@@ -427,22 +401,22 @@ fn a_dropped_program_ignores_late_messages() {
 #[test]
 fn events_dispatch_through_handle_event() {
     let h = start(no_effects);
-    assert_eq!(h.fire("button", &CLICK), Some((false, false)));
-    assert_eq!(h.fire("button", &CLICK), Some((false, false)));
+    assert_eq!(h.fire("button", &click()), Some((false, false)));
+    assert_eq!(h.fire("button", &click()), Some((false, false)));
     assert_eq!(h.log(), vec![Msg::Inc, Msg::Inc]);
     assert_eq!(h.program.with_model(|m| m.count), 2);
     h.assert_rendered();
 
-    let typed = TestEvent {
-        kind: "input",
-        value: Some("héllo"),
+    let typed = FakeEvent {
+        value: Some("héllo".into()),
+        ..FakeEvent::new("input")
     };
     assert!(h.fire("input", &typed).is_some());
     assert_eq!(h.program.with_model(|m| m.text.clone()), "héllo");
     h.assert_rendered();
 
     // A click on the input has no listener: nothing happens.
-    h.fire("input", &CLICK);
+    h.fire("input", &click());
     assert_eq!(h.log().len(), 3);
 }
 
@@ -454,7 +428,7 @@ fn events_during_a_render_are_dropped() {
     let outcome = h.program.with_dom(|dom| {
         let slots = dom.backend().slots_to_root(button, root);
         // The DOM is borrowed, as during a patch: the event cannot re-enter the program.
-        h.program.handle_event(slots, &CLICK)
+        h.program.handle_event(slots, &click())
     });
     assert_eq!(outcome, None);
     assert!(h.log().is_empty());
@@ -510,7 +484,7 @@ fn hydrated_programs_adopt_the_page_and_handle_events() {
         views,
         executor,
     };
-    h.fire("button", &CLICK);
+    h.fire("button", &click());
     assert_eq!(h.program.with_model(|m| m.count), 6);
     h.assert_rendered();
 }

@@ -10,10 +10,10 @@ use rally_view::event::{self, on_check, on_click, on_input, on_keydown, on_submi
 use rally_view::html::{button, div, form, input, option, select, span, text};
 use rally_view::render::to_html;
 use rally_view::testing::{
-    TestMsg, element_paths, expected_event, has_raw_html, mix, related_view, tag_at,
+    FakeEvent, TestMsg, element_paths, expected_event, has_raw_html, mix, related_view, tag_at,
 };
 use rally_view::web::{self, WebBackend};
-use rally_view::{App, Effect, Element, EventData, Modifiers};
+use rally_view::{App, Effect, Element};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Node};
@@ -250,30 +250,6 @@ pub fn run_dom_properties(seed: u64, cases: u32, max_nodes: usize) -> Result<u32
     Ok(cases)
 }
 
-/// A click as the oracle sees it.
-struct Click;
-
-impl EventData for Click {
-    fn kind(&self) -> &str {
-        "click"
-    }
-    fn target_value(&self) -> Option<String> {
-        None
-    }
-    fn target_checked(&self) -> Option<bool> {
-        None
-    }
-    fn key(&self) -> Option<String> {
-        None
-    }
-    fn modifiers(&self) -> Modifiers {
-        Modifiers::default()
-    }
-    fn form_values(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-}
-
 fn node_at(root: &Node, path: &[usize]) -> Option<Node> {
     let mut node = root.clone();
     for &i in path {
@@ -329,17 +305,16 @@ pub fn run_event_properties(seed: u64, cases: u32, max_nodes: usize) -> Result<u
             init.set_cancelable(true);
             let event =
                 web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).expect("event");
-            // The page's window listener records `defaultPrevented`, then prevents link
-            // navigation; if Rally stopped propagation it never runs, and the event tells.
+            // The page records each `preventDefault()` call in `window.__prevented`.
             let window = web_sys::window().expect("window");
-            let _ = js_sys::Reflect::set(&window, &"__prevented".into(), &JsValue::UNDEFINED);
+            let _ = js_sys::Reflect::set(&window, &"__prevented".into(), &JsValue::FALSE);
             target.dispatch_event(&event).expect("dispatch");
             let prevented = js_sys::Reflect::get(&window, &"__prevented".into())
                 .ok()
                 .and_then(|v| v.as_bool())
-                .unwrap_or_else(|| event.default_prevented());
+                .unwrap_or(false);
             let got: Vec<TestMsg> = program.with_model(|log| log[before..].to_vec());
-            let (expected, prevent, _) = expected_event(&view, &path, &Click);
+            let (expected, prevent, _) = expected_event(&view, &path, &FakeEvent::new("click"));
             if got != expected || prevented != prevent {
                 return Err(fail(
                     case,
