@@ -17,6 +17,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { cpus, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import {
   here, CHROMIUM, WARMUP_COUNT, serve, launch, openPage, implementations, prepare, selectOps,
 } from './lib.mjs';
@@ -107,6 +108,9 @@ async function main() {
   const table = [];
   const report = {
     date: new Date().toISOString(),
+    commit: (() => {
+      try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here }).toString().trim(); } catch { return null; }
+    })(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) },
     browser: `Chromium ${version} (headless, ${CHROMIUM})`,
     iterations: ITERATIONS,
@@ -166,7 +170,9 @@ async function main() {
   }
   console.log('\n* not an official operation: no weight, not in the geometric mean.');
   await mkdir(dirname(OUT), { recursive: true });
-  await writeFile(OUT, JSON.stringify(report, null, 2) + '\n');
+  // Microsecond precision is all performance.now() gives here.
+  const round = (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
+  await writeFile(OUT, JSON.stringify(report, round, 2) + '\n');
   console.log(`wrote ${OUT}`);
 }
 
