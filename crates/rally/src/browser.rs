@@ -58,6 +58,16 @@ fn record(report: &HydrationReport) {
     let _ = js_sys::Reflect::set(&window, &"__rally".into(), &info);
 }
 
+/// Starts a page: decodes the payload as the model, hydrates `#app`, and keeps the program
+/// running for the life of the page. A failure is reported on the console.
+pub fn boot<Model: DeserializeOwned + 'static, Msg: Clone + 'static>(app: App<Model, Msg>) {
+    match read_payload::<Model>().and_then(|model| hydrate(app, model)) {
+        // The program lives as long as the page.
+        Ok((program, _report)) => std::mem::forget(program),
+        Err(e) => report_error(&e),
+    }
+}
+
 /// Reports a boot failure on the console, where a developer will look.
 pub fn report_error(error: &BootError) {
     web_sys::console::error_1(&JsValue::from_str(&format!("rally: cannot start: {error}")));

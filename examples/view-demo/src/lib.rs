@@ -209,11 +209,5 @@ pub fn app() -> App<Model, Msg> {
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    let started = rally::browser::read_payload::<Model>()
-        .and_then(|model| rally::browser::hydrate(app(), model));
-    match started {
-        // The program lives as long as the page.
-        Ok((program, _report)) => std::mem::forget(program),
-        Err(e) => rally::browser::report_error(&e),
-    }
+    rally::browser::boot(app());
 }
