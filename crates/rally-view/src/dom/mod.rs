@@ -264,7 +264,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     AttrValue::Bool(true) => self.backend.set_attribute(&node, name, &EMPTY),
                     AttrValue::Bool(false) => {}
                 },
-                Attribute::Prop { name, value } => self.set_prop(&node, &n.tag, name, value),
+                Attribute::Prop { name, value } => self.backend.set_property(&node, name, value),
                 Attribute::Event(l) => listeners.push(l.clone()),
                 Attribute::None => {}
             }
@@ -300,13 +300,6 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 m
             })
             .collect()
-    }
-
-    /// Properties render as attributes on the server; in the browser the property is what
-    /// counts, and for `textarea` the value is its text.
-    fn set_prop(&mut self, node: &B::Node, tag: &str, name: &str, value: &PropValue) {
-        let _ = tag;
-        self.backend.set_property(node, name, value);
     }
 
     fn bind_listeners(
