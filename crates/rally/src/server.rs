@@ -98,6 +98,34 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// A Rally server's whole startup: logging, configuration from the environment, `pages`
+/// wrapped by [`app`], serving until SIGINT/SIGTERM. Errors are printed with what to do, and
+/// turn into a failing exit code.
+pub async fn run(pages: Router, bundle_dir: &Path) -> std::process::ExitCode {
+    init_tracing();
+    let config = match ServerConfig::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let has_bundle = std::fs::read_dir(bundle_dir).is_ok_and(|mut d| d.next().is_some());
+    if !has_bundle {
+        eprintln!(
+            "warning: no browser bundle in {}; pages will render but not hydrate. Build it first (scripts/demo.sh does).",
+            bundle_dir.display()
+        );
+    }
+    match serve(app(pages, bundle_dir), &config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Binds, prints `listening on http://…` (tests read the port from it) and serves until
 /// SIGINT or SIGTERM, letting in-flight requests finish.
 pub async fn serve(router: Router, config: &ServerConfig) -> std::io::Result<()> {

@@ -7,16 +7,8 @@ async fn main() -> std::process::ExitCode {
     use axum::http::StatusCode;
     use axum::routing::get;
     use rally::document::Document;
-    use rally::server::{ServerConfig, html, init_tracing, serve};
+    use rally::server::html;
 
-    init_tracing();
-    let config = match ServerConfig::from_env() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
     let page = || async {
         let model = counter::Model { count: 0 };
         let body = rally_view::render::to_html(&counter::view(&model));
@@ -42,14 +34,7 @@ async fn main() -> std::process::ExitCode {
         env!("CARGO_MANIFEST_DIR"),
         "/../../target/rally/counter"
     ));
-    let router = rally::server::app(Router::new().route("/", get(page)), &bundle);
-    match serve(router, &config).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    rally::server::run(Router::new().route("/", get(page)), &bundle).await
 }
 
 #[cfg(target_arch = "wasm32")]

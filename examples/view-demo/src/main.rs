@@ -11,7 +11,7 @@ mod server {
     use axum::response::Response;
     use axum::routing::get;
     use rally::document::Document;
-    use rally::server::{ServerConfig, html, init_tracing, serve};
+    use rally::server::html;
     use rally_view::render::to_html;
     use serde::Deserialize;
     use view_demo::{initial_model, view};
@@ -58,14 +58,6 @@ mod server {
         li.done .title{text-decoration:line-through;color:#888}li button{margin-left:.25rem}</style>";
 
     pub async fn main() -> ExitCode {
-        init_tracing();
-        let config = match ServerConfig::from_env() {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
         let bundle = std::env::var_os("RALLY_BUNDLE_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
@@ -74,20 +66,7 @@ mod server {
                     "/../../target/rally/view-demo"
                 ))
             });
-        if !bundle.join("view_demo.js").exists() {
-            eprintln!(
-                "warning: no browser bundle in {}; the page will render but not hydrate. Build it with ./scripts/demo.sh",
-                bundle.display()
-            );
-        }
-        let router = rally::server::app(Router::new().route("/", get(page)), &bundle);
-        match serve(router, &config).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        }
+        rally::server::run(Router::new().route("/", get(page)), &bundle).await
     }
 }
 
