@@ -1,0 +1,111 @@
+//! Encoding and bounded decoding.
+//!
+//! postcard alone already refuses lengths that run past the input, so strings and byte buffers
+//! cannot allocate more than the frame holds. What it does not bound is nesting (a recursive
+//! type nested a million times overflows the stack) and element counts of zero-sized elements
+//! (a five-byte frame can claim four billion `()`s). [`decode_with`] adds both bounds and refuses
+//! trailing bytes.
+
+use serde::{Serialize, de::DeserializeOwned};
+use thiserror::Error;
+
+use crate::limited::{Budget, Limited};
+
+/// Bounds applied while decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted input.
+    pub max_bytes: usize,
+    /// Deepest accepted nesting of sequences, maps, options, structs and enums.
+    pub max_depth: usize,
+    /// Most elements accepted in one sequence or map.
+    pub max_len: usize,
+}
+
+impl Limits {
+    /// 1 MiB frames, nesting depth 128, 1,048,576 elements per collection.
+    pub const DEFAULT: Limits = Limits {
+        max_bytes: 1 << 20,
+        max_depth: 128,
+        max_len: 1 << 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Why bytes did not decode.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecodeError {
+    /// The input is larger than [`Limits::max_bytes`].
+    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// Input length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Nesting went deeper than [`Limits::max_depth`].
+    #[error("value nested deeper than {max} levels")]
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// A collection claimed more than [`Limits::max_len`] elements.
+    #[error("collection longer than {max} elements")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// The input ended in the middle of a value.
+    #[error("input ended unexpectedly")]
+    Truncated,
+    /// Bytes were left over after the value.
+    #[error("{0} unexpected bytes after the value")]
+    TrailingBytes(usize),
+    /// The bytes do not describe a value of the expected type.
+    #[error("malformed input: {0}")]
+    Malformed(String),
+}
+
+/// Encodes a value with postcard.
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    // Serializing into a Vec only fails for types serde cannot represent (maps with unknown
+    // length are fine in postcard); such a type is a programming error, not bad input.
+    postcard::to_allocvec(value).expect("wire types serialize with postcard")
+}
+
+/// Decodes a value with [`Limits::DEFAULT`].
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    decode_with(bytes, Limits::DEFAULT)
+}
+
+/// Decodes a value within `limits`; the whole input must be one value.
+pub fn decode_with<T: DeserializeOwned>(bytes: &[u8], limits: Limits) -> Result<T, DecodeError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            max: limits.max_bytes,
+        });
+    }
+    let budget = Budget::new(limits);
+    let mut de = postcard::Deserializer::from_bytes(bytes);
+    let value = T::deserialize(Limited::new(&mut de, &budget))
+        .map_err(|e| budget.exceeded().unwrap_or_else(|| from_postcard(e)))?;
+    let rest = de.finalize().map_err(from_postcard)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(DecodeError::TrailingBytes(rest.len()))
+    }
+}
+
+fn from_postcard(e: postcard::Error) -> DecodeError {
+    match e {
+        postcard::Error::DeserializeUnexpectedEnd => DecodeError::Truncated,
+        other => DecodeError::Malformed(other.to_string()),
+    }
+}
