@@ -30,7 +30,10 @@ fn seeds() -> Vec<Vec<u8>> {
 
 /// Decoding arbitrary bytes ends in a value or a defined error; it never panics.
 fn survives(bytes: &[u8]) -> Result<(), TestCaseError> {
-    let errors = [decode::<ClientFrame>(bytes).err(), decode::<ServerFrame>(bytes).err()];
+    let errors = [
+        decode::<ClientFrame>(bytes).err(),
+        decode::<ServerFrame>(bytes).err(),
+    ];
     for err in errors.into_iter().flatten() {
         prop_assert!(!err.to_string().is_empty());
         if bytes.is_empty() {

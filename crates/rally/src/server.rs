@@ -1,5 +1,13 @@
-//! The server runtime: configuration from the environment, the browser bundle, serving with
-//! graceful shutdown.
+//! The server runtime: configuration from the environment, the browser bundle, the `/ws`
+//! endpoint ([`ws`], [`dispatch`], [`hub`]), serving with graceful shutdown.
+
+pub mod dispatch;
+pub mod hub;
+pub mod ws;
+
+pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
+pub use hub::{ConnectionId, Hub, LocalHub};
+pub use ws::{Endpoint, WsConfig};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -102,6 +110,23 @@ pub fn init_tracing() {
 /// wrapped by [`app`], serving until SIGINT/SIGTERM. Errors are printed with what to do, and
 /// turn into a failing exit code.
 pub async fn run(pages: Router, bundle_dir: &Path) -> std::process::ExitCode {
+    run_with(pages, bundle_dir, None).await
+}
+
+/// As [`run`], with the `/ws` endpoint for loads, saves and broadcasts.
+pub async fn run_live(
+    pages: Router,
+    bundle_dir: &Path,
+    endpoint: Endpoint,
+) -> std::process::ExitCode {
+    run_with(pages, bundle_dir, Some(endpoint)).await
+}
+
+async fn run_with(
+    pages: Router,
+    bundle_dir: &Path,
+    endpoint: Option<Endpoint>,
+) -> std::process::ExitCode {
     init_tracing();
     let config = match ServerConfig::from_env() {
         Ok(c) => c,
@@ -117,7 +142,18 @@ pub async fn run(pages: Router, bundle_dir: &Path) -> std::process::ExitCode {
             bundle_dir.display()
         );
     }
-    match serve(app(pages, bundle_dir), &config).await {
+    let served = async {
+        let listener = bind(&config).await?;
+        println!("listening on http://{}", listener.local_addr()?);
+        serve_live_until(
+            listener,
+            app(pages, bundle_dir),
+            endpoint,
+            shutdown_signal(),
+        )
+        .await
+    };
+    match served.await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -159,7 +195,27 @@ pub async fn serve_until(
         .await
 }
 
-async fn shutdown_signal() {
+/// As [`serve_until`], with the `/ws` endpoint: on shutdown its sockets finish their in-flight
+/// requests and close with "going away" before the HTTP side stops.
+pub async fn serve_live_until(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    endpoint: Option<Endpoint>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let Some(endpoint) = endpoint else {
+        return serve_until(listener, router, shutdown).await;
+    };
+    let router = router.merge(endpoint.router());
+    let shutdown = async move {
+        shutdown.await;
+        endpoint.shutdown().await;
+    };
+    serve_until(listener, router, shutdown).await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -1,0 +1,452 @@
+//! The `/ws` endpoint: the upgrade checks (Origin, contract fingerprint), one task per
+//! connection, limits, dispatch off the async threads, and graceful shutdown.
+//!
+//! Data flows one way per connection: a frame arrives → it is decoded and checked → a request
+//! goes to a blocking thread → its reply comes back to the connection task, which sends the
+//! result to the origin and then publishes the reply's event through the hub.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rally_wire::{
+    ApiError, ClientFrame, DecodeError, Fingerprint, LimitKind, Limits, Request as WireRequest,
+    ServerFrame,
+};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::dispatch::{ConnectionInfo, Dispatch, Reply, Request, run_guarded};
+use super::hub::{ConnectionId, Hub, LocalHub, Outbox};
+
+/// Limits and policies of the endpoint.
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// The contract the server was built with; clients with another one are told to reload.
+    pub contract: Fingerprint,
+    /// Origins allowed besides the server's own (`scheme://host[:port]`), for deployments
+    /// behind a proxy that rewrites `Host`.
+    pub allowed_origins: Vec<String>,
+    /// Largest frame accepted, in bytes.
+    pub max_frame_bytes: usize,
+    /// Requests a connection may have awaiting their result.
+    pub max_in_flight: usize,
+    /// Topics a connection may subscribe to.
+    pub max_topics: usize,
+    /// Longest topic name, in bytes.
+    pub max_topic_bytes: usize,
+    /// Frames queued for a connection before it counts as too slow and is disconnected.
+    pub outbound_queue: usize,
+    /// How long shutdown waits for in-flight requests before closing sockets anyway.
+    pub shutdown_grace: Duration,
+}
+
+impl WsConfig {
+    /// Defaults: 1 MiB frames, 32 requests in flight, 64 topics of up to 256 bytes, 256 queued
+    /// frames, 10 s shutdown grace.
+    pub fn new(contract: Fingerprint) -> Self {
+        WsConfig {
+            contract,
+            allowed_origins: Vec::new(),
+            max_frame_bytes: Limits::DEFAULT.max_bytes,
+            max_in_flight: 32,
+            max_topics: 64,
+            max_topic_bytes: 256,
+            outbound_queue: 256,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_bytes: self.max_frame_bytes,
+            ..Limits::DEFAULT
+        }
+    }
+}
+
+/// The WebSocket endpoint of a Rally server. Cheap to clone.
+#[derive(Clone)]
+pub struct Endpoint {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: WsConfig,
+    dispatch: Arc<dyn Dispatch>,
+    hub: Arc<dyn Hub>,
+    shutdown: CancellationToken,
+    connections: TaskTracker,
+}
+
+impl Endpoint {
+    /// An endpoint with an in-process hub.
+    pub fn new(config: WsConfig, dispatch: impl Dispatch) -> Self {
+        Self::with_hub(config, dispatch, Arc::new(LocalHub::new()))
+    }
+
+    /// An endpoint publishing through `hub`.
+    pub fn with_hub(config: WsConfig, dispatch: impl Dispatch, hub: Arc<dyn Hub>) -> Self {
+        Endpoint {
+            inner: Arc::new(Inner {
+                config,
+                dispatch: Arc::new(dispatch),
+                hub,
+                shutdown: CancellationToken::new(),
+                connections: TaskTracker::new(),
+            }),
+        }
+    }
+
+    /// The route `GET /ws`, to merge into the app's router.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route(rally_wire::WS_PATH, get(upgrade))
+            .with_state(self.clone())
+    }
+
+    /// The hub, to publish from outside a request (jobs, admin tools).
+    pub fn hub(&self) -> &Arc<dyn Hub> {
+        &self.inner.hub
+    }
+
+    /// Open connections.
+    pub fn open_connections(&self) -> usize {
+        self.inner.connections.len()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (up to the grace period),
+    /// closes every socket with "going away" and waits for the connection tasks to end.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.connections.close();
+        let grace = self.inner.config.shutdown_grace + Duration::from_secs(1);
+        if tokio::time::timeout(grace, self.inner.connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("websocket connections still open after the shutdown grace period");
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct UpgradeQuery {
+    contract: Option<String>,
+}
+
+async fn upgrade(
+    State(endpoint): State<Endpoint>,
+    Query(query): Query<UpgradeQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let inner = &endpoint.inner;
+    if inner.shutdown.is_cancelled() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down",
+        )
+            .into_response();
+    }
+    if let Err(refusal) = check_origin(&headers, &inner.config.allowed_origins) {
+        tracing::warn!("websocket upgrade refused: {refusal}");
+        return (StatusCode::FORBIDDEN, refusal).into_response();
+    }
+    let contract_ok = query
+        .contract
+        .as_deref()
+        .and_then(|c| c.parse::<Fingerprint>().ok())
+        .is_some_and(|c| c == inner.config.contract);
+    let max = inner.config.max_frame_bytes;
+    let connection = ConnectionInfo {
+        id: ConnectionId::next(),
+        headers,
+    };
+    let tracker = inner.connections.clone();
+    // Frames up to twice the limit are read and answered with a clear error; larger ones end
+    // the connection inside tungstenite before they are buffered.
+    ws.max_message_size(max.saturating_mul(2))
+        .max_frame_size(max.saturating_mul(2))
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| {
+            tracker.track_future(async move {
+                if contract_ok {
+                    Connection::new(endpoint, connection, socket).run().await;
+                } else {
+                    refuse_contract(socket).await;
+                }
+            })
+        })
+}
+
+/// Same origin by default (the `Origin` authority equals `Host`), or one of `allowed`.
+/// Browsers always send `Origin` on a WebSocket upgrade; a request without one comes from a
+/// non-browser client, which cross-site request forgery cannot drive, so it is let through.
+fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), String> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin
+        .to_str()
+        .map_err(|_| "unreadable Origin header".to_owned())?;
+    if allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
+        return Ok(());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
+    if !host.is_empty() && authority.eq_ignore_ascii_case(host) {
+        Ok(())
+    } else {
+        Err(format!(
+            "Origin {origin} is not this server ({host}); add it to WsConfig::allowed_origins if it should connect"
+        ))
+    }
+}
+
+async fn refuse_contract(mut socket: WebSocket) {
+    let reload = ServerFrame::Reload {
+        reason: "this page was built for another version of the server".to_owned(),
+    };
+    let _ = socket
+        .send(Message::Binary(rally_wire::encode(&reload).into()))
+        .await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close_code::POLICY,
+            reason: "contract mismatch".into(),
+        })))
+        .await;
+}
+
+/// A finished request: its id and the handler's reply.
+type Finished = (u32, Reply);
+
+struct Connection {
+    endpoint: Endpoint,
+    info: Arc<ConnectionInfo>,
+    socket: WebSocket,
+    /// Pushes from the hub, bounded.
+    pushes: mpsc::Receiver<Message>,
+    /// Cancelled by the hub when `pushes` overflows.
+    disconnect: CancellationToken,
+    finished_tx: mpsc::UnboundedSender<Finished>,
+    finished: mpsc::UnboundedReceiver<Finished>,
+    in_flight: usize,
+}
+
+/// Why a connection ended.
+#[derive(Debug)]
+enum End {
+    ClientClosed,
+    SlowConsumer,
+    Shutdown,
+    Broken,
+}
+
+impl Connection {
+    fn new(endpoint: Endpoint, info: ConnectionInfo, socket: WebSocket) -> Self {
+        let (push_tx, pushes) = mpsc::channel(endpoint.inner.config.outbound_queue.max(1));
+        let disconnect = CancellationToken::new();
+        endpoint
+            .inner
+            .hub
+            .join(info.id, Outbox::new(push_tx, disconnect.clone()));
+        let (finished_tx, finished) = mpsc::unbounded_channel();
+        Connection {
+            endpoint,
+            info: Arc::new(info),
+            socket,
+            pushes,
+            disconnect,
+            finished_tx,
+            finished,
+            in_flight: 0,
+        }
+    }
+
+    async fn run(mut self) {
+        let end = self.serve().await;
+        self.endpoint.inner.hub.leave(self.info.id);
+        let (code, reason) = match end {
+            End::SlowConsumer => (close_code::POLICY, "too slow to receive pushes; reconnect"),
+            End::Shutdown => (close_code::AWAY, "server shutting down"),
+            End::ClientClosed | End::Broken => return,
+        };
+        tracing::debug!(connection = self.info.id.0, ?end, "closing websocket");
+        let close = Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }));
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.socket.send(close)).await;
+    }
+
+    async fn serve(&mut self) -> End {
+        let shutdown = self.endpoint.inner.shutdown.clone();
+        let disconnect = self.disconnect.clone();
+        let mut draining = false;
+        loop {
+            if draining && self.in_flight == 0 {
+                return End::Shutdown;
+            }
+            let sent = tokio::select! {
+                biased;
+                _ = disconnect.cancelled() => return End::SlowConsumer,
+                _ = shutdown.cancelled(), if !draining => {
+                    draining = true;
+                    continue;
+                }
+                Some((id, reply)) = self.finished.recv() => self.finish(id, reply).await,
+                Some(push) = self.pushes.recv() => self.send(push).await,
+                incoming = self.socket.recv(), if !draining => match incoming {
+                    Some(Ok(message)) => self.receive(message).await,
+                    Some(Err(e)) => {
+                        tracing::debug!(connection = self.info.id.0, "websocket read failed: {e}");
+                        return End::Broken;
+                    }
+                    None => return End::ClientClosed,
+                },
+                _ = tokio::time::sleep(self.endpoint.inner.config.shutdown_grace), if draining => {
+                    tracing::warn!(connection = self.info.id.0, in_flight = self.in_flight, "closing with requests still running");
+                    return End::Shutdown;
+                }
+            };
+            if let Err(end) = sent {
+                return end;
+            }
+        }
+    }
+
+    /// Sends a frame; the wait ends early if the hub disconnects a slow consumer.
+    async fn send(&mut self, message: Message) -> Result<(), End> {
+        tokio::select! {
+            result = self.socket.send(message) => result.map_err(|_| End::Broken),
+            _ = self.disconnect.cancelled() => Err(End::SlowConsumer),
+        }
+    }
+
+    async fn send_frame(&mut self, frame: &ServerFrame) -> Result<(), End> {
+        self.send(Message::Binary(Bytes::from(rally_wire::encode(frame))))
+            .await
+    }
+
+    async fn receive(&mut self, message: Message) -> Result<(), End> {
+        let bytes = match message {
+            Message::Binary(bytes) => bytes,
+            Message::Text(_) => {
+                let reason =
+                    "text frames are not part of the protocol; send binary frames".to_owned();
+                return self
+                    .send_frame(&ServerFrame::Error(ApiError::BadRequest { reason }))
+                    .await;
+            }
+            Message::Close(_) => return Err(End::ClientClosed),
+            Message::Ping(_) | Message::Pong(_) => return Ok(()),
+        };
+        let config = &self.endpoint.inner.config;
+        match rally_wire::decode_with::<ClientFrame>(&bytes, config.limits()) {
+            Ok(ClientFrame::Request(request)) => self.request(request).await,
+            Ok(ClientFrame::Topics(topics)) => self.topics(topics).await,
+            Err(DecodeError::TooLarge { max, .. }) => {
+                let error = ApiError::LimitExceeded {
+                    limit: LimitKind::FrameBytes,
+                    max: max as u64,
+                };
+                self.send_frame(&ServerFrame::Error(error)).await
+            }
+            Err(e) => {
+                tracing::debug!(connection = self.info.id.0, "undecodable frame: {e}");
+                let error = ApiError::BadRequest {
+                    reason: format!("undecodable frame: {e}"),
+                };
+                self.send_frame(&ServerFrame::Error(error)).await
+            }
+        }
+    }
+
+    async fn request(&mut self, request: WireRequest) -> Result<(), End> {
+        let max = self.endpoint.inner.config.max_in_flight;
+        if self.in_flight >= max {
+            let error = ApiError::LimitExceeded {
+                limit: LimitKind::InFlight,
+                max: max as u64,
+            };
+            return self
+                .send_frame(&ServerFrame::err(request.id, vec![error]))
+                .await;
+        }
+        self.in_flight += 1;
+        let dispatch = Arc::clone(&self.endpoint.inner.dispatch);
+        let info = Arc::clone(&self.info);
+        let finished = self.finished_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let reply = run_guarded(
+                &*dispatch,
+                Request {
+                    connection: &info,
+                    page: &request.page,
+                    message: &request.message,
+                },
+            );
+            // The connection may be gone; then nobody is waiting for the reply.
+            let _ = finished.send((request.id, reply));
+        });
+        Ok(())
+    }
+
+    /// Sends the result to the origin, then publishes the reply's event to the peers.
+    async fn finish(&mut self, id: u32, reply: Reply) -> Result<(), End> {
+        self.in_flight -= 1;
+        let frame = match reply.result {
+            Ok(payload) => ServerFrame::ok(id, payload),
+            Err(errors) => ServerFrame::err(id, errors),
+        };
+        let sent = self.send_frame(&frame).await;
+        if let Some(publish) = reply.publish {
+            self.endpoint
+                .inner
+                .hub
+                .publish(Some(self.info.id), &publish.topics, &publish.event);
+        }
+        sent
+    }
+
+    async fn topics(&mut self, mut topics: Vec<String>) -> Result<(), End> {
+        let config = &self.endpoint.inner.config;
+        topics.sort_unstable();
+        topics.dedup();
+        let error = if topics.len() > config.max_topics {
+            Some(ApiError::LimitExceeded {
+                limit: LimitKind::Topics,
+                max: config.max_topics as u64,
+            })
+        } else if topics.iter().any(|t| t.len() > config.max_topic_bytes) {
+            Some(ApiError::LimitExceeded {
+                limit: LimitKind::TopicBytes,
+                max: config.max_topic_bytes as u64,
+            })
+        } else {
+            None
+        };
+        match error {
+            // The previous set stays in force.
+            Some(error) => self.send_frame(&ServerFrame::Error(error)).await,
+            None => {
+                self.endpoint.inner.hub.set_topics(self.info.id, topics);
+                Ok(())
+            }
+        }
+    }
+}
