@@ -42,6 +42,9 @@ pub enum ApiError {
         /// Its configured value.
         max: u64,
     },
+    /// The connection dropped before the result arrived (raised by the client). A save may or
+    /// may not have been applied; the page reloads its data after reconnecting.
+    Disconnected,
 }
 
 /// The per-connection limits the server enforces.
@@ -94,6 +97,9 @@ impl fmt::Display for ApiError {
             ApiError::BadRequest { reason } => write!(f, "Bad request: {reason}"),
             ApiError::LimitExceeded { limit, max } => {
                 write!(f, "Limit exceeded: at most {max} {limit}.")
+            }
+            ApiError::Disconnected => {
+                f.write_str("The connection to the server dropped before it answered.")
             }
         }
     }

@@ -5,12 +5,15 @@
 //!   a reload order, a frame-level error).
 //! - [`codec`]: postcard encoding; [`decode`] enforces [`Limits`] so hostile bytes cannot make it
 //!   allocate, loop or recurse without bound.
+//! - [`client`]: the client side of the protocol as a state machine without I/O (ids,
+//!   pending results, queueing, topics, back-off, timeouts); the browser runtime drives it.
 //! - [`error`]: [`ApiError`], the transport-level errors a request can end in.
 //! - [`fingerprint`]: [`Fingerprint`], the SHA-256 of the contract; with feature `contract`,
 //!   [`contract::Contract`] builds the canonical description codegen feeds it.
 //!
 //! The protocol is documented in `docs/protocol.md`.
 
+pub mod client;
 pub mod codec;
 #[cfg(feature = "contract")]
 pub mod contract;

@@ -188,6 +188,7 @@ fn arb_api_error() -> impl Strategy<Value = ApiError> {
         "[a-f0-9]{16}".prop_map(|trace_id| ApiError::Internal { trace_id }),
         Just(ApiError::Timeout),
         Just(ApiError::ContractMismatch),
+        Just(ApiError::Disconnected),
         any::<String>().prop_map(|reason| ApiError::BadRequest { reason }),
         any::<u64>().prop_map(|max| ApiError::LimitExceeded {
             limit: LimitKind::FrameBytes,
