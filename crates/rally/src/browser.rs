@@ -1,4 +1,9 @@
-//! Browser boot: read the server's payload and hydrate the server-rendered view.
+//! Browser boot: read the server's payload and hydrate the server-rendered view; [`live`]:
+//! the tab's WebSocket (loads, saves, pushes, reconnects).
+
+pub mod live;
+
+pub use live::{connect, load, on_push, on_reconnect, request, save, set_topics};
 
 use rally_view::App;
 use rally_view::dom::HydrationReport;

@@ -1,0 +1,316 @@
+//! The tab's WebSocket: connect with the contract fingerprint, send loads and saves, deliver
+//! results and pushes, reconnect with back-off, and tell the page when to catch up.
+//!
+//! The protocol rules live in [`rally_wire::client::ClientState`]; this module owns what the
+//! browser provides: the socket, timers, the clock and randomness. A tab has one socket, so
+//! the connection is per thread (wasm runs one), set up by [`connect`] at boot.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use rally_view::{Dispatch, Effect};
+use rally_wire::client::{ClientState, Incoming, REQUEST_TIMEOUT_MS};
+use rally_wire::{ApiError, Fingerprint};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+/// What a request's result is handed to.
+type Callback = Box<dyn FnOnce(Result<Vec<u8>, Vec<ApiError>>)>;
+
+/// What pushes are handed to: the topic and the encoded event.
+type PushHook = Rc<dyn Fn(&str, &[u8])>;
+
+/// The socket's event handlers; kept so they can be detached when the socket is replaced.
+struct Handlers {
+    _open: Closure<dyn FnMut()>,
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+#[derive(Default)]
+struct Live {
+    state: RefCell<ClientState<Callback>>,
+    contract: Cell<Option<Fingerprint>>,
+    socket: RefCell<Option<(WebSocket, Handlers)>>,
+    reconnect_scheduled: Cell<bool>,
+    on_push: RefCell<Option<PushHook>>,
+    on_reconnect: RefCell<Option<Rc<dyn Fn()>>>,
+}
+
+thread_local! {
+    static LIVE: Rc<Live> = Rc::new(Live::default());
+}
+
+fn live() -> Rc<Live> {
+    LIVE.with(Rc::clone)
+}
+
+/// Opens the tab's WebSocket at `/ws` with the app's contract fingerprint. Requests made
+/// before it opens are queued and sent once it does.
+pub fn connect(contract: Fingerprint) {
+    let live = live();
+    live.contract.set(Some(contract));
+    if live.socket.borrow().is_none() {
+        live.open();
+    }
+}
+
+/// Replaces the set of topics this tab receives pushes for (sent only when it changes).
+pub fn set_topics(topics: Vec<String>) {
+    let live = live();
+    let frame = live.state.borrow_mut().set_topics(topics);
+    if let Some(frame) = frame {
+        live.send(&frame);
+    }
+}
+
+/// Calls `f` with each push: the topic and the encoded event.
+pub fn on_push(f: impl Fn(&str, &[u8]) + 'static) {
+    *live().on_push.borrow_mut() = Some(Rc::new(f));
+}
+
+/// Calls `f` after every reconnect, so the page can re-load what it missed while offline.
+pub fn on_reconnect(f: impl Fn() + 'static) {
+    *live().on_reconnect.borrow_mut() = Some(Rc::new(f));
+}
+
+/// Whether the socket is open (for status indicators).
+pub fn is_connected() -> bool {
+    live().state.borrow().is_open()
+}
+
+/// An effect that sends `message` to `page` and dispatches `to_msg` with the decoded result.
+/// Fails with [`ApiError::Timeout`] after 30 s and [`ApiError::Disconnected`] if the socket
+/// drops after sending.
+pub fn request<M, R, Msg>(
+    page: &'static str,
+    message: &M,
+    to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
+) -> Effect<Msg>
+where
+    M: Serialize,
+    R: DeserializeOwned + 'static,
+    Msg: 'static,
+{
+    let bytes = rally_wire::encode(message);
+    Effect::from(move |dispatch: Dispatch<Msg>| {
+        let callback: Callback = Box::new(move |result| {
+            let typed = result.and_then(|bytes| {
+                rally_wire::decode::<R>(&bytes).map_err(|e| {
+                    vec![ApiError::BadRequest {
+                        reason: format!("undecodable result from {page}: {e}"),
+                    }]
+                })
+            });
+            dispatch.send(to_msg(typed));
+        });
+        live().request(page, bytes, callback);
+    })
+}
+
+/// A page's load: [`request`] under the name pages use.
+pub fn load<M, R, Msg>(
+    page: &'static str,
+    message: &M,
+    to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
+) -> Effect<Msg>
+where
+    M: Serialize,
+    R: DeserializeOwned + 'static,
+    Msg: 'static,
+{
+    request(page, message, to_msg)
+}
+
+/// A page's save: [`request`] under the name pages use. Saves are never re-sent
+/// automatically; one lost with the connection fails with [`ApiError::Disconnected`].
+pub fn save<M, R, Msg>(
+    page: &'static str,
+    message: &M,
+    to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
+) -> Effect<Msg>
+where
+    M: Serialize,
+    R: DeserializeOwned + 'static,
+    Msg: 'static,
+{
+    request(page, message, to_msg)
+}
+
+impl Live {
+    fn open(self: &Rc<Self>) {
+        let Some(contract) = self.contract.get() else {
+            return;
+        };
+        let Some(url) = socket_url(contract) else {
+            return;
+        };
+        let socket = match WebSocket::new(&url) {
+            Ok(s) => s,
+            Err(e) => {
+                web_sys::console::error_2(&"rally: cannot open the WebSocket:".into(), &e);
+                return;
+            }
+        };
+        socket.set_binary_type(BinaryType::Arraybuffer);
+        let handlers = self.attach(&socket);
+        if let Some((old, _)) = self.socket.replace(Some((socket, handlers))) {
+            detach(&old);
+        }
+    }
+
+    fn attach(self: &Rc<Self>, socket: &WebSocket) -> Handlers {
+        let live = Rc::clone(self);
+        let open = Closure::<dyn FnMut()>::new(move || live.opened());
+        let live = Rc::clone(self);
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Ok(buffer) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
+                live.received(&js_sys::Uint8Array::new(&buffer).to_vec());
+            }
+        });
+        let live = Rc::clone(self);
+        let close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| live.closed());
+        socket.set_onopen(Some(open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(close.as_ref().unchecked_ref()));
+        Handlers {
+            _open: open,
+            _message: message,
+            _close: close,
+        }
+    }
+
+    fn send(&self, frame: &[u8]) {
+        if let Some((socket, _)) = self.socket.borrow().as_ref() {
+            // A failed send shows up as a close event, which reconnects.
+            let _ = socket.send_with_u8_array(frame);
+        }
+    }
+
+    fn request(self: &Rc<Self>, page: &str, message: Vec<u8>, callback: Callback) {
+        let now = js_sys::Date::now();
+        let (_, frame) = self
+            .state
+            .borrow_mut()
+            .request(page, message, now, callback);
+        if let Some(frame) = frame {
+            self.send(&frame);
+        }
+        let live = Rc::clone(self);
+        set_timeout(REQUEST_TIMEOUT_MS as i32 + 1, move || live.expire());
+    }
+
+    fn expire(&self) {
+        let expired = self.state.borrow_mut().expire(js_sys::Date::now());
+        for callback in expired {
+            callback(Err(vec![ApiError::Timeout]));
+        }
+    }
+
+    fn opened(&self) {
+        let opened = self.state.borrow_mut().opened();
+        for frame in &opened.frames {
+            self.send(frame);
+        }
+        if opened.reconnected {
+            let hook = self.on_reconnect.borrow().clone();
+            if let Some(hook) = hook {
+                hook();
+            }
+        }
+    }
+
+    fn received(&self, bytes: &[u8]) {
+        // The state borrow ends before any callback runs: callbacks dispatch messages whose
+        // effects may send new requests.
+        let incoming = self.state.borrow_mut().receive(bytes);
+        match incoming {
+            Incoming::Result { callback, result } => callback(result),
+            Incoming::Push { topic, event } => {
+                let hook = self.on_push.borrow().clone();
+                if let Some(hook) = hook {
+                    hook(&topic, &event);
+                }
+            }
+            Incoming::Reload { reason } => reload(&reason),
+            Incoming::Error(error) => web_sys::console::warn_1(
+                &format!("rally: the server refused a frame: {error}").into(),
+            ),
+            Incoming::Ignored => {}
+        }
+    }
+
+    fn closed(self: &Rc<Self>) {
+        let (delay, lost) = self.state.borrow_mut().closed(js_sys::Math::random());
+        for callback in lost {
+            callback(Err(vec![ApiError::Disconnected]));
+        }
+        if !self.reconnect_scheduled.replace(true) {
+            let live = Rc::clone(self);
+            set_timeout(delay as i32, move || {
+                live.reconnect_scheduled.set(false);
+                live.open();
+            });
+        }
+    }
+}
+
+fn detach(socket: &WebSocket) {
+    socket.set_onopen(None);
+    socket.set_onmessage(None);
+    socket.set_onclose(None);
+}
+
+/// `ws(s)://<host>/ws?contract=<fingerprint>`, matching the page's scheme.
+fn socket_url(contract: Fingerprint) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    let host = location.host().ok()?;
+    Some(format!(
+        "{scheme}://{host}{}?{}={contract}",
+        rally_wire::WS_PATH,
+        rally_wire::CONTRACT_PARAM
+    ))
+}
+
+/// Reloads the page to pick up the server's contract, unless it already did so in the last
+/// ten seconds: a server that keeps refusing (a stale cached bundle) must not loop reloads.
+fn reload(reason: &str) {
+    const KEY: &str = "rally:contract-reload";
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let now = js_sys::Date::now();
+    let storage = window.session_storage().ok().flatten();
+    let last = storage
+        .as_ref()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .and_then(|v| v.parse::<f64>().ok());
+    if last.is_some_and(|t| now - t < 10_000.0) {
+        web_sys::console::error_1(
+            &format!("rally: {reason}; reloading did not help, so the page stays as it is").into(),
+        );
+        return;
+    }
+    if let Some(storage) = storage {
+        let _ = storage.set_item(KEY, &now.to_string());
+    }
+    web_sys::console::warn_1(&format!("rally: {reason}; reloading").into());
+    let _ = window.location().reload();
+}
+
+fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let callback = Closure::once_into_js(f);
+    let _ =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+}
