@@ -1,8 +1,11 @@
 // Runs every browser suite and prints one closing line; exits non-zero on any failure.
 import { suite as viewDemo } from './view-demo.test.mjs';
 import { suite as viewProps } from './view-props.test.mjs';
+import { suite as liveCounter } from './live-counter.test.mjs';
 
-const suites = [viewProps, viewDemo];
+const suites = process.argv[2]
+  ? [{ 'view-props': viewProps, 'view-demo': viewDemo, 'live-counter': liveCounter }[process.argv[2]]]
+  : [viewProps, viewDemo, liveCounter];
 let passed = 0, failed = 0;
 for (const s of suites) {
   try {

@@ -15,6 +15,7 @@ cargo build --workspace --all-targets
 step "building the browser bundles (wasm32 + wasm-bindgen)"
 ./target/debug/rally-build view-demo target/rally/view-demo
 ./target/debug/rally-build view-props target/rally/view-props --profile dev --no-wasm-opt
+./target/debug/rally-build live-counter target/rally/live-counter --profile dev --no-wasm-opt
 
 step "native tests"
 cargo test --workspace

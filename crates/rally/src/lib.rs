@@ -1,11 +1,14 @@
 //! Rally's runtime.
 //!
-//! Both targets: [`payload`] (the data the server embeds for the browser) and [`document`] (the
-//! HTML page around a rendered view). Feature `server`: [`server`] (axum: pages, the browser
-//! bundle, graceful shutdown). Feature `browser`: [`browser`] (read the payload, hydrate).
+//! Both targets: [`payload`] (the data the server embeds for the browser), [`document`] (the
+//! HTML page around a rendered view), [`remote`] (loads and saves as effects) and [`wire`] (the
+//! protocol). Feature `server`: [`server`] (axum: pages, the browser bundle, the `/ws`
+//! endpoint, graceful shutdown). Feature `browser`: [`browser`] (read the payload, hydrate, the
+//! tab's WebSocket).
 
 pub mod document;
 pub mod payload;
+pub mod remote;
 
 #[cfg(feature = "browser")]
 pub mod browser;
@@ -13,3 +16,4 @@ pub mod browser;
 pub mod server;
 
 pub use rally_view as view;
+pub use rally_wire as wire;
