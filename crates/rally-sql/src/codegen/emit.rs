@@ -1,0 +1,290 @@
+//! Rust source for analysed queries: one module per `sql` directory, formatted with
+//! prettyplease, plus the `mod.rs` files that connect them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use super::schema::{SqlType, Ty};
+use super::{GeneratedFile, OUTPUT_DIR, QueryModel};
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for",
+    "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "static",
+    "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
+    "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "union", "conn", "row", "stmt",
+    "rows",
+];
+
+/// A snake_case Rust name for a column or parameter: lowercase, camelCase split, `-`/space →
+/// `_`, other punctuation dropped, leading digit prefixed with `_`, keywords (and the names the
+/// generated code uses itself) suffixed with `_`.
+pub fn field_name(raw: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in raw.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else if matches!(c, '_' | '-' | ' ' | '.') {
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let trimmed = out.trim_matches('_').to_owned();
+    if trimmed.is_empty() {
+        return trimmed;
+    }
+    rust_ident(&trimmed)
+}
+
+/// `name` made safe as an identifier (leading digit, keywords).
+pub fn rust_ident(name: &str) -> String {
+    let mut name = name.to_owned();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+fn base_type(ty: SqlType) -> TokenStream {
+    match ty {
+        SqlType::Integer => quote!(i64),
+        SqlType::Real => quote!(f64),
+        SqlType::Text => quote!(String),
+        SqlType::Blob => quote!(Vec<u8>),
+        SqlType::Bool => quote!(bool),
+        SqlType::Date => quote!(time::Date),
+        SqlType::Time => quote!(time::Time),
+        SqlType::DateTime => quote!(time::OffsetDateTime),
+        SqlType::Value => quote!(rusqlite::types::Value),
+    }
+}
+
+/// The Rust type of a result field (`rusqlite::types::Value` holds NULL itself).
+fn column_type(ty: Ty) -> TokenStream {
+    let base = base_type(ty.ty);
+    if ty.nullable && ty.ty != SqlType::Value { quote!(Option<#base>) } else { base }
+}
+
+/// The Rust type of a parameter: borrowed for text, blobs and dynamic values.
+fn param_type(ty: Ty) -> TokenStream {
+    let base = match ty.ty {
+        SqlType::Text => quote!(&str),
+        SqlType::Blob => quote!(&[u8]),
+        SqlType::Value => quote!(&rusqlite::types::Value),
+        other => base_type(other),
+    };
+    if ty.nullable && ty.ty != SqlType::Value { quote!(Option<#base>) } else { base }
+}
+
+fn tidy(tokens: TokenStream) -> String {
+    tokens.to_string().replace(" :: ", "::").replace(" < ", "<").replace(" >", ">").replace("& ", "&").replace("< ", "<")
+}
+
+/// `column_type` as text, for tests and diagnostics (`Option<i64>`).
+pub fn column_type_string(ty: Ty) -> String {
+    tidy(column_type(ty))
+}
+
+/// `param_type` as text (`&str`).
+pub fn param_type_string(ty: Ty) -> String {
+    tidy(param_type(ty))
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The bind expression of a parameter.
+fn bind(name: &Ident, ty: Ty) -> TokenStream {
+    match (ty.ty, ty.nullable) {
+        (SqlType::DateTime, false) => quote!(datetime_to_sql(&#name)),
+        (SqlType::DateTime, true) => quote!(#name.as_ref().map(datetime_to_sql)),
+        _ => quote!(#name),
+    }
+}
+
+fn query_tokens(q: &QueryModel) -> TokenStream {
+    let fn_name = ident(&q.name);
+    let sql = &q.sql;
+    let doc_fn = format!(" Runs `{}`:", q.source);
+    let doc_sql = format!(" ```sql\n {sql}\n ```");
+    let args = q.params.iter().map(|p| {
+        let name = ident(&p.name);
+        let ty = param_type(p.ty);
+        quote!(#name: #ty)
+    });
+    let binds = q.params.iter().map(|p| bind(&ident(&p.name), p.ty));
+    let many_args = (q.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    if q.columns.is_empty() {
+        let doc_ret = " Returns the number of rows inserted, updated or deleted.";
+        return quote! {
+            #[doc = #doc_fn]
+            #[doc = ""]
+            #[doc = #doc_sql]
+            #[doc = ""]
+            #[doc = #doc_ret]
+            #many_args
+            pub fn #fn_name(conn: &Connection, #(#args),*) -> rusqlite::Result<usize> {
+                const SQL: &str = #sql;
+                let mut stmt = conn.prepare_cached(SQL)?;
+                stmt.execute(rusqlite::params![#(#binds),*])
+            }
+        };
+    }
+    let row = format_ident!("{}Row", pascal(&q.name));
+    let doc_row = format!(" A row of [`{}`] (`{}`).", q.name, q.source);
+    let fields = q.columns.iter().map(|c| {
+        let name = ident(&c.name);
+        let ty = column_type(c.ty);
+        quote!(pub #name: #ty)
+    });
+    let reads = q.columns.iter().enumerate().map(|(i, c)| {
+        let name = ident(&c.name);
+        quote!(#name: row.get(#i)?)
+    });
+    quote! {
+        #[doc = #doc_row]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #row {
+            #(#fields),*
+        }
+
+        #[doc = #doc_fn]
+        #[doc = ""]
+        #[doc = #doc_sql]
+        #many_args
+        pub fn #fn_name(conn: &Connection, #(#args),*) -> rusqlite::Result<Vec<#row>> {
+            const SQL: &str = #sql;
+            let mut stmt = conn.prepare_cached(SQL)?;
+            let rows = stmt.query_map(rusqlite::params![#(#binds),*], |row| {
+                Ok(#row { #(#reads),* })
+            })?;
+            rows.collect()
+        }
+    }
+}
+
+const DATETIME_HELPER: &str = r#"
+/// SQLite's UTC text form of a timestamp (`YYYY-MM-DD HH:MM:SS`, `.SSS` when there are
+/// milliseconds): what `CURRENT_TIMESTAMP` and `datetime()` produce, so stored values compare
+/// and sort as text (docs/adr/0007).
+fn datetime_to_sql(value: &time::OffsetDateTime) -> String {
+    let utc = value.to_offset(time::UtcOffset::UTC);
+    let (date, clock) = (utc.date(), utc.time());
+    let seconds = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day(),
+        clock.hour(),
+        clock.minute(),
+        clock.second()
+    );
+    match clock.millisecond() {
+        0 => seconds,
+        ms => format!("{seconds}.{ms:03}"),
+    }
+}
+"#;
+
+/// One module's source.
+fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
+    let mut queries: Vec<&QueryModel> = queries.iter().collect();
+    queries.sort_by(|a, b| a.name.cmp(&b.name));
+    let doc = format!(" Queries of `{source_dir}/`, one function per `.sql` file.");
+    let items = queries.iter().map(|q| query_tokens(q));
+    let tokens = quote! {
+        #![doc = #doc]
+        use rusqlite::Connection;
+        #(#items)*
+    };
+    let mut out = header(&format!("{source_dir}/*.sql"));
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => out.push_str(&prettyplease::unparse(&file)),
+        // Unreachable for valid names; keep the output inspectable instead of panicking.
+        Err(_) => out.push_str(&tokens.to_string()),
+    }
+    if queries.iter().any(|q| q.params.iter().any(|p| p.ty.ty == SqlType::DateTime)) {
+        out.push_str(DATETIME_HELPER);
+    }
+    out
+}
+
+fn header(from: &str) -> String {
+    format!(
+        "// @generated by rally-sql from {from} — do not edit.\n// Regenerate with `cargo rally gen`; `cargo rally gen --check` fails when this file is stale.\n\n"
+    )
+}
+
+/// Every generated file: the query modules and the `mod.rs` files above them, sorted by path.
+pub fn files(modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>) -> Vec<GeneratedFile> {
+    let mut out = Vec::new();
+    let mut children: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+    for (path, (source_dir, queries)) in modules {
+        let (leaf, dirs) = path.split_last().expect("module paths are never empty");
+        let mut file = PathBuf::from(OUTPUT_DIR);
+        file.extend(dirs);
+        file.push(format!("{leaf}.rs"));
+        out.push(GeneratedFile { path: file, contents: module_source(source_dir, queries) });
+        for depth in 0..path.len() {
+            children.entry(path[..depth].to_vec()).or_default().insert(path[depth].clone());
+        }
+    }
+    if children.is_empty() {
+        children.insert(Vec::new(), BTreeSet::new());
+    }
+    for (dir, names) in children {
+        let mut file = PathBuf::from(OUTPUT_DIR);
+        file.extend(&dir);
+        file.push("mod.rs");
+        let mut contents = header("the sql/ directories under src/");
+        contents.push_str("//! Typed SQL: one module per `sql/` directory (docs/sql.md).\n\n");
+        for name in names {
+            contents.push_str(&format!("pub mod {name};\n"));
+        }
+        out.push(GeneratedFile { path: file, contents });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(field_name("COUNT(*)"), "count");
+        assert_eq!(field_name("userId"), "user_id");
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("1st place"), "_1st_place");
+        assert_eq!(field_name("g.name"), "g_name");
+        assert_eq!(pascal("list_games_2"), "ListGames2");
+    }
+}

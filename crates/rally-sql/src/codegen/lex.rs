@@ -1,0 +1,270 @@
+//! A small SQLite lexer: strips comments, finds the `!`/`?` alias overrides, checks that a file
+//! holds one statement, and produces the one-line SQL embedded in generated code.
+//!
+//! The analysed text keeps every line and column of the original file (comments and override
+//! markers become spaces), so SQLite's and the parser's positions point into the `.sql` file.
+
+/// A `.sql` file ready for analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The statement with comments, override markers and the trailing `;` blanked out; same
+    /// lines and columns as the file.
+    pub analysed: String,
+    /// The statement on one line (comments dropped, whitespace collapsed outside literals), as
+    /// embedded in generated code.
+    pub runtime: String,
+    /// `AS name!` (non-null, `false`) and `AS name?` (nullable, `true`) overrides.
+    pub overrides: Vec<Override>,
+}
+
+/// A nullability override written on a result alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// The alias, as written (without quotes).
+    pub alias: String,
+    /// `true` for `?` (nullable), `false` for `!` (non-null).
+    pub nullable: bool,
+    /// Byte offset of the marker in the file.
+    pub offset: usize,
+}
+
+/// Why a file cannot be analysed at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LexError {
+    /// Nothing but whitespace and comments.
+    Empty,
+    /// A second statement starts at this byte offset.
+    MultipleStatements(usize),
+    /// A string, quoted identifier or block comment is not closed; it opens at this offset.
+    Unterminated(usize),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    /// The keyword `AS`.
+    As,
+    /// An identifier right after `AS` (bare or quoted); marker candidates follow it.
+    AliasAfterAs,
+    Other,
+}
+
+/// Lexes `text` (one `.sql` file).
+pub fn lex(text: &str) -> Result<Source, LexError> {
+    let mut out: Vec<char> = Vec::with_capacity(text.len());
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut overrides = Vec::new();
+    let mut i = 0;
+    let mut last = Tok::Other;
+    let mut last_alias = String::new();
+    let mut semicolon: Option<usize> = None;
+    let at = |i: usize| chars.get(i).map(|c| c.1);
+    while i < chars.len() {
+        let (offset, c) = chars[i];
+        if semicolon.is_some()
+            && !c.is_whitespace()
+            && !(c == '-' && at(i + 1) == Some('-'))
+            && !(c == '/' && at(i + 1) == Some('*'))
+        {
+            return Err(LexError::MultipleStatements(offset));
+        }
+        match c {
+            '-' if at(i + 1) == Some('-') => {
+                while i < chars.len() && chars[i].1 != '\n' {
+                    out.push(' ');
+                    i += 1;
+                }
+                continue;
+            }
+            '/' if at(i + 1) == Some('*') => {
+                let start = offset;
+                out.extend([' ', ' ']);
+                i += 2;
+                loop {
+                    match at(i) {
+                        None => return Err(LexError::Unterminated(start)),
+                        Some('*') if at(i + 1) == Some('/') => {
+                            out.extend([' ', ' ']);
+                            i += 2;
+                            break;
+                        }
+                        Some(ch) => {
+                            out.push(if ch == '\n' { '\n' } else { ' ' });
+                            i += 1;
+                        }
+                    }
+                }
+                continue;
+            }
+            '\'' | '"' | '`' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                let start = offset;
+                let mut ident = String::new();
+                out.push(c);
+                i += 1;
+                loop {
+                    match at(i) {
+                        None => return Err(LexError::Unterminated(start)),
+                        Some(ch) if ch == close => {
+                            out.push(ch);
+                            i += 1;
+                            // A doubled quote is an escaped quote (not for `[...]`).
+                            if close != ']' && at(i) == Some(close) {
+                                out.push(close);
+                                ident.push(close);
+                                i += 1;
+                                continue;
+                            }
+                            break;
+                        }
+                        Some(ch) => {
+                            out.push(ch);
+                            ident.push(ch);
+                            i += 1;
+                        }
+                    }
+                }
+                if c != '\'' && last == Tok::As {
+                    last = Tok::AliasAfterAs;
+                    last_alias = ident;
+                } else {
+                    last = Tok::Other;
+                }
+                continue;
+            }
+            ';' => {
+                semicolon = Some(offset);
+                out.push(' ');
+                i += 1;
+                last = Tok::Other;
+                continue;
+            }
+            '!' | '?' if last == Tok::AliasAfterAs && at(i + 1) != Some('=') => {
+                overrides.push(Override { alias: std::mem::take(&mut last_alias), nullable: c == '?', offset });
+                out.push(' ');
+                i += 1;
+                last = Tok::Other;
+                continue;
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut word = String::new();
+                while let Some(ch) = at(i) {
+                    if ch.is_alphanumeric() || ch == '_' || ch == '$' {
+                        word.push(ch);
+                        out.push(ch);
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                last = if word.eq_ignore_ascii_case("as") {
+                    Tok::As
+                } else if last == Tok::As {
+                    last_alias = word;
+                    Tok::AliasAfterAs
+                } else {
+                    Tok::Other
+                };
+                continue;
+            }
+            c if c.is_whitespace() => {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+                last = Tok::Other;
+            }
+        }
+    }
+    let analysed: String = out.into_iter().collect();
+    if analysed.trim().is_empty() {
+        return Err(LexError::Empty);
+    }
+    let runtime = collapse(&analysed);
+    Ok(Source { analysed, runtime, overrides })
+}
+
+/// Collapses whitespace runs outside literals and quoted identifiers into one space.
+fn collapse(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut pending_space = false;
+    for c in sql.chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c.is_whitespace() => pending_space = !out.is_empty(),
+            None => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c);
+                quote = match c {
+                    '\'' | '"' | '`' => Some(c),
+                    '[' => Some(']'),
+                    _ => None,
+                };
+            }
+        }
+    }
+    out
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_comments_and_keeps_positions() {
+        let src = lex("-- list\nSELECT 1 /* x\ny */ AS one; -- end\n").unwrap();
+        assert_eq!(src.analysed.lines().count(), 3);
+        assert_eq!(src.analysed.len(), "-- list\nSELECT 1 /* x\ny */ AS one; -- end\n".len());
+        assert_eq!(src.runtime, "SELECT 1 AS one");
+    }
+
+    #[test]
+    fn overrides_on_aliases() {
+        let src = lex("SELECT max(a) AS top!, b AS \"Maybe\"?, c != d AS e FROM t WHERE x = ?").unwrap();
+        let found: Vec<_> = src.overrides.iter().map(|o| (o.alias.as_str(), o.nullable)).collect();
+        assert_eq!(found, vec![("top", false), ("Maybe", true)]);
+        assert_eq!(src.runtime, "SELECT max(a) AS top , b AS \"Maybe\" , c != d AS e FROM t WHERE x = ?");
+    }
+
+    #[test]
+    fn literals_hide_semicolons_and_markers() {
+        let src = lex("SELECT 'a;b' AS x, 'it''s' AS \"y;\" ;").unwrap();
+        assert!(src.overrides.is_empty());
+        assert_eq!(src.runtime, "SELECT 'a;b' AS x, 'it''s' AS \"y;\"");
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(lex(" -- only a comment\n"), Err(LexError::Empty));
+        assert_eq!(lex("SELECT 1; SELECT 2"), Err(LexError::MultipleStatements(10)));
+        assert_eq!(lex("SELECT 'open"), Err(LexError::Unterminated(7)));
+        assert_eq!(line_col("a\nbc\nd", 4), (2, 3));
+    }
+}

@@ -1,0 +1,543 @@
+//! `.sql` files → typed Rust functions.
+//!
+//! Every `*.sql` file directly inside a directory named `sql` under the app's `src/` (except
+//! `src/generated/`) is one query. The queries of one directory become one module:
+//! `src/<path>/sql/*.sql` → `src/generated/sql/<path>_sql.rs` (`src/sql/` → `root_sql.rs`),
+//! plus `mod.rs` files for the directories in between, so the app declares `pub mod sql;`
+//! inside its `generated` module.
+//!
+//! The schema comes from the app's migrations, applied to an in-memory database; each query
+//! is prepared by SQLite (which checks it against that schema), parsed, and its types and
+//! nullability are inferred (see [`infer`] and `docs/sql.md`).
+
+mod emit;
+pub mod infer;
+pub mod lex;
+pub mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
+
+use crate::migrate::{self, MigrateError};
+use schema::{Schema, SqlType, Ty};
+
+/// Where generated query modules go, relative to the app root.
+pub const OUTPUT_DIR: &str = "src/generated/sql";
+
+/// A problem in one `.sql` file, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError {
+    /// The file, relative to the app root.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {} — {}", self.file.display(), self.line, self.column, self.message, self.hint)
+    }
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    /// A file or directory could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The migrations that define the schema failed.
+    #[error("building the schema from db/migrations failed: {0}")]
+    Migrate(#[from] MigrateError),
+    /// Reading the migrated schema failed.
+    #[error("reading the migrated schema failed: {0}")]
+    Schema(rusqlite::Error),
+    /// One or more `.sql` files have errors (all of them are listed).
+    #[error("{}", list(.0))]
+    Sql(Vec<SqlError>),
+}
+
+fn list(errors: &[SqlError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+/// A generated file: path relative to the app root, and its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// E.g. `src/generated/sql/public/pages/games_sql.rs`.
+    pub path: PathBuf,
+    /// The formatted Rust source.
+    pub contents: String,
+}
+
+/// A generated file that differs from what is on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// Should exist but does not.
+    Missing(PathBuf),
+    /// Exists with other contents.
+    Changed(PathBuf),
+    /// Exists under `src/generated/sql` but would not be generated.
+    Orphan(PathBuf),
+}
+
+impl fmt::Display for Stale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stale::Missing(p) => write!(f, "{} is missing", p.display()),
+            Stale::Changed(p) => write!(f, "{} is out of date", p.display()),
+            Stale::Orphan(p) => write!(f, "{} has no .sql source any more", p.display()),
+        }
+    }
+}
+
+/// What [`write`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// Files created or rewritten.
+    pub written: Vec<PathBuf>,
+    /// Files left as they were (already up to date).
+    pub unchanged: Vec<PathBuf>,
+    /// Generated files deleted because their `.sql` source is gone.
+    pub removed: Vec<PathBuf>,
+}
+
+/// One analysed query: what the emitter needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryModel {
+    /// The function name (the file stem).
+    pub name: String,
+    /// The `.sql` file, relative to the app root, `/`-separated.
+    pub source: String,
+    /// The SQL embedded in the generated code.
+    pub sql: String,
+    /// Parameters in binding order.
+    pub params: Vec<Field>,
+    /// Result columns; empty for statements that return the number of rows changed.
+    pub columns: Vec<Field>,
+}
+
+/// A parameter or result column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The Rust name (snake_case).
+    pub name: String,
+    /// Type and nullability.
+    pub ty: Ty,
+}
+
+impl QueryModel {
+    /// `(name, Rust type)` of each result column, e.g. `("score", "Option<i64>")`.
+    pub fn column_types(&self) -> Vec<(String, String)> {
+        self.columns.iter().map(|f| (f.name.clone(), emit::column_type_string(f.ty))).collect()
+    }
+
+    /// `(name, Rust type)` of each parameter, e.g. `("name", "&str")`.
+    pub fn param_types(&self) -> Vec<(String, String)> {
+        self.params.iter().map(|f| (f.name.clone(), emit::param_type_string(f.ty))).collect()
+    }
+}
+
+/// Generates the query modules for the app at `app_root` (does not write them).
+pub fn generate(app_root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let dirs = discover(app_root)?;
+    let conn = schema_connection(app_root)?;
+    let mut errors = Vec::new();
+    let mut modules: BTreeMap<Vec<String>, (String, Vec<QueryModel>)> = BTreeMap::new();
+    for (dir, files) in &dirs {
+        let module_path = module_path(app_root, dir);
+        let source_dir = relative(app_root, dir);
+        let mut queries = Vec::new();
+        for file in files {
+            let rel = relative(app_root, file);
+            let text = fs::read_to_string(file).map_err(|source| CodegenError::Io { path: file.clone(), source })?;
+            match describe(&conn, &rel, &text) {
+                Ok(q) => queries.push(q),
+                Err(e) => errors.push(e),
+            }
+        }
+        modules.insert(module_path, (source_dir, queries));
+    }
+    if !errors.is_empty() {
+        return Err(CodegenError::Sql(errors));
+    }
+    Ok(emit::files(&modules))
+}
+
+/// Compares what [`generate`] produces with the files on disk; empty when up to date.
+pub fn check(app_root: &Path) -> Result<Vec<Stale>, CodegenError> {
+    let files = generate(app_root)?;
+    let mut stale = Vec::new();
+    for file in &files {
+        match fs::read_to_string(app_root.join(&file.path)) {
+            Ok(on_disk) if on_disk == file.contents => {}
+            Ok(_) => stale.push(Stale::Changed(file.path.clone())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => stale.push(Stale::Missing(file.path.clone())),
+            Err(source) => return Err(CodegenError::Io { path: file.path.clone(), source }),
+        }
+    }
+    for orphan in orphans(app_root, &files)? {
+        stale.push(Stale::Orphan(orphan));
+    }
+    Ok(stale)
+}
+
+/// Writes `files` under `app_root` (only those that changed) and deletes generated `.rs` files
+/// whose `.sql` directory is gone.
+pub fn write(app_root: &Path, files: &[GeneratedFile]) -> Result<WriteReport, CodegenError> {
+    let mut report = WriteReport::default();
+    for file in files {
+        let path = app_root.join(&file.path);
+        if fs::read_to_string(&path).is_ok_and(|old| old == file.contents) {
+            report.unchanged.push(file.path.clone());
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|source| CodegenError::Io { path: parent.to_path_buf(), source })?;
+        }
+        fs::write(&path, &file.contents).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+        report.written.push(file.path.clone());
+    }
+    for orphan in orphans(app_root, files)? {
+        let path = app_root.join(&orphan);
+        fs::remove_file(&path).map_err(|source| CodegenError::Io { path, source })?;
+        report.removed.push(orphan);
+    }
+    Ok(report)
+}
+
+/// `.rs` files under `src/generated/sql` that `files` does not contain.
+fn orphans(app_root: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, CodegenError> {
+    let wanted: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    let mut found = Vec::new();
+    walk(&app_root.join(OUTPUT_DIR), &mut |path| {
+        if path.extension().is_some_and(|e| e == "rs") {
+            let rel = path.strip_prefix(app_root).unwrap_or(path).to_path_buf();
+            if !wanted.contains(rel.as_path()) {
+                found.push(rel);
+            }
+        }
+    })?;
+    found.sort();
+    Ok(found)
+}
+
+fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) -> Result<(), CodegenError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(CodegenError::Io { path: dir.to_path_buf(), source }),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| CodegenError::Io { path: dir.to_path_buf(), source })?;
+        paths.push(entry.path());
+    }
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            walk(&path, visit)?;
+        } else {
+            visit(&path);
+        }
+    }
+    Ok(())
+}
+
+/// The `sql` directories under `src/` (skipping `src/generated`) with their `.sql` files,
+/// sorted.
+fn discover(app_root: &Path) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, CodegenError> {
+    let src = app_root.join("src");
+    let generated = app_root.join("src/generated");
+    let mut dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(CodegenError::Io { path: dir, source }),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?;
+            let path = entry.path();
+            if path.is_dir() {
+                if path != generated {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "sql") && dir.file_name().is_some_and(|n| n == "sql") {
+                dirs.entry(dir.clone()).or_default().push(path);
+            }
+        }
+    }
+    for files in dirs.values_mut() {
+        files.sort();
+    }
+    Ok(dirs)
+}
+
+/// `src/a/b/sql` → `["a", "b_sql"]`; `src/sql` → `["root_sql"]`; inner `sql` segments dropped.
+fn module_path(app_root: &Path, sql_dir: &Path) -> Vec<String> {
+    let rel = sql_dir.strip_prefix(app_root.join("src")).unwrap_or(sql_dir);
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .filter(|c| c != "sql")
+        .collect();
+    match parts.last_mut() {
+        Some(last) => last.push_str("_sql"),
+        None => parts.push("root_sql".to_owned()),
+    }
+    parts
+}
+
+fn relative(app_root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(app_root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// An in-memory database with the app's migrations applied (no migrations directory: empty).
+pub fn schema_connection(app_root: &Path) -> Result<Connection, CodegenError> {
+    let mut conn = Connection::open_in_memory().map_err(CodegenError::Schema)?;
+    let dir = app_root.join("db/migrations");
+    if dir.exists() {
+        migrate::migrate_connection(&mut conn, &dir)?;
+    }
+    Ok(conn)
+}
+
+fn error_at(file: &str, text: &str, offset: usize, message: impl Into<String>, hint: impl Into<String>) -> SqlError {
+    let (line, column) = lex::line_col(text, offset);
+    SqlError { file: PathBuf::from(file), line, column, message: message.into(), hint: hint.into() }
+}
+
+fn error_line_col(file: &str, (line, column): (u64, u64), message: impl Into<String>, hint: impl Into<String>) -> SqlError {
+    SqlError {
+        file: PathBuf::from(file),
+        line: usize::try_from(line.max(1)).unwrap_or(1),
+        column: usize::try_from(column.max(1)).unwrap_or(1),
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+/// Analyses one query file against the schema of `conn`: `source` is the path shown in errors
+/// and generated comments, `text` the file's contents.
+pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryModel, SqlError> {
+    let name = function_name(source, text)?;
+    let lexed = lex::lex(text).map_err(|e| match e {
+        lex::LexError::Empty => {
+            error_at(source, text, 0, "the file holds no SQL statement", "write one statement, or delete the file")
+        }
+        lex::LexError::MultipleStatements(at) => error_at(
+            source,
+            text,
+            at,
+            "a second statement starts here",
+            "put each query in its own .sql file (one statement per file)",
+        ),
+        lex::LexError::Unterminated(at) => {
+            error_at(source, text, at, "this string, quoted name or comment is not closed", "close it")
+        }
+    })?;
+    let stmt = conn.prepare(&lexed.analysed).map_err(|e| sqlite_error(source, &lexed.analysed, &e))?;
+    let param_names = parameter_names(&stmt, source, &lexed.analysed)?;
+    let sqlite_columns: Vec<(String, Option<String>)> =
+        stmt.columns().iter().map(|c| (c.name().to_owned(), c.decl_type().map(str::to_owned))).collect();
+    drop(stmt);
+
+    let parsed = Parser::parse_sql(&SQLiteDialect {}, &lexed.analysed).map_err(|e| {
+        let message = e.to_string();
+        error_line_col(
+            source,
+            parse_location(&message),
+            format!("rally-sql cannot parse this statement although SQLite accepts it ({message})"),
+            "rewrite the construct (see docs/sql.md, limitations) or report it",
+        )
+    })?;
+    let Some(statement) = parsed.first() else {
+        return Err(error_at(source, text, 0, "the file holds no SQL statement", "write one statement"));
+    };
+    let analysis = infer::analyse(&Schema::load(conn).map_err(|e| sqlite_error(source, text, &e))?, statement);
+
+    let columns = columns(source, text, &lexed, &sqlite_columns, &analysis)?;
+    let params = params(source, &param_names, &analysis)?;
+    Ok(QueryModel { name, source: source.to_owned(), sql: lexed.runtime, params, columns })
+}
+
+/// The function name: the file stem, which must be snake_case.
+fn function_name(source: &str, text: &str) -> Result<String, SqlError> {
+    let stem = source.rsplit('/').next().unwrap_or(source).trim_end_matches(".sql");
+    let valid = stem.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(error_at(
+            source,
+            text,
+            0,
+            format!("`{stem}` is not a snake_case function name"),
+            "rename the file to lowercase letters, digits and `_`, starting with a letter (e.g. list_games.sql)",
+        ));
+    }
+    Ok(emit::rust_ident(stem))
+}
+
+fn sqlite_error(source: &str, text: &str, error: &rusqlite::Error) -> SqlError {
+    let (message, offset) = match error {
+        rusqlite::Error::SqlInputError { msg, offset, .. } => (msg.clone(), usize::try_from(*offset).unwrap_or(0)),
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => (msg.clone(), name_offset(text, msg)),
+        other => (other.to_string(), 0),
+    };
+    let hint = if message.contains("no such table") || message.contains("no such column") {
+        "check the name; the schema comes from db/migrations, so add a migration if it is new"
+    } else {
+        "fix the statement; SQLite rejected it against the migrated schema"
+    };
+    error_at(source, text, offset, format!("SQLite: {message}"), hint)
+}
+
+/// Where the name in "no such table: x" / "no such column: x" first appears in `text` (SQLite
+/// gives no offset for these), else 0.
+fn name_offset(text: &str, message: &str) -> usize {
+    let Some((_, name)) = message.rsplit_once(": ") else { return 0 };
+    let name = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+    let lower = text.to_ascii_lowercase();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(&name) {
+        let start = from + found;
+        let end = start + name.len();
+        let before_ok = start == 0 || !is_word(lower.as_bytes()[start - 1]);
+        let after_ok = end == lower.len() || !is_word(lower.as_bytes()[end]);
+        if before_ok && after_ok {
+            return start;
+        }
+        from = end;
+    }
+    0
+}
+
+/// Placeholders in binding order; anonymous ones (`?`, `?1`) are rejected.
+fn parameter_names(stmt: &rusqlite::Statement<'_>, source: &str, text: &str) -> Result<Vec<String>, SqlError> {
+    let mut names = Vec::new();
+    for i in 1..=stmt.parameter_count() {
+        match stmt.parameter_name(i) {
+            Some(name) if !name.starts_with('?') => names.push(name.to_owned()),
+            _ => {
+                let offset = text.find('?').unwrap_or(0);
+                return Err(error_at(
+                    source,
+                    text,
+                    offset,
+                    "anonymous parameter",
+                    "name every parameter, e.g. `:id`; the name becomes the Rust argument",
+                ));
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// `… at Line: 3, Column: 7` → (3, 7).
+fn parse_location(message: &str) -> (u64, u64) {
+    let number_after = |key: &str| -> Option<u64> {
+        let rest = &message[message.find(key)? + key.len()..];
+        rest.trim_start().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    };
+    (number_after("Line:").unwrap_or(1), number_after("Column:").unwrap_or(1))
+}
+
+fn columns(
+    source: &str,
+    text: &str,
+    lexed: &lex::Source,
+    sqlite_columns: &[(String, Option<String>)],
+    analysis: &infer::Analysis,
+) -> Result<Vec<Field>, SqlError> {
+    let inferred = analysis.columns.len() == sqlite_columns.len();
+    let mut fields: Vec<Field> = Vec::with_capacity(sqlite_columns.len());
+    for (i, (name, decl)) in sqlite_columns.iter().enumerate() {
+        let ty = if inferred {
+            analysis.columns[i].ty
+        } else {
+            // The analyser lost track (unusual SQL): declared type when SQLite knows one.
+            Ty::nullable(decl.as_deref().map_or(SqlType::Value, SqlType::from_declared))
+        };
+        let field = emit::field_name(name);
+        if field.is_empty() {
+            return Err(error_at(
+                source,
+                text,
+                0,
+                format!("result column {} (`{name}`) has no usable name", i + 1),
+                "give it an alias: `… AS name`",
+            ));
+        }
+        if fields.iter().any(|f| f.name == field) {
+            return Err(error_at(
+                source,
+                text,
+                0,
+                format!("two result columns are both named `{field}`"),
+                "give one of them another alias: `… AS other_name`",
+            ));
+        }
+        fields.push(Field { name: field, ty });
+    }
+    for o in &lexed.overrides {
+        let Some(i) = sqlite_columns.iter().position(|(name, _)| *name == o.alias) else {
+            return Err(error_at(
+                source,
+                text,
+                o.offset,
+                format!("`{}{}` does not name a result column", o.alias, if o.nullable { '?' } else { '!' }),
+                "put `!` (never null) or `?` (may be null) right after a result column's alias",
+            ));
+        };
+        fields[i].ty.nullable = o.nullable;
+    }
+    Ok(fields)
+}
+
+fn params(source: &str, names: &[String], analysis: &infer::Analysis) -> Result<Vec<Field>, SqlError> {
+    let mut fields: Vec<Field> = Vec::with_capacity(names.len());
+    for placeholder in names {
+        let evidence = analysis.params.get(placeholder).cloned().unwrap_or_default();
+        let location = evidence.location.unwrap_or((1, 1));
+        let name = emit::field_name(&placeholder[1..]);
+        if name.is_empty() || fields.iter().any(|f| f.name == name) {
+            return Err(error_line_col(
+                source,
+                location,
+                format!("parameter `{placeholder}` clashes with another parameter's Rust name `{name}`"),
+                "spell each parameter once, with one prefix (`:name`)",
+            ));
+        }
+        let Some(ty) = evidence.ty else {
+            return Err(error_line_col(
+                source,
+                location,
+                format!("cannot tell the type of `{placeholder}`"),
+                format!("compare it with a column, or write CAST({placeholder} AS INTEGER) (or TEXT, REAL, BLOB)"),
+            ));
+        };
+        fields.push(Field { name, ty: Ty { ty, nullable: evidence.nullable } });
+    }
+    Ok(fields)
+}

@@ -1,0 +1,23 @@
+//! Rally's SQL tooling, the library behind `cargo rally migrate`, `reset` and `gen`.
+//!
+//! - [`migrate`](mod@migrate): forward-only migrations (`db/migrations/NNN_name.sql`), seeds
+//!   (`db/seeds/NNN_name.sql`) and reset. Always available; `rally-db` uses it for
+//!   `test_db`.
+//! - `codegen` (feature `codegen`, on by default): every `sql/*.sql` file under the app's `src/`
+//!   becomes a typed Rust function in `src/generated/sql/`, with parameter and column types and
+//!   nullability inferred from the migrated schema. See [`generate`] and [`check`].
+//!
+//! The conventions are documented in `docs/sql.md`.
+
+pub mod migrate;
+
+pub use migrate::{
+    MigrateError, ResetReport, SqlFile, migrate, migrate_connection, reset, reset_with, seed,
+    seed_connection,
+};
+
+#[cfg(feature = "codegen")]
+pub mod codegen;
+
+#[cfg(feature = "codegen")]
+pub use codegen::{CodegenError, GeneratedFile, Stale, check, generate, write};

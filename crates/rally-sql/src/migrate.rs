@@ -1,0 +1,385 @@
+//! Forward-only migrations, seeds and reset.
+//!
+//! - `db/migrations/NNN_name.sql`: applied in file-name order, each file in its own
+//!   transaction together with its `schema_migrations` row; recorded files are skipped, so a
+//!   re-run is idempotent; a failing file is rolled back, not recorded, and stops the run.
+//! - `db/seeds/NNN_name.sql`: run in order, every time, each in its own transaction; nothing
+//!   is recorded.
+//! - reset: delete the database and its `-wal`, `-shm` and `-journal` files, migrate, seed.
+//!
+//! File names are checked strictly: three digits, `_`, a description of `[a-z0-9_]`, `.sql`.
+//! Every entry of the directory is checked (names starting with `.` are ignored), so a stray
+//! file fails the run instead of being skipped silently.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The table that records applied migrations.
+pub const MIGRATIONS_TABLE: &str = "schema_migrations";
+
+/// What kind of SQL file directory an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `db/migrations`.
+    Migration,
+    /// `db/seeds`.
+    Seed,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Migration => "migration",
+            Kind::Seed => "seed",
+        })
+    }
+}
+
+/// Why a migration, seed or reset failed. Every variant names the file or directory involved.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The directory does not exist.
+    #[error("the {kind}s directory {} does not exist — create it and add a file such as 001_create_users.sql", path.display())]
+    MissingDirectory {
+        /// Migrations or seeds.
+        kind: Kind,
+        /// The directory looked for.
+        path: PathBuf,
+    },
+    /// A file stands where the directory should be.
+    #[error("{} is not a directory — the {kind} files live in a directory of that name", path.display())]
+    NotADirectory {
+        /// Migrations or seeds.
+        kind: Kind,
+        /// The path.
+        path: PathBuf,
+    },
+    /// The directory holds no `.sql` files.
+    #[error("no {kind} files in {} — add one such as 001_create_users.sql", path.display())]
+    NoFiles {
+        /// Migrations or seeds.
+        kind: Kind,
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A directory entry does not have the `NNN_name.sql` shape.
+    #[error(
+        "{}: invalid {kind} file name — expected three digits, `_`, a description of lowercase letters, digits and `_`, and `.sql` (e.g. 001_create_users.sql); rename or remove the file",
+        path.display()
+    )]
+    InvalidFileName {
+        /// Migrations or seeds.
+        kind: Kind,
+        /// The offending entry.
+        path: PathBuf,
+    },
+    /// Two files share the same number, so their order is ambiguous.
+    #[error("{} and {} both use number {number} — give each {kind} its own number", first.display(), second.display())]
+    DuplicateNumber {
+        /// Migrations or seeds.
+        kind: Kind,
+        /// The shared number.
+        number: String,
+        /// The first file.
+        first: PathBuf,
+        /// The second file.
+        second: PathBuf,
+    },
+    /// A directory or file could not be read.
+    #[error("could not read {}: {source}", path.display())]
+    Read {
+        /// What was read.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The database could not be opened or prepared for migrations.
+    #[error("database {}: {source}", path.display())]
+    Database {
+        /// The database file (`:memory:` for a connection given by the caller).
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A migration or seed failed; its transaction was rolled back and nothing was recorded.
+    #[error("{} failed, rolled back and not recorded: {message} — fix the file and run again", path.display())]
+    Failed {
+        /// Migration or seed.
+        kind: Kind,
+        /// The failing file.
+        path: PathBuf,
+        /// SQLite's message.
+        message: String,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// `reset` was given a directory as the database path.
+    #[error("{} is a directory, not a database file — reset deletes the database file, so point it at one", path.display())]
+    ResetPathIsDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// `reset` could not delete one of the database files.
+    #[error("could not delete {}: {source}", path.display())]
+    Delete {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// One numbered SQL file of a migrations or seeds directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlFile {
+    /// The file name without `.sql`, e.g. `001_create_users`; the migration's version.
+    pub version: String,
+    /// The full path.
+    pub path: PathBuf,
+}
+
+/// What [`reset`] did, for the CLI to print.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResetReport {
+    /// The database files deleted (the database and its `-wal`, `-shm`, `-journal`).
+    pub deleted: Vec<PathBuf>,
+    /// The migrations applied, in order.
+    pub migrations: Vec<SqlFile>,
+    /// The seeds run, in order.
+    pub seeds: Vec<SqlFile>,
+}
+
+/// Checks a file name against the `NNN_description.sql` shape and returns the stem.
+fn version_of(name: &str) -> Option<&str> {
+    let stem = name.strip_suffix(".sql")?;
+    let bytes = stem.as_bytes();
+    let digits_ok = bytes.len() > 4 && bytes[..3].iter().all(u8::is_ascii_digit) && bytes[3] == b'_';
+    let rest_ok = bytes[4.min(bytes.len())..]
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
+    (digits_ok && rest_ok).then_some(stem)
+}
+
+/// Lists and checks the numbered `.sql` files of `dir`, sorted by name.
+///
+/// Fails when the directory is missing, is a file, is empty, holds an entry that is not
+/// `NNN_name.sql` (entries starting with `.` are ignored), or two files share a number.
+pub fn list_files(dir: &Path, kind: Kind) -> Result<Vec<SqlFile>, MigrateError> {
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(MigrateError::MissingDirectory { kind, path: dir.to_path_buf() });
+        }
+        Err(source) => return Err(MigrateError::Read { path: dir.to_path_buf(), source }),
+        Ok(meta) if !meta.is_dir() => {
+            return Err(MigrateError::NotADirectory { kind, path: dir.to_path_buf() });
+        }
+        Ok(_) => {}
+    }
+    let read_err = |source| MigrateError::Read { path: dir.to_path_buf(), source };
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let name = entry.file_name();
+        let path = entry.path();
+        let Some(name) = name.to_str() else {
+            return Err(MigrateError::InvalidFileName { kind, path });
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let is_file = entry.file_type().map_err(read_err)?.is_file();
+        match version_of(name) {
+            Some(version) if is_file => files.push(SqlFile { version: version.to_owned(), path }),
+            _ => return Err(MigrateError::InvalidFileName { kind, path }),
+        }
+    }
+    if files.is_empty() {
+        return Err(MigrateError::NoFiles { kind, path: dir.to_path_buf() });
+    }
+    files.sort_by(|a, b| a.version.cmp(&b.version));
+    for pair in files.windows(2) {
+        if pair[0].version[..3] == pair[1].version[..3] {
+            return Err(MigrateError::DuplicateNumber {
+                kind,
+                number: pair[0].version[..3].to_owned(),
+                first: pair[0].path.clone(),
+                second: pair[1].path.clone(),
+            });
+        }
+    }
+    Ok(files)
+}
+
+fn open(db_path: &Path) -> Result<Connection, MigrateError> {
+    let conn = Connection::open(db_path)
+        .map_err(|source| MigrateError::Database { path: db_path.to_path_buf(), source })?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|source| MigrateError::Database { path: db_path.to_path_buf(), source })?;
+    Ok(conn)
+}
+
+fn read_sql(file: &SqlFile) -> Result<String, MigrateError> {
+    fs::read_to_string(&file.path).map_err(|source| MigrateError::Read { path: file.path.clone(), source })
+}
+
+/// Runs `sql` and then `record` (if any) in one immediate transaction; rolls back on any error.
+fn run_in_transaction(
+    conn: &mut Connection,
+    kind: Kind,
+    file: &SqlFile,
+    sql: &str,
+    record: bool,
+) -> Result<(), MigrateError> {
+    let failed = |source: rusqlite::Error| MigrateError::Failed {
+        kind,
+        path: file.path.clone(),
+        message: sqlite_message(&source),
+        source,
+    };
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    tx.execute_batch(sql).map_err(failed)?;
+    if record {
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, datetime('now'))",
+            [&file.version],
+        )
+        .map_err(failed)?;
+    }
+    // Dropping `tx` on an error path above rolls it back.
+    tx.commit().map_err(failed)
+}
+
+/// SQLite's own message for an error, without rusqlite's wrapping.
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    match error {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The versions recorded in `schema_migrations`, creating the table when missing.
+pub fn applied_versions(conn: &Connection) -> Result<Vec<String>, rusqlite::Error> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )?;
+    let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+    let versions = stmt.query_map([], |row| row.get(0))?.collect();
+    versions
+}
+
+/// Applies the pending migrations of `migrations_dir` to the database at `db_path` (created
+/// when missing). Returns the migrations applied by this run, in order (empty when up to date).
+pub fn migrate(db_path: &Path, migrations_dir: &Path) -> Result<Vec<SqlFile>, MigrateError> {
+    let mut conn = open(db_path)?;
+    migrate_connection(&mut conn, migrations_dir).map_err(|e| with_db_path(e, db_path))
+}
+
+/// [`migrate`] on an open connection (e.g. an in-memory database).
+pub fn migrate_connection(conn: &mut Connection, migrations_dir: &Path) -> Result<Vec<SqlFile>, MigrateError> {
+    let files = list_files(migrations_dir, Kind::Migration)?;
+    let applied = applied_versions(conn)
+        .map_err(|source| MigrateError::Database { path: PathBuf::from(":memory:"), source })?;
+    let mut ran = Vec::new();
+    for file in files {
+        if applied.binary_search(&file.version).is_ok() {
+            continue;
+        }
+        let sql = read_sql(&file)?;
+        run_in_transaction(conn, Kind::Migration, &file, &sql, true)?;
+        ran.push(file);
+    }
+    Ok(ran)
+}
+
+/// Runs every seed of `seeds_dir` against the database at `db_path`, in order, each in its own
+/// transaction. Returns the seeds run.
+pub fn seed(db_path: &Path, seeds_dir: &Path) -> Result<Vec<SqlFile>, MigrateError> {
+    let mut conn = open(db_path)?;
+    seed_connection(&mut conn, seeds_dir).map_err(|e| with_db_path(e, db_path))
+}
+
+/// [`seed`] on an open connection.
+pub fn seed_connection(conn: &mut Connection, seeds_dir: &Path) -> Result<Vec<SqlFile>, MigrateError> {
+    let files = list_files(seeds_dir, Kind::Seed)?;
+    for file in &files {
+        let sql = read_sql(file)?;
+        run_in_transaction(conn, Kind::Seed, file, &sql, false)?;
+    }
+    Ok(files)
+}
+
+/// Deletes the database at `db_path` with its `-wal`, `-shm` and `-journal` files, then applies
+/// `app_root/db/migrations` and runs `app_root/db/seeds` (skipped when that directory does not
+/// exist).
+pub fn reset(db_path: &Path, app_root: &Path) -> Result<ResetReport, MigrateError> {
+    let seeds = app_root.join("db/seeds");
+    let seeds = seeds.exists().then_some(seeds);
+    reset_with(db_path, &app_root.join("db/migrations"), seeds.as_deref())
+}
+
+/// [`reset`] with explicit directories; `seeds_dir: None` runs no seeds.
+pub fn reset_with(
+    db_path: &Path,
+    migrations_dir: &Path,
+    seeds_dir: Option<&Path>,
+) -> Result<ResetReport, MigrateError> {
+    if db_path.is_dir() {
+        return Err(MigrateError::ResetPathIsDirectory { path: db_path.to_path_buf() });
+    }
+    // Check the directories before deleting anything.
+    list_files(migrations_dir, Kind::Migration)?;
+    if let Some(dir) = seeds_dir {
+        list_files(dir, Kind::Seed)?;
+    }
+    let deleted = delete_database_files(db_path)?;
+    let mut conn = open(db_path)?;
+    let migrations = migrate_connection(&mut conn, migrations_dir).map_err(|e| with_db_path(e, db_path))?;
+    let seeds = match seeds_dir {
+        Some(dir) => seed_connection(&mut conn, dir).map_err(|e| with_db_path(e, db_path))?,
+        None => Vec::new(),
+    };
+    Ok(ResetReport { deleted, migrations, seeds })
+}
+
+/// Deletes a database file and its `-wal`, `-shm` and `-journal` companions; returns those that
+/// existed.
+pub fn delete_database_files(db_path: &Path) -> Result<Vec<PathBuf>, MigrateError> {
+    let mut deleted = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db_path.as_os_str().to_owned();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        match fs::remove_file(&path) {
+            Ok(()) => deleted.push(path),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(MigrateError::Delete { path, source }),
+        }
+    }
+    Ok(deleted)
+}
+
+fn with_db_path(error: MigrateError, db_path: &Path) -> MigrateError {
+    match error {
+        MigrateError::Database { source, .. } => MigrateError::Database { path: db_path.to_path_buf(), source },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_name_shapes() {
+        assert_eq!(version_of("001_create_users.sql"), Some("001_create_users"));
+        assert_eq!(version_of("120_a1_b2.sql"), Some("120_a1_b2"));
+        for bad in ["1_x.sql", "0001_x.sql", "001_.sql", "001-x.sql", "001_X.sql", "001_x.SQL", "001_x", "abc_x.sql", "001_x y.sql"] {
+            assert_eq!(version_of(bad), None, "{bad}");
+        }
+    }
+}
