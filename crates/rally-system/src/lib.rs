@@ -1,1 +1,13 @@
-//! Rally system runtime.
+//! Rally's system runtime: [`startup`] hooks run in order before serving, [`jobs`] persisted in
+//! SQLite with retries and back-off, and [`shutdown`] on SIGTERM/SIGINT shared by the server and
+//! the job runner.
+//!
+//! Re-exported by `rally` (feature `server`) as `rally::system`. See `docs/auth.md` (jobs).
+
+pub mod jobs;
+pub mod shutdown;
+pub mod startup;
+
+pub use jobs::{Job, JobError, JobHandler, JobQueue, JobRunner, JobStatus};
+pub use shutdown::Shutdown;
+pub use startup::{Startup, StartupError};

@@ -330,7 +330,7 @@ impl<A: AuthApp> RequestAuth for Auth<A> {
     }
 }
 
-/// A form body's `(name, value)` pairs, or the response to send instead.
+/// A form body's `(name, value)` pairs.
 type Form = Vec<(String, String)>;
 
 fn read_form(body: Result<Bytes, BytesRejection>) -> Result<Form, StatusCode> {
@@ -349,18 +349,18 @@ fn post_form<A: AuthApp>(
     auth: &Auth<A>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Form, Response> {
+) -> Result<Form, Box<Response>> {
     if !guard::same_origin_post(headers, &auth.inner.config.allowed_origins) {
-        return Err(guard::cross_origin_refused());
+        return Err(Box::new(guard::cross_origin_refused()));
     }
     match read_form(body) {
         Ok(form) => Ok(form),
-        Err(StatusCode::PAYLOAD_TOO_LARGE) => {
-            Err((StatusCode::PAYLOAD_TOO_LARGE, "Form too large.").into_response())
-        }
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => Err(Box::new(
+            (StatusCode::PAYLOAD_TOO_LARGE, "Form too large.").into_response(),
+        )),
         Err(status) => {
             tracing::warn!(%status, "unreadable sign-in form");
-            Err(auth.invalid(&auth.return_to(None)))
+            Err(Box::new(auth.invalid(&auth.return_to(None))))
         }
     }
 }
@@ -372,7 +372,7 @@ async fn send_code<A: AuthApp>(
 ) -> Response {
     let form = match post_form(&auth, &headers, body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let return_to = auth.return_to(field(&form, "return_to"));
     let email = auth::normalize(field(&form, "email").unwrap_or_default());
@@ -416,7 +416,7 @@ async fn sign_in<A: AuthApp>(
 ) -> Response {
     let form = match post_form(&auth, &headers, body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let return_to = auth.return_to(field(&form, "return_to"));
     let email = auth::normalize(field(&form, "email").unwrap_or_default());
