@@ -7,6 +7,8 @@
 //! tab's WebSocket).
 
 pub mod document;
+/// Configuration from the environment (`APP_ENV`, `.env`, typed errors that say what to do).
+pub mod env;
 pub mod payload;
 pub mod remote;
 
@@ -21,3 +23,15 @@ pub use rally_view as view;
 #[cfg(feature = "server")]
 pub use rally_db::{db, test_db};
 pub use rally_wire as wire;
+/// Sessions: the encrypted `__rally_auth` cookie backed by a server-side session store.
+#[cfg(feature = "server")]
+pub use rally_auth::session;
+/// Secret hashing, login codes and the per-mount authorization policy.
+#[cfg(feature = "server")]
+pub use rally_auth::auth;
+/// The standard sign-in routes (email code, Google, sign-out) and per-request authentication.
+#[cfg(feature = "server")]
+pub use rally_auth::auth_http;
+/// Startup hooks, background jobs persisted in SQLite, graceful shutdown.
+#[cfg(feature = "server")]
+pub use rally_system as system;
