@@ -20,4 +20,4 @@ pub use migrate::{
 pub mod codegen;
 
 #[cfg(feature = "codegen")]
-pub use codegen::{CodegenError, GeneratedFile, Stale, check, generate, write};
+pub use codegen::{CodegenError, GeneratedFile, Stale, WriteReport, check, generate, write};

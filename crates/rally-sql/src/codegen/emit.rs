@@ -120,12 +120,12 @@ fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// The bind expression of a parameter.
-fn bind(name: &Ident, ty: Ty) -> TokenStream {
+/// A `let` that converts a parameter to its bound form, when it needs one.
+fn conversion(name: &Ident, ty: Ty) -> Option<TokenStream> {
     match (ty.ty, ty.nullable) {
-        (SqlType::DateTime, false) => quote!(datetime_to_sql(&#name)),
-        (SqlType::DateTime, true) => quote!(#name.as_ref().map(datetime_to_sql)),
-        _ => quote!(#name),
+        (SqlType::DateTime, false) => Some(quote!(let #name = datetime_to_sql(&#name);)),
+        (SqlType::DateTime, true) => Some(quote!(let #name = #name.as_ref().map(datetime_to_sql);)),
+        _ => None,
     }
 }
 
@@ -133,25 +133,27 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
     let fn_name = ident(&q.name);
     let sql = &q.sql;
     let doc_fn = format!(" Runs `{}`:", q.source);
-    let doc_sql = format!(" ```sql\n {sql}\n ```");
+    let doc_sql = [" ```sql".to_owned(), format!(" {sql}"), " ```".to_owned()];
     let args = q.params.iter().map(|p| {
         let name = ident(&p.name);
         let ty = param_type(p.ty);
         quote!(#name: #ty)
     });
-    let binds = q.params.iter().map(|p| bind(&ident(&p.name), p.ty));
+    let binds: Vec<Ident> = q.params.iter().map(|p| ident(&p.name)).collect();
+    let conversions: Vec<TokenStream> = q.params.iter().filter_map(|p| conversion(&ident(&p.name), p.ty)).collect();
     let many_args = (q.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     if q.columns.is_empty() {
         let doc_ret = " Returns the number of rows inserted, updated or deleted.";
         return quote! {
             #[doc = #doc_fn]
             #[doc = ""]
-            #[doc = #doc_sql]
+            #(#[doc = #doc_sql])*
             #[doc = ""]
             #[doc = #doc_ret]
             #many_args
             pub fn #fn_name(conn: &Connection, #(#args),*) -> rusqlite::Result<usize> {
                 const SQL: &str = #sql;
+                #(#conversions)*
                 let mut stmt = conn.prepare_cached(SQL)?;
                 stmt.execute(rusqlite::params![#(#binds),*])
             }
@@ -166,7 +168,8 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
     });
     let reads = q.columns.iter().enumerate().map(|(i, c)| {
         let name = ident(&c.name);
-        quote!(#name: row.get(#i)?)
+        let index = proc_macro2::Literal::usize_unsuffixed(i);
+        quote!(#name: row.get(#index)?)
     });
     quote! {
         #[doc = #doc_row]
@@ -177,10 +180,11 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
 
         #[doc = #doc_fn]
         #[doc = ""]
-        #[doc = #doc_sql]
+        #(#[doc = #doc_sql])*
         #many_args
         pub fn #fn_name(conn: &Connection, #(#args),*) -> rusqlite::Result<Vec<#row>> {
             const SQL: &str = #sql;
+            #(#conversions)*
             let mut stmt = conn.prepare_cached(SQL)?;
             let rows = stmt.query_map(rusqlite::params![#(#binds),*], |row| {
                 Ok(#row { #(#reads),* })
@@ -226,12 +230,32 @@ fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
     };
     let mut out = header(&format!("{source_dir}/*.sql"));
     match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => out.push_str(&prettyplease::unparse(&file)),
+        Ok(file) => out.push_str(&space_items(&prettyplease::unparse(&file))),
         // Unreachable for valid names; keep the output inspectable instead of panicking.
         Err(_) => out.push_str(&tokens.to_string()),
     }
     if queries.iter().any(|q| q.params.iter().any(|p| p.ty.ty == SqlType::DateTime)) {
         out.push_str(DATETIME_HELPER);
+    }
+    out
+}
+
+/// A blank line before each top-level item (prettyplease puts none between items).
+fn space_items(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 256);
+    let mut prev = "";
+    for line in source.lines() {
+        let starts_item = line.starts_with("///") || line.starts_with("#[") || line.starts_with("pub ") || line.starts_with("use ");
+        let prev_is_attr = prev.starts_with("///") || prev.starts_with("#[") || prev.starts_with("//!");
+        if starts_item && !prev.is_empty() && !prev_is_attr {
+            out.push('\n');
+        }
+        if line.starts_with("use ") && prev.starts_with("//!") {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = line;
     }
     out
 }
@@ -266,6 +290,11 @@ pub fn files(modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>) -> Vec<
         let mut contents = header("the sql/ directories under src/");
         contents.push_str("//! Typed SQL: one module per `sql/` directory (docs/sql.md).\n\n");
         for name in names {
+            // Dynamic route segments end in `_` (`id_/sql` → `id__sql`), which rustc's
+            // snake-case lint dislikes; the name mirrors the route file, so keep it.
+            if name.contains("__") {
+                contents.push_str("#[allow(non_snake_case)]\n");
+            }
             contents.push_str(&format!("pub mod {name};\n"));
         }
         out.push(GeneratedFile { path: file, contents });
