@@ -22,6 +22,7 @@ use openidconnect::{
 use rally_auth::auth::{PendingCode, Unauthorized};
 use rally_auth::auth_http::{
     AppError, Auth, AuthApp, AuthConfig, GoogleCredentials, GoogleIdentity, OidcProvider,
+    RequestAuth,
 };
 use rally_auth::session::{MemorySessionStore, SessionConfig, SessionKey, Sessions};
 use sha2::{Digest, Sha256};
@@ -464,6 +465,12 @@ async fn signing_out_in_one_tab_signs_out_the_other_tabs_socket() {
     let socket_headers = cookie_header(&cookie);
     let identity = s.auth.authorize("admin", &socket_headers).await.unwrap();
     assert_eq!(identity.map(|i| i.user_id), Some(1));
+    let auth = s.auth.clone();
+    let headers = socket_headers.clone();
+    let blocking = tokio::task::spawn_blocking(move || auth.authorize_blocking("admin", &headers))
+        .await
+        .unwrap();
+    assert_eq!(blocking.unwrap().map(|i| i.user_id), Some(1));
 
     // Tab A signs out over HTTP.
     let signed_out = s
@@ -479,7 +486,16 @@ async fn signing_out_in_one_tab_signs_out_the_other_tabs_socket() {
     let removal = cookie_named(&signed_out, "__rally_auth").unwrap();
     assert!(removal.contains("Max-Age=0"), "{removal}");
 
-    // Tab B's next save is refused; public loads still work, signed out.
+    // Tab B's next save is refused; public loads still work, signed out. The dispatch runs
+    // handlers on blocking threads, through the object-safe trait.
+    let gate: Arc<dyn RequestAuth> = Arc::new(s.auth.clone());
+    let blocking = {
+        let headers = socket_headers.clone();
+        tokio::task::spawn_blocking(move || gate.authorize_blocking("admin", &headers))
+            .await
+            .unwrap()
+    };
+    assert_eq!(blocking, Err(Unauthorized));
     assert_eq!(s.auth.authenticate(&socket_headers), None);
     assert_eq!(
         s.auth.authorize("admin", &socket_headers).await,

@@ -267,6 +267,27 @@ impl<A: AuthApp> Auth<A> {
         Ok(identity)
     }
 
+    /// As [`Auth::authorize`], for synchronous code on a blocking thread (the WebSocket
+    /// dispatch runs page handlers in `spawn_blocking`). Blocks on the app's `can_access`; must
+    /// not be called from inside an async task.
+    pub fn authorize_blocking(
+        &self,
+        mount: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Identity>, Unauthorized> {
+        let future = self.authorize(mount, headers);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle.block_on(future),
+            Err(_) => tokio::runtime::Builder::new_current_thread()
+                .build()
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot run authorization");
+                    Unauthorized
+                })?
+                .block_on(future),
+        }
+    }
+
     /// For server-rendered pages of a protected mount: the identity, or the redirect to the
     /// sign-in page that returns to `path` afterwards.
     pub async fn protect(
@@ -318,6 +339,13 @@ pub trait RequestAuth: Send + Sync {
         mount: &'a str,
         headers: &'a HeaderMap,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Identity>, Unauthorized>> + Send + 'a>>;
+
+    /// As [`Auth::authorize_blocking`].
+    fn authorize_blocking(
+        &self,
+        mount: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Identity>, Unauthorized>;
 }
 
 impl<A: AuthApp> RequestAuth for Auth<A> {
@@ -327,6 +355,14 @@ impl<A: AuthApp> RequestAuth for Auth<A> {
         headers: &'a HeaderMap,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Identity>, Unauthorized>> + Send + 'a>> {
         Box::pin(Auth::authorize(self, mount, headers))
+    }
+
+    fn authorize_blocking(
+        &self,
+        mount: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Identity>, Unauthorized> {
+        Auth::authorize_blocking(self, mount, headers)
     }
 }
 
