@@ -15,11 +15,31 @@ mod admin;
 #[path = "generated/console_routes.rs"]
 mod console;
 
+use std::borrow::Cow;
+
 use proptest::prelude::*;
+use rally_routes::{FromParam, ToParam};
 
 use admin::Route as Admin;
 use console::Route as Console;
 use public::Route;
+
+/// A parameter type of the app's own: a lowercase tag, taken by reference by its path helper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag(String);
+
+impl FromParam for Tag {
+    fn from_param(segment: &str) -> Option<Self> {
+        let valid = !segment.is_empty() && segment.chars().all(|c| c.is_lowercase());
+        valid.then(|| Tag(segment.to_owned()))
+    }
+}
+
+impl ToParam for Tag {
+    fn to_param(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.0)
+    }
+}
 
 #[test]
 fn the_mount_root_and_static_pages() {
@@ -245,6 +265,7 @@ fn console_route() -> impl Strategy<Value = Console> {
             .prop_map(|(org, member)| Console::ConsoleOrgsOrgMembersMember { org, member }),
         (".+", any::<u32>())
             .prop_map(|(org, member)| Console::ConsoleOrgsOrgMembersMemberEdit { org, member }),
+        "[a-zé]+".prop_map(|tag| Console::ConsoleTagsTag { tag: Tag(tag) }),
         Just(Console::NotFound),
     ]
 }

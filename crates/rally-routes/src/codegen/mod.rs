@@ -477,14 +477,18 @@ impl<'a> Check<'a> {
         // Segments (a `home_` file adds none) and the one-dynamic-name-per-directory rule.
         let route_names: &[&str] = if last == HOME_FILE { dirs } else { &names };
         let mut segments = Vec::new();
+        let mut siblings = false;
         for (i, &name) in route_names.iter().enumerate() {
             match param_name(name) {
                 Some(param) => {
-                    self.dynamic_sibling(names[..i].join("/"), param, &source);
+                    siblings |= self.dynamic_sibling(names[..i].join("/"), param, &source);
                     segments.push(Segment::Param(param.to_owned()));
                 }
                 None => segments.push(Segment::Static(name.to_owned())),
             }
+        }
+        if siblings {
+            return; // its route would only repeat the conflict
         }
 
         // Parameters: unique, typed.
@@ -576,9 +580,12 @@ impl<'a> Check<'a> {
         });
     }
 
-    fn dynamic_sibling(&mut self, parent: String, param: &str, source: &Path) {
+    /// Records that `source` has the dynamic segment `param` in directory `parent`; whether
+    /// another name is already there (reported once per directory and name).
+    fn dynamic_sibling(&mut self, parent: String, param: &str, source: &Path) -> bool {
         let seen = self.dynamic.entry(parent.clone()).or_default();
-        if let Some((other_param, other_file)) = seen.iter().find(|(p, _)| p.as_str() != param)
+        let other = seen.iter().find(|(p, _)| p.as_str() != param);
+        if let Some((other_param, other_file)) = other
             && self.siblings_reported.insert((parent, param.to_owned()))
         {
             self.errors.push(RouteError::DynamicSiblings {
@@ -588,8 +595,10 @@ impl<'a> Check<'a> {
                 other_param: other_param.clone(),
             });
         }
+        let conflict = other.is_some();
         seen.entry(param.to_owned())
             .or_insert_with(|| source.to_owned());
+        conflict
     }
 
     fn helper_name(&self, words: &[&str]) -> String {

@@ -1,4 +1,5 @@
 //! The mounts the generator tests share.
+#![allow(dead_code)] // each test crate uses some of them
 
 use rally_routes::codegen::{Mount, PageFile};
 
@@ -32,7 +33,8 @@ pub fn admin() -> (Mount, Vec<PageFile>) {
 }
 
 /// A mount with what the Scoreboard lacks: a dynamic directory, two parameters in one route,
-/// a static sibling of a parameter, a nested `home_.rs`, a two-segment prefix and `u32`.
+/// a static sibling of a parameter, a nested `home_.rs`, a two-segment prefix, `u32` and a type
+/// of the app's own (`crate::Tag`, defined in `tests/generated_routes.rs`).
 pub fn orgs() -> (Mount, Vec<PageFile>) {
     let pages = vec![
         PageFile::new("home_.rs"),
@@ -42,6 +44,7 @@ pub fn orgs() -> (Mount, Vec<PageFile>) {
         PageFile::new("orgs/org_/members.rs"),
         PageFile::new("orgs/org_/members/member_.rs").with_param_type("member", "u32"),
         PageFile::new("orgs/org_/members/member_/edit.rs").with_param_type("member", "u32"),
+        PageFile::new("tags/tag_.rs").with_param_type("tag", "crate::Tag"),
         PageFile::new("v2.rs"),
         PageFile::new("not_found_.rs"),
     ];

@@ -20,6 +20,8 @@ pub enum Route {
     ConsoleOrgsOrgMembersMember { org: String, member: u32 },
     /// `/app/console/orgs/:org/members/:member/edit`: `src/console/pages/orgs/org_/members/member_/edit.rs`.
     ConsoleOrgsOrgMembersMemberEdit { org: String, member: u32 },
+    /// `/app/console/tags/:tag`: `src/console/pages/tags/tag_.rs`.
+    ConsoleTagsTag { tag: crate::Tag },
     /// `/app/console/v2`: `src/console/pages/v2.rs`.
     ConsoleV2,
     /// `/app/console/not_found`: `src/console/pages/not_found_.rs`.
@@ -69,6 +71,11 @@ impl Route {
                     member: ::rally_routes::FromParam::from_param(member)?,
                 }
             }
+            ["app", "console", "tags", tag] => {
+                Route::ConsoleTagsTag {
+                    tag: ::rally_routes::FromParam::from_param(tag)?,
+                }
+            }
             ["app", "console", "v2"] => Route::ConsoleV2,
             _ => return None,
         };
@@ -90,6 +97,7 @@ impl Route {
             Route::ConsoleOrgsOrgMembersMemberEdit { org, member } => {
                 console_orgs_org_members_member_edit_path(org, *member)
             }
+            Route::ConsoleTagsTag { tag } => console_tags_tag_path(tag),
             Route::ConsoleV2 => console_v2_path(),
             Route::NotFound => not_found_path(),
         }
@@ -163,6 +171,20 @@ impl From<ConsoleOrgsOrgMembersMemberEditParams> for Route {
     }
 }
 
+/// The parameters of [`Route::ConsoleTagsTag`] (`/app/console/tags/:tag`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleTagsTagParams {
+    pub tag: crate::Tag,
+}
+
+impl From<ConsoleTagsTagParams> for Route {
+    fn from(params: ConsoleTagsTagParams) -> Route {
+        Route::ConsoleTagsTag {
+            tag: params.tag,
+        }
+    }
+}
+
 /// The path of [`Route::ConsoleHome`]: `/app/console`.
 pub fn console_home_path() -> String {
     String::from("/app/console")
@@ -202,6 +224,12 @@ pub fn console_orgs_org_members_member_edit_path(org: &str, member: u32) -> Stri
     let org = ::rally_routes::encode_param(org);
     let member = ::rally_routes::encode_param(&member);
     format!("/app/console/orgs/{org}/members/{member}/edit")
+}
+
+/// The path of [`Route::ConsoleTagsTag`]: `/app/console/tags/:tag`.
+pub fn console_tags_tag_path(tag: &crate::Tag) -> String {
+    let tag = ::rally_routes::encode_param(tag);
+    format!("/app/console/tags/{tag}")
 }
 
 /// The path of [`Route::ConsoleV2`]: `/app/console/v2`.
