@@ -1,6 +1,7 @@
 //! Browser boot: read the server's payload and hydrate the server-rendered view; [`live`]:
 //! the tab's WebSocket (loads, saves, pushes, reconnects).
 
+pub mod app;
 pub mod live;
 
 pub use live::{connect, load, on_push, on_reconnect, request, save, set_topics};

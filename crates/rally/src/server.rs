@@ -1,8 +1,10 @@
 //! The server runtime: configuration from the environment, the browser bundle, the `/ws`
 //! endpoint ([`ws`], [`dispatch`], [`hub`]), serving with graceful shutdown.
 
+pub mod app;
 pub mod dispatch;
 pub mod hub;
+pub mod ssr;
 pub mod ws;
 
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};

@@ -1,0 +1,294 @@
+//! One mount's glue: the `Page` and `Msg` enums over its pages and the `Mount` / `ServerMount`
+//! implementations the runtime drives, plus the browser entry point.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{ident, page_path, pascal};
+use crate::Route;
+use crate::page::Page;
+
+/// A route and the page it shows.
+pub struct Entry<'a> {
+    /// The route.
+    pub route: &'a Route,
+    /// The page module's contract.
+    pub page: &'a Page,
+}
+
+/// The generated `src/generated/rally/<mount>.rs`.
+pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
+    let mount_ty = ident(&pascal(mount));
+    let mount_mod = ident(mount);
+    let feature = format!("mount-{mount}");
+    let variants: Vec<_> = entries.iter().map(|e| ident(&e.route.variant)).collect();
+    let paths: Vec<_> = entries
+        .iter()
+        .map(|e| page_path(mount, &e.page.module))
+        .collect();
+    let patterns: Vec<_> = entries.iter().map(route_pattern).collect();
+    let inits = entries.iter().map(init_call);
+    let loads = entries.iter().map(|e| load_effect(mount, e));
+    let hydrates = entries.iter().map(hydrate_arm);
+    let subscriptions = entries.iter().map(|e| {
+        let v = ident(&e.route.variant);
+        let p = page_path(mount, &e.page.module);
+        if e.page.subscriptions {
+            quote!(Page::#v(m) => #p::broadcast_subscriptions(m).iter().map(rally::broadcast::Topic::name).collect(),)
+        } else {
+            quote!(Page::#v(_) => Vec::new(),)
+        }
+    });
+    let any_broadcast = entries.iter().any(|e| e.page.apply_broadcast);
+    let apply = entries.iter().map(|e| {
+        let v = ident(&e.route.variant);
+        let p = page_path(mount, &e.page.module);
+        if e.page.apply_broadcast {
+            quote!(Page::#v(m) => #p::apply_broadcast(m, &event).map(Msg::#v),)
+        } else {
+            quote!(Page::#v(_) => Effect::none(),)
+        }
+    });
+    let apply_body = if any_broadcast {
+        quote! {
+            let Ok(event) = rally::wire::decode::<crate::broadcasts::Event>(event) else {
+                return Effect::none();
+            };
+            match page { #(#apply)* }
+        }
+    } else {
+        quote! { let _ = (page, event); Effect::none() }
+    };
+    let navigation = navigation(mount, entries);
+    let server_loads = entries.iter().map(|e| server_load(mount, e));
+    let not_found = entries
+        .iter()
+        .find(|e| e.route.not_found)
+        .map(|e| ident(&e.route.variant))
+        .unwrap_or_else(|| ident("NotFound"));
+    let doc = format!("The `{mount}` mount: its pages as one state and one message type.");
+    quote! {
+        #![doc = #doc]
+        use rally::mount::{Loaded, Mount};
+        use rally::page::LoadError;
+        use rally::routes::QueryParams;
+        use rally::view::{Effect, Element};
+
+        use crate::generated::routes::#mount_mod::Route;
+
+        /// The active page's state.
+        pub enum Page { #(#variants(#paths::Model),)* }
+
+        /// A message for one of the mount's pages.
+        #[derive(Clone)]
+        pub enum Msg { #(#variants(#paths::Message),)* }
+
+        /// The mount, as the runtime drives it.
+        pub struct #mount_ty;
+
+        impl Mount for #mount_ty {
+            type Route = Route;
+            type Shared = crate::#mount_mod::SharedState;
+            type Page = Page;
+            type Msg = Msg;
+
+            const NAME: &'static str = #mount;
+            const PREFIX: &'static str = #prefix;
+
+            fn parse(path: &str) -> Route { Route::parse(path) }
+
+            fn path(route: &Route) -> String { route.to_path() }
+
+            fn is_not_found(route: &Route) -> bool { matches!(route, Route::#not_found) }
+
+            fn init(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
+                match route { #(#inits)* }
+            }
+
+            fn update(page: &mut Page, msg: Msg) -> Effect<Msg> {
+                match (page, msg) {
+                    #((Page::#variants(m), Msg::#variants(msg)) => #paths::update(m, msg).map(Msg::#variants),)*
+                    // A late message for a page that is no longer active.
+                    #[allow(unreachable_patterns)]
+                    _ => Effect::none(),
+                }
+            }
+
+            fn view(page: &Page) -> Element<Msg> {
+                match page { #(Page::#variants(m) => #paths::view(m).map(Msg::#variants),)* }
+            }
+
+            fn load(route: &Route) -> Option<Effect<Msg>> {
+                match route { #(#loads)* }
+            }
+
+            fn hydrate(route: &Route, load: &[u8]) -> Option<Msg> {
+                match route { #(#hydrates)* }
+            }
+
+            fn subscriptions(page: &Page) -> Vec<String> {
+                match page { #(#subscriptions)* }
+            }
+
+            fn apply_broadcast(page: &mut Page, event: &[u8]) -> Effect<Msg> {
+                #apply_body
+            }
+
+            fn navigation(msg: &Msg) -> Option<String> {
+                #navigation
+            }
+        }
+
+        #[cfg(feature = "server")]
+        impl rally::mount::ServerMount for #mount_ty {
+            type Context = rally::db::Db;
+
+            fn load_data(db: &rally::db::Db, route: &Route) -> Option<Loaded<Msg>> {
+                match route { #(#server_loads)* }
+            }
+        }
+
+        /// Browser entry point of the mount's bundle (built with feature `mount-…`).
+        #[cfg(all(target_arch = "wasm32", feature = #feature))]
+        #[wasm_bindgen::prelude::wasm_bindgen(start)]
+        pub fn start() {
+            rally::browser::app::start::<#mount_ty>(super::contract::CONTRACT);
+        }
+
+        #[allow(dead_code)]
+        fn _patterns(route: &Route) { match route { #(#patterns => {})* } }
+    }
+}
+
+fn route_pattern(e: &Entry<'_>) -> TokenStream {
+    let v = ident(&e.route.variant);
+    if e.route.params.is_empty() {
+        quote!(Route::#v)
+    } else {
+        quote!(Route::#v { .. })
+    }
+}
+
+fn params_binding(e: &Entry<'_>) -> TokenStream {
+    let v = ident(&e.route.variant);
+    if e.route.params.is_empty() {
+        quote!(Route::#v)
+    } else {
+        let names = e.route.params.iter().map(|(n, _)| ident(n));
+        quote!(Route::#v { #(#names),* })
+    }
+}
+
+fn init_call(e: &Entry<'_>) -> TokenStream {
+    let v = ident(&e.route.variant);
+    let p = page_path(&e.page.mount, &e.page.module);
+    let pat = params_binding(e);
+    if e.page.init_args == 3 {
+        let params_ty = ident(&format!("{}Params", e.route.variant));
+        let names: Vec<_> = e.route.params.iter().map(|(n, _)| ident(n)).collect();
+        let mount_mod = ident(&e.page.mount);
+        quote!(#pat => Page::#v(#p::initial_model(shared, &crate::generated::routes::#mount_mod::#params_ty { #(#names: #names.clone()),* }, query)),)
+    } else {
+        quote!(#pat => Page::#v(#p::initial_model(shared, query)),)
+    }
+}
+
+/// The `ServerMsg::Load` value for a route, from its params.
+fn load_message(e: &Entry<'_>) -> Option<TokenStream> {
+    let server = e.page.server.as_ref()?;
+    let fields = server.load.as_ref()?;
+    let p = page_path(&e.page.mount, &e.page.module);
+    if server.load_is_unit {
+        return Some(quote!(#p::ServerMsg::Load));
+    }
+    let names = fields.iter().map(|(n, _)| ident(n));
+    let values = fields.iter().map(|(n, _)| {
+        let n = ident(n);
+        quote!(#n.clone())
+    });
+    Some(quote!(#p::ServerMsg::Load { #(#names: #values),* }))
+}
+
+fn load_effect(mount: &str, e: &Entry<'_>) -> TokenStream {
+    let pat = params_binding(e);
+    let v = ident(&e.route.variant);
+    match load_message(e) {
+        Some(message) => {
+            let p = page_path(mount, &e.page.module);
+            let wire = e.page.wire_name();
+            quote! {
+                #[allow(unused_variables)]
+                #pat => Some(rally::remote::load(#wire, &#message, |r: Result<#p::LoadResult, _>| {
+                    Msg::#v(#p::Message::Loaded(r.map_err(LoadError::from_api)))
+                })),
+            }
+        }
+        None => quote!(#[allow(unused_variables)] #pat => None,),
+    }
+}
+
+fn hydrate_arm(e: &Entry<'_>) -> TokenStream {
+    let pat = route_pattern(e);
+    let v = ident(&e.route.variant);
+    let has_load = e.page.server.as_ref().is_some_and(|s| s.load.is_some());
+    if has_load {
+        let p = page_path(&e.page.mount, &e.page.module);
+        quote! {
+            #pat => rally::wire::decode::<Result<#p::LoadResult, LoadError>>(load)
+                .ok()
+                .map(|r| Msg::#v(#p::Message::Loaded(r))),
+        }
+    } else {
+        quote!(#pat => { let _ = load; None })
+    }
+}
+
+fn server_load(mount: &str, e: &Entry<'_>) -> TokenStream {
+    let pat = params_binding(e);
+    let v = ident(&e.route.variant);
+    let Some(fields) = e.page.server.as_ref().and_then(|s| s.load.as_ref()) else {
+        return quote!(#[allow(unused_variables)] #pat => None,);
+    };
+    let p = page_path(mount, &e.page.module);
+    let args = fields.iter().map(|(n, _)| {
+        let n = ident(n);
+        quote!(#n.clone())
+    });
+    quote! {
+        #pat => Some(Loaded::new(#p::load(db #(, #args)*), |r| Msg::#v(#p::Message::Loaded(r)))),
+    }
+}
+
+/// `Navigate<T>` messages: the target page is the dynamic route whose last static segment,
+/// singular and PascalCased, is `T` (`games/id_` ← `NavigateGame { id }`).
+fn navigation(mount: &str, entries: &[Entry<'_>]) -> TokenStream {
+    let mut arms = Vec::new();
+    for e in entries {
+        for (variant, fields) in &e.page.navigations {
+            let target_name = &variant["Navigate".len()..];
+            let Some(target) = entries.iter().find(|t| {
+                !t.route.params.is_empty() && t.route.nav_name.as_deref() == Some(target_name)
+            }) else {
+                continue;
+            };
+            let v = ident(&e.route.variant);
+            let p = page_path(mount, &e.page.module);
+            let nv = ident(variant);
+            let names: Vec<_> = fields.iter().map(|(n, _)| ident(n)).collect();
+            let helper = ident(&format!("{}_path", target.route.helper));
+            let args = target.route.params.iter().map(|(n, _)| {
+                let n = ident(n);
+                quote!(#n.clone())
+            });
+            let mount_mod = ident(mount);
+            arms.push(quote! {
+                Msg::#v(#p::Message::#nv { #(#names),* }) => Some(crate::generated::routes::#mount_mod::#helper(#(#args),*)),
+            });
+        }
+    }
+    if arms.is_empty() {
+        quote! { let _ = msg; None }
+    } else {
+        quote! { match msg { #(#arms)* _ => None } }
+    }
+}

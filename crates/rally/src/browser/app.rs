@@ -1,0 +1,245 @@
+//! The browser lifecycle of a mount: hydrate the server's page with its embedded load result
+//! (no request), go live over the WebSocket, keep the topic set in step with the page, hand
+//! pushes to the page, re-load after a reconnect, and navigate between the mount's pages
+//! without reloading the document (links, back/forward, `Navigate…` messages).
+
+use std::marker::PhantomData;
+
+use rally_view::{App, Effect, Element};
+use rally_wire::Fingerprint;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::{live, read_payload, report_error};
+use crate::mount::{Hydration, Mount};
+use crate::routes::QueryParams;
+
+/// The mount's state: the active route and page, and the shared state.
+pub struct MountModel<M: Mount> {
+    route: M::Route,
+    page: M::Page,
+    shared: M::Shared,
+}
+
+/// The mount's messages.
+pub enum MountMsg<M: Mount> {
+    /// A message for the active page.
+    Page(M::Msg),
+    /// Go to a path of this mount; `push` adds a history entry (links), else it replaces
+    /// nothing (back/forward already moved).
+    Navigate {
+        /// Path and query.
+        path: String,
+        /// Whether to push a history entry.
+        push: bool,
+    },
+    /// A broadcast event, encoded.
+    Pushed(Vec<u8>),
+    /// The socket came back: re-load the page's data.
+    Reconnected,
+}
+
+impl<M: Mount> Clone for MountMsg<M> {
+    fn clone(&self) -> Self {
+        match self {
+            MountMsg::Page(m) => MountMsg::Page(m.clone()),
+            MountMsg::Navigate { path, push } => MountMsg::Navigate {
+                path: path.clone(),
+                push: *push,
+            },
+            MountMsg::Pushed(e) => MountMsg::Pushed(e.clone()),
+            MountMsg::Reconnected => MountMsg::Reconnected,
+        }
+    }
+}
+
+struct Lifecycle<M>(PhantomData<M>);
+
+impl<M: Mount> Lifecycle<M> {
+    fn update(model: &mut MountModel<M>, msg: MountMsg<M>) -> Effect<MountMsg<M>> {
+        match msg {
+            MountMsg::Page(msg) => match M::navigation(&msg) {
+                Some(path) => Self::navigate(model, &path, true),
+                None => M::update(&mut model.page, msg).map(MountMsg::Page),
+            },
+            MountMsg::Navigate { path, push } => Self::navigate(model, &path, push),
+            MountMsg::Pushed(event) => {
+                M::apply_broadcast(&mut model.page, &event).map(MountMsg::Page)
+            }
+            MountMsg::Reconnected => Self::load(&model.route),
+        }
+    }
+
+    fn view(model: &MountModel<M>) -> Element<MountMsg<M>> {
+        M::view(&model.page).map(MountMsg::Page)
+    }
+
+    fn navigate(model: &mut MountModel<M>, path: &str, push: bool) -> Effect<MountMsg<M>> {
+        let route = M::parse(path);
+        let query = QueryParams::parse(path.split_once('?').map_or("", |(_, q)| q));
+        model.page = M::init(&model.shared, &route, &query);
+        model.route = route;
+        if push {
+            push_history(path);
+        }
+        Self::load(&model.route)
+    }
+
+    fn load(route: &M::Route) -> Effect<MountMsg<M>> {
+        M::load(route).map_or_else(Effect::none, |e| e.map(MountMsg::Page))
+    }
+}
+
+/// Starts mount `M` on the server-rendered page: hydrate, connect with `contract`, and run
+/// for the life of the document. Failures are reported on the console.
+pub fn start<M: Mount>(contract: Fingerprint) {
+    let hydration = match read_payload::<Hydration<M::Shared>>() {
+        Ok(h) => h,
+        Err(e) => return report_error(&e),
+    };
+    let path = current_path();
+    let route = M::parse(&path);
+    let query = QueryParams::parse(path.split_once('?').map_or("", |(_, q)| q));
+    let mut page = M::init(&hydration.shared, &route, &query);
+    // The server's load result replays through update: the first render needs no request.
+    let mut first_effect = match hydration
+        .load
+        .as_deref()
+        .and_then(|b| M::hydrate(&route, b))
+    {
+        Some(loaded) => M::update(&mut page, loaded).map(MountMsg::Page),
+        None => Lifecycle::<M>::load(&route),
+    };
+    let model = MountModel {
+        route,
+        page,
+        shared: hydration.shared,
+    };
+    let app = App::new(Lifecycle::<M>::update, Lifecycle::<M>::view);
+    let program = match super::hydrate(app, model) {
+        Ok((program, _report)) => program,
+        Err(e) => return report_error(&e),
+    };
+    live::connect(contract);
+    let weak = program.downgrade();
+    live::on_push(move |_topic, event| {
+        if let Some(p) = weak.upgrade() {
+            p.dispatch(MountMsg::Pushed(event.to_vec()));
+        }
+    });
+    let weak = program.downgrade();
+    live::on_reconnect(move || {
+        if let Some(p) = weak.upgrade() {
+            p.dispatch(MountMsg::Reconnected);
+        }
+    });
+    program.with_model(|m| live::set_topics(M::subscriptions(&m.page)));
+    program.on_render(|m: &MountModel<M>| live::set_topics(M::subscriptions(&m.page)));
+    intercept_links::<M>(&program);
+    program.run_effect(std::mem::take(&mut first_effect));
+    // The program lives as long as the document.
+    std::mem::forget(program);
+}
+
+fn current_path() -> String {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return "/".into();
+    };
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    let search = location.search().unwrap_or_default();
+    format!("{path}{search}")
+}
+
+fn push_history(path: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if current_path() == path {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(path));
+    }
+}
+
+/// Whether `path` belongs to mount `M` (the prefix is a whole segment: `/administrator` is
+/// not the `/admin` mount).
+fn owns<M: Mount>(path: &str) -> bool {
+    M::PREFIX.is_empty()
+        || path == M::PREFIX
+        || path
+            .strip_prefix(M::PREFIX)
+            .is_some_and(|rest| rest.starts_with(['/', '?', '#']))
+}
+
+/// Same-origin links into this mount navigate inside the page; others (other mounts, other
+/// origins, `target`, `download`, modifier keys, `data-rally-document-nav`) load a document.
+/// Back and forward re-render the page they land on.
+fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>, MountMsg<M>>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(document) = window.document() else {
+        return;
+    };
+    let weak = program.downgrade();
+    let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+        if e.default_prevented()
+            || e.button() != 0
+            || e.meta_key()
+            || e.ctrl_key()
+            || e.shift_key()
+            || e.alt_key()
+        {
+            return;
+        }
+        let Some(anchor) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("a[href]").ok().flatten())
+            .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        else {
+            return;
+        };
+        if !anchor.target().is_empty()
+            || anchor.has_attribute("download")
+            || anchor.has_attribute("data-rally-document-nav")
+        {
+            return;
+        }
+        let Some(location) = web_sys::window().map(|w| w.location()) else {
+            return;
+        };
+        if anchor.origin() != location.origin().unwrap_or_default() {
+            return;
+        }
+        let path = anchor.pathname();
+        if !owns::<M>(&path) {
+            return;
+        }
+        let target = format!("{path}{}", anchor.search());
+        if target == current_path() && !anchor.hash().is_empty() {
+            return; // an in-page anchor
+        }
+        e.prevent_default();
+        if let Some(p) = weak.upgrade() {
+            p.dispatch(MountMsg::Navigate {
+                path: target,
+                push: true,
+            });
+        }
+    });
+    let _ = document.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+    click.forget();
+    let weak = program.downgrade();
+    let popstate = Closure::<dyn FnMut()>::new(move || {
+        if let Some(p) = weak.upgrade() {
+            p.dispatch(MountMsg::Navigate {
+                path: current_path(),
+                push: false,
+            });
+        }
+    });
+    let _ = window.add_event_listener_with_callback("popstate", popstate.as_ref().unchecked_ref());
+    popstate.forget();
+}

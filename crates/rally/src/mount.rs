@@ -1,0 +1,112 @@
+//! A mount (`public` at `/`, `admin` at `/admin`) as the runtime sees it: the pages' states and
+//! messages gathered into one enum each, with the functions that route between them.
+//!
+//! Codegen implements [`Mount`] (and, on the server, [`ServerMount`]) for every mount of an
+//! app with plain `match`es over the route; the generic runtime does the rest: server rendering
+//! ([`crate::server::ssr`]) and the browser lifecycle ([`crate::browser::app`]).
+
+use rally_view::{Effect, Element};
+use serde::{Deserialize, Serialize};
+
+use crate::page::LoadError;
+use crate::routes::QueryParams;
+
+/// A mount's pages.
+pub trait Mount: Sized + 'static {
+    /// The mount's route enum.
+    type Route: Clone + PartialEq + std::fmt::Debug + 'static;
+    /// What every page of the mount receives in `initial_model` (built from the request on the
+    /// server and from the page's boot data in the browser).
+    type Shared: Clone + Serialize + for<'de> Deserialize<'de> + 'static;
+    /// The active page's state: one variant per route.
+    type Page: 'static;
+    /// A page's message: one variant per route.
+    type Msg: Clone + 'static;
+
+    /// The mount's name.
+    const NAME: &'static str;
+    /// Its path prefix: `""` for the mount at `/`, `"/admin"` for `admin`.
+    const PREFIX: &'static str;
+
+    /// The route of a path (query and fragment ignored); unknown paths are the not-found route.
+    fn parse(path: &str) -> Self::Route;
+    /// The canonical path of a route.
+    fn path(route: &Self::Route) -> String;
+    /// Whether the route is the mount's not-found page.
+    fn is_not_found(route: &Self::Route) -> bool;
+    /// The page of a route in its initial state (the page's `initial_model`).
+    fn init(shared: &Self::Shared, route: &Self::Route, query: &QueryParams) -> Self::Page;
+    /// Applies a message to the active page; a message for another page is ignored.
+    fn update(page: &mut Self::Page, msg: Self::Msg) -> Effect<Self::Msg>;
+    /// Renders the active page.
+    fn view(page: &Self::Page) -> Element<Self::Msg>;
+    /// The effect that loads the route's data over the WebSocket, if the page has a load.
+    fn load(route: &Self::Route) -> Option<Effect<Self::Msg>>;
+    /// The page's `Loaded` message from the encoded load result the server embedded.
+    fn hydrate(route: &Self::Route, load: &[u8]) -> Option<Self::Msg>;
+    /// The topics the active page wants pushes for.
+    fn subscriptions(page: &Self::Page) -> Vec<String>;
+    /// Hands a pushed event (encoded) to the active page.
+    fn apply_broadcast(page: &mut Self::Page, event: &[u8]) -> Effect<Self::Msg>;
+    /// The path a navigation message leads to (`Navigate…` messages), instead of `update`.
+    fn navigation(msg: &Self::Msg) -> Option<String>;
+}
+
+/// A route's data loaded on the server: the page's `Loaded` message and the encoded result the
+/// browser replays instead of asking again.
+pub struct Loaded<Msg> {
+    /// The page's `Loaded(..)` message.
+    pub msg: Msg,
+    /// The encoded `Result<LoadResult, LoadError>`.
+    pub payload: Vec<u8>,
+    /// The HTTP status: 200, or the load error's status.
+    pub status: u16,
+}
+
+impl<Msg> Loaded<Msg> {
+    /// Wraps a page's load result.
+    pub fn new<T: Serialize>(
+        result: Result<T, LoadError>,
+        to_msg: impl FnOnce(Result<T, LoadError>) -> Msg,
+    ) -> Self {
+        let payload = rally_wire::encode(&result);
+        let status = result.as_ref().map_or_else(|e| e.status, |_| 200);
+        Loaded {
+            msg: to_msg(result),
+            payload,
+            status,
+        }
+    }
+}
+
+/// A mount's server side: loading a route's data.
+pub trait ServerMount: Mount {
+    /// What loads receive (the database).
+    type Context: Send + Sync + 'static;
+
+    /// Loads the route's data, if its page has a load. A route parameter that does not parse
+    /// never reaches here: it is the not-found route.
+    fn load_data(ctx: &Self::Context, route: &Self::Route) -> Option<Loaded<Self::Msg>>;
+}
+
+/// What the server embeds for the browser: the path it rendered and the encoded load result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hydration<Shared> {
+    /// The page's shared state as the server built it.
+    pub shared: Shared,
+    /// The encoded load result, if the page has a load.
+    #[serde(with = "serde_bytes_opt")]
+    pub load: Option<Vec<u8>>,
+}
+
+mod serde_bytes_opt {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_ref().map(|b| serde_bytes::Bytes::new(b)).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Ok(Option::<serde_bytes::ByteBuf>::deserialize(d)?.map(serde_bytes::ByteBuf::into_vec))
+    }
+}
