@@ -269,6 +269,7 @@ fn what_is_not_a_page() {
             "games/.#id_.rs",
             ".hidden/x.rs",
             "./home_.rs",
+            "home_.rs",
         ],
     );
     let variants: Vec<&str> = table.routes.iter().map(|r| r.variant.as_str()).collect();

@@ -351,6 +351,8 @@ struct Check<'a> {
     dynamic: BTreeMap<String, BTreeMap<String, PathBuf>>,
     /// Reported `DynamicSiblings` pairs, so each is reported once.
     siblings_reported: BTreeSet<(String, String)>,
+    /// Page files seen, normalized (`./games.rs` is `games.rs`).
+    seen: BTreeSet<PathBuf>,
 }
 
 impl<'a> Check<'a> {
@@ -400,6 +402,7 @@ impl<'a> Check<'a> {
             routes: Vec::new(),
             dynamic: BTreeMap::new(),
             siblings_reported: BTreeSet::new(),
+            seen: BTreeSet::new(),
         }
     }
 
@@ -416,6 +419,9 @@ impl<'a> Check<'a> {
             return;
         };
         let file: PathBuf = parts.iter().collect();
+        if !self.seen.insert(file.clone()) {
+            return;
+        }
         let source = pages_dir.join(&file);
         let names: Vec<&str> = parts
             .iter()
