@@ -1,0 +1,66 @@
+//! `cargo bench -p rally-bench-sql`: µs per request for each runner, median of several runs.
+//! `SQL_BENCH_REQUESTS` (default 5,000) requests per run, `SQL_BENCH_RUNS` (default 5) runs.
+
+use std::time::Instant;
+
+use rally_bench_sql::{Runner, create_database, runners};
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// µs per request of `requests` calls of `work`, starting at request number `start`.
+fn measure(runner: &mut dyn Runner, write: bool, start: u64, requests: u64) -> f64 {
+    let began = Instant::now();
+    let mut checksum = 0i64;
+    for i in start..start + requests {
+        checksum = checksum.wrapping_add(if write { runner.write(i) } else { runner.read(i) });
+    }
+    let elapsed = began.elapsed();
+    std::hint::black_box(checksum);
+    elapsed.as_secs_f64() * 1e6 / requests as f64
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing useful: run a smoke pass.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let requests = if quick { 50 } else { env_number("SQL_BENCH_REQUESTS", 5_000) };
+    let runs = if quick { 1 } else { env_number("SQL_BENCH_RUNS", 5) as usize };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let template = dir.path().join("template.sqlite");
+    create_database(&template);
+    let mut runners = runners(&template, dir.path());
+    let names: Vec<&str> = runners.iter().map(|r| r.name()).collect();
+    let mut results = vec![(Vec::new(), Vec::new()); runners.len()];
+
+    // Warm the statement caches and the page cache.
+    for runner in runners.iter_mut() {
+        measure(runner.as_mut(), false, 0, requests.min(500));
+        measure(runner.as_mut(), true, 0, requests.min(500) / 5);
+    }
+    for run in 0..runs {
+        // Interleave runners and rotate who goes first, so drift hits everyone alike.
+        for k in 0..runners.len() {
+            let r = (k + run) % runners.len();
+            let start = 1_000 + (run as u64) * requests;
+            let read = measure(runners[r].as_mut(), false, start, requests);
+            let write = measure(runners[r].as_mut(), true, start, requests);
+            results[r].0.push(read);
+            results[r].1.push(write);
+        }
+    }
+    let medians: Vec<(f64, f64)> = results.into_iter().map(|(r, w)| (median(r), median(w))).collect();
+    let (floor_read, floor_write) = medians[0];
+    println!("\nSQL benchmark: {requests} requests per run, median of {runs} run(s), µs per request");
+    println!("read = 5 indexed reads (game page); write = BEGIN IMMEDIATE, UPDATE, INSERT … RETURNING, COMMIT\n");
+    println!("| runner | read µs | vs rusqlite | write µs | vs rusqlite |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, (read, write)) in names.iter().zip(&medians) {
+        println!("| {name} | {read:.1} | {:.2}× | {write:.1} | {:.2}× |", read / floor_read, write / floor_write);
+    }
+}
