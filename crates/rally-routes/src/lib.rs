@@ -11,9 +11,9 @@
 //!   into percent-decoded segments, [`encode_segment`] and [`encode_param`] print them back,
 //!   [`FromParam`] and [`ToParam`] convert typed route parameters, and [`QueryParams`] is the
 //!   query string as an ordered, repeatable bag of pairs. Apps reach it as `rally::routes`.
-//! - **The generator** (feature `codegen`, on by default): [`codegen::route_table`] checks a
-//!   mount's page files against the rules and builds its [`codegen::RouteTable`];
-//!   [`codegen::generate`] writes the mount's route module from it. Code that only runs routes
+//! - **The generator** (feature `codegen`, on by default): `codegen::route_table` checks a
+//!   mount's page files against the rules and builds its `codegen::RouteTable`;
+//!   `codegen::generate` writes the mount's route module from it. Code that only runs routes
 //!   depends on this crate with `default-features = false`.
 
 #![forbid(unsafe_code)]
