@@ -1,12 +1,17 @@
-//! `cargo bench -p rally-bench-sql`: µs per request for each runner, median of several runs.
-//! `SQL_BENCH_REQUESTS` (default 5,000) requests per run, `SQL_BENCH_RUNS` (default 5) runs.
+//! `cargo bench -p rally-bench-sql`: µs per request for each runner. The runners take turns in
+//! short rounds (`SQL_BENCH_REQUESTS`, default 500 requests each, reads then writes), the first
+//! one rotating, for `SQL_BENCH_RUNS` rounds (default 40); the figure is the median round. Short
+//! interleaved rounds keep a busy machine's drift from favouring whoever ran in a quiet moment.
 
 use std::time::Instant;
 
 use rally_bench_sql::{Runner, create_database, runners};
 
 fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -19,7 +24,11 @@ fn measure(runner: &mut dyn Runner, write: bool, start: u64, requests: u64) -> f
     let began = Instant::now();
     let mut checksum = 0i64;
     for i in start..start + requests {
-        checksum = checksum.wrapping_add(if write { runner.write(i) } else { runner.read(i) });
+        checksum = checksum.wrapping_add(if write {
+            runner.write(i)
+        } else {
+            runner.read(i)
+        });
     }
     let elapsed = began.elapsed();
     std::hint::black_box(checksum);
@@ -29,8 +38,16 @@ fn measure(runner: &mut dyn Runner, write: bool, start: u64, requests: u64) -> f
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing useful: run a smoke pass.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let requests = if quick { 50 } else { env_number("SQL_BENCH_REQUESTS", 5_000) };
-    let runs = if quick { 1 } else { env_number("SQL_BENCH_RUNS", 5) as usize };
+    let requests = if quick {
+        50
+    } else {
+        env_number("SQL_BENCH_REQUESTS", 500)
+    };
+    let runs = if quick {
+        1
+    } else {
+        env_number("SQL_BENCH_RUNS", 40) as usize
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let template = dir.path().join("template.sqlite");
     create_database(&template);
@@ -54,13 +71,24 @@ fn main() {
             results[r].1.push(write);
         }
     }
-    let medians: Vec<(f64, f64)> = results.into_iter().map(|(r, w)| (median(r), median(w))).collect();
+    let medians: Vec<(f64, f64)> = results
+        .into_iter()
+        .map(|(r, w)| (median(r), median(w)))
+        .collect();
     let (floor_read, floor_write) = medians[0];
-    println!("\nSQL benchmark: {requests} requests per run, median of {runs} run(s), µs per request");
-    println!("read = 5 indexed reads (game page); write = BEGIN IMMEDIATE, UPDATE, INSERT … RETURNING, COMMIT\n");
+    println!(
+        "\nSQL benchmark: median of {runs} interleaved rounds of {requests} requests per runner, µs per request"
+    );
+    println!(
+        "read = 5 indexed reads (game page); write = BEGIN IMMEDIATE, UPDATE, INSERT … RETURNING, COMMIT\n"
+    );
     println!("| runner | read µs | vs rusqlite | write µs | vs rusqlite |");
     println!("|---|---:|---:|---:|---:|");
     for (name, (read, write)) in names.iter().zip(&medians) {
-        println!("| {name} | {read:.1} | {:.2}× | {write:.1} | {:.2}× |", read / floor_read, write / floor_write);
+        println!(
+            "| {name} | {read:.1} | {:.2}× | {write:.1} | {:.2}× |",
+            read / floor_read,
+            write / floor_write
+        );
     }
 }

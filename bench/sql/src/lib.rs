@@ -25,7 +25,10 @@ use rally_sql_fixture::generated::sql::public::pages::games::id__sql;
 use rally_sql_fixture::generated::sql::public::pages::games_sql as public_games;
 use rally_sql_fixture::generated::sql::root_sql;
 use rusqlite::{Connection, TransactionBehavior};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
 use sqlx::{Connection as _, Row};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -45,12 +48,18 @@ fn app() -> PathBuf {
 pub fn create_database(path: &Path) {
     rally_sql::migrate(path, &app().join("db/migrations")).expect("migrate the benchmark database");
     let mut conn = Connection::open(path).expect("open the benchmark database");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("WAL");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("WAL");
     let tx = conn.transaction().expect("begin");
     for t in 1..=TEAMS {
         tx.execute(
             "INSERT INTO teams (id, name, city, founded) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![t, format!("Team {t}"), (t % 3 != 0).then(|| format!("City {t}")), (t % 2 == 0).then(|| format!("19{:02}-01-01", t % 100))],
+            rusqlite::params![
+                t,
+                format!("Team {t}"),
+                (t % 3 != 0).then(|| format!("City {t}")),
+                (t % 2 == 0).then(|| format!("19{:02}-01-01", t % 100))
+            ],
         )
         .expect("team");
     }
@@ -81,7 +90,8 @@ pub fn create_database(path: &Path) {
         }
     }
     tx.commit().expect("commit");
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").expect("checkpoint");
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;")
+        .expect("checkpoint");
 }
 
 /// A copy of the database at `template` in `dir` named `name`.
@@ -115,10 +125,14 @@ pub trait Runner {
 
 fn open_plain(path: &Path) -> Connection {
     let conn = Connection::open(path).expect("open");
-    conn.busy_timeout(Duration::from_secs(5)).expect("busy_timeout");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-    conn.pragma_update(None, "synchronous", "NORMAL").expect("synchronous");
-    conn.pragma_update(None, "foreign_keys", true).expect("foreign_keys");
+    conn.busy_timeout(Duration::from_secs(5))
+        .expect("busy_timeout");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .expect("synchronous");
+    conn.pragma_update(None, "foreign_keys", true)
+        .expect("foreign_keys");
     conn.set_prepared_statement_cache_capacity(128);
     conn
 }
@@ -127,11 +141,18 @@ fn checksum_generated(conn: &Connection, i: u64) -> rusqlite::Result<i64> {
     let (game, team, _) = ids(i);
     let mut sum = 0;
     for g in id__sql::get_game(conn, game)? {
-        sum += g.id + g.attendance.unwrap_or(0) + g.home_name.len() as i64 + g.starts_at.unix_timestamp() % 1_000;
-        sum += g.home_founded.map_or(0, |d| i64::from(d.year())) + g.venue.map_or(0, |v| v.len() as i64);
+        sum += g.id
+            + g.attendance.unwrap_or(0)
+            + g.home_name.len() as i64
+            + g.starts_at.unix_timestamp() % 1_000;
+        sum += g.home_founded.map_or(0, |d| i64::from(d.year()))
+            + g.venue.map_or(0, |v| v.len() as i64);
     }
     for e in id__sql::game_events(conn, game)? {
-        sum += e.minute + e.kind.len() as i64 + e.payload.map_or(0, |p| p.len() as i64) + i64::from(e.confirmed);
+        sum += e.minute
+            + e.kind.len() as i64
+            + e.payload.map_or(0, |p| p.len() as i64)
+            + i64::from(e.confirmed);
     }
     for r in id__sql::team_record(conn, team)? {
         sum += r.played * 3 + r.won.unwrap_or(0) + r.goals;
@@ -147,7 +168,15 @@ fn checksum_generated(conn: &Connection, i: u64) -> rusqlite::Result<i64> {
 
 fn write_generated(conn: &Connection, i: u64) -> rusqlite::Result<i64> {
     let (game, _, minute) = ids(i);
-    games_sql::update_score(conn, (i % 5) as i64, (i % 3) as i64, "live", None, now(), game)?;
+    games_sql::update_score(
+        conn,
+        (i % 5) as i64,
+        (i % 3) as i64,
+        "live",
+        None,
+        now(),
+        game,
+    )?;
     let rows = games_sql::insert_event(conn, game, minute, "goal", Some("bench"), None, true)?;
     Ok(rows.first().map_or(0, |r| r.id))
 }
@@ -167,10 +196,14 @@ impl Runner for Generated {
         "generated (rally::db)"
     }
     fn read(&mut self, i: u64) -> i64 {
-        self.0.read_sync(|conn| checksum_generated(conn, i)).expect("read")
+        self.0
+            .read_sync(|conn| checksum_generated(conn, i))
+            .expect("read")
     }
     fn write(&mut self, i: u64) -> i64 {
-        self.0.write_sync(|tx| write_generated(tx, i)).expect("write")
+        self.0
+            .write_sync(|tx| write_generated(tx, i))
+            .expect("write")
     }
 }
 
@@ -185,7 +218,10 @@ impl Runner for GeneratedPlain {
         checksum_generated(&self.0, i).expect("read")
     }
     fn write(&mut self, i: u64) -> i64 {
-        let tx = self.0.transaction_with_behavior(TransactionBehavior::Immediate).expect("begin");
+        let tx = self
+            .0
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .expect("begin");
         let id = write_generated(&tx, i).expect("write");
         tx.commit().expect("commit");
         id
@@ -220,29 +256,64 @@ impl Handwritten {
             let starts_at: OffsetDateTime = row.get(3)?;
             let founded: Option<Date> = row.get(9)?;
             let venue: Option<String> = row.get(2)?;
-            let _: (String, OffsetDateTime, Option<String>, Option<String>) = (row.get(1)?, row.get(4)?, row.get(6)?, row.get(8)?);
-            sum += row.get::<_, i64>(0)? + attendance.unwrap_or(0) + home_name.len() as i64 + starts_at.unix_timestamp() % 1_000;
+            let _: (String, OffsetDateTime, Option<String>, Option<String>) =
+                (row.get(1)?, row.get(4)?, row.get(6)?, row.get(8)?);
+            sum += row.get::<_, i64>(0)?
+                + attendance.unwrap_or(0)
+                + home_name.len() as i64
+                + starts_at.unix_timestamp() % 1_000;
             sum += founded.map_or(0, |d| i64::from(d.year())) + venue.map_or(0, |v| v.len() as i64);
         }
         let mut stmt = conn.prepare_cached(SQL_GAME_EVENTS)?;
         let mut rows = stmt.query([game])?;
         while let Some(row) = rows.next()? {
-            let (_id, minute, kind, _detail, payload, confirmed): (i64, i64, String, Option<String>, Option<Vec<u8>>, bool) =
-                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?);
-            sum += minute + kind.len() as i64 + payload.map_or(0, |p| p.len() as i64) + i64::from(confirmed);
+            let (_id, minute, kind, _detail, payload, confirmed): (
+                i64,
+                i64,
+                String,
+                Option<String>,
+                Option<Vec<u8>>,
+                bool,
+            ) = (
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            );
+            sum += minute
+                + kind.len() as i64
+                + payload.map_or(0, |p| p.len() as i64)
+                + i64::from(confirmed);
         }
         let (played, won, goals): (i64, Option<i64>, i64) =
-            conn.prepare_cached(SQL_TEAM_RECORD)?.query_row([team], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            conn.prepare_cached(SQL_TEAM_RECORD)?
+                .query_row([team], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         sum += played * 3 + won.unwrap_or(0) + goals;
         let mut stmt = conn.prepare_cached(SQL_LIST_GAMES)?;
         let mut rows = stmt.query(rusqlite::params!["final", 10])?;
         while let Some(row) = rows.next()? {
-            let (id, home, away, hs, aws, _starts): (i64, String, String, i64, i64, OffsetDateTime) =
-                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?);
+            let (id, home, away, hs, aws, _starts): (
+                i64,
+                String,
+                String,
+                i64,
+                i64,
+                OffsetDateTime,
+            ) = (
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            );
             sum += id + home.len() as i64 + away.len() as i64 + hs + aws;
         }
-        let (teams, _newest, last_id): (i64, Option<Date>, i64) =
-            conn.prepare_cached(SQL_COUNT_TEAMS)?.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let (teams, _newest, last_id): (i64, Option<Date>, i64) = conn
+            .prepare_cached(SQL_COUNT_TEAMS)?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         sum += teams + last_id;
         Ok(sum)
     }
@@ -252,7 +323,8 @@ const SQL_GET_GAME: &str = "SELECT g.id, g.status, g.venue, g.starts_at, g.updat
 const SQL_GAME_EVENTS: &str = "SELECT id, minute, kind, detail, payload, confirmed FROM game_events WHERE game_id = ?1 ORDER BY minute";
 const SQL_TEAM_RECORD: &str = "SELECT COUNT(*) AS played, SUM(CASE WHEN (home_id = ?1 AND home_score > away_score) OR (away_id = ?1 AND away_score > home_score) THEN 1 ELSE 0 END) AS won, COALESCE(SUM(CASE WHEN home_id = ?1 THEN home_score ELSE away_score END), 0) AS goals FROM games WHERE (home_id = ?1 OR away_id = ?1) AND status = 'final'";
 const SQL_LIST_GAMES: &str = "SELECT g.id, h.name AS home, a.name AS away, g.home_score, g.away_score, g.starts_at FROM games g JOIN teams h ON h.id = g.home_id JOIN teams a ON a.id = g.away_id WHERE g.status = ?1 ORDER BY g.starts_at LIMIT ?2";
-const SQL_COUNT_TEAMS: &str = "SELECT COUNT(*) AS teams, MAX(founded) AS newest, MAX(id) AS last_id FROM teams";
+const SQL_COUNT_TEAMS: &str =
+    "SELECT COUNT(*) AS teams, MAX(founded) AS newest, MAX(id) AS last_id FROM teams";
 const SQL_UPDATE_SCORE: &str = "UPDATE games SET home_score = ?1, away_score = ?2, status = ?3, notes = ?4, updated_at = ?5 WHERE id = ?6";
 const SQL_INSERT_EVENT: &str = "INSERT INTO game_events (game_id, minute, kind, detail, payload, confirmed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 
@@ -260,7 +332,15 @@ const SQL_INSERT_EVENT: &str = "INSERT INTO game_events (game_id, minute, kind, 
 fn datetime_text(value: OffsetDateTime) -> String {
     let d = value.date();
     let t = value.time();
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), u8::from(d.month()), d.day(), t.hour(), t.minute(), t.second())
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 impl Runner for Handwritten {
@@ -272,20 +352,55 @@ impl Runner for Handwritten {
     }
     fn write(&mut self, i: u64) -> i64 {
         let (game, _, minute) = ids(i);
-        let tx = self.0.transaction_with_behavior(TransactionBehavior::Immediate).expect("begin");
+        let tx = self
+            .0
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .expect("begin");
         tx.prepare_cached(SQL_UPDATE_SCORE)
-            .and_then(|mut s| s.execute(rusqlite::params![(i % 5) as i64, (i % 3) as i64, "live", Option::<&str>::None, datetime_text(now()), game]))
+            .and_then(|mut s| {
+                s.execute(rusqlite::params![
+                    (i % 5) as i64,
+                    (i % 3) as i64,
+                    "live",
+                    Option::<&str>::None,
+                    datetime_text(now()),
+                    game
+                ])
+            })
             .expect("update");
         let id: i64 = tx
             .prepare_cached(SQL_INSERT_EVENT)
-            .and_then(|mut s| s.query_row(rusqlite::params![game, minute, "goal", Some("bench"), Option::<&[u8]>::None, true], |r| r.get(0)))
+            .and_then(|mut s| {
+                s.query_row(
+                    rusqlite::params![
+                        game,
+                        minute,
+                        "goal",
+                        Some("bench"),
+                        Option::<&[u8]>::None,
+                        true
+                    ],
+                    |r| r.get(0),
+                )
+            })
             .expect("insert");
         tx.commit().expect("commit");
         id
     }
 }
 
-type GameTuple = (i64, String, Option<String>, OffsetDateTime, OffsetDateTime, Option<i64>, Option<String>, String, Option<String>, Option<Date>);
+type GameTuple = (
+    i64,
+    String,
+    Option<String>,
+    OffsetDateTime,
+    OffsetDateTime,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<Date>,
+);
 
 async fn sqlx_write(conn: &mut SqliteConnection, i: u64) -> Result<i64, sqlx::Error> {
     let (game, _, minute) = ids(i);
@@ -323,7 +438,10 @@ fn sqlx_options(path: &Path) -> SqliteConnectOptions {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 /// sqlx with a `SqlitePool` of five connections, as an async app would use it.
@@ -336,7 +454,13 @@ impl SqlxPool {
     /// Opens a pool on the database at `path`.
     pub fn open(path: &Path) -> Self {
         let rt = runtime();
-        let pool = rt.block_on(SqlitePoolOptions::new().max_connections(5).connect_with(sqlx_options(path))).expect("sqlx pool");
+        let pool = rt
+            .block_on(
+                SqlitePoolOptions::new()
+                    .max_connections(5)
+                    .connect_with(sqlx_options(path)),
+            )
+            .expect("sqlx pool");
         SqlxPool { rt, pool }
     }
 }
@@ -346,7 +470,9 @@ impl Runner for SqlxPool {
         "sqlx (pool of 5)"
     }
     fn read(&mut self, i: u64) -> i64 {
-        self.rt.block_on(sqlx_read_pool(&self.pool, i)).expect("sqlx read")
+        self.rt
+            .block_on(sqlx_read_pool(&self.pool, i))
+            .expect("sqlx read")
     }
     fn write(&mut self, i: u64) -> i64 {
         let pool = &self.pool;
@@ -369,8 +495,13 @@ impl SqlxConn {
     /// Opens one connection to the database at `path`.
     pub fn open(path: &Path) -> Self {
         let rt = runtime();
-        let conn = rt.block_on(SqliteConnection::connect_with(&sqlx_options(path))).expect("sqlx connection");
-        SqlxConn { rt, conn: Some(conn) }
+        let conn = rt
+            .block_on(SqliteConnection::connect_with(&sqlx_options(path)))
+            .expect("sqlx connection");
+        SqlxConn {
+            rt,
+            conn: Some(conn),
+        }
     }
 }
 
@@ -380,7 +511,9 @@ impl Runner for SqlxConn {
     }
     fn read(&mut self, i: u64) -> i64 {
         let conn = self.conn.as_mut().expect("open");
-        self.rt.block_on(sqlx_read_conn(conn, i)).expect("sqlx read")
+        self.rt
+            .block_on(sqlx_read_conn(conn, i))
+            .expect("sqlx read")
     }
     fn write(&mut self, i: u64) -> i64 {
         let conn = self.conn.as_mut().expect("open");
@@ -393,25 +526,40 @@ macro_rules! sqlx_read_body {
     ($exec:expr, $i:expr) => {{
         let (game, team, _) = ids($i);
         let mut sum = 0;
-        let games: Vec<GameTuple> = sqlx::query_as(SQL_GET_GAME).bind(game).fetch_all($exec).await?;
+        let games: Vec<GameTuple> = sqlx::query_as(SQL_GET_GAME)
+            .bind(game)
+            .fetch_all($exec)
+            .await?;
         for g in games {
             sum += g.0 + g.5.unwrap_or(0) + g.7.len() as i64 + g.3.unix_timestamp() % 1_000;
             sum += g.9.map_or(0, |d| i64::from(d.year())) + g.2.map_or(0, |v| v.len() as i64);
         }
         let events: Vec<(i64, i64, String, Option<String>, Option<Vec<u8>>, bool)> =
-            sqlx::query_as(SQL_GAME_EVENTS).bind(game).fetch_all($exec).await?;
+            sqlx::query_as(SQL_GAME_EVENTS)
+                .bind(game)
+                .fetch_all($exec)
+                .await?;
         for e in events {
             sum += e.1 + e.2.len() as i64 + e.4.map_or(0, |p| p.len() as i64) + i64::from(e.5);
         }
-        let record = sqlx::query(SQL_TEAM_RECORD).bind(team).fetch_one($exec).await?;
-        let (played, won, goals): (i64, Option<i64>, i64) = (record.try_get(0)?, record.try_get(1)?, record.try_get(2)?);
+        let record = sqlx::query(SQL_TEAM_RECORD)
+            .bind(team)
+            .fetch_one($exec)
+            .await?;
+        let (played, won, goals): (i64, Option<i64>, i64) =
+            (record.try_get(0)?, record.try_get(1)?, record.try_get(2)?);
         sum += played * 3 + won.unwrap_or(0) + goals;
         let list: Vec<(i64, String, String, i64, i64, OffsetDateTime)> =
-            sqlx::query_as(SQL_LIST_GAMES).bind("final").bind(10_i64).fetch_all($exec).await?;
+            sqlx::query_as(SQL_LIST_GAMES)
+                .bind("final")
+                .bind(10_i64)
+                .fetch_all($exec)
+                .await?;
         for g in list {
             sum += g.0 + g.1.len() as i64 + g.2.len() as i64 + g.3 + g.4;
         }
-        let (teams, _newest, last_id): (i64, Option<Date>, i64) = sqlx::query_as(SQL_COUNT_TEAMS).fetch_one($exec).await?;
+        let (teams, _newest, last_id): (i64, Option<Date>, i64) =
+            sqlx::query_as(SQL_COUNT_TEAMS).fetch_one($exec).await?;
         sum += teams + last_id;
         Ok::<i64, sqlx::Error>(sum)
     }};
@@ -428,11 +576,31 @@ async fn sqlx_read_pool(pool: &SqlitePool, i: u64) -> Result<i64, sqlx::Error> {
 /// Every runner, each on its own copy of `template` in `dir`.
 pub fn runners(template: &Path, dir: &Path) -> Vec<Box<dyn Runner>> {
     vec![
-        Box::new(Handwritten::open(&copy_database(template, dir, "handwritten.sqlite"))),
-        Box::new(Generated::open(&copy_database(template, dir, "generated.sqlite"))),
-        Box::new(GeneratedPlain::open(&copy_database(template, dir, "generated_plain.sqlite"))),
-        Box::new(SqlxPool::open(&copy_database(template, dir, "sqlx_pool.sqlite"))),
-        Box::new(SqlxConn::open(&copy_database(template, dir, "sqlx_conn.sqlite"))),
+        Box::new(Handwritten::open(&copy_database(
+            template,
+            dir,
+            "handwritten.sqlite",
+        ))),
+        Box::new(Generated::open(&copy_database(
+            template,
+            dir,
+            "generated.sqlite",
+        ))),
+        Box::new(GeneratedPlain::open(&copy_database(
+            template,
+            dir,
+            "generated_plain.sqlite",
+        ))),
+        Box::new(SqlxPool::open(&copy_database(
+            template,
+            dir,
+            "sqlx_pool.sqlite",
+        ))),
+        Box::new(SqlxConn::open(&copy_database(
+            template,
+            dir,
+            "sqlx_conn.sqlite",
+        ))),
     ]
 }
 
@@ -448,9 +616,15 @@ mod tests {
         let mut runners = runners(&template, dir.path());
         for i in 0..50 {
             let reads: Vec<i64> = runners.iter_mut().map(|r| r.read(i)).collect();
-            assert!(reads.iter().all(|r| *r == reads[0]), "request {i}: {reads:?}");
+            assert!(
+                reads.iter().all(|r| *r == reads[0]),
+                "request {i}: {reads:?}"
+            );
             let writes: Vec<i64> = runners.iter_mut().map(|r| r.write(i)).collect();
-            assert!(writes.iter().all(|w| *w == writes[0]), "write {i}: {writes:?}");
+            assert!(
+                writes.iter().all(|w| *w == writes[0]),
+                "write {i}: {writes:?}"
+            );
         }
     }
 }

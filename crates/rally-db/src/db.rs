@@ -97,7 +97,11 @@ pub fn set_slow_query_threshold(threshold: Duration) {
 }
 
 /// Applies the per-connection settings shared by writers, readers and test databases.
-pub(crate) fn configure(conn: &Connection, busy_timeout: Duration, statement_cache: usize) -> rusqlite::Result<()> {
+pub(crate) fn configure(
+    conn: &Connection,
+    busy_timeout: Duration,
+    statement_cache: usize,
+) -> rusqlite::Result<()> {
     conn.busy_timeout(busy_timeout)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -123,9 +127,15 @@ impl Readers {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(conn) = idle.pop() {
-                return Reader { pool: self, conn: Some(conn) };
+                return Reader {
+                    pool: self,
+                    conn: Some(conn),
+                };
             }
-            idle = self.freed.wait(idle).unwrap_or_else(PoisonError::into_inner);
+            idle = self
+                .freed
+                .wait(idle)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
@@ -133,7 +143,11 @@ impl Readers {
 impl Drop for Reader<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(conn);
             self.pool.freed.notify_one();
         }
     }
@@ -153,7 +167,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("pooled_readers", &self.inner.readers.is_some()).finish()
+        f.debug_struct("Db")
+            .field("pooled_readers", &self.inner.readers.is_some())
+            .finish()
     }
 }
 
@@ -161,7 +177,10 @@ impl Db {
     /// Opens (creating when missing) the database file of `config` in WAL mode with
     /// `foreign_keys=ON`, `synchronous=NORMAL` and the configured busy timeout.
     pub fn open(config: Config) -> Result<Db, Error> {
-        let open_err = |source| Error::Open { path: config.path.clone(), source };
+        let open_err = |source| Error::Open {
+            path: config.path.clone(),
+            source,
+        };
         set_slow_query_threshold(config.slow_query);
         let writer = Connection::open(&config.path).map_err(open_err)?;
         configure(&writer, config.busy_timeout, config.statement_cache).map_err(open_err)?;
@@ -178,15 +197,20 @@ impl Db {
         Ok(Db {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
-                readers: Some(Readers { idle: Mutex::new(readers), freed: Condvar::new() }),
+                readers: Some(Readers {
+                    idle: Mutex::new(readers),
+                    freed: Condvar::new(),
+                }),
             }),
         })
     }
 
     /// A private in-memory database on one connection (reads and writes share it).
     pub fn open_in_memory() -> Result<Db, Error> {
-        let conn = Connection::open_in_memory()
-            .map_err(|source| Error::Open { path: PathBuf::from(":memory:"), source })?;
+        let conn = Connection::open_in_memory().map_err(|source| Error::Open {
+            path: PathBuf::from(":memory:"),
+            source,
+        })?;
         Db::from_connection(conn)
     }
 
@@ -194,13 +218,21 @@ impl Db {
     pub fn from_connection(conn: Connection) -> Result<Db, Error> {
         let defaults = Config::new(":memory:");
         configure(&conn, defaults.busy_timeout, defaults.statement_cache)?;
-        Ok(Db { inner: Arc::new(Inner { writer: Mutex::new(conn), readers: None }) })
+        Ok(Db {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(conn),
+                readers: None,
+            }),
+        })
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
         // A panic inside a closure has already rolled its transaction back (see `TxGuard`), so
         // the connection behind a poisoned lock is consistent.
-        self.inner.writer.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` with a reader connection on the calling thread (blocking it). Use from code
@@ -225,8 +257,15 @@ impl Db {
     {
         let conn = self.writer();
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let mut guard = TxGuard { conn: &conn, undo: Cow::Borrowed("ROLLBACK"), armed: true };
-        let result = f(&Tx { conn: &conn, depth: 0 });
+        let mut guard = TxGuard {
+            conn: &conn,
+            undo: Cow::Borrowed("ROLLBACK"),
+            armed: true,
+        };
+        let result = f(&Tx {
+            conn: &conn,
+            depth: 0,
+        });
         guard.armed = false;
         match result {
             Ok(value) => match conn.execute_batch("COMMIT") {
@@ -277,7 +316,9 @@ fn join<T>(result: Result<T, tokio::task::JoinError>) -> T {
 }
 
 fn open_reader(path: &Path, config: &Config) -> rusqlite::Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     configure(&conn, config.busy_timeout, config.statement_cache)?;
     conn.pragma_update(None, "query_only", true)?;
@@ -329,8 +370,15 @@ impl Tx<'_> {
         let name = format!("rally_sp_{depth}");
         self.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
         let undo = format!("ROLLBACK TO {name}; RELEASE {name}");
-        let mut guard = TxGuard { conn: self.conn, undo: Cow::Owned(undo.clone()), armed: true };
-        let result = f(&Tx { conn: self.conn, depth });
+        let mut guard = TxGuard {
+            conn: self.conn,
+            undo: Cow::Owned(undo.clone()),
+            armed: true,
+        };
+        let result = f(&Tx {
+            conn: self.conn,
+            depth,
+        });
         guard.armed = false;
         match result {
             Ok(value) => {

@@ -42,7 +42,9 @@ impl Template {
     /// The image of an existing database (e.g. one a test set up by hand).
     pub fn from_connection(conn: &Connection) -> Result<Template, Error> {
         let data = conn.serialize(MAIN_DB)?;
-        Ok(Template { image: Arc::new(data.to_vec()) })
+        Ok(Template {
+            image: Arc::new(data.to_vec()),
+        })
     }
 
     /// A new private in-memory database holding a copy of the template.

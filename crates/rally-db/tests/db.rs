@@ -26,7 +26,10 @@ fn file_db(dir: &Path) -> Db {
 
 fn names(conn: &Connection) -> Vec<String> {
     let mut stmt = conn.prepare("SELECT name FROM users ORDER BY id").unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 fn insert(conn: &Connection, name: &str) -> Result<(), Error> {
@@ -53,21 +56,23 @@ impl From<Error> for Refused {
 fn opens_in_wal_mode_with_foreign_keys_and_read_only_readers() {
     let tmp = tempfile::tempdir().unwrap();
     let db = file_db(tmp.path());
-    let (mode, fk, sync): (String, i64, i64) = db.write_sync(|tx| {
-        Ok::<_, rusqlite::Error>((
-            tx.query_row("PRAGMA journal_mode", [], |r| r.get(0))?,
-            tx.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?,
-            tx.query_row("PRAGMA synchronous", [], |r| r.get(0))?,
-        ))
-    })
-    .unwrap();
+    let (mode, fk, sync): (String, i64, i64) = db
+        .write_sync(|tx| {
+            Ok::<_, rusqlite::Error>((
+                tx.query_row("PRAGMA journal_mode", [], |r| r.get(0))?,
+                tx.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?,
+                tx.query_row("PRAGMA synchronous", [], |r| r.get(0))?,
+            ))
+        })
+        .unwrap();
     assert_eq!((mode.as_str(), fk, sync), ("wal", 1, 1));
 
     let orphan = db.write_sync(|tx| tx.execute("INSERT INTO posts (user_id) VALUES (42)", []));
     assert!(orphan.unwrap_err().to_string().contains("FOREIGN KEY"));
 
     // Readers refuse writes.
-    let write_on_reader = db.read_sync(|conn| conn.execute("INSERT INTO users (name) VALUES ('x')", []));
+    let write_on_reader =
+        db.read_sync(|conn| conn.execute("INSERT INTO users (name) VALUES ('x')", []));
     assert!(write_on_reader.is_err());
 
     db.write_sync(|tx| insert(tx, "ada")).unwrap();
@@ -138,14 +143,21 @@ async fn async_reads_and_writes_run_on_blocking_threads() {
     for i in 0..20 {
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
-            db.write(move |tx| insert(tx, &format!("user {i}"))).await.unwrap();
-            db.read(|conn| conn.query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0))).await.unwrap()
+            db.write(move |tx| insert(tx, &format!("user {i}")))
+                .await
+                .unwrap();
+            db.read(|conn| conn.query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0)))
+                .await
+                .unwrap()
         }));
     }
     for task in tasks {
         assert!(task.await.unwrap() >= 1);
     }
-    let total: i64 = db.read(|conn| conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))).await.unwrap();
+    let total: i64 = db
+        .read(|conn| conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0)))
+        .await
+        .unwrap();
     assert_eq!(total, 20);
 }
 
@@ -153,21 +165,33 @@ async fn async_reads_and_writes_run_on_blocking_threads() {
 fn a_thousand_test_databases_are_independent_copies() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = migrations(tmp.path());
-    std::fs::write(dir.join("002_seed_admin.sql"), "INSERT INTO users (name) VALUES ('admin');").unwrap();
+    std::fs::write(
+        dir.join("002_seed_admin.sql"),
+        "INSERT INTO users (name) VALUES ('admin');",
+    )
+    .unwrap();
     let mut dbs = Vec::with_capacity(1000);
     for i in 0..1000 {
         let db = test_db::new(&dir).unwrap();
-        db.write_sync(|tx| insert(tx, &format!("user {i}"))).unwrap();
+        db.write_sync(|tx| insert(tx, &format!("user {i}")))
+            .unwrap();
         dbs.push(db);
     }
     for (i, db) in dbs.iter().enumerate() {
-        assert_eq!(db.read_sync(names), ["admin".to_owned(), format!("user {i}")]);
-        let applied: i64 = db.read_sync(|c| c.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))).unwrap();
+        assert_eq!(
+            db.read_sync(names),
+            ["admin".to_owned(), format!("user {i}")]
+        );
+        let applied: i64 = db
+            .read_sync(|c| c.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)))
+            .unwrap();
         assert_eq!(applied, 2);
     }
     // The template is migrated once and cached; a fresh database is still pristine.
     let fresh = test_db::for_app(tmp.path()).unwrap();
     assert_eq!(fresh.read_sync(names), ["admin"]);
-    let fk: i64 = fresh.read_sync(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))).unwrap();
+    let fk: i64 = fresh
+        .read_sync(|c| c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))
+        .unwrap();
     assert_eq!(fk, 1);
 }

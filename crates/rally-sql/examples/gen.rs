@@ -19,16 +19,23 @@ fn main() -> ExitCode {
             stale.is_empty()
         })
     } else {
-        rally_sql::generate(&root).and_then(|files| rally_sql::write(&root, &files)).map(|report| {
-            for path in &report.written {
-                println!("Wrote {}", path.display());
-            }
-            for path in &report.removed {
-                println!("Removed {}", path.display());
-            }
-            println!("{} written, {} unchanged, {} removed", report.written.len(), report.unchanged.len(), report.removed.len());
-            true
-        })
+        rally_sql::generate(&root)
+            .and_then(|files| rally_sql::write(&root, &files))
+            .map(|report| {
+                for path in &report.written {
+                    println!("Wrote {}", path.display());
+                }
+                for path in &report.removed {
+                    println!("Removed {}", path.display());
+                }
+                println!(
+                    "{} written, {} unchanged, {} removed",
+                    report.written.len(),
+                    report.unchanged.len(),
+                    report.removed.len()
+                );
+                true
+            })
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -157,7 +157,8 @@ pub struct ResetReport {
 fn version_of(name: &str) -> Option<&str> {
     let stem = name.strip_suffix(".sql")?;
     let bytes = stem.as_bytes();
-    let digits_ok = bytes.len() > 4 && bytes[..3].iter().all(u8::is_ascii_digit) && bytes[3] == b'_';
+    let digits_ok =
+        bytes.len() > 4 && bytes[..3].iter().all(u8::is_ascii_digit) && bytes[3] == b'_';
     let rest_ok = bytes[4.min(bytes.len())..]
         .iter()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
@@ -171,15 +172,29 @@ fn version_of(name: &str) -> Option<&str> {
 pub fn list_files(dir: &Path, kind: Kind) -> Result<Vec<SqlFile>, MigrateError> {
     match fs::metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(MigrateError::MissingDirectory { kind, path: dir.to_path_buf() });
+            return Err(MigrateError::MissingDirectory {
+                kind,
+                path: dir.to_path_buf(),
+            });
         }
-        Err(source) => return Err(MigrateError::Read { path: dir.to_path_buf(), source }),
+        Err(source) => {
+            return Err(MigrateError::Read {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
         Ok(meta) if !meta.is_dir() => {
-            return Err(MigrateError::NotADirectory { kind, path: dir.to_path_buf() });
+            return Err(MigrateError::NotADirectory {
+                kind,
+                path: dir.to_path_buf(),
+            });
         }
         Ok(_) => {}
     }
-    let read_err = |source| MigrateError::Read { path: dir.to_path_buf(), source };
+    let read_err = |source| MigrateError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(read_err)? {
         let entry = entry.map_err(read_err)?;
@@ -193,12 +208,18 @@ pub fn list_files(dir: &Path, kind: Kind) -> Result<Vec<SqlFile>, MigrateError> 
         }
         let is_file = entry.file_type().map_err(read_err)?.is_file();
         match version_of(name) {
-            Some(version) if is_file => files.push(SqlFile { version: version.to_owned(), path }),
+            Some(version) if is_file => files.push(SqlFile {
+                version: version.to_owned(),
+                path,
+            }),
             _ => return Err(MigrateError::InvalidFileName { kind, path }),
         }
     }
     if files.is_empty() {
-        return Err(MigrateError::NoFiles { kind, path: dir.to_path_buf() });
+        return Err(MigrateError::NoFiles {
+            kind,
+            path: dir.to_path_buf(),
+        });
     }
     files.sort_by(|a, b| a.version.cmp(&b.version));
     for pair in files.windows(2) {
@@ -215,15 +236,23 @@ pub fn list_files(dir: &Path, kind: Kind) -> Result<Vec<SqlFile>, MigrateError> 
 }
 
 fn open(db_path: &Path) -> Result<Connection, MigrateError> {
-    let conn = Connection::open(db_path)
-        .map_err(|source| MigrateError::Database { path: db_path.to_path_buf(), source })?;
+    let conn = Connection::open(db_path).map_err(|source| MigrateError::Database {
+        path: db_path.to_path_buf(),
+        source,
+    })?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|source| MigrateError::Database { path: db_path.to_path_buf(), source })?;
+        .map_err(|source| MigrateError::Database {
+            path: db_path.to_path_buf(),
+            source,
+        })?;
     Ok(conn)
 }
 
 fn read_sql(file: &SqlFile) -> Result<String, MigrateError> {
-    fs::read_to_string(&file.path).map_err(|source| MigrateError::Read { path: file.path.clone(), source })
+    fs::read_to_string(&file.path).map_err(|source| MigrateError::Read {
+        path: file.path.clone(),
+        source,
+    })
 }
 
 /// Runs `sql` and then `record` (if any) in one immediate transaction; rolls back on any error.
@@ -240,7 +269,9 @@ fn run_in_transaction(
         message: sqlite_message(&source),
         source,
     };
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(failed)?;
     tx.execute_batch(sql).map_err(failed)?;
     if record {
         tx.execute(
@@ -268,8 +299,7 @@ pub fn applied_versions(conn: &Connection) -> Result<Vec<String>, rusqlite::Erro
         "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
     )?;
     let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
-    let versions = stmt.query_map([], |row| row.get(0))?.collect();
-    versions
+    stmt.query_map([], |row| row.get(0))?.collect()
 }
 
 /// Applies the pending migrations of `migrations_dir` to the database at `db_path` (created
@@ -280,10 +310,15 @@ pub fn migrate(db_path: &Path, migrations_dir: &Path) -> Result<Vec<SqlFile>, Mi
 }
 
 /// [`migrate`] on an open connection (e.g. an in-memory database).
-pub fn migrate_connection(conn: &mut Connection, migrations_dir: &Path) -> Result<Vec<SqlFile>, MigrateError> {
+pub fn migrate_connection(
+    conn: &mut Connection,
+    migrations_dir: &Path,
+) -> Result<Vec<SqlFile>, MigrateError> {
     let files = list_files(migrations_dir, Kind::Migration)?;
-    let applied = applied_versions(conn)
-        .map_err(|source| MigrateError::Database { path: PathBuf::from(":memory:"), source })?;
+    let applied = applied_versions(conn).map_err(|source| MigrateError::Database {
+        path: PathBuf::from(":memory:"),
+        source,
+    })?;
     let mut ran = Vec::new();
     for file in files {
         if applied.binary_search(&file.version).is_ok() {
@@ -304,7 +339,10 @@ pub fn seed(db_path: &Path, seeds_dir: &Path) -> Result<Vec<SqlFile>, MigrateErr
 }
 
 /// [`seed`] on an open connection.
-pub fn seed_connection(conn: &mut Connection, seeds_dir: &Path) -> Result<Vec<SqlFile>, MigrateError> {
+pub fn seed_connection(
+    conn: &mut Connection,
+    seeds_dir: &Path,
+) -> Result<Vec<SqlFile>, MigrateError> {
     let files = list_files(seeds_dir, Kind::Seed)?;
     for file in &files {
         let sql = read_sql(file)?;
@@ -329,7 +367,9 @@ pub fn reset_with(
     seeds_dir: Option<&Path>,
 ) -> Result<ResetReport, MigrateError> {
     if db_path.is_dir() {
-        return Err(MigrateError::ResetPathIsDirectory { path: db_path.to_path_buf() });
+        return Err(MigrateError::ResetPathIsDirectory {
+            path: db_path.to_path_buf(),
+        });
     }
     // Check the directories before deleting anything.
     list_files(migrations_dir, Kind::Migration)?;
@@ -338,12 +378,17 @@ pub fn reset_with(
     }
     let deleted = delete_database_files(db_path)?;
     let mut conn = open(db_path)?;
-    let migrations = migrate_connection(&mut conn, migrations_dir).map_err(|e| with_db_path(e, db_path))?;
+    let migrations =
+        migrate_connection(&mut conn, migrations_dir).map_err(|e| with_db_path(e, db_path))?;
     let seeds = match seeds_dir {
         Some(dir) => seed_connection(&mut conn, dir).map_err(|e| with_db_path(e, db_path))?,
         None => Vec::new(),
     };
-    Ok(ResetReport { deleted, migrations, seeds })
+    Ok(ResetReport {
+        deleted,
+        migrations,
+        seeds,
+    })
 }
 
 /// Deletes a database file and its `-wal`, `-shm` and `-journal` companions; returns those that
@@ -365,7 +410,10 @@ pub fn delete_database_files(db_path: &Path) -> Result<Vec<PathBuf>, MigrateErro
 
 fn with_db_path(error: MigrateError, db_path: &Path) -> MigrateError {
     match error {
-        MigrateError::Database { source, .. } => MigrateError::Database { path: db_path.to_path_buf(), source },
+        MigrateError::Database { source, .. } => MigrateError::Database {
+            path: db_path.to_path_buf(),
+            source,
+        },
         other => other,
     }
 }
@@ -378,7 +426,17 @@ mod tests {
     fn file_name_shapes() {
         assert_eq!(version_of("001_create_users.sql"), Some("001_create_users"));
         assert_eq!(version_of("120_a1_b2.sql"), Some("120_a1_b2"));
-        for bad in ["1_x.sql", "0001_x.sql", "001_.sql", "001-x.sql", "001_X.sql", "001_x.SQL", "001_x", "abc_x.sql", "001_x y.sql"] {
+        for bad in [
+            "1_x.sql",
+            "0001_x.sql",
+            "001_.sql",
+            "001-x.sql",
+            "001_X.sql",
+            "001_x.SQL",
+            "001_x",
+            "abc_x.sql",
+            "001_x y.sql",
+        ] {
             assert_eq!(version_of(bad), None, "{bad}");
         }
     }

@@ -46,7 +46,11 @@ type Expect<'a> = &'a [(&'a str, &'a str)];
 #[track_caller]
 fn case(conn: &Connection, sql: &str, columns: Expect<'_>, params: Expect<'_>) {
     let model = run(conn, sql).unwrap_or_else(|e| panic!("{sql}\n{e}"));
-    let want = |e: Expect<'_>| e.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+    let want = |e: Expect<'_>| {
+        e.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(model.column_types(), want(columns), "columns of {sql}");
     assert_eq!(model.param_types(), want(params), "params of {sql}");
 }
@@ -57,20 +61,55 @@ fn plain_columns_follow_the_schema() {
     case(
         &c,
         "SELECT id, email, name, age, score FROM users WHERE id = :id",
-        &[("id", "i64"), ("email", "String"), ("name", "Option<String>"), ("age", "Option<i64>"), ("score", "Option<f64>")],
+        &[
+            ("id", "i64"),
+            ("email", "String"),
+            ("name", "Option<String>"),
+            ("age", "Option<i64>"),
+            ("score", "Option<f64>"),
+        ],
         &[("id", "i64")],
     );
-    case(&c, "SELECT admin, avatar FROM users", &[("admin", "bool"), ("avatar", "Option<Vec<u8>>")], &[]);
-    case(&c, "SELECT * FROM kv", &[("k", "String"), ("v", "Option<String>")], &[]);
-    case(&c, "SELECT id, note, ratio FROM big", &[("id", "Option<i64>"), ("note", "String"), ("ratio", "Option<f64>")], &[]);
-    case(&c, "SELECT amount FROM money", &[("amount", "rusqlite::types::Value")], &[]);
+    case(
+        &c,
+        "SELECT admin, avatar FROM users",
+        &[("admin", "bool"), ("avatar", "Option<Vec<u8>>")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT * FROM kv",
+        &[("k", "String"), ("v", "Option<String>")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT id, note, ratio FROM big",
+        &[
+            ("id", "Option<i64>"),
+            ("note", "String"),
+            ("ratio", "Option<f64>"),
+        ],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT amount FROM money",
+        &[("amount", "rusqlite::types::Value")],
+        &[],
+    );
 }
 
 #[test]
 fn non_integer_primary_keys_are_nullable() {
     let c = conn();
     // SQLite allows NULL in a non-INTEGER primary key of a rowid table.
-    case(&c, "SELECT code, label FROM tags", &[("code", "Option<String>"), ("label", "String")], &[]);
+    case(
+        &c,
+        "SELECT code, label FROM tags",
+        &[("code", "Option<String>"), ("label", "String")],
+        &[],
+    );
     // BIGINT is not a rowid alias either.
     case(&c, "SELECT id FROM big", &[("id", "Option<i64>")], &[]);
     // A WITHOUT ROWID table's key is NOT NULL.
@@ -83,7 +122,11 @@ fn dates_and_times() {
     case(
         &c,
         "SELECT born, created_at, wake FROM users WHERE created_at > :since",
-        &[("born", "Option<time::Date>"), ("created_at", "time::OffsetDateTime"), ("wake", "Option<time::Time>")],
+        &[
+            ("born", "Option<time::Date>"),
+            ("created_at", "time::OffsetDateTime"),
+            ("wake", "Option<time::Time>"),
+        ],
         &[("since", "time::OffsetDateTime")],
     );
     case(
@@ -151,44 +194,74 @@ fn outer_joins() {
     case(
         &c,
         "SELECT u.email, p.title, t.label FROM users u JOIN posts p ON p.user_id = u.id LEFT JOIN tags t ON t.code = p.title",
-        &[("email", "String"), ("title", "String"), ("label", "Option<String>")],
+        &[
+            ("email", "String"),
+            ("title", "String"),
+            ("label", "Option<String>"),
+        ],
         &[],
     );
-    case(&c, "SELECT * FROM users u LEFT JOIN kv ON kv.k = u.email WHERE u.id = 1", &[
-        ("id", "i64"),
-        ("email", "String"),
-        ("name", "Option<String>"),
-        ("age", "Option<i64>"),
-        ("score", "Option<f64>"),
-        ("avatar", "Option<Vec<u8>>"),
-        ("admin", "bool"),
-        ("born", "Option<time::Date>"),
-        ("created_at", "time::OffsetDateTime"),
-        ("wake", "Option<time::Time>"),
-        ("k", "Option<String>"),
-        ("v", "Option<String>"),
-    ], &[]);
+    case(
+        &c,
+        "SELECT * FROM users u LEFT JOIN kv ON kv.k = u.email WHERE u.id = 1",
+        &[
+            ("id", "i64"),
+            ("email", "String"),
+            ("name", "Option<String>"),
+            ("age", "Option<i64>"),
+            ("score", "Option<f64>"),
+            ("avatar", "Option<Vec<u8>>"),
+            ("admin", "bool"),
+            ("born", "Option<time::Date>"),
+            ("created_at", "time::OffsetDateTime"),
+            ("wake", "Option<time::Time>"),
+            ("k", "Option<String>"),
+            ("v", "Option<String>"),
+        ],
+        &[],
+    );
 }
 
 #[test]
 fn aggregates() {
     let c = conn();
-    case(&c, "SELECT COUNT(*) AS n, COUNT(name) AS named FROM users", &[("n", "i64"), ("named", "i64")], &[]);
+    case(
+        &c,
+        "SELECT COUNT(*) AS n, COUNT(name) AS named FROM users",
+        &[("n", "i64"), ("named", "i64")],
+        &[],
+    );
     case(
         &c,
         "SELECT SUM(age) AS total, AVG(score) AS mean, MAX(age) AS oldest, MIN(email) AS first, TOTAL(score) AS t FROM users",
-        &[("total", "Option<i64>"), ("mean", "Option<f64>"), ("oldest", "Option<i64>"), ("first", "Option<String>"), ("t", "f64")],
+        &[
+            ("total", "Option<i64>"),
+            ("mean", "Option<f64>"),
+            ("oldest", "Option<i64>"),
+            ("first", "Option<String>"),
+            ("t", "f64"),
+        ],
         &[],
     );
     // MAX of a NOT NULL column is still nullable: no rows, NULL.
-    case(&c, "SELECT MAX(id) AS top FROM users", &[("top", "Option<i64>")], &[]);
+    case(
+        &c,
+        "SELECT MAX(id) AS top FROM users",
+        &[("top", "Option<i64>")],
+        &[],
+    );
     case(
         &c,
         "SELECT user_id, COUNT(*) AS n, COUNT(*) FILTER (WHERE body IS NOT NULL) AS with_body FROM posts GROUP BY user_id HAVING COUNT(*) > :min",
         &[("user_id", "i64"), ("n", "i64"), ("with_body", "i64")],
         &[("min", "i64")],
     );
-    case(&c, "SELECT group_concat(title, ', ') AS titles FROM posts", &[("titles", "Option<String>")], &[]);
+    case(
+        &c,
+        "SELECT group_concat(title, ', ') AS titles FROM posts",
+        &[("titles", "Option<String>")],
+        &[],
+    );
 }
 
 #[test]
@@ -197,24 +270,77 @@ fn coalesce_case_cast() {
     case(
         &c,
         "SELECT COALESCE(name, email) AS display, COALESCE(name, age) AS mixed, IFNULL(age, 0) AS age0 FROM users",
-        &[("display", "String"), ("mixed", "Option<String>"), ("age0", "i64")],
+        &[
+            ("display", "String"),
+            ("mixed", "Option<String>"),
+            ("age0", "i64"),
+        ],
         &[],
     );
-    case(&c, "SELECT COALESCE(MAX(age) + 1, 0) AS next FROM users", &[("next", "i64")], &[]);
-    case(&c, "SELECT COALESCE(name, NULL) AS n FROM users", &[("n", "Option<String>")], &[]);
-    case(&c, "SELECT CASE WHEN admin THEN 'admin' END AS role FROM users", &[("role", "Option<String>")], &[]);
-    case(&c, "SELECT CASE WHEN admin THEN 'admin' ELSE 'user' END AS role FROM users", &[("role", "String")], &[]);
-    case(&c, "SELECT CASE WHEN admin THEN NULL ELSE 'user' END AS role FROM users", &[("role", "Option<String>")], &[]);
-    case(&c, "SELECT CASE age WHEN 1 THEN 1 ELSE 2.5 END AS x FROM users", &[("x", "f64")], &[]);
-    case(&c, "SELECT CASE WHEN admin THEN name ELSE email END AS who FROM users", &[("who", "Option<String>")], &[]);
+    case(
+        &c,
+        "SELECT COALESCE(MAX(age) + 1, 0) AS next FROM users",
+        &[("next", "i64")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT COALESCE(name, NULL) AS n FROM users",
+        &[("n", "Option<String>")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT CASE WHEN admin THEN 'admin' END AS role FROM users",
+        &[("role", "Option<String>")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT CASE WHEN admin THEN 'admin' ELSE 'user' END AS role FROM users",
+        &[("role", "String")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT CASE WHEN admin THEN NULL ELSE 'user' END AS role FROM users",
+        &[("role", "Option<String>")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT CASE age WHEN 1 THEN 1 ELSE 2.5 END AS x FROM users",
+        &[("x", "f64")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT CASE WHEN admin THEN name ELSE email END AS who FROM users",
+        &[("who", "Option<String>")],
+        &[],
+    );
     case(
         &c,
         "SELECT CAST(age AS TEXT) AS age_text, CAST(id AS REAL) AS idr, CAST(COUNT(*) AS TEXT) AS n FROM users",
-        &[("age_text", "Option<String>"), ("idr", "f64"), ("n", "String")],
+        &[
+            ("age_text", "Option<String>"),
+            ("idr", "f64"),
+            ("n", "String"),
+        ],
         &[],
     );
-    case(&c, "SELECT id FROM users WHERE age > CAST(:min AS INTEGER)", &[("id", "i64")], &[("min", "i64")]);
-    case(&c, "SELECT CAST(:raw AS BLOB) AS b", &[("b", "Vec<u8>")], &[("raw", "&[u8]")]);
+    case(
+        &c,
+        "SELECT id FROM users WHERE age > CAST(:min AS INTEGER)",
+        &[("id", "i64")],
+        &[("min", "i64")],
+    );
+    case(
+        &c,
+        "SELECT CAST(:raw AS BLOB) AS b",
+        &[("b", "Vec<u8>")],
+        &[("raw", "&[u8]")],
+    );
 }
 
 #[test]
@@ -241,10 +367,19 @@ fn ctes_and_subqueries() {
     case(
         &c,
         "SELECT email, (SELECT title FROM posts WHERE posts.user_id = users.id LIMIT 1) AS last_title, (SELECT COUNT(*) FROM posts WHERE posts.user_id = users.id) AS n FROM users",
-        &[("email", "String"), ("last_title", "Option<String>"), ("n", "i64")],
+        &[
+            ("email", "String"),
+            ("last_title", "Option<String>"),
+            ("n", "i64"),
+        ],
         &[],
     );
-    case(&c, "SELECT t.n FROM (SELECT COUNT(*) AS n FROM posts) AS t", &[("n", "i64")], &[]);
+    case(
+        &c,
+        "SELECT t.n FROM (SELECT COUNT(*) AS n FROM posts) AS t",
+        &[("n", "i64")],
+        &[],
+    );
     case(
         &c,
         "SELECT EXISTS (SELECT 1 FROM posts WHERE user_id = :uid) AS has_posts",
@@ -257,8 +392,18 @@ fn ctes_and_subqueries() {
         &[("id", "i64")],
         &[("pattern", "&str")],
     );
-    case(&c, "SELECT name FROM users UNION ALL SELECT title FROM posts", &[("name", "Option<String>")], &[]);
-    case(&c, "SELECT title FROM posts UNION SELECT email FROM users", &[("title", "String")], &[]);
+    case(
+        &c,
+        "SELECT name FROM users UNION ALL SELECT title FROM posts",
+        &[("name", "Option<String>")],
+        &[],
+    );
+    case(
+        &c,
+        "SELECT title FROM posts UNION SELECT email FROM users",
+        &[("title", "String")],
+        &[],
+    );
     case(
         &c,
         "SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn, LAG(age) OVER (ORDER BY id) AS prev FROM users",
@@ -271,11 +416,36 @@ fn ctes_and_subqueries() {
 fn read_positions_are_non_null() {
     let c = conn();
     // `name` is nullable, but comparing with NULL never matches: the parameter is required.
-    case(&c, "SELECT id FROM users WHERE name = :name", &[("id", "i64")], &[("name", "&str")]);
-    case(&c, "SELECT id FROM users WHERE email LIKE :pattern", &[("id", "i64")], &[("pattern", "&str")]);
-    case(&c, "SELECT id FROM users WHERE score BETWEEN :lo AND :hi", &[("id", "i64")], &[("lo", "f64"), ("hi", "f64")]);
-    case(&c, "SELECT id FROM users WHERE age IN (:a, :b)", &[("id", "i64")], &[("a", "i64"), ("b", "i64")]);
-    case(&c, "SELECT id FROM users WHERE :day = born", &[("id", "i64")], &[("day", "time::Date")]);
+    case(
+        &c,
+        "SELECT id FROM users WHERE name = :name",
+        &[("id", "i64")],
+        &[("name", "&str")],
+    );
+    case(
+        &c,
+        "SELECT id FROM users WHERE email LIKE :pattern",
+        &[("id", "i64")],
+        &[("pattern", "&str")],
+    );
+    case(
+        &c,
+        "SELECT id FROM users WHERE score BETWEEN :lo AND :hi",
+        &[("id", "i64")],
+        &[("lo", "f64"), ("hi", "f64")],
+    );
+    case(
+        &c,
+        "SELECT id FROM users WHERE age IN (:a, :b)",
+        &[("id", "i64")],
+        &[("a", "i64"), ("b", "i64")],
+    );
+    case(
+        &c,
+        "SELECT id FROM users WHERE :day = born",
+        &[("id", "i64")],
+        &[("day", "time::Date")],
+    );
     case(
         &c,
         "SELECT id FROM users ORDER BY id LIMIT :limit OFFSET :offset",
@@ -283,9 +453,19 @@ fn read_positions_are_non_null() {
         &[("limit", "i64"), ("offset", "i64")],
     );
     // Used twice, bound once.
-    case(&c, "SELECT id FROM users WHERE email = :q OR name = :q", &[("id", "i64")], &[("q", "&str")]);
+    case(
+        &c,
+        "SELECT id FROM users WHERE email = :q OR name = :q",
+        &[("id", "i64")],
+        &[("q", "&str")],
+    );
     // The optional-filter idiom makes it an Option.
-    case(&c, "SELECT id FROM users WHERE (:name IS NULL OR name = :name)", &[("id", "i64")], &[("name", "Option<&str>")]);
+    case(
+        &c,
+        "SELECT id FROM users WHERE (:name IS NULL OR name = :name)",
+        &[("id", "i64")],
+        &[("name", "Option<&str>")],
+    );
 }
 
 #[test]
@@ -295,7 +475,11 @@ fn write_positions_follow_the_column() {
         &c,
         "INSERT INTO users (email, name, age) VALUES (:email, :name, :age)",
         &[],
-        &[("email", "&str"), ("name", "Option<&str>"), ("age", "Option<i64>")],
+        &[
+            ("email", "&str"),
+            ("name", "Option<&str>"),
+            ("age", "Option<i64>"),
+        ],
     );
     // An INTEGER PRIMARY KEY takes NULL on insert (SQLite assigns the id).
     case(
@@ -308,7 +492,12 @@ fn write_positions_follow_the_column() {
         &c,
         "UPDATE users SET name = :name, age = :age, score = score + :delta WHERE email = :email",
         &[],
-        &[("name", "Option<&str>"), ("age", "Option<i64>"), ("delta", "f64"), ("email", "&str")],
+        &[
+            ("name", "Option<&str>"),
+            ("age", "Option<i64>"),
+            ("delta", "f64"),
+            ("email", "&str"),
+        ],
     );
     case(
         &c,
@@ -322,13 +511,27 @@ fn write_positions_follow_the_column() {
         &[],
         &[("k", "&str"), ("v", "Option<&str>")],
     );
-    case(&c, "INSERT OR IGNORE INTO tags (code, label) VALUES (:code, :label)", &[], &[("code", "Option<&str>"), ("label", "&str")]);
-    case(&c, "REPLACE INTO tags VALUES (:code, :label)", &[], &[("code", "Option<&str>"), ("label", "&str")]);
+    case(
+        &c,
+        "INSERT OR IGNORE INTO tags (code, label) VALUES (:code, :label)",
+        &[],
+        &[("code", "Option<&str>"), ("label", "&str")],
+    );
+    case(
+        &c,
+        "REPLACE INTO tags VALUES (:code, :label)",
+        &[],
+        &[("code", "Option<&str>"), ("label", "&str")],
+    );
     case(
         &c,
         "INSERT INTO posts (user_id, title, body) SELECT id, :title, :body FROM users WHERE email = :email",
         &[],
-        &[("title", "&str"), ("body", "Option<&str>"), ("email", "&str")],
+        &[
+            ("title", "&str"),
+            ("body", "Option<&str>"),
+            ("email", "&str"),
+        ],
     );
     case(
         &c,
@@ -340,10 +543,24 @@ fn write_positions_follow_the_column() {
             ("body", "Option<String>"),
             ("published_at", "Option<time::OffsetDateTime>"),
         ],
-        &[("user_id", "i64"), ("title", "&str"), ("at", "Option<time::OffsetDateTime>")],
+        &[
+            ("user_id", "i64"),
+            ("title", "&str"),
+            ("at", "Option<time::OffsetDateTime>"),
+        ],
     );
-    case(&c, "DELETE FROM tags WHERE code = :code RETURNING *", &[("code", "Option<String>"), ("label", "String")], &[("code", "&str")]);
-    case(&c, "DELETE FROM posts WHERE user_id = :user_id", &[], &[("user_id", "i64")]);
+    case(
+        &c,
+        "DELETE FROM tags WHERE code = :code RETURNING *",
+        &[("code", "Option<String>"), ("label", "String")],
+        &[("code", "&str")],
+    );
+    case(
+        &c,
+        "DELETE FROM posts WHERE user_id = :user_id",
+        &[],
+        &[("user_id", "i64")],
+    );
 }
 
 #[test]
@@ -352,18 +569,30 @@ fn overrides() {
     case(
         &c,
         "SELECT MAX(age) AS oldest!, email AS e?, name AS \"nick\"! FROM users",
-        &[("oldest", "i64"), ("e", "Option<String>"), ("nick", "String")],
+        &[
+            ("oldest", "i64"),
+            ("e", "Option<String>"),
+            ("nick", "String"),
+        ],
         &[],
     );
     // `!=` is not an override.
-    case(&c, "SELECT age != 1 AS x FROM users", &[("x", "Option<bool>")], &[]);
+    case(
+        &c,
+        "SELECT age != 1 AS x FROM users",
+        &[("x", "Option<bool>")],
+        &[],
+    );
 }
 
 #[track_caller]
 fn error(conn: &Connection, sql: &str, line: usize, column: usize, needle: &str) {
     let e = run(conn, sql).expect_err(sql);
     assert_eq!((e.line, e.column), (line, column), "{e}");
-    assert!(e.to_string().contains(needle), "{e} should mention {needle:?}");
+    assert!(
+        e.to_string().contains(needle),
+        "{e} should mention {needle:?}"
+    );
     assert!(e.to_string().starts_with("src/app/sql/case.sql:"), "{e}");
 }
 
@@ -371,12 +600,36 @@ fn error(conn: &Connection, sql: &str, line: usize, column: usize, needle: &str)
 fn errors_name_the_file_line_and_column() {
     let c = conn();
     error(&c, "SELECT id\nFROM nope", 2, 6, "no such table: nope");
-    error(&c, "SELECT id,\n  nope\nFROM users", 2, 3, "no such column: nope");
+    error(
+        &c,
+        "SELECT id,\n  nope\nFROM users",
+        2,
+        3,
+        "no such column: nope",
+    );
     error(&c, "SELECT 1;\nSELECT 2;", 2, 1, "its own .sql file");
     error(&c, "-- nothing\n", 1, 1, "no SQL statement");
-    error(&c, "SELECT id FROM users WHERE id = ?", 1, 33, "name every parameter");
-    error(&c, "SELECT id FROM users WHERE\n  length(:x) > 2", 2, 10, "CAST(:x AS INTEGER)");
-    error(&c, "SELECT id\nFROM users -- note: nope\nWHERE nope = 1", 3, 7, "no such column: nope");
+    error(
+        &c,
+        "SELECT id FROM users WHERE id = ?",
+        1,
+        33,
+        "name every parameter",
+    );
+    error(
+        &c,
+        "SELECT id FROM users WHERE\n  length(:x) > 2",
+        2,
+        10,
+        "CAST(:x AS INTEGER)",
+    );
+    error(
+        &c,
+        "SELECT id\nFROM users -- note: nope\nWHERE nope = 1",
+        3,
+        7,
+        "no such column: nope",
+    );
     error(&c, "SELECT id, id FROM users", 1, 1, "both named `id`");
     error(&c, "SELECT 'it''s", 1, 8, "not closed");
 }
@@ -385,17 +638,32 @@ fn errors_name_the_file_line_and_column() {
 fn override_on_unknown_alias_is_an_error() {
     let c = conn();
     // The marker follows `AS name` inside a subquery, not a result column of the query.
-    let e = run(&c, "SELECT t.inner_n AS n FROM (SELECT COUNT(*) AS inner_n! FROM users) AS t").unwrap_err();
+    let e = run(
+        &c,
+        "SELECT t.inner_n AS n FROM (SELECT COUNT(*) AS inner_n! FROM users) AS t",
+    )
+    .unwrap_err();
     assert!(e.message.contains("does not name a result column"), "{e}");
 }
 
 #[test]
 fn names_and_runtime_sql() {
     let c = conn();
-    let m = describe(&c, "src/x/sql/list_users.sql", "-- all users\nSELECT id,\n       email AS userEmail -- the login\nFROM users;\n").unwrap();
+    let m = describe(
+        &c,
+        "src/x/sql/list_users.sql",
+        "-- all users\nSELECT id,\n       email AS userEmail -- the login\nFROM users;\n",
+    )
+    .unwrap();
     assert_eq!(m.name, "list_users");
     assert_eq!(m.sql, "SELECT id, email AS userEmail FROM users");
-    assert_eq!(m.column_types(), vec![("id".into(), "i64".into()), ("user_email".into(), "String".into())]);
+    assert_eq!(
+        m.column_types(),
+        vec![
+            ("id".into(), "i64".into()),
+            ("user_email".into(), "String".into())
+        ]
+    );
     let bad = describe(&c, "src/x/sql/ListUsers.sql", "SELECT 1 AS one").unwrap_err();
     assert!(bad.hint.contains("rename the file"), "{bad}");
 }

@@ -17,7 +17,10 @@ fn versions(files: &[rally_sql::SqlFile]) -> Vec<&str> {
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
-    Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -25,8 +28,16 @@ fn applies_in_order_records_and_reruns_idempotently() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("db/migrations");
     let db = tmp.path().join("app.sqlite");
-    write(&dir, "002_posts.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id));");
-    write(&dir, "001_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
+    write(
+        &dir,
+        "002_posts.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id));",
+    );
+    write(
+        &dir,
+        "001_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+    );
     write(&dir, ".gitkeep", "");
 
     let applied = migrate(&db, &dir).unwrap();
@@ -37,7 +48,11 @@ fn applies_in_order_records_and_reruns_idempotently() {
     assert!(migrate(&db, &dir).unwrap().is_empty());
 
     // A new file is applied alone.
-    write(&dir, "003_names.sql", "CREATE INDEX users_name ON users (name);");
+    write(
+        &dir,
+        "003_names.sql",
+        "CREATE INDEX users_name ON users (name);",
+    );
     assert_eq!(versions(&migrate(&db, &dir).unwrap()), ["003_names"]);
     assert_eq!(count(&db, "SELECT count(*) FROM schema_migrations"), 3);
 }
@@ -47,47 +62,88 @@ fn a_failing_migration_is_rolled_back_not_recorded_and_stops_the_run() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("migrations");
     let db = tmp.path().join("app.sqlite");
-    write(&dir, "001_users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);");
+    write(
+        &dir,
+        "001_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);",
+    );
     // Half of this file succeeds before the error: the table must not survive.
-    write(&dir, "002_broken.sql", "CREATE TABLE half (id INTEGER);\nINSERT INTO nope VALUES (1);");
+    write(
+        &dir,
+        "002_broken.sql",
+        "CREATE TABLE half (id INTEGER);\nINSERT INTO nope VALUES (1);",
+    );
     write(&dir, "003_later.sql", "CREATE TABLE later (id INTEGER);");
 
     let err = migrate(&db, &dir).unwrap_err();
-    let MigrateError::Failed { path, message, .. } = &err else { panic!("{err}") };
+    let MigrateError::Failed { path, message, .. } = &err else {
+        panic!("{err}")
+    };
     assert!(path.ends_with("002_broken.sql"), "{err}");
     assert!(message.contains("no such table: nope"), "{err}");
-    assert!(err.to_string().contains("002_broken.sql") && err.to_string().contains("rolled back"), "{err}");
+    assert!(
+        err.to_string().contains("002_broken.sql") && err.to_string().contains("rolled back"),
+        "{err}"
+    );
 
     assert_eq!(count(&db, "SELECT count(*) FROM schema_migrations"), 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('half', 'later')"), 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('half', 'later')"
+        ),
+        0
+    );
 
     // Fixed, the run continues where it stopped.
     write(&dir, "002_broken.sql", "CREATE TABLE half (id INTEGER);");
-    assert_eq!(versions(&migrate(&db, &dir).unwrap()), ["002_broken", "003_later"]);
+    assert_eq!(
+        versions(&migrate(&db, &dir).unwrap()),
+        ["002_broken", "003_later"]
+    );
 }
 
 #[test]
 fn file_names_are_checked_strictly() {
     let tmp = tempfile::tempdir().unwrap();
-    for bad in ["1_users.sql", "001-users.sql", "001_Users.sql", "001_users.txt", "users.sql", "0001_users.sql"] {
+    for bad in [
+        "1_users.sql",
+        "001-users.sql",
+        "001_Users.sql",
+        "001_users.txt",
+        "users.sql",
+        "0001_users.sql",
+    ] {
         let dir = tmp.path().join(format!("m_{bad}"));
         write(&dir, "001_ok.sql", "SELECT 1;");
         write(&dir, bad, "SELECT 1;");
         let err = list_files(&dir, Kind::Migration).unwrap_err();
-        assert!(matches!(err, MigrateError::InvalidFileName { .. }), "{bad}: {err}");
-        assert!(err.to_string().contains(bad) && err.to_string().contains("001_create_users.sql"), "{err}");
+        assert!(
+            matches!(err, MigrateError::InvalidFileName { .. }),
+            "{bad}: {err}"
+        );
+        assert!(
+            err.to_string().contains(bad) && err.to_string().contains("001_create_users.sql"),
+            "{err}"
+        );
     }
     // A sub-directory is not a migration either.
     let dir = tmp.path().join("with_dir");
     write(&dir, "001_ok.sql", "SELECT 1;");
     fs::create_dir_all(dir.join("002_dir.sql")).unwrap();
-    assert!(matches!(list_files(&dir, Kind::Migration), Err(MigrateError::InvalidFileName { .. })));
+    assert!(matches!(
+        list_files(&dir, Kind::Migration),
+        Err(MigrateError::InvalidFileName { .. })
+    ));
     // Two files with one number.
     let dir = tmp.path().join("dup");
     write(&dir, "001_a.sql", "SELECT 1;");
     write(&dir, "001_b.sql", "SELECT 1;");
     let err = list_files(&dir, Kind::Seed).unwrap_err();
-    assert!(matches!(err, MigrateError::DuplicateNumber { ref number, .. } if number == "001"), "{err}");
+    assert!(
+        matches!(err, MigrateError::DuplicateNumber { ref number, .. } if number == "001"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -96,29 +152,71 @@ fn empty_missing_and_file_directories() {
     let db = tmp.path().join("app.sqlite");
     let empty = tmp.path().join("empty");
     fs::create_dir_all(&empty).unwrap();
-    assert!(matches!(migrate(&db, &empty), Err(MigrateError::NoFiles { kind: Kind::Migration, .. })));
+    assert!(matches!(
+        migrate(&db, &empty),
+        Err(MigrateError::NoFiles {
+            kind: Kind::Migration,
+            ..
+        })
+    ));
     assert!(matches!(
         migrate(&db, &tmp.path().join("missing")),
-        Err(MigrateError::MissingDirectory { kind: Kind::Migration, .. })
+        Err(MigrateError::MissingDirectory {
+            kind: Kind::Migration,
+            ..
+        })
     ));
     let file = tmp.path().join("file");
     fs::write(&file, "").unwrap();
-    assert!(matches!(seed(&db, &file), Err(MigrateError::NotADirectory { kind: Kind::Seed, .. })));
+    assert!(matches!(
+        seed(&db, &file),
+        Err(MigrateError::NotADirectory {
+            kind: Kind::Seed,
+            ..
+        })
+    ));
 }
 
 #[test]
 fn seeds_run_every_time_in_order() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("app.sqlite");
-    write(&tmp.path().join("m"), "001_t.sql", "CREATE TABLE t (n INTEGER NOT NULL);");
-    write(&tmp.path().join("s"), "002_double.sql", "INSERT INTO t SELECT n * 2 FROM t;");
-    write(&tmp.path().join("s"), "001_one.sql", "INSERT INTO t VALUES (1);");
+    write(
+        &tmp.path().join("m"),
+        "001_t.sql",
+        "CREATE TABLE t (n INTEGER NOT NULL);",
+    );
+    write(
+        &tmp.path().join("s"),
+        "002_double.sql",
+        "INSERT INTO t SELECT n * 2 FROM t;",
+    );
+    write(
+        &tmp.path().join("s"),
+        "001_one.sql",
+        "INSERT INTO t VALUES (1);",
+    );
     migrate(&db, &tmp.path().join("m")).unwrap();
-    assert_eq!(versions(&seed(&db, &tmp.path().join("s")).unwrap()), ["001_one", "002_double"]);
-    assert_eq!((count(&db, "SELECT count(*) FROM t"), count(&db, "SELECT sum(n) FROM t")), (2, 3));
+    assert_eq!(
+        versions(&seed(&db, &tmp.path().join("s")).unwrap()),
+        ["001_one", "002_double"]
+    );
+    assert_eq!(
+        (
+            count(&db, "SELECT count(*) FROM t"),
+            count(&db, "SELECT sum(n) FROM t")
+        ),
+        (2, 3)
+    );
     // Nothing is recorded: a second run runs both again (1 is added, then every row doubled).
     seed(&db, &tmp.path().join("s")).unwrap();
-    assert_eq!((count(&db, "SELECT count(*) FROM t"), count(&db, "SELECT sum(n) FROM t")), (6, 12));
+    assert_eq!(
+        (
+            count(&db, "SELECT count(*) FROM t"),
+            count(&db, "SELECT sum(n) FROM t")
+        ),
+        (6, 12)
+    );
 }
 
 #[test]
@@ -126,10 +224,21 @@ fn reset_deletes_the_files_migrates_and_seeds() {
     let tmp = tempfile::tempdir().unwrap();
     let app = tmp.path();
     let db = app.join("db/app.sqlite");
-    write(&app.join("db/migrations"), "001_t.sql", "CREATE TABLE t (n INTEGER NOT NULL);");
-    write(&app.join("db/seeds"), "001_rows.sql", "INSERT INTO t VALUES (1), (2);");
+    write(
+        &app.join("db/migrations"),
+        "001_t.sql",
+        "CREATE TABLE t (n INTEGER NOT NULL);",
+    );
+    write(
+        &app.join("db/seeds"),
+        "001_rows.sql",
+        "INSERT INTO t VALUES (1), (2);",
+    );
     migrate(&db, &app.join("db/migrations")).unwrap();
-    Connection::open(&db).unwrap().execute("INSERT INTO t VALUES (99)", []).unwrap();
+    Connection::open(&db)
+        .unwrap()
+        .execute("INSERT INTO t VALUES (99)", [])
+        .unwrap();
     for suffix in ["-wal", "-shm", "-journal"] {
         fs::write(format!("{}{suffix}", db.display()), "stale").unwrap();
     }
@@ -142,7 +251,10 @@ fn reset_deletes_the_files_migrates_and_seeds() {
     assert!(!Path::new(&format!("{}-journal", db.display())).exists());
 
     // Reset refuses a directory.
-    assert!(matches!(reset(&app.join("db"), app), Err(MigrateError::ResetPathIsDirectory { .. })));
+    assert!(matches!(
+        reset(&app.join("db"), app),
+        Err(MigrateError::ResetPathIsDirectory { .. })
+    ));
     // Without db/seeds, reset only migrates.
     fs::remove_dir_all(app.join("db/seeds")).unwrap();
     let report = reset(&db, app).unwrap();

@@ -11,10 +11,11 @@ use super::schema::{SqlType, Ty};
 use super::{GeneratedFile, OUTPUT_DIR, QueryModel};
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "static",
-    "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
-    "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "union", "conn", "row", "stmt",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "union", "conn", "row", "stmt",
     "rows",
 ];
 
@@ -66,7 +67,10 @@ fn pascal(snake: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let mut chars = p.chars();
-            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -88,7 +92,11 @@ fn base_type(ty: SqlType) -> TokenStream {
 /// The Rust type of a result field (`rusqlite::types::Value` holds NULL itself).
 fn column_type(ty: Ty) -> TokenStream {
     let base = base_type(ty.ty);
-    if ty.nullable && ty.ty != SqlType::Value { quote!(Option<#base>) } else { base }
+    if ty.nullable && ty.ty != SqlType::Value {
+        quote!(Option<#base>)
+    } else {
+        base
+    }
 }
 
 /// The Rust type of a parameter: borrowed for text, blobs and dynamic values.
@@ -99,11 +107,21 @@ fn param_type(ty: Ty) -> TokenStream {
         SqlType::Value => quote!(&rusqlite::types::Value),
         other => base_type(other),
     };
-    if ty.nullable && ty.ty != SqlType::Value { quote!(Option<#base>) } else { base }
+    if ty.nullable && ty.ty != SqlType::Value {
+        quote!(Option<#base>)
+    } else {
+        base
+    }
 }
 
 fn tidy(tokens: TokenStream) -> String {
-    tokens.to_string().replace(" :: ", "::").replace(" < ", "<").replace(" >", ">").replace("& ", "&").replace("< ", "<")
+    tokens
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace("& ", "&")
+        .replace("< ", "<")
 }
 
 /// `column_type` as text, for tests and diagnostics (`Option<i64>`).
@@ -140,7 +158,11 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
         quote!(#name: #ty)
     });
     let binds: Vec<Ident> = q.params.iter().map(|p| ident(&p.name)).collect();
-    let conversions: Vec<TokenStream> = q.params.iter().filter_map(|p| conversion(&ident(&p.name), p.ty)).collect();
+    let conversions: Vec<TokenStream> = q
+        .params
+        .iter()
+        .filter_map(|p| conversion(&ident(&p.name), p.ty))
+        .collect();
     let many_args = (q.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     if q.columns.is_empty() {
         let doc_ret = " Returns the number of rows inserted, updated or deleted.";
@@ -234,7 +256,10 @@ fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
         // Unreachable for valid names; keep the output inspectable instead of panicking.
         Err(_) => out.push_str(&tokens.to_string()),
     }
-    if queries.iter().any(|q| q.params.iter().any(|p| p.ty.ty == SqlType::DateTime)) {
+    if queries
+        .iter()
+        .any(|q| q.params.iter().any(|p| p.ty.ty == SqlType::DateTime))
+    {
         out.push_str(DATETIME_HELPER);
     }
     out
@@ -245,8 +270,12 @@ fn space_items(source: &str) -> String {
     let mut out = String::with_capacity(source.len() + 256);
     let mut prev = "";
     for line in source.lines() {
-        let starts_item = line.starts_with("///") || line.starts_with("#[") || line.starts_with("pub ") || line.starts_with("use ");
-        let prev_is_attr = prev.starts_with("///") || prev.starts_with("#[") || prev.starts_with("//!");
+        let starts_item = line.starts_with("///")
+            || line.starts_with("#[")
+            || line.starts_with("pub ")
+            || line.starts_with("use ");
+        let prev_is_attr =
+            prev.starts_with("///") || prev.starts_with("#[") || prev.starts_with("//!");
         if starts_item && !prev.is_empty() && !prev_is_attr {
             out.push('\n');
         }
@@ -275,9 +304,15 @@ pub fn files(modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>) -> Vec<
         let mut file = PathBuf::from(OUTPUT_DIR);
         file.extend(dirs);
         file.push(format!("{leaf}.rs"));
-        out.push(GeneratedFile { path: file, contents: module_source(source_dir, queries) });
+        out.push(GeneratedFile {
+            path: file,
+            contents: module_source(source_dir, queries),
+        });
         for depth in 0..path.len() {
-            children.entry(path[..depth].to_vec()).or_default().insert(path[depth].clone());
+            children
+                .entry(path[..depth].to_vec())
+                .or_default()
+                .insert(path[depth].clone());
         }
     }
     if children.is_empty() {
@@ -295,9 +330,13 @@ pub fn files(modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>) -> Vec<
             if name.contains("__") {
                 contents.push_str("#[allow(non_snake_case)]\n");
             }
-            contents.push_str(&format!("pub mod {name};\n"));
+            // `cargo fmt` must not reformat generated code, or `gen --check` would see it stale.
+            contents.push_str(&format!("#[rustfmt::skip]\npub mod {name};\n"));
         }
-        out.push(GeneratedFile { path: file, contents });
+        out.push(GeneratedFile {
+            path: file,
+            contents,
+        });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out

@@ -13,11 +13,11 @@
 use std::collections::HashMap;
 
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Delete, Expr, FromTable, Function, FunctionArg, FunctionArgExpr,
-    FunctionArguments, GroupByExpr, InTarget, Insert, JoinConstraint, JoinOperator, LimitClause, ObjectName,
-    ObjectNamePart, OnConflictAction, OnInsert, Query, Select, SelectItem, SelectItemQualifiedWildcardKind,
-    SetExpr, Spanned, Statement, TableFactor, TableObject, TableWithJoins, UnaryOperator, Update,
-    UpdateTableFromKind, Value,
+    AssignmentTarget, BinaryOperator, Delete, Expr, FromTable, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, InTarget, Insert, JoinConstraint,
+    JoinOperator, LimitClause, ObjectName, ObjectNamePart, OnConflictAction, OnInsert, Query,
+    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Spanned, Statement, TableFactor,
+    TableObject, TableWithJoins, UnaryOperator, Update, UpdateTableFromKind, Value,
 };
 
 use super::schema::{Schema, SqlType, Ty};
@@ -54,9 +54,16 @@ pub struct Analysis {
 
 /// Analyses `statement` against `schema`.
 pub fn analyse(schema: &Schema, statement: &Statement) -> Analysis {
-    let mut a = Analyser { schema, ctes: Vec::new(), params: HashMap::new() };
+    let mut a = Analyser {
+        schema,
+        ctes: Vec::new(),
+        params: HashMap::new(),
+    };
     let columns = a.statement(statement);
-    Analysis { columns, params: a.params }
+    Analysis {
+        columns,
+        params: a.params,
+    }
 }
 
 /// A relation in a `FROM` clause.
@@ -82,14 +89,23 @@ impl Scope<'_> {
         let column = column.to_lowercase();
         let wanted = |rel: &&Rel| qualifier.is_none_or(|q| q.to_lowercase() == rel.alias);
         for rel in self.rels.iter().filter(wanted) {
-            if let Some((_, ty)) = rel.columns.iter().find(|(name, _)| name.to_lowercase() == column) {
+            if let Some((_, ty)) = rel
+                .columns
+                .iter()
+                .find(|(name, _)| name.to_lowercase() == column)
+            {
                 return Some(ty.or_null(rel.outer_null));
             }
             if !rel.open && matches!(column.as_str(), "rowid" | "oid" | "_rowid_") {
                 return Some(Ty::not_null(SqlType::Integer).or_null(rel.outer_null));
             }
         }
-        if self.rels.iter().filter(wanted).any(|rel| rel.open || qualifier.is_some()) {
+        if self
+            .rels
+            .iter()
+            .filter(wanted)
+            .any(|rel| rel.open || qualifier.is_some())
+        {
             return Some(Ty::nullable(SqlType::Value));
         }
         self.parent.and_then(|p| p.resolve(qualifier, &column))
@@ -99,7 +115,10 @@ impl Scope<'_> {
         let column = column.to_lowercase();
         self.rels.iter_mut().find(|rel| match qualifier {
             Some(q) => q.to_lowercase() == rel.alias,
-            None => rel.columns.iter().any(|(name, _)| name.to_lowercase() == column),
+            None => rel
+                .columns
+                .iter()
+                .any(|(name, _)| name.to_lowercase() == column),
         })
     }
 }
@@ -138,8 +157,14 @@ fn function_args(f: &Function) -> Vec<&Expr> {
             .iter()
             .filter_map(|arg| match arg {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
-                | FunctionArg::Named { arg: FunctionArgExpr::Expr(e), .. }
-                | FunctionArg::ExprNamed { arg: FunctionArgExpr::Expr(e), .. } => Some(e),
+                | FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | FunctionArg::ExprNamed {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => Some(e),
                 _ => None,
             })
             .collect(),
@@ -151,7 +176,18 @@ fn is_comparison(op: &BinaryOperator) -> bool {
     use BinaryOperator as B;
     matches!(
         op,
-        B::Eq | B::NotEq | B::Lt | B::Gt | B::LtEq | B::GtEq | B::Spaceship | B::Glob | B::Match | B::Regexp | B::Is | B::IsNot
+        B::Eq
+            | B::NotEq
+            | B::Lt
+            | B::Gt
+            | B::LtEq
+            | B::GtEq
+            | B::Spaceship
+            | B::Glob
+            | B::Match
+            | B::Regexp
+            | B::Is
+            | B::IsNot
     )
 }
 
@@ -159,12 +195,23 @@ fn is_comparison(op: &BinaryOperator) -> bool {
 fn common(a: SqlType, b: SqlType) -> Option<SqlType> {
     match (a, b) {
         _ if a == b => Some(a),
-        (SqlType::Integer, SqlType::Real) | (SqlType::Real, SqlType::Integer) => Some(SqlType::Real),
+        (SqlType::Integer, SqlType::Real) | (SqlType::Real, SqlType::Integer) => {
+            Some(SqlType::Real)
+        }
         _ => None,
     }
 }
 
-const AGGREGATES: &[&str] = &["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"];
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "total",
+    "avg",
+    "min",
+    "max",
+    "group_concat",
+    "string_agg",
+];
 
 impl Analyser<'_> {
     fn note(&mut self, e: &Expr, ty: Option<SqlType>, nullable: bool) {
@@ -204,27 +251,46 @@ impl Analyser<'_> {
         let key = name.to_lowercase();
         let alias = alias.map_or_else(|| key.clone(), str::to_lowercase);
         if let Some((_, columns)) = self.ctes.iter().rev().find(|(cte, _)| *cte == key) {
-            return Rel { alias, columns: columns.clone(), outer_null: false, open: false };
+            return Rel {
+                alias,
+                columns: columns.clone(),
+                outer_null: false,
+                open: false,
+            };
         }
         match self.schema.table(name) {
             Some(table) => Rel {
                 alias,
-                columns: table.columns.iter().map(|c| (c.name.clone(), c.ty)).collect(),
+                columns: table
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.ty))
+                    .collect(),
                 outer_null: false,
                 open: false,
             },
-            None => Rel { alias, columns: Vec::new(), outer_null: false, open: true },
+            None => Rel {
+                alias,
+                columns: Vec::new(),
+                outer_null: false,
+                open: true,
+            },
         }
     }
 
     fn insert(&mut self, insert: &Insert) -> Vec<OutCol> {
-        let TableObject::TableName(name) = &insert.table else { return Vec::new() };
+        let TableObject::TableName(name) = &insert.table else {
+            return Vec::new();
+        };
         let table_name = last_ident(name);
         let table = self.schema.table(&table_name).cloned();
         let targets: Vec<Ty> = match &table {
-            Some(t) if insert.columns.is_empty() => {
-                t.columns.iter().filter(|c| !c.generated).map(|c| c.ty.or_null(c.rowid_alias)).collect()
-            }
+            Some(t) if insert.columns.is_empty() => t
+                .columns
+                .iter()
+                .filter(|c| !c.generated)
+                .map(|c| c.ty.or_null(c.rowid_alias))
+                .collect(),
             Some(t) => insert
                 .columns
                 .iter()
@@ -233,7 +299,9 @@ impl Analyser<'_> {
                     t.columns
                         .iter()
                         .find(|c| c.name.to_lowercase() == col)
-                        .map_or(Ty::nullable(SqlType::Value), |c| c.ty.or_null(c.rowid_alias))
+                        .map_or(Ty::nullable(SqlType::Value), |c| {
+                            c.ty.or_null(c.rowid_alias)
+                        })
                 })
                 .collect(),
             None => Vec::new(),
@@ -243,7 +311,9 @@ impl Analyser<'_> {
         }
         let alias = insert.table_alias.as_ref().map(|a| a.alias.value.clone());
         let mut scope = Scope::default();
-        scope.rels.push(self.table_rel(&table_name, alias.as_deref()));
+        scope
+            .rels
+            .push(self.table_rel(&table_name, alias.as_deref()));
         if let Some(OnInsert::OnConflict(on_conflict)) = &insert.on
             && let OnConflictAction::DoUpdate(update) = &on_conflict.action
         {
@@ -309,7 +379,11 @@ impl Analyser<'_> {
         let ty = scope
             .rels
             .first()
-            .and_then(|rel| rel.columns.iter().find(|(name, _)| name.eq_ignore_ascii_case(&column)))
+            .and_then(|rel| {
+                rel.columns
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&column))
+            })
             .map_or(Ty::nullable(SqlType::Value), |(_, ty)| *ty);
         if placeholder(value).is_some() {
             self.hint_write(value, ty);
@@ -320,11 +394,12 @@ impl Analyser<'_> {
 
     fn update(&mut self, update: &Update) -> Vec<OutCol> {
         let mut scope = Scope::default();
-        self.from_item(&update.table, &mut scope);
+        self.join_tree(&update.table, &mut scope);
         if let Some(from) = &update.from {
-            let (UpdateTableFromKind::BeforeSet(tables) | UpdateTableFromKind::AfterSet(tables)) = from;
+            let (UpdateTableFromKind::BeforeSet(tables) | UpdateTableFromKind::AfterSet(tables)) =
+                from;
             for twj in tables {
-                self.from_item(twj, &mut scope);
+                self.join_tree(twj, &mut scope);
             }
         }
         for assignment in &update.assignments {
@@ -349,7 +424,7 @@ impl Analyser<'_> {
         let mut scope = Scope::default();
         let (FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables)) = &delete.from;
         for twj in tables {
-            self.from_item(twj, &mut scope);
+            self.join_tree(twj, &mut scope);
         }
         if let Some(selection) = &delete.selection {
             self.expr(selection, &scope);
@@ -370,7 +445,12 @@ impl Analyser<'_> {
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
                 let name = cte.alias.name.value.to_lowercase();
-                let explicit: Vec<String> = cte.alias.columns.iter().map(|c| c.name.value.clone()).collect();
+                let explicit: Vec<String> = cte
+                    .alias
+                    .columns
+                    .iter()
+                    .map(|c| c.name.value.clone())
+                    .collect();
                 if with.recursive
                     && let SetExpr::SetOperation { left, .. } = cte.query.body.as_ref()
                 {
@@ -437,7 +517,10 @@ impl Analyser<'_> {
                                     nullable: col.ty.nullable || ty.nullable,
                                 }
                             }
-                            None => cols.push(OutCol { name: Some(format!("column{}", i + 1)), ty }),
+                            None => cols.push(OutCol {
+                                name: Some(format!("column{}", i + 1)),
+                                ty,
+                            }),
                         }
                     }
                 }
@@ -448,7 +531,7 @@ impl Analyser<'_> {
         }
     }
 
-    fn from_item(&mut self, twj: &TableWithJoins, scope: &mut Scope) {
+    fn join_tree(&mut self, twj: &TableWithJoins, scope: &mut Scope) {
         self.factor(&twj.relation, scope);
         for join in &twj.joins {
             let before = scope.rels.len();
@@ -457,7 +540,9 @@ impl Analyser<'_> {
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (false, true, Some(c)),
                 JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (true, false, Some(c)),
                 JoinOperator::FullOuter(c) => (true, true, Some(c)),
-                JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => (false, false, Some(c)),
+                JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::CrossJoin(c) => {
+                    (false, false, Some(c))
+                }
                 _ => (false, false, None),
             };
             for (i, rel) in scope.rels.iter_mut().enumerate() {
@@ -473,7 +558,9 @@ impl Analyser<'_> {
 
     fn factor(&mut self, factor: &TableFactor, scope: &mut Scope) {
         match factor {
-            TableFactor::Table { name, alias, args, .. } => {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
                 let alias = alias.as_ref().map(|a| a.name.value.clone());
                 let mut rel = self.table_rel(&last_ident(name), alias.as_deref());
                 if let Some(args) = args {
@@ -488,37 +575,56 @@ impl Analyser<'_> {
                 }
                 scope.rels.push(rel);
             }
-            TableFactor::Derived { subquery, alias, .. } => {
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => {
                 let cols = self.query(subquery, scope.parent);
                 let explicit: Vec<String> = alias
                     .as_ref()
                     .map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect())
                     .unwrap_or_default();
                 scope.rels.push(Rel {
-                    alias: alias.as_ref().map(|a| a.name.value.to_lowercase()).unwrap_or_default(),
+                    alias: alias
+                        .as_ref()
+                        .map(|a| a.name.value.to_lowercase())
+                        .unwrap_or_default(),
                     columns: named(&explicit, &cols),
                     outer_null: false,
                     open: false,
                 });
             }
-            TableFactor::NestedJoin { table_with_joins, .. } => self.from_item(table_with_joins, scope),
-            TableFactor::Function { name, args, alias, .. } => {
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => self.join_tree(table_with_joins, scope),
+            TableFactor::Function {
+                name, args, alias, ..
+            } => {
                 for arg in args {
                     if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg {
                         self.note(e, Some(SqlType::Text), false);
                     }
                 }
-                let alias = alias.as_ref().map_or_else(|| last_ident(name), |a| a.name.value.clone());
-                scope.rels.push(Rel { alias: alias.to_lowercase(), columns: Vec::new(), outer_null: false, open: true });
+                let alias = alias
+                    .as_ref()
+                    .map_or_else(|| last_ident(name), |a| a.name.value.clone());
+                scope.rels.push(Rel {
+                    alias: alias.to_lowercase(),
+                    columns: Vec::new(),
+                    outer_null: false,
+                    open: true,
+                });
             }
             _ => {}
         }
     }
 
     fn select(&mut self, select: &Select, outer: Option<&Scope>) -> Vec<OutCol> {
-        let mut scope = Scope { rels: Vec::new(), parent: outer };
+        let mut scope = Scope {
+            rels: Vec::new(),
+            parent: outer,
+        };
         for twj in &select.from {
-            self.from_item(twj, &mut scope);
+            self.join_tree(twj, &mut scope);
         }
         if let Some(selection) = &select.selection {
             self.expr(selection, &scope);
@@ -545,13 +651,22 @@ impl Analyser<'_> {
                         Expr::CompoundIdentifier(parts) => parts.last().map(|p| p.value.clone()),
                         _ => None,
                     };
-                    cols.push(OutCol { name, ty: self.expr(e, scope) });
+                    cols.push(OutCol {
+                        name,
+                        ty: self.expr(e, scope),
+                    });
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
-                    cols.push(OutCol { name: Some(alias.value.clone()), ty: self.expr(expr, scope) });
+                    cols.push(OutCol {
+                        name: Some(alias.value.clone()),
+                        ty: self.expr(expr, scope),
+                    });
                 }
                 SelectItem::ExprWithAliases { expr, .. } => {
-                    cols.push(OutCol { name: None, ty: self.expr(expr, scope) });
+                    cols.push(OutCol {
+                        name: None,
+                        ty: self.expr(expr, scope),
+                    });
                 }
                 SelectItem::Wildcard(_) => {
                     for rel in &scope.rels {
@@ -560,7 +675,9 @@ impl Analyser<'_> {
                 }
                 SelectItem::QualifiedWildcard(kind, _) => {
                     let qualifier = match kind {
-                        SelectItemQualifiedWildcardKind::ObjectName(name) => last_ident(name).to_lowercase(),
+                        SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                            last_ident(name).to_lowercase()
+                        }
                         SelectItemQualifiedWildcardKind::Expr(e) => e.to_string().to_lowercase(),
                     };
                     if let Some(rel) = scope.rels.iter().find(|r| r.alias == qualifier) {
@@ -592,41 +709,61 @@ impl Analyser<'_> {
         if placeholder(r).is_some() && placeholder(l).is_none() {
             self.hint_read(r, lt);
         }
-        (self.param_ty(l).unwrap_or(lt), self.param_ty(r).unwrap_or(rt))
+        (
+            self.param_ty(l).unwrap_or(lt),
+            self.param_ty(r).unwrap_or(rt),
+        )
     }
 
     /// The type recorded so far for a parameter expression.
     fn param_ty(&self, e: &Expr) -> Option<Ty> {
         let (name, _) = placeholder(e)?;
         let evidence = self.params.get(name)?;
-        Some(Ty { ty: evidence.ty?, nullable: false })
+        Some(Ty {
+            ty: evidence.ty?,
+            nullable: false,
+        })
     }
 
     fn expr(&mut self, e: &Expr, scope: &Scope) -> Ty {
         use SqlType as T;
         match e {
-            Expr::Identifier(ident) => scope.resolve(None, &ident.value).unwrap_or(Ty::nullable(T::Value)),
+            Expr::Identifier(ident) => scope
+                .resolve(None, &ident.value)
+                .unwrap_or(Ty::nullable(T::Value)),
             Expr::CompoundIdentifier(parts) => {
                 let column = parts.last().map_or("", |p| p.value.as_str());
-                let qualifier = parts.len().checked_sub(2).and_then(|i| parts.get(i)).map(|p| p.value.as_str());
-                scope.resolve(qualifier, column).unwrap_or(Ty::nullable(T::Value))
+                let qualifier = parts
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|i| parts.get(i))
+                    .map(|p| p.value.as_str());
+                scope
+                    .resolve(qualifier, column)
+                    .unwrap_or(Ty::nullable(T::Value))
             }
             Expr::Value(v) => match &v.value {
                 Value::Number(n, _) => {
-                    let real = n.contains(['.', 'e', 'E']) && !n.starts_with("0x") && !n.starts_with("0X");
+                    let real =
+                        n.contains(['.', 'e', 'E']) && !n.starts_with("0x") && !n.starts_with("0X");
                     Ty::not_null(if real { T::Real } else { T::Integer })
                 }
                 Value::Boolean(_) => Ty::not_null(T::Bool),
                 Value::Null => Ty::nullable(T::Value),
                 Value::HexStringLiteral(_) => Ty::not_null(T::Blob),
                 Value::Placeholder(_) => {
-                    let name = placeholder(e).map(|(n, _)| n.to_owned()).unwrap_or_default();
+                    let name = placeholder(e)
+                        .map(|(n, _)| n.to_owned())
+                        .unwrap_or_default();
                     let location = placeholder(e).map(|(_, l)| l);
                     let entry = self.params.entry(name).or_default();
                     if entry.location.is_none() {
                         entry.location = location;
                     }
-                    Ty { ty: entry.ty.unwrap_or(T::Value), nullable: entry.nullable }
+                    Ty {
+                        ty: entry.ty.unwrap_or(T::Value),
+                        nullable: entry.nullable,
+                    }
                 }
                 _ => Ty::not_null(T::Text),
             },
@@ -635,8 +772,14 @@ impl Analyser<'_> {
             Expr::UnaryOp { op, expr } => {
                 let ty = self.expr(expr, scope);
                 match op {
-                    UnaryOperator::Not | UnaryOperator::BangNot => Ty { ty: T::Bool, nullable: ty.nullable },
-                    UnaryOperator::BitwiseNot => Ty { ty: T::Integer, nullable: ty.nullable },
+                    UnaryOperator::Not | UnaryOperator::BangNot => Ty {
+                        ty: T::Bool,
+                        nullable: ty.nullable,
+                    },
+                    UnaryOperator::BitwiseNot => Ty {
+                        ty: T::Integer,
+                        nullable: ty.nullable,
+                    },
                     _ => ty,
                 }
             }
@@ -661,31 +804,63 @@ impl Analyser<'_> {
                 Ty::not_null(T::Bool)
             }
             Expr::In { expr, target, .. } => self.in_expr(expr, target, scope),
-            Expr::Between { expr, low, high, .. } => {
+            Expr::Between {
+                expr, low, high, ..
+            } => {
                 let (t, l) = self.pair(expr, low, scope);
                 let (_, h) = self.pair(expr, high, scope);
-                Ty { ty: T::Bool, nullable: t.nullable || l.nullable || h.nullable }
+                Ty {
+                    ty: T::Bool,
+                    nullable: t.nullable || l.nullable || h.nullable,
+                }
             }
-            Expr::Like { expr, pattern, escape_char, .. } | Expr::ILike { expr, pattern, escape_char, .. } => {
+            Expr::Like {
+                expr,
+                pattern,
+                escape_char,
+                ..
+            }
+            | Expr::ILike {
+                expr,
+                pattern,
+                escape_char,
+                ..
+            } => {
                 let text = Ty::not_null(T::Text);
                 let a = self.expr_expect(expr, scope, text);
                 let b = self.expr_expect(pattern, scope, text);
                 if let Some(escape) = escape_char {
                     self.expr_expect(escape, scope, text);
                 }
-                Ty { ty: T::Bool, nullable: a.nullable || b.nullable }
+                Ty {
+                    ty: T::Bool,
+                    nullable: a.nullable || b.nullable,
+                }
             }
-            Expr::Cast { expr, data_type, .. } => {
+            Expr::Cast {
+                expr, data_type, ..
+            } => {
                 let target = SqlType::from_declared(&data_type.to_string());
                 self.note(expr, Some(target), false);
                 let inner = self.expr(expr, scope);
-                Ty { ty: target, nullable: inner.nullable }
+                Ty {
+                    ty: target,
+                    nullable: inner.nullable,
+                }
             }
             Expr::Collate { expr, .. } => self.expr(expr, scope),
             Expr::Function(f) => self.function(f, scope),
-            Expr::Case { operand, conditions, else_result, .. } => {
-                self.case(operand.as_deref(), conditions, else_result.as_deref(), scope)
-            }
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.case(
+                operand.as_deref(),
+                conditions,
+                else_result.as_deref(),
+                scope,
+            ),
             Expr::Exists { subquery, .. } => {
                 self.query(subquery, Some(scope));
                 Ty::not_null(T::Bool)
@@ -695,19 +870,32 @@ impl Analyser<'_> {
                 let ty = cols.first().map_or(Ty::nullable(T::Value), |c| c.ty);
                 ty.or_null(!always_one_row(q))
             }
-            Expr::Substring { expr, substring_from, substring_for, .. } => {
+            Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
                 let ty = self.expr(expr, scope);
                 for e in [substring_from, substring_for].into_iter().flatten() {
                     self.expr_expect(e, scope, Ty::not_null(T::Integer));
                 }
-                Ty { ty: T::Text, nullable: ty.nullable }
+                Ty {
+                    ty: T::Text,
+                    nullable: ty.nullable,
+                }
             }
-            Expr::Trim { expr, trim_what, .. } => {
+            Expr::Trim {
+                expr, trim_what, ..
+            } => {
                 let ty = self.expr_expect(expr, scope, Ty::not_null(T::Text));
                 if let Some(what) = trim_what {
                     self.expr_expect(what, scope, Ty::not_null(T::Text));
                 }
-                Ty { ty: T::Text, nullable: ty.nullable }
+                Ty {
+                    ty: T::Text,
+                    nullable: ty.nullable,
+                }
             }
             Expr::Tuple(items) => {
                 for item in items {
@@ -725,19 +913,28 @@ impl Analyser<'_> {
         if is_comparison(op) {
             let (l, r) = self.pair(left, right, scope);
             let is_op = matches!(op, B::Is | B::IsNot);
-            return Ty { ty: T::Bool, nullable: !is_op && (l.nullable || r.nullable) };
+            return Ty {
+                ty: T::Bool,
+                nullable: !is_op && (l.nullable || r.nullable),
+            };
         }
         match op {
             B::And | B::Or | B::Xor => {
                 let l = self.expr(left, scope);
                 let r = self.expr(right, scope);
-                Ty { ty: T::Bool, nullable: l.nullable || r.nullable }
+                Ty {
+                    ty: T::Bool,
+                    nullable: l.nullable || r.nullable,
+                }
             }
             B::StringConcat => {
                 let text = Ty::not_null(T::Text);
                 let l = self.expr_expect(left, scope, text);
                 let r = self.expr_expect(right, scope, text);
-                Ty { ty: T::Text, nullable: l.nullable || r.nullable }
+                Ty {
+                    ty: T::Text,
+                    nullable: l.nullable || r.nullable,
+                }
             }
             B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => {
                 let (l, r) = self.pair(left, right, scope);
@@ -749,13 +946,19 @@ impl Analyser<'_> {
                     (T::Value, b) if b.is_numeric() => b,
                     _ => T::Value,
                 };
-                Ty { ty, nullable: l.nullable || r.nullable }
+                Ty {
+                    ty,
+                    nullable: l.nullable || r.nullable,
+                }
             }
             B::BitwiseAnd | B::BitwiseOr | B::PGBitwiseShiftLeft | B::PGBitwiseShiftRight => {
                 let int = Ty::not_null(T::Integer);
                 let l = self.expr_expect(left, scope, int);
                 let r = self.expr_expect(right, scope, int);
-                Ty { ty: T::Integer, nullable: l.nullable || r.nullable }
+                Ty {
+                    ty: T::Integer,
+                    nullable: l.nullable || r.nullable,
+                }
             }
             B::Arrow => {
                 self.expr(left, scope);
@@ -789,10 +992,19 @@ impl Analyser<'_> {
             }
             _ => {}
         }
-        Ty { ty: SqlType::Bool, nullable }
+        Ty {
+            ty: SqlType::Bool,
+            nullable,
+        }
     }
 
-    fn case(&mut self, operand: Option<&Expr>, conditions: &[sqlparser::ast::CaseWhen], else_result: Option<&Expr>, scope: &Scope) -> Ty {
+    fn case(
+        &mut self,
+        operand: Option<&Expr>,
+        conditions: &[sqlparser::ast::CaseWhen],
+        else_result: Option<&Expr>,
+        scope: &Scope,
+    ) -> Ty {
         let operand_ty = operand.map(|o| self.expr(o, scope));
         for when in conditions {
             match (operand, operand_ty) {
@@ -804,7 +1016,11 @@ impl Analyser<'_> {
                 }
             }
         }
-        let results: Vec<&Expr> = conditions.iter().map(|w| &w.result).chain(else_result).collect();
+        let results: Vec<&Expr> = conditions
+            .iter()
+            .map(|w| &w.result)
+            .chain(else_result)
+            .collect();
         let mut types = Vec::with_capacity(results.len());
         for r in &results {
             types.push(self.expr(r, scope));
@@ -812,7 +1028,9 @@ impl Analyser<'_> {
         let mut ty: Option<SqlType> = None;
         let mut mixed = false;
         for (r, t) in results.iter().zip(&types) {
-            if placeholder(r).is_some() || (t.ty == SqlType::Value && t.nullable && matches!(r, Expr::Value(_))) {
+            if placeholder(r).is_some()
+                || (t.ty == SqlType::Value && t.nullable && matches!(r, Expr::Value(_)))
+            {
                 continue;
             }
             ty = match ty {
@@ -826,7 +1044,11 @@ impl Analyser<'_> {
                 },
             };
         }
-        let ty = if mixed { SqlType::Value } else { ty.unwrap_or(SqlType::Value) };
+        let ty = if mixed {
+            SqlType::Value
+        } else {
+            ty.unwrap_or(SqlType::Value)
+        };
         for r in &results {
             if placeholder(r).is_some() {
                 self.hint_read(r, Ty::not_null(ty));
@@ -877,16 +1099,31 @@ impl Analyser<'_> {
             "iif" | "if" => {
                 let types: Vec<Ty> = args.iter().map(|a| self.expr(a, scope)).collect();
                 let branches = types.get(1..).unwrap_or(&[]);
-                let ty = branches.iter().map(|t| t.ty).reduce(|a, b| common(a, b).unwrap_or(T::Value)).unwrap_or(T::Value);
-                Ty { ty, nullable: any_null(branches) || branches.len() < 2 }
+                let ty = branches
+                    .iter()
+                    .map(|t| t.ty)
+                    .reduce(|a, b| common(a, b).unwrap_or(T::Value))
+                    .unwrap_or(T::Value);
+                Ty {
+                    ty,
+                    nullable: any_null(branches) || branches.len() < 2,
+                }
             }
             "count" => {
                 self.args(&args, scope);
                 Ty::not_null(T::Integer)
             }
             "sum" => {
-                let t = self.args(&args, scope).first().copied().unwrap_or(Ty::nullable(T::Value));
-                Ty::nullable(if t.ty == T::Integer || t.ty == T::Bool { T::Integer } else { T::Real })
+                let t = self
+                    .args(&args, scope)
+                    .first()
+                    .copied()
+                    .unwrap_or(Ty::nullable(T::Value));
+                Ty::nullable(if t.ty == T::Integer || t.ty == T::Bool {
+                    T::Integer
+                } else {
+                    T::Real
+                })
             }
             "total" => {
                 self.args(&args, scope);
@@ -902,35 +1139,62 @@ impl Analyser<'_> {
             }
             "min" | "max" => {
                 let types = self.args(&args, scope);
-                let ty = types.iter().map(|t| t.ty).reduce(|a, b| common(a, b).unwrap_or(T::Value)).unwrap_or(T::Value);
-                Ty { ty, nullable: any_null(&types) }
+                let ty = types
+                    .iter()
+                    .map(|t| t.ty)
+                    .reduce(|a, b| common(a, b).unwrap_or(T::Value))
+                    .unwrap_or(T::Value);
+                Ty {
+                    ty,
+                    nullable: any_null(&types),
+                }
             }
-            "row_number" | "rank" | "dense_rank" | "ntile" | "changes" | "total_changes" | "last_insert_rowid" | "random" => {
+            "row_number" | "rank" | "dense_rank" | "ntile" | "changes" | "total_changes"
+            | "last_insert_rowid" | "random" => {
                 self.args(&args, scope);
                 Ty::not_null(T::Integer)
             }
             "percent_rank" | "cume_dist" => Ty::not_null(T::Real),
             "lag" | "lead" | "first_value" | "last_value" | "nth_value" => {
-                let t = self.args(&args, scope).first().copied().unwrap_or(Ty::nullable(T::Value));
+                let t = self
+                    .args(&args, scope)
+                    .first()
+                    .copied()
+                    .unwrap_or(Ty::nullable(T::Value));
                 Ty::nullable(t.ty)
             }
             "length" | "octet_length" | "instr" | "unicode" | "sign" => {
                 let types = self.args(&args, scope);
-                Ty { ty: T::Integer, nullable: any_null(&types) }
+                Ty {
+                    ty: T::Integer,
+                    nullable: any_null(&types),
+                }
             }
             "abs" => {
                 let types = self.args_expect(&args, scope, T::Real);
                 types.first().copied().unwrap_or(Ty::nullable(T::Value))
             }
-            "round" | "ceil" | "ceiling" | "floor" | "sqrt" | "pow" | "power" | "exp" | "ln" | "log" | "log10" | "log2" => {
+            "round" | "ceil" | "ceiling" | "floor" | "sqrt" | "pow" | "power" | "exp" | "ln"
+            | "log" | "log10" | "log2" => {
                 let types = self.args_expect(&args, scope, T::Real);
-                Ty { ty: T::Real, nullable: any_null(&types) }
+                Ty {
+                    ty: T::Real,
+                    nullable: any_null(&types),
+                }
             }
-            "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "replace" | "substr" | "substring" | "hex" | "quote" | "char"
-            | "printf" | "format" | "soundex" | "concat" | "concat_ws" | "unhex" => {
+            "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "replace" | "substr" | "substring"
+            | "hex" | "quote" | "char" | "printf" | "format" | "soundex" | "concat"
+            | "concat_ws" | "unhex" => {
                 let types = self.args_text(&name, &args, scope);
-                let nullable = if name == "concat" { false } else { any_null(&types) };
-                Ty { ty: if name == "unhex" { T::Blob } else { T::Text }, nullable }
+                let nullable = if name == "concat" {
+                    false
+                } else {
+                    any_null(&types)
+                };
+                Ty {
+                    ty: if name == "unhex" { T::Blob } else { T::Text },
+                    nullable,
+                }
             }
             "group_concat" | "string_agg" => {
                 self.args_expect(&args, scope, T::Text);
@@ -951,13 +1215,23 @@ impl Analyser<'_> {
                     _ => T::Text,
                 };
                 // Invalid input gives NULL; literals and columns of date types are trusted.
-                Ty { ty, nullable: any_null(&types) }
+                Ty {
+                    ty,
+                    nullable: any_null(&types),
+                }
             }
-            "json" | "json_array" | "json_object" | "json_insert" | "json_replace" | "json_set" | "json_remove"
-            | "json_patch" | "json_quote" | "json_group_array" | "json_group_object" => {
+            "json" | "json_array" | "json_object" | "json_insert" | "json_replace" | "json_set"
+            | "json_remove" | "json_patch" | "json_quote" | "json_group_array"
+            | "json_group_object" => {
                 let types = self.args(&args, scope);
-                let nullable = name.starts_with("json_group") || name == "json_array" || name == "json_object" || name == "json_quote";
-                Ty { ty: T::Text, nullable: !nullable && any_null(&types) }
+                let nullable = name.starts_with("json_group")
+                    || name == "json_array"
+                    || name == "json_object"
+                    || name == "json_quote";
+                Ty {
+                    ty: T::Text,
+                    nullable: !nullable && any_null(&types),
+                }
             }
             "json_type" => {
                 self.args_expect(&args, scope, T::Text);
@@ -987,7 +1261,9 @@ impl Analyser<'_> {
     }
 
     fn args_expect(&mut self, args: &[&Expr], scope: &Scope, ty: SqlType) -> Vec<Ty> {
-        args.iter().map(|a| self.expr_expect(a, scope, Ty::not_null(ty))).collect()
+        args.iter()
+            .map(|a| self.expr_expect(a, scope, Ty::not_null(ty)))
+            .collect()
     }
 
     fn args_text(&mut self, name: &str, args: &[&Expr], scope: &Scope) -> Vec<Ty> {
@@ -995,7 +1271,11 @@ impl Analyser<'_> {
             .enumerate()
             .map(|(i, a)| {
                 let numeric = matches!(name, "substr" | "substring") && i > 0 || name == "char";
-                let expected = if numeric { SqlType::Integer } else { SqlType::Text };
+                let expected = if numeric {
+                    SqlType::Integer
+                } else {
+                    SqlType::Text
+                };
                 self.expr_expect(a, scope, Ty::not_null(expected))
             })
             .collect()
@@ -1003,7 +1283,10 @@ impl Analyser<'_> {
 }
 
 fn rel_columns(rel: &Rel) -> impl Iterator<Item = OutCol> + '_ {
-    rel.columns.iter().map(|(name, ty)| OutCol { name: Some(name.clone()), ty: ty.or_null(rel.outer_null) })
+    rel.columns.iter().map(|(name, ty)| OutCol {
+        name: Some(name.clone()),
+        ty: ty.or_null(rel.outer_null),
+    })
 }
 
 /// Names output columns: explicit names first, then the columns' own names.
@@ -1011,7 +1294,11 @@ fn named(explicit: &[String], cols: &[OutCol]) -> Vec<(String, Ty)> {
     cols.iter()
         .enumerate()
         .map(|(i, c)| {
-            let name = explicit.get(i).cloned().or_else(|| c.name.clone()).unwrap_or_else(|| format!("column{}", i + 1));
+            let name = explicit
+                .get(i)
+                .cloned()
+                .or_else(|| c.name.clone())
+                .unwrap_or_else(|| format!("column{}", i + 1));
             (name, c.ty)
         })
         .collect()
@@ -1020,15 +1307,24 @@ fn named(explicit: &[String], cols: &[OutCol]) -> Vec<(String, Ty)> {
 /// A scalar subquery that always yields exactly one row: a single `SELECT` whose one column is
 /// an aggregate, with no `GROUP BY`, `HAVING` or `LIMIT`.
 fn always_one_row(q: &Query) -> bool {
-    let SetExpr::Select(select) = q.body.as_ref() else { return false };
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return false;
+    };
     let no_group = matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
     let aggregate = match select.projection.as_slice() {
-        [SelectItem::UnnamedExpr(Expr::Function(f)) | SelectItem::ExprWithAlias { expr: Expr::Function(f), .. }] => {
-            f.over.is_none() && AGGREGATES.contains(&last_ident(&f.name).to_lowercase().as_str())
-        }
+        [
+            SelectItem::UnnamedExpr(Expr::Function(f))
+            | SelectItem::ExprWithAlias {
+                expr: Expr::Function(f),
+                ..
+            },
+        ] => f.over.is_none() && AGGREGATES.contains(&last_ident(&f.name).to_lowercase().as_str()),
         _ => false,
     };
-    (aggregate || select.from.is_empty()) && no_group && select.having.is_none() && q.limit_clause.is_none()
+    (aggregate || select.from.is_empty())
+        && no_group
+        && select.having.is_none()
+        && q.limit_clause.is_none()
 }
 
 /// Top-level `WHERE` conjuncts that reject NULL on an outer-joined table make it non-null:
@@ -1039,19 +1335,27 @@ fn reduce_outer_joins(selection: &Expr, scope: &mut Scope) {
     flatten_and(selection, &mut conjuncts);
     for c in conjuncts {
         let columns: Vec<&Expr> = match c {
-            Expr::BinaryOp { left, op, right } if is_comparison(op) && !matches!(op, BinaryOperator::Is | BinaryOperator::IsNot) => {
+            Expr::BinaryOp { left, op, right }
+                if is_comparison(op)
+                    && !matches!(op, BinaryOperator::Is | BinaryOperator::IsNot) =>
+            {
                 vec![left, right]
             }
             Expr::IsNotNull(e) => vec![e],
-            Expr::Like { expr, negated: _, .. } | Expr::In { expr, .. } | Expr::Between { expr, .. } => vec![expr],
+            Expr::Like {
+                expr, negated: _, ..
+            }
+            | Expr::In { expr, .. }
+            | Expr::Between { expr, .. } => vec![expr],
             _ => Vec::new(),
         };
         for col in columns {
             let (qualifier, name) = match col {
                 Expr::Identifier(i) => (None, i.value.as_str()),
-                Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
-                    (Some(parts[parts.len() - 2].value.as_str()), parts[parts.len() - 1].value.as_str())
-                }
+                Expr::CompoundIdentifier(parts) if parts.len() >= 2 => (
+                    Some(parts[parts.len() - 2].value.as_str()),
+                    parts[parts.len() - 1].value.as_str(),
+                ),
                 _ => continue,
             };
             if let Some(rel) = scope.rel_mut(qualifier, name) {
@@ -1063,7 +1367,11 @@ fn reduce_outer_joins(selection: &Expr, scope: &mut Scope) {
 
 fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match e {
-        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
             flatten_and(left, out);
             flatten_and(right, out);
         }

@@ -60,11 +60,9 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
     let at = |i: usize| chars.get(i).map(|c| c.1);
     while i < chars.len() {
         let (offset, c) = chars[i];
-        if semicolon.is_some()
-            && !c.is_whitespace()
-            && !(c == '-' && at(i + 1) == Some('-'))
-            && !(c == '/' && at(i + 1) == Some('*'))
-        {
+        let comment_start =
+            (c == '-' && at(i + 1) == Some('-')) || (c == '/' && at(i + 1) == Some('*'));
+        if semicolon.is_some() && !c.is_whitespace() && !comment_start {
             return Err(LexError::MultipleStatements(offset));
         }
         match c {
@@ -139,7 +137,11 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
                 continue;
             }
             '!' | '?' if last == Tok::AliasAfterAs && at(i + 1) != Some('=') => {
-                overrides.push(Override { alias: std::mem::take(&mut last_alias), nullable: c == '?', offset });
+                overrides.push(Override {
+                    alias: std::mem::take(&mut last_alias),
+                    nullable: c == '?',
+                    offset,
+                });
                 out.push(' ');
                 i += 1;
                 last = Tok::Other;
@@ -183,7 +185,11 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
         return Err(LexError::Empty);
     }
     let runtime = collapse(&analysed);
-    Ok(Source { analysed, runtime, overrides })
+    Ok(Source {
+        analysed,
+        runtime,
+        overrides,
+    })
 }
 
 /// Collapses whitespace runs outside literals and quoted identifiers into one space.
@@ -241,16 +247,27 @@ mod tests {
     fn strips_comments_and_keeps_positions() {
         let src = lex("-- list\nSELECT 1 /* x\ny */ AS one; -- end\n").unwrap();
         assert_eq!(src.analysed.lines().count(), 3);
-        assert_eq!(src.analysed.len(), "-- list\nSELECT 1 /* x\ny */ AS one; -- end\n".len());
+        assert_eq!(
+            src.analysed.len(),
+            "-- list\nSELECT 1 /* x\ny */ AS one; -- end\n".len()
+        );
         assert_eq!(src.runtime, "SELECT 1 AS one");
     }
 
     #[test]
     fn overrides_on_aliases() {
-        let src = lex("SELECT max(a) AS top!, b AS \"Maybe\"?, c != d AS e FROM t WHERE x = ?").unwrap();
-        let found: Vec<_> = src.overrides.iter().map(|o| (o.alias.as_str(), o.nullable)).collect();
+        let src =
+            lex("SELECT max(a) AS top!, b AS \"Maybe\"?, c != d AS e FROM t WHERE x = ?").unwrap();
+        let found: Vec<_> = src
+            .overrides
+            .iter()
+            .map(|o| (o.alias.as_str(), o.nullable))
+            .collect();
         assert_eq!(found, vec![("top", false), ("Maybe", true)]);
-        assert_eq!(src.runtime, "SELECT max(a) AS top , b AS \"Maybe\" , c != d AS e FROM t WHERE x = ?");
+        assert_eq!(
+            src.runtime,
+            "SELECT max(a) AS top , b AS \"Maybe\" , c != d AS e FROM t WHERE x = ?"
+        );
     }
 
     #[test]
@@ -263,7 +280,10 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(lex(" -- only a comment\n"), Err(LexError::Empty));
-        assert_eq!(lex("SELECT 1; SELECT 2"), Err(LexError::MultipleStatements(10)));
+        assert_eq!(
+            lex("SELECT 1; SELECT 2"),
+            Err(LexError::MultipleStatements(10))
+        );
         assert_eq!(lex("SELECT 'open"), Err(LexError::Unterminated(7)));
         assert_eq!(line_col("a\nbc\nd", 4), (2, 3));
     }

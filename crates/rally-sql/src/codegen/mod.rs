@@ -48,7 +48,15 @@ pub struct SqlError {
 
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {} — {}", self.file.display(), self.line, self.column, self.message, self.hint)
+        write!(
+            f,
+            "{}:{}:{}: {} — {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message,
+            self.hint
+        )
     }
 }
 
@@ -75,7 +83,11 @@ pub enum CodegenError {
 }
 
 fn list(errors: &[SqlError]) -> String {
-    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A generated file: path relative to the app root, and its contents.
@@ -146,12 +158,18 @@ pub struct Field {
 impl QueryModel {
     /// `(name, Rust type)` of each result column, e.g. `("score", "Option<i64>")`.
     pub fn column_types(&self) -> Vec<(String, String)> {
-        self.columns.iter().map(|f| (f.name.clone(), emit::column_type_string(f.ty))).collect()
+        self.columns
+            .iter()
+            .map(|f| (f.name.clone(), emit::column_type_string(f.ty)))
+            .collect()
     }
 
     /// `(name, Rust type)` of each parameter, e.g. `("name", "&str")`.
     pub fn param_types(&self) -> Vec<(String, String)> {
-        self.params.iter().map(|f| (f.name.clone(), emit::param_type_string(f.ty))).collect()
+        self.params
+            .iter()
+            .map(|f| (f.name.clone(), emit::param_type_string(f.ty)))
+            .collect()
     }
 }
 
@@ -167,7 +185,10 @@ pub fn generate(app_root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
         let mut queries = Vec::new();
         for file in files {
             let rel = relative(app_root, file);
-            let text = fs::read_to_string(file).map_err(|source| CodegenError::Io { path: file.clone(), source })?;
+            let text = fs::read_to_string(file).map_err(|source| CodegenError::Io {
+                path: file.clone(),
+                source,
+            })?;
             match describe(&conn, &rel, &text) {
                 Ok(q) => queries.push(q),
                 Err(e) => errors.push(e),
@@ -189,8 +210,15 @@ pub fn check(app_root: &Path) -> Result<Vec<Stale>, CodegenError> {
         match fs::read_to_string(app_root.join(&file.path)) {
             Ok(on_disk) if on_disk == file.contents => {}
             Ok(_) => stale.push(Stale::Changed(file.path.clone())),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => stale.push(Stale::Missing(file.path.clone())),
-            Err(source) => return Err(CodegenError::Io { path: file.path.clone(), source }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                stale.push(Stale::Missing(file.path.clone()))
+            }
+            Err(source) => {
+                return Err(CodegenError::Io {
+                    path: file.path.clone(),
+                    source,
+                });
+            }
         }
     }
     for orphan in orphans(app_root, &files)? {
@@ -210,9 +238,15 @@ pub fn write(app_root: &Path, files: &[GeneratedFile]) -> Result<WriteReport, Co
             continue;
         }
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|source| CodegenError::Io { path: parent.to_path_buf(), source })?;
+            fs::create_dir_all(parent).map_err(|source| CodegenError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
-        fs::write(&path, &file.contents).map_err(|source| CodegenError::Io { path: path.clone(), source })?;
+        fs::write(&path, &file.contents).map_err(|source| CodegenError::Io {
+            path: path.clone(),
+            source,
+        })?;
         report.written.push(file.path.clone());
     }
     for orphan in orphans(app_root, files)? {
@@ -243,11 +277,19 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) -> Result<(), CodegenError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(CodegenError::Io { path: dir.to_path_buf(), source }),
+        Err(source) => {
+            return Err(CodegenError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
     };
     let mut paths = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|source| CodegenError::Io { path: dir.to_path_buf(), source })?;
+        let entry = entry.map_err(|source| CodegenError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         paths.push(entry.path());
     }
     paths.sort();
@@ -275,13 +317,18 @@ fn discover(app_root: &Path) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, CodegenE
             Err(source) => return Err(CodegenError::Io { path: dir, source }),
         };
         for entry in entries {
-            let entry = entry.map_err(|source| CodegenError::Io { path: dir.clone(), source })?;
+            let entry = entry.map_err(|source| CodegenError::Io {
+                path: dir.clone(),
+                source,
+            })?;
             let path = entry.path();
             if path.is_dir() {
                 if path != generated {
                     stack.push(path);
                 }
-            } else if path.extension().is_some_and(|e| e == "sql") && dir.file_name().is_some_and(|n| n == "sql") {
+            } else if path.extension().is_some_and(|e| e == "sql")
+                && dir.file_name().is_some_and(|n| n == "sql")
+            {
                 dirs.entry(dir.clone()).or_default().push(path);
             }
         }
@@ -294,7 +341,9 @@ fn discover(app_root: &Path) -> Result<BTreeMap<PathBuf, Vec<PathBuf>>, CodegenE
 
 /// `src/a/b/sql` → `["a", "b_sql"]`; `src/sql` → `["root_sql"]`; inner `sql` segments dropped.
 fn module_path(app_root: &Path, sql_dir: &Path) -> Vec<String> {
-    let rel = sql_dir.strip_prefix(app_root.join("src")).unwrap_or(sql_dir);
+    let rel = sql_dir
+        .strip_prefix(app_root.join("src"))
+        .unwrap_or(sql_dir);
     let mut parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -309,7 +358,10 @@ fn module_path(app_root: &Path, sql_dir: &Path) -> Vec<String> {
 
 fn relative(app_root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(app_root).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// An in-memory database with the app's migrations applied (no migrations directory: empty).
@@ -322,12 +374,29 @@ pub fn schema_connection(app_root: &Path) -> Result<Connection, CodegenError> {
     Ok(conn)
 }
 
-fn error_at(file: &str, text: &str, offset: usize, message: impl Into<String>, hint: impl Into<String>) -> SqlError {
+fn error_at(
+    file: &str,
+    text: &str,
+    offset: usize,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> SqlError {
     let (line, column) = lex::line_col(text, offset);
-    SqlError { file: PathBuf::from(file), line, column, message: message.into(), hint: hint.into() }
+    SqlError {
+        file: PathBuf::from(file),
+        line,
+        column,
+        message: message.into(),
+        hint: hint.into(),
+    }
 }
 
-fn error_line_col(file: &str, (line, column): (u64, u64), message: impl Into<String>, hint: impl Into<String>) -> SqlError {
+fn error_line_col(
+    file: &str,
+    (line, column): (u64, u64),
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> SqlError {
     SqlError {
         file: PathBuf::from(file),
         line: usize::try_from(line.max(1)).unwrap_or(1),
@@ -342,9 +411,13 @@ fn error_line_col(file: &str, (line, column): (u64, u64), message: impl Into<Str
 pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryModel, SqlError> {
     let name = function_name(source, text)?;
     let lexed = lex::lex(text).map_err(|e| match e {
-        lex::LexError::Empty => {
-            error_at(source, text, 0, "the file holds no SQL statement", "write one statement, or delete the file")
-        }
+        lex::LexError::Empty => error_at(
+            source,
+            text,
+            0,
+            "the file holds no SQL statement",
+            "write one statement, or delete the file",
+        ),
         lex::LexError::MultipleStatements(at) => error_at(
             source,
             text,
@@ -352,14 +425,23 @@ pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryMode
             "a second statement starts here",
             "put each query in its own .sql file (one statement per file)",
         ),
-        lex::LexError::Unterminated(at) => {
-            error_at(source, text, at, "this string, quoted name or comment is not closed", "close it")
-        }
+        lex::LexError::Unterminated(at) => error_at(
+            source,
+            text,
+            at,
+            "this string, quoted name or comment is not closed",
+            "close it",
+        ),
     })?;
-    let stmt = conn.prepare(&lexed.analysed).map_err(|e| sqlite_error(source, &lexed.analysed, &e))?;
+    let stmt = conn
+        .prepare(&lexed.analysed)
+        .map_err(|e| sqlite_error(source, &lexed.analysed, &e))?;
     let param_names = parameter_names(&stmt, source, &lexed.analysed)?;
-    let sqlite_columns: Vec<(String, Option<String>)> =
-        stmt.columns().iter().map(|c| (c.name().to_owned(), c.decl_type().map(str::to_owned))).collect();
+    let sqlite_columns: Vec<(String, Option<String>)> = stmt
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_owned(), c.decl_type().map(str::to_owned)))
+        .collect();
     drop(stmt);
 
     let parsed = Parser::parse_sql(&SQLiteDialect {}, &lexed.analysed).map_err(|e| {
@@ -372,20 +454,41 @@ pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryMode
         )
     })?;
     let Some(statement) = parsed.first() else {
-        return Err(error_at(source, text, 0, "the file holds no SQL statement", "write one statement"));
+        return Err(error_at(
+            source,
+            text,
+            0,
+            "the file holds no SQL statement",
+            "write one statement",
+        ));
     };
-    let analysis = infer::analyse(&Schema::load(conn).map_err(|e| sqlite_error(source, text, &e))?, statement);
+    let analysis = infer::analyse(
+        &Schema::load(conn).map_err(|e| sqlite_error(source, text, &e))?,
+        statement,
+    );
 
     let columns = columns(source, text, &lexed, &sqlite_columns, &analysis)?;
     let params = params(source, &param_names, &analysis)?;
-    Ok(QueryModel { name, source: source.to_owned(), sql: lexed.runtime, params, columns })
+    Ok(QueryModel {
+        name,
+        source: source.to_owned(),
+        sql: lexed.runtime,
+        params,
+        columns,
+    })
 }
 
 /// The function name: the file stem, which must be snake_case.
 fn function_name(source: &str, text: &str) -> Result<String, SqlError> {
-    let stem = source.rsplit('/').next().unwrap_or(source).trim_end_matches(".sql");
+    let stem = source
+        .rsplit('/')
+        .next()
+        .unwrap_or(source)
+        .trim_end_matches(".sql");
     let valid = stem.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
         return Err(error_at(
             source,
@@ -400,7 +503,9 @@ fn function_name(source: &str, text: &str) -> Result<String, SqlError> {
 
 fn sqlite_error(source: &str, text: &str, error: &rusqlite::Error) -> SqlError {
     let (message, offset) = match error {
-        rusqlite::Error::SqlInputError { msg, offset, .. } => (msg.clone(), usize::try_from(*offset).unwrap_or(0)),
+        rusqlite::Error::SqlInputError { msg, offset, .. } => {
+            (msg.clone(), usize::try_from(*offset).unwrap_or(0))
+        }
         rusqlite::Error::SqliteFailure(_, Some(msg)) => (msg.clone(), name_offset(text, msg)),
         other => (other.to_string(), 0),
     };
@@ -415,7 +520,9 @@ fn sqlite_error(source: &str, text: &str, error: &rusqlite::Error) -> SqlError {
 /// Where the name in "no such table: x" / "no such column: x" first appears in `text` (SQLite
 /// gives no offset for these), else 0.
 fn name_offset(text: &str, message: &str) -> usize {
-    let Some((_, name)) = message.rsplit_once(": ") else { return 0 };
+    let Some((_, name)) = message.rsplit_once(": ") else {
+        return 0;
+    };
     let name = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     let lower = text.to_ascii_lowercase();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -434,7 +541,11 @@ fn name_offset(text: &str, message: &str) -> usize {
 }
 
 /// Placeholders in binding order; anonymous ones (`?`, `?1`) are rejected.
-fn parameter_names(stmt: &rusqlite::Statement<'_>, source: &str, text: &str) -> Result<Vec<String>, SqlError> {
+fn parameter_names(
+    stmt: &rusqlite::Statement<'_>,
+    source: &str,
+    text: &str,
+) -> Result<Vec<String>, SqlError> {
     let mut names = Vec::new();
     for i in 1..=stmt.parameter_count() {
         match stmt.parameter_name(i) {
@@ -458,9 +569,16 @@ fn parameter_names(stmt: &rusqlite::Statement<'_>, source: &str, text: &str) -> 
 fn parse_location(message: &str) -> (u64, u64) {
     let number_after = |key: &str| -> Option<u64> {
         let rest = &message[message.find(key)? + key.len()..];
-        rest.trim_start().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        rest.trim_start()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
     };
-    (number_after("Line:").unwrap_or(1), number_after("Column:").unwrap_or(1))
+    (
+        number_after("Line:").unwrap_or(1),
+        number_after("Column:").unwrap_or(1),
+    )
 }
 
 fn columns(
@@ -477,7 +595,10 @@ fn columns(
             analysis.columns[i].ty
         } else {
             // The analyser lost track (unusual SQL): declared type when SQLite knows one.
-            Ty::nullable(decl.as_deref().map_or(SqlType::Value, SqlType::from_declared))
+            Ty::nullable(
+                decl.as_deref()
+                    .map_or(SqlType::Value, SqlType::from_declared),
+            )
         };
         let field = emit::field_name(name);
         if field.is_empty() {
@@ -506,7 +627,11 @@ fn columns(
                 source,
                 text,
                 o.offset,
-                format!("`{}{}` does not name a result column", o.alias, if o.nullable { '?' } else { '!' }),
+                format!(
+                    "`{}{}` does not name a result column",
+                    o.alias,
+                    if o.nullable { '?' } else { '!' }
+                ),
                 "put `!` (never null) or `?` (may be null) right after a result column's alias",
             ));
         };
@@ -515,17 +640,27 @@ fn columns(
     Ok(fields)
 }
 
-fn params(source: &str, names: &[String], analysis: &infer::Analysis) -> Result<Vec<Field>, SqlError> {
+fn params(
+    source: &str,
+    names: &[String],
+    analysis: &infer::Analysis,
+) -> Result<Vec<Field>, SqlError> {
     let mut fields: Vec<Field> = Vec::with_capacity(names.len());
     for placeholder in names {
-        let evidence = analysis.params.get(placeholder).cloned().unwrap_or_default();
+        let evidence = analysis
+            .params
+            .get(placeholder)
+            .cloned()
+            .unwrap_or_default();
         let location = evidence.location.unwrap_or((1, 1));
         let name = emit::field_name(&placeholder[1..]);
         if name.is_empty() || fields.iter().any(|f| f.name == name) {
             return Err(error_line_col(
                 source,
                 location,
-                format!("parameter `{placeholder}` clashes with another parameter's Rust name `{name}`"),
+                format!(
+                    "parameter `{placeholder}` clashes with another parameter's Rust name `{name}`"
+                ),
                 "spell each parameter once, with one prefix (`:name`)",
             ));
         }
@@ -534,10 +669,18 @@ fn params(source: &str, names: &[String], analysis: &infer::Analysis) -> Result<
                 source,
                 location,
                 format!("cannot tell the type of `{placeholder}`"),
-                format!("compare it with a column, or write CAST({placeholder} AS INTEGER) (or TEXT, REAL, BLOB)"),
+                format!(
+                    "compare it with a column, or write CAST({placeholder} AS INTEGER) (or TEXT, REAL, BLOB)"
+                ),
             ));
         };
-        fields.push(Field { name, ty: Ty { ty, nullable: evidence.nullable } });
+        fields.push(Field {
+            name,
+            ty: Ty {
+                ty,
+                nullable: evidence.nullable,
+            },
+        });
     }
     Ok(fields)
 }

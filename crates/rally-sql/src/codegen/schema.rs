@@ -72,7 +72,10 @@ pub struct Ty {
 impl Ty {
     /// A non-null `ty`.
     pub const fn not_null(ty: SqlType) -> Ty {
-        Ty { ty, nullable: false }
+        Ty {
+            ty,
+            nullable: false,
+        }
     }
     /// A nullable `ty`.
     pub const fn nullable(ty: SqlType) -> Ty {
@@ -80,7 +83,10 @@ impl Ty {
     }
     /// This type, nullable when `nullable`.
     pub const fn or_null(self, nullable: bool) -> Ty {
-        Ty { ty: self.ty, nullable: self.nullable || nullable }
+        Ty {
+            ty: self.ty,
+            nullable: self.nullable || nullable,
+        }
     }
 }
 
@@ -119,13 +125,18 @@ impl Schema {
         let mut list = conn.prepare(
             "SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'",
         )?;
-        let entries: Vec<(String, String, bool)> =
-            list.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
-        let mut info = conn.prepare("SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid")?;
+        let entries: Vec<(String, String, bool)> = list
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut info = conn.prepare(
+            "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid",
+        )?;
         let mut tables = HashMap::new();
         for (name, kind, without_rowid) in entries {
             let raw: Vec<(String, String, bool, i64, i64)> = info
-                .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .query_map([&name], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
                 .collect::<Result<_, _>>()?;
             let pk_count = raw.iter().filter(|c| c.3 > 0).count();
             let columns = raw
@@ -139,7 +150,10 @@ impl Schema {
                         && declared.eq_ignore_ascii_case("INTEGER");
                     let key_not_null = pk > 0 && without_rowid;
                     SchemaColumn {
-                        ty: Ty { ty: SqlType::from_declared(&declared), nullable: !(not_null || rowid_alias || key_not_null) },
+                        ty: Ty {
+                            ty: SqlType::from_declared(&declared),
+                            nullable: !(not_null || rowid_alias || key_not_null),
+                        },
                         name: col,
                         rowid_alias,
                         generated: hidden == 2 || hidden == 3,
