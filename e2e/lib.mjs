@@ -25,10 +25,11 @@ export async function launch() {
 
 /// Starts a server binary with ADDR=127.0.0.1:0 and resolves with its base URL once it prints
 /// `listening on http://…`.
-export function startServer(binary, env = {}) {
+export function startServer(binary, env = {}, cwd = root) {
   const path = join(root, binary);
   if (!existsSync(path)) throw new Error(`${path} is missing: build it first (cargo build --workspace)`);
   const child = spawn(path, [], {
+    cwd,
     env: { ...process.env, ADDR: '127.0.0.1:0', RUST_LOG: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

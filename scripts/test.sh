@@ -17,6 +17,9 @@ step "building the browser bundles (wasm32 + wasm-bindgen)"
 ./target/debug/rally-build view-props target/rally/view-props --profile dev --no-wasm-opt
 ./target/debug/rally-build live-counter target/rally/live-counter --profile dev --no-wasm-opt
 
+step "the starter app through cargo rally (gen --check, reset, build)"
+(cd examples/starter && ../../target/debug/cargo-rally rally gen --check && ../../target/debug/cargo-rally rally reset && ../../target/debug/cargo-rally rally build)
+
 step "native tests"
 cargo test --workspace
 

@@ -361,14 +361,18 @@ fn emit_files(
     let mount_mods: Vec<_> = mounts.iter().map(|m| ident(&m.name)).collect();
     let sql = with_sql.then(|| {
         quote!(
+            #[cfg(feature = "server")]
             pub mod sql;
         )
     });
     files.push(file(
         "src/generated/mod.rs",
         quote! {
-            //! Code generated from the app's pages and SQL.
+            //! Code generated from the app's pages and SQL (formatted by prettyplease, so rustfmt
+            //! leaves it alone: `cargo rally gen --check` compares it byte for byte).
+            #[rustfmt::skip]
             pub mod rally;
+            #[rustfmt::skip]
             pub mod routes;
             #sql
         },

@@ -11,22 +11,35 @@ use crate::page::Page;
 
 /// The routes of `mount` and the source of its route module.
 pub fn routes(mount: &str, prefix: &str, pages: &[&Page]) -> Result<(Vec<Route>, String), String> {
-    let files: Vec<PageFile> = pages
-        .iter()
-        .map(|page| {
-            let mut file = PageFile::new(format!("{}.rs", page.module.join("/")));
-            let fields = page.server.as_ref().and_then(|s| s.load.as_ref());
-            for (name, ty) in fields.into_iter().flatten() {
-                file =
-                    file.with_param_type(name, &ty.to_token_stream().to_string().replace(' ', ""));
-            }
-            file
-        })
-        .collect();
     let mut description = Mount::new(mount).with_url_prefix(prefix);
     if prefix.is_empty() {
         description = description.with_constructor_prefix("");
     }
+    // First untyped, to learn each page's parameters; then typed by the load fields that name
+    // them (a load field that names no parameter is reported by the contract check).
+    let untyped: Vec<PageFile> = pages.iter().map(|p| PageFile::new(file_of(p))).collect();
+    let params = route_table(&description, &untyped).map_err(|e| e.to_string())?;
+    let files: Vec<PageFile> = pages
+        .iter()
+        .map(|page| {
+            let module = page.module.join("::");
+            let route_params: Vec<&str> = params
+                .routes
+                .iter()
+                .filter(|r| r.module_path == module)
+                .flat_map(|r| r.params.iter().map(|p| p.name.as_str()))
+                .collect();
+            let mut file = PageFile::new(file_of(page));
+            let fields = page.server.as_ref().and_then(|s| s.load.as_ref());
+            for (name, ty) in fields.into_iter().flatten() {
+                if route_params.contains(&name.as_str()) {
+                    file = file
+                        .with_param_type(name, &ty.to_token_stream().to_string().replace(' ', ""));
+                }
+            }
+            file
+        })
+        .collect();
     let table = route_table(&description, &files).map_err(|e| e.to_string())?;
     let options = GenerateOptions::default()
         .with_runtime_path("::rally::routes")
@@ -49,6 +62,10 @@ pub fn routes(mount: &str, prefix: &str, pages: &[&Page]) -> Result<(Vec<Route>,
         })
         .collect();
     Ok((routes, source))
+}
+
+fn file_of(page: &Page) -> String {
+    format!("{}.rs", page.module.join("/"))
 }
 
 /// `T` of the `Navigate<T>` message that leads to a dynamic route: its last static segment,

@@ -69,7 +69,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
     let doc = format!("The `{mount}` mount: its pages as one state and one message type.");
     quote! {
         #![doc = #doc]
-        use rally::mount::{Loaded, Mount};
+        use rally::mount::Mount;
         use rally::page::LoadError;
         use rally::routes::QueryParams;
         use rally::view::{Effect, Element};
@@ -143,7 +143,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
         impl rally::mount::ServerMount for #mount_ty {
             type Context = rally::db::Db;
 
-            fn load_data(db: &rally::db::Db, route: &Route) -> Option<Loaded<Msg>> {
+            fn load_data(db: &rally::db::Db, route: &Route) -> Option<rally::mount::Loaded<Msg>> {
                 match route { #(#server_loads)* }
             }
         }
@@ -255,7 +255,7 @@ fn server_load(mount: &str, e: &Entry<'_>) -> TokenStream {
         quote!(#n.clone())
     });
     quote! {
-        #pat => Some(Loaded::new(#p::load(db #(, #args)*), |r| Msg::#v(#p::Message::Loaded(r)))),
+        #pat => Some(rally::mount::Loaded::new(#p::load(db #(, #args)*), |r| Msg::#v(#p::Message::Loaded(r)))),
     }
 }
 

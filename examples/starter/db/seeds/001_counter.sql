@@ -1,0 +1,1 @@
+INSERT INTO counter (id, count) VALUES (1, 0);

@@ -1,0 +1,5 @@
+//! A Rally app: one mount (`public`) with a counter page whose count lives in SQLite.
+
+pub mod broadcasts;
+pub mod generated;
+pub mod public;

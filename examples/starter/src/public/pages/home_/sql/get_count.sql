@@ -1,0 +1,1 @@
+SELECT count FROM counter WHERE id = 1;
