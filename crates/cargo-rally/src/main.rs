@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod init;
+
 const USAGE: &str =
     "usage: cargo rally <gen [--check] | regen | migrate | reset | build [--release] | server>";
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .as_slice()
     {
+        ["init"] => init_app(&root),
         ["gen"] | [] => gen_all(&root, false),
         ["gen", "--check"] => gen_all(&root, true),
         ["regen"] => regen(&root),
@@ -39,6 +42,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn init_app(root: &Path) -> Result<(), String> {
+    let package = package(root)?;
+    let written = init::init(root, &package)?;
+    step(&format!("wrote the starter app ({} files)", written.len()));
+    gen_all(root, false)?;
+    step("next: cargo rally migrate && cargo rally build && cargo rally server");
+    Ok(())
 }
 
 fn step(what: &str) {

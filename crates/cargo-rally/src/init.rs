@@ -1,0 +1,232 @@
+//! `cargo rally init`: turns a fresh `cargo new` crate into a Rally app — the starter counter
+//! (`examples/starter`, which the browser tests run, is the template).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The template's files: path in the app, contents (`starter` is replaced by the crate name).
+const FILES: &[(&str, &str)] = &[
+    (
+        "src/lib.rs",
+        include_str!("../../../examples/starter/src/lib.rs"),
+    ),
+    (
+        "src/main.rs",
+        include_str!("../../../examples/starter/src/main.rs"),
+    ),
+    (
+        "src/broadcasts.rs",
+        include_str!("../../../examples/starter/src/broadcasts.rs"),
+    ),
+    (
+        "src/public/mod.rs",
+        include_str!("../../../examples/starter/src/public/mod.rs"),
+    ),
+    (
+        "src/public/pages/mod.rs",
+        include_str!("../../../examples/starter/src/public/pages/mod.rs"),
+    ),
+    (
+        "src/public/pages/home_.rs",
+        include_str!("../../../examples/starter/src/public/pages/home_.rs"),
+    ),
+    (
+        "src/public/pages/not_found_.rs",
+        include_str!("../../../examples/starter/src/public/pages/not_found_.rs"),
+    ),
+    (
+        "src/public/pages/home_/sql/get_count.sql",
+        include_str!("../../../examples/starter/src/public/pages/home_/sql/get_count.sql"),
+    ),
+    (
+        "src/public/pages/home_/sql/add_to_count.sql",
+        include_str!("../../../examples/starter/src/public/pages/home_/sql/add_to_count.sql"),
+    ),
+    (
+        "db/migrations/001_create_counter.sql",
+        include_str!("../../../examples/starter/db/migrations/001_create_counter.sql"),
+    ),
+    (
+        "db/seeds/001_counter.sql",
+        include_str!("../../../examples/starter/db/seeds/001_counter.sql"),
+    ),
+    (
+        "assets/app.css",
+        include_str!("../../../examples/starter/assets/app.css"),
+    ),
+    (
+        ".env.example",
+        "# Copy to .env. The process environment wins over this file.\nPORT=8080\n# APP_ENV=production\n# SECRET_KEY_BASE=<base64url of 32 random bytes>\n",
+    ),
+];
+
+/// What `cargo new` writes in `src/main.rs`; init may replace exactly this.
+const CARGO_NEW_MAIN: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
+
+/// Writes the starter into `root`, refusing to overwrite anything but `cargo new`'s main.rs.
+/// Returns the files written.
+pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
+    for (path, _) in FILES {
+        let target = root.join(path);
+        if target.is_dir() {
+            return Err(format!(
+                "refusing to overwrite {path}: it exists as a directory. Run `cargo rally init` in a fresh `cargo new` crate."
+            ));
+        }
+        let existing = fs::read_to_string(&target).ok();
+        let disposable = *path == "src/main.rs" && existing.as_deref() == Some(CARGO_NEW_MAIN);
+        if existing.is_some() && !disposable {
+            return Err(format!(
+                "refusing to overwrite {path}: the file exists, so nothing was written. Run `cargo rally init` in a fresh `cargo new` crate, or remove the file."
+            ));
+        }
+    }
+    let manifest = root.join("Cargo.toml");
+    let cargo_toml = fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read Cargo.toml ({e}); run `cargo new <name>` first"))?;
+    if cargo_toml.contains("rally") {
+        return Err(
+            "Cargo.toml already mentions rally; this crate looks initialised already".into(),
+        );
+    }
+    let crate_name = package.replace('-', "_");
+    let mut written = Vec::new();
+    for (path, contents) in FILES {
+        let target = root.join(path);
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let contents = contents.replace("starter::", &format!("{crate_name}::"));
+        fs::write(&target, contents).map_err(|e| format!("cannot write {path}: {e}"))?;
+        written.push(PathBuf::from(path));
+    }
+    fs::write(&manifest, manifest_with_rally(&cargo_toml, package))
+        .map_err(|e| format!("cannot write Cargo.toml: {e}"))?;
+    append_gitignore(root)?;
+    Ok(written)
+}
+
+/// The rally crates this CLI was built from (there is no registry release yet).
+fn rally_path() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rally");
+    path.canonicalize().unwrap_or(path).display().to_string()
+}
+
+fn manifest_with_rally(cargo_toml: &str, package: &str) -> String {
+    let rally = rally_path();
+    let deps = format!(
+        r#"rally = {{ path = "{rally}" }}
+serde = {{ version = "1", features = ["derive"] }}
+tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "net", "signal", "sync", "time"], optional = true }}
+axum = {{ version = "0.8", features = ["ws"], optional = true }}
+rusqlite = {{ version = "0.39", features = ["bundled"], optional = true }}
+# The browser runtime is pinned to the wasm-bindgen version `cargo rally build` embeds.
+wasm-bindgen = {{ version = "=0.2.130", optional = true }}
+"#
+    );
+    let mut out = String::new();
+    let mut added = false;
+    for line in cargo_toml.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.trim() == "[dependencies]" {
+            out.push_str(&deps);
+            added = true;
+        }
+    }
+    if !added {
+        out.push_str("\n[dependencies]\n");
+        out.push_str(&deps);
+    }
+    out.push_str(&format!(
+        r#"
+[lib]
+crate-type = ["cdylib", "rlib"]
+
+[[bin]]
+name = "{package}"
+required-features = ["server"]
+
+[features]
+default = []
+# The server build: SSR, the WebSocket, SQLite.
+server = ["rally/server", "dep:tokio", "dep:axum", "dep:rusqlite"]
+# One browser bundle per mount.
+browser = ["rally/browser", "dep:wasm-bindgen"]
+mount-public = ["browser"]
+
+# `cargo rally build --release`: small browser bundles.
+[profile.wasm-release]
+inherits = "release"
+opt-level = "z"
+lto = true
+codegen-units = 1
+panic = "abort"
+"#
+    ));
+    out
+}
+
+fn append_gitignore(root: &Path) -> Result<(), String> {
+    let path = root.join(".gitignore");
+    let mut text = fs::read_to_string(&path).unwrap_or_default();
+    for entry in ["/target", ".env", "/db/*.db*"] {
+        if !text.lines().any(|l| l.trim() == entry) {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(entry);
+            text.push('\n');
+        }
+    }
+    fs::write(&path, text).map_err(|e| format!("cannot write .gitignore: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cargo_new(dir: &Path) {
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::write(dir.join("Cargo.toml"), "[package]\nname = \"my-app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n").unwrap();
+        fs::write(dir.join("src/main.rs"), CARGO_NEW_MAIN).unwrap();
+    }
+
+    #[test]
+    fn init_writes_the_starter_into_a_fresh_crate() {
+        let dir = tempfile::tempdir().unwrap();
+        cargo_new(dir.path());
+        let written = init(dir.path(), "my-app").unwrap();
+        assert_eq!(written.len(), FILES.len());
+        let main = fs::read_to_string(dir.path().join("src/main.rs")).unwrap();
+        assert!(
+            main.contains("my_app::generated::rally::app::serve()"),
+            "{main}"
+        );
+        let manifest = fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("rally = { path = ")
+                && manifest.contains("mount-public = [\"browser\"]")
+        );
+        assert!(
+            fs::read_to_string(dir.path().join(".gitignore"))
+                .unwrap()
+                .contains("/db/*.db*")
+        );
+    }
+
+    #[test]
+    fn init_refuses_to_overwrite_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        cargo_new(dir.path());
+        fs::write(dir.path().join("src/main.rs"), "fn main() { /* mine */ }\n").unwrap();
+        let err = init(dir.path(), "my-app").unwrap_err();
+        assert!(err.contains("refusing to overwrite src/main.rs"), "{err}");
+        assert!(!dir.path().join("src/lib.rs").exists());
+        let second = tempfile::tempdir().unwrap();
+        cargo_new(second.path());
+        init(second.path(), "my-app").unwrap();
+        let again = init(second.path(), "my-app").unwrap_err();
+        assert!(again.contains("refusing to overwrite"), "{again}");
+    }
+}
