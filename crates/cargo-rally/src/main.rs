@@ -66,20 +66,7 @@ fn database(root: &Path) -> Result<PathBuf, String> {
 }
 
 fn package(root: &Path) -> Result<String, String> {
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| {
-        format!("cannot read Cargo.toml ({e}); run cargo rally in the app's directory")
-    })?;
-    let mut in_package = false;
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if let Some(v) = in_package.then(|| line.strip_prefix("name")).flatten()
-            && let Some(v) = v.trim().strip_prefix('=')
-        {
-            return Ok(v.trim().trim_matches('"').to_owned());
-        }
-    }
-    Err("Cargo.toml has no [package] name".into())
+    rally_codegen::package_name(root).map_err(|e| e.to_string())
 }
 
 /// SQL functions, then the page glue.
@@ -163,19 +150,6 @@ fn reset(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The mounts: directories `src/<name>/pages`.
-fn mounts(root: &Path) -> Result<Vec<String>, String> {
-    let src = root.join("src");
-    let mut mounts: Vec<String> = std::fs::read_dir(&src)
-        .map_err(|e| format!("cannot read {}: {e}", src.display()))?
-        .filter_map(Result::ok)
-        .filter(|e| e.path().join("pages").is_dir() && e.file_name() != "generated")
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    mounts.sort();
-    Ok(mounts)
-}
-
 /// gen → the server binary → one browser bundle per mount.
 fn build(root: &Path, release: bool) -> Result<(), String> {
     gen_all(root, false)?;
@@ -194,7 +168,7 @@ fn build(root: &Path, release: bool) -> Result<(), String> {
     if !status.success() {
         return Err("the server build failed (see cargo's errors above)".into());
     }
-    for mount in mounts(root)? {
+    for mount in rally_codegen::mount_names(root).map_err(|e| e.to_string())? {
         step(&format!("building the {mount} bundle (wasm32)"));
         let out = rally_build::build_wasm(&rally_build::WasmBuild {
             workspace: root.to_path_buf(),

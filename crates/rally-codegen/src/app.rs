@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use quote::quote;
-use rally_wire::contract::{Contract, Ty};
+use rally_wire::contract::Contract;
 
 use crate::Route;
 use crate::emit::{self, ident, pascal};
@@ -43,7 +43,7 @@ fn read(path: &Path) -> Result<String, Error> {
 }
 
 /// The `[package] name` of the app's Cargo.toml.
-fn package_name(root: &Path) -> Result<String, Error> {
+pub fn package_name(root: &Path) -> Result<String, Error> {
     let manifest = root.join("Cargo.toml");
     let text = read(&manifest)?;
     let mut in_package = false;
@@ -65,6 +65,11 @@ fn package_name(root: &Path) -> Result<String, Error> {
         what: "no `[package] name`".into(),
         fix: "run codegen in the app's directory (the one with its Cargo.toml)".into(),
     }]))
+}
+
+/// The app's mounts: the directories `src/<name>/pages`, sorted.
+pub fn mount_names(root: &Path) -> Result<Vec<String>, Error> {
+    Ok(mounts(root)?.into_iter().map(|m| m.name).collect())
 }
 
 fn mounts(root: &Path) -> Result<Vec<MountDir>, Error> {
@@ -324,7 +329,7 @@ fn contract(pages: &[Page], modules: &Modules, problems: &mut Problems) -> Contr
         }
         contract.page(page.wire_name(), message, results);
     }
-    if modules_has_event(modules) {
+    if modules.defines("broadcasts", "Event") {
         let event = walker.named("broadcasts", "Event", problems);
         contract.push(event);
     }
@@ -333,15 +338,6 @@ fn contract(pages: &[Page], modules: &Modules, problems: &mut Problems) -> Contr
         let _ = contract.define(path, def);
     }
     contract
-}
-
-fn modules_has_event(modules: &Modules) -> bool {
-    let mut probe = Problems::default();
-    let mut walker = Walker::new(modules);
-    !matches!(
-        walker.named("broadcasts", "Event", &mut probe),
-        Ty::Named(_)
-    ) || probe.0.is_empty() && !walker.defs.is_empty()
 }
 
 fn emit_files(

@@ -33,4 +33,4 @@ pub struct Route {
 
 mod app;
 
-pub use app::{GeneratedFile, check, generate, write};
+pub use app::{GeneratedFile, check, generate, mount_names, package_name, write};

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use quote::ToTokens;
 use rally_wire::contract::{Contract, Fields as WireFields, Ty, TypeDef};
+use syn::spanned::Spanned;
 use syn::{Fields, GenericArgument, Item, PathArguments, Type, UseTree};
 
 use crate::error::{Problems, line_of};
@@ -37,6 +38,13 @@ impl Modules {
 
     fn allowed(&self, path: &str) -> bool {
         self.modules.contains_key(path)
+    }
+
+    /// Whether module `path` defines a type `name`.
+    pub fn defines(&self, path: &str, name: &str) -> bool {
+        self.modules
+            .get(path)
+            .is_some_and(|m| defines(&m.ast, name))
     }
 }
 
@@ -135,13 +143,7 @@ impl<'a> Walker<'a> {
                             module,
                             &f.ty,
                             file,
-                            line_of(
-                                f.ty.to_token_stream()
-                                    .into_iter()
-                                    .next()
-                                    .map_or(proc_macro2::Span::call_site(), |t| t.span()),
-                            )
-                            .max(line),
+                            line_of(f.ty.span()).max(line),
                             at,
                             problems,
                         )

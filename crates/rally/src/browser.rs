@@ -4,7 +4,7 @@
 pub mod app;
 pub mod live;
 
-pub use live::{connect, load, on_push, on_reconnect, request, save, set_topics};
+pub use live::{connect, on_push, on_reconnect, request, set_topics};
 
 use rally_view::App;
 use rally_view::dom::HydrationReport;

@@ -36,7 +36,6 @@ where
     request(page, message, to_msg)
 }
 
-#[cfg(all(feature = "browser", target_arch = "wasm32"))]
 fn request<M, R, Msg>(
     page: &'static str,
     message: &M,
@@ -47,19 +46,11 @@ where
     R: DeserializeOwned + 'static,
     Msg: 'static,
 {
-    crate::browser::live::request(page, message, to_msg)
-}
-
-#[cfg(not(all(feature = "browser", target_arch = "wasm32")))]
-fn request<M, R, Msg>(
-    _page: &'static str,
-    _message: &M,
-    _to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
-) -> Effect<Msg>
-where
-    M: Serialize,
-    R: DeserializeOwned + 'static,
-    Msg: 'static,
-{
-    Effect::none()
+    #[cfg(all(feature = "browser", target_arch = "wasm32"))]
+    return crate::browser::live::request(page, message, to_msg);
+    #[cfg(not(all(feature = "browser", target_arch = "wasm32")))]
+    {
+        let _ = (page, message, to_msg);
+        Effect::none()
+    }
 }

@@ -144,18 +144,12 @@ async fn run_with(
             bundle_dir.display()
         );
     }
-    let served = async {
-        let listener = bind(&config).await?;
-        println!("listening on http://{}", listener.local_addr()?);
-        serve_live_until(
-            listener,
-            app(pages, bundle_dir),
-            endpoint,
-            shutdown_signal(),
-        )
-        .await
-    };
-    match served.await {
+    exit_code(serve(app(pages, bundle_dir), &config, endpoint).await)
+}
+
+/// A serving result as the process's exit code; the error is printed first.
+pub fn exit_code(served: std::io::Result<()>) -> std::process::ExitCode {
+    match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -164,12 +158,16 @@ async fn run_with(
     }
 }
 
-/// Binds, prints `listening on http://…` (tests read the port from it) and serves until
-/// SIGINT or SIGTERM, letting in-flight requests finish.
-pub async fn serve(router: Router, config: &ServerConfig) -> std::io::Result<()> {
+/// Binds, prints `listening on http://…` (tests read the port from it) and serves `router`
+/// (with `endpoint` at `/ws`) until SIGINT or SIGTERM, letting in-flight requests finish.
+pub async fn serve(
+    router: Router,
+    config: &ServerConfig,
+    endpoint: Option<Endpoint>,
+) -> std::io::Result<()> {
     let listener = bind(config).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    serve_until(listener, router, shutdown_signal()).await
+    serve_live_until(listener, router, endpoint, shutdown_signal()).await
 }
 
 /// Binds the configured address, with an error that says what to do when it is taken.

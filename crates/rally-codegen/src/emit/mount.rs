@@ -26,7 +26,6 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
         .iter()
         .map(|e| page_path(mount, &e.page.module))
         .collect();
-    let patterns: Vec<_> = entries.iter().map(route_pattern).collect();
     let inits = entries.iter().map(init_call);
     let loads = entries.iter().map(|e| load_effect(mount, e));
     let hydrates = entries.iter().map(hydrate_arm);
@@ -154,9 +153,6 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
         pub fn start() {
             rally::browser::app::start::<#mount_ty>(super::contract::CONTRACT);
         }
-
-        #[allow(dead_code)]
-        fn _patterns(route: &Route) { match route { #(#patterns => {})* } }
     }
 }
 

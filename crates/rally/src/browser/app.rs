@@ -102,7 +102,7 @@ pub fn start<M: Mount>(contract: Fingerprint) {
     let query = QueryParams::parse(path.split_once('?').map_or("", |(_, q)| q));
     let mut page = M::init(&hydration.shared, &route, &query);
     // The server's load result replays through update: the first render needs no request.
-    let mut first_effect = match hydration
+    let first_effect = match hydration
         .load
         .as_deref()
         .and_then(|b| M::hydrate(&route, b))
@@ -136,7 +136,7 @@ pub fn start<M: Mount>(contract: Fingerprint) {
     program.with_model(|m| live::set_topics(M::subscriptions(&m.page)));
     program.on_render(|m: &MountModel<M>| live::set_topics(M::subscriptions(&m.page)));
     intercept_links::<M>(&program);
-    program.run_effect(std::mem::take(&mut first_effect));
+    program.run_effect(first_effect);
     // The program lives as long as the document.
     std::mem::forget(program);
 }

@@ -111,35 +111,6 @@ where
     })
 }
 
-/// A page's load: [`request`] under the name pages use.
-pub fn load<M, R, Msg>(
-    page: &'static str,
-    message: &M,
-    to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
-) -> Effect<Msg>
-where
-    M: Serialize,
-    R: DeserializeOwned + 'static,
-    Msg: 'static,
-{
-    request(page, message, to_msg)
-}
-
-/// A page's save: [`request`] under the name pages use. Saves are never re-sent
-/// automatically; one lost with the connection fails with [`ApiError::Disconnected`].
-pub fn save<M, R, Msg>(
-    page: &'static str,
-    message: &M,
-    to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
-) -> Effect<Msg>
-where
-    M: Serialize,
-    R: DeserializeOwned + 'static,
-    Msg: 'static,
-{
-    request(page, message, to_msg)
-}
-
 impl Live {
     fn open(self: &Rc<Self>) {
         let Some(contract) = self.contract.get() else {

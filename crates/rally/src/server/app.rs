@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use axum::Router;
 use tower_http::services::ServeDir;
 
-use super::{Endpoint, ServerConfig, bind, init_tracing, serve_live_until, shutdown_signal};
+use super::{Endpoint, ServerConfig, exit_code, init_tracing, serve};
 use crate::db::{Config as DbConfig, Db};
 
 /// A configured app, ready to serve.
@@ -74,17 +74,6 @@ impl App {
         let router = Router::new()
             .nest_service("/assets", ServeDir::new(&self.assets))
             .merge(super::app(pages, &self.bundles));
-        let served = async {
-            let listener = bind(&self.config).await?;
-            println!("listening on http://{}", listener.local_addr()?);
-            serve_live_until(listener, router, Some(endpoint), shutdown_signal()).await
-        };
-        match served.await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        }
+        exit_code(serve(router, &self.config, Some(endpoint)).await)
     }
 }

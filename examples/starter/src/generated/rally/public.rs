@@ -158,10 +158,3 @@ impl rally::mount::ServerMount for Public {
 pub fn start() {
     rally::browser::app::start::<Public>(super::contract::CONTRACT);
 }
-#[allow(dead_code)]
-fn _patterns(route: &Route) {
-    match route {
-        Route::Home => {}
-        Route::NotFound => {}
-    }
-}
