@@ -1,0 +1,1 @@
+//! Rally Scoreboard (work in progress).

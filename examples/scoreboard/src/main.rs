@@ -1,0 +1,3 @@
+//! The server (placeholder until the app is generated).
+
+fn main() {}
