@@ -35,12 +35,17 @@ pub struct Page {
     pub init_line: usize,
     /// The server side, if the page defines `ServerMsg`.
     pub server: Option<ServerSide>,
-    /// Whether `broadcast_subscriptions` is defined.
-    pub subscriptions: bool,
+    /// Arguments of `broadcast_subscriptions`: 0 (not defined), 1 (model) or 2 (params, model).
+    pub subscription_args: usize,
     /// Whether `apply_broadcast` is defined.
     pub apply_broadcast: bool,
     /// `Navigate…` variants of `Message`: name and named fields.
     pub navigations: Vec<(String, Vec<(String, Type)>)>,
+    /// For an alias page (`pub type Model = super::games::Model;`), the module of the page it
+    /// aliases, whose load it shares.
+    pub alias_of: Option<Vec<String>>,
+    /// Line of the `Model` alias, for errors found later.
+    pub alias_line: usize,
 }
 
 /// A page's server contract.
@@ -232,6 +237,27 @@ pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
         }
     }
     let server = read_server(file, &items, problems);
+    let (alias_of, alias_line) = match alias_target(&source.ast, &source.module) {
+        None => (None, 0),
+        Some(Ok((target, line))) => (Some(target), line),
+        Some(Err(line)) => {
+            problems.push(
+                file,
+                line,
+                "`Model` aliases a `Model` outside this mount's pages",
+                "alias a page of the same mount (`pub type Model = super::games::Model;`), or define `pub struct Model`",
+            );
+            (None, line)
+        }
+    };
+    if alias_of.is_some() && server.is_some() {
+        problems.push(
+            file,
+            alias_line,
+            "an alias page (its `Model` is another page's) also defines `ServerMsg`",
+            "remove `ServerMsg`: an alias page loads with the page it aliases",
+        );
+    }
     let navigations = match items.ty("Message") {
         Some((_, _, Some(e), _)) => navigations(e),
         _ => Vec::new(),
@@ -246,10 +272,63 @@ pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
         init_args,
         init_line: init.map_or(0, |f| line_of(f.sig.ident.span())),
         server,
-        subscriptions: items.func("broadcast_subscriptions").is_some(),
+        subscription_args: items.func("broadcast_subscriptions").map_or(0, arity),
         apply_broadcast: items.func("apply_broadcast").is_some(),
         navigations,
+        alias_of,
+        alias_line,
     })
+}
+
+/// The module a `pub type Model = <module>::Model;` alias points into, resolved against the
+/// page's own module (`super::games` from `home_` is `games`), with the alias's line.
+/// `Err(line)`: it names a `Model` in a module path that leads outside the mount's pages.
+fn alias_target(ast: &syn::File, module: &[String]) -> Option<Result<(Vec<String>, usize), usize>> {
+    let alias = ast.items.iter().find_map(|item| match item {
+        Item::Type(t) if t.ident == "Model" => Some(t),
+        _ => None,
+    })?;
+    let line = line_of(alias.ident.span());
+    let Type::Path(path) = alias.ty.as_ref() else {
+        return None;
+    };
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    // Only `…::Model` with a module path is an alias of a page; other aliases are plain models.
+    let (last, parents) = segments.split_last()?;
+    if last != "Model" || parents.is_empty() {
+        return None;
+    }
+    let mut resolved: Vec<String> = module[..module.len().saturating_sub(1)].to_vec();
+    let mut rest = parents;
+    if rest[0] == "crate" {
+        // `crate::<mount>::pages::…`
+        if rest.len() < 4 || rest[2] != "pages" {
+            return Some(Err(line));
+        }
+        resolved.clear();
+        rest = &rest[3..];
+    } else if rest[0] == "super" {
+        // `resolved` is already the parent: the first `super`; each further one goes up.
+        rest = &rest[1..];
+        while rest.first().is_some_and(|s| s == "super") {
+            if resolved.pop().is_none() {
+                return Some(Err(line));
+            }
+            rest = &rest[1..];
+        }
+    } else {
+        return None;
+    }
+    if rest.is_empty() {
+        return Some(Err(line));
+    }
+    resolved.extend(rest.iter().cloned());
+    Some(Ok((resolved, line)))
 }
 
 fn navigations(message: &ItemEnum) -> Vec<(String, Vec<(String, Type)>)> {

@@ -15,6 +15,8 @@ pub struct Document<'a> {
     pub title: &'a str,
     /// The `lang` of `<html>`.
     pub lang: &'a str,
+    /// The `data-theme` of `<html>` (`light`, `dark`), if any.
+    pub theme: Option<&'a str>,
     /// Trusted markup for `<head>` (stylesheets, meta tags), written as is.
     pub head: &'a str,
     /// The view rendered with `rally_view::render::to_html`.
@@ -38,6 +40,10 @@ impl Document<'_> {
             },
             &mut out,
         );
+        if let Some(theme) = self.theme {
+            out.push_str("\" data-theme=\"");
+            escape_attr(theme, &mut out);
+        }
         out.push_str("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
         escape_text(self.title, &mut out);
         out.push_str("</title>");

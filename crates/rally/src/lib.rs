@@ -14,6 +14,7 @@ pub mod mount;
 pub mod page;
 pub mod payload;
 pub mod remote;
+pub mod shell;
 
 #[cfg(feature = "browser")]
 pub mod browser;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::page::LoadError;
 use crate::routes::QueryParams;
+use crate::shell::Chrome;
 
 /// A mount's pages.
 pub trait Mount: Sized + 'static {
@@ -40,12 +41,23 @@ pub trait Mount: Sized + 'static {
     fn update(page: &mut Self::Page, msg: Self::Msg) -> Effect<Self::Msg>;
     /// Renders the active page.
     fn view(page: &Self::Page) -> Element<Self::Msg>;
+    /// Wraps the rendered page in the mount's chrome (its `shell` function); by default the
+    /// page is the whole view.
+    fn shell<Msg: Clone + 'static>(
+        shared: &Self::Shared,
+        chrome: &Chrome<Msg>,
+        content: Element<Msg>,
+    ) -> Element<Msg> {
+        let _ = (shared, chrome);
+        content
+    }
     /// The effect that loads the route's data over the WebSocket, if the page has a load.
     fn load(route: &Self::Route) -> Option<Effect<Self::Msg>>;
     /// The page's `Loaded` message from the encoded load result the server embedded.
     fn hydrate(route: &Self::Route, load: &[u8]) -> Option<Self::Msg>;
-    /// The topics the active page wants pushes for.
-    fn subscriptions(page: &Self::Page) -> Vec<String>;
+    /// The topics the active page wants pushes for (route-backed pages may derive them from
+    /// the route's params, so they are known before the data loads).
+    fn subscriptions(route: &Self::Route, page: &Self::Page) -> Vec<String>;
     /// Hands a pushed event (encoded) to the active page.
     fn apply_broadcast(page: &mut Self::Page, event: &[u8]) -> Effect<Self::Msg>;
     /// The path a navigation message leads to (`Navigate…` messages), instead of `update`.

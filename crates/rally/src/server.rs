@@ -9,6 +9,7 @@ pub mod ws;
 
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
 pub use hub::{ConnectionId, Hub, LocalHub};
+pub use ssr::PageRequest;
 pub use ws::{Endpoint, WsConfig};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

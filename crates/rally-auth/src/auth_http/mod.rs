@@ -346,6 +346,14 @@ pub trait RequestAuth: Send + Sync {
         mount: &str,
         headers: &HeaderMap,
     ) -> Result<Option<Identity>, Unauthorized>;
+
+    /// As [`Auth::protect`]: the identity, or the redirect to the sign-in page.
+    fn protect<'a>(
+        &'a self,
+        mount: &'a str,
+        headers: &'a HeaderMap,
+        path: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Identity>, Response>> + Send + 'a>>;
 }
 
 impl<A: AuthApp> RequestAuth for Auth<A> {
@@ -363,6 +371,15 @@ impl<A: AuthApp> RequestAuth for Auth<A> {
         headers: &HeaderMap,
     ) -> Result<Option<Identity>, Unauthorized> {
         Auth::authorize_blocking(self, mount, headers)
+    }
+
+    fn protect<'a>(
+        &'a self,
+        mount: &'a str,
+        headers: &'a HeaderMap,
+        path: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Identity>, Response>> + Send + 'a>> {
+        Box::pin(Auth::protect(self, mount, headers, path))
     }
 }
 

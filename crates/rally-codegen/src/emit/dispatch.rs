@@ -52,9 +52,13 @@ pub fn dispatch(pages: &[&Page]) -> TokenStream {
         let auth = if page.mount == "public" {
             quote!()
         } else {
-            let mount = ident(&page.mount);
+            let mount = &page.mount;
             quote! {
-                if !crate::#mount::authorized(&self.db, &request.connection.headers) {
+                // Re-checked on every request: a sign-out elsewhere takes effect at once.
+                let allowed = self.auth.as_ref().is_some_and(|auth| {
+                    auth.authorize_blocking(#mount, &request.connection.headers).is_ok()
+                });
+                if !allowed {
                     return Reply::error(ApiError::Unauthorized);
                 }
             }
@@ -83,6 +87,8 @@ pub fn dispatch(pages: &[&Page]) -> TokenStream {
         pub struct Dispatch {
             /// The database handlers receive.
             pub db: rally::db::Db,
+            /// The app's auth, which gates every mount except `public`.
+            pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
         }
 
         impl rally::server::Dispatch for Dispatch {
@@ -143,26 +149,52 @@ fn qualify(ty: &syn::Type, page: &TokenStream) -> TokenStream {
     quote!(#ty)
 }
 
-/// `src/generated/rally/app.rs`: the server's whole startup.
-pub fn app(mounts: &[(String, String)], title: &str) -> TokenStream {
+/// `src/generated/rally/app.rs`: the server's whole startup; `auth` says whether the app
+/// has `src/auth.rs`.
+pub fn app(mounts: &[(String, String)], title: &str, auth: bool) -> TokenStream {
     let routers = mounts.iter().map(|(mount, _)| {
         let ty = ident(&pascal(mount));
         let m = ident(mount);
         quote! {
             rally::server::ssr::MountServer::<super::#m::#ty> {
-                context: std::sync::Arc::clone(&context),
-                shared: std::sync::Arc::new(crate::#m::shared_state),
+                context: Arc::clone(&context),
+                shared: Arc::new(crate::#m::shared_state),
                 document: rally::server::ssr::default_document(#title),
+                auth: auth.clone(),
             }
             .router()
         }
     });
-    // The mount at `/` answers every other path, so it is merged last.
+    // The mount at `/` answers every path nothing else serves.
     let mut routers: Vec<_> = routers.collect();
-    if let Some(root) = mounts.iter().position(|(_, prefix)| prefix.is_empty()) {
-        let root = routers.remove(root);
-        routers.push(root);
-    }
+    let root = mounts
+        .iter()
+        .position(|(_, prefix)| prefix.is_empty())
+        .map(|i| routers.remove(i));
+    let root = root.map(|root| quote!(let pages = rally::server::ssr::with_root(pages, #root);));
+    let (auth_setup, auth_routes) = if auth {
+        (
+            quote! {
+                let auth = match crate::auth::auth(&app.db) {
+                    Ok(auth) => Arc::new(auth),
+                    Err(e) => {
+                        eprintln!("error: cannot set up sign-in (src/auth.rs): {e}");
+                        return std::process::ExitCode::FAILURE;
+                    }
+                };
+                let sign_in = auth.router();
+                let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = Some(auth);
+            },
+            quote!(.merge(sign_in)),
+        )
+    } else {
+        (
+            quote! {
+                let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = None;
+            },
+            quote!(),
+        )
+    };
     quote! {
         //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
         use std::sync::Arc;
@@ -177,12 +209,14 @@ pub fn app(mounts: &[(String, String)], title: &str) -> TokenStream {
                     return std::process::ExitCode::FAILURE;
                 }
             };
+            #auth_setup
             let context = Arc::new(app.db.clone());
             let endpoint = rally::server::Endpoint::new(
                 rally::server::WsConfig::new(super::contract::CONTRACT),
-                super::dispatch::Dispatch { db: app.db.clone() },
+                super::dispatch::Dispatch { db: app.db.clone(), auth: auth.clone() },
             );
-            let pages = axum::Router::new() #(.merge(#routers))*;
+            let pages = axum::Router::new() #auth_routes #(.merge(#routers))*;
+            #root
             app.serve(pages, endpoint).await
         }
     }

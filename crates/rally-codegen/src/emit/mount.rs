@@ -16,8 +16,26 @@ pub struct Entry<'a> {
     pub page: &'a Page,
 }
 
-/// The generated `src/generated/rally/<mount>.rs`.
-pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
+impl Entry<'_> {
+    /// The module that owns the route's load: the page, or for an alias page the page it
+    /// aliases.
+    fn load_owner(&self) -> TokenStream {
+        page_path(
+            &self.page.mount,
+            self.page.alias_of.as_ref().unwrap_or(&self.page.module),
+        )
+    }
+
+    /// The load owner's name on the wire.
+    fn load_wire_name(&self) -> String {
+        let module = self.page.alias_of.as_ref().unwrap_or(&self.page.module);
+        format!("{}/pages/{}", self.page.mount, module.join("/"))
+    }
+}
+
+/// The generated `src/generated/rally/<mount>.rs`; `shell` says whether the mount module
+/// defines `shell`.
+pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> TokenStream {
     let mount_ty = ident(&pascal(mount));
     let mount_mod = ident(mount);
     let feature = format!("mount-{mount}");
@@ -29,15 +47,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
     let inits = entries.iter().map(init_call);
     let loads = entries.iter().map(|e| load_effect(mount, e));
     let hydrates = entries.iter().map(hydrate_arm);
-    let subscriptions = entries.iter().map(|e| {
-        let v = ident(&e.route.variant);
-        let p = page_path(mount, &e.page.module);
-        if e.page.subscriptions {
-            quote!(Page::#v(m) => #p::broadcast_subscriptions(m).iter().map(rally::broadcast::Topic::name).collect(),)
-        } else {
-            quote!(Page::#v(_) => Vec::new(),)
-        }
-    });
+    let subscriptions = entries.iter().map(|e| subscriptions_arm(mount, e));
     let any_broadcast = entries.iter().any(|e| e.page.apply_broadcast);
     let apply = entries.iter().map(|e| {
         let v = ident(&e.route.variant);
@@ -66,6 +76,17 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
         .map(|e| ident(&e.route.variant))
         .unwrap_or_else(|| ident("NotFound"));
     let doc = format!("The `{mount}` mount: its pages as one state and one message type.");
+    let shell = shell.then(|| {
+        quote! {
+            fn shell<M: Clone + 'static>(
+                shared: &Self::Shared,
+                chrome: &rally::shell::Chrome<M>,
+                content: Element<M>,
+            ) -> Element<M> {
+                crate::#mount_mod::shell(shared, chrome, content)
+            }
+        }
+    });
     quote! {
         #![doc = #doc]
         use rally::mount::Mount;
@@ -117,6 +138,8 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
                 match page { #(Page::#variants(m) => #paths::view(m).map(Msg::#variants),)* }
             }
 
+            #shell
+
             fn load(route: &Route) -> Option<Effect<Msg>> {
                 match route { #(#loads)* }
             }
@@ -125,8 +148,13 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>]) -> TokenStream {
                 match route { #(#hydrates)* }
             }
 
-            fn subscriptions(page: &Page) -> Vec<String> {
-                match page { #(#subscriptions)* }
+            fn subscriptions(route: &Route, page: &Page) -> Vec<String> {
+                match (route, page) {
+                    #(#subscriptions)*
+                    // The page is always the route's; this arm is never taken.
+                    #[allow(unreachable_patterns)]
+                    _ => Vec::new(),
+                }
             }
 
             fn apply_broadcast(page: &mut Page, event: &[u8]) -> Effect<Msg> {
@@ -193,7 +221,7 @@ fn init_call(e: &Entry<'_>) -> TokenStream {
 fn load_message(e: &Entry<'_>) -> Option<TokenStream> {
     let server = e.page.server.as_ref()?;
     let fields = server.load.as_ref()?;
-    let p = page_path(&e.page.mount, &e.page.module);
+    let p = e.load_owner();
     if server.load_is_unit {
         return Some(quote!(#p::ServerMsg::Load));
     }
@@ -210,8 +238,9 @@ fn load_effect(mount: &str, e: &Entry<'_>) -> TokenStream {
     let v = ident(&e.route.variant);
     match load_message(e) {
         Some(message) => {
-            let p = page_path(mount, &e.page.module);
-            let wire = e.page.wire_name();
+            let _ = mount;
+            let p = e.load_owner();
+            let wire = e.load_wire_name();
             quote! {
                 #[allow(unused_variables)]
                 #pat => Some(rally::remote::load(#wire, &#message, |r: Result<#p::LoadResult, _>| {
@@ -228,7 +257,7 @@ fn hydrate_arm(e: &Entry<'_>) -> TokenStream {
     let v = ident(&e.route.variant);
     let has_load = e.page.server.as_ref().is_some_and(|s| s.load.is_some());
     if has_load {
-        let p = page_path(&e.page.mount, &e.page.module);
+        let p = e.load_owner();
         quote! {
             #pat => rally::wire::decode::<Result<#p::LoadResult, LoadError>>(load)
                 .ok()
@@ -245,13 +274,37 @@ fn server_load(mount: &str, e: &Entry<'_>) -> TokenStream {
     let Some(fields) = e.page.server.as_ref().and_then(|s| s.load.as_ref()) else {
         return quote!(#[allow(unused_variables)] #pat => None,);
     };
-    let p = page_path(mount, &e.page.module);
+    let _ = mount;
+    let p = e.load_owner();
     let args = fields.iter().map(|(n, _)| {
         let n = ident(n);
         quote!(#n.clone())
     });
     quote! {
         #pat => Some(rally::mount::Loaded::new(#p::load(db #(, #args)*), |r| Msg::#v(#p::Message::Loaded(r)))),
+    }
+}
+
+/// The route's topics: from the model, or on a dynamic route from its params and the model.
+fn subscriptions_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
+    let v = ident(&e.route.variant);
+    let p = page_path(mount, &e.page.module);
+    let to_names = quote!(.iter().map(rally::broadcast::Topic::name).collect());
+    match e.page.subscription_args {
+        0 => quote!((_, Page::#v(_)) => Vec::new(),),
+        2 if !e.route.params.is_empty() => {
+            let pat = params_binding(e);
+            let params_ty = ident(&format!("{}Params", e.route.variant));
+            let names: Vec<_> = e.route.params.iter().map(|(n, _)| ident(n)).collect();
+            let mount_mod = ident(mount);
+            quote! {
+                (#pat, Page::#v(m)) => {
+                    let params = crate::generated::routes::#mount_mod::#params_ty { #(#names: #names.clone()),* };
+                    #p::broadcast_subscriptions(&params, m) #to_names
+                }
+            }
+        }
+        _ => quote!((_, Page::#v(m)) => #p::broadcast_subscriptions(m) #to_names,),
     }
 }
 
@@ -268,7 +321,7 @@ fn navigation(mount: &str, entries: &[Entry<'_>]) -> TokenStream {
                 continue;
             };
             let v = ident(&e.route.variant);
-            let p = page_path(mount, &e.page.module);
+            let p = page_path(mount, e.page.alias_of.as_ref().unwrap_or(&e.page.module));
             let nv = ident(variant);
             let names: Vec<_> = fields.iter().map(|(n, _)| ident(n)).collect();
             let helper = ident(&format!("{}_path", target.route.helper));

@@ -13,12 +13,14 @@ use wasm_bindgen::prelude::*;
 use super::{live, read_payload, report_error};
 use crate::mount::{Hydration, Mount};
 use crate::routes::QueryParams;
+use crate::shell::{Chrome, dark_mode_cookie, dark_mode_from_cookies, theme_name};
 
-/// The mount's state: the active route and page, and the shared state.
+/// The mount's state: the active route and page, the shared state, and the shell's theme.
 pub struct MountModel<M: Mount> {
     route: M::Route,
     page: M::Page,
     shared: M::Shared,
+    dark_mode: bool,
 }
 
 /// The mount's messages.
@@ -37,6 +39,8 @@ pub enum MountMsg<M: Mount> {
     Pushed(Vec<u8>),
     /// The socket came back: re-load the page's data.
     Reconnected,
+    /// The shell's theme switch.
+    DarkMode(bool),
 }
 
 impl<M: Mount> Clone for MountMsg<M> {
@@ -49,6 +53,7 @@ impl<M: Mount> Clone for MountMsg<M> {
             },
             MountMsg::Pushed(e) => MountMsg::Pushed(e.clone()),
             MountMsg::Reconnected => MountMsg::Reconnected,
+            MountMsg::DarkMode(dark) => MountMsg::DarkMode(*dark),
         }
     }
 }
@@ -67,11 +72,24 @@ impl<M: Mount> Lifecycle<M> {
                 M::apply_broadcast(&mut model.page, &event).map(MountMsg::Page)
             }
             MountMsg::Reconnected => Self::load(&model.route),
+            MountMsg::DarkMode(dark) => {
+                model.dark_mode = dark;
+                Effect::from(move |_| apply_dark_mode(dark))
+            }
         }
     }
 
     fn view(model: &MountModel<M>) -> Element<MountMsg<M>> {
-        M::view(&model.page).map(MountMsg::Page)
+        let chrome = Chrome {
+            path: M::path(&model.route),
+            dark_mode: model.dark_mode,
+            on_dark_mode: MountMsg::DarkMode,
+        };
+        M::shell(
+            &model.shared,
+            &chrome,
+            M::view(&model.page).map(MountMsg::Page),
+        )
     }
 
     fn navigate(model: &mut MountModel<M>, path: &str, push: bool) -> Effect<MountMsg<M>> {
@@ -114,6 +132,7 @@ pub fn start<M: Mount>(contract: Fingerprint) {
         route,
         page,
         shared: hydration.shared,
+        dark_mode: cookie_dark_mode(),
     };
     let app = App::new(Lifecycle::<M>::update, Lifecycle::<M>::view);
     let program = match super::hydrate(app, model) {
@@ -133,12 +152,34 @@ pub fn start<M: Mount>(contract: Fingerprint) {
             p.dispatch(MountMsg::Reconnected);
         }
     });
-    program.with_model(|m| live::set_topics(M::subscriptions(&m.page)));
-    program.on_render(|m: &MountModel<M>| live::set_topics(M::subscriptions(&m.page)));
+    program.with_model(|m| live::set_topics(M::subscriptions(&m.route, &m.page)));
+    program.on_render(|m: &MountModel<M>| live::set_topics(M::subscriptions(&m.route, &m.page)));
     intercept_links::<M>(&program);
     program.run_effect(first_effect);
     // The program lives as long as the document.
     std::mem::forget(program);
+}
+
+/// The theme the server rendered with: the `dark` cookie.
+fn cookie_dark_mode() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| d.cookie().ok())
+        .is_some_and(|c| dark_mode_from_cookies(&c))
+}
+
+/// Keeps the theme across reloads (the cookie the server reads) and applies it now.
+fn apply_dark_mode(dark: bool) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(html) = document.document_element() {
+        let _ = html.set_attribute("data-theme", theme_name(dark));
+    }
+    if let Ok(doc) = document.dyn_into::<web_sys::HtmlDocument>() {
+        let _ = doc.set_cookie(&dark_mode_cookie(dark));
+    }
 }
 
 fn current_path() -> String {

@@ -1,16 +1,22 @@
 //! The dispatch seam between the WebSocket runtime and an app's pages: a request's page and
 //! message bytes in, the result bytes (and what to broadcast) out. Codegen implements
 //! [`Dispatch`] for an app; tests implement it by hand.
+//!
+//! Handlers run on the endpoint's [`HandlerPool`]: a few dedicated threads fed by a bounded
+//! queue, off the async worker threads because a handler may block on SQLite.
 
+use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use axum::http::HeaderMap;
-use rally_wire::ApiError;
+use rally_wire::{ApiError, Request as WireRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc};
 
 use super::hub::ConnectionId;
 
@@ -93,8 +99,10 @@ impl Reply {
 
 /// Routes a request to the page's `load` or `handle_save`.
 ///
-/// Called on a blocking thread, so a handler may query SQLite directly. A panic is caught by
-/// the runtime and answered with [`ApiError::Internal`].
+/// Called on one of the endpoint's handler threads (`WsConfig::handler_threads`), never on an
+/// async worker thread, so a handler may query SQLite directly; the thread is inside the
+/// server's tokio runtime, so `Handle::current()` works. A panic is caught by the runtime and
+/// answered with [`ApiError::Internal`].
 pub trait Dispatch: Send + Sync + 'static {
     /// Handles one request.
     fn dispatch(&self, request: Request<'_>) -> Reply;
@@ -134,4 +142,199 @@ pub(crate) fn trace_id() -> String {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     format!("{:016x}", hasher.finish())
+}
+
+/// A finished request: its id and the handler's reply.
+pub(crate) type Finished = (u32, Reply);
+
+/// One request for the handler threads, and where its reply goes.
+pub(crate) struct Job {
+    pub connection: Arc<ConnectionInfo>,
+    pub request: WireRequest,
+    pub done: mpsc::UnboundedSender<Finished>,
+}
+
+/// A fixed set of handler threads fed by a bounded FIFO queue shared by every connection.
+///
+/// Submitting never blocks an async thread: a connection takes a free place in the queue
+/// ([`HandlerPool::try_place`]) or waits for one ([`HandlerPool::place`]) while it goes on
+/// sending results and pushes, and a thread gives the place back when it takes the job.
+/// Waiting connections get places in order (tokio's semaphore is fair). Replies go back over
+/// the connection's unbounded channel, so a handler thread never waits for a connection.
+///
+/// Threads start with the first request, inside the runtime that serves it (so handlers can
+/// use `Handle::current()`); one that could not be started is retried on the next request.
+/// They end when the pool is dropped, once the queue is empty.
+pub(crate) struct HandlerPool {
+    shared: Arc<Shared>,
+    threads: usize,
+    spawning: Mutex<()>,
+}
+
+struct Shared {
+    dispatch: Arc<dyn Dispatch>,
+    queue: Mutex<Queue>,
+    /// Signalled when a job is queued while a thread is idle, and on close.
+    ready: Condvar,
+    /// Free places in the queue.
+    places: Semaphore,
+    /// Threads started and not yet ended.
+    running: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Queue {
+    /// Jobs, each with whether it holds a place to give back.
+    jobs: VecDeque<(Job, bool)>,
+    /// Threads waiting on `ready`.
+    idle: usize,
+    closed: bool,
+}
+
+/// A free place in the handler queue, for [`HandlerPool::submit`].
+pub(crate) struct Place<'a>(SemaphorePermit<'a>);
+
+impl HandlerPool {
+    /// A pool of `threads` threads (at least 1) with room for `queue` waiting jobs (at least 1).
+    pub fn new(dispatch: Arc<dyn Dispatch>, threads: usize, queue: usize) -> Self {
+        HandlerPool {
+            shared: Arc::new(Shared {
+                dispatch,
+                queue: Mutex::new(Queue::default()),
+                ready: Condvar::new(),
+                places: Semaphore::new(queue.max(1)),
+                running: AtomicUsize::new(0),
+            }),
+            threads: threads.max(1),
+            spawning: Mutex::new(()),
+        }
+    }
+
+    /// A free place, if there is one now and nobody is waiting for one.
+    pub fn try_place(&self) -> Option<Place<'_>> {
+        self.shared.places.try_acquire().ok().map(Place)
+    }
+
+    /// Waits for a free place; first come, first served. Cancel-safe: dropping the future
+    /// gives up the turn.
+    pub async fn place(&self) -> Place<'_> {
+        match self.shared.places.acquire().await {
+            Ok(permit) => Place(permit),
+            Err(_) => unreachable!("the handler queue's semaphore is never closed"),
+        }
+    }
+
+    /// Queues a job into the place taken for it.
+    pub fn submit(&self, place: Place<'_>, job: Job) {
+        // A thread gives the place back when it takes the job.
+        place.0.forget();
+        self.push(job, true);
+    }
+
+    /// Queues a job without a place: for the one request a closing connection had read but
+    /// could not queue yet, so that every request read from a socket is handled.
+    pub fn submit_over_capacity(&self, job: Job) {
+        self.push(job, false);
+    }
+
+    fn push(&self, job: Job, placed: bool) {
+        self.start();
+        let mut queue = self.shared.lock();
+        queue.jobs.push_back((job, placed));
+        let wake = queue.idle > 0;
+        drop(queue);
+        if wake {
+            self.shared.ready.notify_one();
+        }
+    }
+
+    /// Starts the threads that are missing.
+    fn start(&self) {
+        if self.shared.running.load(Ordering::Acquire) >= self.threads {
+            return;
+        }
+        let _spawning = self
+            .spawning
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        while self.shared.running.load(Ordering::Acquire) < self.threads {
+            let n = self.shared.running.fetch_add(1, Ordering::AcqRel);
+            let shared = Arc::clone(&self.shared);
+            let runtime = runtime.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("rally-handler-{n}"))
+                .spawn(move || {
+                    let _entered = runtime.as_ref().map(|r| r.enter());
+                    shared.work();
+                });
+            if let Err(e) = spawned {
+                self.shared.running.fetch_sub(1, Ordering::AcqRel);
+                tracing::error!(
+                    running = self.shared.running.load(Ordering::Acquire),
+                    "cannot start a websocket handler thread (retried on the next request): {e}"
+                );
+                break;
+            }
+        }
+    }
+}
+
+impl Drop for HandlerPool {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.ready.notify_all();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // Every update of the queue is one step, so it stays consistent across a panic.
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A handler thread: takes jobs in order until the pool is closed and the queue empty.
+    fn work(&self) {
+        struct Running<'a>(&'a AtomicUsize);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let _running = Running(&self.running);
+        loop {
+            let (job, placed) = {
+                let mut queue = self.lock();
+                loop {
+                    if let Some(entry) = queue.jobs.pop_front() {
+                        break entry;
+                    }
+                    if queue.closed {
+                        return;
+                    }
+                    queue.idle += 1;
+                    queue = self
+                        .ready
+                        .wait(queue)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    queue.idle -= 1;
+                }
+            };
+            if placed {
+                self.places.add_permits(1);
+            }
+            let reply = run_guarded(
+                &*self.dispatch,
+                Request {
+                    connection: &job.connection,
+                    page: &job.request.page,
+                    message: &job.request.message,
+                },
+            );
+            // The connection may be gone; then nobody is waiting for the reply.
+            let _ = job.done.send((job.request.id, reply));
+        }
+    }
 }

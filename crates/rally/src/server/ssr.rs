@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 
@@ -14,22 +14,48 @@ use super::html;
 use crate::document::Document;
 use crate::mount::{Hydration, ServerMount};
 use crate::routes::QueryParams;
+use crate::shell::Chrome;
+use rally_auth::auth_http::RequestAuth;
+use rally_auth::session::Identity;
 
 /// A rendered page, before the document wraps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     /// 200, 404 for the not-found page, or a failed load's status.
     pub status: StatusCode,
-    /// The view's HTML.
+    /// The view's HTML (the page inside the mount's shell).
     pub body: String,
     /// The hydration payload (base64url postcard).
     pub payload: String,
     /// The canonical path of the route.
     pub path: String,
+    /// Whether the page was rendered with the dark theme (`dark=1` cookie).
+    pub dark_mode: bool,
+}
+
+/// What a mount's `shared_state` function sees of the request.
+pub struct PageRequest<'a> {
+    /// The request's headers (cookies, language).
+    pub headers: &'a HeaderMap,
+    /// The signed-in user, when the app has auth and the session is valid.
+    pub identity: Option<&'a Identity>,
+}
+
+/// The server's stand-in for the browser's mount message: the shell's theme switch renders an
+/// `on_check` handler, which needs a message type, but nothing is dispatched on the server.
+#[derive(Clone)]
+enum ServerMsg<P> {
+    Page(P),
+    DarkMode,
 }
 
 /// Renders the page at `path` (`?query` allowed) of mount `M`.
-pub fn render<M: ServerMount>(ctx: &M::Context, shared: M::Shared, path: &str) -> Rendered {
+pub fn render<M: ServerMount>(
+    ctx: &M::Context,
+    shared: M::Shared,
+    path: &str,
+    dark_mode: bool,
+) -> Rendered {
     let route = M::parse(path);
     let query = path
         .split_once('?')
@@ -51,18 +77,26 @@ pub fn render<M: ServerMount>(ctx: &M::Context, shared: M::Shared, path: &str) -
         }
         load = Some(loaded.payload);
     }
-    let body = rally_view::render::to_html(&M::view(&page));
+    let canonical = M::path(&route);
+    let chrome = Chrome {
+        path: canonical.clone(),
+        dark_mode,
+        on_dark_mode: |_| ServerMsg::DarkMode,
+    };
+    let view = M::shell(&shared, &chrome, M::view(&page).map(ServerMsg::Page));
+    let body = rally_view::render::to_html(&view);
     let payload = crate::payload::encode(&Hydration { shared, load }).unwrap_or_default();
     Rendered {
         status,
         body,
         payload,
-        path: M::path(&route),
+        path: canonical,
+        dark_mode,
     }
 }
 
-/// Builds a mount's shared state from the request headers.
-pub type SharedFn<S> = Arc<dyn Fn(&HeaderMap) -> S + Send + Sync>;
+/// Builds a mount's shared state from the request (database, headers, signed-in user).
+pub type SharedFn<C, S> = Arc<dyn Fn(&C, &PageRequest<'_>) -> S + Send + Sync>;
 
 /// Wraps a rendered page in the document, given the mount's script URL.
 pub type DocumentFn = Arc<dyn Fn(&Rendered, &str) -> String + Send + Sync>;
@@ -71,10 +105,13 @@ pub type DocumentFn = Arc<dyn Fn(&Rendered, &str) -> String + Send + Sync>;
 pub struct MountServer<M: ServerMount> {
     /// What loads receive.
     pub context: Arc<M::Context>,
-    /// Builds the mount's shared state from the request headers (cookies, identity).
-    pub shared: SharedFn<M::Shared>,
+    /// Builds the mount's shared state from the request (cookies, identity).
+    pub shared: SharedFn<M::Context, M::Shared>,
     /// Wraps a rendered page in the document (title, stylesheets, the mount's script).
     pub document: DocumentFn,
+    /// The app's auth: the signed-in identity for `shared`, and for a mount other than
+    /// `public`, the gate that redirects to the sign-in page.
+    pub auth: Option<Arc<dyn RequestAuth>>,
 }
 
 impl<M: ServerMount> Clone for MountServer<M> {
@@ -83,6 +120,7 @@ impl<M: ServerMount> Clone for MountServer<M> {
             context: Arc::clone(&self.context),
             shared: Arc::clone(&self.shared),
             document: Arc::clone(&self.document),
+            auth: self.auth.clone(),
         }
     }
 }
@@ -93,6 +131,7 @@ pub fn default_document(title: &'static str) -> DocumentFn {
     Arc::new(move |rendered: &Rendered, script: &str| {
         Document {
             title,
+            theme: Some(crate::shell::theme_name(rendered.dark_mode)),
             head: r#"<link rel="stylesheet" href="/assets/app.css">"#,
             body: &rendered.body,
             payload: Some(&rendered.payload),
@@ -129,10 +168,32 @@ where
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let shared = (server.shared)(request.headers());
+    let headers = request.headers().clone();
+    let identity = match &server.auth {
+        None => None,
+        // `public` lets everyone in (with their identity); other mounts redirect to sign-in.
+        Some(auth) => match auth.protect(M::NAME, &headers, request.uri().path()).await {
+            Ok(identity) => identity,
+            Err(redirect) => return redirect,
+        },
+    };
+    let dark_mode = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(crate::shell::dark_mode_from_cookies);
     let context = Arc::clone(&server.context);
-    // Loads query SQLite: keep them off the async threads.
-    let rendered = tokio::task::spawn_blocking(move || render::<M>(&context, shared, &path)).await;
+    let shared_fn = Arc::clone(&server.shared);
+    // Shared state and loads query SQLite: keep them off the async threads.
+    let rendered = tokio::task::spawn_blocking(move || {
+        let request = PageRequest {
+            headers: &headers,
+            identity: identity.as_ref(),
+        };
+        let shared = shared_fn(&context, &request);
+        render::<M>(&context, shared, &path, dark_mode)
+    })
+    .await;
     match rendered {
         Ok(rendered) => {
             let script = format!("/pkg/{}/app.js", M::NAME);
@@ -149,4 +210,23 @@ where
             )
         }
     }
+}
+
+/// Adds the mount at `/` to `router` (other mounts, the sign-in routes): it answers every path
+/// nothing else serves, including a `GET` of a path that `router` serves only for other
+/// methods (the sign-in page at `GET /sign_in` beside the form's `POST /sign_in`).
+pub fn with_root(router: Router, root: Router) -> Router {
+    let fallback = root.clone();
+    router
+        .merge(root)
+        .method_not_allowed_fallback(move |request: Request| {
+            let root = fallback.clone();
+            async move {
+                use tower::ServiceExt;
+                match root.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+        })
 }

@@ -2,9 +2,11 @@
 //! connection, limits, dispatch off the async threads, and graceful shutdown.
 //!
 //! Data flows one way per connection: a frame arrives → it is decoded and checked → a request
-//! goes to a blocking thread → its reply comes back to the connection task, which sends the
-//! result to the origin and then publishes the reply's event through the hub.
+//! is queued for the handler threads → its reply comes back to the connection task, which
+//! sends the result to the origin and then publishes the reply's event through the hub.
 
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,10 +23,11 @@ use rally_wire::{
 };
 use serde::Deserialize;
 use tokio::sync::mpsc;
+use tokio::time::Sleep;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::dispatch::{ConnectionInfo, Dispatch, Reply, Request, run_guarded};
+use super::dispatch::{ConnectionInfo, Dispatch, Finished, HandlerPool, Job, Reply};
 use super::hub::{ConnectionId, Hub, LocalHub, Outbox};
 
 /// Limits and policies of the endpoint.
@@ -47,11 +50,20 @@ pub struct WsConfig {
     pub outbound_queue: usize,
     /// How long shutdown waits for in-flight requests before closing sockets anyway.
     pub shutdown_grace: Duration,
+    /// Threads that run handlers, shared by every connection. Handlers may block (SQLite), so
+    /// they never run on the async threads; a request waits in a queue while every handler
+    /// thread is busy. Raise it when handlers spend their time waiting rather than computing.
+    pub handler_threads: usize,
+    /// Requests that may wait for a handler thread, across all connections. When the queue is
+    /// full, a connection with a new request stops reading frames until there is room again
+    /// (TCP then slows the client down); it still receives results and pushes meanwhile.
+    pub handler_queue: usize,
 }
 
 impl WsConfig {
     /// Defaults: 1 MiB frames, 32 requests in flight, 64 topics of up to 256 bytes, 256 queued
-    /// frames, 10 s shutdown grace.
+    /// frames, 10 s shutdown grace, one handler thread per CPU (at least 2) and 1,024 queued
+    /// requests.
     pub fn new(contract: Fingerprint) -> Self {
         WsConfig {
             contract,
@@ -62,6 +74,10 @@ impl WsConfig {
             max_topic_bytes: 256,
             outbound_queue: 256,
             shutdown_grace: Duration::from_secs(10),
+            handler_threads: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .max(2),
+            handler_queue: 1024,
         }
     }
 
@@ -81,7 +97,7 @@ pub struct Endpoint {
 
 struct Inner {
     config: WsConfig,
-    dispatch: Arc<dyn Dispatch>,
+    handlers: HandlerPool,
     hub: Arc<dyn Hub>,
     shutdown: CancellationToken,
     connections: TaskTracker,
@@ -95,10 +111,15 @@ impl Endpoint {
 
     /// An endpoint publishing through `hub`.
     pub fn with_hub(config: WsConfig, dispatch: impl Dispatch, hub: Arc<dyn Hub>) -> Self {
+        let handlers = HandlerPool::new(
+            Arc::new(dispatch),
+            config.handler_threads,
+            config.handler_queue,
+        );
         Endpoint {
             inner: Arc::new(Inner {
                 config,
-                dispatch: Arc::new(dispatch),
+                handlers,
                 hub,
                 shutdown: CancellationToken::new(),
                 connections: TaskTracker::new(),
@@ -241,9 +262,6 @@ async fn refuse_contract(mut socket: WebSocket) {
         .await;
 }
 
-/// A finished request: its id and the handler's reply.
-type Finished = (u32, Reply);
-
 struct Connection {
     endpoint: Endpoint,
     info: Arc<ConnectionInfo>,
@@ -254,7 +272,10 @@ struct Connection {
     disconnect: CancellationToken,
     finished_tx: mpsc::UnboundedSender<Finished>,
     finished: mpsc::UnboundedReceiver<Finished>,
+    /// Requests read and not yet answered, including `waiting`.
     in_flight: usize,
+    /// A request read while the handler queue was full; no frame is read until it is queued.
+    waiting: Option<WireRequest>,
 }
 
 /// Why a connection ended.
@@ -284,12 +305,19 @@ impl Connection {
             finished_tx,
             finished,
             in_flight: 0,
+            waiting: None,
         }
     }
 
     async fn run(mut self) {
         let end = self.serve().await;
         self.endpoint.inner.hub.leave(self.info.id);
+        if let Some(request) = self.waiting.take() {
+            // Read from the socket, so handled like every other request, though nobody may be
+            // waiting for its result any more.
+            let job = self.job(request);
+            self.endpoint.inner.handlers.submit_over_capacity(job);
+        }
         let (code, reason) = match end {
             End::SlowConsumer => (close_code::POLICY, "too slow to receive pushes; reconnect"),
             End::Shutdown => (close_code::AWAY, "server shutting down"),
@@ -304,23 +332,38 @@ impl Connection {
     }
 
     async fn serve(&mut self) -> End {
-        let shutdown = self.endpoint.inner.shutdown.clone();
+        let inner = Arc::clone(&self.endpoint.inner);
+        // A child token per connection: polling it locks only this connection's node, not the
+        // endpoint's, which every connection would contend for on every iteration.
+        let shutdown = inner.shutdown.child_token();
         let disconnect = self.disconnect.clone();
-        let mut draining = false;
+        // Created once and polled on every iteration, rather than re-registered each time.
+        let mut disconnected = pin!(disconnect.cancelled());
+        let mut shutting_down = pin!(shutdown.cancelled());
+        let mut grace: Option<Pin<Box<Sleep>>> = None;
         loop {
+            let draining = grace.is_some();
             if draining && self.in_flight == 0 {
                 return End::Shutdown;
             }
+            let reading = !draining && self.waiting.is_none();
             let sent = tokio::select! {
                 biased;
-                _ = disconnect.cancelled() => return End::SlowConsumer,
-                _ = shutdown.cancelled(), if !draining => {
-                    draining = true;
+                _ = &mut disconnected => return End::SlowConsumer,
+                _ = &mut shutting_down, if !draining => {
+                    grace = Some(Box::pin(tokio::time::sleep(inner.config.shutdown_grace)));
                     continue;
                 }
                 Some((id, reply)) = self.finished.recv() => self.finish(id, reply).await,
                 Some(push) = self.pushes.recv() => self.send(push).await,
-                incoming = self.socket.recv(), if !draining => match incoming {
+                place = inner.handlers.place(), if self.waiting.is_some() => {
+                    if let Some(request) = self.waiting.take() {
+                        let job = self.job(request);
+                        inner.handlers.submit(place, job);
+                    }
+                    Ok(())
+                }
+                incoming = self.socket.recv(), if reading => match incoming {
                     Some(Ok(message)) => self.receive(message).await,
                     Some(Err(e)) => {
                         tracing::debug!(connection = self.info.id.0, "websocket read failed: {e}");
@@ -328,7 +371,7 @@ impl Connection {
                     }
                     None => return End::ClientClosed,
                 },
-                _ = tokio::time::sleep(self.endpoint.inner.config.shutdown_grace), if draining => {
+                () = elapsed(&mut grace) => {
                     tracing::warn!(connection = self.info.id.0, in_flight = self.in_flight, "closing with requests still running");
                     return End::Shutdown;
                 }
@@ -342,6 +385,8 @@ impl Connection {
     /// Sends a frame; the wait ends early if the hub disconnects a slow consumer.
     async fn send(&mut self, message: Message) -> Result<(), End> {
         tokio::select! {
+            // The token is polled only when the write has to wait.
+            biased;
             result = self.socket.send(message) => result.map_err(|_| End::Broken),
             _ = self.disconnect.cancelled() => Err(End::SlowConsumer),
         }
@@ -398,22 +443,21 @@ impl Connection {
                 .await;
         }
         self.in_flight += 1;
-        let dispatch = Arc::clone(&self.endpoint.inner.dispatch);
-        let info = Arc::clone(&self.info);
-        let finished = self.finished_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let reply = run_guarded(
-                &*dispatch,
-                Request {
-                    connection: &info,
-                    page: &request.page,
-                    message: &request.message,
-                },
-            );
-            // The connection may be gone; then nobody is waiting for the reply.
-            let _ = finished.send((request.id, reply));
-        });
+        let handlers = &self.endpoint.inner.handlers;
+        match handlers.try_place() {
+            Some(place) => handlers.submit(place, self.job(request)),
+            // The queue is full: stop reading until a place is free (`serve`).
+            None => self.waiting = Some(request),
+        }
         Ok(())
+    }
+
+    fn job(&self, request: WireRequest) -> Job {
+        Job {
+            connection: Arc::clone(&self.info),
+            request,
+            done: self.finished_tx.clone(),
+        }
     }
 
     /// Sends the result to the origin, then publishes the reply's event to the peers.
@@ -459,4 +503,12 @@ impl Connection {
             }
         }
     }
+}
+
+/// Completes when the shutdown grace period has elapsed; never while it has not begun.
+fn elapsed(grace: &mut Option<Pin<Box<Sleep>>>) -> impl Future<Output = ()> + '_ {
+    std::future::poll_fn(move |cx| match grace {
+        Some(sleep) => sleep.as_mut().poll(cx),
+        None => std::task::Poll::Pending,
+    })
 }

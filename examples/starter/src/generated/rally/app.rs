@@ -12,21 +12,25 @@ pub async fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = None;
     let context = Arc::new(app.db.clone());
     let endpoint = rally::server::Endpoint::new(
         rally::server::WsConfig::new(super::contract::CONTRACT),
         super::dispatch::Dispatch {
             db: app.db.clone(),
+            auth: auth.clone(),
         },
     );
-    let pages = axum::Router::new()
-        .merge(
-            rally::server::ssr::MountServer::<super::public::Public> {
-                context: std::sync::Arc::clone(&context),
-                shared: std::sync::Arc::new(crate::public::shared_state),
-                document: rally::server::ssr::default_document("Starter"),
-            }
-                .router(),
-        );
+    let pages = axum::Router::new();
+    let pages = rally::server::ssr::with_root(
+        pages,
+        rally::server::ssr::MountServer::<super::public::Public> {
+            context: Arc::clone(&context),
+            shared: Arc::new(crate::public::shared_state),
+            document: rally::server::ssr::default_document("Starter"),
+            auth: auth.clone(),
+        }
+            .router(),
+    );
     app.serve(pages, endpoint).await
 }

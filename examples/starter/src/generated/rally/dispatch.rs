@@ -7,6 +7,8 @@ use rally::wire::ApiError;
 pub struct Dispatch {
     /// The database handlers receive.
     pub db: rally::db::Db,
+    /// The app's auth, which gates every mount except `public`.
+    pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
 }
 impl rally::server::Dispatch for Dispatch {
     fn dispatch(&self, request: Request<'_>) -> Reply {

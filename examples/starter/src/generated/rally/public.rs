@@ -104,15 +104,17 @@ impl Mount for Public {
             }
         }
     }
-    fn subscriptions(page: &Page) -> Vec<String> {
-        match page {
-            Page::Home(m) => {
+    fn subscriptions(route: &Route, page: &Page) -> Vec<String> {
+        match (route, page) {
+            (_, Page::Home(m)) => {
                 crate::public::pages::home_::broadcast_subscriptions(m)
                     .iter()
                     .map(rally::broadcast::Topic::name)
                     .collect()
             }
-            Page::NotFound(_) => Vec::new(),
+            (_, Page::NotFound(_)) => Vec::new(),
+            #[allow(unreachable_patterns)]
+            _ => Vec::new(),
         }
     }
     fn apply_broadcast(page: &mut Page, event: &[u8]) -> Effect<Msg> {
