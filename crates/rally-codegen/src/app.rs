@@ -86,9 +86,12 @@ fn mounts(root: &Path) -> Result<Vec<MountDir>, Error> {
             } else {
                 format!("/{name}")
             };
-            let shell = [src.join(&name).join("mod.rs"), src.join(format!("{name}.rs"))]
-                .iter()
-                .any(|f| defines_fn(f, "shell"));
+            let shell = [
+                src.join(&name).join("mod.rs"),
+                src.join(format!("{name}.rs")),
+            ]
+            .iter()
+            .any(|f| defines_fn(f, "shell"));
             mounts.push(MountDir {
                 name,
                 prefix,

@@ -1,0 +1,250 @@
+//! What codegen writes for the contract's mount-level pieces: alias pages, subscriptions from
+//! route params, a mount's shell, and auth gating of a non-public mount. (That the output
+//! compiles is shown by `examples/scoreboard`, which uses all of them.)
+
+use std::fs;
+use std::path::Path;
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
+const GAMES: &str = r#"
+use serde::{Deserialize, Serialize};
+#[derive(Clone)] pub struct Model { pub games: Vec<i64> }
+#[derive(Clone)] pub enum Message { Loaded(Result<LoadResult, LoadError>), NavigateGame { id: i64 } }
+#[derive(Serialize, Deserialize)] pub enum ServerMsg { Load }
+#[derive(Serialize, Deserialize)] pub struct LoadResult { pub games: Vec<i64> }
+pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model { todo!() }
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> { todo!() }
+pub fn view(model: &Model) -> Element<Message> { todo!() }
+pub fn broadcast_subscriptions(model: &Model) -> Vec<Topic> { todo!() }
+#[cfg(feature = "server")]
+pub fn load(db: &Db) -> Result<LoadResult, LoadError> { todo!() }
+"#;
+
+const HOME: &str = r#"
+pub type Model = super::games::Model;
+pub type Message = super::games::Message;
+pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model { todo!() }
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> { todo!() }
+pub fn view(model: &Model) -> Element<Message> { todo!() }
+"#;
+
+const GAME: &str = r#"
+use serde::{Deserialize, Serialize};
+pub struct Model { pub game: Option<i64> }
+#[derive(Clone)] pub enum Message { Loaded(Result<LoadResult, LoadError>) }
+#[derive(Serialize, Deserialize)] pub enum ServerMsg { Load { id: i64 } }
+#[derive(Serialize, Deserialize)] pub struct LoadResult { pub id: i64 }
+pub fn initial_model(shared: &SharedState, params: &GamesIdParams, query: &QueryParams) -> Model { todo!() }
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> { todo!() }
+pub fn view(model: &Model) -> Element<Message> { todo!() }
+pub fn broadcast_subscriptions(params: &GamesIdParams, model: &Model) -> Vec<Topic> { todo!() }
+#[cfg(feature = "server")]
+pub fn load(db: &Db, id: i64) -> Result<LoadResult, LoadError> { todo!() }
+"#;
+
+const NOT_FOUND: &str = r#"
+pub struct Model;
+#[derive(Clone)] pub enum Message {}
+pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model { Model }
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> { todo!() }
+pub fn view(model: &Model) -> Element<Message> { todo!() }
+"#;
+
+const ADMIN_GAMES: &str = r#"
+use serde::{Deserialize, Serialize};
+pub struct Model;
+#[derive(Clone)] pub enum Message { Loaded(Result<LoadResult, LoadError>), Saved }
+#[derive(Serialize, Deserialize)] pub enum ServerMsg { Load, Bump { id: i64 } }
+#[derive(Serialize, Deserialize)] pub struct LoadResult;
+#[derive(Serialize, Deserialize)] pub struct Bumped { pub id: i64 }
+pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model { Model }
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> { todo!() }
+pub fn view(model: &Model) -> Element<Message> { todo!() }
+#[cfg(feature = "server")]
+pub fn load(db: &Db) -> Result<LoadResult, LoadError> { todo!() }
+#[cfg(feature = "server")]
+pub fn handle_save(db: &Db, msg: ServerMsg) -> Result<Bumped, SaveError> { todo!() }
+"#;
+
+fn app(root: &Path, with_auth: bool) {
+    write(
+        root,
+        &[
+            ("Cargo.toml", "[package]\nname = \"league\"\n"),
+            (
+                "src/public/mod.rs",
+                "pub mod pages;\npub fn shell<Msg: Clone + 'static>(shared: &SharedState, chrome: &Chrome<Msg>, content: Element<Msg>) -> Element<Msg> { content }\n",
+            ),
+            (
+                "src/public/pages/mod.rs",
+                "pub mod games;\npub mod home_;\npub mod not_found_;\n",
+            ),
+            (
+                "src/public/pages/games.rs",
+                &format!("pub mod id_;\n{GAMES}"),
+            ),
+            ("src/public/pages/games/id_.rs", GAME),
+            ("src/public/pages/home_.rs", HOME),
+            ("src/public/pages/not_found_.rs", NOT_FOUND),
+            ("src/admin/mod.rs", "pub mod pages;\n"),
+            (
+                "src/admin/pages/mod.rs",
+                "pub mod games;\npub mod not_found_;\n",
+            ),
+            ("src/admin/pages/games.rs", ADMIN_GAMES),
+            ("src/admin/pages/not_found_.rs", NOT_FOUND),
+        ],
+    );
+    if with_auth {
+        write(
+            root,
+            &[(
+                "src/auth.rs",
+                "#[cfg(feature = \"server\")]\npub fn auth(db: &Db) -> Result<Auth<App>, Error> { todo!() }\n",
+            )],
+        );
+    }
+}
+
+fn generated(root: &Path) -> std::collections::HashMap<String, String> {
+    rally_codegen::generate(root, false)
+        .unwrap_or_else(|e| panic!("generate failed: {e}"))
+        .into_iter()
+        .map(|f| (f.path.display().to_string(), f.contents))
+        .collect()
+}
+
+/// Whitespace-insensitive `contains`, since prettyplease decides the line breaks.
+fn has(text: &str, needle: &str) -> bool {
+    let squash = |s: &str| s.split_whitespace().collect::<String>();
+    squash(text).contains(&squash(needle))
+}
+
+#[test]
+fn alias_page_loads_with_the_page_it_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path(), true);
+    let files = generated(dir.path());
+    let public = &files["src/generated/rally/public.rs"];
+    // `/` loads through games' contract, on the wire and on the server.
+    let arm = |fn_name: &str| {
+        let body = public.split(&format!("fn {fn_name}(")).nth(1).unwrap();
+        let body = body.split("Route::Home =>").nth(1).unwrap();
+        body.split("Route::").next().unwrap().to_owned()
+    };
+    assert!(has(
+        &arm("load"),
+        r#"rally::remote::load("public/pages/games", &crate::public::pages::games::ServerMsg::Load"#
+    ));
+    assert!(has(
+        &arm("load_data"),
+        "rally::mount::Loaded::new(crate::public::pages::games::load(db)"
+    ));
+    // Its navigation messages are the aliased page's.
+    assert!(has(
+        public,
+        "Msg::Home(crate::public::pages::games::Message::NavigateGame { id })"
+    ));
+    // No dispatch, contract entry or save of its own.
+    let dispatch = &files["src/generated/rally/dispatch.rs"];
+    assert!(!dispatch.contains("public/pages/home_"));
+    assert!(!files["src/generated/rally/contract.rs"].contains("home_"));
+}
+
+#[test]
+fn dynamic_pages_subscribe_from_route_params() {
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path(), true);
+    let public = &generated(dir.path())["src/generated/rally/public.rs"];
+    assert!(has(
+        public,
+        "(Route::GamesId { id }, Page::GamesId(m)) => { let params = crate::generated::routes::public::GamesIdParams { id: id.clone(), }; crate::public::pages::games::id_::broadcast_subscriptions(&params, m)"
+    ));
+    assert!(has(
+        public,
+        "(_, Page::Games(m)) => { crate::public::pages::games::broadcast_subscriptions(m)"
+    ));
+}
+
+#[test]
+fn a_mount_shell_is_wired_and_a_missing_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path(), true);
+    let files = generated(dir.path());
+    assert!(has(
+        &files["src/generated/rally/public.rs"],
+        "crate::public::shell(shared, chrome, content)"
+    ));
+    assert!(!files["src/generated/rally/admin.rs"].contains("fn shell"));
+}
+
+#[test]
+fn a_non_public_mount_is_gated_by_the_apps_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path(), true);
+    let files = generated(dir.path());
+    let dispatch = &files["src/generated/rally/dispatch.rs"];
+    let admin_arm = dispatch
+        .split("\"admin/pages/games\" =>")
+        .nth(1)
+        .expect("an admin arm");
+    let admin_arm = admin_arm.split("\"public/pages/").next().unwrap();
+    assert!(has(
+        admin_arm,
+        r#"auth.authorize_blocking("admin", &request.connection.headers)"#
+    ));
+    assert!(has(
+        admin_arm,
+        "return Reply::error(ApiError::Unauthorized);"
+    ));
+    let public_arm = dispatch.split("\"public/pages/games\" =>").nth(1).unwrap();
+    assert!(!public_arm.contains("authorize_blocking"));
+    let app = &files["src/generated/rally/app.rs"];
+    assert!(has(app, "crate::auth::auth(&app.db)"));
+    assert!(has(app, ".merge(sign_in)"));
+    assert!(has(app, "rally::server::ssr::with_root("));
+}
+
+#[test]
+fn a_non_public_mount_without_auth_is_an_error_naming_what_to_add() {
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path(), false);
+    let err = rally_codegen::generate(dir.path(), false)
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(
+        err.contains("src/admin:")
+            && err.contains("mount `admin` is not public, but the app has no auth")
+            && err.contains("add src/auth.rs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_alias_of_a_page_that_does_not_exist_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    app(dir.path(), true);
+    write(
+        dir.path(),
+        &[(
+            "src/public/pages/home_.rs",
+            &HOME.replace("super::games::Model", "super::scores::Model"),
+        )],
+    );
+    let err = rally_codegen::generate(dir.path(), false)
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(
+        err.contains("src/public/pages/home_.rs:2: `Model` aliases `scores`, which is not a page of the `public` mount"),
+        "{err}"
+    );
+}
