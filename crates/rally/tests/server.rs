@@ -97,3 +97,31 @@ async fn serves_pages_bundle_and_favicon_then_shuts_down() {
     );
     let _ = std::fs::remove_dir_all(&bundle);
 }
+
+#[tokio::test]
+async fn the_root_mount_answers_get_on_a_path_other_routers_serve_only_for_post() {
+    use axum::routing::post;
+    use tower::ServiceExt;
+    let sign_in = Router::new().route("/sign_in", post(|| async { "form posted" }));
+    let root = Router::new().fallback(|uri: axum::http::Uri| async move { format!("page {uri}") });
+    let site = rally::server::ssr::with_root(sign_in, root);
+    let call = |method: &str, path: &str| {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        site.clone().oneshot(request)
+    };
+    let body = |r: axum::response::Response| async move {
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    let get = call("GET", "/sign_in?return_to=/admin").await.unwrap();
+    assert_eq!(get.status(), StatusCode::OK);
+    assert_eq!(body(get).await, "page /sign_in?return_to=/admin");
+    let post = call("POST", "/sign_in").await.unwrap();
+    assert_eq!(body(post).await, "form posted");
+    let other = call("GET", "/games").await.unwrap();
+    assert_eq!(body(other).await, "page /games");
+}
