@@ -1,1 +1,33 @@
-//! Rally Scoreboard (work in progress).
+//! Rally Scoreboard: live game scores. The `public` mount shows games, game and team pages and
+//! the standings to everyone; the `admin` mount is the score desk, for signed-in admins. A
+//! score change on the desk is saved over the WebSocket and pushed to every page that shows
+//! the game.
+
+pub mod admin;
+pub mod auth;
+pub mod broadcasts;
+pub mod chrome;
+pub mod generated;
+pub mod identity;
+pub mod public;
+pub mod views;
+
+/// A migrated and seeded in-memory database for tests.
+#[cfg(all(test, feature = "server"))]
+pub(crate) mod test_support {
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    use rally::test_db::Template;
+
+    /// A fresh copy of the seeded database (migrated and seeded once per test run).
+    pub fn seeded_db() -> rally::db::Db {
+        static TEMPLATE: OnceLock<Template> = OnceLock::new();
+        let template = TEMPLATE.get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            Template::seeded(&root.join("db/migrations"), Some(&root.join("db/seeds")))
+                .expect("migrate and seed the test database")
+        });
+        template.db().expect("copy the test database")
+    }
+}

@@ -1,3 +1,6 @@
-//! The server (placeholder until the app is generated).
+//! The server: pages, sign-in, the WebSocket and the browser bundles (`cargo rally server`).
 
-fn main() {}
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    scoreboard::generated::rally::app::serve().await
+}

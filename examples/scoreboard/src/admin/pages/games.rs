@@ -1,0 +1,628 @@
+//! `/admin/games` (and `/admin`, through `home_`): the score desk. Each click saves over the
+//! WebSocket; the answer updates this tab and the broadcast updates every other one.
+//!
+//! Final games are final: the −/+ buttons are hidden on them, and the server refuses score
+//! changes with "Game is final.".
+
+use rally::page::{LoadError, SaveError};
+use rally::routes::QueryParams;
+use rally::view::attribute::{aria, class, role, type_};
+use rally::view::event::on_click;
+use rally::view::html::{article, button, div, h1, main, p, section, span, strong, text};
+use rally::view::{Effect, Element, Key};
+use serde::{Deserialize, Serialize};
+
+use crate::admin::SharedState;
+use crate::broadcasts::{BroadcastStatus, Event, Topic};
+use crate::generated::rally::server::save_admin_games;
+
+/// A game's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GameStatus {
+    /// Not started.
+    Scheduled,
+    /// Under way, in this period.
+    Live(String),
+    /// Over.
+    Final,
+}
+
+/// A game on the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminGameSummary {
+    /// The game's id.
+    pub id: i64,
+    /// Home team code.
+    pub home_code: String,
+    /// Away team code.
+    pub away_code: String,
+    /// Home goals.
+    pub home_score: i64,
+    /// Away goals.
+    pub away_score: i64,
+    /// Its status.
+    pub status: GameStatus,
+    /// Live and not yet changed from this desk (highlighted).
+    pub needs_attention: bool,
+}
+
+/// A save's answer: the game as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GameUpdate {
+    /// The game's id.
+    pub id: i64,
+    /// Home team code.
+    pub home_code: String,
+    /// Away team code.
+    pub away_code: String,
+    /// Home goals.
+    pub home_score: i64,
+    /// Away goals.
+    pub away_score: i64,
+    /// Its status.
+    pub status: GameStatus,
+}
+
+/// What the load returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadResult {
+    /// Every game, in schedule order.
+    pub games: Vec<AdminGameSummary>,
+}
+
+/// Messages to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerMsg {
+    /// Load every game.
+    Load,
+    /// Set a game's score and period (refused on final games).
+    UpdateScore {
+        /// The game.
+        game_id: i64,
+        /// New home goals.
+        home_score: i64,
+        /// New away goals.
+        away_score: i64,
+        /// The period it is in.
+        period: String,
+    },
+    /// End a game.
+    MarkFinal {
+        /// The game.
+        game_id: i64,
+    },
+}
+
+/// The page's state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Model {
+    /// Every game.
+    pub games: Vec<AdminGameSummary>,
+    /// Whether the load has answered.
+    pub loaded: bool,
+    /// The last load or save error, until the next successful save.
+    pub error: Option<String>,
+}
+
+/// What can happen on the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// The games loaded.
+    Loaded(Result<LoadResult, LoadError>),
+    /// A −/+ button of the away team.
+    AdjustAway {
+        /// The game.
+        id: i64,
+        /// −1 or +1.
+        delta: i64,
+    },
+    /// A −/+ button of the home team.
+    AdjustHome {
+        /// The game.
+        id: i64,
+        /// −1 or +1.
+        delta: i64,
+    },
+    /// The Finalize button.
+    MarkFinal {
+        /// The game.
+        id: i64,
+    },
+    /// A save's answer.
+    Saved(Result<GameUpdate, SaveError>),
+}
+
+/// No games yet.
+pub fn initial_model(_shared: &SharedState, _query: &QueryParams) -> Model {
+    Model::default()
+}
+
+/// The save for a −/+ click: the new score, the game's period kept (a scheduled game starts
+/// as "Live"). `None` when nothing would change (a score cannot go below 0, a final game
+/// cannot change).
+fn score_change(game: &AdminGameSummary, home_delta: i64, away_delta: i64) -> Option<ServerMsg> {
+    let period = match &game.status {
+        GameStatus::Final => return None,
+        GameStatus::Scheduled => "Live".to_owned(),
+        GameStatus::Live(period) => period.clone(),
+    };
+    let home_score = (game.home_score + home_delta).max(0);
+    let away_score = (game.away_score + away_delta).max(0);
+    if (home_score, away_score) == (game.home_score, game.away_score) {
+        return None;
+    }
+    Some(ServerMsg::UpdateScore {
+        game_id: game.id,
+        home_score,
+        away_score,
+        period,
+    })
+}
+
+fn upsert(model: &mut Model, update: GameUpdate) {
+    let summary = AdminGameSummary {
+        id: update.id,
+        home_code: update.home_code,
+        away_code: update.away_code,
+        home_score: update.home_score,
+        away_score: update.away_score,
+        status: update.status,
+        needs_attention: false,
+    };
+    match model.games.iter_mut().find(|g| g.id == summary.id) {
+        Some(game) => *game = summary,
+        None => {
+            model.games.push(summary);
+            model.games.sort_by_key(|g| g.id);
+        }
+    }
+}
+
+/// Applies a message. A click saves; the model changes when the answer arrives.
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> {
+    let (id, home_delta, away_delta) = match msg {
+        Message::Loaded(Ok(loaded)) => {
+            model.games = loaded.games;
+            model.loaded = true;
+            model.error = None;
+            return Effect::none();
+        }
+        Message::Loaded(Err(e)) => {
+            model.error = Some(e.message);
+            return Effect::none();
+        }
+        Message::Saved(Ok(update)) => {
+            upsert(model, update);
+            model.error = None;
+            return Effect::none();
+        }
+        Message::Saved(Err(e)) => {
+            model.error = Some(e.message);
+            return Effect::none();
+        }
+        Message::MarkFinal { id } => {
+            return save_admin_games(ServerMsg::MarkFinal { game_id: id }, Message::Saved);
+        }
+        Message::AdjustAway { id, delta } => (id, 0, delta),
+        Message::AdjustHome { id, delta } => (id, delta, 0),
+    };
+    match model
+        .games
+        .iter()
+        .find(|g| g.id == id)
+        .and_then(|game| score_change(game, home_delta, away_delta))
+    {
+        Some(save) => save_admin_games(save, Message::Saved),
+        None => Effect::none(),
+    }
+}
+
+/// Every other desk's changes.
+pub fn broadcast_subscriptions(_model: &Model) -> Vec<Topic> {
+    vec![Topic::AdminGames]
+}
+
+/// Another desk changed a game.
+pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
+    let Event::GameUpdated(snapshot) = event;
+    upsert(
+        model,
+        GameUpdate {
+            id: snapshot.id,
+            home_code: snapshot.home.code.clone(),
+            away_code: snapshot.away.code.clone(),
+            home_score: snapshot.home_score,
+            away_score: snapshot.away_score,
+            status: match &snapshot.status {
+                BroadcastStatus::Scheduled => GameStatus::Scheduled,
+                BroadcastStatus::Live(period) => GameStatus::Live(period.clone()),
+                BroadcastStatus::Final => GameStatus::Final,
+            },
+        },
+    );
+    Effect::none()
+}
+
+fn badge(status: &GameStatus) -> Element<Message> {
+    match status {
+        GameStatus::Scheduled => span(vec![class("badge")], vec![text("Scheduled")]),
+        GameStatus::Live(period) => span(vec![class("badge live")], vec![text(period.clone())]),
+        GameStatus::Final => span(vec![class("badge final")], vec![text("Final")]),
+    }
+}
+
+fn score_row(
+    code: &str,
+    score: i64,
+    editable: bool,
+    adjust: impl Fn(i64) -> Message,
+) -> Element<Message> {
+    let mut children = vec![strong(vec![], vec![text(code.to_owned())])];
+    if editable {
+        for (label, delta, what) in [("-", -1, "Remove"), ("+", 1, "Add")] {
+            children.push(button(
+                vec![
+                    type_("button"),
+                    class("small score-control"),
+                    aria("label", format!("{what} a {code} goal")),
+                    on_click(adjust(delta)),
+                ],
+                vec![text(label)],
+            ));
+        }
+    }
+    children.push(span(vec![class("score")], vec![text(score.to_string())]));
+    div(vec![class("admin-score-row")], children)
+}
+
+fn game_card(game: &AdminGameSummary) -> Element<Message> {
+    let id = game.id;
+    let editable = game.status != GameStatus::Final;
+    let finish = if editable {
+        button(
+            vec![
+                type_("button"),
+                class("small secondary"),
+                on_click(Message::MarkFinal { id }),
+            ],
+            vec![text("Finalize")],
+        )
+    } else {
+        span(vec![class("muted")], vec![text("Scores locked")])
+    };
+    article(
+        vec![class(if game.needs_attention {
+            "game-card needs-attention"
+        } else {
+            "game-card"
+        })],
+        vec![
+            score_row(&game.away_code, game.away_score, editable, |delta| {
+                Message::AdjustAway { id, delta }
+            }),
+            score_row(&game.home_code, game.home_score, editable, |delta| {
+                Message::AdjustHome { id, delta }
+            }),
+            div(
+                vec![class("score-line admin-status-row")],
+                vec![badge(&game.status), finish],
+            ),
+        ],
+    )
+}
+
+/// `main > section.panel`: any error, then a card per game.
+pub fn view(model: &Model) -> Element<Message> {
+    let mut children = vec![div(
+        vec![class("section-head")],
+        vec![h1(vec![], vec![text("Score desk")])],
+    )];
+    if let Some(error) = &model.error {
+        children.push(p(
+            vec![class("auth-error"), role("alert")],
+            vec![text(error.clone())],
+        ));
+    }
+    children.push(if !model.loaded {
+        p(vec![class("muted")], vec![text("Loading games...")])
+    } else if model.games.is_empty() {
+        p(vec![class("muted")], vec![text("No games yet.")])
+    } else {
+        rally::view::html::keyed(
+            "div",
+            vec![class("game-grid")],
+            model
+                .games
+                .iter()
+                .map(|game| (Key::from(game.id), game_card(game)))
+                .collect(),
+        )
+    });
+    main(vec![], vec![section(vec![class("panel")], children)])
+}
+
+#[cfg(feature = "server")]
+fn status(period: &str, is_final: bool) -> GameStatus {
+    if is_final {
+        GameStatus::Final
+    } else if period == "Scheduled" {
+        GameStatus::Scheduled
+    } else {
+        GameStatus::Live(period.to_owned())
+    }
+}
+
+/// Every game.
+#[cfg(feature = "server")]
+pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
+    use crate::generated::sql::admin::pages::games_sql::list_admin_games;
+    let rows = db.read_sync(list_admin_games).map_err(|e| {
+        tracing::error!(error = %e, "list_admin_games");
+        LoadError::new("Could not load games.")
+    })?;
+    let games = rows
+        .into_iter()
+        .map(|row| {
+            let status = status(&row.period, row.is_final);
+            AdminGameSummary {
+                id: row.id,
+                home_code: row.home_code,
+                away_code: row.away_code,
+                home_score: row.home_score,
+                away_score: row.away_score,
+                needs_attention: matches!(status, GameStatus::Live(_)),
+                status,
+            }
+        })
+        .collect();
+    Ok(LoadResult { games })
+}
+
+/// What a score update found.
+#[cfg(feature = "server")]
+enum Updated {
+    Saved(GameUpdate),
+    Final,
+    Missing,
+}
+
+/// Changes a score, or ends a game.
+#[cfg(feature = "server")]
+pub fn handle_save(db: &rally::db::Db, msg: ServerMsg) -> Result<GameUpdate, SaveError> {
+    use crate::generated::sql::admin::pages::games_sql::{update_game_final, update_game_score};
+    use crate::generated::sql::public::pages::games::id__sql::get_game;
+    let could_not_save = |e: rusqlite::Error| {
+        tracing::error!(error = %e, "saving a game");
+        SaveError::new("Could not save game.")
+    };
+    match msg {
+        ServerMsg::Load => Err(SaveError::new("Load is not a save action.")),
+        ServerMsg::UpdateScore {
+            game_id,
+            home_score,
+            away_score,
+            period,
+        } => {
+            if home_score < 0 || away_score < 0 {
+                return Err(SaveError::new("Scores cannot be negative."));
+            }
+            let period = period.trim().to_owned();
+            if period.is_empty() || period == "Final" {
+                return Err(SaveError::new(
+                    "Choose a period (use Finalize to end a game).",
+                ));
+            }
+            let updated = db
+                .write_sync(|tx| {
+                    let rows = update_game_score(tx, home_score, away_score, &period, game_id)?;
+                    if let Some(row) = rows.into_iter().next() {
+                        return Ok(Updated::Saved(GameUpdate {
+                            status: status(&row.period, row.is_final),
+                            id: row.id,
+                            home_code: row.home_code,
+                            away_code: row.away_code,
+                            home_score: row.home_score,
+                            away_score: row.away_score,
+                        }));
+                    }
+                    Ok(if get_game(tx, game_id)?.is_empty() {
+                        Updated::Missing
+                    } else {
+                        Updated::Final
+                    })
+                })
+                .map_err(could_not_save)?;
+            match updated {
+                Updated::Saved(update) => Ok(update),
+                Updated::Final => Err(SaveError::new("Game is final.")),
+                Updated::Missing => Err(SaveError::new("Game not found.")),
+            }
+        }
+        ServerMsg::MarkFinal { game_id } => {
+            let rows = db
+                .write_sync(|tx| update_game_final(tx, game_id))
+                .map_err(could_not_save)?;
+            let row = rows
+                .into_iter()
+                .next()
+                .ok_or_else(|| SaveError::new("Game not found."))?;
+            Ok(GameUpdate {
+                status: status(&row.period, row.is_final),
+                id: row.id,
+                home_code: row.home_code,
+                away_code: row.away_code,
+                home_score: row.home_score,
+                away_score: row.away_score,
+            })
+        }
+    }
+}
+
+/// Tells every page that shows the game.
+#[cfg(feature = "server")]
+pub fn after_save(db: &rally::db::Db, ok: &GameUpdate) -> Option<crate::broadcasts::TargetedEvent> {
+    crate::broadcasts::game_updated_broadcast(db, ok.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn game(status: GameStatus, home_score: i64, away_score: i64) -> AdminGameSummary {
+        AdminGameSummary {
+            id: 1,
+            home_code: "TOR".into(),
+            away_code: "MTL".into(),
+            home_score,
+            away_score,
+            status,
+            needs_attention: false,
+        }
+    }
+
+    #[test]
+    fn clicks_keep_the_period_and_never_go_below_zero_or_touch_final_games() {
+        let live = game(GameStatus::Live("3rd".into()), 4, 2);
+        assert_eq!(
+            score_change(&live, 0, 1),
+            Some(ServerMsg::UpdateScore {
+                game_id: 1,
+                home_score: 4,
+                away_score: 3,
+                period: "3rd".into()
+            })
+        );
+        let scheduled = game(GameStatus::Scheduled, 0, 0);
+        assert_eq!(score_change(&scheduled, -1, 0), None);
+        assert_eq!(
+            score_change(&scheduled, 1, 0),
+            Some(ServerMsg::UpdateScore {
+                game_id: 1,
+                home_score: 1,
+                away_score: 0,
+                period: "Live".into()
+            })
+        );
+        assert_eq!(score_change(&game(GameStatus::Final, 4, 2), 1, 0), None);
+    }
+
+    #[test]
+    fn final_games_have_no_score_buttons_and_errors_are_shown() {
+        let model = Model {
+            games: vec![game(GameStatus::Final, 4, 2)],
+            loaded: true,
+            error: Some("Game is final.".into()),
+        };
+        let html = rally::view::render::to_html(&view(&model));
+        assert!(!html.contains("score-control"), "{html}");
+        assert!(!html.contains("Finalize"));
+        assert!(html.contains("Game is final."));
+        let model = Model {
+            games: vec![game(GameStatus::Live("3rd".into()), 4, 2)],
+            loaded: true,
+            error: None,
+        };
+        let html = rally::view::render::to_html(&view(&model));
+        assert_eq!(html.matches("score-control").count(), 4);
+        assert!(html.contains("Finalize"));
+    }
+
+    #[cfg(feature = "server")]
+    mod server {
+        use super::super::*;
+        use crate::broadcasts::{BroadcastStatus, Event, Topic};
+
+        #[test]
+        fn mark_final_ends_the_game_and_targets_every_page_that_shows_it() {
+            let db = crate::test_support::seeded_db();
+            let update = handle_save(&db, ServerMsg::MarkFinal { game_id: 1 }).unwrap();
+            assert_eq!(update.status, GameStatus::Final);
+            assert_eq!((update.home_score, update.away_score), (4, 2));
+            let targeted = after_save(&db, &update).unwrap();
+            assert_eq!(
+                targeted.topics,
+                vec![
+                    Topic::AllGames,
+                    Topic::AdminGames,
+                    Topic::Game(1),
+                    Topic::Team("toronto-towers".into()),
+                    Topic::Team("montréal-meteors".into()),
+                ]
+            );
+            let Event::GameUpdated(snapshot) = &targeted.event;
+            assert_eq!(snapshot.status, BroadcastStatus::Final);
+        }
+
+        #[test]
+        fn a_score_update_on_a_live_game_returns_the_new_score() {
+            let db = crate::test_support::seeded_db();
+            let update = handle_save(
+                &db,
+                ServerMsg::UpdateScore {
+                    game_id: 1,
+                    home_score: 5,
+                    away_score: 2,
+                    period: "3rd".into(),
+                },
+            )
+            .unwrap();
+            assert_eq!((update.home_score, update.away_score), (5, 2));
+            assert_eq!(update.status, GameStatus::Live("3rd".into()));
+            let Event::GameUpdated(snapshot) = after_save(&db, &update).unwrap().event;
+            assert_eq!(snapshot.home_score, 5);
+            assert_eq!(snapshot.status, BroadcastStatus::Live("3rd".into()));
+        }
+
+        #[test]
+        fn final_games_refuse_score_changes() {
+            let db = crate::test_support::seeded_db();
+            let change = ServerMsg::UpdateScore {
+                game_id: 2,
+                home_score: 5,
+                away_score: 2,
+                period: "Live".into(),
+            };
+            assert_eq!(
+                handle_save(&db, change).unwrap_err(),
+                SaveError::new("Game is final.")
+            );
+            let games = load(&db).unwrap().games;
+            let two = games.iter().find(|g| g.id == 2).unwrap();
+            assert_eq!((two.home_score, two.away_score), (1, 1));
+            assert_eq!(two.status, GameStatus::Final);
+
+            let missing = ServerMsg::UpdateScore {
+                game_id: 99,
+                home_score: 1,
+                away_score: 0,
+                period: "Live".into(),
+            };
+            assert_eq!(
+                handle_save(&db, missing).unwrap_err(),
+                SaveError::new("Game not found.")
+            );
+            assert_eq!(
+                handle_save(&db, ServerMsg::MarkFinal { game_id: 99 }).unwrap_err(),
+                SaveError::new("Game not found.")
+            );
+            assert_eq!(
+                handle_save(&db, ServerMsg::Load).unwrap_err(),
+                SaveError::new("Load is not a save action.")
+            );
+        }
+
+        #[test]
+        fn the_desk_loads_every_game_and_follows_broadcasts() {
+            let db = crate::test_support::seeded_db();
+            let mut model = Model::default();
+            let _ = update(&mut model, Message::Loaded(load(&db)));
+            assert_eq!(model.games.len(), 15);
+            assert!(model.games[0].needs_attention);
+            let update = handle_save(&db, ServerMsg::MarkFinal { game_id: 1 }).unwrap();
+            let event = after_save(&db, &update).unwrap().event;
+            let _ = apply_broadcast(&mut model, &event);
+            assert_eq!(model.games[0].status, GameStatus::Final);
+            assert!(!model.games[0].needs_attention);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! `/admin`: the score desk under another name (same model, messages, load and markup).
+
+use rally::routes::QueryParams;
+use rally::view::{Effect, Element};
+
+use super::games;
+use crate::admin::SharedState;
+use crate::broadcasts::{Event, Topic};
+
+/// The score desk's state.
+pub type Model = games::Model;
+
+/// The score desk's messages.
+pub type Message = games::Message;
+
+/// As `/admin/games`.
+pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model {
+    games::initial_model(shared, query)
+}
+
+/// As `/admin/games`.
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> {
+    games::update(model, msg)
+}
+
+/// As `/admin/games`.
+pub fn view(model: &Model) -> Element<Message> {
+    games::view(model)
+}
+
+/// As `/admin/games`.
+pub fn broadcast_subscriptions(model: &Model) -> Vec<Topic> {
+    games::broadcast_subscriptions(model)
+}
+
+/// As `/admin/games`.
+pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
+    games::apply_broadcast(model, event)
+}

@@ -1,0 +1,76 @@
+//! The `public` mount, served at `/`: scores, game and team pages, standings and sign-in.
+
+use rally::shell::Chrome;
+use rally::view::Element;
+use rally::view::attribute::class;
+use rally::view::html::{div, header, nav};
+use serde::{Deserialize, Serialize};
+
+use crate::chrome::{Nav, brand, nav_link, session_link, theme_switch};
+use crate::identity::AuthenticationContext;
+
+pub mod pages;
+
+/// What every public page (and the shell) knows about the request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SharedState {
+    /// The signed-in user, if any.
+    pub authentication_context: Option<AuthenticationContext>,
+    /// Whether they may open the score desk (the Admin link).
+    pub can_access_admin: bool,
+}
+
+/// The shared state of a request: its signed-in user and their role.
+#[cfg(feature = "server")]
+pub fn shared_state(db: &rally::db::Db, request: &rally::server::PageRequest<'_>) -> SharedState {
+    let user = request
+        .identity
+        .and_then(|identity| crate::identity::user_by_id(db, identity.user_id));
+    SharedState {
+        can_access_admin: user.as_ref().is_some_and(|u| u.can_access_admin()),
+        authentication_context: user.map(|u| u.context),
+    }
+}
+
+/// The public chrome: brand, Games / Standings / (Admin) / session link, theme switch.
+pub fn shell<Msg: Clone + 'static>(
+    shared: &SharedState,
+    chrome: &Chrome<Msg>,
+    content: Element<Msg>,
+) -> Element<Msg> {
+    let path = chrome.path.as_str();
+    let mut links = vec![
+        nav_link(
+            "Games",
+            "/games",
+            Nav::Spa,
+            path == "/" || chrome.is_under("/games"),
+        ),
+        nav_link(
+            "Standings",
+            "/standings",
+            Nav::Spa,
+            chrome.is_under("/standings"),
+        ),
+    ];
+    if shared.can_access_admin {
+        links.push(nav_link(
+            "Admin",
+            "/admin/games",
+            Nav::Document,
+            chrome.is_under("/admin"),
+        ));
+    }
+    links.push(session_link(shared.authentication_context.as_ref(), chrome));
+    links.push(theme_switch(chrome));
+    div(
+        vec![class("scoreboard-app")],
+        vec![
+            header(
+                vec![class("topbar")],
+                vec![brand("Public scores"), nav(vec![class("nav")], links)],
+            ),
+            content,
+        ],
+    )
+}

@@ -1,0 +1,337 @@
+//! `/games` (and `/`, through `home_`): every game's score, live.
+//!
+//! `?team=TOR` shows one team's games; the load is the same, the view filters.
+
+use rally::page::LoadError;
+use rally::routes::QueryParams;
+use rally::view::attribute::{class, href};
+use rally::view::html::{div, h1, main, p, section, span, text};
+use rally::view::{Effect, Element};
+use serde::{Deserialize, Serialize};
+
+use crate::broadcasts::{BroadcastStatus, BroadcastTeam, Event, GameSnapshot, Topic};
+use crate::public::SharedState;
+use crate::views::{Card, CardLinks, CardStatus, CardTeam, game_grid};
+
+pub mod id_;
+
+/// A game's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GameStatus {
+    /// Not started.
+    Scheduled,
+    /// Under way, in this period.
+    Live(String),
+    /// Over.
+    Final,
+}
+
+/// A team in a game.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// Three-letter code (`TOR`).
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// The team page's slug.
+    pub slug: String,
+}
+
+/// One game on the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GameSummary {
+    /// The game's id.
+    pub id: i64,
+    /// The home team.
+    pub home: Team,
+    /// The away team.
+    pub away: Team,
+    /// Home goals.
+    pub home_score: i64,
+    /// Away goals.
+    pub away_score: i64,
+    /// Its status.
+    pub status: GameStatus,
+}
+
+/// The page's state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Model {
+    /// Every game, in schedule order.
+    pub games: Vec<GameSummary>,
+    /// `?team=`: the team code to show (uppercased), if any.
+    pub team: Option<String>,
+    /// Whether the load has answered.
+    pub loaded: bool,
+    /// Why the load failed.
+    pub error: Option<String>,
+}
+
+/// What can happen on the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// The games loaded.
+    Loaded(Result<LoadResult, LoadError>),
+    /// A team link: opens `/teams/<slug>`.
+    NavigateTeam {
+        /// The team's slug.
+        slug: String,
+    },
+    /// A Details link: opens `/games/<id>`.
+    NavigateGame {
+        /// The game's id.
+        id: i64,
+    },
+}
+
+/// Messages to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerMsg {
+    /// Load every game.
+    Load,
+}
+
+/// What the load returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadResult {
+    /// Every game, in schedule order.
+    pub games: Vec<GameSummary>,
+}
+
+/// No games yet; `?team=` picks a team.
+pub fn initial_model(_shared: &SharedState, query: &QueryParams) -> Model {
+    Model {
+        team: query
+            .get("team")
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+            .map(str::to_uppercase),
+        ..Model::default()
+    }
+}
+
+/// Applies a message (navigation messages never arrive here: the runtime follows them).
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> {
+    match msg {
+        Message::Loaded(Ok(loaded)) => {
+            model.games = loaded.games;
+            model.loaded = true;
+            model.error = None;
+        }
+        Message::Loaded(Err(e)) => model.error = Some(e.message),
+        Message::NavigateTeam { .. } | Message::NavigateGame { .. } => {}
+    }
+    Effect::none()
+}
+
+/// Every score change.
+pub fn broadcast_subscriptions(_model: &Model) -> Vec<Topic> {
+    vec![Topic::AllGames]
+}
+
+/// A game changed: its scores and status are replaced.
+pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
+    match event {
+        Event::GameUpdated(snapshot) => {
+            if let Some(game) = model.games.iter_mut().find(|g| g.id == snapshot.id) {
+                *game = summary_from_snapshot(snapshot);
+            }
+        }
+    }
+    Effect::none()
+}
+
+fn team_from_broadcast(team: &BroadcastTeam) -> Team {
+    Team {
+        code: team.code.clone(),
+        name: team.name.clone(),
+        slug: team.slug.clone(),
+    }
+}
+
+fn summary_from_snapshot(snapshot: &GameSnapshot) -> GameSummary {
+    GameSummary {
+        id: snapshot.id,
+        home: team_from_broadcast(&snapshot.home),
+        away: team_from_broadcast(&snapshot.away),
+        home_score: snapshot.home_score,
+        away_score: snapshot.away_score,
+        status: match &snapshot.status {
+            BroadcastStatus::Scheduled => GameStatus::Scheduled,
+            BroadcastStatus::Live(period) => GameStatus::Live(period.clone()),
+            BroadcastStatus::Final => GameStatus::Final,
+        },
+    }
+}
+
+impl GameSummary {
+    /// Whether `code` plays in this game (case-insensitive).
+    pub fn involves(&self, code: &str) -> bool {
+        self.home.code.eq_ignore_ascii_case(code) || self.away.code.eq_ignore_ascii_case(code)
+    }
+
+    fn card(&self) -> Card<'_> {
+        Card {
+            id: self.id,
+            home: CardTeam {
+                name: &self.home.name,
+                slug: &self.home.slug,
+            },
+            away: CardTeam {
+                name: &self.away.name,
+                slug: &self.away.slug,
+            },
+            home_score: self.home_score,
+            away_score: self.away_score,
+            status: match &self.status {
+                GameStatus::Scheduled => CardStatus::Scheduled,
+                GameStatus::Live(period) => CardStatus::Live(period),
+                GameStatus::Final => CardStatus::Final,
+            },
+        }
+    }
+}
+
+/// `main > section.panel`: the heading, the team filter if any, then the cards.
+pub fn view(model: &Model) -> Element<Message> {
+    let shown: Vec<&GameSummary> = model
+        .games
+        .iter()
+        .filter(|g| model.team.as_deref().is_none_or(|code| g.involves(code)))
+        .collect();
+    let count = match shown.len() {
+        1 => "1 game".to_owned(),
+        n => format!("{n} games"),
+    };
+    let mut children = vec![div(
+        vec![class("section-head")],
+        vec![div(
+            vec![],
+            vec![
+                h1(vec![], vec![text("Today")]),
+                span(
+                    vec![class("muted")],
+                    vec![text(if model.loaded { count } else { String::new() })],
+                ),
+            ],
+        )],
+    )];
+    if let Some(code) = &model.team {
+        children.push(p(
+            vec![class("muted filter-line")],
+            vec![
+                text(format!("Showing {code} games · ")),
+                rally::view::html::a(vec![href("/games")], vec![text("All games")]),
+            ],
+        ));
+    }
+    children.push(if let Some(error) = &model.error {
+        p(vec![class("auth-error")], vec![text(error.clone())])
+    } else if !model.loaded {
+        p(vec![class("muted")], vec![text("Waiting for scores...")])
+    } else if shown.is_empty() {
+        p(vec![class("muted")], vec![text("No games yet.")])
+    } else {
+        let cards: Vec<Card<'_>> = shown.iter().map(|g| g.card()).collect();
+        game_grid(
+            &cards,
+            &CardLinks {
+                team: |slug| Message::NavigateTeam { slug },
+                game: Some(|id| Message::NavigateGame { id }),
+            },
+        )
+    });
+    main(vec![], vec![section(vec![class("panel")], children)])
+}
+
+/// A game row as the page shows it.
+#[cfg(feature = "server")]
+fn summary(
+    row: crate::generated::sql::public::pages::games_sql::ListPublicGamesRow,
+) -> GameSummary {
+    GameSummary {
+        id: row.id,
+        home: Team {
+            code: row.home_code,
+            name: row.home_name,
+            slug: row.home_slug,
+        },
+        away: Team {
+            code: row.away_code,
+            name: row.away_name,
+            slug: row.away_slug,
+        },
+        home_score: row.home_score,
+        away_score: row.away_score,
+        status: if row.is_final {
+            GameStatus::Final
+        } else if row.period == "Scheduled" {
+            GameStatus::Scheduled
+        } else {
+            GameStatus::Live(row.period)
+        },
+    }
+}
+
+/// Every game.
+#[cfg(feature = "server")]
+pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
+    use crate::generated::sql::public::pages::games_sql::list_public_games;
+    let rows = db
+        .read_sync(|conn| list_public_games(conn, None))
+        .map_err(|e| {
+            tracing::error!(error = %e, "list_public_games");
+            LoadError::new("Could not load games.")
+        })?;
+    Ok(LoadResult {
+        games: rows.into_iter().map(summary).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(q: &str) -> QueryParams {
+        QueryParams::parse(q)
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_team_filter_comes_from_the_query_and_the_view_applies_it() {
+        let db = crate::test_support::seeded_db();
+        let mut model = initial_model(&SharedState::default(), &query("team=tor"));
+        assert_eq!(model.team.as_deref(), Some("TOR"));
+        let _ = update(&mut model, Message::Loaded(load(&db)));
+        let html = rally::view::render::to_html(&view(&model));
+        assert!(html.contains("Showing TOR games"), "{html}");
+        assert!(html.contains("Toronto Towers"));
+        assert!(!html.contains("/games/2\""), "VAN-NYC is not a TOR game");
+        assert!(html.contains("/games/1\""));
+
+        let mut all = initial_model(&SharedState::default(), &query(""));
+        assert_eq!(all.team, None);
+        let _ = update(&mut all, Message::Loaded(load(&db)));
+        let html = rally::view::render::to_html(&view(&all));
+        assert!(html.contains("/games/2\""));
+        assert!(html.contains("/teams/montr%C3%A9al-meteors"));
+        assert!(!html.contains("Showing"));
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn a_broadcast_replaces_the_game() {
+        let db = crate::test_support::seeded_db();
+        let mut model = initial_model(&SharedState::default(), &query(""));
+        let _ = update(&mut model, Message::Loaded(load(&db)));
+        let mut snapshot = crate::broadcasts::game_updated_broadcast(&db, 1)
+            .unwrap()
+            .event;
+        let Event::GameUpdated(game) = &mut snapshot;
+        game.home_score = 9;
+        game.status = BroadcastStatus::Final;
+        let _ = apply_broadcast(&mut model, &snapshot);
+        assert_eq!(model.games[0].home_score, 9);
+        assert_eq!(model.games[0].status, GameStatus::Final);
+    }
+}

@@ -1,0 +1,3 @@
+//! `/teams/…` pages.
+
+pub mod slug_;

@@ -1,0 +1,5 @@
+-- A user by normalised email, with the stored sign-in code hash.
+SELECT id, sign_in_code_hash
+FROM users
+WHERE email = :email
+LIMIT 1;

@@ -1,0 +1,5 @@
+-- The signed-in user behind a session.
+SELECT id, email, display_name, role
+FROM users
+WHERE id = :user_id
+LIMIT 1;

@@ -1,0 +1,130 @@
+//! View pieces several public pages render the same way: the game card and the status badge.
+//! Pages keep their own types (each page's wire contract is its own) and describe a game to
+//! these helpers with borrowed [`Card`]s.
+
+use rally::view::attribute::{class, href};
+use rally::view::event::on_click;
+use rally::view::html::{a, article, div, span, strong, text};
+use rally::view::{Element, Key};
+
+use crate::generated::routes::public::{games_id_path, teams_slug_path};
+
+/// A team as a card shows it.
+pub struct CardTeam<'a> {
+    /// Full name.
+    pub name: &'a str,
+    /// The team page's slug.
+    pub slug: &'a str,
+}
+
+/// A game's status as a badge shows it.
+#[derive(Clone, Copy)]
+pub enum CardStatus<'a> {
+    /// Not started.
+    Scheduled,
+    /// Under way, in this period.
+    Live(&'a str),
+    /// Over.
+    Final,
+}
+
+/// A game as a card shows it.
+pub struct Card<'a> {
+    /// The game's id.
+    pub id: i64,
+    /// The home team.
+    pub home: CardTeam<'a>,
+    /// The away team.
+    pub away: CardTeam<'a>,
+    /// Home goals.
+    pub home_score: i64,
+    /// Away goals.
+    pub away_score: i64,
+    /// Its status.
+    pub status: CardStatus<'a>,
+}
+
+/// What a card's links send: `NavigateTeam { slug }`, and `NavigateGame { id }` for the
+/// Details link (`None` leaves the link out, as on the game's own page).
+pub struct CardLinks<Msg> {
+    /// The team link's message.
+    pub team: fn(String) -> Msg,
+    /// The Details link's message.
+    pub game: Option<fn(i64) -> Msg>,
+}
+
+/// `span.badge` "Scheduled", `span.badge.live` with the period, or `span.badge.final` "Final".
+pub fn status_badge<Msg>(status: CardStatus<'_>) -> Element<Msg> {
+    match status {
+        CardStatus::Scheduled => span(vec![class("badge")], vec![text("Scheduled")]),
+        CardStatus::Live(period) => span(vec![class("badge live")], vec![text(period.to_owned())]),
+        CardStatus::Final => span(vec![class("badge final")], vec![text("Final")]),
+    }
+}
+
+/// A link to a team's page that navigates in place when the app is running.
+pub fn team_link<Msg: Clone + 'static>(
+    slug: &str,
+    content: Vec<Element<Msg>>,
+    to_msg: fn(String) -> Msg,
+) -> Element<Msg> {
+    a(
+        vec![
+            href(teams_slug_path(slug)),
+            on_click(to_msg(slug.to_owned())).prevent_default(),
+        ],
+        content,
+    )
+}
+
+fn team_row<Msg: Clone + 'static>(
+    team: &CardTeam<'_>,
+    score: i64,
+    links: &CardLinks<Msg>,
+) -> Element<Msg> {
+    div(
+        vec![class("team-row")],
+        vec![
+            team_link(
+                team.slug,
+                vec![strong(vec![], vec![text(team.name.to_owned())])],
+                links.team,
+            ),
+            span(vec![class("score")], vec![text(score.to_string())]),
+        ],
+    )
+}
+
+/// `article.game-card`: the away row, the home row, then the status and a Details link.
+pub fn game_card<Msg: Clone + 'static>(card: &Card<'_>, links: &CardLinks<Msg>) -> Element<Msg> {
+    let mut status_line = vec![status_badge(card.status)];
+    if let Some(game) = links.game {
+        status_line.push(a(
+            vec![
+                href(games_id_path(card.id)),
+                on_click(game(card.id)).prevent_default(),
+            ],
+            vec![text("Details")],
+        ));
+    }
+    article(
+        vec![class("game-card")],
+        vec![
+            team_row(&card.away, card.away_score, links),
+            team_row(&card.home, card.home_score, links),
+            div(vec![class("score-line")], status_line),
+        ],
+    )
+}
+
+/// `div.game-grid` of cards, keyed by game id.
+pub fn game_grid<Msg: Clone + 'static>(cards: &[Card<'_>], links: &CardLinks<Msg>) -> Element<Msg> {
+    rally::view::html::keyed(
+        "div",
+        vec![class("game-grid")],
+        cards
+            .iter()
+            .map(|card| (Key::from(card.id), game_card(card, links)))
+            .collect(),
+    )
+}
