@@ -8,10 +8,10 @@ use crate::admin::SharedState;
 use crate::broadcasts::{Event, Topic};
 
 /// The score desk's state.
-pub type Model = games::Model;
+pub type Model = super::games::Model;
 
 /// The score desk's messages.
-pub type Message = games::Message;
+pub type Message = super::games::Message;
 
 /// As `/admin/games`.
 pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model {

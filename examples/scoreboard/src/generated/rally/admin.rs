@@ -90,7 +90,21 @@ impl Mount for Admin {
     fn load(route: &Route) -> Option<Effect<Msg>> {
         match route {
             #[allow(unused_variables)]
-            Route::AdminHome => None,
+            Route::AdminHome => {
+                Some(
+                    rally::remote::load(
+                        "admin/pages/games",
+                        &crate::admin::pages::games::ServerMsg::Load,
+                        |r: Result<crate::admin::pages::games::LoadResult, _>| {
+                            Msg::AdminHome(
+                                crate::admin::pages::games::Message::Loaded(
+                                    r.map_err(LoadError::from_api),
+                                ),
+                            )
+                        },
+                    ),
+                )
+            }
             #[allow(unused_variables)]
             Route::AdminGames => {
                 Some(
@@ -114,8 +128,13 @@ impl Mount for Admin {
     fn hydrate(route: &Route, load: &[u8]) -> Option<Msg> {
         match route {
             Route::AdminHome => {
-                let _ = load;
-                None
+                rally::wire::decode::<
+                    Result<crate::admin::pages::games::LoadResult, LoadError>,
+                >(load)
+                    .ok()
+                    .map(|r| Msg::AdminHome(
+                        crate::admin::pages::games::Message::Loaded(r),
+                    ))
             }
             Route::AdminGames => {
                 rally::wire::decode::<
@@ -180,8 +199,16 @@ impl rally::mount::ServerMount for Admin {
         route: &Route,
     ) -> Option<rally::mount::Loaded<Msg>> {
         match route {
-            #[allow(unused_variables)]
-            Route::AdminHome => None,
+            Route::AdminHome => {
+                Some(
+                    rally::mount::Loaded::new(
+                        crate::admin::pages::games::load(db),
+                        |r| Msg::AdminHome(
+                            crate::admin::pages::games::Message::Loaded(r),
+                        ),
+                    ),
+                )
+            }
             Route::AdminGames => {
                 Some(
                     rally::mount::Loaded::new(

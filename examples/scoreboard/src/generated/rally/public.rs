@@ -146,7 +146,21 @@ impl Mount for Public {
     fn load(route: &Route) -> Option<Effect<Msg>> {
         match route {
             #[allow(unused_variables)]
-            Route::Home => None,
+            Route::Home => {
+                Some(
+                    rally::remote::load(
+                        "public/pages/games",
+                        &crate::public::pages::games::ServerMsg::Load,
+                        |r: Result<crate::public::pages::games::LoadResult, _>| {
+                            Msg::Home(
+                                crate::public::pages::games::Message::Loaded(
+                                    r.map_err(LoadError::from_api),
+                                ),
+                            )
+                        },
+                    ),
+                )
+            }
             #[allow(unused_variables)]
             Route::Games => {
                 Some(
@@ -224,8 +238,11 @@ impl Mount for Public {
     fn hydrate(route: &Route, load: &[u8]) -> Option<Msg> {
         match route {
             Route::Home => {
-                let _ = load;
-                None
+                rally::wire::decode::<
+                    Result<crate::public::pages::games::LoadResult, LoadError>,
+                >(load)
+                    .ok()
+                    .map(|r| Msg::Home(crate::public::pages::games::Message::Loaded(r)))
             }
             Route::Games => {
                 rally::wire::decode::<
@@ -344,6 +361,12 @@ impl Mount for Public {
     }
     fn navigation(msg: &Msg) -> Option<String> {
         match msg {
+            Msg::Home(crate::public::pages::games::Message::NavigateTeam { slug }) => {
+                Some(crate::generated::routes::public::teams_slug_path(slug.clone()))
+            }
+            Msg::Home(crate::public::pages::games::Message::NavigateGame { id }) => {
+                Some(crate::generated::routes::public::games_id_path(id.clone()))
+            }
             Msg::Games(crate::public::pages::games::Message::NavigateTeam { slug }) => {
                 Some(crate::generated::routes::public::teams_slug_path(slug.clone()))
             }
@@ -374,8 +397,14 @@ impl rally::mount::ServerMount for Public {
         route: &Route,
     ) -> Option<rally::mount::Loaded<Msg>> {
         match route {
-            #[allow(unused_variables)]
-            Route::Home => None,
+            Route::Home => {
+                Some(
+                    rally::mount::Loaded::new(
+                        crate::public::pages::games::load(db),
+                        |r| Msg::Home(crate::public::pages::games::Message::Loaded(r)),
+                    ),
+                )
+            }
             Route::Games => {
                 Some(
                     rally::mount::Loaded::new(

@@ -8,10 +8,10 @@ use crate::broadcasts::{Event, Topic};
 use crate::public::SharedState;
 
 /// The games page's state.
-pub type Model = games::Model;
+pub type Model = super::games::Model;
 
 /// The games page's messages.
-pub type Message = games::Message;
+pub type Message = super::games::Message;
 
 /// As `/games`.
 pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model {
