@@ -54,11 +54,35 @@ const FILES: &[(&str, &str)] = &[
         "assets/app.css",
         include_str!("../../../examples/starter/assets/app.css"),
     ),
+    (".env.example", ENV_EXAMPLE),
     (
-        ".env.example",
-        "# Copy to .env. The process environment wins over this file.\nPORT=8080\n# APP_ENV=production\n# SECRET_KEY_BASE=<base64url of 32 random bytes>\n",
+        ".env",
+        "# Read by the server and by `cargo rally dev`; the process environment wins. Not committed.\nPORT=8080\n",
     ),
+    ("README.md", README),
 ];
+
+const ENV_EXAMPLE: &str = "# Copy to .env. The process environment wins over this file.\nPORT=8080\n# APP_ENV=production\n# SECRET_KEY_BASE=<base64url of 32 random bytes>\n# DATABASE_PATH=db/starter.db\n";
+
+const README: &str = "# starter
+
+A Rally app: a counter persisted in SQLite, saved over the WebSocket and pushed to every open
+tab.
+
+```sh
+cargo rally migrate   # db/migrations → db/starter.db
+cargo rally dev       # build, serve on http://127.0.0.1:8080, rebuild and reload on every change
+```
+
+| command | what it does |
+|---|---|
+| `cargo rally gen [--check]` | writes `src/generated/` from the pages and SQL (`--check`: fails when it is stale) |
+| `cargo rally build [--release]` | gen, the server binary, one browser bundle per mount in `target/rally/pkg/` |
+| `cargo rally server` | build, then serve (`PORT` from the environment or `.env`, default 8080) |
+| `cargo rally reset` | recreates the database from the migrations and `db/seeds/` |
+
+A page is one module under `src/public/pages/`; its file name is its route (`home_.rs` is `/`).
+";
 
 /// What `cargo new` writes in `src/main.rs`; init may replace exactly this.
 const CARGO_NEW_MAIN: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
@@ -96,7 +120,10 @@ pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        let contents = contents.replace("starter::", &format!("{crate_name}::"));
+        let contents = contents
+            .replace("starter::", &format!("{crate_name}::"))
+            .replace("db/starter.db", &format!("db/{package}.db"))
+            .replace("# starter\n", &format!("# {package}\n"));
         fs::write(&target, contents).map_err(|e| format!("cannot write {path}: {e}"))?;
         written.push(PathBuf::from(path));
     }
@@ -106,16 +133,27 @@ pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
     Ok(written)
 }
 
-/// The rally crates this CLI was built from (there is no registry release yet).
-fn rally_path() -> String {
+/// The `rally` dependency: the checkout this CLI was built from, while it exists (`cargo
+/// install --path crates/cargo-rally`, or running it from the repository); else the version.
+fn rally_dependency() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rally");
-    path.canonicalize().unwrap_or(path).display().to_string()
+    match path.join("Cargo.toml").is_file() {
+        true => {
+            let path = path.canonicalize().unwrap_or(path);
+            let path = path.display().to_string().replace('\\', "/");
+            format!("rally = {{ path = \"{path}\" }}")
+        }
+        false => format!(
+            "# The Rally checkout this CLI was built from is gone: point this at one, for example\n# rally = {{ path = \"../rally/crates/rally\" }}\nrally = \"{}\"",
+            env!("CARGO_PKG_VERSION")
+        ),
+    }
 }
 
 fn manifest_with_rally(cargo_toml: &str, package: &str) -> String {
-    let rally = rally_path();
+    let rally = rally_dependency();
     let deps = format!(
-        r#"rally = {{ path = "{rally}" }}
+        r#"{rally}
 serde = {{ version = "1", features = ["derive"] }}
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "net", "signal", "sync", "time"], optional = true }}
 axum = {{ version = "0.8", features = ["ws"], optional = true }}
