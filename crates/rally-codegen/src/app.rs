@@ -167,6 +167,10 @@ fn page_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<(), Erro
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
+        // Editor lock and swap files (`.#home_.rs`) are not pages.
+        if name.starts_with('.') {
+            continue;
+        }
         if path.is_dir() {
             if name != "sql" {
                 page_files(&path, &rel.join(&name), out)?;
@@ -313,8 +317,10 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
         &package,
         &fingerprint.to_string(),
         &contract,
-        with_sql,
-        auth,
+        AppParts {
+            sql: with_sql,
+            auth,
+        },
     ));
     Ok(files)
 }
@@ -439,6 +445,15 @@ fn contract(pages: &[Page], modules: &Modules, problems: &mut Problems) -> Contr
     contract
 }
 
+/// Optional parts of the app that change what is generated.
+#[derive(Clone, Copy)]
+struct AppParts {
+    /// The app has `.sql` files: declare `generated::sql`.
+    sql: bool,
+    /// The app has `src/auth.rs`: sign-in routes and gated mounts.
+    auth: bool,
+}
+
 fn emit_files(
     mounts: &[MountDir],
     routes: &BTreeMap<String, Vec<Route>>,
@@ -446,9 +461,12 @@ fn emit_files(
     package: &str,
     fingerprint: &str,
     contract: &Contract,
-    with_sql: bool,
-    auth: bool,
+    parts: AppParts,
 ) -> Vec<GeneratedFile> {
+    let AppParts {
+        sql: with_sql,
+        auth,
+    } = parts;
     let mut files = Vec::new();
     let file = |path: &str, tokens| GeneratedFile {
         path: path.into(),

@@ -237,7 +237,7 @@ pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
         }
     }
     let server = read_server(file, &items, problems);
-    let (alias_of, alias_line) = match alias_target(&source.ast, &source.module) {
+    let (alias_of, alias_line) = match alias_target(&source.ast, &source.mount, &source.module) {
         None => (None, 0),
         Some(Ok((target, line))) => (Some(target), line),
         Some(Err(line)) => {
@@ -283,7 +283,11 @@ pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
 /// The module a `pub type Model = <module>::Model;` alias points into, resolved against the
 /// page's own module (`super::games` from `home_` is `games`), with the alias's line.
 /// `Err(line)`: it names a `Model` in a module path that leads outside the mount's pages.
-fn alias_target(ast: &syn::File, module: &[String]) -> Option<Result<(Vec<String>, usize), usize>> {
+fn alias_target(
+    ast: &syn::File,
+    mount: &str,
+    module: &[String],
+) -> Option<Result<(Vec<String>, usize), usize>> {
     let alias = ast.items.iter().find_map(|item| match item {
         Item::Type(t) if t.ident == "Model" => Some(t),
         _ => None,
@@ -307,7 +311,7 @@ fn alias_target(ast: &syn::File, module: &[String]) -> Option<Result<(Vec<String
     let mut rest = parents;
     if rest[0] == "crate" {
         // `crate::<mount>::pages::…`
-        if rest.len() < 4 || rest[2] != "pages" {
+        if rest.len() < 4 || rest[1] != mount || rest[2] != "pages" {
             return Some(Err(line));
         }
         resolved.clear();

@@ -217,8 +217,7 @@ fn a_non_public_mount_without_auth_is_an_error_naming_what_to_add() {
     let dir = tempfile::tempdir().unwrap();
     app(dir.path(), false);
     let err = rally_codegen::generate(dir.path(), false)
-        .err()
-        .expect("an error")
+        .expect_err("an error")
         .to_string();
     assert!(
         err.contains("src/admin:")
@@ -240,8 +239,7 @@ fn an_alias_of_a_page_that_does_not_exist_is_an_error() {
         )],
     );
     let err = rally_codegen::generate(dir.path(), false)
-        .err()
-        .expect("an error")
+        .expect_err("an error")
         .to_string();
     assert!(
         err.contains("src/public/pages/home_.rs:2: `Model` aliases `scores`, which is not a page of the `public` mount"),
