@@ -3,10 +3,11 @@ import { suite as viewDemo } from './view-demo.test.mjs';
 import { suite as viewProps } from './view-props.test.mjs';
 import { suite as liveCounter } from './live-counter.test.mjs';
 import { suite as starter } from './starter.test.mjs';
+import { suite as scoreboard } from './scoreboard.test.mjs';
 
 const suites = process.argv[2]
-  ? [{ 'view-props': viewProps, 'view-demo': viewDemo, 'live-counter': liveCounter, starter }[process.argv[2]]]
-  : [viewProps, viewDemo, liveCounter, starter];
+  ? [{ 'view-props': viewProps, 'view-demo': viewDemo, 'live-counter': liveCounter, starter, scoreboard }[process.argv[2]]]
+  : [viewProps, viewDemo, liveCounter, starter, scoreboard];
 let passed = 0, failed = 0;
 for (const s of suites) {
   try {

@@ -20,6 +20,9 @@ step "building the browser bundles (wasm32 + wasm-bindgen)"
 step "the starter app through cargo rally (gen --check, reset, build)"
 (cd examples/starter && ../../target/debug/cargo-rally rally gen --check && ../../target/debug/cargo-rally rally reset && ../../target/debug/cargo-rally rally build)
 
+step "the Scoreboard through cargo rally (gen --check, reset, build)"
+(cd examples/scoreboard && ../../target/debug/cargo-rally rally gen --check && ../../target/debug/cargo-rally rally reset && ../../target/debug/cargo-rally rally build)
+
 step "native tests"
 cargo test --workspace
 

@@ -165,7 +165,7 @@ fn dynamic_pages_subscribe_from_route_params() {
     let public = &generated(dir.path())["src/generated/rally/public.rs"];
     assert!(has(
         public,
-        "(Route::GamesId { id }, Page::GamesId(m)) => { let params = crate::generated::routes::public::GamesIdParams { id: id.clone(), }; crate::public::pages::games::id_::broadcast_subscriptions(&params, m)"
+        "(Route::GamesId { id }, Page::GamesId(m)) => { let params = crate::generated::routes::public::GamesIdParams { id: *id, }; crate::public::pages::games::id_::broadcast_subscriptions(&params, m)"
     ));
     assert!(has(
         public,

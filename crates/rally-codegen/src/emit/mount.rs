@@ -2,7 +2,7 @@
 //! implementations the runtime drives, plus the browser entry point.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use super::{ident, page_path, pascal};
 use crate::Route;
@@ -184,6 +184,25 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> T
     }
 }
 
+/// Route parameter types that are `Copy` (bound by reference in a `match`, passed by value).
+fn is_copy(ty: &str) -> bool {
+    const COPY: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "bool", "char",
+    ];
+    COPY.contains(&ty.trim())
+}
+
+/// An owned copy of a field bound by reference: `*id` for integers, `slug.clone()` otherwise.
+fn owned(name: &str, ty: &str) -> TokenStream {
+    let n = ident(name);
+    if is_copy(ty) {
+        quote!(*#n)
+    } else {
+        quote!(#n.clone())
+    }
+}
+
 fn route_pattern(e: &Entry<'_>) -> TokenStream {
     let v = ident(&e.route.variant);
     if e.route.params.is_empty() {
@@ -210,8 +229,9 @@ fn init_call(e: &Entry<'_>) -> TokenStream {
     if e.page.init_args == 3 {
         let params_ty = ident(&format!("{}Params", e.route.variant));
         let names: Vec<_> = e.route.params.iter().map(|(n, _)| ident(n)).collect();
+        let values = e.route.params.iter().map(|(n, ty)| owned(n, ty));
         let mount_mod = ident(&e.page.mount);
-        quote!(#pat => Page::#v(#p::initial_model(shared, &crate::generated::routes::#mount_mod::#params_ty { #(#names: #names.clone()),* }, query)),)
+        quote!(#pat => Page::#v(#p::initial_model(shared, &crate::generated::routes::#mount_mod::#params_ty { #(#names: #values),* }, query)),)
     } else {
         quote!(#pat => Page::#v(#p::initial_model(shared, query)),)
     }
@@ -226,10 +246,9 @@ fn load_message(e: &Entry<'_>) -> Option<TokenStream> {
         return Some(quote!(#p::ServerMsg::Load));
     }
     let names = fields.iter().map(|(n, _)| ident(n));
-    let values = fields.iter().map(|(n, _)| {
-        let n = ident(n);
-        quote!(#n.clone())
-    });
+    let values = fields
+        .iter()
+        .map(|(n, ty)| owned(n, &ty.to_token_stream().to_string()));
     Some(quote!(#p::ServerMsg::Load { #(#names: #values),* }))
 }
 
@@ -276,10 +295,9 @@ fn server_load(mount: &str, e: &Entry<'_>) -> TokenStream {
     };
     let _ = mount;
     let p = e.load_owner();
-    let args = fields.iter().map(|(n, _)| {
-        let n = ident(n);
-        quote!(#n.clone())
-    });
+    let args = fields
+        .iter()
+        .map(|(n, ty)| owned(n, &ty.to_token_stream().to_string()));
     quote! {
         #pat => Some(rally::mount::Loaded::new(#p::load(db #(, #args)*), |r| Msg::#v(#p::Message::Loaded(r)))),
     }
@@ -296,10 +314,11 @@ fn subscriptions_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
             let pat = params_binding(e);
             let params_ty = ident(&format!("{}Params", e.route.variant));
             let names: Vec<_> = e.route.params.iter().map(|(n, _)| ident(n)).collect();
+            let values = e.route.params.iter().map(|(n, ty)| owned(n, ty));
             let mount_mod = ident(mount);
             quote! {
                 (#pat, Page::#v(m)) => {
-                    let params = crate::generated::routes::#mount_mod::#params_ty { #(#names: #names.clone()),* };
+                    let params = crate::generated::routes::#mount_mod::#params_ty { #(#names: #values),* };
                     #p::broadcast_subscriptions(&params, m) #to_names
                 }
             }
@@ -325,9 +344,10 @@ fn navigation(mount: &str, entries: &[Entry<'_>]) -> TokenStream {
             let nv = ident(variant);
             let names: Vec<_> = fields.iter().map(|(n, _)| ident(n)).collect();
             let helper = ident(&format!("{}_path", target.route.helper));
-            let args = target.route.params.iter().map(|(n, _)| {
+            // Path helpers take `String` params as `&str`, integers by value, others by `&T`.
+            let args = target.route.params.iter().map(|(n, ty)| {
                 let n = ident(n);
-                quote!(#n.clone())
+                if is_copy(ty) { quote!(*#n) } else { quote!(#n) }
             });
             let mount_mod = ident(mount);
             arms.push(quote! {

@@ -58,7 +58,7 @@ impl Mount for Public {
                     crate::public::pages::games::id_::initial_model(
                         shared,
                         &crate::generated::routes::public::GamesIdParams {
-                            id: id.clone(),
+                            id: *id,
                         },
                         query,
                     ),
@@ -183,7 +183,7 @@ impl Mount for Public {
                     rally::remote::load(
                         "public/pages/games/id_",
                         &crate::public::pages::games::id_::ServerMsg::Load {
-                            id: id.clone(),
+                            id: *id,
                         },
                         |r: Result<crate::public::pages::games::id_::LoadResult, _>| {
                             Msg::GamesId(
@@ -304,7 +304,7 @@ impl Mount for Public {
             }
             (Route::GamesId { id }, Page::GamesId(m)) => {
                 let params = crate::generated::routes::public::GamesIdParams {
-                    id: id.clone(),
+                    id: *id,
                 };
                 crate::public::pages::games::id_::broadcast_subscriptions(&params, m)
                     .iter()
@@ -362,29 +362,29 @@ impl Mount for Public {
     fn navigation(msg: &Msg) -> Option<String> {
         match msg {
             Msg::Home(crate::public::pages::games::Message::NavigateTeam { slug }) => {
-                Some(crate::generated::routes::public::teams_slug_path(slug.clone()))
+                Some(crate::generated::routes::public::teams_slug_path(slug))
             }
             Msg::Home(crate::public::pages::games::Message::NavigateGame { id }) => {
-                Some(crate::generated::routes::public::games_id_path(id.clone()))
+                Some(crate::generated::routes::public::games_id_path(*id))
             }
             Msg::Games(crate::public::pages::games::Message::NavigateTeam { slug }) => {
-                Some(crate::generated::routes::public::teams_slug_path(slug.clone()))
+                Some(crate::generated::routes::public::teams_slug_path(slug))
             }
             Msg::Games(crate::public::pages::games::Message::NavigateGame { id }) => {
-                Some(crate::generated::routes::public::games_id_path(id.clone()))
+                Some(crate::generated::routes::public::games_id_path(*id))
             }
             Msg::GamesId(
                 crate::public::pages::games::id_::Message::NavigateTeam { slug },
-            ) => Some(crate::generated::routes::public::teams_slug_path(slug.clone())),
+            ) => Some(crate::generated::routes::public::teams_slug_path(slug)),
             Msg::Standings(
                 crate::public::pages::standings::Message::NavigateTeam { slug },
-            ) => Some(crate::generated::routes::public::teams_slug_path(slug.clone())),
+            ) => Some(crate::generated::routes::public::teams_slug_path(slug)),
             Msg::TeamsSlug(
                 crate::public::pages::teams::slug_::Message::NavigateTeam { slug },
-            ) => Some(crate::generated::routes::public::teams_slug_path(slug.clone())),
+            ) => Some(crate::generated::routes::public::teams_slug_path(slug)),
             Msg::TeamsSlug(
                 crate::public::pages::teams::slug_::Message::NavigateGame { id },
-            ) => Some(crate::generated::routes::public::games_id_path(id.clone())),
+            ) => Some(crate::generated::routes::public::games_id_path(*id)),
             _ => None,
         }
     }
@@ -416,7 +416,7 @@ impl rally::mount::ServerMount for Public {
             Route::GamesId { id } => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::public::pages::games::id_::load(db, id.clone()),
+                        crate::public::pages::games::id_::load(db, *id),
                         |r| Msg::GamesId(
                             crate::public::pages::games::id_::Message::Loaded(r),
                         ),

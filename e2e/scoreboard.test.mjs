@@ -1,0 +1,257 @@
+// The Rally Scoreboard in Chromium: upstream's browser smoke test (hydration without a load,
+// one request per SPA navigation, each page's topic set, the theme cookie, sign-in with the demo
+// code, one admin click updating other browsers live) plus what upstream lacks: catch-up after
+// a server restart, team names rendered as text, and 404s.
+import { join } from 'node:path';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { launch, startServer, test, run, assert, assertEq, root } from './lib.mjs';
+
+const APP = join(root, 'examples/scoreboard');
+
+// Records the page's WebSocket frames by kind, decoding just enough postcard: client frames are
+// `Request` (0) or `Topics` (1, a list of strings); server frames `Result` (0) or `Push` (1).
+const RECORD_FRAMES = `
+  window.__ws = { opened: 0, requests: 0, topics: [], results: 0, pushes: 0, other: 0 };
+  const varint = (b, i) => { let v = 0, s = 0; for (;;) { const x = b[i++]; v |= (x & 0x7f) << s; if (x < 0x80) return [v, i]; s += 7; } };
+  const topicList = (b) => {
+    let [n, i] = varint(b, 1); const out = [];
+    for (let k = 0; k < n; k++) { let len; [len, i] = varint(b, i); out.push(new TextDecoder().decode(b.slice(i, i + len))); i += len; }
+    return out;
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener('open', () => { window.__ws.opened++; });
+      this.addEventListener('message', (e) => {
+        if (!(e.data instanceof ArrayBuffer)) { window.__ws.other++; return; }
+        const kind = new Uint8Array(e.data)[0];
+        if (kind === 0) window.__ws.results++; else if (kind === 1) window.__ws.pushes++; else window.__ws.other++;
+      });
+    }
+    send(data) {
+      const b = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (b[0] === 0) window.__ws.requests++; else if (b[0] === 1) window.__ws.topics.push(topicList(b));
+      return super.send(data);
+    }
+  };
+`;
+
+async function open(context, url, { live = true } = {}) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  await page.addInitScript(RECORD_FRAMES);
+  const response = await page.goto(url);
+  await page.waitForFunction(() => window.__rally && window.__rally.hydrated, null, { timeout: 15000 });
+  if (live) await page.waitForFunction(() => window.__ws.opened > 0, null, { timeout: 10000 });
+  return { page, errors, response };
+}
+
+const ws = (page) => page.evaluate(() => ({ ...window.__ws, topics: window.__ws.topics.map((t) => [...t]) }));
+
+async function waitFor(page, fn, arg, what, timeout = 10000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout });
+  } catch {
+    throw new Error(`timed out waiting for ${what} (frames: ${JSON.stringify(await ws(page))}, url ${page.url()})`);
+  }
+}
+
+const lastTopics = (page, expected) => waitFor(page,
+  (e) => window.__ws.topics.length > 0 && JSON.stringify(window.__ws.topics[window.__ws.topics.length - 1]) === e,
+  JSON.stringify(expected), `topic set ${JSON.stringify(expected)}`);
+
+const sql = (db, statement) => execFileSync('python3', ['-c',
+  'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()', db, statement]);
+
+// The away score of the first card on a public page (`.team-row` away first) or the admin desk.
+const firstAwayScore = (page) => page.evaluate(() => document.querySelector('article.game-card .score').textContent.trim());
+
+async function signIn(context, base, email) {
+  const { page } = await open(context, `${base}/sign_in?return_to=/admin/games`, { live: false });
+  await page.fill('form[action="/sign_in"] input[name=email]', email);
+  await page.fill('form[action="/sign_in"] input[name=code]', 'A1Z9Q');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/sign_in"] button[type=submit]')]);
+  return page;
+}
+
+export async function suite() {
+  const dir = mkdtempSync(join(tmpdir(), 'scoreboard-e2e-'));
+  const db = join(dir, 'scoreboard.db');
+  copyFileSync(join(APP, 'db/scoreboard.db'), db);
+  const env = { DATABASE_PATH: db };
+  let server = await startServer('target/debug/scoreboard', env, APP);
+  const browser = await launch();
+  const context = await browser.newContext({ colorScheme: 'light' });
+  try {
+    test('/games is rendered on the server with the stylesheet, the payload and the teams', async () => {
+      const res = await fetch(`${server.url}/games`);
+      assertEq(res.status, 200, 'status');
+      const html = await res.text();
+      assert(html.includes('href="/assets/app.css"'), 'links /assets/app.css');
+      assert(!html.includes('unpkg.com'), 'no third-party CSS');
+      assert(html.includes('id="rally-payload"'), 'embeds the hydration payload');
+      assert(html.includes('Toronto Towers') && html.includes('Montreal Meteors'), 'team names rendered');
+      assert(!html.includes('Waiting for scores'), 'games loaded on the server');
+      const css = await fetch(`${server.url}/assets/app.css`);
+      assert((css.headers.get('content-type') || '').startsWith('text/css'), 'app.css is text/css');
+      const text = await css.text();
+      assert(text.includes('--score-ink') && text.includes('.scoreboard-app'), 'our stylesheet');
+    });
+
+    test('hydrating /games sends no request and subscribes to games', async () => {
+      const { page, errors } = await open(context, `${server.url}/games`);
+      await lastTopics(page, ['games']);
+      const f = await ws(page);
+      assertEq(f.requests, 0, 'requests after hydration');
+      assertEq(await page.evaluate(() => window.__rally.mismatches), 0, 'hydration mismatches');
+      assertEq(errors, [], 'console errors');
+      await page.close();
+    });
+
+    test('SPA navigation: Standings → Games → Details sends one request each; topics follow; back works', async () => {
+      const { page, errors } = await open(context, `${server.url}/standings`);
+      await lastTopics(page, ['games']);
+      assertEq((await ws(page)).requests, 0, 'requests after hydrating /standings');
+      await page.click('nav a[href="/games"]');
+      await waitFor(page, () => window.__ws.results === 1, null, 'one result');
+      assertEq(new URL(page.url()).pathname, '/games', 'path');
+      assertEq((await ws(page)).requests, 1, 'requests for Standings → Games');
+      await page.click('a[href="/games/1"]');
+      await waitFor(page, () => window.__ws.results === 2, null, 'the detail result');
+      await lastTopics(page, ['game:1']);
+      const f = await ws(page);
+      assertEq(f.requests, 2, 'requests after Games → Details');
+      assertEq(f.topics.filter((t) => t.includes('game:1')).length, 1, 'game:1 subscribed once');
+      assertEq(JSON.stringify(f.topics.slice(-1)), JSON.stringify([['game:1']]), 'no transient empty topic set');
+      assert((await page.textContent('main')).includes('Game detail'), 'detail page shown');
+      await page.goBack();
+      await waitFor(page, () => location.pathname === '/games' && document.querySelector('article.game-card a[href="/games/1"]'), null, 'back to /games');
+      assertEq(errors, [], 'console errors');
+      await page.close();
+    });
+
+    test('each page hydrates without a request and with its own topics', async () => {
+      for (const [path, topics] of [['/games/1', ['game:1']], ['/teams/toronto-towers', ['team:toronto-towers']],
+        ['/teams/montr%C3%A9al-meteors', ['team:montréal-meteors']], ['/', ['games']]]) {
+        const { page, errors } = await open(context, `${server.url}${path}`);
+        await lastTopics(page, topics);
+        assertEq((await ws(page)).requests, 0, `requests after hydrating ${path}`);
+        assertEq(await page.evaluate(() => window.__rally.mismatches), 0, `hydration mismatches on ${path}`);
+        assertEq(errors, [], `console errors on ${path}`);
+        await page.close();
+      }
+    });
+
+    test('the theme switch sets data-theme and the dark cookie, and survives a reload', async () => {
+      const ctx = await browser.newContext({ colorScheme: 'light' });
+      const { page, errors } = await open(ctx, `${server.url}/games`);
+      assertEq(await page.getAttribute('html', 'data-theme'), 'light', 'initial theme');
+      await page.click('label.theme-switch input[type=checkbox]');
+      await waitFor(page, () => document.documentElement.dataset.theme === 'dark', null, 'dark theme');
+      const cookies = await ctx.cookies();
+      assert(cookies.some((c) => c.name === 'dark' && c.value === '1'), 'dark=1 cookie');
+      await page.reload();
+      await page.waitForFunction(() => window.__rally && window.__rally.hydrated);
+      assertEq(await page.getAttribute('html', 'data-theme'), 'dark', 'theme after reload');
+      assert(await page.isChecked('label.theme-switch input[type=checkbox]'), 'switch checked after reload');
+      assertEq(await page.evaluate(() => window.__rally.mismatches), 0, 'hydration mismatches');
+      assertEq(errors, [], 'console errors');
+      await ctx.close();
+    });
+
+    test('not-found pages answer 404; a non-numeric game id is not found', async () => {
+      for (const path of ['/missing', '/games/abc', '/teams/no-such-team', '/games/999']) {
+        const res = await fetch(`${server.url}${path}`);
+        assertEq(res.status, 404, `status of ${path}`);
+      }
+      const res = await fetch(`${server.url}/admin/games`, { redirect: 'manual' });
+      assertEq(res.status, 302, 'admin without a session');
+      assertEq(res.headers.get('location'), '/sign_in?return_to=%2Fadmin%2Fgames', 'redirect to sign-in');
+    });
+
+    test('signing in with A1Z9Q lands on the admin desk; a fan can sign in but not open it', async () => {
+      const ctx = await browser.newContext();
+      const page = await signIn(ctx, server.url, 'admin@example.com');
+      assertEq(new URL(page.url()).pathname, '/admin/games', 'landed on');
+      const text = await page.textContent('body');
+      assert(text.includes('Admin score desk') && text.includes('Finalize'), 'the score desk');
+      await ctx.close();
+      const fans = await browser.newContext();
+      const fan = await signIn(fans, server.url, 'fan@example.com');
+      assert((await fans.cookies()).some((c) => c.name === '__rally_auth'), 'fan has a session');
+      assert(!new URL(fan.url()).pathname.startsWith('/admin'), 'fan is not on the admin desk');
+      await fans.close();
+    });
+
+    test('one admin + updates every other browser live; the origin gets one result and no push', async () => {
+      const admin = await browser.newContext();
+      await (await signIn(admin, server.url, 'admin@example.com')).close();
+      const origin = await open(admin, `${server.url}/admin/games`);
+      const peer = await open(admin, `${server.url}/admin/games`);
+      const fan = await open(context, `${server.url}/games`);
+      const detail = await open(context, `${server.url}/games/1`);
+      const team = await open(context, `${server.url}/teams/toronto-towers`);
+      await lastTopics(origin.page, ['admin:games']);
+      await lastTopics(peer.page, ['admin:games']);
+      await lastTopics(fan.page, ['games']);
+      const before = Number(await firstAwayScore(origin.page));
+      const sentBefore = await ws(origin.page);
+      await origin.page.click('article.game-card .admin-score-row button:has-text("+")');
+      const expected = String(before + 1);
+      for (const [name, p] of [['origin', origin.page], ['peer admin', peer.page], ['public games', fan.page], ['game detail', detail.page]]) {
+        await waitFor(p, (e) => document.querySelector('article.game-card .score').textContent.trim() === e, expected, `${name} shows ${expected}`);
+      }
+      await waitFor(team.page, () => window.__ws.pushes >= 1, null, 'team page push');
+      await new Promise((r) => setTimeout(r, 300));
+      const o = await ws(origin.page);
+      assertEq(o.requests - sentBefore.requests, 1, 'origin sent one request');
+      assertEq(o.results - sentBefore.results, 1, 'origin received one result');
+      assertEq(o.pushes, 0, 'origin received no push');
+      assertEq((await ws(peer.page)).pushes, 1, 'peer received one push');
+      for (const p of [origin, peer, fan, detail, team]) { assertEq(p.errors, [], 'console errors'); await p.page.close(); }
+      await admin.close();
+    });
+
+    test('a team renamed to markup renders as text on the server and after hydration', async () => {
+      const evil = '<script>alert(1)</script>';
+      sql(db, `UPDATE teams SET name = '${evil}' WHERE code = 'BOS'`);
+      const html = await (await fetch(`${server.url}/standings`)).text();
+      assert(!html.includes(evil), 'no raw markup in SSR');
+      assert(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'escaped in SSR');
+      const { page, errors } = await open(context, `${server.url}/standings`);
+      assert((await page.textContent('table')).includes(evil), 'shown as text after hydration');
+      assertEq(await page.evaluate(() => document.querySelectorAll('main script').length), 0, 'no script element');
+      assertEq(errors, [], 'console errors and dialogs');
+      await page.close();
+      sql(db, "UPDATE teams SET name = 'Boston Blizzards' WHERE code = 'BOS'");
+    });
+
+    test('after a server restart the page reconnects, resubscribes and catches up', async () => {
+      const { page, errors } = await open(context, `${server.url}/games/2`);
+      await lastTopics(page, ['game:2']);
+      const before = await firstAwayScore(page);
+      const port = new URL(server.url).port;
+      await server.stop();
+      sql(db, 'UPDATE games SET away_score = away_score + 3 WHERE id = 2');
+      server = await startServer('target/debug/scoreboard', { ...env, ADDR: `127.0.0.1:${port}` }, APP);
+      const expected = String(Number(before) + 3);
+      await waitFor(page, (e) => document.querySelector('article.game-card .score').textContent.trim() === e, expected,
+        `caught-up score ${expected}`, 20000);
+      await waitFor(page, () => window.__ws.opened >= 2, null, 'a second socket');
+      await lastTopics(page, ['game:2']);
+      assertEq(errors.filter((e) => !e.includes('WebSocket')), [], 'console errors');
+      await page.close();
+    });
+
+    return await run('scoreboard');
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
