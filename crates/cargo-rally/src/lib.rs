@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 pub mod dev;
 pub mod init;
+pub mod serve;
 mod signal;
 
 /// One line of usage, printed with unknown commands.
@@ -30,7 +31,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         ["reset"] => reset(root),
         ["build"] => build(root, false).map(drop),
         ["build", "--release"] => build(root, true).map(drop),
-        ["server"] => build(root, false).and_then(|_| server(root)),
+        ["server"] => build(root, false).and_then(|_| serve::server(root)),
         ["dev"] => dev::run_cli(root),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}\nSee docs/cli.md for what each command does.");
@@ -325,21 +326,6 @@ pub fn build_bundles(
         bundles.push((mount, out));
     }
     Ok(bundles)
-}
-
-fn server(root: &Path) -> Result<(), String> {
-    let package = package(root)?;
-    step("starting the server (PORT from the environment or .env, default 8080)");
-    let status = cargo()
-        .current_dir(root)
-        .args(["run", "--quiet", "--features", "server", "--bin", &package])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the server exited with {status}"))
-    }
 }
 
 #[cfg(test)]

@@ -42,8 +42,8 @@ mod imp {
         let Ok(pid) = c_int::try_from(pid) else {
             return false;
         };
-        // SAFETY: `kill` has no memory-safety preconditions; `pid` is our own child, which
-        // we have not reaped yet, so the id cannot have been reused.
+        // SAFETY: `kill` has no memory-safety preconditions. Callers pass their own unreaped
+        // child, or a recorded server whose /proc/<pid>/exe they just checked.
         unsafe { kill(pid, SIGTERM) == 0 }
     }
 }
