@@ -98,6 +98,10 @@ export async function suite() {
       assert(html.includes('id="rally-payload"'), 'embeds the hydration payload');
       assert(html.includes('Toronto Towers') && html.includes('Montreal Meteors'), 'team names rendered');
       assert(!html.includes('Waiting for scores'), 'games loaded on the server');
+      const script = html.match(/import init from "(\/pkg\/public\/[0-9a-f]{16}\/app\.js)"/);
+      assert(script, 'links the content-hashed public bundle');
+      const js = await fetch(`${server.url}${script[1]}`);
+      assertEq(js.headers.get('cache-control'), 'public, max-age=31536000, immutable', 'hashed bundle cache policy');
       const css = await fetch(`${server.url}/assets/app.css`);
       assert((css.headers.get('content-type') || '').startsWith('text/css'), 'app.css is text/css');
       const text = await css.text();

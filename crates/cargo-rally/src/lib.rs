@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 pub mod dev;
 pub mod init;
+pub mod publish;
 pub mod serve;
 mod signal;
 
@@ -174,6 +175,10 @@ pub fn build(root: &Path, release: bool) -> Result<Built, String> {
     gen_all(root, false)?;
     let server = build_server(root, release)?;
     let bundles = build_bundles(root, release, || false)?;
+    for (mount, _) in &bundles {
+        let hash = publish::publish(&root.join("target/rally/pkg").join(mount))?;
+        step(&format!("{mount}: published as /pkg/{mount}/{hash}/app.js"));
+    }
     Ok(Built { server, bundles })
 }
 
@@ -297,6 +302,7 @@ pub fn build_bundles(
             return Err("interrupted".into());
         }
         step(&format!("building the {mount} bundle (wasm32)"));
+        publish::unpublish(&root.join("target/rally/pkg").join(&mount));
         let out = rally_build::build_wasm(&rally_build::WasmBuild {
             workspace: root.to_path_buf(),
             package: package.clone(),

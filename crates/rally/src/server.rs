@@ -21,7 +21,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Where the server listens.
@@ -83,15 +82,31 @@ pub fn app(pages: Router, bundle_dir: &Path) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Serves the wasm bundle. Names are not content-hashed yet, so browsers revalidate each time
-/// (cheap: `Last-Modified` answers 304).
+/// Serves the wasm bundles. A content-hashed directory (`/<mount>/<16 hex>/…`, written by
+/// `cargo rally build`) never changes, so browsers keep it for a year without asking; anything
+/// else is revalidated on each use (cheap: `Last-Modified` answers 304).
 pub fn bundle_service(dir: &Path) -> Router {
     Router::new()
         .fallback_service(ServeDir::new(dir))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
+        .layer(axum::middleware::map_response(
+            |uri: axum::http::Uri, mut response: Response| async move {
+                let hashed = uri.path().split('/').nth(2).is_some_and(is_bundle_hash);
+                let policy = if hashed && response.status().is_success() {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                };
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+                response
+            },
         ))
+}
+
+/// Whether a path segment is a bundle's content hash (16 hex digits).
+pub fn is_bundle_hash(segment: &str) -> bool {
+    segment.len() == 16 && segment.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An HTML page with a status code.

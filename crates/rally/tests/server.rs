@@ -37,6 +37,19 @@ async fn serves_pages_bundle_and_favicon_then_shuts_down() {
         "export default function init() {}\n".repeat(200),
     )
     .unwrap();
+    let hashed = bundle.join("public/0123456789abcdef");
+    std::fs::create_dir_all(&hashed).unwrap();
+    std::fs::write(hashed.join("app.js"), "export default 1;\n").unwrap();
+    std::fs::write(bundle.join("public/current"), "0123456789abcdef\n").unwrap();
+    assert_eq!(
+        rally::server::app::bundle_script(&bundle, "public"),
+        "/pkg/public/0123456789abcdef/app.js"
+    );
+    assert_eq!(
+        rally::server::app::bundle_script(&bundle, "admin"),
+        "/pkg/admin/app.js",
+        "no published bundle: the plain name"
+    );
 
     let pages = Router::new()
         .route(
@@ -84,6 +97,15 @@ async fn serves_pages_bundle_and_favicon_then_shuts_down() {
     assert_eq!(header(&js, "cache-control"), Some("no-cache"));
     assert_eq!(header(&js, "content-encoding"), Some("gzip"));
     assert!(header(&js, "content-type").unwrap().contains("javascript"));
+    let js = get_raw(addr, "/pkg/public/0123456789abcdef/app.js", "").await;
+    assert!(js.starts_with("HTTP/1.1 200"), "{js}");
+    assert_eq!(
+        header(&js, "cache-control"),
+        Some("public, max-age=31536000, immutable"),
+        "a content-hashed bundle is cached for good"
+    );
+    let missing = get_raw(addr, "/pkg/public/0123456789abcdef/nope.js", "").await;
+    assert_eq!(header(&missing, "cache-control"), Some("no-cache"));
 
     stop.send(()).unwrap();
     let result = tokio::time::timeout(Duration::from_secs(5), server).await;

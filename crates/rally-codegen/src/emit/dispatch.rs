@@ -161,6 +161,7 @@ pub fn app(mounts: &[(String, String)], title: &str, auth: bool) -> TokenStream 
                 shared: Arc::new(crate::#m::shared_state),
                 document: rally::server::ssr::default_document(#title),
                 auth: auth.clone(),
+                script: app.bundle_script(#mount),
             }
             .router()
         }

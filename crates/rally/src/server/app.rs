@@ -63,6 +63,12 @@ impl App {
         })
     }
 
+    /// The URL of a mount's browser bundle: the content-hashed copy `cargo rally build`
+    /// published (`/pkg/<mount>/<hash>/app.js`, cached for good), else `/pkg/<mount>/app.js`.
+    pub fn bundle_script(&self, mount: &str) -> String {
+        bundle_script(&self.bundles, mount)
+    }
+
     /// Serves `pages` with `endpoint` at `/ws` until SIGINT/SIGTERM.
     pub async fn serve(self, pages: Router, endpoint: Endpoint) -> ExitCode {
         if std::fs::read_dir(&self.bundles).is_err() {
@@ -75,5 +81,16 @@ impl App {
             .nest_service("/assets", ServeDir::new(&self.assets))
             .merge(super::app(pages, &self.bundles));
         exit_code(serve(router, &self.config, Some(endpoint)).await)
+    }
+}
+
+/// As [`App::bundle_script`], for the bundles in `dir`.
+pub fn bundle_script(dir: &std::path::Path, mount: &str) -> String {
+    let current = std::fs::read_to_string(dir.join(mount).join("current")).unwrap_or_default();
+    let hash = current.trim();
+    if super::is_bundle_hash(hash) {
+        format!("/pkg/{mount}/{hash}/app.js")
+    } else {
+        format!("/pkg/{mount}/app.js")
     }
 }

@@ -112,6 +112,8 @@ pub struct MountServer<M: ServerMount> {
     /// The app's auth: the signed-in identity for `shared`, and for a mount other than
     /// `public`, the gate that redirects to the sign-in page.
     pub auth: Option<Arc<dyn RequestAuth>>,
+    /// The URL of the mount's browser bundle (`App::bundle_script`).
+    pub script: String,
 }
 
 impl<M: ServerMount> Clone for MountServer<M> {
@@ -121,6 +123,7 @@ impl<M: ServerMount> Clone for MountServer<M> {
             shared: Arc::clone(&self.shared),
             document: Arc::clone(&self.document),
             auth: self.auth.clone(),
+            script: self.script.clone(),
         }
     }
 }
@@ -195,10 +198,7 @@ where
     })
     .await;
     match rendered {
-        Ok(rendered) => {
-            let script = format!("/pkg/{}/app.js", M::NAME);
-            html(rendered.status, (server.document)(&rendered, &script))
-        }
+        Ok(rendered) => html(rendered.status, (server.document)(&rendered, &server.script)),
         Err(e) => {
             let trace_id = super::dispatch::trace_id();
             tracing::error!(%trace_id, "page render panicked: {e}");

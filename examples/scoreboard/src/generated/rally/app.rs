@@ -37,6 +37,7 @@ pub async fn serve() -> std::process::ExitCode {
                 shared: Arc::new(crate::admin::shared_state),
                 document: rally::server::ssr::default_document("Scoreboard"),
                 auth: auth.clone(),
+                script: app.bundle_script("admin"),
             }
                 .router(),
         );
@@ -47,6 +48,7 @@ pub async fn serve() -> std::process::ExitCode {
             shared: Arc::new(crate::public::shared_state),
             document: rally::server::ssr::default_document("Scoreboard"),
             auth: auth.clone(),
+            script: app.bundle_script("public"),
         }
             .router(),
     );

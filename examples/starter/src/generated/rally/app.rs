@@ -29,6 +29,7 @@ pub async fn serve() -> std::process::ExitCode {
             shared: Arc::new(crate::public::shared_state),
             document: rally::server::ssr::default_document("Starter"),
             auth: auth.clone(),
+            script: app.bundle_script("public"),
         }
             .router(),
     );

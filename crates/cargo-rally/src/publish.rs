@@ -1,0 +1,131 @@
+//! Content-hashed bundles: `cargo rally build` copies each mount's `app.js` and `app_bg.wasm`
+//! into `target/rally/pkg/<mount>/<hash>/` and names that directory in
+//! `target/rally/pkg/<mount>/current`. The server links the hashed script and serves hashed
+//! paths as immutable, so browsers cache a bundle until it changes. The wasm-bindgen script
+//! loads `app_bg.wasm` relative to itself, so both files only need to move together.
+
+use std::fs;
+use std::path::Path;
+
+/// The file naming the current hashed directory of a mount's bundle.
+pub const CURRENT: &str = "current";
+
+/// How many hashed builds to keep per mount: the current one and the one before, for tabs
+/// that loaded the page just before a deploy.
+const KEEP: usize = 2;
+
+/// FNV-1a, 64 bits: stable across runs and machines, and enough to tell builds apart.
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The content hash of a bundle (its script and its wasm), as 16 hex digits.
+pub fn bundle_hash(js: &[u8], wasm: &[u8]) -> String {
+    let h = fnv1a(0xcbf2_9ce4_8422_2325, js);
+    // The length separates the two files, so moving bytes between them changes the hash.
+    let h = fnv1a(h, &(js.len() as u64).to_le_bytes());
+    format!("{:016x}", fnv1a(h, wasm))
+}
+
+/// Forgets the hashed bundle of a mount: a build that is not published (`dev`) must not leave
+/// the server linking an older one.
+pub fn unpublish(mount_dir: &Path) {
+    let _ = fs::remove_file(mount_dir.join(CURRENT));
+}
+
+/// Copies `app.js` and `app_bg.wasm` of `mount_dir` into `<hash>/`, records it as current, and
+/// removes older hashed directories beyond the last [`KEEP`]. Returns the hash.
+pub fn publish(mount_dir: &Path) -> Result<String, String> {
+    let read = |name: &str| {
+        fs::read(mount_dir.join(name))
+            .map_err(|e| format!("cannot read {}: {e}", mount_dir.join(name).display()))
+    };
+    let (js, wasm) = (read("app.js")?, read("app_bg.wasm")?);
+    let hash = bundle_hash(&js, &wasm);
+    let dir = mount_dir.join(&hash);
+    let write = |name: &str, bytes: &[u8]| {
+        fs::write(dir.join(name), bytes)
+            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
+    };
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    write("app.js", &js)?;
+    write("app_bg.wasm", &wasm)?;
+    fs::write(mount_dir.join(CURRENT), format!("{hash}\n"))
+        .map_err(|e| format!("cannot write {}: {e}", mount_dir.join(CURRENT).display()))?;
+    prune(mount_dir, &hash);
+    Ok(hash)
+}
+
+fn is_hash(name: &str) -> bool {
+    name.len() == 16 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Removes hashed directories except `current` and the newest others, up to [`KEEP`] in all.
+fn prune(mount_dir: &Path, current: &str) {
+    let Ok(entries) = fs::read_dir(mount_dir) else {
+        return;
+    };
+    let mut old: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            is_hash(&name) && name != current && e.path().is_dir()
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    old.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    for (_, dir) in old.into_iter().skip(KEEP - 1) {
+        let _ = fs::remove_dir_all(dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(dir: &Path, js: &str, wasm: &[u8]) {
+        fs::write(dir.join("app.js"), js).unwrap();
+        fs::write(dir.join("app_bg.wasm"), wasm).unwrap();
+    }
+
+    #[test]
+    fn a_bundle_is_published_under_its_content_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        bundle(dir.path(), "js", b"\0asm");
+        let hash = publish(dir.path()).unwrap();
+        assert!(is_hash(&hash));
+        assert_eq!(
+            fs::read_to_string(dir.path().join(CURRENT)).unwrap(),
+            format!("{hash}\n")
+        );
+        assert_eq!(
+            fs::read(dir.path().join(&hash).join("app_bg.wasm")).unwrap(),
+            b"\0asm"
+        );
+        // Same content, same name; any change, a new name.
+        assert_eq!(publish(dir.path()).unwrap(), hash);
+        bundle(dir.path(), "js", b"\0asn");
+        assert_ne!(publish(dir.path()).unwrap(), hash);
+        assert_ne!(bundle_hash(b"ab", b"c"), bundle_hash(b"a", b"bc"));
+    }
+
+    #[test]
+    fn only_the_current_and_the_previous_build_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut hashes = Vec::new();
+        for i in 0..4 {
+            bundle(dir.path(), &format!("build {i}"), b"wasm");
+            hashes.push(publish(dir.path()).unwrap());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let kept: Vec<_> = hashes
+            .iter()
+            .filter(|h| dir.path().join(h).is_dir())
+            .collect();
+        assert_eq!(kept, vec![&hashes[2], &hashes[3]]);
+        unpublish(dir.path());
+        assert!(!dir.path().join(CURRENT).exists());
+    }
+}
