@@ -244,8 +244,8 @@ pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
             problems.push(
                 file,
                 line,
-                "`Model` aliases a `Model` outside this mount's pages",
-                "alias a page of the same mount (`pub type Model = super::games::Model;`), or define `pub struct Model`",
+                "`Model` aliases another module's `Model` by a path codegen cannot follow to a page of this mount",
+                "spell the alias from this module (`pub type Model = super::games::Model;` or `crate::<mount>::pages::games::Model`), not through a `use`; or define `pub struct Model`",
             );
             (None, line)
         }
@@ -326,7 +326,8 @@ fn alias_target(
             rest = &rest[1..];
         }
     } else {
-        return None;
+        // `games::Model` through a `use`: codegen reads paths, not imports.
+        return Some(Err(line));
     }
     if rest.is_empty() {
         return Some(Err(line));

@@ -724,8 +724,24 @@ fn alias_pages_must_alias_a_page_of_the_mount() {
         [at(
             HOME,
             line(&outside, "pub type Model"),
-            "`Model` aliases a `Model` outside this mount's pages",
-            "alias a page of the same mount (`pub type Model = super::games::Model;`), or define `pub struct Model`"
+            "`Model` aliases another module's `Model` by a path codegen cannot follow to a page of this mount",
+            "spell the alias from this module (`pub type Model = super::games::Model;` or `crate::<mount>::pages::games::Model`), not through a `use`; or define `pub struct Model`"
+        )]
+    );
+    // Through a `use`: codegen cannot follow it, and says so instead of ignoring the alias.
+    let used = edit(
+        PAGE,
+        "#[derive(Clone)]\npub struct Model;",
+        "use super::games;\npub type Model = games::Model;",
+    );
+    app.file(HOME, &used);
+    assert_eq!(
+        app.errors(),
+        [at(
+            HOME,
+            line(&used, "pub type Model"),
+            "`Model` aliases another module's `Model` by a path codegen cannot follow to a page of this mount",
+            "spell the alias from this module (`pub type Model = super::games::Model;` or `crate::<mount>::pages::games::Model`), not through a `use`; or define `pub struct Model`"
         )]
     );
     // An alias with a server side of its own.
