@@ -151,6 +151,16 @@ pub fn auth(db: &Db) -> Result<Auth<ScoreboardAuth>, Box<dyn std::error::Error +
         Arc::new(MemorySessionStore::default())
     };
     let sessions = Sessions::new(key, store, SessionConfig::for_env(production));
+    auth_with(db, sessions)
+}
+
+/// The sign-in routes over `sessions` (tests pass in-memory sessions with a random key, so
+/// they depend on nothing in the environment).
+#[cfg(feature = "server")]
+pub fn auth_with(
+    db: &Db,
+    sessions: Sessions,
+) -> Result<Auth<ScoreboardAuth>, Box<dyn std::error::Error + Send + Sync>> {
     let mut config = AuthConfig::new(LOGIN_CODE_SECRET);
     config.sign_in_default_return_to = "/admin/games".to_owned();
     config.sign_out_default_return_to = "/games".to_owned();

@@ -72,7 +72,13 @@ struct Sessions {
 }
 
 fn sessions(db: &rally::db::Db) -> Sessions {
-    let auth = Arc::new(scoreboard::auth::auth(db).expect("the app's auth"));
+    // The app's auth over in-memory sessions with a random key: nothing from the environment.
+    let sessions = rally::session::Sessions::new(
+        rally::session::SessionKey::random().expect("a key"),
+        Arc::new(rally::session::MemorySessionStore::default()),
+        rally::session::SessionConfig::development(),
+    );
+    let auth = Arc::new(scoreboard::auth::auth_with(db, sessions).expect("the app's auth"));
     let cookie = |user| {
         auth.sessions()
             .issue(user)
