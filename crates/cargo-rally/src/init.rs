@@ -108,7 +108,7 @@ pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
     let manifest = root.join("Cargo.toml");
     let cargo_toml = fs::read_to_string(&manifest)
         .map_err(|e| format!("cannot read Cargo.toml ({e}); run `cargo new <name>` first"))?;
-    if cargo_toml.contains("rally") {
+    if depends_on_rally(&cargo_toml) {
         return Err(
             "Cargo.toml already mentions rally; this crate looks initialised already".into(),
         );
@@ -220,9 +220,31 @@ fn append_gitignore(root: &Path) -> Result<(), String> {
     fs::write(&path, text).map_err(|e| format!("cannot write .gitignore: {e}"))
 }
 
+/// Whether a manifest already has a `rally` dependency (`rally = …`, `rally.workspace = …`);
+/// the crate's own name may well contain "rally".
+fn depends_on_rally(manifest: &str) -> bool {
+    manifest.lines().any(|line| {
+        line.trim_start()
+            .strip_prefix("rally")
+            .is_some_and(|rest| rest.trim_start().starts_with(['=', '.']))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crate_named_like_rally_is_not_taken_for_an_initialised_one() {
+        assert!(!depends_on_rally(
+            "[package]\nname = \"rally_demo\"\n\n[dependencies]\n"
+        ));
+        assert!(depends_on_rally(
+            "[dependencies]\nrally = { path = \"x\" }\n"
+        ));
+        assert!(depends_on_rally("[dependencies]\nrally.workspace = true\n"));
+        assert!(!depends_on_rally("[dependencies]\nrally-view = \"1\"\n"));
+    }
 
     fn cargo_new(dir: &Path) {
         fs::create_dir_all(dir.join("src")).unwrap();
