@@ -198,7 +198,10 @@ where
     })
     .await;
     match rendered {
-        Ok(rendered) => html(rendered.status, (server.document)(&rendered, &server.script)),
+        Ok(rendered) => html(
+            rendered.status,
+            (server.document)(&rendered, &server.script),
+        ),
         Err(e) => {
             let trace_id = super::dispatch::trace_id();
             tracing::error!(%trace_id, "page render panicked: {e}");
