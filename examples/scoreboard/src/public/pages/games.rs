@@ -288,7 +288,7 @@ pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "server"))]
 mod tests {
     use super::*;
 
