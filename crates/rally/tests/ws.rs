@@ -33,6 +33,8 @@ enum ServerMsg {
     Panic,
     SleepMs(u64),
     Big(usize),
+    /// 1 if the handler runs inside the server's tokio runtime (`Handle::current()` works).
+    InRuntime,
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -81,6 +83,9 @@ impl App {
             }
             ServerMsg::Big(n) => {
                 Reply::encode(Ok(0i64)).publish(vec!["big".into()], &Event::Blob(vec![7; n]))
+            }
+            ServerMsg::InRuntime => {
+                Reply::encode(Ok(i64::from(tokio::runtime::Handle::try_current().is_ok())))
             }
         }
     }
@@ -240,6 +245,9 @@ async fn load_and_save_round_trip_and_handlers_see_the_upgrade_headers() {
         server.app.seen_cookies.lock().unwrap().as_slice(),
         ["__rally_auth=abc"; 3]
     );
+    // Handlers may block on async code (auth's `authorize_blocking` does).
+    request(&mut client, 4, &ServerMsg::InRuntime).await;
+    assert_eq!(ok_i64(next(&mut client).await), (4, 1));
 }
 
 #[tokio::test]
@@ -516,6 +524,80 @@ async fn limits_are_answered_with_clear_errors() {
         ended.is_ok(),
         "an oversized frame did not end the connection"
     );
+}
+
+#[tokio::test]
+async fn slow_handlers_run_side_by_side_on_the_handler_threads() {
+    let server = start(|c| c.handler_threads = 3).await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(server.connect().await);
+    }
+    let started = std::time::Instant::now();
+    for (id, client) in (1..).zip(clients.iter_mut()) {
+        request(client, id, &ServerMsg::SleepMs(300)).await;
+    }
+    for (id, client) in (1..).zip(clients.iter_mut()) {
+        assert_eq!(ok_i64(next(client).await), (id, 300));
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(800),
+        "three 300 ms handlers on three threads took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_full_handler_queue_holds_requests_back_without_dropping_them_or_stalling_pushes() {
+    // One handler thread and room for one waiting request: the first request runs, the second
+    // waits in the queue, the third waits in its connection, which stops reading meanwhile.
+    let mut server = start(|c| {
+        c.handler_threads = 1;
+        c.handler_queue = 1;
+    })
+    .await;
+    let mut busy = server.connect().await;
+    let mut other = server.connect().await;
+    subscribe(&mut busy, &["counter"]).await;
+    server.wait_for_subscribers("counter", 1).await;
+
+    for id in 1..=3 {
+        request(&mut busy, id, &ServerMsg::SleepMs(200)).await;
+    }
+    request(&mut busy, 4, &ServerMsg::Load).await;
+    request(&mut other, 5, &ServerMsg::Load).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // While it cannot queue its request, the connection still receives pushes.
+    server.endpoint.hub().publish(
+        None,
+        &["counter".into()],
+        &rally_wire::encode(&Event::Count(9)),
+    );
+    assert_eq!(
+        push(next(&mut busy).await),
+        ("counter".into(), Event::Count(9))
+    );
+    // Then every request is answered, in order (one thread), none with an error.
+    for id in 1..=3 {
+        assert_eq!(ok_i64(next(&mut busy).await), (id, 200));
+    }
+    assert_eq!(ok_i64(next(&mut busy).await), (4, 0));
+    assert_eq!(ok_i64(next(&mut other).await), (5, 0));
+
+    // A shutdown while the queue is full still answers everything read before it.
+    for id in 6..=8 {
+        request(&mut busy, id, &ServerMsg::SleepMs(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.stop.take().unwrap().send(()).unwrap();
+    for id in 6..=8 {
+        assert_eq!(ok_i64(next(&mut busy).await), (id, 100));
+    }
+    match busy.next().await {
+        Some(Ok(Message::Close(Some(close)))) => assert_eq!(close.code, CloseCode::Away),
+        other => panic!("expected a going-away close, got {other:?}"),
+    }
 }
 
 #[tokio::test]

@@ -147,11 +147,16 @@ pub(crate) fn trace_id() -> String {
 /// A finished request: its id and the handler's reply.
 pub(crate) type Finished = (u32, Reply);
 
-/// One request for the handler threads, and where its reply goes.
-pub(crate) struct Job {
-    pub connection: Arc<ConnectionInfo>,
-    pub request: WireRequest,
+/// What the jobs of one connection share: the connection, and where their replies go.
+pub(crate) struct Origin {
+    pub info: ConnectionInfo,
     pub done: mpsc::UnboundedSender<Finished>,
+}
+
+/// One request for the handler threads.
+pub(crate) struct Job {
+    pub origin: Arc<Origin>,
+    pub request: WireRequest,
 }
 
 /// A fixed set of handler threads fed by a bounded FIFO queue shared by every connection.
@@ -186,9 +191,29 @@ struct Shared {
 struct Queue {
     /// Jobs, each with whether it holds a place to give back.
     jobs: VecDeque<(Job, bool)>,
-    /// Threads waiting on `ready`.
+    /// Threads waiting on `ready` that no wake-up is meant for yet.
     idle: usize,
+    /// Wake-ups sent and not yet taken by a waiting thread.
+    wakeups: usize,
     closed: bool,
+}
+
+impl Queue {
+    /// Whether to wake a sleeping thread for the queued jobs: not while another wake-up is on
+    /// its way (that thread takes the first job and, if more are queued, wakes the next one
+    /// itself, so slow handlers still run in parallel). Counts the wake-up as sent.
+    ///
+    /// Waking one thread at a time, rather than once per job, matters: measured in bench/ws, a
+    /// handler thread's sleep and wake-up cost far more than a fast handler (so does the short
+    /// back-off before a thread sleeps, in `work`).
+    fn wake_one(&mut self) -> bool {
+        let wake = !self.jobs.is_empty() && self.wakeups == 0 && self.idle > 0;
+        if wake {
+            self.idle -= 1;
+            self.wakeups += 1;
+        }
+        wake
+    }
 }
 
 /// A free place in the handler queue, for [`HandlerPool::submit`].
@@ -241,7 +266,7 @@ impl HandlerPool {
         self.start();
         let mut queue = self.shared.lock();
         queue.jobs.push_back((job, placed));
-        let wake = queue.idle > 0;
+        let wake = queue.wake_one();
         drop(queue);
         if wake {
             self.shared.ready.notify_one();
@@ -280,6 +305,20 @@ impl HandlerPool {
     }
 }
 
+/// crossbeam's `Backoff` until it is "completed": 127 spin-loop hints in growing rounds, then
+/// four `yield_now`s, a few microseconds in all, yielding to other threads when they need the CPU.
+fn back_off() {
+    for step in 0..=10u32 {
+        if step <= 6 {
+            for _ in 0..(1u32 << step) {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
 impl Drop for HandlerPool {
     fn drop(&mut self) {
         self.shared.lock().closed = true;
@@ -307,19 +346,42 @@ impl Shared {
         loop {
             let (job, placed) = {
                 let mut queue = self.lock();
+                let mut backed_off = false;
                 loop {
                     if let Some(entry) = queue.jobs.pop_front() {
+                        // More work and nobody about to take it: pass the wake-up on.
+                        let wake = queue.wake_one();
+                        drop(queue);
+                        if wake {
+                            self.ready.notify_one();
+                        }
                         break entry;
                     }
                     if queue.closed {
                         return;
                     }
+                    if !backed_off {
+                        // A job often arrives within microseconds; looking again after a short
+                        // back-off is far cheaper than sleeping and being woken.
+                        backed_off = true;
+                        drop(queue);
+                        back_off();
+                        queue = self.lock();
+                        continue;
+                    }
+                    backed_off = false;
                     queue.idle += 1;
-                    queue = self
-                        .ready
-                        .wait(queue)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    queue.idle -= 1;
+                    while queue.wakeups == 0 && !queue.closed {
+                        queue = self
+                            .ready
+                            .wait(queue)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    }
+                    if queue.wakeups > 0 {
+                        queue.wakeups -= 1;
+                    } else {
+                        queue.idle -= 1;
+                    }
                 }
             };
             if placed {
@@ -328,13 +390,13 @@ impl Shared {
             let reply = run_guarded(
                 &*self.dispatch,
                 Request {
-                    connection: &job.connection,
+                    connection: &job.origin.info,
                     page: &job.request.page,
                     message: &job.request.message,
                 },
             );
             // The connection may be gone; then nobody is waiting for the reply.
-            let _ = job.done.send((job.request.id, reply));
+            let _ = job.origin.done.send((job.request.id, reply));
         }
     }
 }

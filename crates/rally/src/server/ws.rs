@@ -27,7 +27,7 @@ use tokio::time::Sleep;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::dispatch::{ConnectionInfo, Dispatch, Finished, HandlerPool, Job, Reply};
+use super::dispatch::{ConnectionInfo, Dispatch, Finished, HandlerPool, Job, Origin, Reply};
 use super::hub::{ConnectionId, Hub, LocalHub, Outbox};
 
 /// Limits and policies of the endpoint.
@@ -264,13 +264,13 @@ async fn refuse_contract(mut socket: WebSocket) {
 
 struct Connection {
     endpoint: Endpoint,
-    info: Arc<ConnectionInfo>,
+    /// The connection's info and the sending end of `finished`, shared with its jobs.
+    origin: Arc<Origin>,
     socket: WebSocket,
     /// Pushes from the hub, bounded.
     pushes: mpsc::Receiver<Message>,
     /// Cancelled by the hub when `pushes` overflows.
     disconnect: CancellationToken,
-    finished_tx: mpsc::UnboundedSender<Finished>,
     finished: mpsc::UnboundedReceiver<Finished>,
     /// Requests read and not yet answered, including `waiting`.
     in_flight: usize,
@@ -298,11 +298,13 @@ impl Connection {
         let (finished_tx, finished) = mpsc::unbounded_channel();
         Connection {
             endpoint,
-            info: Arc::new(info),
+            origin: Arc::new(Origin {
+                info,
+                done: finished_tx,
+            }),
             socket,
             pushes,
             disconnect,
-            finished_tx,
             finished,
             in_flight: 0,
             waiting: None,
@@ -311,7 +313,7 @@ impl Connection {
 
     async fn run(mut self) {
         let end = self.serve().await;
-        self.endpoint.inner.hub.leave(self.info.id);
+        self.endpoint.inner.hub.leave(self.origin.info.id);
         if let Some(request) = self.waiting.take() {
             // Read from the socket, so handled like every other request, though nobody may be
             // waiting for its result any more.
@@ -323,7 +325,11 @@ impl Connection {
             End::Shutdown => (close_code::AWAY, "server shutting down"),
             End::ClientClosed | End::Broken => return,
         };
-        tracing::debug!(connection = self.info.id.0, ?end, "closing websocket");
+        tracing::debug!(
+            connection = self.origin.info.id.0,
+            ?end,
+            "closing websocket"
+        );
         let close = Message::Close(Some(CloseFrame {
             code,
             reason: reason.into(),
@@ -366,13 +372,13 @@ impl Connection {
                 incoming = self.socket.recv(), if reading => match incoming {
                     Some(Ok(message)) => self.receive(message).await,
                     Some(Err(e)) => {
-                        tracing::debug!(connection = self.info.id.0, "websocket read failed: {e}");
+                        tracing::debug!(connection = self.origin.info.id.0, "websocket read failed: {e}");
                         return End::Broken;
                     }
                     None => return End::ClientClosed,
                 },
                 () = elapsed(&mut grace) => {
-                    tracing::warn!(connection = self.info.id.0, in_flight = self.in_flight, "closing with requests still running");
+                    tracing::warn!(connection = self.origin.info.id.0, in_flight = self.in_flight, "closing with requests still running");
                     return End::Shutdown;
                 }
             };
@@ -422,7 +428,7 @@ impl Connection {
                 self.send_frame(&ServerFrame::Error(error)).await
             }
             Err(e) => {
-                tracing::debug!(connection = self.info.id.0, "undecodable frame: {e}");
+                tracing::debug!(connection = self.origin.info.id.0, "undecodable frame: {e}");
                 let error = ApiError::BadRequest {
                     reason: format!("undecodable frame: {e}"),
                 };
@@ -454,9 +460,8 @@ impl Connection {
 
     fn job(&self, request: WireRequest) -> Job {
         Job {
-            connection: Arc::clone(&self.info),
+            origin: Arc::clone(&self.origin),
             request,
-            done: self.finished_tx.clone(),
         }
     }
 
@@ -469,10 +474,11 @@ impl Connection {
         };
         let sent = self.send_frame(&frame).await;
         if let Some(publish) = reply.publish {
-            self.endpoint
-                .inner
-                .hub
-                .publish(Some(self.info.id), &publish.topics, &publish.event);
+            self.endpoint.inner.hub.publish(
+                Some(self.origin.info.id),
+                &publish.topics,
+                &publish.event,
+            );
         }
         sent
     }
@@ -498,7 +504,10 @@ impl Connection {
             // The previous set stays in force.
             Some(error) => self.send_frame(&ServerFrame::Error(error)).await,
             None => {
-                self.endpoint.inner.hub.set_topics(self.info.id, topics);
+                self.endpoint
+                    .inner
+                    .hub
+                    .set_topics(self.origin.info.id, topics);
                 Ok(())
             }
         }
