@@ -268,8 +268,8 @@ impl<A: AuthApp> Auth<A> {
     }
 
     /// As [`Auth::authorize`], for synchronous code on a blocking thread (the WebSocket
-    /// dispatch runs page handlers in `spawn_blocking`). Blocks on the app's `can_access`; must
-    /// not be called from inside an async task.
+    /// dispatch runs page handlers on its handler pool, inside the runtime). Blocks on the app's
+    /// `can_access`; must not be called from inside an async task.
     pub fn authorize_blocking(
         &self,
         mount: &str,
