@@ -184,13 +184,10 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> T
     }
 }
 
-/// Route parameter types that are `Copy` (bound by reference in a `match`, passed by value).
+/// Route parameter types that are `Copy` (bound by reference in a `match`, passed by value),
+/// by the same rule the route generator uses for its path helpers.
 fn is_copy(ty: &str) -> bool {
-    const COPY: &[&str] = &[
-        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
-        "bool", "char",
-    ];
-    COPY.contains(&ty.trim())
+    rally_routes::codegen::ParamType::new(ty).is_some_and(|t| t.is_copy())
 }
 
 /// An owned copy of a field bound by reference: `*id` for integers, `slug.clone()` otherwise.

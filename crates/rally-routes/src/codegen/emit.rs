@@ -119,6 +119,12 @@ enum Passing {
 }
 
 impl ParamType {
+    /// Whether the type is `Copy` (integers, `bool`, `char`), so path helpers take it by
+    /// value and generated code passes `*param` where a `match` bound it by reference.
+    pub fn is_copy(&self) -> bool {
+        matches!(self.passing(), Passing::Copy)
+    }
+
     fn tokens(&self) -> syn::Type {
         syn::parse_str(self.as_str()).expect("checked by ParamType::new")
     }

@@ -94,7 +94,7 @@ impl<M: Mount> Lifecycle<M> {
 
     fn navigate(model: &mut MountModel<M>, path: &str, push: bool) -> Effect<MountMsg<M>> {
         let route = M::parse(path);
-        let query = QueryParams::parse(path.split_once('?').map_or("", |(_, q)| q));
+        let query = QueryParams::from_url(path);
         model.page = M::init(&model.shared, &route, &query);
         model.route = route;
         if push {
@@ -117,7 +117,7 @@ pub fn start<M: Mount>(contract: Fingerprint) {
     };
     let path = current_path();
     let route = M::parse(&path);
-    let query = QueryParams::parse(path.split_once('?').map_or("", |(_, q)| q));
+    let query = QueryParams::from_url(&path);
     let mut page = M::init(&hydration.shared, &route, &query);
     // The server's load result replays through update: the first render needs no request.
     let first_effect = match hydration

@@ -57,10 +57,7 @@ pub fn render<M: ServerMount>(
     dark_mode: bool,
 ) -> Rendered {
     let route = M::parse(path);
-    let query = path
-        .split_once('?')
-        .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
-    let query = QueryParams::parse(query);
+    let query = QueryParams::from_url(path);
     let mut page = M::init(&shared, &route, &query);
     let mut status = if M::is_not_found(&route) {
         StatusCode::NOT_FOUND
