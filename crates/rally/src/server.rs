@@ -4,6 +4,7 @@
 pub mod app;
 pub mod dispatch;
 pub mod hub;
+mod mailbox;
 pub mod ssr;
 pub mod ws;
 

@@ -16,9 +16,10 @@ use axum::http::HeaderMap;
 use rally_wire::{ApiError, Request as WireRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::{Semaphore, SemaphorePermit, mpsc};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::hub::ConnectionId;
+use super::mailbox::Mailbox;
 
 /// What the runtime knows about a connection, fixed when the socket was opened.
 #[derive(Debug, Clone)]
@@ -150,7 +151,7 @@ pub(crate) type Finished = (u32, Reply);
 /// What the jobs of one connection share: the connection, and where their replies go.
 pub(crate) struct Origin {
     pub info: ConnectionInfo,
-    pub done: mpsc::UnboundedSender<Finished>,
+    pub mailbox: Arc<Mailbox>,
 }
 
 /// One request for the handler threads.
@@ -164,8 +165,9 @@ pub(crate) struct Job {
 /// Submitting never blocks an async thread: a connection takes a free place in the queue
 /// ([`HandlerPool::try_place`]) or waits for one ([`HandlerPool::place`]) while it goes on
 /// sending results and pushes, and a thread gives the place back when it takes the job.
-/// Waiting connections get places in order (tokio's semaphore is fair). Replies go back over
-/// the connection's unbounded channel, so a handler thread never waits for a connection.
+/// Waiting connections get places in order (tokio's semaphore is fair). Replies go into
+/// the connection's mailbox, which never blocks, so a handler thread never waits for a
+/// connection.
 ///
 /// Threads start with the first request, inside the runtime that serves it (so handlers can
 /// use `Handle::current()`); one that could not be started is retried on the next request.
@@ -396,7 +398,7 @@ impl Shared {
                 },
             );
             // The connection may be gone; then nobody is waiting for the reply.
-            let _ = job.origin.done.send((job.request.id, reply));
+            job.origin.mailbox.reply((job.request.id, reply));
         }
     }
 }

@@ -5,14 +5,13 @@
 //! broker and hand what the broker delivers to a `LocalHub` of its own, so nothing else changes.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::ws::Message;
 use rally_wire::{ServerFrame, encode};
-use tokio::sync::mpsc::{self, error::TrySendError};
-use tokio_util::sync::CancellationToken;
+
+use super::mailbox::Mailbox;
 
 /// Identifies a WebSocket connection within this server process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,12 +25,11 @@ impl ConnectionId {
     }
 }
 
-/// Where a connection receives pushes: its bounded outbound queue, and the switch that
-/// disconnects it when the queue is full.
+/// Where a connection receives pushes: its bounded push queue, which disconnects the
+/// connection when it is full.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    queue: mpsc::Sender<Message>,
-    disconnect: CancellationToken,
+    mailbox: Arc<Mailbox>,
 }
 
 /// What happened to a delivery.
@@ -46,22 +44,15 @@ pub enum Delivery {
 }
 
 impl Outbox {
-    /// An outbox feeding `queue`; `disconnect` is cancelled when the queue overflows.
-    pub fn new(queue: mpsc::Sender<Message>, disconnect: CancellationToken) -> Self {
-        Outbox { queue, disconnect }
+    /// The outbox of the connection that drains `mailbox`.
+    pub(crate) fn new(mailbox: Arc<Mailbox>) -> Self {
+        Outbox { mailbox }
     }
 
     /// Queues a frame without waiting; a full queue disconnects the consumer rather than
     /// buffering without bound.
     pub fn deliver(&self, frame: Bytes) -> Delivery {
-        match self.queue.try_send(Message::Binary(frame)) {
-            Ok(()) => Delivery::Queued,
-            Err(TrySendError::Full(_)) => {
-                self.disconnect.cancel();
-                Delivery::Overflowed
-            }
-            Err(TrySendError::Closed(_)) => Delivery::Closed,
-        }
+        self.mailbox.push(frame)
     }
 }
 

@@ -2,11 +2,12 @@
 //! connection, limits, dispatch off the async threads, and graceful shutdown.
 //!
 //! Data flows one way per connection: a frame arrives → it is decoded and checked → a request
-//! is queued for the handler threads → its reply comes back to the connection task, which
-//! sends the result to the origin and then publishes the reply's event through the hub.
+//! is queued for the handler threads → its reply comes back to the connection's mailbox, and
+//! the connection task sends the result to the origin and then publishes the reply's event
+//! through the hub.
 
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,13 +23,12 @@ use rally_wire::{
     ServerFrame,
 };
 use serde::Deserialize;
-use tokio::sync::mpsc;
 use tokio::time::Sleep;
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::dispatch::{ConnectionInfo, Dispatch, Finished, HandlerPool, Job, Origin, Reply};
+use super::dispatch::{ConnectionInfo, Dispatch, HandlerPool, Job, Origin, Reply};
 use super::hub::{ConnectionId, Hub, LocalHub, Outbox};
+use super::mailbox::{Mail, Mailbox, Mailboxes};
 
 /// Limits and policies of the endpoint.
 #[derive(Debug, Clone)]
@@ -99,7 +99,8 @@ struct Inner {
     config: WsConfig,
     handlers: HandlerPool,
     hub: Arc<dyn Hub>,
-    shutdown: CancellationToken,
+    /// Open connections' mailboxes; shutdown goes through them.
+    mailboxes: Mailboxes,
     connections: TaskTracker,
 }
 
@@ -121,7 +122,7 @@ impl Endpoint {
                 config,
                 handlers,
                 hub,
-                shutdown: CancellationToken::new(),
+                mailboxes: Mailboxes::default(),
                 connections: TaskTracker::new(),
             }),
         }
@@ -147,7 +148,7 @@ impl Endpoint {
     /// Stops accepting connections, lets in-flight requests finish (up to the grace period),
     /// closes every socket with "going away" and waits for the connection tasks to end.
     pub async fn shutdown(&self) {
-        self.inner.shutdown.cancel();
+        self.inner.mailboxes.shut_down();
         self.inner.connections.close();
         let grace = self.inner.config.shutdown_grace + Duration::from_secs(1);
         if tokio::time::timeout(grace, self.inner.connections.wait())
@@ -171,7 +172,7 @@ async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let inner = &endpoint.inner;
-    if inner.shutdown.is_cancelled() {
+    if inner.mailboxes.shutting_down() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "the server is shutting down",
@@ -264,14 +265,11 @@ async fn refuse_contract(mut socket: WebSocket) {
 
 struct Connection {
     endpoint: Endpoint,
-    /// The connection's info and the sending end of `finished`, shared with its jobs.
+    /// The connection's info and mailbox, shared with its jobs.
     origin: Arc<Origin>,
     socket: WebSocket,
-    /// Pushes from the hub, bounded.
-    pushes: mpsc::Receiver<Message>,
-    /// Cancelled by the hub when `pushes` overflows.
-    disconnect: CancellationToken,
-    finished: mpsc::UnboundedReceiver<Finished>,
+    /// What the last wake-up took from the mailbox and is not handled yet.
+    mail: Mail,
     /// Requests read and not yet answered, including `waiting`.
     in_flight: usize,
     /// A request read while the handler queue was full; no frame is read until it is queued.
@@ -287,25 +285,25 @@ enum End {
     Broken,
 }
 
+/// What woke the connection task.
+enum Wake {
+    Mail,
+    Place,
+    Frame(Message),
+    Ended(End),
+}
+
 impl Connection {
     fn new(endpoint: Endpoint, info: ConnectionInfo, socket: WebSocket) -> Self {
-        let (push_tx, pushes) = mpsc::channel(endpoint.inner.config.outbound_queue.max(1));
-        let disconnect = CancellationToken::new();
-        endpoint
-            .inner
-            .hub
-            .join(info.id, Outbox::new(push_tx, disconnect.clone()));
-        let (finished_tx, finished) = mpsc::unbounded_channel();
+        let inner = &endpoint.inner;
+        let mailbox = Arc::new(Mailbox::new(inner.config.outbound_queue));
+        inner.hub.join(info.id, Outbox::new(Arc::clone(&mailbox)));
+        inner.mailboxes.open(info.id, Arc::clone(&mailbox));
         Connection {
             endpoint,
-            origin: Arc::new(Origin {
-                info,
-                done: finished_tx,
-            }),
+            origin: Arc::new(Origin { info, mailbox }),
             socket,
-            pushes,
-            disconnect,
-            finished,
+            mail: Mail::default(),
             in_flight: 0,
             waiting: None,
         }
@@ -313,7 +311,11 @@ impl Connection {
 
     async fn run(mut self) {
         let end = self.serve().await;
-        self.endpoint.inner.hub.leave(self.origin.info.id);
+        let inner = &self.endpoint.inner;
+        let id = self.origin.info.id;
+        inner.hub.leave(id);
+        inner.mailboxes.close(id);
+        self.origin.mailbox.close();
         if let Some(request) = self.waiting.take() {
             // Read from the socket, so handled like every other request, though nobody may be
             // waiting for its result any more.
@@ -339,13 +341,6 @@ impl Connection {
 
     async fn serve(&mut self) -> End {
         let inner = Arc::clone(&self.endpoint.inner);
-        // A child token per connection: polling it locks only this connection's node, not the
-        // endpoint's, which every connection would contend for on every iteration.
-        let shutdown = inner.shutdown.child_token();
-        let disconnect = self.disconnect.clone();
-        // Created once and polled on every iteration, rather than re-registered each time.
-        let mut disconnected = pin!(disconnect.cancelled());
-        let mut shutting_down = pin!(shutdown.cancelled());
         let mut grace: Option<Pin<Box<Sleep>>> = None;
         loop {
             let draining = grace.is_some();
@@ -353,48 +348,71 @@ impl Connection {
                 return End::Shutdown;
             }
             let reading = !draining && self.waiting.is_none();
-            let sent = tokio::select! {
+            let mailbox = &self.origin.mailbox;
+            let mail = &mut self.mail;
+            // The mailbox comes first: results and pushes go out before more is read.
+            let wake = tokio::select! {
                 biased;
-                _ = &mut disconnected => return End::SlowConsumer,
-                _ = &mut shutting_down, if !draining => {
-                    grace = Some(Box::pin(tokio::time::sleep(inner.config.shutdown_grace)));
-                    continue;
-                }
-                Some((id, reply)) = self.finished.recv() => self.finish(id, reply).await,
-                Some(push) = self.pushes.recv() => self.send(push).await,
+                () = std::future::poll_fn(|cx| mailbox.poll_take(cx, mail)) => Wake::Mail,
                 place = inner.handlers.place(), if self.waiting.is_some() => {
                     if let Some(request) = self.waiting.take() {
-                        let job = self.job(request);
+                        let job = Job { origin: Arc::clone(&self.origin), request };
                         inner.handlers.submit(place, job);
                     }
-                    Ok(())
+                    Wake::Place
                 }
                 incoming = self.socket.recv(), if reading => match incoming {
-                    Some(Ok(message)) => self.receive(message).await,
+                    Some(Ok(message)) => Wake::Frame(message),
                     Some(Err(e)) => {
                         tracing::debug!(connection = self.origin.info.id.0, "websocket read failed: {e}");
-                        return End::Broken;
+                        Wake::Ended(End::Broken)
                     }
-                    None => return End::ClientClosed,
+                    None => Wake::Ended(End::ClientClosed),
                 },
                 () = elapsed(&mut grace) => {
                     tracing::warn!(connection = self.origin.info.id.0, in_flight = self.in_flight, "closing with requests still running");
-                    return End::Shutdown;
+                    Wake::Ended(End::Shutdown)
                 }
             };
-            if let Err(end) = sent {
+            let handled = match wake {
+                Wake::Mail => self.handle_mail(&mut grace).await,
+                Wake::Place => Ok(()),
+                Wake::Frame(message) => self.receive(message).await,
+                Wake::Ended(end) => Err(end),
+            };
+            if let Err(end) = handled {
                 return end;
             }
         }
     }
 
+    /// Sends the results and pushes that arrived, in order; starts the shutdown grace period
+    /// when the endpoint is shutting down.
+    async fn handle_mail(&mut self, grace: &mut Option<Pin<Box<Sleep>>>) -> Result<(), End> {
+        if self.mail.slow {
+            return Err(End::SlowConsumer);
+        }
+        if std::mem::take(&mut self.mail.shutdown) && grace.is_none() {
+            let period = self.endpoint.inner.config.shutdown_grace;
+            *grace = Some(Box::pin(tokio::time::sleep(period)));
+        }
+        while let Some((id, reply)) = self.mail.replies.pop_front() {
+            self.finish(id, reply).await?;
+        }
+        while let Some(push) = self.mail.pushes.pop_front() {
+            self.send(Message::Binary(push)).await?;
+        }
+        Ok(())
+    }
+
     /// Sends a frame; the wait ends early if the hub disconnects a slow consumer.
     async fn send(&mut self, message: Message) -> Result<(), End> {
+        let mailbox = &self.origin.mailbox;
         tokio::select! {
-            // The token is polled only when the write has to wait.
+            // The mailbox is asked only when the write has to wait.
             biased;
             result = self.socket.send(message) => result.map_err(|_| End::Broken),
-            _ = self.disconnect.cancelled() => Err(End::SlowConsumer),
+            () = std::future::poll_fn(|cx| mailbox.poll_slow(cx)) => Err(End::SlowConsumer),
         }
     }
 
