@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the WebSocket benchmarks in release and runs them all (about 2 minutes on 2 cores):
+# Builds the WebSocket benchmarks in release and runs them all (about 2.5 minutes on 2 cores):
 #
 #   bench/ws/run.sh [ws-bench options...]    e.g. --secs 5 --rounds 1, --only rr, --json -
 #
