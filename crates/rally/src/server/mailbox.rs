@@ -55,10 +55,24 @@ pub(crate) struct Mail {
     pub shutdown: bool,
 }
 
+/// Queue capacity a connection keeps between wake-ups; a burst beyond it is given back, so
+/// that one burst of pushes does not cost an idle connection memory for the rest of its life.
+const KEPT_CAPACITY: usize = 16;
+
 impl Mail {
     /// Whether nothing is left to handle.
     pub fn is_empty(&self) -> bool {
         self.replies.is_empty() && self.pushes.is_empty() && !self.slow && !self.shutdown
+    }
+
+    /// Gives back the buffers' memory beyond [`KEPT_CAPACITY`] once they are drained.
+    pub fn trim(&mut self) {
+        if self.replies.capacity() > KEPT_CAPACITY {
+            self.replies.shrink_to(KEPT_CAPACITY);
+        }
+        if self.pushes.capacity() > KEPT_CAPACITY {
+            self.pushes.shrink_to(KEPT_CAPACITY);
+        }
     }
 }
 
@@ -309,6 +323,27 @@ mod tests {
             mail.shutdown = false;
             assert!(mailbox.poll_take(&mut cx, &mut mail).is_pending());
         }
+    }
+
+    #[test]
+    fn a_burst_leaves_no_large_buffers_behind_once_handled() {
+        let mailbox = Mailbox::new(1000);
+        let (_, waker) = waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut mail = Mail::default();
+        for round in 0..2 {
+            for _ in 0..500 {
+                mailbox.push(Bytes::from_static(b"x"));
+            }
+            assert!(mailbox.poll_take(&mut cx, &mut mail).is_ready());
+            assert_eq!(mail.pushes.len(), 500, "round {round}");
+            mail.pushes.clear();
+            mail.trim();
+            assert!(mail.pushes.capacity() <= KEPT_CAPACITY);
+        }
+        // Both buffers have been through a burst and a trim by now.
+        assert!(mailbox.poll_take(&mut cx, &mut mail).is_pending());
+        assert!(mailbox.lock().pushes.capacity() <= KEPT_CAPACITY);
     }
 
     #[test]

@@ -402,6 +402,7 @@ impl Connection {
         while let Some(push) = self.mail.pushes.pop_front() {
             self.send(Message::Binary(push)).await?;
         }
+        self.mail.trim();
         Ok(())
     }
 
