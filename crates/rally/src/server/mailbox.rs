@@ -27,7 +27,10 @@ pub(crate) struct Mailbox {
 struct State {
     replies: VecDeque<Finished>,
     pushes: VecDeque<Bytes>,
-    /// Pushes queued at most; one more marks the connection a slow consumer.
+    /// Pushes the task took with its last batch. They count against the capacity until it
+    /// comes back for more, so a client that stopped reading holds at most `push_capacity`.
+    in_hand: usize,
+    /// Pushes queued and in hand at most; one more marks the connection a slow consumer.
     push_capacity: usize,
     /// The push queue overflowed: the connection must close.
     slow: bool,
@@ -39,6 +42,8 @@ struct State {
     closed: bool,
     /// The connection task, while it waits for mail.
     waker: Option<Waker>,
+    /// The connection task, while a write of it waits: woken only when it is found slow.
+    slow_waker: Option<Waker>,
 }
 
 /// What a connection task takes from its mailbox in one go. Kept by the task between
@@ -83,12 +88,14 @@ impl Mailbox {
             state: Mutex::new(State {
                 replies: VecDeque::new(),
                 pushes: VecDeque::new(),
+                in_hand: 0,
                 push_capacity: push_capacity.max(1),
                 slow: false,
                 shutdown: false,
                 shutdown_taken: false,
                 closed: false,
                 waker: None,
+                slow_waker: None,
             }),
         }
     }
@@ -120,10 +127,14 @@ impl Mailbox {
         if state.slow {
             return Delivery::Overflowed;
         }
-        if state.pushes.len() >= state.push_capacity {
+        if state.pushes.len() + state.in_hand >= state.push_capacity {
             state.slow = true;
             state.pushes.clear();
+            let slow_waker = state.slow_waker.take();
             wake(state);
+            if let Some(waker) = slow_waker {
+                waker.wake();
+            }
             return Delivery::Overflowed;
         }
         state.pushes.push_back(frame);
@@ -145,6 +156,7 @@ impl Mailbox {
         state.replies.clear();
         state.pushes.clear();
         state.waker = None;
+        state.slow_waker = None;
     }
 
     /// Moves everything that arrived into `mail` (which must be empty) and completes, or
@@ -152,6 +164,8 @@ impl Mailbox {
     pub fn poll_take(&self, cx: &mut Context<'_>, mail: &mut Mail) -> Poll<()> {
         debug_assert!(mail.is_empty(), "the previous mail was not handled");
         let mut state = self.lock();
+        // Coming back for more means the last batch was handled.
+        state.in_hand = 0;
         let shutdown = state.shutdown && !state.shutdown_taken;
         if state.replies.is_empty() && state.pushes.is_empty() && !state.slow && !shutdown {
             register(&mut state.waker, cx);
@@ -160,6 +174,7 @@ impl Mailbox {
         // Swapping keeps both sides' buffers allocated: no allocation in the steady state.
         std::mem::swap(&mut state.replies, &mut mail.replies);
         std::mem::swap(&mut state.pushes, &mut mail.pushes);
+        state.in_hand = mail.pushes.len();
         mail.slow = state.slow;
         mail.shutdown = shutdown;
         state.shutdown_taken |= shutdown;
@@ -172,7 +187,7 @@ impl Mailbox {
         if state.slow {
             return Poll::Ready(());
         }
-        register(&mut state.waker, cx);
+        register(&mut state.slow_waker, cx);
         Poll::Pending
     }
 }
@@ -233,9 +248,13 @@ impl Mailboxes {
 
     /// Tells every open connection, and every one opened from now on, to shut down.
     pub fn shut_down(&self) {
-        let mut registry = self.lock();
-        registry.shutting_down = true;
-        for mailbox in registry.open.values() {
+        let open: Vec<Arc<Mailbox>> = {
+            let mut registry = self.lock();
+            registry.shutting_down = true;
+            registry.open.values().cloned().collect()
+        };
+        // Outside the registry's lock: connections opening or closing meanwhile need not wait.
+        for mailbox in open {
             mailbox.shut_down();
         }
     }
@@ -322,6 +341,46 @@ mod tests {
             assert!(mail.shutdown);
             mail.shutdown = false;
             assert!(mailbox.poll_take(&mut cx, &mut mail).is_pending());
+        }
+    }
+
+    #[test]
+    fn pushes_taken_and_not_yet_handled_count_against_the_limit() {
+        let mailbox = Mailbox::new(3);
+        let (slow_count, slow_waker) = waker();
+        let (_, waker) = waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut mail = Mail::default();
+        for _ in 0..2 {
+            assert_eq!(mailbox.push(Bytes::from_static(b"a")), Delivery::Queued);
+        }
+        assert!(mailbox.poll_take(&mut cx, &mut mail).is_ready());
+        // The task is stuck writing the first of the two it took.
+        assert!(
+            mailbox
+                .poll_slow(&mut Context::from_waker(&slow_waker))
+                .is_pending()
+        );
+        assert_eq!(mailbox.push(Bytes::from_static(b"b")), Delivery::Queued);
+        assert_eq!(
+            slow_count.0.load(Ordering::SeqCst),
+            0,
+            "mail alone does not wake a blocked write"
+        );
+        assert_eq!(mailbox.push(Bytes::from_static(b"c")), Delivery::Overflowed);
+        assert_eq!(slow_count.0.load(Ordering::SeqCst), 1);
+
+        // Once a batch is handled, the room is back.
+        let mailbox = Mailbox::new(3);
+        let mut mail = Mail::default();
+        for _ in 0..3 {
+            mailbox.push(Bytes::from_static(b"a"));
+        }
+        assert!(mailbox.poll_take(&mut cx, &mut mail).is_ready());
+        mail.pushes.clear();
+        assert!(mailbox.poll_take(&mut cx, &mut mail).is_pending());
+        for _ in 0..3 {
+            assert_eq!(mailbox.push(Bytes::from_static(b"a")), Delivery::Queued);
         }
     }
 

@@ -276,6 +276,21 @@ struct Connection {
     waiting: Option<WireRequest>,
 }
 
+/// A connection's entries in the hub and the mailbox registry, removed on drop.
+struct Registered {
+    inner: Arc<Inner>,
+    origin: Arc<Origin>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let id = self.origin.info.id;
+        self.inner.hub.leave(id);
+        self.inner.mailboxes.close(id);
+        self.origin.mailbox.close();
+    }
+}
+
 /// Why a connection ended.
 #[derive(Debug)]
 enum End {
@@ -310,12 +325,13 @@ impl Connection {
     }
 
     async fn run(mut self) {
+        // Leaves the hub and the registry even if the task panics or is dropped.
+        let registered = Registered {
+            inner: Arc::clone(&self.endpoint.inner),
+            origin: Arc::clone(&self.origin),
+        };
         let end = self.serve().await;
-        let inner = &self.endpoint.inner;
-        let id = self.origin.info.id;
-        inner.hub.leave(id);
-        inner.mailboxes.close(id);
-        self.origin.mailbox.close();
+        drop(registered);
         if let Some(request) = self.waiting.take() {
             // Read from the socket, so handled like every other request, though nobody may be
             // waiting for its result any more.
