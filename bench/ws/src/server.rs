@@ -78,7 +78,7 @@ async fn rally(listener: TcpListener) -> std::io::Result<()> {
 
 /// The practical limit: a bare tokio-tungstenite server that sends every binary message back,
 /// with the same socket buffers as Rally's endpoint (4 KiB read buffer, every frame written
-/// at once) and the same TCP settings (axum's defaults: Nagle on, as here).
+/// at once) and the same TCP settings (`TCP_NODELAY` on accepted sockets, as Rally sets).
 async fn echo(listener: TcpListener) -> std::io::Result<()> {
     accept_loop(listener, echo_connection).await
 }
@@ -91,6 +91,7 @@ where
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(serve(stream));
             }
             // Out of file descriptors and the like: wait a little, as axum does.

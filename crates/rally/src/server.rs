@@ -20,6 +20,7 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::{ListenerExt, TapIo};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -207,9 +208,24 @@ pub async fn serve_until(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, router)
+    axum::serve(without_nagle(listener), router)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Accepts with `TCP_NODELAY` on every socket. Responses go out in several writes (`ServeDir`
+/// writes headers, then the body; a result frame may be followed at once by a push), and with
+/// Nagle's algorithm a later write waits for the ACK of the earlier one, which clients delay by
+/// up to 40 ms (measured in bench/scoreboard: 420 req/s and p50 44 ms for a small static file).
+fn without_nagle(
+    listener: tokio::net::TcpListener,
+) -> TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY on an accepted socket: {e}");
+        }
+    }
+    listener.tap_io(set_nodelay as fn(&mut tokio::net::TcpStream))
 }
 
 /// As [`serve_until`], with the `/ws` endpoint: on shutdown its sockets finish their in-flight
@@ -264,6 +280,19 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         }
+    }
+
+    #[tokio::test]
+    async fn accepted_sockets_have_nagle_off() {
+        use axum::serve::Listener;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut listener = without_nagle(listener);
+        let (accepted, client) =
+            tokio::join!(listener.accept(), tokio::net::TcpStream::connect(addr));
+        let client = client.unwrap();
+        assert!(!client.nodelay().unwrap(), "a fresh socket has Nagle on");
+        assert!(accepted.0.nodelay().unwrap());
     }
 
     #[test]
