@@ -160,6 +160,16 @@ pub(crate) struct Job {
     pub request: WireRequest,
 }
 
+impl Job {
+    /// A job for `request`, read on the connection `origin`.
+    pub fn new(origin: &Arc<Origin>, request: WireRequest) -> Self {
+        Job {
+            origin: Arc::clone(origin),
+            request,
+        }
+    }
+}
+
 /// A fixed set of handler threads fed by a bounded FIFO queue shared by every connection.
 ///
 /// Submitting never blocks an async thread: a connection takes a free place in the queue

@@ -34,10 +34,8 @@ struct State {
     push_capacity: usize,
     /// The push queue overflowed: the connection must close.
     slow: bool,
-    /// The endpoint is shutting down.
+    /// The endpoint is shutting down, and the task has not been told yet.
     shutdown: bool,
-    /// `shutdown` was handed to the task already.
-    shutdown_taken: bool,
     /// The connection task has ended; whatever arrives now is dropped.
     closed: bool,
     /// The connection task, while it waits for mail.
@@ -92,7 +90,6 @@ impl Mailbox {
                 push_capacity: push_capacity.max(1),
                 slow: false,
                 shutdown: false,
-                shutdown_taken: false,
                 closed: false,
                 waker: None,
                 slow_waker: None,
@@ -166,8 +163,7 @@ impl Mailbox {
         let mut state = self.lock();
         // Coming back for more means the last batch was handled.
         state.in_hand = 0;
-        let shutdown = state.shutdown && !state.shutdown_taken;
-        if state.replies.is_empty() && state.pushes.is_empty() && !state.slow && !shutdown {
+        if state.replies.is_empty() && state.pushes.is_empty() && !state.slow && !state.shutdown {
             register(&mut state.waker, cx);
             return Poll::Pending;
         }
@@ -176,8 +172,7 @@ impl Mailbox {
         std::mem::swap(&mut state.pushes, &mut mail.pushes);
         state.in_hand = mail.pushes.len();
         mail.slow = state.slow;
-        mail.shutdown = shutdown;
-        state.shutdown_taken |= shutdown;
+        mail.shutdown = std::mem::take(&mut state.shutdown);
         Poll::Ready(())
     }
 

@@ -335,7 +335,7 @@ impl Connection {
         if let Some(request) = self.waiting.take() {
             // Read from the socket, so handled like every other request, though nobody may be
             // waiting for its result any more.
-            let job = self.job(request);
+            let job = Job::new(&self.origin, request);
             self.endpoint.inner.handlers.submit_over_capacity(job);
         }
         let (code, reason) = match end {
@@ -372,7 +372,7 @@ impl Connection {
                 () = std::future::poll_fn(|cx| mailbox.poll_take(cx, mail)) => Wake::Mail,
                 place = inner.handlers.place(), if self.waiting.is_some() => {
                     if let Some(request) = self.waiting.take() {
-                        let job = Job { origin: Arc::clone(&self.origin), request };
+                        let job = Job::new(&self.origin, request);
                         inner.handlers.submit(place, job);
                     }
                     Wake::Place
@@ -486,18 +486,11 @@ impl Connection {
         self.in_flight += 1;
         let handlers = &self.endpoint.inner.handlers;
         match handlers.try_place() {
-            Some(place) => handlers.submit(place, self.job(request)),
+            Some(place) => handlers.submit(place, Job::new(&self.origin, request)),
             // The queue is full: stop reading until a place is free (`serve`).
             None => self.waiting = Some(request),
         }
         Ok(())
-    }
-
-    fn job(&self, request: WireRequest) -> Job {
-        Job {
-            origin: Arc::clone(&self.origin),
-            request,
-        }
     }
 
     /// Sends the result to the origin, then publishes the reply's event to the peers.
