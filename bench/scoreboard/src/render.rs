@@ -61,17 +61,32 @@ pub fn main(args: &[String]) -> Result<(), String> {
     );
     let mut rows = Vec::new();
     for path in &paths {
-        let check = render::<Public>(&db, SharedState::default(), path, false);
+        let check = render::<Public>(
+            &db,
+            &rally::server::Caller::anonymous(),
+            SharedState::default(),
+            path,
+            false,
+        );
         let (rps, n, p50_ns, p99_ns, html) = throughput(secs, || {
-            render::<Public>(&db, SharedState::default(), path, false)
-                .body
-                .len()
+            render::<Public>(
+                &db,
+                &rally::server::Caller::anonymous(),
+                SharedState::default(),
+                path,
+                false,
+            )
+            .body
+            .len()
         });
         let route = <Public as Mount>::parse(path);
-        let has_load = <Public as ServerMount>::load_data(&db, &route).is_some();
+        let has_load =
+            <Public as ServerMount>::load_data(&db, &rally::server::Caller::anonymous(), &route)
+                .is_some();
         let load = if has_load {
             let (lps, _, l50, l99, _) = throughput(secs, || {
-                <Public as ServerMount>::load_data(&db, &route).map_or(0, |l| l.payload.len())
+                <Public as ServerMount>::load_data(&db, &rally::server::Caller::anonymous(), &route)
+                    .map_or(0, |l| l.payload.len())
             });
             json!({ "loads_per_s": lps.round(), "p50_us": l50 as f64 / 1e3, "p99_us": l99 as f64 / 1e3 })
         } else {

@@ -131,8 +131,14 @@ fn resolve_aliases(pages: &mut [Page], problems: &mut Problems) {
         match found {
             Some(t) if t.alias_of.is_none() => {
                 let (server, navigations) = (t.server.clone(), t.navigations.clone());
+                let rule = (!page.access.is_restricted() && t.access.is_restricted())
+                    .then(|| (t.access.clone(), t.module.clone()));
                 pages[i].server = server;
                 pages[i].navigations = navigations;
+                if let Some((access, module)) = rule {
+                    pages[i].access = access;
+                    pages[i].access_from = Some(module);
+                }
             }
             Some(t) => problems.push(
                 &page.file,
@@ -263,12 +269,32 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
         }
     }
     check_module_tree(root, &sources, &mut problems);
+    let context = app_context(root, &mut problems);
+    let context_type = if context {
+        page::ContextType::APP
+    } else {
+        page::ContextType::DB
+    };
+    let configure = app_hook(root, &mut problems);
     let mut pages: Vec<Page> = sources
         .iter()
-        .filter_map(|s| page::read(s, &mut problems))
+        .filter_map(|s| page::read(s, context_type, &mut problems))
         .collect();
     resolve_aliases(&mut pages, &mut problems);
     let auth = defines_fn(&root.join("src/auth.rs"), "auth");
+    if !auth {
+        for page in pages
+            .iter()
+            .filter(|p| p.access.is_restricted() && p.alias_of.is_none())
+        {
+            problems.push(
+                &page.file,
+                page.access.line,
+                "the page needs a signed-in user, but the app has no auth",
+                "add src/auth.rs with `pub fn auth(…) -> Result<rally::auth_http::Auth<…>, …>` (see docs/auth.md), or remove `ACCESS`/`authorize`",
+            );
+        }
+    }
     for mount in mounts.iter().filter(|m| !m.prefix.is_empty()) {
         if !auth {
             problems.push(
@@ -286,6 +312,7 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
         match crate::routes::routes(&mount.name, &mount.prefix, &mount_pages) {
             Ok((routes, source)) => {
                 check_route_contracts(&routes, &mount_pages, &mut problems);
+                check_navigations(&routes, &mount_pages, &mut problems);
                 route_files.push(GeneratedFile {
                     path: format!("src/generated/routes/{}.rs", mount.name).into(),
                     contents: source,
@@ -294,6 +321,12 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
             }
             Err(e) => return Err(Error::Routes(e)),
         }
+    }
+    for page in &mut pages {
+        page.route_variant = routes_by_mount
+            .get(&page.mount)
+            .and_then(|routes| routes.iter().find(|r| r.module == page.module))
+            .map(|r| r.variant.clone());
     }
     let mut modules = shared_modules(root, &mut problems)?;
     modules.extend(sources.into_iter().map(|s| Module {
@@ -320,9 +353,101 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
         AppParts {
             sql: with_sql,
             auth,
+            context,
+            configure,
         },
     ));
     Ok(files)
+}
+
+/// Whether the app defines its context: `src/context.rs` with `pub fn context` and a
+/// `Context` type. A `context.rs` without them is an error.
+fn app_context(root: &Path, problems: &mut Problems) -> bool {
+    let file = PathBuf::from("src/context.rs");
+    if !root.join(&file).is_file() {
+        return false;
+    }
+    let defines_type = defines_type(&root.join(&file), "Context");
+    let defines_fn = defines_fn(&root.join(&file), "context");
+    if !defines_type {
+        problems.push(&file, 0, "src/context.rs defines no `pub struct Context`", "define the app's context: `pub struct Context { pub db: rally::db::Db, … }` (see docs/pages.md)");
+    }
+    if !defines_fn {
+        problems.push(&file, 0, "src/context.rs defines no `pub fn context`", "add `#[cfg(feature = \"server\")] pub fn context(db: rally::db::Db, env: &rally::env::Env) -> Result<Context, E>`, which the server calls once at startup");
+    }
+    defines_type && defines_fn
+}
+
+/// Whether the app extends its server: `src/server.rs` with `pub fn configure`.
+fn app_hook(root: &Path, problems: &mut Problems) -> bool {
+    let file = PathBuf::from("src/server.rs");
+    if !root.join(&file).is_file() {
+        return false;
+    }
+    let configure = defines_fn(&root.join(&file), "configure");
+    if !configure {
+        problems.push(&file, 0, "src/server.rs defines no `pub fn configure`", "add `pub fn configure(app: rally::server::app::AppBuilder<Context>) -> rally::server::app::AppBuilder<Context>`, which the generated server calls before serving");
+    }
+    configure
+}
+
+/// Whether the Rust file at `path` defines a public type `name` at its top level.
+fn defines_type(path: &Path, name: &str) -> bool {
+    let Ok(text) = fs::read_to_string(path) else {
+        return false;
+    };
+    let Ok(file) = syn::parse_file(&text) else {
+        return false;
+    };
+    file.items.iter().any(|item| match item {
+        syn::Item::Struct(s) => s.ident == name && matches!(s.vis, syn::Visibility::Public(_)),
+        syn::Item::Enum(e) => e.ident == name && matches!(e.vis, syn::Visibility::Public(_)),
+        syn::Item::Type(t) => t.ident == name && matches!(t.vis, syn::Visibility::Public(_)),
+        _ => false,
+    })
+}
+
+/// Every `Navigate<T>` message leads to a dynamic route of the mount whose name it spells.
+fn check_navigations(routes: &[Route], pages: &[&Page], problems: &mut Problems) {
+    let targets: Vec<&Route> = routes.iter().filter(|r| !r.params.is_empty()).collect();
+    for page in pages.iter().filter(|p| p.alias_of.is_none()) {
+        for (variant, fields) in &page.navigations {
+            let name = &variant["Navigate".len()..];
+            match targets
+                .iter()
+                .find(|r| r.nav_names.iter().any(|n| n == name))
+            {
+                Some(route) => {
+                    for (param, _) in &route.params {
+                        if !fields.iter().any(|(f, _)| f == param) {
+                            problems.push(
+                                &page.file,
+                                page.message_line,
+                                format!("`Message::{variant}` has no field `{param}`, a parameter of the route it leads to"),
+                                format!("name its fields after the route's parameters: `{variant} {{ {} }}`", route.params.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ")),
+                            );
+                        }
+                    }
+                }
+                None => {
+                    let known: Vec<String> = targets
+                        .iter()
+                        .flat_map(|r| r.nav_names.iter().map(|n| format!("Navigate{n}")))
+                        .collect();
+                    problems.push(
+                        &page.file,
+                        page.message_line,
+                        format!("`Message::{variant}` leads to no page: no dynamic route of the mount is named `{name}`"),
+                        if known.is_empty() {
+                            "rename the variant (a `Navigate…` message navigates instead of reaching `update`); this mount has no dynamic route to navigate to".to_owned()
+                        } else {
+                            format!("use one of {}, or rename the variant so it does not start with `Navigate`", known.join(", "))
+                        },
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Every page module must be declared (`pub mod …;`) so the app compiles it.
@@ -374,6 +499,38 @@ fn check_route_contracts(routes: &[Route], pages: &[&Page], problems: &mut Probl
                 "`initial_model` takes params but the route has none",
                 "take `(shared: &SharedState, query: &QueryParams)`",
             );
+        }
+        if page.access.authorize == Some(3) && page.alias_of.is_none() {
+            if !dynamic {
+                problems.push(
+                    &page.file,
+                    page.access.line,
+                    "`authorize` takes params but the route has none",
+                    "take `(ctx, user: &Identity)`",
+                );
+            } else {
+                let load: Vec<&str> = page
+                    .server
+                    .as_ref()
+                    .and_then(|s| s.load.as_ref())
+                    .map(|fields| fields.iter().map(|(n, _)| n.as_str()).collect())
+                    .unwrap_or_default();
+                if route
+                    .params
+                    .iter()
+                    .any(|(p, _)| !load.contains(&p.as_str()))
+                {
+                    problems.push(
+                        &page.file,
+                        page.access.line,
+                        "`authorize` takes the route's params, but `ServerMsg::Load` does not carry them all, so a load over the socket could not be checked",
+                        format!(
+                            "give `Load` every route parameter ({}), or take `(ctx, user)` only",
+                            route.params.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+            }
         }
         if page.subscription_args == 2 && !dynamic {
             problems.push(
@@ -452,6 +609,10 @@ struct AppParts {
     sql: bool,
     /// The app has `src/auth.rs`: sign-in routes and gated mounts.
     auth: bool,
+    /// The app has `src/context.rs`: pages receive its `Context`.
+    context: bool,
+    /// The app has `src/server.rs` with `configure`: the server calls it.
+    configure: bool,
 }
 
 fn emit_files(
@@ -466,6 +627,8 @@ fn emit_files(
     let AppParts {
         sql: with_sql,
         auth,
+        context,
+        configure,
     } = parts;
     let mut files = Vec::new();
     let file = |path: &str, tokens| GeneratedFile {
@@ -524,14 +687,22 @@ fn emit_files(
             .collect();
         files.push(file(
             &format!("src/generated/rally/{}.rs", mount.name),
-            emit::mount::mount(&mount.name, &mount.prefix, &entries, mount.shell),
+            emit::mount::mount(
+                &mount.name,
+                &mount.prefix,
+                &entries,
+                emit::mount::MountParts {
+                    shell: mount.shell,
+                    context,
+                },
+            ),
         ));
     }
     // Alias pages load through the page they alias: no dispatch or saves of their own.
     let page_refs: Vec<&Page> = pages.iter().filter(|p| p.alias_of.is_none()).collect();
     files.push(file(
         "src/generated/rally/dispatch.rs",
-        emit::dispatch::dispatch(&page_refs),
+        emit::dispatch::dispatch(&page_refs, context),
     ));
     files.push(file(
         "src/generated/rally/server.rs",
@@ -543,7 +714,15 @@ fn emit_files(
         .collect();
     files.push(file(
         "src/generated/rally/app.rs",
-        emit::dispatch::app(&mount_list, &pascal(package), auth),
+        emit::dispatch::app(
+            &mount_list,
+            &pascal(package),
+            emit::dispatch::ServerParts {
+                auth,
+                context,
+                configure,
+            },
+        ),
     ));
     let canonical = contract.canonical().unwrap_or_default();
     let doc = format!("The wire contract's fingerprint: SHA-256 of\n\n```text\n{canonical}```");

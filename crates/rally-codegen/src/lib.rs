@@ -10,6 +10,7 @@ pub mod emit;
 pub mod error;
 pub mod page;
 mod routes;
+pub mod signature;
 pub mod wire;
 
 pub use error::{Error, Problem};
@@ -25,8 +26,9 @@ pub struct Route {
     pub not_found: bool,
     /// The helper name (`games_id` → `games_id_path(..)`).
     pub helper: String,
-    /// For `Navigate<T>` messages: `T` for this route (`Game` for `games/id_`).
-    pub nav_name: Option<String>,
+    /// For `Navigate<T>` messages: the `T`s that lead to this route (`Games` and `Game` for
+    /// `games/id_`); empty for a route without a static segment.
+    pub nav_names: Vec<String>,
     /// The page module below `<mount>::pages`.
     pub module: Vec<String>,
 }

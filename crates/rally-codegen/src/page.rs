@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use syn::spanned::Spanned;
-use syn::{Fields, FnArg, Item, ItemEnum, ItemFn, ReturnType, Type};
+use syn::{Fields, Item, ItemEnum, ItemFn, Type};
 
 use crate::error::{Problems, line_of};
+use crate::signature::{self, Arg};
 
 /// A page module as found on disk.
 pub struct PageSource {
@@ -31,6 +32,20 @@ pub struct Page {
     pub file: PathBuf,
     /// Arguments of `initial_model`: 2 (shared, query) or 3 (shared, params, query).
     pub init_args: usize,
+    /// Whether the page defines `init` (same arguments as `initial_model`, returns the model
+    /// and a start-up effect).
+    pub init: bool,
+    /// Whether `update` takes the shared state first (3 arguments).
+    pub update_shared: bool,
+    /// Whether the page defines `head(model) -> Head`.
+    pub head: bool,
+    /// Who may open the page: whether it defines `ACCESS`, and `authorize`'s arguments (2:
+    /// context and identity, 3: also the route's params), if it defines it.
+    pub access: Access,
+    /// The variant of the page's route (`GamesId`), once the routes are known.
+    pub route_variant: Option<String>,
+    /// For an alias page without a rule of its own: the aliased page, whose rule it follows.
+    pub access_from: Option<Vec<String>>,
     /// Line of `initial_model`, for errors found later.
     pub init_line: usize,
     /// The server side, if the page defines `ServerMsg`.
@@ -39,6 +54,8 @@ pub struct Page {
     pub subscription_args: usize,
     /// Whether `apply_broadcast` is defined.
     pub apply_broadcast: bool,
+    /// Line of `Message`, for errors about its variants.
+    pub message_line: usize,
     /// `Navigate…` variants of `Message`: name and named fields.
     pub navigations: Vec<(String, Vec<(String, Type)>)>,
     /// For an alias page (`pub type Model = super::games::Model;`), the module of the page it
@@ -48,6 +65,24 @@ pub struct Page {
     pub alias_line: usize,
 }
 
+/// A page's access rule, as declared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    /// The page defines `pub const ACCESS: Access`.
+    pub constant: bool,
+    /// `authorize`'s arguments, if the page defines it.
+    pub authorize: Option<usize>,
+    /// Line of `authorize` (or `ACCESS`), for errors found later.
+    pub line: usize,
+}
+
+impl Access {
+    /// Whether the page has a rule beyond its mount's.
+    pub fn is_restricted(&self) -> bool {
+        self.constant || self.authorize.is_some()
+    }
+}
+
 /// A page's server contract.
 #[derive(Debug, Clone)]
 pub struct ServerSide {
@@ -55,6 +90,15 @@ pub struct ServerSide {
     pub load: Option<Vec<(String, Type)>>,
     /// Whether `Load` is a unit variant (`ServerMsg::Load`) rather than `Load { .. }`.
     pub load_is_unit: bool,
+    /// Whether `load` takes the caller (`&Caller`) after the context.
+    pub load_caller: bool,
+    /// Whether `handle_save` takes the caller.
+    pub save_caller: bool,
+    /// Whether `after_save` takes the caller.
+    pub after_save_caller: bool,
+    /// The save result type as the page names it, resolved through the page's `use`s to a
+    /// path from the crate root where it was imported.
+    pub save_ok_path: Option<Type>,
     /// The save result type (`Ok` of `handle_save`), if the page saves.
     pub save_ok: Option<Type>,
     /// Whether `after_save` is defined.
@@ -105,21 +149,28 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
 
 struct Items<'a> {
     types: Vec<(String, usize, Option<&'a ItemEnum>, &'a [syn::Attribute])>,
+    /// Every top-level function, public or not (a private contract function is reported).
     fns: Vec<&'a ItemFn>,
+    /// Public constants' names and lines.
+    consts: Vec<(String, usize)>,
+    /// Names imported with `use` and the paths they stand for.
+    uses: Vec<(String, Vec<String>)>,
 }
 
 fn items(ast: &syn::File) -> Items<'_> {
     let mut out = Items {
         types: Vec::new(),
         fns: Vec::new(),
+        consts: Vec::new(),
+        uses: Vec::new(),
     };
     for item in &ast.items {
         match item {
-            Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)) => {
+            Item::Struct(s) if is_pub(&s.vis) => {
                 out.types
                     .push((s.ident.to_string(), line_of(s.ident.span()), None, &s.attrs));
             }
-            Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_)) => {
+            Item::Enum(e) if is_pub(&e.vis) => {
                 out.types.push((
                     e.ident.to_string(),
                     line_of(e.ident.span()),
@@ -127,61 +178,207 @@ fn items(ast: &syn::File) -> Items<'_> {
                     &e.attrs,
                 ));
             }
-            Item::Type(t) if matches!(t.vis, syn::Visibility::Public(_)) => {
+            Item::Type(t) if is_pub(&t.vis) => {
                 out.types
                     .push((t.ident.to_string(), line_of(t.ident.span()), None, &t.attrs));
             }
-            Item::Fn(f) if matches!(f.vis, syn::Visibility::Public(_)) => out.fns.push(f),
+            Item::Const(c) if is_pub(&c.vis) => {
+                out.consts
+                    .push((c.ident.to_string(), line_of(c.ident.span())));
+            }
+            Item::Fn(f) => out.fns.push(f),
+            Item::Use(u) => flatten_use(&u.tree, &mut Vec::new(), &mut out.uses),
             _ => {}
         }
     }
     out
 }
 
-impl Items<'_> {
-    fn ty(&self, name: &str) -> Option<&(String, usize, Option<&ItemEnum>, &[syn::Attribute])> {
-        self.types.iter().find(|t| t.0 == name)
-    }
-
-    fn func(&self, name: &str) -> Option<&ItemFn> {
-        self.fns.iter().copied().find(|f| f.sig.ident == name)
-    }
-}
-
 fn arity(f: &ItemFn) -> usize {
-    f.sig
-        .inputs
-        .iter()
-        .filter(|a| matches!(a, FnArg::Typed(_)))
-        .count()
+    signature::args(f).len()
 }
 
 /// The `T` of a `Result<T, _>` return type.
 fn ok_type(f: &ItemFn) -> Option<Type> {
-    let ReturnType::Type(_, ty) = &f.sig.output else {
-        return None;
-    };
-    let Type::Path(p) = ty.as_ref() else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
+    (signature::returns(f) == "Result")
+        .then(|| signature::returned_arg(f))
+        .flatten()
+}
+
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
+/// `use a::{b::C, D as E};` → `[("C", [a, b, C]), ("E", [a, D])]`.
+fn flatten_use(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<(String, Vec<String>)>,
+) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            flatten_use(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => {
+            let mut path = prefix.clone();
+            path.push(n.ident.to_string());
+            out.push((n.ident.to_string(), path));
+        }
+        syn::UseTree::Rename(r) => {
+            let mut path = prefix.clone();
+            path.push(r.ident.to_string());
+            out.push((r.rename.to_string(), path));
+        }
+        syn::UseTree::Group(g) => {
+            for tree in &g.items {
+                flatten_use(tree, prefix, out);
+            }
+        }
+        syn::UseTree::Glob(_) => {}
     }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
+}
+
+impl<'a> Items<'a> {
+    fn ty(&self, name: &str) -> Option<&(String, usize, Option<&ItemEnum>, &[syn::Attribute])> {
+        self.types.iter().find(|t| t.0 == name)
+    }
+
+    /// A public function of the contract; a private one with the name is reported (once) as
+    /// needing `pub`, and treated as present so no second error follows.
+    fn func(&self, name: &str) -> Option<&'a ItemFn> {
+        self.fns.iter().copied().find(|f| f.sig.ident == name)
+    }
+
+    fn constant(&self, name: &str) -> Option<usize> {
+        self.consts.iter().find(|c| c.0 == name).map(|c| c.1)
+    }
+}
+
+/// The contract's functions that must be `pub`; each private one is reported at its line.
+fn check_visibility(file: &Path, items: &Items<'_>, problems: &mut Problems) {
+    const CONTRACT: [&str; 11] = [
+        "initial_model",
+        "init",
+        "update",
+        "view",
+        "head",
+        "broadcast_subscriptions",
+        "apply_broadcast",
+        "load",
+        "handle_save",
+        "after_save",
+        "authorize",
+    ];
+    for f in &items.fns {
+        let name = f.sig.ident.to_string();
+        if CONTRACT.contains(&name.as_str()) && !is_pub(&f.vis) {
+            problems.push(
+                file,
+                line_of(f.sig.ident.span()),
+                format!("`{name}` is private, so the generated code cannot call it"),
+                format!("make it `pub fn {name}`"),
+            );
+        }
+    }
+}
+
+/// The context type pages receive, as signatures name it.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextType {
+    /// Accepted last path segments of the type behind `&`.
+    pub names: &'static [&'static str],
+    /// How the expected signature spells it.
+    pub shown: &'static str,
+}
+
+impl ContextType {
+    /// The app defines `src/context.rs`: `&Context`.
+    pub const APP: ContextType = ContextType {
+        names: &["Context"],
+        shown: "&Context",
     };
-    args.args.iter().find_map(|a| match a {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    })
+    /// No app context: `&Db`.
+    pub const DB: ContextType = ContextType {
+        names: &["Db"],
+        shown: "&Db",
+    };
+}
+
+/// Checks `f`'s arguments against `expected`, reporting the first misfit at the function with
+/// the whole expected signature.
+fn check_args(file: &Path, f: &ItemFn, expected: &[Arg], sig: &str, problems: &mut Problems) {
+    let name = f.sig.ident.to_string();
+    let count = signature::args(f).len();
+    if count != expected.len() {
+        problems.push(
+            file,
+            line_of(f.sig.ident.span()),
+            format!(
+                "`{name}` takes {count} arguments, expected {}",
+                expected.len()
+            ),
+            format!("its signature is `{sig}`"),
+        );
+    } else if let Some((i, written)) = signature::mismatch(f, expected) {
+        problems.push(
+            file,
+            line_of(f.sig.ident.span()),
+            format!(
+                "`{name}`'s {} argument is `{written}`, which does not fit the contract",
+                signature::ordinal(i)
+            ),
+            format!("its signature is `{sig}`"),
+        );
+    }
+}
+
+/// Checks that `f` returns a type ending in `want` (`"(..)"` for a tuple).
+fn check_return(file: &Path, f: &ItemFn, want: &str, sig: &str, problems: &mut Problems) {
+    let got = signature::returns(f);
+    if got != want {
+        let name = f.sig.ident.to_string();
+        let shown = if got == "()" {
+            "nothing".to_owned()
+        } else {
+            format!(
+                "`{}`",
+                quote::ToTokens::to_token_stream(&f.sig.output)
+                    .to_string()
+                    .trim_start_matches("-> ")
+                    .to_owned()
+            )
+        };
+        problems.push(
+            file,
+            line_of(f.sig.output.span()).max(line_of(f.sig.ident.span())),
+            format!("`{name}` returns {shown}, expected `{want}`"),
+            format!("its signature is `{sig}`"),
+        );
+    }
+}
+
+const SHARED: &[&str] = &["SharedState"];
+const MODEL: &[&str] = &["Model"];
+const MESSAGE: &[&str] = &["Message"];
+const QUERY: &[&str] = &["QueryParams"];
+
+/// `initial_model`'s and `init`'s arguments: `(shared, query)` or `(shared, params, query)`.
+fn model_args(count: usize) -> Vec<Arg> {
+    if count == 3 {
+        vec![Arg::by_ref(SHARED), Arg::by_ref(&[]), Arg::by_ref(QUERY)]
+    } else {
+        vec![Arg::by_ref(SHARED), Arg::by_ref(QUERY)]
+    }
 }
 
 /// Reads a page's contract, adding what is wrong to `problems`.
-pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
+pub fn read(source: &PageSource, context: ContextType, problems: &mut Problems) -> Option<Page> {
     let file = &source.file;
     let items = items(&source.ast);
     let before = problems.0.len();
+    check_visibility(file, &items, problems);
     for (name, what) in [
         ("Model", "the page's state"),
         ("Message", "the page's messages"),
@@ -205,38 +402,76 @@ pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
             "add `#[derive(Clone)]` to `Message`",
         );
     }
-    let init = items.func("initial_model");
-    let init_args = init.map_or(0, arity);
-    match init {
+    let initial = items.func("initial_model");
+    let init_args = initial.map_or(0, arity);
+    const INITIAL_SIG: &str = "pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model`, or on a dynamic route `pub fn initial_model(shared: &SharedState, params: &…Params, query: &QueryParams) -> Model";
+    match initial {
         None => problems.push(file, 0, "missing `pub fn initial_model`", "add `pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model` (dynamic routes take `params` second)"),
         Some(f) if !(2..=3).contains(&init_args) => problems.push(file, line_of(f.sig.ident.span()), format!("`initial_model` takes {init_args} arguments"), "take `(shared, query)`, or `(shared, params, query)` on a dynamic route"),
-        _ => {}
-    }
-    for (name, args, sig) in [
-        (
-            "update",
-            2,
-            "pub fn update(model: &mut Model, msg: Message) -> Effect<Message>",
-        ),
-        ("view", 1, "pub fn view(model: &Model) -> Element<Message>"),
-    ] {
-        match items.func(name) {
-            None => problems.push(
-                file,
-                0,
-                format!("missing `pub fn {name}`"),
-                format!("add `{sig}`"),
-            ),
-            Some(f) if arity(f) != args => problems.push(
-                file,
-                line_of(f.sig.ident.span()),
-                format!("`{name}` takes {} arguments", arity(f)),
-                format!("its signature is `{sig}`"),
-            ),
-            _ => {}
+        Some(f) => {
+            check_args(file, f, &model_args(init_args), INITIAL_SIG, problems);
+            check_return(file, f, "Model", INITIAL_SIG, problems);
         }
     }
-    let server = read_server(file, &items, problems);
+    let init = items.func("init");
+    if let Some(f) = init {
+        let sig = "pub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>)`, with `params` second on a dynamic route, as `initial_model";
+        if arity(f) != init_args {
+            problems.push(
+                file,
+                line_of(f.sig.ident.span()),
+                format!(
+                    "`init` takes {} arguments but `initial_model` takes {init_args}",
+                    arity(f)
+                ),
+                format!("take the same arguments as `initial_model`: `{sig}`"),
+            );
+        } else {
+            check_args(file, f, &model_args(init_args), sig, problems);
+            check_return(file, f, "(..)", sig, problems);
+        }
+    }
+    let update = items.func("update");
+    let update_shared = update.is_some_and(|f| arity(f) == 3);
+    match update {
+        None => problems.push(
+            file,
+            0,
+            "missing `pub fn update`",
+            "add `pub fn update(model: &mut Model, msg: Message) -> Effect<Message>`",
+        ),
+        Some(f) => {
+            let sig = "pub fn update(model: &mut Model, msg: Message) -> Effect<Message>`, or with the shared state `pub fn update(shared: &SharedState, model: &mut Model, msg: Message) -> Effect<Message>";
+            let expected: &[Arg] = if update_shared {
+                &[Arg::by_ref(SHARED), Arg::by_mut(MODEL), Arg::owned(MESSAGE)]
+            } else {
+                &[Arg::by_mut(MODEL), Arg::owned(MESSAGE)]
+            };
+            check_args(file, f, expected, sig, problems);
+            check_return(file, f, "Effect", sig, problems);
+        }
+    }
+    match items.func("view") {
+        None => problems.push(
+            file,
+            0,
+            "missing `pub fn view`",
+            "add `pub fn view(model: &Model) -> Element<Message>`",
+        ),
+        Some(f) => {
+            let sig = "pub fn view(model: &Model) -> Element<Message>";
+            check_args(file, f, &[Arg::by_ref(MODEL)], sig, problems);
+            check_return(file, f, "Element", sig, problems);
+        }
+    }
+    let head = items.func("head");
+    if let Some(f) = head {
+        let sig = "pub fn head(model: &Model) -> rally::page::Head";
+        check_args(file, f, &[Arg::by_ref(MODEL)], sig, problems);
+        check_return(file, f, "Head", sig, problems);
+    }
+    let access = read_access(file, &items, context, problems);
+    let server = read_server(file, &items, context, problems);
     let (alias_of, alias_line) = match alias_target(&source.ast, &source.mount, &source.module) {
         None => (None, 0),
         Some(Ok((target, line))) => (Some(target), line),
@@ -265,19 +500,148 @@ pub fn read(source: &PageSource, problems: &mut Problems) -> Option<Page> {
     if problems.0.len() > before {
         return None;
     }
+    let server = server.map(|mut server| {
+        server.save_ok_path = server
+            .save_ok
+            .as_ref()
+            .map(|ty| resolve_import(ty, &items.uses, &source.mount, &source.module));
+        server
+    });
     Some(Page {
         mount: source.mount.clone(),
         module: source.module.clone(),
         file: file.clone(),
         init_args,
-        init_line: init.map_or(0, |f| line_of(f.sig.ident.span())),
+        init: init.is_some(),
+        update_shared,
+        head: head.is_some(),
+        access,
+        access_from: None,
+        route_variant: None,
+        init_line: initial.map_or(0, |f| line_of(f.sig.ident.span())),
         server,
         subscription_args: items.func("broadcast_subscriptions").map_or(0, arity),
         apply_broadcast: items.func("apply_broadcast").is_some(),
+        message_line: items.ty("Message").map_or(0, |t| t.1),
         navigations,
         alias_of,
         alias_line,
     })
+}
+
+/// `ACCESS` and `authorize`: `authorize(ctx: &Context, user: &Identity) -> bool`, on a
+/// dynamic route optionally with `params: &…Params` third.
+fn read_access(
+    file: &Path,
+    items: &Items<'_>,
+    context: ContextType,
+    problems: &mut Problems,
+) -> Access {
+    let constant = items.constant("ACCESS");
+    let authorize = items.func("authorize");
+    if let Some(f) = authorize {
+        let sig = format!(
+            "#[cfg(feature = \"server\")] pub fn authorize(ctx: {ctx}, user: &Identity) -> bool`, or on a dynamic route `pub fn authorize(ctx: {ctx}, user: &Identity, params: &…Params) -> bool",
+            ctx = context.shown
+        );
+        let expected = [
+            Arg::by_ref(context.names),
+            Arg::by_ref(&["Identity"]),
+            Arg::by_ref(&[]),
+        ];
+        let n = arity(f);
+        if !(2..=3).contains(&n) {
+            problems.push(
+                file,
+                line_of(f.sig.ident.span()),
+                format!("`authorize` takes {n} arguments"),
+                format!("its signature is `{sig}`"),
+            );
+        } else {
+            check_args(file, f, &expected[..n], &sig, problems);
+            check_return(file, f, "bool", &sig, problems);
+            server_only(file, f, problems);
+        }
+    }
+    Access {
+        constant: constant.is_some(),
+        authorize: authorize.map(arity),
+        line: authorize
+            .map(|f| line_of(f.sig.ident.span()))
+            .or(constant)
+            .unwrap_or(0),
+    }
+}
+
+/// A type named by its last segment alone, resolved through the page's `use`s: the path it
+/// was imported by (made absolute from the crate root), or the type as written.
+fn resolve_import(
+    ty: &Type,
+    uses: &[(String, Vec<String>)],
+    mount: &str,
+    module: &[String],
+) -> Type {
+    let Type::Path(p) = ty else {
+        return ty.clone();
+    };
+    if p.qself.is_some() || p.path.segments.len() != 1 {
+        return ty.clone();
+    }
+    let name = p.path.segments[0].ident.to_string();
+    let Some((_, path)) = uses.iter().find(|(n, _)| *n == name) else {
+        return ty.clone();
+    };
+    // The page's own module, from the crate root: `crate::<mount>::pages::<module…>`.
+    let mut here: Vec<String> = ["crate", mount, "pages"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    here.extend(module.iter().cloned());
+    let mut absolute = Vec::new();
+    let mut rest = path.as_slice();
+    match rest.first().map(String::as_str) {
+        Some("crate") => {}
+        Some("self") => {
+            absolute = here.clone();
+            rest = &rest[1..];
+        }
+        Some("super") => {
+            absolute = here.clone();
+            while rest.first().is_some_and(|s| s == "super") {
+                absolute.pop();
+                rest = &rest[1..];
+            }
+        }
+        // An external crate (`rally::…`): already a full path.
+        _ => {}
+    }
+    absolute.extend(rest.iter().cloned());
+    let mut resolved = p.clone();
+    let last = resolved.path.segments[0].clone();
+    resolved.path.segments = absolute
+        .iter()
+        .take(absolute.len().saturating_sub(1))
+        .map(|s| syn::PathSegment::from(syn::Ident::new(s, proc_macro2::Span::call_site())))
+        .chain(std::iter::once(syn::PathSegment {
+            ident: syn::Ident::new(
+                absolute.last().map_or(&name, |s| s),
+                proc_macro2::Span::call_site(),
+            ),
+            arguments: last.arguments,
+        }))
+        .collect();
+    Type::Path(resolved)
+}
+
+fn server_only(file: &Path, f: &ItemFn, problems: &mut Problems) {
+    if !is_server_cfg(&f.attrs) {
+        problems.push(
+            file,
+            line_of(f.sig.ident.span()),
+            format!("`{}` is compiled into the browser bundle", f.sig.ident),
+            "put `#[cfg(feature = \"server\")]` on it: it runs on the server only",
+        );
+    }
 }
 
 /// The module a `pub type Model = <module>::Model;` alias points into, resolved against the
@@ -355,7 +719,12 @@ fn navigations(message: &ItemEnum) -> Vec<(String, Vec<(String, Type)>)> {
         .collect()
 }
 
-fn read_server(file: &Path, items: &Items<'_>, problems: &mut Problems) -> Option<ServerSide> {
+fn read_server(
+    file: &Path,
+    items: &Items<'_>,
+    context: ContextType,
+    problems: &mut Problems,
+) -> Option<ServerSide> {
     let (_, line, server_msg, attrs) = items.ty("ServerMsg")?;
     let (line, server_msg, attrs) = (*line, *server_msg, *attrs);
     let Some(server_msg) = server_msg else {
@@ -375,9 +744,11 @@ fn read_server(file: &Path, items: &Items<'_>, problems: &mut Problems) -> Optio
             "add `#[derive(Serialize, Deserialize)]` (serde) to `ServerMsg`",
         );
     }
+    let ctx = context.shown;
     let load_variant = server_msg.variants.iter().find(|v| v.ident == "Load");
     let mut load = None;
     let mut load_is_unit = false;
+    let mut load_caller = false;
     if let Some(v) = load_variant {
         match &v.fields {
             Fields::Unit => {
@@ -409,27 +780,40 @@ fn read_server(file: &Path, items: &Items<'_>, problems: &mut Problems) -> Optio
         {
             problems.push(file, line_of(message.ident.span()), "`Message` has no `Loaded` variant", "add `Loaded(Result<LoadResult, LoadError>)`: Rally delivers the load's result with it");
         }
-        check_server_fn(
-            file,
-            items,
-            "load",
-            load.as_ref().map_or(0, Vec::len) + 1,
-            "pub fn load(db: &Db, <Load's fields in order>) -> Result<LoadResult, LoadError>",
-            problems,
+        let fields = load.as_ref().map_or(0, Vec::len);
+        let sig = format!(
+            "#[cfg(feature = \"server\")] pub fn load(ctx: {ctx}, [caller: &Caller,] <Load's fields in order>) -> Result<LoadResult, LoadError>"
         );
+        if let Some(f) = required(file, items, "load", &sig, problems) {
+            load_caller = takes_caller(f);
+            let mut expected = vec![Arg::by_ref(context.names)];
+            if load_caller {
+                expected.push(Arg::by_ref(&["Caller"]));
+            }
+            expected.extend(std::iter::repeat_n(Arg::any(), fields));
+            check_args(file, f, &expected, &sig, problems);
+            check_return(file, f, "Result", &sig, problems);
+        }
     }
     let saves = server_msg.variants.iter().any(|v| v.ident != "Load");
     let mut save_ok = None;
+    let mut save_caller = false;
     if saves {
-        check_server_fn(
-            file,
-            items,
-            "handle_save",
-            2,
-            "pub fn handle_save(db: &Db, msg: ServerMsg) -> Result<SaveOk, SaveError>",
-            problems,
+        let sig = format!(
+            "#[cfg(feature = \"server\")] pub fn handle_save(ctx: {ctx}, [caller: &Caller,] msg: ServerMsg) -> Result<SaveOk, SaveError>"
         );
-        if let Some(f) = items.func("handle_save") {
+        if let Some(f) = required(file, items, "handle_save", &sig, problems) {
+            save_caller = takes_caller(f);
+            let expected: &[Arg] = if save_caller {
+                &[
+                    Arg::by_ref(context.names),
+                    Arg::by_ref(&["Caller"]),
+                    Arg::owned(&["ServerMsg"]),
+                ]
+            } else {
+                &[Arg::by_ref(context.names), Arg::owned(&["ServerMsg"])]
+            };
+            check_args(file, f, expected, &sig, problems);
             save_ok = ok_type(f);
             if save_ok.is_none() {
                 problems.push(
@@ -441,59 +825,63 @@ fn read_server(file: &Path, items: &Items<'_>, problems: &mut Problems) -> Optio
             }
         }
     }
-    let after_save = items.func("after_save").is_some();
-    if after_save {
-        check_server_fn(
-            file,
-            items,
-            "after_save",
-            2,
-            "pub fn after_save(db: &Db, ok: &SaveOk) -> Option<TargetedEvent>",
-            problems,
+    let mut after_save_caller = false;
+    let after_save = items.func("after_save");
+    if let Some(f) = after_save {
+        let sig = format!(
+            "#[cfg(feature = \"server\")] pub fn after_save(ctx: {ctx}, [caller: &Caller,] ok: &SaveOk) -> Option<TargetedEvent>"
         );
+        after_save_caller = takes_caller(f);
+        let expected: &[Arg] = if after_save_caller {
+            &[
+                Arg::by_ref(context.names),
+                Arg::by_ref(&["Caller"]),
+                Arg::by_ref(&[]),
+            ]
+        } else {
+            &[Arg::by_ref(context.names), Arg::by_ref(&[])]
+        };
+        check_args(file, f, expected, &sig, problems);
+        check_return(file, f, "Option", &sig, problems);
+        server_only(file, f, problems);
     }
     Some(ServerSide {
         load,
         load_is_unit,
+        load_caller,
+        save_caller,
+        after_save_caller,
         save_ok,
-        after_save,
+        save_ok_path: None,
+        after_save: after_save.is_some(),
         server_msg: server_msg.clone(),
     })
 }
 
-fn check_server_fn(
+/// Whether a server function's second argument is the caller.
+fn takes_caller(f: &ItemFn) -> bool {
+    signature::args(f)
+        .get(1)
+        .is_some_and(|t| signature::is_caller(t))
+}
+
+/// A server function the contract requires: reported when missing or compiled into the
+/// browser.
+fn required<'a>(
     file: &Path,
-    items: &Items<'_>,
+    items: &Items<'a>,
     name: &str,
-    args: usize,
     sig: &str,
     problems: &mut Problems,
-) {
+) -> Option<&'a ItemFn> {
     match items.func(name) {
-        None => problems.push(
-            file,
-            0,
-            format!("missing `{name}`"),
-            format!("add `#[cfg(feature = \"server\")] {sig}`"),
-        ),
+        None => {
+            problems.push(file, 0, format!("missing `{name}`"), format!("add `{sig}`"));
+            None
+        }
         Some(f) => {
-            let line = line_of(f.sig.ident.span());
-            if arity(f) != args {
-                problems.push(
-                    file,
-                    line,
-                    format!("`{name}` takes {} arguments, expected {args}", arity(f)),
-                    format!("its signature is `{sig}`"),
-                );
-            }
-            if !is_server_cfg(&f.attrs) {
-                problems.push(
-                    file,
-                    line,
-                    format!("`{name}` is compiled into the browser bundle"),
-                    "put `#[cfg(feature = \"server\")]` on it: it runs on the server only",
-                );
-            }
+            server_only(file, f, problems);
+            Some(f)
         }
     }
 }

@@ -57,7 +57,7 @@ pub fn routes(mount: &str, prefix: &str, pages: &[&Page]) -> Result<(Vec<Route>,
                 .collect(),
             not_found: info.kind == RouteKind::NotFound,
             helper: info.helper.trim_end_matches("_path").to_owned(),
-            nav_name: nav_name(&info.segments),
+            nav_names: nav_names(&info.segments),
             module: info.module_path.split("::").map(str::to_owned).collect(),
         })
         .collect();
@@ -68,13 +68,67 @@ fn file_of(page: &Page) -> String {
     format!("{}.rs", page.module.join("/"))
 }
 
-/// `T` of the `Navigate<T>` message that leads to a dynamic route: its last static segment,
-/// a trailing `s` dropped, PascalCased (`games/id_` → `Game`, `teams/slug_` → `Team`).
-fn nav_name(segments: &[Segment]) -> Option<String> {
-    let last = segments.iter().rev().find_map(|s| match s {
+/// The `T`s of the `Navigate<T>` messages that lead to a dynamic route, from its last static
+/// segment PascalCased: the segment as written (`categories` → `Categories`), and its singular
+/// where English spelling makes it certain (`games` → `Game`, `categories` → `Category`,
+/// `boxes` → `Box`). Words whose singular a rule would get wrong (`status`, `address`,
+/// `analysis`) only have their written form.
+fn nav_names(segments: &[Segment]) -> Vec<String> {
+    let Some(last) = segments.iter().rev().find_map(|s| match s {
         Segment::Static(s) => Some(s.as_str()),
         Segment::Param(_) => None,
-    })?;
-    let singular = last.strip_suffix('s').unwrap_or(last);
-    Some(crate::emit::pascal(singular))
+    }) else {
+        return Vec::new();
+    };
+    let mut names = vec![crate::emit::pascal(last)];
+    if let Some(singular) = singular(last) {
+        names.push(crate::emit::pascal(&singular));
+    }
+    names
+}
+
+/// The singular of an English plural, when spelling alone tells it.
+pub(crate) fn singular(word: &str) -> Option<String> {
+    if let Some(stem) = word.strip_suffix("ies")
+        && stem.len() > 1
+    {
+        return Some(format!("{stem}y"));
+    }
+    for ending in ["sses", "xes", "ches", "shes", "zzes"] {
+        if let Some(stem) = word.strip_suffix(ending) {
+            return Some(format!("{stem}{}", &ending[..ending.len() - 2]));
+        }
+    }
+    if ["ss", "us", "is", "ies"].iter().any(|e| word.ends_with(e)) {
+        return None;
+    }
+    word.strip_suffix('s')
+        .filter(|stem| !stem.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::singular;
+
+    #[test]
+    fn plurals_are_singularised_only_where_spelling_is_certain() {
+        for (plural, one) in [
+            ("games", Some("game")),
+            ("teams", Some("team")),
+            ("categories", Some("category")),
+            ("addresses", Some("address")),
+            ("boxes", Some("box")),
+            ("matches", Some("match")),
+            ("wishes", Some("wish")),
+            ("status", None),
+            ("address", None),
+            ("analysis", None),
+            ("news", Some("new")),
+            ("s", None),
+            ("me", None),
+        ] {
+            assert_eq!(singular(plural).as_deref(), one, "{plural}");
+        }
+    }
 }

@@ -250,7 +250,7 @@ fn a_missing_model_or_message() {
 #[test]
 fn a_missing_initial_model_update_or_view() {
     let app = App::new();
-    let page = edit(PAGE, "pub fn initial_model", "fn initial_model");
+    let page = edit(PAGE, "pub fn initial_model", "pub fn first_model");
     let page = edit(&page, "pub fn update(", "pub fn apply(");
     let page = edit(&page, "pub fn view(", "pub fn render(");
     app.file(HOME, &page);
@@ -307,13 +307,13 @@ fn wrong_arity() {
             at(
                 HOME,
                 line(&page, "pub fn update"),
-                "`update` takes 1 arguments",
-                "its signature is `pub fn update(model: &mut Model, msg: Message) -> Effect<Message>`"
+                "`update` takes 1 arguments, expected 2",
+                "its signature is `pub fn update(model: &mut Model, msg: Message) -> Effect<Message>`, or with the shared state `pub fn update(shared: &SharedState, model: &mut Model, msg: Message) -> Effect<Message>`"
             ),
             at(
                 HOME,
                 line(&page, "pub fn view"),
-                "`view` takes 2 arguments",
+                "`view` takes 2 arguments, expected 1",
                 "its signature is `pub fn view(model: &Model) -> Element<Message>`"
             ),
         ]
@@ -375,7 +375,7 @@ fn server_functions_with_the_wrong_arity_or_compiled_for_the_browser() {
                 HOME,
                 line(&page, "pub fn load"),
                 "`load` takes 2 arguments, expected 1",
-                "its signature is `pub fn load(db: &Db, <Load's fields in order>) -> Result<LoadResult, LoadError>`"
+                "its signature is `#[cfg(feature = \"server\")] pub fn load(ctx: &Db, [caller: &Caller,] <Load's fields in order>) -> Result<LoadResult, LoadError>`"
             ),
             at(
                 HOME,
@@ -492,7 +492,7 @@ fn saves_need_handle_save_returning_a_result() {
         [whole(
             HOME,
             "missing `handle_save`",
-            "add `#[cfg(feature = \"server\")] pub fn handle_save(db: &Db, msg: ServerMsg) -> Result<SaveOk, SaveError>`"
+            "add `#[cfg(feature = \"server\")] pub fn handle_save(ctx: &Db, [caller: &Caller,] msg: ServerMsg) -> Result<SaveOk, SaveError>`"
         )]
     );
     let page = edit(SAVES, "-> Result<Count, SaveError>", "-> Count");

@@ -145,7 +145,7 @@ fn alias_page_loads_with_the_page_it_aliases() {
     ));
     assert!(has(
         &arm("load_data"),
-        "rally::mount::Loaded::new(crate::public::pages::games::load(db)"
+        "rally::mount::Loaded::new(crate::public::pages::games::load(ctx)"
     ));
     // Its navigation messages are the aliased page's.
     assert!(has(
@@ -198,16 +198,14 @@ fn a_non_public_mount_is_gated_by_the_apps_auth() {
     let admin_arm = admin_arm.split("\"public/pages/").next().unwrap();
     assert!(has(
         admin_arm,
-        r#"auth.authorize_blocking("admin", &request.connection.headers)"#
+        r#"rally::server::caller::for_request(self.auth.as_deref(), "admin", &request.connection.headers,)"#
     ));
-    assert!(has(
-        admin_arm,
-        "return Reply::error(ApiError::Unauthorized);"
-    ));
+    assert!(has(admin_arm, "return Reply::error(e);"));
+    // A public page that asks nothing about its caller looks up no session.
     let public_arm = dispatch.split("\"public/pages/games\" =>").nth(1).unwrap();
-    assert!(!public_arm.contains("authorize_blocking"));
+    assert!(!public_arm.contains("for_request"));
     let app = &files["src/generated/rally/app.rs"];
-    assert!(has(app, "crate::auth::auth(&app.db)"));
+    assert!(has(app, "crate::auth::auth(app.context())"));
     assert!(has(app, ".merge(sign_in)"));
     assert!(has(app, "rally::server::ssr::with_root("));
 }

@@ -1,14 +1,14 @@
 //! A mount (`public` at `/`, `admin` at `/admin`) as the runtime sees it: the pages' states and
 //! messages gathered into one enum each, with the functions that route between them.
 //!
-//! Codegen implements [`Mount`] (and, on the server, [`ServerMount`]) for every mount of an
+//! Codegen implements [`Mount`] (and, on the server, `ServerMount`) for every mount of an
 //! app with plain `match`es over the route; the generic runtime does the rest: server rendering
 //! ([`crate::server::ssr`]) and the browser lifecycle ([`crate::browser::app`]).
 
 use rally_view::{Effect, Element};
 use serde::{Deserialize, Serialize};
 
-use crate::page::LoadError;
+use crate::page::{Head, LoadError};
 use crate::routes::QueryParams;
 use crate::shell::Chrome;
 
@@ -35,12 +35,29 @@ pub trait Mount: Sized + 'static {
     fn path(route: &Self::Route) -> String;
     /// Whether the route is the mount's not-found page.
     fn is_not_found(route: &Self::Route) -> bool;
-    /// The page of a route in its initial state (the page's `initial_model`).
-    fn init(shared: &Self::Shared, route: &Self::Route, query: &QueryParams) -> Self::Page;
+    /// The page of a route in its initial state (the page's `initial_model`): what the server
+    /// renders, and what the browser hydrates.
+    fn initial_model(shared: &Self::Shared, route: &Self::Route, query: &QueryParams)
+    -> Self::Page;
+    /// The page of a route as the browser starts it, on boot and on every navigation: the
+    /// page's `init` (its model and start-up effect) where it has one, else `initial_model`.
+    fn init(
+        shared: &Self::Shared,
+        route: &Self::Route,
+        query: &QueryParams,
+    ) -> (Self::Page, Effect<Self::Msg>) {
+        (Self::initial_model(shared, route, query), Effect::none())
+    }
     /// Applies a message to the active page; a message for another page is ignored.
-    fn update(page: &mut Self::Page, msg: Self::Msg) -> Effect<Self::Msg>;
+    fn update(shared: &Self::Shared, page: &mut Self::Page, msg: Self::Msg) -> Effect<Self::Msg>;
     /// Renders the active page.
     fn view(page: &Self::Page) -> Element<Self::Msg>;
+    /// The active page's title and description (its `head` function); by default none, so
+    /// the app's title stays.
+    fn head(page: &Self::Page) -> Head {
+        let _ = page;
+        Head::default()
+    }
     /// Wraps the rendered page in the mount's chrome (its `shell` function); by default the
     /// page is the whole view.
     fn shell<Msg: Clone + 'static>(
@@ -91,14 +108,30 @@ impl<Msg> Loaded<Msg> {
     }
 }
 
-/// A mount's server side: loading a route's data.
+/// A mount's server side: who may open a route, and loading its data.
+#[cfg(feature = "server")]
 pub trait ServerMount: Mount {
-    /// What loads receive (the database).
+    /// What loads receive: the app's context (`src/context.rs`), or the database.
     type Context: Send + Sync + 'static;
 
-    /// Loads the route's data, if its page has a load. A route parameter that does not parse
-    /// never reaches here: it is the not-found route.
-    fn load_data(ctx: &Self::Context, route: &Self::Route) -> Option<Loaded<Self::Msg>>;
+    /// Whether `caller` may open the route: the page's `ACCESS` and `authorize` (the mount's
+    /// own gate has already let the caller in). By default everyone may.
+    fn authorize(
+        ctx: &Self::Context,
+        caller: &crate::server::Caller<'_>,
+        route: &Self::Route,
+    ) -> Result<(), crate::server::Denied> {
+        let _ = (ctx, caller, route);
+        Ok(())
+    }
+
+    /// Loads the route's data for `caller`, if its page has a load. A route parameter that does
+    /// not parse never reaches here: it is the not-found route.
+    fn load_data(
+        ctx: &Self::Context,
+        caller: &crate::server::Caller<'_>,
+        route: &Self::Route,
+    ) -> Option<Loaded<Self::Msg>>;
 }
 
 /// What the server embeds for the browser: the path it rendered and the encoded load result.

@@ -112,6 +112,47 @@ impl fmt::Display for SaveError {
 impl std::error::Error for LoadError {}
 impl std::error::Error for SaveError {}
 
+/// Who may open a page: a page's `pub const ACCESS: Access` (default [`Access::Public`]).
+///
+/// A page that also defines `authorize` needs a signed-in user whatever `ACCESS` says: the
+/// predicate is over the identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    /// Everyone who may use the mount.
+    #[default]
+    Public,
+    /// Signed-in users only: anonymous visitors are sent to the sign-in page.
+    SignedIn,
+}
+
+/// What a page puts in the document's `<head>`: its `pub fn head(model: &Model) -> Head`.
+///
+/// The server writes it into the first HTML; the browser sets `document.title` after every
+/// navigation and update that changes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    /// The `<title>`; `None` keeps the app's title.
+    pub title: Option<String>,
+    /// The `<meta name="description">`.
+    pub description: Option<String>,
+}
+
+impl Head {
+    /// A head with a title.
+    pub fn title(title: impl Into<String>) -> Self {
+        Head {
+            title: Some(title.into()),
+            description: None,
+        }
+    }
+
+    /// Adds a meta description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,12 +2,14 @@
 //! endpoint ([`ws`], [`dispatch`], [`hub`]), serving with graceful shutdown.
 
 pub mod app;
+pub mod caller;
 pub mod dispatch;
 pub mod hub;
 mod mailbox;
 pub mod ssr;
 pub mod ws;
 
+pub use caller::{Caller, Denied};
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
 pub use hub::{ConnectionId, Hub, LocalHub};
 pub use ssr::PageRequest;

@@ -203,7 +203,7 @@ fn paths_and_routes_round_trip() {
 fn page_at(path: &str) -> (Route, scoreboard::generated::rally::public::Page) {
     let route = Public::parse(path);
     let query = QueryParams::parse(path.split_once('?').map_or("", |(_, q)| q));
-    let page = Public::init(&SharedState::default(), &route, &query);
+    let page = Public::initial_model(&SharedState::default(), &route, &query);
     (route, page)
 }
 
@@ -229,7 +229,7 @@ fn pages_subscribe_to_their_topics_before_anything_loads() {
     assert!(topics("/games/abc").is_empty());
 
     let desk = Admin::parse("/admin/games");
-    let page = Admin::init(
+    let page = Admin::initial_model(
         &scoreboard::admin::SharedState::default(),
         &desk,
         &QueryParams::default(),
@@ -258,6 +258,7 @@ fn route_backed_topics_follow_the_route_not_the_loaded_data() {
         status: games::id_::GameStatus::Scheduled,
     };
     let _ = Public::update(
+        &SharedState::default(),
         &mut page,
         Msg::GamesId(games::id_::Message::Loaded(Ok(games::id_::LoadResult {
             game: other,
@@ -278,6 +279,7 @@ fn route_backed_topics_follow_the_route_not_the_loaded_data() {
         recent_games: vec![],
     };
     let _ = Public::update(
+        &SharedState::default(),
         &mut page,
         Msg::TeamsSlug(teams::slug_::Message::Loaded(Ok(
             teams::slug_::LoadResult { team: toronto },
@@ -291,6 +293,7 @@ fn route_backed_topics_follow_the_route_not_the_loaded_data() {
     // A failed load does not unsubscribe either.
     let (route, mut page) = page_at("/games/999");
     let _ = Public::update(
+        &SharedState::default(),
         &mut page,
         Msg::GamesId(games::id_::Message::Loaded(Err(LoadError::not_found(
             "Game not found.",
@@ -301,6 +304,7 @@ fn route_backed_topics_follow_the_route_not_the_loaded_data() {
     // The list pages keep `games` once loaded.
     let (route, mut page) = page_at("/games");
     let _ = Public::update(
+        &SharedState::default(),
         &mut page,
         Msg::Games(games::Message::Loaded(Ok(games::LoadResult {
             games: vec![games::GameSummary {

@@ -55,12 +55,24 @@ fn admin_shared(db: &rally::db::Db) -> scoreboard::admin::SharedState {
 
 /// A public page as an anonymous visitor sees it, light theme.
 fn public(db: &rally::db::Db, path: &str) -> Rendered {
-    render::<Public>(db, public_shared(db, None), path, false)
+    render::<Public>(
+        db,
+        &rally::server::Caller::anonymous(),
+        public_shared(db, None),
+        path,
+        false,
+    )
 }
 
 /// An admin page as the seeded admin sees it, light theme.
 fn admin(db: &rally::db::Db, path: &str) -> Rendered {
-    render::<Admin>(db, admin_shared(db), path, false)
+    render::<Admin>(
+        db,
+        &rally::server::Caller::anonymous(),
+        admin_shared(db),
+        path,
+        false,
+    )
 }
 
 fn public_hydration(rendered: &Rendered) -> Hydration<scoreboard::public::SharedState> {
@@ -292,7 +304,13 @@ fn the_embedded_shared_state_is_what_the_request_built() {
     assert_eq!(anonymous.shared, scoreboard::public::SharedState::default());
 
     let signed_in = public_shared(&db, Some(ADMIN_ID));
-    let rendered = render::<Public>(&db, signed_in.clone(), "/games", false);
+    let rendered = render::<Public>(
+        &db,
+        &rally::server::Caller::anonymous(),
+        signed_in.clone(),
+        "/games",
+        false,
+    );
     assert_eq!(public_hydration(&rendered).shared, signed_in);
     assert!(signed_in.can_access_admin);
 
@@ -421,7 +439,13 @@ fn theme_switch(body: &str) -> &str {
 fn dark_mode_checks_the_theme_switch_on_both_mounts() {
     let db = seeded_db();
     let light = public(&db, "/games");
-    let dark = render::<Public>(&db, public_shared(&db, None), "/games", true);
+    let dark = render::<Public>(
+        &db,
+        &rally::server::Caller::anonymous(),
+        public_shared(&db, None),
+        "/games",
+        true,
+    );
     assert!(dark.dark_mode);
     assert!(
         theme_switch(&dark.body).contains(" checked"),
@@ -439,7 +463,13 @@ fn dark_mode_checks_the_theme_switch_on_both_mounts() {
         light.body.replacen(theme_switch(&light.body), "", 1)
     );
 
-    let dark = render::<Admin>(&db, admin_shared(&db), "/admin/games", true);
+    let dark = render::<Admin>(
+        &db,
+        &rally::server::Caller::anonymous(),
+        admin_shared(&db),
+        "/admin/games",
+        true,
+    );
     assert!(dark.dark_mode);
     assert!(theme_switch(&dark.body).contains(" checked"));
     assert!(!theme_switch(&admin(&db, "/admin/games").body).contains(" checked"));
@@ -449,7 +479,14 @@ fn dark_mode_checks_the_theme_switch_on_both_mounts() {
 fn the_public_nav_offers_the_desk_to_admins_only() {
     let db = seeded_db();
     let render_as = |user: Option<i64>| {
-        render::<Public>(&db, public_shared(&db, user), "/standings", false).body
+        render::<Public>(
+            &db,
+            &rally::server::Caller::anonymous(),
+            public_shared(&db, user),
+            "/standings",
+            false,
+        )
+        .body
     };
     let anonymous = render_as(None);
     assert!(anonymous.contains(">Sign In<"), "{anonymous}");

@@ -45,7 +45,13 @@ struct Server {
 }
 
 async fn start(db: rally::db::Db, auth: Option<Arc<dyn RequestAuth>>) -> Server {
-    let endpoint = Endpoint::new(WsConfig::new(CONTRACT), Dispatch { db, auth });
+    let endpoint = Endpoint::new(
+        WsConfig::new(CONTRACT),
+        Dispatch {
+            context: Arc::new(db),
+            auth,
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -296,14 +296,19 @@ impl<A: AuthApp> Auth<A> {
         headers: &HeaderMap,
         path: &str,
     ) -> Result<Option<Identity>, Response> {
-        self.authorize(mount, headers).await.map_err(|_| {
-            let return_to =
-                safe_local_path(Some(path), &self.inner.config.sign_in_default_return_to);
-            guard::redirect(
-                &sign_in_redirect_url(&self.inner.config.sign_in_path, &return_to),
-                &[],
-            )
-        })
+        self.authorize(mount, headers)
+            .await
+            .map_err(|_| self.sign_in_redirect(path))
+    }
+
+    /// The redirect to the sign-in page that returns to `path` afterwards (a path that is not
+    /// local returns to the default).
+    pub fn sign_in_redirect(&self, path: &str) -> Response {
+        let return_to = safe_local_path(Some(path), &self.inner.config.sign_in_default_return_to);
+        guard::redirect(
+            &sign_in_redirect_url(&self.inner.config.sign_in_path, &return_to),
+            &[],
+        )
     }
 
     fn return_to(&self, candidate: Option<&str>) -> String {
@@ -354,6 +359,10 @@ pub trait RequestAuth: Send + Sync {
         headers: &'a HeaderMap,
         path: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Identity>, Response>> + Send + 'a>>;
+
+    /// The redirect to the sign-in page that returns to `path` (a local path, query allowed)
+    /// afterwards: what a page that needs a signed-in user answers an anonymous visitor.
+    fn sign_in_redirect(&self, path: &str) -> Response;
 }
 
 impl<A: AuthApp> RequestAuth for Auth<A> {
@@ -380,6 +389,10 @@ impl<A: AuthApp> RequestAuth for Auth<A> {
         path: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Identity>, Response>> + Send + 'a>> {
         Box::pin(Auth::protect(self, mount, headers, path))
+    }
+
+    fn sign_in_redirect(&self, path: &str) -> Response {
+        Auth::sign_in_redirect(self, path)
     }
 }
 

@@ -8,23 +8,76 @@ use super::{ident, page_path, pascal};
 use crate::page::Page;
 
 /// `src/generated/rally/dispatch.rs`: routes each request to its page's `load` or
-/// `handle_save`, then `after_save`'s event to the hub.
-pub fn dispatch(pages: &[&Page]) -> TokenStream {
+/// `handle_save`, then `after_save`'s event to the hub. `context` says whether the app
+/// defines `src/context.rs`.
+pub fn dispatch(pages: &[&Page], context: bool) -> TokenStream {
+    let context_ty = super::mount::context_type(context);
     let arms = pages.iter().filter_map(|page| {
         let server = page.server.as_ref()?;
         let wire = page.wire_name();
         let p = page_path(&page.mount, &page.module);
+        let mount = &page.mount;
+        let access = &page.access;
+        let constant = if access.constant {
+            quote!(#p::ACCESS)
+        } else {
+            quote!(rally::page::Access::Public)
+        };
+        // The page's rule for a load: with the route's params (the load's fields) when its
+        // `authorize` takes them.
+        let load_rule = |names: &[syn::Ident]| -> TokenStream {
+            if !access.is_restricted() {
+                return quote!();
+            }
+            let predicate = match access.authorize {
+                None => quote!(None),
+                Some(3) => {
+                    let route = page.route_variant.as_deref().unwrap_or_default();
+                    let params_ty = ident(&format!("{route}Params"));
+                    let mount_mod = ident(mount);
+                    quote!(Some(&|user| #p::authorize(ctx, user, &crate::generated::routes::#mount_mod::#params_ty { #(#names: #names.clone()),* })))
+                }
+                Some(_) => quote!(Some(&|user| #p::authorize(ctx, user))),
+            };
+            quote! {
+                if rally::server::caller::allow(#constant, &caller, #predicate).is_err() {
+                    return Reply::error(ApiError::Unauthorized);
+                }
+            }
+        };
+        // A save carries no route params: a predicate over them cannot run, so such a page's
+        // saves need a signed-in caller and `handle_save` checks ownership itself.
+        let save_rule = if access.is_restricted() {
+            let predicate = match access.authorize {
+                Some(2) => quote!(Some(&|user| #p::authorize(ctx, user))),
+                Some(_) => quote!(Some(&|_| true)),
+                None => quote!(None),
+            };
+            quote! {
+                if rally::server::caller::allow(#constant, &caller, #predicate).is_err() {
+                    return Reply::error(ApiError::Unauthorized);
+                }
+            }
+        } else {
+            quote!()
+        };
         let load = server.load.as_ref().map(|fields| {
             let names: Vec<_> = fields.iter().map(|(n, _)| ident(n)).collect();
             let pattern = if server.load_is_unit { quote!(#p::ServerMsg::Load) } else { quote!(#p::ServerMsg::Load { #(#names),* }) };
+            let caller = server.load_caller.then(|| quote!(&caller,));
+            let rule = load_rule(&names);
             quote! {
-                #pattern => Reply::encode(#p::load(&self.db #(, #names)*).map_err(ApiError::from)),
+                #pattern => {
+                    #rule
+                    Reply::encode(#p::load(ctx, #caller #(#names),*).map_err(ApiError::from))
+                }
             }
         });
         let save = server.save_ok.as_ref().map(|_| {
+            let after_caller = server.after_save_caller.then(|| quote!(&caller,));
             let publish = if server.after_save {
                 quote! {
-                    match #p::after_save(&self.db, &ok) {
+                    match #p::after_save(ctx, #after_caller &ok) {
                         Some(targeted) => Reply::encode(Ok(ok)).publish(
                             targeted.topics.iter().map(rally::broadcast::Topic::name).collect(),
                             &targeted.event,
@@ -35,12 +88,16 @@ pub fn dispatch(pages: &[&Page]) -> TokenStream {
             } else {
                 quote!(Reply::encode(Ok(ok)))
             };
+            let caller = server.save_caller.then(|| quote!(&caller,));
             quote! {
                 #[allow(unreachable_patterns)]
-                msg => match #p::handle_save(&self.db, msg) {
-                    Ok(ok) => #publish,
-                    Err(e) => Reply::error(e.into()),
-                },
+                msg => {
+                    #save_rule
+                    match #p::handle_save(ctx, #caller msg) {
+                        Ok(ok) => #publish,
+                        Err(e) => Reply::error(e.into()),
+                    }
+                }
             }
         });
         let not_a_save = server.save_ok.is_none().then(|| {
@@ -49,23 +106,33 @@ pub fn dispatch(pages: &[&Page]) -> TokenStream {
                 _ => Reply::error(ApiError::BadRequest { reason: format!("{} has no saves", #wire) }),
             }
         });
-        let auth = if page.mount == "public" {
-            quote!()
-        } else {
-            let mount = &page.mount;
+        let uses_caller = access.is_restricted()
+            || server.load_caller
+            || server.save_caller
+            || server.after_save_caller;
+        let caller = if uses_caller {
+            quote! {
+                // Re-read on every request: a sign-out elsewhere takes effect at once, and a
+                // mount other than `public` refuses callers its auth does not let in.
+                let caller = match rally::server::caller::for_request(self.auth.as_deref(), #mount, &request.connection.headers) {
+                    Ok(caller) => caller,
+                    Err(e) => return Reply::error(e),
+                };
+            }
+        } else if mount != "public" {
             quote! {
                 // Re-checked on every request: a sign-out elsewhere takes effect at once.
-                let allowed = self.auth.as_ref().is_some_and(|auth| {
-                    auth.authorize_blocking(#mount, &request.connection.headers).is_ok()
-                });
-                if !allowed {
-                    return Reply::error(ApiError::Unauthorized);
+                if let Err(e) = rally::server::caller::for_request(self.auth.as_deref(), #mount, &request.connection.headers) {
+                    return Reply::error(e);
                 }
             }
+        } else {
+            // Nothing on this public page asks who is calling: no session lookup.
+            quote!()
         };
         Some(quote! {
             #wire => {
-                #auth
+                #caller
                 let msg: #p::ServerMsg = match request.decode() {
                     Ok(msg) => msg,
                     Err(e) => return Reply::error(e),
@@ -85,14 +152,16 @@ pub fn dispatch(pages: &[&Page]) -> TokenStream {
 
         /// The app's request dispatch.
         pub struct Dispatch {
-            /// The database handlers receive.
-            pub db: rally::db::Db,
-            /// The app's auth, which gates every mount except `public`.
+            /// What handlers receive: the app's context.
+            pub context: std::sync::Arc<#context_ty>,
+            /// The app's auth: who the caller is, and the gate of every mount except `public`.
             pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
         }
 
         impl rally::server::Dispatch for Dispatch {
             fn dispatch(&self, request: Request<'_>) -> Reply {
+                #[allow(unused_variables)]
+                let ctx = &*self.context;
                 match request.page {
                     #(#arms)*
                     other => Reply::error(ApiError::BadRequest { reason: format!("no page {other}") }),
@@ -105,7 +174,8 @@ pub fn dispatch(pages: &[&Page]) -> TokenStream {
 /// `src/generated/rally/server.rs`: one typed save effect per page that saves.
 pub fn saves(pages: &[&Page]) -> TokenStream {
     let fns = pages.iter().filter_map(|page| {
-        let ok = page.server.as_ref()?.save_ok.as_ref()?;
+        let server = page.server.as_ref()?;
+        let ok = server.save_ok_path.as_ref().or(server.save_ok.as_ref())?;
         let p = page_path(&page.mount, &page.module);
         let name = ident(&format!("save_{}", page.snake()));
         let wire = page.wire_name();
@@ -149,22 +219,23 @@ fn qualify(ty: &syn::Type, page: &TokenStream) -> TokenStream {
     quote!(#ty)
 }
 
-/// `src/generated/rally/app.rs`: the server's whole startup; `auth` says whether the app
-/// has `src/auth.rs`.
-pub fn app(mounts: &[(String, String)], title: &str, auth: bool) -> TokenStream {
+/// What the app defines around its pages, which changes its server's startup.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerParts {
+    /// `src/auth.rs`: sign-in routes and gated mounts.
+    pub auth: bool,
+    /// `src/context.rs`: the app's context.
+    pub context: bool,
+    /// `src/server.rs` `configure`: the app's hook.
+    pub configure: bool,
+}
+
+/// `src/generated/rally/app.rs`: the server's whole startup.
+pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> TokenStream {
     let routers = mounts.iter().map(|(mount, _)| {
         let ty = ident(&pascal(mount));
         let m = ident(mount);
-        quote! {
-            rally::server::ssr::MountServer::<super::#m::#ty> {
-                context: Arc::clone(&context),
-                shared: Arc::new(crate::#m::shared_state),
-                document: rally::server::ssr::default_document(#title),
-                auth: auth.clone(),
-                script: app.bundle_script(#mount),
-            }
-            .router()
-        }
+        quote!(app.mount::<super::#m::#ty>(Arc::new(crate::#m::shared_state), auth.clone()))
     });
     // The mount at `/` answers every path nothing else serves.
     let mut routers: Vec<_> = routers.collect();
@@ -173,10 +244,10 @@ pub fn app(mounts: &[(String, String)], title: &str, auth: bool) -> TokenStream 
         .position(|(_, prefix)| prefix.is_empty())
         .map(|i| routers.remove(i));
     let root = root.map(|root| quote!(let pages = rally::server::ssr::with_root(pages, #root);));
-    let (auth_setup, auth_routes) = if auth {
+    let (auth_setup, auth_routes) = if parts.auth {
         (
             quote! {
-                let auth = match crate::auth::auth(&app.db) {
+                let auth = match crate::auth::auth(app.context()) {
                     Ok(auth) => Arc::new(auth),
                     Err(e) => {
                         eprintln!("error: cannot set up sign-in (src/auth.rs): {e}");
@@ -196,12 +267,29 @@ pub fn app(mounts: &[(String, String)], title: &str, auth: bool) -> TokenStream 
             quote!(),
         )
     };
+    let context = if parts.context {
+        quote! {
+            let context = match crate::context::context(app.db.clone(), &app.env) {
+                Ok(context) => context,
+                Err(e) => {
+                    eprintln!("error: cannot build the app's context (src/context.rs): {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+        }
+    } else {
+        quote!(let context = app.db.clone();)
+    };
+    let configure = parts
+        .configure
+        .then(|| quote!(let app = crate::server::configure(app);));
     quote! {
         //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
         use std::sync::Arc;
 
-        /// Opens the database, serves until SIGINT/SIGTERM, and turns failures into an exit code
-        /// with a message that says what to do.
+        /// Opens the database, builds the app's context, lets the app configure the server,
+        /// serves until SIGINT/SIGTERM, and turns failures into an exit code with a message
+        /// that says what to do.
         pub async fn serve() -> std::process::ExitCode {
             let app = match rally::server::app::App::from_env(env!("CARGO_PKG_NAME")) {
                 Ok(app) => app,
@@ -210,11 +298,13 @@ pub fn app(mounts: &[(String, String)], title: &str, auth: bool) -> TokenStream 
                     return std::process::ExitCode::FAILURE;
                 }
             };
+            #context
+            let app = rally::server::app::AppBuilder::new(app, context, #title);
+            #configure
             #auth_setup
-            let context = Arc::new(app.db.clone());
-            let endpoint = rally::server::Endpoint::new(
+            let endpoint = app.endpoint(
                 rally::server::WsConfig::new(super::contract::CONTRACT),
-                super::dispatch::Dispatch { db: app.db.clone(), auth: auth.clone() },
+                super::dispatch::Dispatch { context: Arc::clone(app.context()), auth: auth.clone() },
             );
             let pages = axum::Router::new() #auth_routes #(.merge(#routers))*;
             #root

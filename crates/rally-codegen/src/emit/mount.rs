@@ -33,9 +33,28 @@ impl Entry<'_> {
     }
 }
 
-/// The generated `src/generated/rally/<mount>.rs`; `shell` says whether the mount module
-/// defines `shell`.
-pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> TokenStream {
+/// What the app around a mount defines, which changes the mount's glue.
+#[derive(Debug, Clone, Copy)]
+pub struct MountParts {
+    /// The mount module defines `shell`.
+    pub shell: bool,
+    /// The app defines `src/context.rs`: pages receive `crate::context::Context`.
+    pub context: bool,
+}
+
+/// The type pages receive as their context.
+pub fn context_type(context: bool) -> TokenStream {
+    if context {
+        quote!(crate::context::Context)
+    } else {
+        quote!(rally::db::Db)
+    }
+}
+
+/// The generated `src/generated/rally/<mount>.rs`.
+pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts) -> TokenStream {
+    let MountParts { shell, context } = parts;
+    let context = context_type(context);
     let mount_ty = ident(&pascal(mount));
     let mount_mod = ident(mount);
     let feature = format!("mount-{mount}");
@@ -45,6 +64,60 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> T
         .map(|e| page_path(mount, &e.page.module))
         .collect();
     let inits = entries.iter().map(init_call);
+    let init = entries.iter().any(|e| e.page.init).then(|| {
+        let starts = entries.iter().map(start_call);
+        quote! {
+            fn init(shared: &Self::Shared, route: &Route, query: &QueryParams) -> (Page, Effect<Msg>) {
+                match route { #(#starts)* }
+            }
+        }
+    });
+    let updates = entries.iter().map(|e| {
+        let v = ident(&e.route.variant);
+        let p = page_path(mount, &e.page.module);
+        if e.page.update_shared {
+            quote!((Page::#v(m), Msg::#v(msg)) => #p::update(shared, m, msg).map(Msg::#v),)
+        } else {
+            quote!((Page::#v(m), Msg::#v(msg)) => #p::update(m, msg).map(Msg::#v),)
+        }
+    });
+    let any_shared_update = entries.iter().any(|e| e.page.update_shared);
+    let shared_arg = if any_shared_update {
+        quote!(shared)
+    } else {
+        quote!(_shared)
+    };
+    let head = entries.iter().any(|e| e.page.head).then(|| {
+        let arms = entries.iter().map(|e| {
+            let v = ident(&e.route.variant);
+            let p = page_path(mount, &e.page.module);
+            if e.page.head {
+                quote!(Page::#v(m) => #p::head(m),)
+            } else {
+                quote!(Page::#v(_) => rally::page::Head::default(),)
+            }
+        });
+        quote! {
+            fn head(page: &Page) -> rally::page::Head {
+                match page { #(#arms)* }
+            }
+        }
+    });
+    let authorize = entries
+        .iter()
+        .any(|e| e.page.access.is_restricted())
+        .then(|| {
+            let arms = entries.iter().map(|e| authorize_arm(mount, e));
+            quote! {
+                fn authorize(
+                    ctx: &#context,
+                    caller: &rally::server::Caller<'_>,
+                    route: &Route,
+                ) -> Result<(), rally::server::Denied> {
+                    match route { #(#arms)* }
+                }
+            }
+        });
     let loads = entries.iter().map(|e| load_effect(mount, e));
     let hydrates = entries.iter().map(hydrate_arm);
     let subscriptions = entries.iter().map(|e| subscriptions_arm(mount, e));
@@ -121,13 +194,15 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> T
 
             fn is_not_found(route: &Route) -> bool { matches!(route, Route::#not_found) }
 
-            fn init(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
+            fn initial_model(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
                 match route { #(#inits)* }
             }
 
-            fn update(page: &mut Page, msg: Msg) -> Effect<Msg> {
+            #init
+
+            fn update(#shared_arg: &Self::Shared, page: &mut Page, msg: Msg) -> Effect<Msg> {
                 match (page, msg) {
-                    #((Page::#variants(m), Msg::#variants(msg)) => #paths::update(m, msg).map(Msg::#variants),)*
+                    #(#updates)*
                     // A late message for a page that is no longer active.
                     #[allow(unreachable_patterns)]
                     _ => Effect::none(),
@@ -137,6 +212,8 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> T
             fn view(page: &Page) -> Element<Msg> {
                 match page { #(Page::#variants(m) => #paths::view(m).map(Msg::#variants),)* }
             }
+
+            #head
 
             #shell
 
@@ -168,9 +245,16 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], shell: bool) -> T
 
         #[cfg(feature = "server")]
         impl rally::mount::ServerMount for #mount_ty {
-            type Context = rally::db::Db;
+            type Context = #context;
 
-            fn load_data(db: &rally::db::Db, route: &Route) -> Option<rally::mount::Loaded<Msg>> {
+            #authorize
+
+            fn load_data(
+                ctx: &#context,
+                caller: &rally::server::Caller<'_>,
+                route: &Route,
+            ) -> Option<rally::mount::Loaded<Msg>> {
+                let _ = caller;
                 match route { #(#server_loads)* }
             }
         }
@@ -217,6 +301,80 @@ fn params_binding(e: &Entry<'_>) -> TokenStream {
         let names = e.route.params.iter().map(|(n, _)| ident(n));
         quote!(Route::#v { #(#names),* })
     }
+}
+
+/// The route's params as the page's `…Params` struct.
+fn params_value(e: &Entry<'_>) -> TokenStream {
+    let params_ty = ident(&format!("{}Params", e.route.variant));
+    let names: Vec<_> = e.route.params.iter().map(|(n, _)| ident(n)).collect();
+    let values = e.route.params.iter().map(|(n, ty)| owned(n, ty));
+    let mount_mod = ident(&e.page.mount);
+    quote!(crate::generated::routes::#mount_mod::#params_ty { #(#names: #values),* })
+}
+
+/// The browser's start of a route's page: its `init`, or `initial_model` and no effect.
+fn start_call(e: &Entry<'_>) -> TokenStream {
+    let v = ident(&e.route.variant);
+    let p = page_path(&e.page.mount, &e.page.module);
+    let pat = params_binding(e);
+    let args = if e.page.init_args == 3 {
+        let params = params_value(e);
+        quote!(shared, &#params, query)
+    } else {
+        quote!(shared, query)
+    };
+    if e.page.init {
+        quote! {
+            #pat => {
+                let (model, effect) = #p::init(#args);
+                (Page::#v(model), effect.map(Msg::#v))
+            }
+        }
+    } else {
+        quote!(#pat => (Page::#v(#p::initial_model(#args)), Effect::none()),)
+    }
+}
+
+/// The page's access rule for a route: its `ACCESS` (else public) and its `authorize`, with
+/// the route's params when it takes them.
+fn authorize_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
+    let access = &e.page.access;
+    if !access.is_restricted() {
+        let pat = route_pattern(e);
+        return quote!(#pat => Ok(()),);
+    }
+    let owner = page_path(mount, access_owner(e));
+    let constant = if access.constant {
+        quote!(#owner::ACCESS)
+    } else {
+        quote!(rally::page::Access::Public)
+    };
+    match access.authorize {
+        None => {
+            let pat = route_pattern(e);
+            quote!(#pat => rally::server::caller::allow(#constant, caller, None),)
+        }
+        Some(3) => {
+            let pat = params_binding(e);
+            let params = params_value(e);
+            quote! {
+                #pat => {
+                    let params = #params;
+                    rally::server::caller::allow(#constant, caller, Some(&|user| #owner::authorize(ctx, user, &params)))
+                }
+            }
+        }
+        Some(_) => {
+            let pat = route_pattern(e);
+            quote!(#pat => rally::server::caller::allow(#constant, caller, Some(&|user| #owner::authorize(ctx, user))),)
+        }
+    }
+}
+
+/// The module whose `ACCESS`/`authorize` rule a route follows: the page's own, or for an
+/// alias page without one, the aliased page's.
+pub fn access_owner<'a>(e: &'a Entry<'_>) -> &'a [String] {
+    e.page.access_from.as_deref().unwrap_or(&e.page.module)
 }
 
 fn init_call(e: &Entry<'_>) -> TokenStream {
@@ -295,8 +453,14 @@ fn server_load(mount: &str, e: &Entry<'_>) -> TokenStream {
     let args = fields
         .iter()
         .map(|(n, ty)| owned(n, &ty.to_token_stream().to_string()));
+    let caller = e
+        .page
+        .server
+        .as_ref()
+        .is_some_and(|s| s.load_caller)
+        .then(|| quote!(caller,));
     quote! {
-        #pat => Some(rally::mount::Loaded::new(#p::load(db #(, #args)*), |r| Msg::#v(#p::Message::Loaded(r)))),
+        #pat => Some(rally::mount::Loaded::new(#p::load(ctx, #caller #(#args),*), |r| Msg::#v(#p::Message::Loaded(r)))),
     }
 }
 
@@ -332,7 +496,7 @@ fn navigation(mount: &str, entries: &[Entry<'_>]) -> TokenStream {
         for (variant, fields) in &e.page.navigations {
             let target_name = &variant["Navigate".len()..];
             let Some(target) = entries.iter().find(|t| {
-                !t.route.params.is_empty() && t.route.nav_name.as_deref() == Some(target_name)
+                !t.route.params.is_empty() && t.route.nav_names.iter().any(|n| n == target_name)
             }) else {
                 continue;
             };

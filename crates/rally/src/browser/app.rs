@@ -2,6 +2,11 @@
 //! (no request), go live over the WebSocket, keep the topic set in step with the page, hand
 //! pushes to the page, re-load after a reconnect, and navigate between the mount's pages
 //! without reloading the document (links, back/forward, `Navigate…` messages).
+//!
+//! Every navigation starts a new *visit*. A load's answer carries the visit it was asked for,
+//! and an answer for an earlier visit is dropped: a slow load for `/games/1` that arrives
+//! after the tab moved on to `/games/2` would otherwise fill the new page (same page type,
+//! other params) with the wrong game.
 
 use std::marker::PhantomData;
 
@@ -21,12 +26,21 @@ pub struct MountModel<M: Mount> {
     page: M::Page,
     shared: M::Shared,
     dark_mode: bool,
+    /// Counts navigations: the visit a load's answer belongs to.
+    visit: u64,
 }
 
 /// The mount's messages.
 pub enum MountMsg<M: Mount> {
     /// A message for the active page.
     Page(M::Msg),
+    /// A load's answer, for the visit that asked for it.
+    Loaded {
+        /// The visit (navigation count) the load was sent in.
+        visit: u64,
+        /// The page's `Loaded` message.
+        msg: M::Msg,
+    },
     /// Go to a path of this mount; `push` adds a history entry (links), else it replaces
     /// nothing (back/forward already moved).
     Navigate {
@@ -47,6 +61,10 @@ impl<M: Mount> Clone for MountMsg<M> {
     fn clone(&self) -> Self {
         match self {
             MountMsg::Page(m) => MountMsg::Page(m.clone()),
+            MountMsg::Loaded { visit, msg } => MountMsg::Loaded {
+                visit: *visit,
+                msg: msg.clone(),
+            },
             MountMsg::Navigate { path, push } => MountMsg::Navigate {
                 path: path.clone(),
                 push: *push,
@@ -65,13 +83,18 @@ impl<M: Mount> Lifecycle<M> {
         match msg {
             MountMsg::Page(msg) => match M::navigation(&msg) {
                 Some(path) => Self::navigate(model, &path, true),
-                None => M::update(&mut model.page, msg).map(MountMsg::Page),
+                None => M::update(&model.shared, &mut model.page, msg).map(MountMsg::Page),
             },
+            // An answer for a page the tab has left (or left and came back to) is stale.
+            MountMsg::Loaded { visit, .. } if visit != model.visit => Effect::none(),
+            MountMsg::Loaded { msg, .. } => {
+                M::update(&model.shared, &mut model.page, msg).map(MountMsg::Page)
+            }
             MountMsg::Navigate { path, push } => Self::navigate(model, &path, push),
             MountMsg::Pushed(event) => {
                 M::apply_broadcast(&mut model.page, &event).map(MountMsg::Page)
             }
-            MountMsg::Reconnected => Self::load(&model.route),
+            MountMsg::Reconnected => Self::load(&model.route, model.visit),
             MountMsg::DarkMode(dark) => {
                 model.dark_mode = dark;
                 Effect::from(move |_| apply_dark_mode(dark))
@@ -95,16 +118,24 @@ impl<M: Mount> Lifecycle<M> {
     fn navigate(model: &mut MountModel<M>, path: &str, push: bool) -> Effect<MountMsg<M>> {
         let route = M::parse(path);
         let query = QueryParams::from_url(path);
-        model.page = M::init(&model.shared, &route, &query);
+        let (page, started) = M::init(&model.shared, &route, &query);
+        model.page = page;
         model.route = route;
+        model.visit += 1;
         if push {
             push_history(path);
         }
-        Self::load(&model.route)
+        Effect::batch([
+            started.map(MountMsg::Page),
+            Self::load(&model.route, model.visit),
+        ])
     }
 
-    fn load(route: &M::Route) -> Effect<MountMsg<M>> {
-        M::load(route).map_or_else(Effect::none, |e| e.map(MountMsg::Page))
+    /// The route's load, answered into `visit`.
+    fn load(route: &M::Route, visit: u64) -> Effect<MountMsg<M>> {
+        M::load(route).map_or_else(Effect::none, |e| {
+            e.map(move |msg| MountMsg::Loaded { visit, msg })
+        })
     }
 }
 
@@ -118,21 +149,22 @@ pub fn start<M: Mount>(contract: Fingerprint) {
     let path = current_path();
     let route = M::parse(&path);
     let query = QueryParams::from_url(&path);
-    let mut page = M::init(&hydration.shared, &route, &query);
+    let (mut page, started) = M::init(&hydration.shared, &route, &query);
     // The server's load result replays through update: the first render needs no request.
     let first_effect = match hydration
         .load
         .as_deref()
         .and_then(|b| M::hydrate(&route, b))
     {
-        Some(loaded) => M::update(&mut page, loaded).map(MountMsg::Page),
-        None => Lifecycle::<M>::load(&route),
+        Some(loaded) => M::update(&hydration.shared, &mut page, loaded).map(MountMsg::Page),
+        None => Lifecycle::<M>::load(&route, 0),
     };
     let model = MountModel {
         route,
         page,
         shared: hydration.shared,
         dark_mode: cookie_dark_mode(),
+        visit: 0,
     };
     let app = App::new(Lifecycle::<M>::update, Lifecycle::<M>::view);
     let program = match super::hydrate(app, model) {
@@ -152,12 +184,40 @@ pub fn start<M: Mount>(contract: Fingerprint) {
             p.dispatch(MountMsg::Reconnected);
         }
     });
+    let app_title = document_title();
     program.with_model(|m| live::set_topics(M::subscriptions(&m.route, &m.page)));
-    program.on_render(|m: &MountModel<M>| live::set_topics(M::subscriptions(&m.route, &m.page)));
+    program.on_render(move |m: &MountModel<M>| {
+        live::set_topics(M::subscriptions(&m.route, &m.page));
+        set_document_title(M::head(&m.page).title.as_deref().unwrap_or(&app_title));
+    });
     intercept_links::<M>(&program);
-    program.run_effect(first_effect);
+    program.run_effect(Effect::batch([started.map(MountMsg::Page), first_effect]));
     // The program lives as long as the document.
     std::mem::forget(program);
+}
+
+/// The app's title, for pages without their own: the server's
+/// `<meta name="application-name">`, else the title it rendered.
+fn document_title() -> String {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return String::new();
+    };
+    document
+        .query_selector(r#"meta[name="application-name"]"#)
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"))
+        .unwrap_or_else(|| document.title())
+}
+
+/// Sets the document's title when it changed (setting it is not free: the browser updates
+/// the tab and history entry).
+fn set_document_title(title: &str) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document())
+        && document.title() != title
+    {
+        document.set_title(title);
+    }
 }
 
 /// The theme the server rendered with: the `dark` cookie.

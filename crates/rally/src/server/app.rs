@@ -1,17 +1,29 @@
-//! The server of a generated app: configuration from the environment, the database, and
-//! serving the pages, `/ws`, `/assets` and the browser bundles until SIGINT/SIGTERM.
+//! The server of a generated app: configuration from the environment, the database, the app's
+//! context, and serving the pages, `/ws`, `/assets` and the browser bundles until
+//! SIGINT/SIGTERM. [`AppBuilder`] is what the app's `src/server.rs` `configure` hook extends.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use axum::Router;
+use axum::routing::MethodRouter;
 use tower_http::services::ServeDir;
 
-use super::{Endpoint, ServerConfig, exit_code, init_tracing, serve};
+use super::hub::{Hub, LocalHub};
+use super::ssr::{DocumentFn, Layout, MountServer, SharedFn};
+use super::{Dispatch, Endpoint, ServerConfig, WsConfig, exit_code, init_tracing};
+use crate::auth_http::RequestAuth;
 use crate::db::{Config as DbConfig, Db};
+use crate::env::Env;
+use crate::mount::ServerMount;
+use crate::system::startup::HookError;
+use crate::system::{Shutdown, Startup};
 
 /// A configured app, ready to serve.
 pub struct App {
+    /// The environment: the process's, then `.env`.
+    pub env: Env,
     /// The database.
     pub db: Db,
     /// Where to listen.
@@ -28,6 +40,9 @@ pub enum AppError {
     /// A bad `PORT`, `HOST` or `ADDR`.
     #[error(transparent)]
     Config(#[from] super::ConfigError),
+    /// `.env` could not be read.
+    #[error(transparent)]
+    Env(#[from] crate::env::ConfigError),
     /// The database could not be opened.
     #[error(
         "cannot open the database {path}: {source}. Run `cargo rally migrate` first, or set DATABASE_PATH."
@@ -56,6 +71,7 @@ impl App {
             source: Box::new(e),
         })?;
         Ok(App {
+            env: Env::load()?,
             db,
             config,
             assets: var("RALLY_ASSETS_DIR").unwrap_or_else(|| PathBuf::from("assets")),
@@ -80,7 +96,196 @@ impl App {
         let router = Router::new()
             .nest_service("/assets", ServeDir::new(&self.assets))
             .merge(super::app(pages, &self.bundles));
-        exit_code(serve(router, &self.config, Some(endpoint)).await)
+        exit_code(super::serve(router, &self.config, Some(endpoint)).await)
+    }
+}
+
+/// A background task the server starts once it listens, stopped by the server's shutdown.
+type Task = Box<dyn FnOnce(Shutdown) -> tokio::task::JoinHandle<()> + Send>;
+
+/// The server of an app as it is being put together: the generated `serve()` makes one, the
+/// app's `src/server.rs` may extend it (`pub fn configure(app: AppBuilder<Context>) ->
+/// AppBuilder<Context>`), and the generated code adds the pages and serves it.
+///
+/// What `configure` can do: add axum routes ([`AppBuilder::route`], [`AppBuilder::merge`]),
+/// change or replace the document ([`AppBuilder::layout`], [`AppBuilder::document`]), choose
+/// the hub ([`AppBuilder::hub`]), and add startup hooks and background tasks such as a job
+/// runner ([`AppBuilder::on_startup`], [`AppBuilder::spawn`]).
+pub struct AppBuilder<C> {
+    app: App,
+    context: Arc<C>,
+    routes: Router,
+    layout: Layout,
+    document: Option<DocumentFn>,
+    hub: Arc<dyn Hub>,
+    startup: Startup,
+    tasks: Vec<Task>,
+}
+
+impl<C: Send + Sync + 'static> AppBuilder<C> {
+    /// An app serving `context` to its pages, with the default document titled `title`.
+    pub fn new(app: App, context: C, title: &str) -> Self {
+        AppBuilder {
+            app,
+            context: Arc::new(context),
+            routes: Router::new(),
+            layout: Layout::new(title),
+            document: None,
+            hub: Arc::new(LocalHub::new()),
+            startup: Startup::new(),
+            tasks: Vec::new(),
+        }
+    }
+
+    /// The app's context, as pages receive it.
+    pub fn context(&self) -> &Arc<C> {
+        &self.context
+    }
+
+    /// The environment.
+    pub fn env(&self) -> &Env {
+        &self.app.env
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.app.db
+    }
+
+    /// The hub saves publish through; hand it to jobs that push events.
+    pub fn hub_handle(&self) -> &Arc<dyn Hub> {
+        &self.hub
+    }
+
+    /// Adds a route (`.route("/healthz", get(|| async { "ok" }))`). Page paths are matched
+    /// after the app's routes, so a route here wins over a page at the same path.
+    pub fn route(mut self, path: &str, method_router: MethodRouter) -> Self {
+        self.routes = self.routes.route(path, method_router);
+        self
+    }
+
+    /// Adds every route of `router` (webhooks, a JSON API), as [`AppBuilder::route`].
+    pub fn merge(mut self, router: Router) -> Self {
+        self.routes = self.routes.merge(router);
+        self
+    }
+
+    /// Changes the document every page is rendered into: title, `lang`, head markup.
+    pub fn layout(mut self, change: impl FnOnce(Layout) -> Layout) -> Self {
+        self.layout = change(self.layout);
+        self
+    }
+
+    /// Replaces the document wholesale (it must keep `rally::document::Document`'s payload and
+    /// script, or pages will not hydrate).
+    pub fn document(mut self, document: DocumentFn) -> Self {
+        self.document = Some(document);
+        self
+    }
+
+    /// Publishes through `hub` instead of the in-process one.
+    pub fn hub(mut self, hub: Arc<dyn Hub>) -> Self {
+        self.hub = hub;
+        self
+    }
+
+    /// Runs `hook` before the server listens; its failure stops the server with its name.
+    pub fn on_startup(
+        mut self,
+        name: impl Into<String>,
+        hook: impl FnOnce() -> Result<(), HookError> + Send + 'static,
+    ) -> Self {
+        self.startup = self.startup.hook(name, hook);
+        self
+    }
+
+    /// Starts a background task once the server listens (a `rally::system::JobRunner`'s
+    /// `spawn`); its `Shutdown` is triggered when the server stops, and the server waits for it.
+    pub fn spawn(
+        mut self,
+        task: impl FnOnce(Shutdown) -> tokio::task::JoinHandle<()> + Send + 'static,
+    ) -> Self {
+        self.tasks.push(Box::new(task));
+        self
+    }
+
+    /// The `/ws` endpoint over the chosen hub.
+    pub fn endpoint(&self, config: WsConfig, dispatch: impl Dispatch) -> Endpoint {
+        Endpoint::with_hub(config, dispatch, Arc::clone(&self.hub))
+    }
+
+    /// Mount `M`'s pages, rendered into the app's document.
+    pub fn mount<M>(
+        &self,
+        shared: SharedFn<C, M::Shared>,
+        auth: Option<Arc<dyn RequestAuth>>,
+    ) -> Router
+    where
+        M: ServerMount<Context = C>,
+        M::Shared: Send,
+    {
+        MountServer::<M> {
+            context: Arc::clone(&self.context),
+            shared,
+            document: self.document_fn(),
+            auth,
+            script: self.app.bundle_script(M::NAME),
+        }
+        .router()
+    }
+
+    fn document_fn(&self) -> DocumentFn {
+        self.document
+            .clone()
+            .unwrap_or_else(|| self.layout.clone().into_document())
+    }
+
+    /// Runs the startup hooks, then serves the app's routes, `pages` and `endpoint` until
+    /// SIGINT/SIGTERM; background tasks run meanwhile and are stopped with the server.
+    pub async fn serve(self, pages: Router, endpoint: Endpoint) -> ExitCode {
+        if let Err(e) = self.startup.run().await {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        if std::fs::read_dir(&self.app.bundles).is_err() {
+            eprintln!(
+                "warning: no browser bundles in {}; pages will render but not hydrate. Run `cargo rally build`.",
+                self.app.bundles.display()
+            );
+        }
+        let router = self
+            .routes
+            .nest_service("/assets", ServeDir::new(&self.app.assets))
+            .merge(super::app(pages, &self.app.bundles));
+        let shutdown = Shutdown::new();
+        let tasks: Vec<_> = self
+            .tasks
+            .into_iter()
+            .map(|t| t(shutdown.clone()))
+            .collect();
+        let listener = match super::bind(&self.app.config).await {
+            Ok(l) => l,
+            Err(e) => return exit_code(Err(e)),
+        };
+        match listener.local_addr() {
+            Ok(addr) => println!("listening on http://{addr}"),
+            Err(e) => return exit_code(Err(e)),
+        }
+        let stop = shutdown.clone();
+        let signal = async move {
+            tokio::select! {
+                () = super::shutdown_signal() => stop.trigger(),
+                () = stop.wait() => {}
+            }
+        };
+        let served = super::serve_live_until(listener, router, Some(endpoint), signal).await;
+        shutdown.trigger();
+        for task in tasks {
+            if let Err(e) = task.await {
+                tracing::error!("a background task failed: {e}");
+            }
+        }
+        exit_code(served)
     }
 }
 

@@ -1,6 +1,7 @@
-//! Server rendering of a mount's pages: request → route → shared state → `initial_model` →
-//! `load` → `update(Loaded)` (effects dropped) → `view` → HTML inside the document, with the
-//! load result embedded for the browser.
+//! Server rendering of a mount's pages: request → route → caller (the mount's gate, then the
+//! page's access rule) → shared state → `initial_model` → `load` → `update(Loaded)` (effects
+//! dropped) → `view` → HTML inside the document, with the load result embedded for the
+//! browser.
 
 use std::sync::Arc;
 
@@ -10,9 +11,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 
+use super::caller::{Caller, Denied};
 use super::html;
 use crate::document::Document;
 use crate::mount::{Hydration, ServerMount};
+use crate::page::Head;
 use crate::routes::QueryParams;
 use crate::shell::Chrome;
 use rally_auth::auth_http::RequestAuth;
@@ -31,6 +34,8 @@ pub struct Rendered {
     pub path: String,
     /// Whether the page was rendered with the dark theme (`dark=1` cookie).
     pub dark_mode: bool,
+    /// The page's title and description (its `head` function).
+    pub head: Head,
 }
 
 /// What a mount's `shared_state` function sees of the request.
@@ -49,25 +54,27 @@ enum ServerMsg<P> {
     DarkMode,
 }
 
-/// Renders the page at `path` (`?query` allowed) of mount `M`.
+/// Renders the page at `path` (`?query` allowed) of mount `M` for `caller`, who must already
+/// have been let in ([`ServerMount::authorize`]).
 pub fn render<M: ServerMount>(
     ctx: &M::Context,
+    caller: &Caller<'_>,
     shared: M::Shared,
     path: &str,
     dark_mode: bool,
 ) -> Rendered {
     let route = M::parse(path);
     let query = QueryParams::from_url(path);
-    let mut page = M::init(&shared, &route, &query);
+    let mut page = M::initial_model(&shared, &route, &query);
     let mut status = if M::is_not_found(&route) {
         StatusCode::NOT_FOUND
     } else {
         StatusCode::OK
     };
     let mut load = None;
-    if let Some(loaded) = M::load_data(ctx, &route) {
+    if let Some(loaded) = M::load_data(ctx, caller, &route) {
         // Effects are the browser's business; the server only renders.
-        let _ = M::update(&mut page, loaded.msg);
+        let _ = M::update(&shared, &mut page, loaded.msg);
         if loaded.status != 200 {
             status =
                 StatusCode::from_u16(loaded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -82,6 +89,7 @@ pub fn render<M: ServerMount>(
     };
     let view = M::shell(&shared, &chrome, M::view(&page).map(ServerMsg::Page));
     let body = rally_view::render::to_html(&view);
+    let head = M::head(&page);
     let payload = crate::payload::encode(&Hydration { shared, load }).unwrap_or_default();
     Rendered {
         status,
@@ -89,14 +97,97 @@ pub fn render<M: ServerMount>(
         payload,
         path: canonical,
         dark_mode,
+        head,
     }
+}
+
+/// What the server answers for a page request: the rendered page, or why the caller may not
+/// see it.
+enum Outcome {
+    Rendered(Rendered),
+    Denied(Denied),
 }
 
 /// Builds a mount's shared state from the request (database, headers, signed-in user).
 pub type SharedFn<C, S> = Arc<dyn Fn(&C, &PageRequest<'_>) -> S + Send + Sync>;
 
-/// Wraps a rendered page in the document, given the mount's script URL.
-pub type DocumentFn = Arc<dyn Fn(&Rendered, &str) -> String + Send + Sync>;
+/// Wraps a rendered page in the document, given the mount's script URL (`None`: a page that
+/// does not hydrate, such as the 403 page).
+pub type DocumentFn = Arc<dyn Fn(&Rendered, Option<&str>) -> String + Send + Sync>;
+
+/// The document around every page of an app: its title (a page's own `head` title wins), the
+/// `lang` of `<html>`, and trusted markup for `<head>` (stylesheets, scripts, meta tags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The title of pages that give none.
+    pub title: String,
+    /// `<html lang>`.
+    pub lang: String,
+    /// Written into `<head>` as is, after the page's meta description.
+    pub head: String,
+}
+
+impl Layout {
+    /// The stylesheet link every app gets unless it replaces `head`.
+    pub const DEFAULT_HEAD: &'static str = r#"<link rel="stylesheet" href="/assets/app.css">"#;
+
+    /// `title`, `lang="en"`, and the stylesheet at `/assets/app.css`.
+    pub fn new(title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            lang: "en".to_owned(),
+            head: Self::DEFAULT_HEAD.to_owned(),
+        }
+    }
+
+    /// The full document for a rendered page.
+    pub fn render(&self, rendered: &Rendered, script: Option<&str>) -> String {
+        // The browser falls back to the app's name for pages without a title of their own.
+        let mut head = String::from(r#"<meta name="application-name" content=""#);
+        rally_view::render::escape_attr(&self.title, &mut head);
+        head.push_str(r#"">"#);
+        if let Some(description) = &rendered.head.description {
+            head.push_str(r#"<meta name="description" content=""#);
+            rally_view::render::escape_attr(description, &mut head);
+            head.push_str(r#"">"#);
+        }
+        head.push_str(&self.head);
+        Document {
+            title: rendered.head.title.as_deref().unwrap_or(&self.title),
+            lang: &self.lang,
+            theme: Some(crate::shell::theme_name(rendered.dark_mode)),
+            head: &head,
+            body: &rendered.body,
+            payload: script.map(|_| rendered.payload.as_str()),
+            script,
+        }
+        .render()
+    }
+
+    /// As a document function.
+    pub fn into_document(self) -> DocumentFn {
+        Arc::new(move |rendered: &Rendered, script: Option<&str>| self.render(rendered, script))
+    }
+}
+
+/// The default document: [`Layout::new`]`(title)`.
+pub fn default_document(title: &str) -> DocumentFn {
+    Layout::new(title).into_document()
+}
+
+/// The page a signed-in user who may not open a page gets, with status 403: the document
+/// around a short explanation, without the page's data or script.
+fn forbidden(document: &DocumentFn, path: &str, dark_mode: bool) -> Response {
+    let rendered = Rendered {
+        status: StatusCode::FORBIDDEN,
+        body: r#"<main class="rally-forbidden"><h1>Forbidden</h1><p>You are signed in, but this account may not open this page.</p></main>"#.to_owned(),
+        payload: String::new(),
+        path: path.to_owned(),
+        dark_mode,
+        head: Head::title("Forbidden"),
+    };
+    html(StatusCode::FORBIDDEN, document(&rendered, None))
+}
 
 /// How a mount's pages are served.
 pub struct MountServer<M: ServerMount> {
@@ -123,23 +214,6 @@ impl<M: ServerMount> Clone for MountServer<M> {
             script: self.script.clone(),
         }
     }
-}
-
-/// The default document: `title`, the mount's bundle at `/pkg/<mount>/app.js`, and an optional
-/// stylesheet at `/assets/app.css`.
-pub fn default_document(title: &'static str) -> DocumentFn {
-    Arc::new(move |rendered: &Rendered, script: &str| {
-        Document {
-            title,
-            theme: Some(crate::shell::theme_name(rendered.dark_mode)),
-            head: r#"<link rel="stylesheet" href="/assets/app.css">"#,
-            body: &rendered.body,
-            payload: Some(&rendered.payload),
-            script: Some(script),
-            ..Default::default()
-        }
-        .render()
-    })
 }
 
 impl<M: ServerMount> MountServer<M>
@@ -184,21 +258,37 @@ where
         .any(crate::shell::dark_mode_from_cookies);
     let context = Arc::clone(&server.context);
     let shared_fn = Arc::clone(&server.shared);
-    // Shared state and loads query SQLite: keep them off the async threads.
-    let rendered = tokio::task::spawn_blocking(move || {
+    let page_path = path.clone();
+    // The page's rule, shared state and loads may query SQLite: keep them off the async threads.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let caller = Caller::new(identity, &headers);
+        let route = M::parse(&page_path);
+        if let Err(denied) = M::authorize(&context, &caller, &route) {
+            return Outcome::Denied(denied);
+        }
         let request = PageRequest {
             headers: &headers,
-            identity: identity.as_ref(),
+            identity: caller.identity(),
         };
         let shared = shared_fn(&context, &request);
-        render::<M>(&context, shared, &path, dark_mode)
+        Outcome::Rendered(render::<M>(
+            &context, &caller, shared, &page_path, dark_mode,
+        ))
     })
     .await;
-    match rendered {
-        Ok(rendered) => html(
+    match outcome {
+        Ok(Outcome::Rendered(rendered)) => html(
             rendered.status,
-            (server.document)(&rendered, &server.script),
+            (server.document)(&rendered, Some(&server.script)),
         ),
+        Ok(Outcome::Denied(Denied::Forbidden)) => {
+            forbidden(&server.document, request_path(&path), dark_mode)
+        }
+        Ok(Outcome::Denied(Denied::SignInRequired)) => match &server.auth {
+            Some(auth) => auth.sign_in_redirect(&path),
+            // Codegen refuses a page that needs sign-in in an app without auth.
+            None => forbidden(&server.document, request_path(&path), dark_mode),
+        },
         Err(e) => {
             let trace_id = super::dispatch::trace_id();
             tracing::error!(%trace_id, "page render panicked: {e}");
@@ -210,6 +300,13 @@ where
             )
         }
     }
+}
+
+/// The path of a `path?query`.
+fn request_path(path_and_query: &str) -> &str {
+    path_and_query
+        .split_once('?')
+        .map_or(path_and_query, |(path, _)| path)
 }
 
 /// Adds the mount at `/` to `router` (other mounts, the sign-in routes): it answers every path

@@ -37,7 +37,7 @@ impl Mount for Admin {
     fn is_not_found(route: &Route) -> bool {
         matches!(route, Route::NotFound)
     }
-    fn init(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
+    fn initial_model(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
         match route {
             Route::AdminHome => {
                 Page::AdminHome(crate::admin::pages::home_::initial_model(shared, query))
@@ -54,7 +54,7 @@ impl Mount for Admin {
             }
         }
     }
-    fn update(page: &mut Page, msg: Msg) -> Effect<Msg> {
+    fn update(_shared: &Self::Shared, page: &mut Page, msg: Msg) -> Effect<Msg> {
         match (page, msg) {
             (Page::AdminHome(m), Msg::AdminHome(msg)) => {
                 crate::admin::pages::home_::update(m, msg).map(Msg::AdminHome)
@@ -195,14 +195,16 @@ impl Mount for Admin {
 impl rally::mount::ServerMount for Admin {
     type Context = rally::db::Db;
     fn load_data(
-        db: &rally::db::Db,
+        ctx: &rally::db::Db,
+        caller: &rally::server::Caller<'_>,
         route: &Route,
     ) -> Option<rally::mount::Loaded<Msg>> {
+        let _ = caller;
         match route {
             Route::AdminHome => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::admin::pages::games::load(db),
+                        crate::admin::pages::games::load(ctx),
                         |r| Msg::AdminHome(
                             crate::admin::pages::games::Message::Loaded(r),
                         ),
@@ -212,7 +214,7 @@ impl rally::mount::ServerMount for Admin {
             Route::AdminGames => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::admin::pages::games::load(db),
+                        crate::admin::pages::games::load(ctx),
                         |r| Msg::AdminGames(
                             crate::admin::pages::games::Message::Loaded(r),
                         ),

@@ -2,8 +2,9 @@
 
 //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
 use std::sync::Arc;
-/// Opens the database, serves until SIGINT/SIGTERM, and turns failures into an exit code
-/// with a message that says what to do.
+/// Opens the database, builds the app's context, lets the app configure the server,
+/// serves until SIGINT/SIGTERM, and turns failures into an exit code with a message
+/// that says what to do.
 pub async fn serve() -> std::process::ExitCode {
     let app = match rally::server::app::App::from_env(env!("CARGO_PKG_NAME")) {
         Ok(app) => app,
@@ -12,7 +13,9 @@ pub async fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let auth = match crate::auth::auth(&app.db) {
+    let context = app.db.clone();
+    let app = rally::server::app::AppBuilder::new(app, context, "Scoreboard");
+    let auth = match crate::auth::auth(app.context()) {
         Ok(auth) => Arc::new(auth),
         Err(e) => {
             eprintln!("error: cannot set up sign-in (src/auth.rs): {e}");
@@ -21,36 +24,28 @@ pub async fn serve() -> std::process::ExitCode {
     };
     let sign_in = auth.router();
     let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = Some(auth);
-    let context = Arc::new(app.db.clone());
-    let endpoint = rally::server::Endpoint::new(
-        rally::server::WsConfig::new(super::contract::CONTRACT),
-        super::dispatch::Dispatch {
-            db: app.db.clone(),
-            auth: auth.clone(),
-        },
-    );
+    let endpoint = app
+        .endpoint(
+            rally::server::WsConfig::new(super::contract::CONTRACT),
+            super::dispatch::Dispatch {
+                context: Arc::clone(app.context()),
+                auth: auth.clone(),
+            },
+        );
     let pages = axum::Router::new()
         .merge(sign_in)
         .merge(
-            rally::server::ssr::MountServer::<super::admin::Admin> {
-                context: Arc::clone(&context),
-                shared: Arc::new(crate::admin::shared_state),
-                document: rally::server::ssr::default_document("Scoreboard"),
-                auth: auth.clone(),
-                script: app.bundle_script("admin"),
-            }
-                .router(),
+            app
+                .mount::<
+                    super::admin::Admin,
+                >(Arc::new(crate::admin::shared_state), auth.clone()),
         );
     let pages = rally::server::ssr::with_root(
         pages,
-        rally::server::ssr::MountServer::<super::public::Public> {
-            context: Arc::clone(&context),
-            shared: Arc::new(crate::public::shared_state),
-            document: rally::server::ssr::default_document("Scoreboard"),
-            auth: auth.clone(),
-            script: app.bundle_script("public"),
-        }
-            .router(),
+        app
+            .mount::<
+                super::public::Public,
+            >(Arc::new(crate::public::shared_state), auth.clone()),
     );
     app.serve(pages, endpoint).await
 }

@@ -5,24 +5,23 @@ use rally::server::{Reply, Request};
 use rally::wire::ApiError;
 /// The app's request dispatch.
 pub struct Dispatch {
-    /// The database handlers receive.
-    pub db: rally::db::Db,
-    /// The app's auth, which gates every mount except `public`.
+    /// What handlers receive: the app's context.
+    pub context: std::sync::Arc<rally::db::Db>,
+    /// The app's auth: who the caller is, and the gate of every mount except `public`.
     pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
 }
 impl rally::server::Dispatch for Dispatch {
     fn dispatch(&self, request: Request<'_>) -> Reply {
+        #[allow(unused_variables)]
+        let ctx = &*self.context;
         match request.page {
             "admin/pages/games" => {
-                let allowed = self
-                    .auth
-                    .as_ref()
-                    .is_some_and(|auth| {
-                        auth.authorize_blocking("admin", &request.connection.headers)
-                            .is_ok()
-                    });
-                if !allowed {
-                    return Reply::error(ApiError::Unauthorized);
+                if let Err(e) = rally::server::caller::for_request(
+                    self.auth.as_deref(),
+                    "admin",
+                    &request.connection.headers,
+                ) {
+                    return Reply::error(e);
                 }
                 let msg: crate::admin::pages::games::ServerMsg = match request.decode() {
                     Ok(msg) => msg,
@@ -31,18 +30,14 @@ impl rally::server::Dispatch for Dispatch {
                 match msg {
                     crate::admin::pages::games::ServerMsg::Load => {
                         Reply::encode(
-                            crate::admin::pages::games::load(&self.db)
-                                .map_err(ApiError::from),
+                            crate::admin::pages::games::load(ctx).map_err(ApiError::from),
                         )
                     }
                     #[allow(unreachable_patterns)]
                     msg => {
-                        match crate::admin::pages::games::handle_save(&self.db, msg) {
+                        match crate::admin::pages::games::handle_save(ctx, msg) {
                             Ok(ok) => {
-                                match crate::admin::pages::games::after_save(
-                                    &self.db,
-                                    &ok,
-                                ) {
+                                match crate::admin::pages::games::after_save(ctx, &ok) {
                                     Some(targeted) => {
                                         Reply::encode(Ok(ok))
                                             .publish(
@@ -72,7 +67,7 @@ impl rally::server::Dispatch for Dispatch {
                 match msg {
                     crate::public::pages::games::id_::ServerMsg::Load { id } => {
                         Reply::encode(
-                            crate::public::pages::games::id_::load(&self.db, id)
+                            crate::public::pages::games::id_::load(ctx, id)
                                 .map_err(ApiError::from),
                         )
                     }
@@ -93,7 +88,7 @@ impl rally::server::Dispatch for Dispatch {
                 match msg {
                     crate::public::pages::games::ServerMsg::Load => {
                         Reply::encode(
-                            crate::public::pages::games::load(&self.db)
+                            crate::public::pages::games::load(ctx)
                                 .map_err(ApiError::from),
                         )
                     }
@@ -115,7 +110,7 @@ impl rally::server::Dispatch for Dispatch {
                 match msg {
                     crate::public::pages::standings::ServerMsg::Load => {
                         Reply::encode(
-                            crate::public::pages::standings::load(&self.db)
+                            crate::public::pages::standings::load(ctx)
                                 .map_err(ApiError::from),
                         )
                     }
@@ -137,7 +132,7 @@ impl rally::server::Dispatch for Dispatch {
                 match msg {
                     crate::public::pages::teams::slug_::ServerMsg::Load { slug } => {
                         Reply::encode(
-                            crate::public::pages::teams::slug_::load(&self.db, slug)
+                            crate::public::pages::teams::slug_::load(ctx, slug)
                                 .map_err(ApiError::from),
                         )
                     }

@@ -45,7 +45,7 @@ impl Mount for Public {
     fn is_not_found(route: &Route) -> bool {
         matches!(route, Route::NotFound)
     }
-    fn init(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
+    fn initial_model(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
         match route {
             Route::Home => {
                 Page::Home(crate::public::pages::home_::initial_model(shared, query))
@@ -90,7 +90,7 @@ impl Mount for Public {
             }
         }
     }
-    fn update(page: &mut Page, msg: Msg) -> Effect<Msg> {
+    fn update(_shared: &Self::Shared, page: &mut Page, msg: Msg) -> Effect<Msg> {
         match (page, msg) {
             (Page::Home(m), Msg::Home(msg)) => {
                 crate::public::pages::home_::update(m, msg).map(Msg::Home)
@@ -393,14 +393,16 @@ impl Mount for Public {
 impl rally::mount::ServerMount for Public {
     type Context = rally::db::Db;
     fn load_data(
-        db: &rally::db::Db,
+        ctx: &rally::db::Db,
+        caller: &rally::server::Caller<'_>,
         route: &Route,
     ) -> Option<rally::mount::Loaded<Msg>> {
+        let _ = caller;
         match route {
             Route::Home => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::public::pages::games::load(db),
+                        crate::public::pages::games::load(ctx),
                         |r| Msg::Home(crate::public::pages::games::Message::Loaded(r)),
                     ),
                 )
@@ -408,7 +410,7 @@ impl rally::mount::ServerMount for Public {
             Route::Games => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::public::pages::games::load(db),
+                        crate::public::pages::games::load(ctx),
                         |r| Msg::Games(crate::public::pages::games::Message::Loaded(r)),
                     ),
                 )
@@ -416,7 +418,7 @@ impl rally::mount::ServerMount for Public {
             Route::GamesId { id } => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::public::pages::games::id_::load(db, *id),
+                        crate::public::pages::games::id_::load(ctx, *id),
                         |r| Msg::GamesId(
                             crate::public::pages::games::id_::Message::Loaded(r),
                         ),
@@ -428,7 +430,7 @@ impl rally::mount::ServerMount for Public {
             Route::Standings => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::public::pages::standings::load(db),
+                        crate::public::pages::standings::load(ctx),
                         |r| Msg::Standings(
                             crate::public::pages::standings::Message::Loaded(r),
                         ),
@@ -438,7 +440,7 @@ impl rally::mount::ServerMount for Public {
             Route::TeamsSlug { slug } => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::public::pages::teams::slug_::load(db, slug.clone()),
+                        crate::public::pages::teams::slug_::load(ctx, slug.clone()),
                         |r| Msg::TeamsSlug(
                             crate::public::pages::teams::slug_::Message::Loaded(r),
                         ),

@@ -5,13 +5,15 @@ use rally::server::{Reply, Request};
 use rally::wire::ApiError;
 /// The app's request dispatch.
 pub struct Dispatch {
-    /// The database handlers receive.
-    pub db: rally::db::Db,
-    /// The app's auth, which gates every mount except `public`.
+    /// What handlers receive: the app's context.
+    pub context: std::sync::Arc<rally::db::Db>,
+    /// The app's auth: who the caller is, and the gate of every mount except `public`.
     pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
 }
 impl rally::server::Dispatch for Dispatch {
     fn dispatch(&self, request: Request<'_>) -> Reply {
+        #[allow(unused_variables)]
+        let ctx = &*self.context;
         match request.page {
             "public/pages/home_" => {
                 let msg: crate::public::pages::home_::ServerMsg = match request.decode()
@@ -22,18 +24,15 @@ impl rally::server::Dispatch for Dispatch {
                 match msg {
                     crate::public::pages::home_::ServerMsg::Load => {
                         Reply::encode(
-                            crate::public::pages::home_::load(&self.db)
+                            crate::public::pages::home_::load(ctx)
                                 .map_err(ApiError::from),
                         )
                     }
                     #[allow(unreachable_patterns)]
                     msg => {
-                        match crate::public::pages::home_::handle_save(&self.db, msg) {
+                        match crate::public::pages::home_::handle_save(ctx, msg) {
                             Ok(ok) => {
-                                match crate::public::pages::home_::after_save(
-                                    &self.db,
-                                    &ok,
-                                ) {
+                                match crate::public::pages::home_::after_save(ctx, &ok) {
                                     Some(targeted) => {
                                         Reply::encode(Ok(ok))
                                             .publish(

@@ -35,7 +35,7 @@ impl Mount for Public {
     fn is_not_found(route: &Route) -> bool {
         matches!(route, Route::NotFound)
     }
-    fn init(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
+    fn initial_model(shared: &Self::Shared, route: &Route, query: &QueryParams) -> Page {
         match route {
             Route::Home => {
                 Page::Home(crate::public::pages::home_::initial_model(shared, query))
@@ -47,7 +47,7 @@ impl Mount for Public {
             }
         }
     }
-    fn update(page: &mut Page, msg: Msg) -> Effect<Msg> {
+    fn update(_shared: &Self::Shared, page: &mut Page, msg: Msg) -> Effect<Msg> {
         match (page, msg) {
             (Page::Home(m), Msg::Home(msg)) => {
                 crate::public::pages::home_::update(m, msg).map(Msg::Home)
@@ -137,14 +137,16 @@ impl Mount for Public {
 impl rally::mount::ServerMount for Public {
     type Context = rally::db::Db;
     fn load_data(
-        db: &rally::db::Db,
+        ctx: &rally::db::Db,
+        caller: &rally::server::Caller<'_>,
         route: &Route,
     ) -> Option<rally::mount::Loaded<Msg>> {
+        let _ = caller;
         match route {
             Route::Home => {
                 Some(
                     rally::mount::Loaded::new(
-                        crate::public::pages::home_::load(db),
+                        crate::public::pages::home_::load(ctx),
                         |r| Msg::Home(crate::public::pages::home_::Message::Loaded(r)),
                     ),
                 )
