@@ -19,6 +19,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../../examples/starter/src/broadcasts.rs"),
     ),
     (
+        "src/context.rs",
+        include_str!("../../../examples/starter/src/context.rs"),
+    ),
+    (
         "src/public/mod.rs",
         include_str!("../../../examples/starter/src/public/mod.rs"),
     ),

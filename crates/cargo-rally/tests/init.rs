@@ -64,7 +64,7 @@ fn init_writes_the_starter_into_a_new_crate_once_and_it_generates_cleanly() {
     assert!(out.status.success(), "init failed: {}", stderr(&out));
     let log = stderr(&out);
     assert!(
-        log.contains("rally: wrote the starter app (15 files)"),
+        log.contains("rally: wrote the starter app (16 files)"),
         "{log}"
     );
     assert!(log.contains("rally: next: cargo rally migrate"), "{log}");
@@ -73,6 +73,7 @@ fn init_writes_the_starter_into_a_new_crate_once_and_it_generates_cleanly() {
     for path in [
         "src/lib.rs",
         "src/broadcasts.rs",
+        "src/context.rs",
         "src/public/mod.rs",
         "src/public/pages/mod.rs",
         "src/public/pages/home_.rs",

@@ -129,6 +129,20 @@ fn resolve_aliases(pages: &mut [Page], problems: &mut Problems) {
             .iter()
             .find(|p| p.mount == page.mount && p.module == target);
         match found {
+            Some(t) if t.alias_of.is_none() && page.whole_alias => {
+                // Its items are the aliased page's, re-exported: the same contract in full.
+                let (module, file, line) =
+                    (page.module.clone(), page.file.clone(), page.alias_line);
+                let mut whole = t.clone();
+                whole.access_from = t.access.is_restricted().then(|| t.module.clone());
+                whole.module = module;
+                whole.file = file;
+                whole.alias_of = Some(target);
+                whole.alias_line = line;
+                whole.whole_alias = true;
+                whole.route_variant = None;
+                pages[i] = whole;
+            }
             Some(t) if t.alias_of.is_none() => {
                 let (server, navigations) = (t.server.clone(), t.navigations.clone());
                 let rule = (!page.access.is_restricted() && t.access.is_restricted())
@@ -355,6 +369,7 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
             auth,
             context,
             configure,
+            topic_rule: defines_fn(&root.join("src/broadcasts.rs"), "authorize_topic"),
         },
     ));
     Ok(files)
@@ -613,6 +628,8 @@ struct AppParts {
     context: bool,
     /// The app has `src/server.rs` with `configure`: the server calls it.
     configure: bool,
+    /// `src/broadcasts.rs` defines `authorize_topic`: topic sets are checked with it.
+    topic_rule: bool,
 }
 
 fn emit_files(
@@ -629,6 +646,7 @@ fn emit_files(
         auth,
         context,
         configure,
+        topic_rule,
     } = parts;
     let mut files = Vec::new();
     let file = |path: &str, tokens| GeneratedFile {
@@ -702,7 +720,7 @@ fn emit_files(
     let page_refs: Vec<&Page> = pages.iter().filter(|p| p.alias_of.is_none()).collect();
     files.push(file(
         "src/generated/rally/dispatch.rs",
-        emit::dispatch::dispatch(&page_refs, context),
+        emit::dispatch::dispatch(&page_refs, context, topic_rule),
     ));
     files.push(file(
         "src/generated/rally/server.rs",

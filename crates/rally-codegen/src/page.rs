@@ -63,6 +63,9 @@ pub struct Page {
     pub alias_of: Option<Vec<String>>,
     /// Line of the `Model` alias, for errors found later.
     pub alias_line: usize,
+    /// The alias is the whole page (`pub use super::games::*;`): its functions are the aliased
+    /// page's, so it follows that page's contract in every respect.
+    pub whole_alias: bool,
 }
 
 /// A page's access rule, as declared.
@@ -96,6 +99,9 @@ pub struct ServerSide {
     pub save_caller: bool,
     /// Whether `after_save` takes the caller.
     pub after_save_caller: bool,
+    /// `T` when the saves are `ServerMsg::Save(T)`: `handle_save` takes the `T`, and the save
+    /// helper wraps it.
+    pub save_payload: Option<Type>,
     /// The save result type as the page names it, resolved through the page's `use`s to a
     /// path from the crate root where it was imported.
     pub save_ok_path: Option<Type>,
@@ -108,6 +114,32 @@ pub struct ServerSide {
 }
 
 impl Page {
+    /// A one-line alias page (`pub use super::games::*;`): everything but its route is the
+    /// aliased page's, copied once that page is read.
+    fn glob_alias(source: &PageSource, target: Vec<String>, line: usize) -> Page {
+        Page {
+            mount: source.mount.clone(),
+            module: source.module.clone(),
+            file: source.file.clone(),
+            init_args: 0,
+            init: false,
+            update_shared: false,
+            head: false,
+            access: Access::default(),
+            access_from: None,
+            route_variant: None,
+            init_line: line,
+            server: None,
+            subscription_args: 0,
+            apply_broadcast: false,
+            message_line: line,
+            navigations: Vec::new(),
+            alias_of: Some(target),
+            alias_line: line,
+            whole_alias: true,
+        }
+    }
+
     /// The page's name on the wire: `public/pages/games/id_`.
     pub fn wire_name(&self) -> String {
         format!("{}/pages/{}", self.mount, self.module.join("/"))
@@ -376,6 +408,19 @@ fn model_args(count: usize) -> Vec<Arg> {
 /// Reads a page's contract, adding what is wrong to `problems`.
 pub fn read(source: &PageSource, context: ContextType, problems: &mut Problems) -> Option<Page> {
     let file = &source.file;
+    match glob_alias(&source.ast, &source.mount, &source.module) {
+        Some(Ok((target, line))) => return Some(Page::glob_alias(source, target, line)),
+        Some(Err(line)) => {
+            problems.push(
+                file,
+                line,
+                "`pub use …::*` re-exports a module codegen cannot follow to a page of this mount",
+                "name the page this one shows from here: `pub use super::games::*;` (or `crate::<mount>::pages::games::*`)",
+            );
+            return None;
+        }
+        None => {}
+    }
     let items = items(&source.ast);
     let before = problems.0.len();
     check_visibility(file, &items, problems);
@@ -505,6 +550,10 @@ pub fn read(source: &PageSource, context: ContextType, problems: &mut Problems) 
             .save_ok
             .as_ref()
             .map(|ty| resolve_import(ty, &items.uses, &source.mount, &source.module));
+        server.save_payload = server
+            .save_payload
+            .as_ref()
+            .map(|ty| resolve_import(ty, &items.uses, &source.mount, &source.module));
         server
     });
     Some(Page {
@@ -526,6 +575,7 @@ pub fn read(source: &PageSource, context: ContextType, problems: &mut Problems) 
         navigations,
         alias_of,
         alias_line,
+        whole_alias: false,
     })
 }
 
@@ -671,33 +721,86 @@ fn alias_target(
     if last != "Model" || parents.is_empty() {
         return None;
     }
+    Some(
+        resolve_page_module(parents, mount, module)
+            .ok_or(line)
+            .map(|m| (m, line)),
+    )
+}
+
+/// A module path written in page `module` (`super::games`, `crate::<mount>::pages::games`) as
+/// a page module of the mount (`["games"]`); `None` when it leads elsewhere.
+fn resolve_page_module(parents: &[String], mount: &str, module: &[String]) -> Option<Vec<String>> {
     let mut resolved: Vec<String> = module[..module.len().saturating_sub(1)].to_vec();
     let mut rest = parents;
-    if rest[0] == "crate" {
+    match rest.first().map(String::as_str) {
         // `crate::<mount>::pages::…`
-        if rest.len() < 4 || rest[1] != mount || rest[2] != "pages" {
-            return Some(Err(line));
-        }
-        resolved.clear();
-        rest = &rest[3..];
-    } else if rest[0] == "super" {
-        // `resolved` is already the parent: the first `super`; each further one goes up.
-        rest = &rest[1..];
-        while rest.first().is_some_and(|s| s == "super") {
-            if resolved.pop().is_none() {
-                return Some(Err(line));
+        Some("crate") => {
+            if rest.len() < 4 || rest[1] != mount || rest[2] != "pages" {
+                return None;
             }
-            rest = &rest[1..];
+            resolved.clear();
+            rest = &rest[3..];
         }
-    } else {
+        // `resolved` is already the parent: the first `super`; each further one goes up.
+        Some("super") => {
+            rest = &rest[1..];
+            while rest.first().is_some_and(|s| s == "super") {
+                resolved.pop()?;
+                rest = &rest[1..];
+            }
+        }
         // `games::Model` through a `use`: codegen reads paths, not imports.
-        return Some(Err(line));
+        _ => return None,
     }
     if rest.is_empty() {
-        return Some(Err(line));
+        return None;
     }
     resolved.extend(rest.iter().cloned());
-    Some(Ok((resolved, line)))
+    Some(resolved)
+}
+
+/// The page a one-line alias page shows: `pub use super::games::*;` in a module that defines
+/// no `Model` of its own re-exports that page's whole contract. `Err(line)`: the glob names a
+/// module codegen cannot follow to a page of the mount.
+fn glob_alias(
+    ast: &syn::File,
+    mount: &str,
+    module: &[String],
+) -> Option<Result<(Vec<String>, usize), usize>> {
+    let defines_model = ast.items.iter().any(|item| match item {
+        Item::Struct(s) => s.ident == "Model",
+        Item::Enum(e) => e.ident == "Model",
+        Item::Type(t) => t.ident == "Model",
+        _ => false,
+    });
+    if defines_model {
+        return None;
+    }
+    ast.items.iter().find_map(|item| {
+        let Item::Use(u) = item else { return None };
+        if !is_pub(&u.vis) {
+            return None;
+        }
+        let mut path = Vec::new();
+        let mut tree = &u.tree;
+        loop {
+            match tree {
+                syn::UseTree::Path(p) => {
+                    path.push(p.ident.to_string());
+                    tree = &p.tree;
+                }
+                syn::UseTree::Glob(_) => break,
+                _ => return None,
+            }
+        }
+        let line = line_of(u.use_token.span);
+        Some(
+            resolve_page_module(&path, mount, module)
+                .ok_or(line)
+                .map(|m| (m, line)),
+        )
+    })
 }
 
 fn navigations(message: &ItemEnum) -> Vec<(String, Vec<(String, Type)>)> {
@@ -796,24 +899,52 @@ fn read_server(
         }
     }
     let saves = server_msg.variants.iter().any(|v| v.ident != "Load");
+    let save_payload = save_payload(server_msg);
     let mut save_ok = None;
     let mut save_caller = false;
     if saves {
+        let (msg, msg_type) = match &save_payload {
+            Some(ty) => {
+                let name = signature::last_name(ty).unwrap_or_default();
+                (format!("save: {name}"), Some(name))
+            }
+            None => ("msg: ServerMsg".to_owned(), None),
+        };
         let sig = format!(
-            "#[cfg(feature = \"server\")] pub fn handle_save(ctx: {ctx}, [caller: &Caller,] msg: ServerMsg) -> Result<SaveOk, SaveError>"
+            "#[cfg(feature = \"server\")] pub fn handle_save(ctx: {ctx}, [caller: &Caller,] {msg}) -> Result<SaveOk, SaveError>"
         );
         if let Some(f) = required(file, items, "handle_save", &sig, problems) {
             save_caller = takes_caller(f);
+            let message = if msg_type.is_some() {
+                Arg::owned(&[])
+            } else {
+                Arg::owned(&["ServerMsg"])
+            };
             let expected: &[Arg] = if save_caller {
                 &[
                     Arg::by_ref(context.names),
                     Arg::by_ref(&["Caller"]),
-                    Arg::owned(&["ServerMsg"]),
+                    message,
                 ]
             } else {
-                &[Arg::by_ref(context.names), Arg::owned(&["ServerMsg"])]
+                &[Arg::by_ref(context.names), message]
             };
             check_args(file, f, expected, &sig, problems);
+            // `ServerMsg::Save(T)`: `handle_save` takes the `T`, not the whole `ServerMsg`.
+            if let Some(want) = &msg_type
+                && let Some(written) = signature::args(f).last()
+                && signature::last_name(written).as_deref() != Some(want.as_str())
+            {
+                problems.push(
+                    file,
+                    line_of(f.sig.ident.span()),
+                    format!(
+                        "`handle_save` takes `{}`, but `ServerMsg::Save` carries `{want}`",
+                        quote::ToTokens::to_token_stream(*written)
+                    ),
+                    format!("its signature is `{sig}`: Rally unwraps `ServerMsg::Save` for it"),
+                );
+            }
             save_ok = ok_type(f);
             if save_ok.is_none() {
                 problems.push(
@@ -853,9 +984,24 @@ fn read_server(
         after_save_caller,
         save_ok,
         save_ok_path: None,
+        save_payload,
         after_save: after_save.is_some(),
         server_msg: server_msg.clone(),
     })
+}
+
+/// `T` when the page's saves are one variant `Save(T)` beside `Load`: `handle_save` then takes
+/// the `T` and never sees the load.
+fn save_payload(server_msg: &ItemEnum) -> Option<Type> {
+    let mut saves = server_msg.variants.iter().filter(|v| v.ident != "Load");
+    let save = saves.next()?;
+    if saves.next().is_some() || save.ident != "Save" {
+        return None;
+    }
+    match &save.fields {
+        Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(fields.unnamed[0].ty.clone()),
+        _ => None,
+    }
 }
 
 /// Whether a server function's second argument is the caller.

@@ -8,6 +8,7 @@
 
 pub mod broadcast;
 pub mod document;
+pub mod effect;
 /// Configuration from the environment (`APP_ENV`, `.env`, typed errors that say what to do).
 pub mod env;
 pub mod mount;
@@ -40,3 +41,7 @@ pub use rally_routes as routes;
 pub use rally_system as system;
 pub use rally_view as view;
 pub use rally_wire as wire;
+/// Logging (`rally::tracing::error!`): the server logs through `tracing` to stderr, filtered by
+/// `RUST_LOG`.
+#[cfg(feature = "server")]
+pub use tracing;

@@ -10,8 +10,30 @@ use crate::page::Page;
 /// `src/generated/rally/dispatch.rs`: routes each request to its page's `load` or
 /// `handle_save`, then `after_save`'s event to the hub. `context` says whether the app
 /// defines `src/context.rs`.
-pub fn dispatch(pages: &[&Page], context: bool) -> TokenStream {
+pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream {
     let context_ty = super::mount::context_type(context);
+    let topics = topic_rule.then(|| {
+        quote! {
+            fn authorize_topics(
+                &self,
+                connection: &rally::server::ConnectionInfo,
+                topics: &[String],
+            ) -> Result<(), ApiError> {
+                // Who is asking, read now; the app's rule decides per topic.
+                let caller = rally::server::caller::for_request(self.auth.as_deref(), "public", &connection.headers)?;
+                let ctx = &*self.context;
+                if topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) {
+                    Ok(())
+                } else {
+                    Err(ApiError::Unauthorized)
+                }
+            }
+
+            fn authorizes_topics(&self) -> bool {
+                true
+            }
+        }
+    });
     let arms = pages.iter().filter_map(|page| {
         let server = page.server.as_ref()?;
         let wire = page.wire_name();
@@ -89,9 +111,14 @@ pub fn dispatch(pages: &[&Page], context: bool) -> TokenStream {
                 quote!(Reply::encode(Ok(ok)))
             };
             let caller = server.save_caller.then(|| quote!(&caller,));
+            // `ServerMsg::Save(T)`: unwrapped, so `handle_save` never sees the load.
+            let pattern = if server.save_payload.is_some() {
+                quote!(#p::ServerMsg::Save(msg))
+            } else {
+                quote!(#[allow(unreachable_patterns)] msg)
+            };
             quote! {
-                #[allow(unreachable_patterns)]
-                msg => {
+                #pattern => {
                     #save_rule
                     match #p::handle_save(ctx, #caller msg) {
                         Ok(ok) => #publish,
@@ -167,6 +194,8 @@ pub fn dispatch(pages: &[&Page], context: bool) -> TokenStream {
                     other => Reply::error(ApiError::BadRequest { reason: format!("no page {other}") }),
                 }
             }
+
+            #topics
         }
     }
 }
@@ -181,13 +210,20 @@ pub fn saves(pages: &[&Page]) -> TokenStream {
         let wire = page.wire_name();
         let doc = format!("Sends a save to `{wire}`; `to_msg` receives its result.");
         let ok = qualify(ok, &p);
+        let (message, wrapped) = match &server.save_payload {
+            Some(payload) => {
+                let payload = qualify(payload, &p);
+                (payload, quote!(&#p::ServerMsg::Save(message)))
+            }
+            None => (quote!(#p::ServerMsg), quote!(&message)),
+        };
         Some(quote! {
             #[doc = #doc]
             pub fn #name(
-                message: #p::ServerMsg,
+                message: #message,
                 to_msg: impl FnOnce(Result<#ok, SaveError>) -> #p::Message + 'static,
             ) -> Effect<#p::Message> {
-                rally::remote::save(#wire, &message, move |r| to_msg(r.map_err(SaveError::from_api)))
+                rally::remote::save(#wire, #wrapped, move |r| to_msg(r.map_err(SaveError::from_api)))
             }
         })
     });

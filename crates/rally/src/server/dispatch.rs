@@ -107,6 +107,25 @@ impl Reply {
 pub trait Dispatch: Send + Sync + 'static {
     /// Handles one request.
     fn dispatch(&self, request: Request<'_>) -> Reply;
+
+    /// Whether `connection` may subscribe to every one of `topics` (already de-duplicated),
+    /// checked each time the tab sends a new set; `Err` refuses the set and keeps the previous
+    /// one. Runs on a blocking thread (it may look the session up). By default every topic is
+    /// open to everyone.
+    fn authorize_topics(
+        &self,
+        connection: &ConnectionInfo,
+        topics: &[String],
+    ) -> Result<(), ApiError> {
+        let _ = (connection, topics);
+        Ok(())
+    }
+
+    /// Whether [`Dispatch::authorize_topics`] checks anything; when not, topic sets are taken
+    /// without a trip to a blocking thread.
+    fn authorizes_topics(&self) -> bool {
+        false
+    }
 }
 
 impl<F> Dispatch for F
@@ -245,6 +264,11 @@ impl HandlerPool {
             threads: threads.max(1),
             spawning: Mutex::new(()),
         }
+    }
+
+    /// The dispatch the handlers run.
+    pub fn dispatch(&self) -> &Arc<dyn Dispatch> {
+        &self.shared.dispatch
     }
 
     /// A free place, if there is one now and nobody is waiting for one.

@@ -528,6 +528,15 @@ impl Connection {
         } else {
             None
         };
+        let error = match error {
+            None => {
+                let dispatch = Arc::clone(self.endpoint.inner.handlers.dispatch());
+                authorize_topics(dispatch, self.origin.info.clone(), &topics)
+                    .await
+                    .err()
+            }
+            error => error,
+        };
         match error {
             // The previous set stays in force.
             Some(error) => self.send_frame(&ServerFrame::Error(error)).await,
@@ -540,6 +549,25 @@ impl Connection {
             }
         }
     }
+}
+
+/// The app's topic rule for `topics`, on a blocking thread (it may read the session store).
+async fn authorize_topics(
+    dispatch: Arc<dyn super::Dispatch>,
+    info: super::ConnectionInfo,
+    topics: &[String],
+) -> Result<(), ApiError> {
+    if !dispatch.authorizes_topics() {
+        return Ok(());
+    }
+    let topics = topics.to_vec();
+    tokio::task::spawn_blocking(move || dispatch.authorize_topics(&info, &topics))
+        .await
+        .unwrap_or_else(|e| {
+            let trace_id = super::dispatch::trace_id();
+            tracing::error!(%trace_id, "topic authorization panicked: {e}");
+            Err(ApiError::Internal { trace_id })
+        })
 }
 
 /// Completes when the shutdown grace period has elapsed; never while it has not begun.

@@ -10,6 +10,9 @@ pub struct SharedState {}
 
 /// Builds the shared state from a request (cookies, signed-in user).
 #[cfg(feature = "server")]
-pub fn shared_state(_db: &rally::db::Db, _request: &rally::server::PageRequest<'_>) -> SharedState {
+pub fn shared_state(
+    _ctx: &crate::context::Context,
+    _request: &rally::server::PageRequest<'_>,
+) -> SharedState {
     SharedState {}
 }

@@ -13,7 +13,13 @@ pub async fn serve() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let context = app.db.clone();
+    let context = match crate::context::context(app.db.clone(), &app.env) {
+        Ok(context) => context,
+        Err(e) => {
+            eprintln!("error: cannot build the app's context (src/context.rs): {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let app = rally::server::app::AppBuilder::new(app, context, "Starter");
     let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = None;
     let endpoint = app

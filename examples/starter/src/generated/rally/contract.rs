@@ -7,13 +7,14 @@ rally-wire/1
 page public/pages/home_ <public::pages::home_::ServerMsg> -> <public::pages::home_::LoadResult>,<public::pages::home_::CounterUpdate>
 push <broadcasts::Event>
 type broadcasts::Event = enum[CountChanged(i64)]
+type public::pages::home_::Change = enum[Increment,Decrement]
 type public::pages::home_::CounterUpdate = struct{count:i64}
 type public::pages::home_::LoadResult = struct{count:i64}
-type public::pages::home_::ServerMsg = enum[Load,Increment,Decrement]
+type public::pages::home_::ServerMsg = enum[Load,Save(<public::pages::home_::Change>)]
 type rally::page::LoadError = struct{message:string,status:u16}
 type rally::page::SaveError = struct{field:option<string>,message:string}
 ```*/
 /// Compiled into the server and every browser bundle; a mismatch reloads the page.
 pub const CONTRACT: rally::wire::Fingerprint = rally::wire::Fingerprint::from_hex(
-    "359b68f9d7f789b5dd35d4cb7dff9daadb931596219cb6fee04748071d6b5eb0",
+    "59a5fc4ae5f35242f2ef3511fb2ca7af3458a3e568ca897da15d44b205bdd3af",
 );

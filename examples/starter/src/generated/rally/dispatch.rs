@@ -6,7 +6,7 @@ use rally::wire::ApiError;
 /// The app's request dispatch.
 pub struct Dispatch {
     /// What handlers receive: the app's context.
-    pub context: std::sync::Arc<rally::db::Db>,
+    pub context: std::sync::Arc<crate::context::Context>,
     /// The app's auth: who the caller is, and the gate of every mount except `public`.
     pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
 }
@@ -28,8 +28,7 @@ impl rally::server::Dispatch for Dispatch {
                                 .map_err(ApiError::from),
                         )
                     }
-                    #[allow(unreachable_patterns)]
-                    msg => {
+                    crate::public::pages::home_::ServerMsg::Save(msg) => {
                         match crate::public::pages::home_::handle_save(ctx, msg) {
                             Ok(ok) => {
                                 match crate::public::pages::home_::after_save(ctx, &ok) {

@@ -6,14 +6,14 @@ use rally::page::SaveError;
 use rally::view::Effect;
 ///Sends a save to `public/pages/home_`; `to_msg` receives its result.
 pub fn save_public_home(
-    message: crate::public::pages::home_::ServerMsg,
+    message: crate::public::pages::home_::Change,
     to_msg: impl FnOnce(
         Result<crate::public::pages::home_::CounterUpdate, SaveError>,
     ) -> crate::public::pages::home_::Message + 'static,
 ) -> Effect<crate::public::pages::home_::Message> {
     rally::remote::save(
         "public/pages/home_",
-        &message,
+        &crate::public::pages::home_::ServerMsg::Save(message),
         move |r| to_msg(r.map_err(SaveError::from_api)),
     )
 }

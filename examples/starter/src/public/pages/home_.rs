@@ -9,6 +9,8 @@ use rally::view::{Effect, Element};
 use serde::{Deserialize, Serialize};
 
 use crate::broadcasts::{Event, Topic};
+#[cfg(feature = "server")]
+use crate::context::Context;
 use crate::generated::rally::server::save_public_home;
 use crate::public::SharedState;
 
@@ -34,14 +36,21 @@ pub enum Message {
     Decrement,
 }
 
-/// Messages to the server: the load and the saves.
+/// Messages to the server: the load, and the saves (`handle_save` receives the `Change`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ServerMsg {
     /// Load the count.
     Load,
-    /// Add one.
+    /// Change the count.
+    Save(Change),
+}
+
+/// A change to the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    /// Add a step.
     Increment,
-    /// Take one away.
+    /// Take a step away.
     Decrement,
 }
 
@@ -71,8 +80,8 @@ pub fn update(model: &mut Model, msg: Message) -> Effect<Message> {
         Message::Saved(Ok(update)) => model.count = update.count,
         Message::Loaded(Err(e)) => model.error = Some(e.message),
         Message::Saved(Err(e)) => model.error = Some(e.message),
-        Message::Increment => return save_public_home(ServerMsg::Increment, Message::Saved),
-        Message::Decrement => return save_public_home(ServerMsg::Decrement, Message::Saved),
+        Message::Increment => return save_public_home(Change::Increment, Message::Saved),
+        Message::Decrement => return save_public_home(Change::Decrement, Message::Saved),
     }
     Effect::none()
 }
@@ -113,29 +122,37 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
     Effect::none()
 }
 
-/// Reads the count.
+/// Reads the count. A database error is logged with its details and the page gets a message
+/// that gives nothing away.
 #[cfg(feature = "server")]
-pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
+pub fn load(ctx: &Context) -> Result<LoadResult, LoadError> {
     use crate::generated::sql::public::pages::home__sql::get_count;
-    db.read_sync(get_count)
+    ctx.db
+        .read_sync(get_count)
         .map(|rows| LoadResult {
             count: rows.first().map_or(0, |r| r.count),
         })
-        .map_err(|e| LoadError::new(format!("Could not read the count: {e}")))
+        .map_err(|e| {
+            rally::tracing::error!(error = %e, "reading the count");
+            LoadError::new("Could not read the count.")
+        })
 }
 
-/// Changes the count.
+/// Moves the count by the app's step.
 #[cfg(feature = "server")]
-pub fn handle_save(db: &rally::db::Db, msg: ServerMsg) -> Result<CounterUpdate, SaveError> {
+pub fn handle_save(ctx: &Context, change: Change) -> Result<CounterUpdate, SaveError> {
     use crate::generated::sql::public::pages::home__sql::add_to_count;
-    let delta = match msg {
-        ServerMsg::Increment => 1,
-        ServerMsg::Decrement => -1,
-        ServerMsg::Load => return Err(SaveError::new("Load is not a save.")),
+    let delta = match change {
+        Change::Increment => ctx.step,
+        Change::Decrement => -ctx.step,
     };
-    let rows = db
+    let rows = ctx
+        .db
         .write_sync(|tx| add_to_count(tx, delta))
-        .map_err(|e| SaveError::new(format!("Could not save: {e}")))?;
+        .map_err(|e| {
+            rally::tracing::error!(error = %e, "saving the count");
+            SaveError::new("Could not save the count.")
+        })?;
     let count = rows
         .first()
         .map(|r| r.count)
@@ -145,10 +162,7 @@ pub fn handle_save(db: &rally::db::Db, msg: ServerMsg) -> Result<CounterUpdate, 
 
 /// Tells the other tabs.
 #[cfg(feature = "server")]
-pub fn after_save(
-    _db: &rally::db::Db,
-    ok: &CounterUpdate,
-) -> Option<crate::broadcasts::TargetedEvent> {
+pub fn after_save(_ctx: &Context, ok: &CounterUpdate) -> Option<crate::broadcasts::TargetedEvent> {
     Some(crate::broadcasts::TargetedEvent::new(
         vec![Topic::Counter],
         Event::CountChanged(ok.count),
