@@ -7,9 +7,11 @@
 //! routes give up on it, which resets the count (the demo code must keep working, and its hash
 //! is public anyway).
 
-/// Where a sign-in may return: the score desk (`/admin`, `/admin/…`), else `/admin/games`.
-pub fn admin_return_to(path: &str) -> String {
-    if path == "/admin" || path.starts_with("/admin/") {
+/// Where a sign-in may return: the score desk (`/admin`, `/admin/…`) or the account page
+/// (`/me`), else `/admin/games`.
+pub fn after_sign_in(path: &str) -> String {
+    let bare = path.split(['?', '#']).next().unwrap_or(path);
+    if bare == "/admin" || bare.starts_with("/admin/") || bare == "/me" {
         path.to_owned()
     } else {
         "/admin/games".to_owned()
@@ -116,7 +118,7 @@ impl AuthApp for ScoreboardAuth {
     }
 
     fn narrow_return_to(&self, path: &str) -> String {
-        crate::auth::admin_return_to(path)
+        crate::auth::after_sign_in(path)
     }
 
     async fn can_access(&self, mount: &str, user_id: i64) -> Result<bool, AppError> {
@@ -249,14 +251,17 @@ mod server_tests {
 
 #[cfg(test)]
 mod tests {
-    use super::admin_return_to;
+    use super::after_sign_in;
 
     #[test]
-    fn sign_in_returns_to_the_score_desk() {
-        assert_eq!(admin_return_to("/admin"), "/admin");
-        assert_eq!(admin_return_to("/admin/games"), "/admin/games");
-        assert_eq!(admin_return_to("/games"), "/admin/games");
-        assert_eq!(admin_return_to("/administrator"), "/admin/games");
-        assert_eq!(admin_return_to("/"), "/admin/games");
+    fn sign_in_returns_to_the_score_desk_or_the_account() {
+        assert_eq!(after_sign_in("/admin"), "/admin");
+        assert_eq!(after_sign_in("/admin/games"), "/admin/games");
+        assert_eq!(after_sign_in("/me"), "/me");
+        assert_eq!(after_sign_in("/me?tab=1"), "/me?tab=1");
+        assert_eq!(after_sign_in("/meeting"), "/admin/games");
+        assert_eq!(after_sign_in("/games"), "/admin/games");
+        assert_eq!(after_sign_in("/administrator"), "/admin/games");
+        assert_eq!(after_sign_in("/"), "/admin/games");
     }
 }

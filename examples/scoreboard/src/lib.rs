@@ -10,6 +10,8 @@ pub mod chrome;
 pub mod generated;
 pub mod identity;
 pub mod public;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod views;
 
 /// A migrated and seeded in-memory database for tests.

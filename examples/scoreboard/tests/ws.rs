@@ -346,6 +346,8 @@ async fn an_admin_save_answers_the_desk_and_pushes_to_the_pages_showing_the_game
             home_score: 5,
             away_score: 2,
             status: desk::GameStatus::Live("3rd".into()),
+            // Who saved it: the socket's signed-in admin.
+            changed_by: "admin@example.com".into(),
         }
     );
 

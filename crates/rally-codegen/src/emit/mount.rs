@@ -114,6 +114,8 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
                     caller: &rally::server::Caller<'_>,
                     route: &Route,
                 ) -> Result<(), rally::server::Denied> {
+                    // Only pages with an `authorize` predicate read the context.
+                    let _ = ctx;
                     match route { #(#arms)* }
                 }
             }

@@ -3,8 +3,12 @@
 //!
 //! Final games are final: the −/+ buttons are hidden on them, and the server refuses score
 //! changes with "Game is final.".
+//!
+//! Every change records who made it (the save's caller): the desk shows it under each game.
+//! A change pushed from another desk says only that it came from elsewhere, since the same
+//! event reaches the public pages, which must not learn who keeps the score.
 
-use rally::page::{LoadError, SaveError};
+use rally::page::{Head, LoadError, SaveError};
 use rally::routes::QueryParams;
 use rally::view::attribute::{aria, class, role, type_};
 use rally::view::event::on_click;
@@ -44,6 +48,20 @@ pub struct AdminGameSummary {
     pub status: GameStatus,
     /// Live and not yet changed from this desk (highlighted).
     pub needs_attention: bool,
+    /// Who last changed it on a desk.
+    pub changed_by: ChangedBy,
+}
+
+/// Who last changed a game on a desk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangedBy {
+    /// Nobody yet.
+    #[default]
+    Nobody,
+    /// This user (their display name, else their email).
+    User(String),
+    /// Another desk, just now (a pushed change does not say who).
+    AnotherDesk,
 }
 
 /// A save's answer: the game as stored.
@@ -61,6 +79,8 @@ pub struct GameUpdate {
     pub away_score: i64,
     /// Its status.
     pub status: GameStatus,
+    /// Who made the change.
+    pub changed_by: String,
 }
 
 /// What the load returns.
@@ -159,7 +179,7 @@ fn score_change(game: &AdminGameSummary, home_delta: i64, away_delta: i64) -> Op
     })
 }
 
-fn upsert(model: &mut Model, update: GameUpdate) {
+fn upsert(model: &mut Model, update: GameUpdate, changed_by: ChangedBy) {
     let summary = AdminGameSummary {
         id: update.id,
         home_code: update.home_code,
@@ -168,6 +188,7 @@ fn upsert(model: &mut Model, update: GameUpdate) {
         away_score: update.away_score,
         status: update.status,
         needs_attention: false,
+        changed_by,
     };
     match model.games.iter_mut().find(|g| g.id == summary.id) {
         Some(game) => *game = summary,
@@ -192,7 +213,8 @@ pub fn update(model: &mut Model, msg: Message) -> Effect<Message> {
             return Effect::none();
         }
         Message::Saved(Ok(update)) => {
-            upsert(model, update);
+            let by = ChangedBy::User(update.changed_by.clone());
+            upsert(model, update, by);
             model.error = None;
             return Effect::none();
         }
@@ -228,6 +250,7 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
     upsert(
         model,
         GameUpdate {
+            changed_by: String::new(),
             id: snapshot.id,
             home_code: snapshot.home.code.clone(),
             away_code: snapshot.away.code.clone(),
@@ -239,8 +262,14 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
                 BroadcastStatus::Final => GameStatus::Final,
             },
         },
+        ChangedBy::AnotherDesk,
     );
     Effect::none()
+}
+
+/// The tab's title.
+pub fn head(_model: &Model) -> Head {
+    Head::title("Score desk · Scoreboard")
 }
 
 fn badge(status: &GameStatus) -> Element<Message> {
@@ -307,8 +336,19 @@ fn game_card(game: &AdminGameSummary) -> Element<Message> {
                 vec![class("score-line admin-status-row")],
                 vec![badge(&game.status), finish],
             ),
+            changed_by(&game.changed_by),
         ],
     )
+}
+
+/// `p.changed-by`: who last changed the game, if anyone.
+fn changed_by(by: &ChangedBy) -> Element<Message> {
+    let note = match by {
+        ChangedBy::Nobody => return text(""),
+        ChangedBy::User(who) => format!("Last change by {who}"),
+        ChangedBy::AnotherDesk => "Changed on another desk".to_owned(),
+    };
+    p(vec![class("muted changed-by")], vec![text(note)])
 }
 
 /// `main > section.panel`: any error, then a card per game.
@@ -372,6 +412,7 @@ pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
                 away_score: row.away_score,
                 needs_attention: matches!(status, GameStatus::Live(_)),
                 status,
+                changed_by: row.changed_by.map_or(ChangedBy::Nobody, ChangedBy::User),
             }
         })
         .collect();
@@ -386,15 +427,26 @@ enum Updated {
     Missing,
 }
 
-/// Changes a score, or ends a game.
+/// Changes a score, or ends a game, as the signed-in admin (recorded with the game).
 #[cfg(feature = "server")]
-pub fn handle_save(db: &rally::db::Db, msg: ServerMsg) -> Result<GameUpdate, SaveError> {
+pub fn handle_save(
+    db: &rally::db::Db,
+    caller: &rally::server::Caller,
+    msg: ServerMsg,
+) -> Result<GameUpdate, SaveError> {
     use crate::generated::sql::admin::pages::games_sql::{update_game_final, update_game_score};
     use crate::generated::sql::public::pages::games::id__sql::get_game;
     let could_not_save = |e: rusqlite::Error| {
         tracing::error!(error = %e, "saving a game");
         SaveError::new("Could not save game.")
     };
+    // The admin mount lets only signed-in admins save; the caller is who they are.
+    let user = caller
+        .user_id()
+        .and_then(|id| crate::identity::user_by_id(db, id))
+        .ok_or_else(|| SaveError::new("Sign in again to change scores."))?;
+    let user_id = Some(user.context.user_id);
+    let changed_by = crate::identity::display_label(&user.context).to_owned();
     match msg {
         ServerMsg::Load => Err(SaveError::new("Load is not a save action.")),
         ServerMsg::UpdateScore {
@@ -414,9 +466,11 @@ pub fn handle_save(db: &rally::db::Db, msg: ServerMsg) -> Result<GameUpdate, Sav
             }
             let updated = db
                 .write_sync(|tx| {
-                    let rows = update_game_score(tx, home_score, away_score, &period, game_id)?;
+                    let rows =
+                        update_game_score(tx, home_score, away_score, &period, user_id, game_id)?;
                     if let Some(row) = rows.into_iter().next() {
                         return Ok(Updated::Saved(GameUpdate {
+                            changed_by: changed_by.clone(),
                             status: status(&row.period, row.is_final),
                             id: row.id,
                             home_code: row.home_code,
@@ -440,13 +494,14 @@ pub fn handle_save(db: &rally::db::Db, msg: ServerMsg) -> Result<GameUpdate, Sav
         }
         ServerMsg::MarkFinal { game_id } => {
             let rows = db
-                .write_sync(|tx| update_game_final(tx, game_id))
+                .write_sync(|tx| update_game_final(tx, user_id, game_id))
                 .map_err(could_not_save)?;
             let row = rows
                 .into_iter()
                 .next()
                 .ok_or_else(|| SaveError::new("Game not found."))?;
             Ok(GameUpdate {
+                changed_by,
                 status: status(&row.period, row.is_final),
                 id: row.id,
                 home_code: row.home_code,
@@ -477,6 +532,7 @@ mod tests {
             away_score,
             status,
             needs_attention: false,
+            changed_by: ChangedBy::Nobody,
         }
     }
 
@@ -531,11 +587,44 @@ mod tests {
     mod server {
         use super::super::*;
         use crate::broadcasts::{BroadcastStatus, Event, Topic};
+        use rally::server::Caller;
+
+        /// The seeded admin, as the socket's caller.
+        fn admin() -> Caller<'static> {
+            Caller::user(1)
+        }
+
+        #[test]
+        fn a_change_records_who_made_it_and_the_desk_shows_them() {
+            let db = crate::test_support::seeded_db();
+            let update = handle_save(&db, &admin(), ServerMsg::MarkFinal { game_id: 1 }).unwrap();
+            assert_eq!(update.changed_by, "admin@example.com");
+            let games = load(&db).unwrap().games;
+            assert_eq!(
+                games[0].changed_by,
+                ChangedBy::User("admin@example.com".into())
+            );
+            assert_eq!(games[1].changed_by, ChangedBy::Nobody);
+            let html = rally::view::render::to_html(&game_card(&games[0]));
+            assert!(html.contains("Last change by admin@example.com"), "{html}");
+            // Without a signed-in user nothing is saved.
+            let change = ServerMsg::UpdateScore {
+                game_id: 3,
+                home_score: 1,
+                away_score: 0,
+                period: "Live".into(),
+            };
+            assert_eq!(
+                handle_save(&db, &Caller::anonymous(), change).unwrap_err(),
+                SaveError::new("Sign in again to change scores.")
+            );
+            assert_eq!(load(&db).unwrap().games[2].home_score, 0);
+        }
 
         #[test]
         fn mark_final_ends_the_game_and_targets_every_page_that_shows_it() {
             let db = crate::test_support::seeded_db();
-            let update = handle_save(&db, ServerMsg::MarkFinal { game_id: 1 }).unwrap();
+            let update = handle_save(&db, &admin(), ServerMsg::MarkFinal { game_id: 1 }).unwrap();
             assert_eq!(update.status, GameStatus::Final);
             assert_eq!((update.home_score, update.away_score), (4, 2));
             let targeted = after_save(&db, &update).unwrap();
@@ -558,6 +647,7 @@ mod tests {
             let db = crate::test_support::seeded_db();
             let update = handle_save(
                 &db,
+                &admin(),
                 ServerMsg::UpdateScore {
                     game_id: 1,
                     home_score: 5,
@@ -583,7 +673,7 @@ mod tests {
                 period: "Live".into(),
             };
             assert_eq!(
-                handle_save(&db, change).unwrap_err(),
+                handle_save(&db, &admin(), change).unwrap_err(),
                 SaveError::new("Game is final.")
             );
             let games = load(&db).unwrap().games;
@@ -598,15 +688,15 @@ mod tests {
                 period: "Live".into(),
             };
             assert_eq!(
-                handle_save(&db, missing).unwrap_err(),
+                handle_save(&db, &admin(), missing).unwrap_err(),
                 SaveError::new("Game not found.")
             );
             assert_eq!(
-                handle_save(&db, ServerMsg::MarkFinal { game_id: 99 }).unwrap_err(),
+                handle_save(&db, &admin(), ServerMsg::MarkFinal { game_id: 99 }).unwrap_err(),
                 SaveError::new("Game not found.")
             );
             assert_eq!(
-                handle_save(&db, ServerMsg::Load).unwrap_err(),
+                handle_save(&db, &admin(), ServerMsg::Load).unwrap_err(),
                 SaveError::new("Load is not a save action.")
             );
         }
@@ -618,7 +708,7 @@ mod tests {
             let _ = update(&mut model, Message::Loaded(load(&db)));
             assert_eq!(model.games.len(), 15);
             assert!(model.games[0].needs_attention);
-            let update = handle_save(&db, ServerMsg::MarkFinal { game_id: 1 }).unwrap();
+            let update = handle_save(&db, &admin(), ServerMsg::MarkFinal { game_id: 1 }).unwrap();
             let event = after_save(&db, &update).unwrap().event;
             let _ = apply_broadcast(&mut model, &event);
             assert_eq!(model.games[0].status, GameStatus::Final);

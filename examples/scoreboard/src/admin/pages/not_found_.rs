@@ -1,5 +1,6 @@
 //! The admin 404 page: the same markup as the public one.
 
+use rally::page::Head;
 use rally::routes::QueryParams;
 use rally::view::{Effect, Element};
 
@@ -21,6 +22,11 @@ pub fn initial_model(_shared: &SharedState, _query: &QueryParams) -> Model {
 /// Nothing to update.
 pub fn update(_model: &mut Model, msg: Message) -> Effect<Message> {
     match msg {}
+}
+
+/// The tab's title.
+pub fn head(_model: &Model) -> Head {
+    Head::title("Not found · Score desk")
 }
 
 /// Says so, and links to the scores.

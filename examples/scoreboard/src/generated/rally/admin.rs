@@ -80,6 +80,13 @@ impl Mount for Admin {
             }
         }
     }
+    fn head(page: &Page) -> rally::page::Head {
+        match page {
+            Page::AdminHome(m) => crate::admin::pages::home_::head(m),
+            Page::AdminGames(m) => crate::admin::pages::games::head(m),
+            Page::NotFound(m) => crate::admin::pages::not_found_::head(m),
+        }
+    }
     fn shell<M: Clone + 'static>(
         shared: &Self::Shared,
         chrome: &rally::shell::Chrome<M>,

@@ -15,6 +15,7 @@ pub async fn serve() -> std::process::ExitCode {
     };
     let context = app.db.clone();
     let app = rally::server::app::AppBuilder::new(app, context, "Scoreboard");
+    let app = crate::server::configure(app);
     let auth = match crate::auth::auth(app.context()) {
         Ok(auth) => Arc::new(auth),
         Err(e) => {

@@ -7,12 +7,14 @@ rally-wire/1
 page admin/pages/games <admin::pages::games::ServerMsg> -> <admin::pages::games::LoadResult>,<admin::pages::games::GameUpdate>
 page public/pages/games <public::pages::games::ServerMsg> -> <public::pages::games::LoadResult>
 page public/pages/games/id_ <public::pages::games::id_::ServerMsg> -> <public::pages::games::id_::LoadResult>
+page public/pages/me <public::pages::me::ServerMsg> -> <public::pages::me::LoadResult>
 page public/pages/standings <public::pages::standings::ServerMsg> -> <public::pages::standings::LoadResult>
 page public/pages/teams/slug_ <public::pages::teams::slug_::ServerMsg> -> <public::pages::teams::slug_::LoadResult>
 push <broadcasts::Event>
-type admin::pages::games::AdminGameSummary = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<admin::pages::games::GameStatus>,needs_attention:bool}
+type admin::pages::games::AdminGameSummary = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<admin::pages::games::GameStatus>,needs_attention:bool,changed_by:<admin::pages::games::ChangedBy>}
+type admin::pages::games::ChangedBy = enum[Nobody,User(string),AnotherDesk]
 type admin::pages::games::GameStatus = enum[Scheduled,Live(string),Final]
-type admin::pages::games::GameUpdate = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<admin::pages::games::GameStatus>}
+type admin::pages::games::GameUpdate = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<admin::pages::games::GameStatus>,changed_by:string}
 type admin::pages::games::LoadResult = struct{games:list<<admin::pages::games::AdminGameSummary>>}
 type admin::pages::games::ServerMsg = enum[Load,UpdateScore{game_id:i64,home_score:i64,away_score:i64,period:string},MarkFinal{game_id:i64}]
 type broadcasts::BroadcastStatus = enum[Scheduled,Live(string),Final]
@@ -29,6 +31,8 @@ type public::pages::games::id_::GameStatus = enum[Scheduled,Live(string),Final]
 type public::pages::games::id_::LoadResult = struct{game:<public::pages::games::id_::GameDetail>}
 type public::pages::games::id_::ServerMsg = enum[Load{id:i64}]
 type public::pages::games::id_::Team = struct{code:string,name:string,slug:string}
+type public::pages::me::LoadResult = struct{email:string,display_name:option<string>,role:string,games_changed:i64}
+type public::pages::me::ServerMsg = enum[Load]
 type public::pages::standings::GameStatus = enum[Scheduled,Live(string),Final]
 type public::pages::standings::GameSummary = struct{id:i64,home:<public::pages::standings::Team>,away:<public::pages::standings::Team>,home_score:i64,away_score:i64,status:<public::pages::standings::GameStatus>}
 type public::pages::standings::LoadResult = struct{games:list<<public::pages::standings::GameSummary>>}
@@ -45,5 +49,5 @@ type rally::page::SaveError = struct{field:option<string>,message:string}
 ```*/
 /// Compiled into the server and every browser bundle; a mismatch reloads the page.
 pub const CONTRACT: rally::wire::Fingerprint = rally::wire::Fingerprint::from_hex(
-    "f83b449c0d008aca38a7f4371a23c93734c0285541d2edb3c0e18691ec479533",
+    "573445e77a1ba415d3dbd167538c4dd416939d0569c253d1c630e7aa593dc1d9",
 );

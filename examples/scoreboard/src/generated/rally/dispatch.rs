@@ -16,13 +16,14 @@ impl rally::server::Dispatch for Dispatch {
         let ctx = &*self.context;
         match request.page {
             "admin/pages/games" => {
-                if let Err(e) = rally::server::caller::for_request(
+                let caller = match rally::server::caller::for_request(
                     self.auth.as_deref(),
                     "admin",
                     &request.connection.headers,
                 ) {
-                    return Reply::error(e);
-                }
+                    Ok(caller) => caller,
+                    Err(e) => return Reply::error(e),
+                };
                 let msg: crate::admin::pages::games::ServerMsg = match request.decode() {
                     Ok(msg) => msg,
                     Err(e) => return Reply::error(e),
@@ -35,7 +36,11 @@ impl rally::server::Dispatch for Dispatch {
                     }
                     #[allow(unreachable_patterns)]
                     msg => {
-                        match crate::admin::pages::games::handle_save(ctx, msg) {
+                        match crate::admin::pages::games::handle_save(
+                            ctx,
+                            &caller,
+                            msg,
+                        ) {
                             Ok(ok) => {
                                 match crate::admin::pages::games::after_save(ctx, &ok) {
                                     Some(targeted) => {
@@ -100,6 +105,43 @@ impl rally::server::Dispatch for Dispatch {
                     }
                 }
             }
+            "public/pages/me" => {
+                let caller = match rally::server::caller::for_request(
+                    self.auth.as_deref(),
+                    "public",
+                    &request.connection.headers,
+                ) {
+                    Ok(caller) => caller,
+                    Err(e) => return Reply::error(e),
+                };
+                let msg: crate::public::pages::me::ServerMsg = match request.decode() {
+                    Ok(msg) => msg,
+                    Err(e) => return Reply::error(e),
+                };
+                match msg {
+                    crate::public::pages::me::ServerMsg::Load => {
+                        if rally::server::caller::allow(
+                                crate::public::pages::me::ACCESS,
+                                &caller,
+                                None,
+                            )
+                            .is_err()
+                        {
+                            return Reply::error(ApiError::Unauthorized);
+                        }
+                        Reply::encode(
+                            crate::public::pages::me::load(ctx, &caller)
+                                .map_err(ApiError::from),
+                        )
+                    }
+                    #[allow(unreachable_patterns)]
+                    _ => {
+                        Reply::error(ApiError::BadRequest {
+                            reason: format!("{} has no saves", "public/pages/me"),
+                        })
+                    }
+                }
+            }
             "public/pages/standings" => {
                 let msg: crate::public::pages::standings::ServerMsg = match request
                     .decode()
@@ -152,5 +194,28 @@ impl rally::server::Dispatch for Dispatch {
                 })
             }
         }
+    }
+    fn authorize_topics(
+        &self,
+        connection: &rally::server::ConnectionInfo,
+        topics: &[String],
+    ) -> Result<(), ApiError> {
+        let caller = rally::server::caller::for_request(
+            self.auth.as_deref(),
+            "public",
+            &connection.headers,
+        )?;
+        let ctx = &*self.context;
+        if topics
+            .iter()
+            .all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic))
+        {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+    fn authorizes_topics(&self) -> bool {
+        true
     }
 }

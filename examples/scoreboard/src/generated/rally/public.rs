@@ -11,6 +11,7 @@ pub enum Page {
     Home(crate::public::pages::home_::Model),
     Games(crate::public::pages::games::Model),
     GamesId(crate::public::pages::games::id_::Model),
+    Me(crate::public::pages::me::Model),
     SignIn(crate::public::pages::sign_in::Model),
     Standings(crate::public::pages::standings::Model),
     TeamsSlug(crate::public::pages::teams::slug_::Model),
@@ -22,6 +23,7 @@ pub enum Msg {
     Home(crate::public::pages::home_::Message),
     Games(crate::public::pages::games::Message),
     GamesId(crate::public::pages::games::id_::Message),
+    Me(crate::public::pages::me::Message),
     SignIn(crate::public::pages::sign_in::Message),
     Standings(crate::public::pages::standings::Message),
     TeamsSlug(crate::public::pages::teams::slug_::Message),
@@ -64,6 +66,7 @@ impl Mount for Public {
                     ),
                 )
             }
+            Route::Me => Page::Me(crate::public::pages::me::initial_model(shared, query)),
             Route::SignIn => {
                 Page::SignIn(crate::public::pages::sign_in::initial_model(shared, query))
             }
@@ -90,6 +93,84 @@ impl Mount for Public {
             }
         }
     }
+    fn init(
+        shared: &Self::Shared,
+        route: &Route,
+        query: &QueryParams,
+    ) -> (Page, Effect<Msg>) {
+        match route {
+            Route::Home => {
+                (
+                    Page::Home(
+                        crate::public::pages::home_::initial_model(shared, query),
+                    ),
+                    Effect::none(),
+                )
+            }
+            Route::Games => {
+                (
+                    Page::Games(
+                        crate::public::pages::games::initial_model(shared, query),
+                    ),
+                    Effect::none(),
+                )
+            }
+            Route::GamesId { id } => {
+                (
+                    Page::GamesId(
+                        crate::public::pages::games::id_::initial_model(
+                            shared,
+                            &crate::generated::routes::public::GamesIdParams {
+                                id: *id,
+                            },
+                            query,
+                        ),
+                    ),
+                    Effect::none(),
+                )
+            }
+            Route::Me => {
+                (
+                    Page::Me(crate::public::pages::me::initial_model(shared, query)),
+                    Effect::none(),
+                )
+            }
+            Route::SignIn => {
+                let (model, effect) = crate::public::pages::sign_in::init(shared, query);
+                (Page::SignIn(model), effect.map(Msg::SignIn))
+            }
+            Route::Standings => {
+                (
+                    Page::Standings(
+                        crate::public::pages::standings::initial_model(shared, query),
+                    ),
+                    Effect::none(),
+                )
+            }
+            Route::TeamsSlug { slug } => {
+                (
+                    Page::TeamsSlug(
+                        crate::public::pages::teams::slug_::initial_model(
+                            shared,
+                            &crate::generated::routes::public::TeamsSlugParams {
+                                slug: slug.clone(),
+                            },
+                            query,
+                        ),
+                    ),
+                    Effect::none(),
+                )
+            }
+            Route::NotFound => {
+                (
+                    Page::NotFound(
+                        crate::public::pages::not_found_::initial_model(shared, query),
+                    ),
+                    Effect::none(),
+                )
+            }
+        }
+    }
     fn update(_shared: &Self::Shared, page: &mut Page, msg: Msg) -> Effect<Msg> {
         match (page, msg) {
             (Page::Home(m), Msg::Home(msg)) => {
@@ -100,6 +181,9 @@ impl Mount for Public {
             }
             (Page::GamesId(m), Msg::GamesId(msg)) => {
                 crate::public::pages::games::id_::update(m, msg).map(Msg::GamesId)
+            }
+            (Page::Me(m), Msg::Me(msg)) => {
+                crate::public::pages::me::update(m, msg).map(Msg::Me)
             }
             (Page::SignIn(m), Msg::SignIn(msg)) => {
                 crate::public::pages::sign_in::update(m, msg).map(Msg::SignIn)
@@ -124,6 +208,7 @@ impl Mount for Public {
             Page::GamesId(m) => {
                 crate::public::pages::games::id_::view(m).map(Msg::GamesId)
             }
+            Page::Me(m) => crate::public::pages::me::view(m).map(Msg::Me),
             Page::SignIn(m) => crate::public::pages::sign_in::view(m).map(Msg::SignIn),
             Page::Standings(m) => {
                 crate::public::pages::standings::view(m).map(Msg::Standings)
@@ -134,6 +219,18 @@ impl Mount for Public {
             Page::NotFound(m) => {
                 crate::public::pages::not_found_::view(m).map(Msg::NotFound)
             }
+        }
+    }
+    fn head(page: &Page) -> rally::page::Head {
+        match page {
+            Page::Home(m) => crate::public::pages::home_::head(m),
+            Page::Games(m) => crate::public::pages::games::head(m),
+            Page::GamesId(m) => crate::public::pages::games::id_::head(m),
+            Page::Me(m) => crate::public::pages::me::head(m),
+            Page::SignIn(m) => crate::public::pages::sign_in::head(m),
+            Page::Standings(m) => crate::public::pages::standings::head(m),
+            Page::TeamsSlug(m) => crate::public::pages::teams::slug_::head(m),
+            Page::NotFound(m) => crate::public::pages::not_found_::head(m),
         }
     }
     fn shell<M: Clone + 'static>(
@@ -188,6 +285,22 @@ impl Mount for Public {
                         |r: Result<crate::public::pages::games::id_::LoadResult, _>| {
                             Msg::GamesId(
                                 crate::public::pages::games::id_::Message::Loaded(
+                                    r.map_err(LoadError::from_api),
+                                ),
+                            )
+                        },
+                    ),
+                )
+            }
+            #[allow(unused_variables)]
+            Route::Me => {
+                Some(
+                    rally::remote::load(
+                        "public/pages/me",
+                        &crate::public::pages::me::ServerMsg::Load,
+                        |r: Result<crate::public::pages::me::LoadResult, _>| {
+                            Msg::Me(
+                                crate::public::pages::me::Message::Loaded(
                                     r.map_err(LoadError::from_api),
                                 ),
                             )
@@ -260,6 +373,13 @@ impl Mount for Public {
                         crate::public::pages::games::id_::Message::Loaded(r),
                     ))
             }
+            Route::Me => {
+                rally::wire::decode::<
+                    Result<crate::public::pages::me::LoadResult, LoadError>,
+                >(load)
+                    .ok()
+                    .map(|r| Msg::Me(crate::public::pages::me::Message::Loaded(r)))
+            }
             Route::SignIn => {
                 let _ = load;
                 None
@@ -311,6 +431,7 @@ impl Mount for Public {
                     .map(rally::broadcast::Topic::name)
                     .collect()
             }
+            (_, Page::Me(_)) => Vec::new(),
             (_, Page::SignIn(_)) => Vec::new(),
             (_, Page::Standings(m)) => {
                 crate::public::pages::standings::broadcast_subscriptions(m)
@@ -347,6 +468,7 @@ impl Mount for Public {
                 crate::public::pages::games::id_::apply_broadcast(m, &event)
                     .map(Msg::GamesId)
             }
+            Page::Me(_) => Effect::none(),
             Page::SignIn(_) => Effect::none(),
             Page::Standings(m) => {
                 crate::public::pages::standings::apply_broadcast(m, &event)
@@ -392,6 +514,29 @@ impl Mount for Public {
 #[cfg(feature = "server")]
 impl rally::mount::ServerMount for Public {
     type Context = rally::db::Db;
+    fn authorize(
+        ctx: &rally::db::Db,
+        caller: &rally::server::Caller<'_>,
+        route: &Route,
+    ) -> Result<(), rally::server::Denied> {
+        let _ = ctx;
+        match route {
+            Route::Home => Ok(()),
+            Route::Games => Ok(()),
+            Route::GamesId { .. } => Ok(()),
+            Route::Me => {
+                rally::server::caller::allow(
+                    crate::public::pages::me::ACCESS,
+                    caller,
+                    None,
+                )
+            }
+            Route::SignIn => Ok(()),
+            Route::Standings => Ok(()),
+            Route::TeamsSlug { .. } => Ok(()),
+            Route::NotFound => Ok(()),
+        }
+    }
     fn load_data(
         ctx: &rally::db::Db,
         caller: &rally::server::Caller<'_>,
@@ -422,6 +567,14 @@ impl rally::mount::ServerMount for Public {
                         |r| Msg::GamesId(
                             crate::public::pages::games::id_::Message::Loaded(r),
                         ),
+                    ),
+                )
+            }
+            Route::Me => {
+                Some(
+                    rally::mount::Loaded::new(
+                        crate::public::pages::me::load(ctx, caller),
+                        |r| Msg::Me(crate::public::pages::me::Message::Loaded(r)),
                     ),
                 )
             }

@@ -12,6 +12,8 @@ pub enum Route {
     Games,
     /// `/games/:id`: `src/public/pages/games/id_.rs`.
     GamesId { id: i64 },
+    /// `/me`: `src/public/pages/me.rs`.
+    Me,
     /// `/sign_in`: `src/public/pages/sign_in.rs`.
     SignIn,
     /// `/standings`: `src/public/pages/standings.rs`.
@@ -45,6 +47,7 @@ impl Route {
                     id: ::rally::routes::FromParam::from_param(id)?,
                 }
             }
+            ["me"] => Route::Me,
             ["not_found"] => Route::NotFound,
             ["sign_in"] => Route::SignIn,
             ["standings"] => Route::Standings,
@@ -65,6 +68,7 @@ impl Route {
             Route::Home => home_path(),
             Route::Games => games_path(),
             Route::GamesId { id } => games_id_path(*id),
+            Route::Me => me_path(),
             Route::SignIn => sign_in_path(),
             Route::Standings => standings_path(),
             Route::TeamsSlug { slug } => teams_slug_path(slug),
@@ -120,6 +124,11 @@ pub fn games_path() -> String {
 pub fn games_id_path(id: i64) -> String {
     let id = ::rally::routes::encode_param(&id);
     format!("/games/{id}")
+}
+
+/// The path of [`Route::Me`]: `/me`.
+pub fn me_path() -> String {
+    String::from("/me")
 }
 
 /// The path of [`Route::SignIn`]: `/sign_in`.

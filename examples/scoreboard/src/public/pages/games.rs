@@ -2,7 +2,7 @@
 //!
 //! `?team=TOR` shows one team's games; the load is the same, the view filters.
 
-use rally::page::LoadError;
+use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::{class, href};
 use rally::view::html::{div, h1, main, p, section, span, text};
@@ -190,6 +190,15 @@ impl GameSummary {
             },
         }
     }
+}
+
+/// The tab's title and description.
+pub fn head(model: &Model) -> Head {
+    let title = match &model.team {
+        Some(team) => format!("{team} games · Scoreboard"),
+        None => "Games · Scoreboard".to_owned(),
+    };
+    Head::title(title).description("Live scores of every game in the league.")
 }
 
 /// `main > section.panel`: the heading, the team filter if any, then the cards.

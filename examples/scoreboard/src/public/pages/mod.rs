@@ -3,6 +3,7 @@
 
 pub mod games;
 pub mod home_;
+pub mod me;
 pub mod not_found_;
 pub mod sign_in;
 pub mod standings;

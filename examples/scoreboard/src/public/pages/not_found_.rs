@@ -1,5 +1,6 @@
 //! The public 404 page (the server answers it with status 404).
 
+use rally::page::Head;
 use rally::routes::QueryParams;
 use rally::view::attribute::{class, href};
 use rally::view::html::{a, h1, main, p, section, text};
@@ -23,6 +24,11 @@ pub fn initial_model(_shared: &SharedState, _query: &QueryParams) -> Model {
 /// Nothing to update.
 pub fn update(_model: &mut Model, msg: Message) -> Effect<Message> {
     match msg {}
+}
+
+/// The tab's title.
+pub fn head(_model: &Model) -> Head {
+    Head::title("Not found · Scoreboard")
 }
 
 /// Says so, and links to the scores.

@@ -1,6 +1,7 @@
 //! `/sign_in`: ask for a code, then sign in with email and code. Both forms post to Rally's
 //! sign-in routes, so the page works without JavaScript and loads nothing.
 
+use rally::page::Head;
 use rally::routes::QueryParams;
 use rally::view::attribute::{
     action, autocomplete, class, for_, id, method, name, placeholder, required, type_, value,
@@ -8,7 +9,7 @@ use rally::view::attribute::{
 use rally::view::html::{button, form, h1, input, label, main, p, section, text};
 use rally::view::{Effect, Element};
 
-use crate::auth::admin_return_to;
+use crate::auth::after_sign_in;
 use crate::identity::display_label;
 use crate::public::SharedState;
 
@@ -32,7 +33,7 @@ pub enum Message {}
 /// Reads `return_to`, `error` and `sent`.
 pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model {
     Model {
-        return_to: admin_return_to(query.get("return_to").unwrap_or("/admin/games")),
+        return_to: after_sign_in(query.get("return_to").unwrap_or("/admin/games")),
         invalid: query.get("error") == Some("invalid"),
         sent: query.get("sent") == Some("1"),
         signed_in: shared
@@ -40,6 +41,19 @@ pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model {
             .as_ref()
             .map(|user| (display_label(user).to_owned(), shared.can_access_admin)),
     }
+}
+
+/// In the browser, on boot and on every navigation here: the model, and the keyboard focus
+/// in the field to fill in next (the code's email once a code was sent).
+pub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>) {
+    let model = initial_model(shared, query);
+    let field = if model.sent { "#code-email" } else { "#email" };
+    (model, rally::effect::focus(field))
+}
+
+/// The tab's title.
+pub fn head(_model: &Model) -> Head {
+    Head::title("Sign in · Scoreboard")
 }
 
 /// Nothing to update.

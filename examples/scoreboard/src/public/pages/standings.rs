@@ -1,6 +1,6 @@
 //! `/standings`: the league table, computed from the games as they change.
 
-use rally::page::LoadError;
+use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::class;
 use rally::view::html::{div, h1, main, p, section, strong, table, tbody, td, text, th, thead, tr};
@@ -187,6 +187,11 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
 
 fn cell(value: i64) -> Element<Message> {
     td(vec![], vec![text(value.to_string())])
+}
+
+/// The tab's title and description.
+pub fn head(_model: &Model) -> Head {
+    Head::title("Standings · Scoreboard").description("Wins, losses and goals of every team.")
 }
 
 /// `main > section.panel`: the heading and `table.standings-table`.

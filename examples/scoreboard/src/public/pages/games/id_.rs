@@ -1,7 +1,7 @@
 //! `/games/:id`: one game, live. An id that is not a number is the 404 page (the route's
 //! parameter is an `i64`); a number with no game answers 404 with "Game not found.".
 
-use rally::page::LoadError;
+use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::class;
 use rally::view::html::{div, h1, main, p, section, span, text};
@@ -151,6 +151,18 @@ fn detail_from_snapshot(snapshot: &GameSnapshot) -> GameDetail {
             BroadcastStatus::Live(period) => GameStatus::Live(period.clone()),
             BroadcastStatus::Final => GameStatus::Final,
         },
+    }
+}
+
+/// The tab's title (the matchup and score once loaded) and description.
+pub fn head(model: &Model) -> Head {
+    match &model.game {
+        Some(game) => Head::title(format!(
+            "{} {} – {} {} · Scoreboard",
+            game.away.code, game.away_score, game.home_score, game.home.code
+        ))
+        .description(format!("{} at {}, live.", game.away.name, game.home.name)),
+        None => Head::title("Game · Scoreboard"),
     }
 }
 

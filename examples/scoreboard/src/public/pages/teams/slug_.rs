@@ -1,6 +1,6 @@
 //! `/teams/:slug`: a team's record and its games, live.
 
-use rally::page::LoadError;
+use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::{class, href};
 use rally::view::html::{a, article, dd, div, dl, dt, h1, header, main, p, section, strong, text};
@@ -247,6 +247,17 @@ fn record_item(term: &str, value: String) -> Element<Message> {
             dd(vec![], vec![text(value)]),
         ],
     )
+}
+
+/// The tab's title (the team once loaded) and description.
+pub fn head(model: &Model) -> Head {
+    match &model.team {
+        Some(team) => Head::title(format!("{} · Scoreboard", team.name)).description(format!(
+            "{}: {} wins, {} losses.",
+            team.name, team.wins, team.losses
+        )),
+        None => Head::title("Team · Scoreboard"),
+    }
 }
 
 /// The record card, then the team's games.

@@ -15,15 +15,16 @@ pub struct ListAdminGamesRow {
     pub away_score: i64,
     pub period: String,
     pub is_final: bool,
+    pub changed_by: Option<String>,
 }
 
 /// Runs `src/admin/pages/games/sql/list_admin_games.sql`:
 ///
 /// ```sql
-/// SELECT id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final FROM games ORDER BY id
+/// SELECT g.id, g.home_code, g.away_code, g.home_score, g.away_score, g.period, g.final = 1 AS is_final, COALESCE(u.display_name, u.email) AS changed_by FROM games g LEFT JOIN users u ON u.id = g.updated_by ORDER BY g.id
 /// ```
 pub fn list_admin_games(conn: &Connection) -> rusqlite::Result<Vec<ListAdminGamesRow>> {
-    const SQL: &str = "SELECT id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final FROM games ORDER BY id";
+    const SQL: &str = "SELECT g.id, g.home_code, g.away_code, g.home_score, g.away_score, g.period, g.final = 1 AS is_final, COALESCE(u.display_name, u.email) AS changed_by FROM games g LEFT JOIN users u ON u.id = g.updated_by ORDER BY g.id";
     let mut stmt = conn.prepare_cached(SQL)?;
     let rows = stmt
         .query_map(
@@ -37,6 +38,7 @@ pub fn list_admin_games(conn: &Connection) -> rusqlite::Result<Vec<ListAdminGame
                     away_score: row.get(4)?,
                     period: row.get(5)?,
                     is_final: row.get(6)?,
+                    changed_by: row.get(7)?,
                 })
             },
         )?;
@@ -58,17 +60,18 @@ pub struct UpdateGameFinalRow {
 /// Runs `src/admin/pages/games/sql/update_game_final.sql`:
 ///
 /// ```sql
-/// UPDATE games SET period = 'Final', final = 1 WHERE id = :game_id RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final
+/// UPDATE games SET period = 'Final', final = 1, updated_by = :user_id WHERE id = :game_id RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final
 /// ```
 pub fn update_game_final(
     conn: &Connection,
+    user_id: Option<i64>,
     game_id: i64,
 ) -> rusqlite::Result<Vec<UpdateGameFinalRow>> {
-    const SQL: &str = "UPDATE games SET period = 'Final', final = 1 WHERE id = :game_id RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
+    const SQL: &str = "UPDATE games SET period = 'Final', final = 1, updated_by = :user_id WHERE id = :game_id RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
     let mut stmt = conn.prepare_cached(SQL)?;
     let rows = stmt
         .query_map(
-            rusqlite::params![game_id],
+            rusqlite::params![user_id, game_id],
             |row| {
                 Ok(UpdateGameFinalRow {
                     id: row.get(0)?,
@@ -99,20 +102,21 @@ pub struct UpdateGameScoreRow {
 /// Runs `src/admin/pages/games/sql/update_game_score.sql`:
 ///
 /// ```sql
-/// UPDATE games SET home_score = :home_score, away_score = :away_score, period = :period WHERE id = :game_id AND final = 0 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final
+/// UPDATE games SET home_score = :home_score, away_score = :away_score, period = :period, updated_by = :user_id WHERE id = :game_id AND final = 0 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final
 /// ```
 pub fn update_game_score(
     conn: &Connection,
     home_score: i64,
     away_score: i64,
     period: &str,
+    user_id: Option<i64>,
     game_id: i64,
 ) -> rusqlite::Result<Vec<UpdateGameScoreRow>> {
-    const SQL: &str = "UPDATE games SET home_score = :home_score, away_score = :away_score, period = :period WHERE id = :game_id AND final = 0 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
+    const SQL: &str = "UPDATE games SET home_score = :home_score, away_score = :away_score, period = :period, updated_by = :user_id WHERE id = :game_id AND final = 0 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
     let mut stmt = conn.prepare_cached(SQL)?;
     let rows = stmt
         .query_map(
-            rusqlite::params![home_score, away_score, period, game_id],
+            rusqlite::params![home_score, away_score, period, user_id, game_id],
             |row| {
                 Ok(UpdateGameScoreRow {
                     id: row.get(0)?,

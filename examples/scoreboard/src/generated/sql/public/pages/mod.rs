@@ -8,4 +8,6 @@ pub mod games;
 #[rustfmt::skip]
 pub mod games_sql;
 #[rustfmt::skip]
+pub mod me_sql;
+#[rustfmt::skip]
 pub mod teams;
