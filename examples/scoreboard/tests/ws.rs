@@ -17,7 +17,7 @@ use scoreboard::admin::pages::games::{self as desk, GameUpdate};
 use scoreboard::broadcasts::{BroadcastStatus, BroadcastTeam, Event, GameSnapshot};
 use scoreboard::generated::rally::contract::CONTRACT;
 use scoreboard::generated::rally::dispatch::Dispatch;
-use scoreboard::public::pages::games;
+use scoreboard::public::pages::{games, me};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpStream;
@@ -31,6 +31,7 @@ use common::{ADMIN_ID, FAN_ID, seeded_db};
 
 const PUBLIC_GAMES: &str = "public/pages/games";
 const ADMIN_GAMES: &str = "admin/pages/games";
+const ME: &str = "public/pages/me";
 
 /// How long a connection must stay silent to count as "received nothing".
 const QUIET: Duration = Duration::from_millis(300);
@@ -73,6 +74,8 @@ async fn start(db: rally::db::Db, auth: Option<Arc<dyn RequestAuth>>) -> Server 
 /// The app's real auth (`src/auth.rs`) and a session cookie for each seeded user.
 struct Sessions {
     auth: Arc<dyn RequestAuth>,
+    /// The same auth, typed: to sign a session out as another tab would.
+    app_auth: Arc<rally::auth_http::Auth<scoreboard::auth::ScoreboardAuth>>,
     admin: String,
     fan: String,
 }
@@ -94,6 +97,7 @@ fn sessions(db: &rally::db::Db) -> Sessions {
     Sessions {
         admin: cookie(ADMIN_ID),
         fan: cookie(FAN_ID),
+        app_auth: auth.clone(),
         auth: auth.clone(),
     }
 }
@@ -534,4 +538,94 @@ async fn stale_bundles_are_told_to_reload_and_other_sites_are_refused() {
         Ok(_) => panic!("a cross-site upgrade was accepted"),
     }
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_page_loads_the_callers_own_account_and_refuses_anonymous_callers() {
+    let db = seeded_db();
+    let sessions = sessions(&db);
+    let server = start(db, Some(sessions.auth.clone())).await;
+
+    // A private page on the public mount: the socket is open to all, the page is not.
+    let mut anonymous = server.connect(None).await;
+    request(&mut anonymous, 1, ME, &me::ServerMsg::Load).await;
+    assert_eq!(
+        errors(next(&mut anonymous).await, 1),
+        [ApiError::Unauthorized]
+    );
+
+    let mut fan = server.connect(Some(&sessions.fan)).await;
+    request(&mut fan, 2, ME, &me::ServerMsg::Load).await;
+    let account: me::LoadResult = ok(next(&mut fan).await, 2);
+    assert_eq!(
+        (
+            account.email.as_str(),
+            account.role.as_str(),
+            account.games_changed
+        ),
+        ("fan@example.com", "fan", 0)
+    );
+
+    // The admin's save is recorded as theirs: their account counts it, the fan's does not.
+    let mut admin = server.connect(Some(&sessions.admin)).await;
+    request(&mut admin, 3, ADMIN_GAMES, &score_save(1, 5, 2)).await;
+    let saved: GameUpdate = ok(next(&mut admin).await, 3);
+    assert_eq!(saved.changed_by, "admin@example.com");
+    request(&mut admin, 4, ME, &me::ServerMsg::Load).await;
+    let account: me::LoadResult = ok(next(&mut admin).await, 4);
+    assert_eq!((account.role.as_str(), account.games_changed), ("admin", 1));
+    request(&mut fan, 5, ME, &me::ServerMsg::Load).await;
+    let account: me::LoadResult = ok(next(&mut fan).await, 5);
+    assert_eq!(account.games_changed, 0);
+
+    // Signed out elsewhere: the same socket is anonymous at its next request.
+    sessions
+        .app_auth
+        .sessions()
+        .sign_out(&cookie_headers(&sessions.fan));
+    request(&mut fan, 6, ME, &me::ServerMsg::Load).await;
+    assert_eq!(errors(next(&mut fan).await, 6), [ApiError::Unauthorized]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_score_desks_topic_is_refused_to_all_but_admins() {
+    let db = seeded_db();
+    let sessions = sessions(&db);
+    let server = start(db, Some(sessions.auth.clone())).await;
+    for (who, cookie) in [
+        ("an anonymous visitor", None),
+        ("a signed-in fan", Some(sessions.fan.as_str())),
+    ] {
+        let mut tab = server.connect(cookie).await;
+        send(
+            &mut tab,
+            &ClientFrame::Topics(vec!["games".into(), "admin:games".into()]),
+        )
+        .await;
+        assert_eq!(
+            next(&mut tab).await,
+            ServerFrame::Error(ApiError::Unauthorized),
+            "{who} subscribed to the desk's topic"
+        );
+        // The refused set is not in force: an admin save pushes nothing to this tab.
+        let mut desk_tab = server.connect(Some(&sessions.admin)).await;
+        request(&mut desk_tab, 7, ADMIN_GAMES, &score_save(1, 6, 2)).await;
+        let _: GameUpdate = ok(next(&mut desk_tab).await, 7);
+        assert_quiet(&mut tab, who).await;
+    }
+    let mut admin = server.connect(Some(&sessions.admin)).await;
+    subscribe(&mut admin, &["games", "admin:games"], 8).await;
+    let mut other_desk = server.connect(Some(&sessions.admin)).await;
+    request(&mut other_desk, 9, ADMIN_GAMES, &score_save(1, 7, 2)).await;
+    let _: GameUpdate = ok(next(&mut other_desk).await, 9);
+    let (topic, _) = push(next(&mut admin).await);
+    assert!(topic == "games" || topic == "admin:games", "{topic}");
+    server.stop().await;
+}
+
+fn cookie_headers(cookie: &str) -> axum::http::HeaderMap {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("cookie", cookie.parse().unwrap());
+    headers
 }

@@ -283,13 +283,9 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
     let (auth_setup, auth_routes) = if parts.auth {
         (
             quote! {
-                let auth = match crate::auth::auth(app.context()) {
-                    Ok(auth) => Arc::new(auth),
-                    Err(e) => {
-                        eprintln!("error: cannot set up sign-in (src/auth.rs): {e}");
-                        return std::process::ExitCode::FAILURE;
-                    }
-                };
+                let auth = crate::auth::auth(app.context())
+                    .map_err(|e| SetupError::new("set up sign-in (src/auth.rs)", e))?;
+                let auth = Arc::new(auth);
                 let sign_in = auth.router();
                 let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = Some(auth);
             },
@@ -303,18 +299,16 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
             quote!(),
         )
     };
-    let context = if parts.context {
-        quote! {
-            let context = match crate::context::context(app.db.clone(), &app.env) {
-                Ok(context) => context,
-                Err(e) => {
-                    eprintln!("error: cannot build the app's context (src/context.rs): {e}");
-                    return std::process::ExitCode::FAILURE;
-                }
-            };
-        }
+    let (context_ty, context) = if parts.context {
+        (
+            quote!(crate::context::Context),
+            quote! {
+                let context = crate::context::context(app.db.clone(), &app.env)
+                    .map_err(|e| SetupError::new("build the app's context (src/context.rs)", e))?;
+            },
+        )
     } else {
-        quote!(let context = app.db.clone();)
+        (quote!(rally::db::Db), quote!(let context = app.db.clone();))
     };
     let configure = parts
         .configure
@@ -323,19 +317,14 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
         //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
         use std::sync::Arc;
 
-        /// Opens the database, builds the app's context, lets the app configure the server,
-        /// serves until SIGINT/SIGTERM, and turns failures into an exit code with a message
-        /// that says what to do.
-        pub async fn serve() -> std::process::ExitCode {
-            let app = match rally::server::app::App::from_env(env!("CARGO_PKG_NAME")) {
-                Ok(app) => app,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return std::process::ExitCode::FAILURE;
-                }
-            };
+        use rally::server::app::{App, AppBuilder, SetupError};
+
+        /// The app's server, ready to serve: its context, the app's `configure` hook, sign-in,
+        /// every mount's pages and the `/ws` endpoint. Integration tests call it with their own
+        /// `App` and serve the result on a free port (`AppBuilder::serve_until`).
+        pub fn build(app: App) -> Result<(AppBuilder<#context_ty>, axum::Router, rally::server::Endpoint), SetupError> {
             #context
-            let app = rally::server::app::AppBuilder::new(app, context, #title);
+            let app = AppBuilder::new(app, context, #title);
             #configure
             #auth_setup
             let endpoint = app.endpoint(
@@ -344,7 +333,23 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
             );
             let pages = axum::Router::new() #auth_routes #(.merge(#routers))*;
             #root
-            app.serve(pages, endpoint).await
+            Ok((app, pages, endpoint))
+        }
+
+        /// Reads the configuration and opens the database, builds the server, serves until
+        /// SIGINT/SIGTERM, and turns failures into an exit code with a message that says what
+        /// to do.
+        pub async fn serve() -> std::process::ExitCode {
+            let built = App::from_env(env!("CARGO_PKG_NAME"))
+                .map_err(|e| e.to_string())
+                .and_then(|app| build(app).map_err(|e| e.to_string()));
+            match built {
+                Ok((app, pages, endpoint)) => app.serve(pages, endpoint).await,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
         }
     }
 }

@@ -100,6 +100,27 @@ impl App {
     }
 }
 
+/// A part of the app that could not be set up at startup (its context, its sign-in), with the
+/// app's own error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {what}: {source}")]
+pub struct SetupError {
+    /// What was being set up, and where: `build the app's context (src/context.rs)`.
+    pub what: &'static str,
+    /// The app's error.
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl SetupError {
+    /// `what` failed with the app's error `source`.
+    pub fn new(what: &'static str, source: impl std::fmt::Display) -> Self {
+        SetupError {
+            what,
+            source: source.to_string().into(),
+        }
+    }
+}
+
 /// A background task the server starts once it listens, stopped by the server's shutdown.
 type Task = Box<dyn FnOnce(Shutdown) -> tokio::task::JoinHandle<()> + Send>;
 
@@ -241,28 +262,15 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
     }
 
     /// Runs the startup hooks, then serves the app's routes, `pages` and `endpoint` until
-    /// SIGINT/SIGTERM; background tasks run meanwhile and are stopped with the server.
+    /// SIGINT/SIGTERM; background tasks run meanwhile and are stopped with the server. Failures
+    /// are printed with what to do and turn into a failing exit code.
     pub async fn serve(self, pages: Router, endpoint: Endpoint) -> ExitCode {
-        if let Err(e) = self.startup.run().await {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
         if std::fs::read_dir(&self.app.bundles).is_err() {
             eprintln!(
                 "warning: no browser bundles in {}; pages will render but not hydrate. Run `cargo rally build`.",
                 self.app.bundles.display()
             );
         }
-        let router = self
-            .routes
-            .nest_service("/assets", ServeDir::new(&self.app.assets))
-            .merge(super::app(pages, &self.app.bundles));
-        let shutdown = Shutdown::new();
-        let tasks: Vec<_> = self
-            .tasks
-            .into_iter()
-            .map(|t| t(shutdown.clone()))
-            .collect();
         let listener = match super::bind(&self.app.config).await {
             Ok(l) => l,
             Err(e) => return exit_code(Err(e)),
@@ -271,22 +279,61 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             Ok(addr) => println!("listening on http://{addr}"),
             Err(e) => return exit_code(Err(e)),
         }
-        let stop = shutdown.clone();
+        match self
+            .serve_until(listener, pages, endpoint, super::shutdown_signal())
+            .await
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    /// As [`AppBuilder::serve`], on `listener` until `shutdown` completes (tests serve on a
+    /// free port and stop when they are done).
+    pub async fn serve_until(
+        self,
+        listener: tokio::net::TcpListener,
+        pages: Router,
+        endpoint: Endpoint,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        self.startup.run().await?;
+        let router = self
+            .routes
+            .nest_service("/assets", ServeDir::new(&self.app.assets))
+            .merge(super::app(pages, &self.app.bundles));
+        let stop = Shutdown::new();
+        let tasks: Vec<_> = self.tasks.into_iter().map(|t| t(stop.clone())).collect();
+        let stopped = stop.clone();
         let signal = async move {
             tokio::select! {
-                () = super::shutdown_signal() => stop.trigger(),
-                () = stop.wait() => {}
+                () = shutdown => stopped.trigger(),
+                () = stopped.wait() => {}
             }
         };
         let served = super::serve_live_until(listener, router, Some(endpoint), signal).await;
-        shutdown.trigger();
+        stop.trigger();
         for task in tasks {
             if let Err(e) = task.await {
                 tracing::error!("a background task failed: {e}");
             }
         }
-        exit_code(served)
+        Ok(served?)
     }
+}
+
+/// Why an app stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A startup hook failed; nothing was served.
+    #[error(transparent)]
+    Startup(#[from] crate::system::StartupError),
+    /// Serving failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 /// As [`App::bundle_script`], for the bundles in `dir`.

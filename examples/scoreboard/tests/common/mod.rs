@@ -1,5 +1,7 @@
 //! Shared by the integration tests: a migrated and seeded in-memory database, as the unit
 //! tests build it (`src/lib.rs`'s `test_support` is crate-private).
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::OnceLock;

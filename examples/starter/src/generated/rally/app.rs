@@ -2,25 +2,19 @@
 
 //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
 use std::sync::Arc;
-/// Opens the database, builds the app's context, lets the app configure the server,
-/// serves until SIGINT/SIGTERM, and turns failures into an exit code with a message
-/// that says what to do.
-pub async fn serve() -> std::process::ExitCode {
-    let app = match rally::server::app::App::from_env(env!("CARGO_PKG_NAME")) {
-        Ok(app) => app,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let context = match crate::context::context(app.db.clone(), &app.env) {
-        Ok(context) => context,
-        Err(e) => {
-            eprintln!("error: cannot build the app's context (src/context.rs): {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let app = rally::server::app::AppBuilder::new(app, context, "Starter");
+use rally::server::app::{App, AppBuilder, SetupError};
+/// The app's server, ready to serve: its context, the app's `configure` hook, sign-in,
+/// every mount's pages and the `/ws` endpoint. Integration tests call it with their own
+/// `App` and serve the result on a free port (`AppBuilder::serve_until`).
+pub fn build(
+    app: App,
+) -> Result<
+    (AppBuilder<crate::context::Context>, axum::Router, rally::server::Endpoint),
+    SetupError,
+> {
+    let context = crate::context::context(app.db.clone(), &app.env)
+        .map_err(|e| SetupError::new("build the app's context (src/context.rs)", e))?;
+    let app = AppBuilder::new(app, context, "Starter");
     let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = None;
     let endpoint = app
         .endpoint(
@@ -38,5 +32,20 @@ pub async fn serve() -> std::process::ExitCode {
                 super::public::Public,
             >(Arc::new(crate::public::shared_state), auth.clone()),
     );
-    app.serve(pages, endpoint).await
+    Ok((app, pages, endpoint))
+}
+/// Reads the configuration and opens the database, builds the server, serves until
+/// SIGINT/SIGTERM, and turns failures into an exit code with a message that says what
+/// to do.
+pub async fn serve() -> std::process::ExitCode {
+    let built = App::from_env(env!("CARGO_PKG_NAME"))
+        .map_err(|e| e.to_string())
+        .and_then(|app| build(app).map_err(|e| e.to_string()));
+    match built {
+        Ok((app, pages, endpoint)) => app.serve(pages, endpoint).await,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
