@@ -1,6 +1,9 @@
 // A new user's first minutes, outside this workspace: `cargo new`, `cargo rally init`,
 // `migrate`, `build`, the server, and the counter in Chromium — server-rendered, hydrated
-// without touching the DOM, saved, persisted in SQLite. Then `init` refusing an edited crate.
+// without touching the DOM, saved, persisted in SQLite. The user then makes the app their own
+// the way the page contract allows: the app's context reads `COUNTER_STEP` from `.env`, and the
+// save takes the caller and refuses to take away for anonymous visitors. Then `init` refusing
+// an edited crate.
 //
 // The app lives in a temporary directory and depends on this checkout by path (init does that).
 // It builds into this workspace's `target/` with the workspace's lockfile and dev profile, so
@@ -135,6 +138,29 @@ function startAppServer(binary, cwd) {
   });
 }
 
+/// How far one + moves the counter in the user's app (their `.env`).
+const STEP = 3;
+
+/// What a user does next with the starter: a setting in `.env` that the app's context reads
+/// (`COUNTER_STEP`), and a save that takes the caller (`&rally::server::Caller`) and refuses to
+/// take away for anonymous visitors. Fails loudly if the template no longer has the lines edited.
+function makeItTheirOwn(dir) {
+  const page = join(dir, 'src/public/pages/home_.rs');
+  const edits = [
+    ['pub fn handle_save(ctx: &Context, change: Change)',
+      'pub fn handle_save(\n    ctx: &Context,\n    caller: &rally::server::Caller,\n    change: Change,\n)'],
+    ['        Change::Decrement => -ctx.step,',
+      '        Change::Decrement if !caller.is_signed_in() => {\n            return Err(SaveError::new("Sign in to take away."));\n        }\n        Change::Decrement => -ctx.step,'],
+  ];
+  let source = readFileSync(page, 'utf8');
+  for (const [from, to] of edits) {
+    assert(source.includes(from), `the starter's home_.rs no longer contains ${JSON.stringify(from)}; update this test`);
+    source = source.replace(from, to);
+  }
+  writeFileSync(page, source);
+  writeFileSync(join(dir, '.env'), `PORT=8080\nCOUNTER_STEP=${STEP}\n`);
+}
+
 /// The count in the server-rendered HTML of `/`, fetched without a browser.
 async function ssrCount(url) {
   const response = await fetch(url, { signal: AbortSignal.timeout(10000) });
@@ -216,6 +242,7 @@ export async function suite() {
       const manifest = readFileSync(join(dir, 'Cargo.toml'), 'utf8');
       const checkout = realpathSync(join(root, 'crates/rally'));
       assert(manifest.includes(`rally = { path = "${checkout}" }`), `init did not point rally at this checkout (${checkout}):\n${manifest}`);
+      makeItTheirOwn(dir);
       await rally('cargo rally migrate', ['migrate'], dir, 60);
       assert(existsSync(join(dir, `db/${APP}.db`)), `migrate wrote no db/${APP}.db`);
 
@@ -233,13 +260,17 @@ export async function suite() {
       const fresh = [...lockedPackages(join(dir, 'Cargo.lock'))].filter((p) => !workspace.has(p) && !p.startsWith(`${APP} `));
       assertEq(fresh, [], 'packages the app locked that the workspace does not');
 
+      // The generated dispatch hands the save its caller.
+      const dispatch = readFileSync(join(dir, 'src/generated/rally/dispatch.rs'), 'utf8');
+      assert(/handle_save\(\s*ctx,\s*&caller,/.test(dispatch), `the generated dispatch does not pass the caller to handle_save:\n${dispatch}`);
+
       binary = join(TARGET, 'debug', APP);
       assert(existsSync(binary), `${binary} is missing after cargo rally build`);
       assert(existsSync(join(dir, 'target/rally/pkg/public')), 'cargo rally build published no public bundle');
       app = dir;
     });
 
-    test('the counter renders on the server, hydrates without a DOM change, saves and persists in SQLite', async () => {
+    test('the counter renders on the server, hydrates without a DOM change, saves by the context\'s step, refuses an anonymous −, and persists in SQLite', async () => {
       assert(app, 'the app was not built (see the test above)');
       server = await startAppServer(binary, app);
       assertEq(await ssrCount(server.url), '0', 'the count in the first SSR HTML (no row yet; the seed says 0 too)');
@@ -247,17 +278,22 @@ export async function suite() {
       const a = await open(browser, server.url, 'first page');
       assertEq(await a.page.textContent('#count'), '0', 'count after hydration');
       await a.page.click('#inc');
-      await countIs(a.page, 1, 'after one +');
+      await countIs(a.page, STEP, 'after one + (COUNTER_STEP from .env, read into the app\'s context)');
       await a.page.click('#inc');
-      await countIs(a.page, 2, 'after two +');
-      assertEq(await ssrCount(server.url), '2', 'the count in the SSR HTML after two saves');
+      await countIs(a.page, 2 * STEP, 'after two +');
+      // The caller-aware save: nobody is signed in, so − is refused and nothing changes.
+      await a.page.click('#dec');
+      await a.page.waitForSelector('#error', { timeout: 10000 });
+      assertEq(await a.page.textContent('#error'), 'Sign in to take away.', 'the refused save\'s error');
+      assertEq(await a.page.textContent('#count'), String(2 * STEP), 'count after the refused −');
+      assertEq(await ssrCount(server.url), String(2 * STEP), 'the count in the SSR HTML after two saves');
 
       await a.page.reload({ timeout: 15000 });
       await hydratedWithoutMutations(a.page, 'reloaded page');
-      assertEq(await a.page.textContent('#count'), '2', 'count after reload');
+      assertEq(await a.page.textContent('#count'), String(2 * STEP), 'count after reload');
 
       const b = await open(browser, server.url, 'second page');
-      assertEq(await b.page.textContent('#count'), '2', 'count on a second page');
+      assertEq(await b.page.textContent('#count'), String(2 * STEP), 'count on a second page');
       assertEq([...a.errors, ...b.errors], [], 'console errors');
       await a.page.close();
       await b.page.close();
@@ -265,7 +301,7 @@ export async function suite() {
       // On disk, not in the server's memory: a new server process reads 2.
       await server.stop();
       server = await startAppServer(binary, app);
-      assertEq(await ssrCount(server.url), '2', 'the count after restarting the server');
+      assertEq(await ssrCount(server.url), String(2 * STEP), 'the count after restarting the server');
     });
 
     test('init in a crate whose src/main.rs was edited refuses, names the file and writes nothing', async () => {
