@@ -1,7 +1,9 @@
 // The Rally Scoreboard in Chromium: upstream's browser smoke test (hydration without a load,
 // one request per SPA navigation, each page's topic set, the theme cookie, sign-in with the demo
 // code, one admin click updating other browsers live) plus what upstream lacks: catch-up after
-// a server restart, team names rendered as text, and 404s.
+// a server restart, team names rendered as text, and 404s. Then the page contract: sign-in's
+// `init` focus (boot and SPA back), stale loads dropped by visit, page heads (SSR and SPA),
+// the signed-in `/me`, who changed a game on the desk, and `/healthz`.
 import { join } from 'node:path';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,12 +74,70 @@ const sql = (db, statement) => execFileSync('python3', ['-c',
 // The away score of the first card on a public page (`.team-row` away first) or the admin desk.
 const firstAwayScore = (page) => page.evaluate(() => document.querySelector('article.game-card .score').textContent.trim());
 
-async function signIn(context, base, email) {
-  const { page } = await open(context, `${base}/sign_in?return_to=/admin/games`, { live: false });
+async function signIn(context, base, email, returnTo = '/admin/games') {
+  const { page } = await open(context, `${base}/sign_in?return_to=${encodeURIComponent(returnTo)}`, { live: false });
   await page.fill('form[action="/sign_in"] input[name=email]', email);
   await page.fill('form[action="/sign_in"] input[name=code]', 'A1Z9Q');
   await Promise.all([page.waitForNavigation(), page.click('form[action="/sign_in"] button[type=submit]')]);
   return page;
+}
+
+// Waits for a condition on this side (the test's), polling.
+async function until(fn, what, timeout = 10000) {
+  const end = Date.now() + timeout;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// Lets the page finish what the last frames started: a macrotask, then a frame and a macrotask.
+const settle = (page) => page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => setTimeout(r, 50)), 50)));
+
+// Postcard for the frames the stale-load test inspects (see RECORD_FRAMES and docs/protocol.md).
+const varint = (b, i) => { let v = 0, s = 0; for (;;) { const x = b[i++]; v += (x & 0x7f) * 2 ** s; if (x < 0x80) return [v, i]; s += 7; } };
+const zigzag = (v) => (v % 2 === 0 ? v / 2 : -(v + 1) / 2);
+// A client `Request` frame: its id, page and the page's message bytes; null for other frames.
+function decodeRequest(b) {
+  if (b[0] !== 0) return null;
+  let [id, i] = varint(b, 1);
+  let len; [len, i] = varint(b, i);
+  const page = b.subarray(i, i + len).toString('utf8'); i += len;
+  [len, i] = varint(b, i);
+  return { id, page, message: b.subarray(i, i + len) };
+}
+
+// Routes the context's sockets through the test: records which request loads which game
+// (`Load { id }` of the game page: variant 0, then the i64 id zigzag-encoded) and holds the
+// first answer to a load of game 1 until `release(state)` holds (checked every 20 ms, at most
+// 8 s). `state.delivered` lists the game answers in the order they reached the page.
+async function holdGameOneLoad(context, release) {
+  const state = { gameOf: new Map(), delivered: [], heldAt: null, released: false };
+  await context.routeWebSocket(/\/ws(\?|$)/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const request = typeof m === 'string' ? null : decodeRequest(m);
+      if (request && request.page === 'public/pages/games/id_' && request.message[0] === 0) {
+        state.gameOf.set(request.id, zigzag(varint(request.message, 1)[0]));
+      }
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      const game = typeof m !== 'string' && m[0] === 0 ? state.gameOf.get(varint(m, 1)[0]) : undefined;
+      if (game === 1 && state.heldAt === null) {
+        state.heldAt = Date.now();
+        until(() => release(state), 'the release of the held answer', 8000).catch(() => {}).then(() => {
+          state.delivered.push('game 1');
+          state.released = true;
+          ws.send(m);
+        });
+        return;
+      }
+      ws.send(m);
+      if (game !== undefined) state.delivered.push(`game ${game}`);
+    });
+  });
+  return state;
 }
 
 export async function suite() {
@@ -234,6 +294,186 @@ export async function suite() {
       assertEq(errors, [], 'console errors and dialogs');
       await page.close();
       sql(db, "UPDATE teams SET name = 'Boston Blizzards' WHERE code = 'BOS'");
+    });
+
+    test('GET /healthz answers 200 ok', async () => {
+      const res = await fetch(`${server.url}/healthz`);
+      assertEq(res.status, 200, 'status');
+      assertEq(await res.text(), 'ok', 'body');
+    });
+
+    test('sign-in focuses #email on boot and again after SPA back to it, without a document load', async () => {
+      const ctx = await browser.newContext();
+      const { page, errors } = await open(ctx, `${server.url}/sign_in`, { live: false });
+      await waitFor(page, () => document.activeElement && document.activeElement.id === 'email', null, 'focus on #email after hydration');
+      await page.evaluate(() => { window.__marker = 'same document'; });
+      await page.click('nav a[href="/games"]');
+      await waitFor(page, () => location.pathname === '/games' && document.querySelector('article.game-card'), null, 'the games list (SPA)');
+      assert(await page.evaluate(() => !document.querySelector('#email') && document.activeElement.id !== 'email'), 'the field and its focus are gone on /games');
+      await page.evaluate(() => history.back());
+      await waitFor(page, () => location.pathname === '/sign_in' && document.activeElement && document.activeElement.id === 'email', null,
+        'focus on #email after back to /sign_in');
+      assertEq(await page.evaluate(() => window.__marker), 'same document', 'no document load in between');
+      assertEq(await page.evaluate(() => window.__rally.mismatches), 0, 'hydration mismatches');
+      assertEq(errors, [], 'console errors');
+      await page.close();
+      // Once a code was sent, the field to fill in is the code form's email.
+      const sent = await open(ctx, `${server.url}/sign_in?sent=1`, { live: false });
+      await waitFor(sent.page, () => document.activeElement && document.activeElement.id === 'code-email', null, 'focus on #code-email with ?sent=1');
+      assertEq(sent.errors, [], 'console errors with ?sent=1');
+      await ctx.close();
+    });
+
+    test('a load answered after the tab moved on is dropped: a late /games/1 never fills /games/2', async () => {
+      // Control: with no navigation in between, the held answer does fill the page, so what is
+      // held below is a good answer for game 1 that only the stale-visit check can drop.
+      const control = await browser.newContext();
+      const c = await holdGameOneLoad(control, (s) => Date.now() - s.heldAt >= 1000);
+      const shownControl = await open(control, `${server.url}/games`);
+      await lastTopics(shownControl.page, ['games']);
+      await shownControl.page.click('article.game-card a[href="/games/1"]');
+      await until(() => c.released, 'the held game-1 answer delivered (control)', 12000);
+      await waitFor(shownControl.page, () => document.querySelector('main .section-head .muted')?.textContent === 'MTL at TOR', null,
+        'game 1 shown from the held answer (control)');
+      assertEq(shownControl.errors, [], 'console errors (control)');
+      await control.close();
+
+      const ctx = await browser.newContext();
+      // The game-1 answer is held until the game-2 answer has reached the page and 2 s passed.
+      const s = await holdGameOneLoad(ctx, (st) => st.delivered.includes('game 2') && Date.now() - st.heldAt >= 2000);
+      const { page, errors } = await open(ctx, `${server.url}/games`);
+      await lastTopics(page, ['games']);
+      // Records anything of game 1 (MTL at TOR) shown while the address is /games/2.
+      await page.evaluate(() => {
+        window.__wrong = [];
+        const check = () => {
+          if (location.pathname !== '/games/2') return;
+          const main = document.querySelector('main');
+          const text = main ? main.textContent : '';
+          if (/MTL|TOR|Toronto|Montreal/.test(text) || /MTL|TOR/.test(document.title)) {
+            window.__wrong.push({ title: document.title, text: text.slice(0, 200) });
+          }
+        };
+        new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      const resultsBefore = (await ws(page)).results;
+      await page.click('article.game-card a[href="/games/1"]');
+      await until(() => [...s.gameOf.values()].includes(1), 'the load of game 1 sent to the server', 5000);
+      await page.evaluate(() => { history.pushState(null, '', '/games/2'); dispatchEvent(new PopStateEvent('popstate')); });
+      await until(() => s.released, 'the held game-1 answer delivered', 12000);
+      await waitFor(page, (n) => window.__ws.results >= n, resultsBefore + 2, 'both answers received by the page');
+      await settle(page);
+      assertEq(s.delivered, ['game 2', 'game 1'], 'the game-1 answer reached the page last');
+      assertEq(new URL(page.url()).pathname, '/games/2', 'path');
+      const shown = await page.evaluate(() => ({
+        subtitle: document.querySelector('main .section-head .muted').textContent,
+        main: document.querySelector('main').textContent,
+        title: document.title,
+      }));
+      assertEq(shown.subtitle, 'NYC at VAN', 'game 2 shown');
+      assert(shown.main.includes('New York Comets') && shown.main.includes('Vancouver Voyagers'), `game 2's teams shown: ${shown.main}`);
+      assert(/^NYC \d+ – \d+ VAN · Scoreboard$/.test(shown.title), `game 2's title: ${shown.title}`);
+      assertEq(await page.evaluate(() => window.__wrong), [], 'game 1 never shown at /games/2');
+      await lastTopics(page, ['game:2']);
+      assertEq(errors, [], 'console errors');
+      await ctx.close();
+    });
+
+    test('page heads: SSR title, description and app name; titles follow SPA navigation and loads', async () => {
+      const html = await (await fetch(`${server.url}/games`)).text();
+      assert(html.includes('<title>Games · Scoreboard</title>'), 'SSR title of /games');
+      assert(html.includes('<meta name="description" content="Live scores of every game in the league.">'), 'SSR meta description');
+      assert(html.includes('<meta name="application-name" content="Rally Scoreboard">'), 'application-name from configure');
+      const game = await (await fetch(`${server.url}/games/1`)).text();
+      assert(/<title>MTL \d+ – \d+ TOR · Scoreboard<\/title>/.test(game), `SSR title of /games/1: ${game.match(/<title>.*?<\/title>/)}`);
+      assert(game.includes('<meta name="description" content="Montreal Meteors at Toronto Towers, live.">'), 'SSR description of /games/1');
+      const { page, errors } = await open(context, `${server.url}/games`);
+      assertEq(await page.title(), 'Games · Scoreboard', 'title after hydration');
+      await page.click('nav a[href="/standings"]');
+      await waitFor(page, () => location.pathname === '/standings' && document.title === 'Standings · Scoreboard', null, 'the Standings title');
+      await page.click('nav a[href="/games"]');
+      await waitFor(page, () => document.title === 'Games · Scoreboard' && document.querySelector('article.game-card a[href="/games/2"]'), null, 'the Games title');
+      await page.click('article.game-card a[href="/games/2"]');
+      await waitFor(page, () => location.pathname === '/games/2' && document.querySelector('main .game-detail'), null, 'game 2 loaded');
+      const [away, home] = await page.evaluate(() => [...document.querySelectorAll('main article.game-card .score')].map((e) => e.textContent.trim()));
+      await waitFor(page, (t) => document.title === t, `NYC ${away} – ${home} VAN · Scoreboard`, `the title of game 2 (${away}–${home})`);
+      assertEq(await page.evaluate(() => window.__ws.opened), 1, 'one document, one socket');
+      assertEq(errors, [], 'console errors');
+      await page.close();
+    });
+
+    test('/me sends an anonymous visitor to sign in and back; it shows the account and its role', async () => {
+      const res = await fetch(`${server.url}/me`, { redirect: 'manual' });
+      assertEq(res.status, 302, 'anonymous /me');
+      assertEq(res.headers.get('location'), '/sign_in?return_to=%2Fme', 'redirect to sign-in');
+      const fans = await browser.newContext();
+      const { page, errors } = await open(fans, `${server.url}/me`, { live: false });
+      const at = new URL(page.url());
+      assertEq(at.pathname + at.search, '/sign_in?return_to=%2Fme', 'landed on sign-in');
+      await page.fill('form[action="/sign_in"] input[name=email]', 'fan@example.com');
+      await page.fill('form[action="/sign_in"] input[name=code]', 'A1Z9Q');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/sign_in"] button[type=submit]')]);
+      assertEq(new URL(page.url()).pathname, '/me', 'back on /me after signing in');
+      await page.waitForFunction(() => window.__rally && window.__rally.hydrated, null, { timeout: 15000 });
+      assertEq(await page.textContent('main .account-email'), 'fan@example.com', 'email');
+      assertEq(await page.textContent('main .account-role'), 'fan', 'role');
+      assertEq(await page.evaluate(() => window.__rally.mismatches), 0, 'hydration mismatches');
+      assertEq(await page.title(), 'Your account · Scoreboard', 'title');
+      // Over the socket too: SPA away and back, the load runs as the signed-in caller.
+      await page.click('nav a[href="/games"]');
+      await waitFor(page, () => location.pathname === '/games' && document.querySelector('article.game-card'), null, 'the games list (SPA)');
+      const requests = (await ws(page)).requests;
+      await page.evaluate(() => { history.pushState(null, '', '/me'); dispatchEvent(new PopStateEvent('popstate')); });
+      await waitFor(page, () => document.querySelector('main .account-email')?.textContent === 'fan@example.com', null, 'the account loaded over the socket');
+      assertEq(await page.textContent('main .account-role'), 'fan', 'role over the socket');
+      assertEq((await ws(page)).requests, requests + 1, 'one load for /me');
+      assertEq(errors, [], 'console errors');
+      await fans.close();
+      const admins = await browser.newContext();
+      const admin = await signIn(admins, server.url, 'admin@example.com', '/me');
+      assertEq(new URL(admin.url()).pathname, '/me', 'the admin lands on /me');
+      await admin.waitForFunction(() => window.__rally && window.__rally.hydrated, null, { timeout: 15000 });
+      assertEq(await admin.textContent('main .account-email'), 'admin@example.com', 'admin email');
+      assertEq(await admin.textContent('main .account-role'), 'admin', 'admin role');
+      await admins.close();
+      // An anonymous tab that navigates to /me inside the app: the load is refused over the
+      // socket, and the tab loads /me as a document, which the server sends to sign-in.
+      const strangers = await browser.newContext();
+      const { page: stranger } = await open(strangers, `${server.url}/games`);
+      await Promise.all([
+        stranger.waitForURL((url) => url.pathname === '/sign_in', { timeout: 15000 }),
+        stranger.evaluate(() => { history.pushState(null, '', '/me'); dispatchEvent(new PopStateEvent('popstate')); }),
+      ]);
+      const landed = new URL(stranger.url());
+      assertEq(landed.pathname + landed.search, '/sign_in?return_to=%2Fme', 'an anonymous SPA visit to /me lands on sign-in');
+      await strangers.close();
+    });
+
+    test('the desk shows who changed a game; other desks see a change from another desk; a reload names the admin', async () => {
+      sql(db, 'UPDATE games SET updated_by = NULL WHERE id = 1');
+      const admin = await browser.newContext();
+      await (await signIn(admin, server.url, 'admin@example.com')).close();
+      const origin = await open(admin, `${server.url}/admin/games`);
+      const peer = await open(admin, `${server.url}/admin/games`);
+      await lastTopics(origin.page, ['admin:games']);
+      await lastTopics(peer.page, ['admin:games']);
+      const firstCard = (page) => page.evaluate(() => {
+        const card = document.querySelector('article.game-card');
+        const note = card.querySelector('.changed-by');
+        return { codes: [...card.querySelectorAll('.admin-score-row strong')].map((e) => e.textContent), note: note ? note.textContent : null };
+      });
+      assertEq(await firstCard(origin.page), { codes: ['MTL', 'TOR'], note: null }, 'game 1 first, changed by nobody yet');
+      await origin.page.click('article.game-card .admin-score-row button:has-text("+")');
+      await waitFor(origin.page, () => document.querySelector('article.game-card .changed-by')?.textContent === 'Last change by admin@example.com',
+        null, 'Last change by admin@example.com on the origin desk');
+      await waitFor(peer.page, () => document.querySelector('article.game-card .changed-by')?.textContent === 'Changed on another desk',
+        null, 'Changed on another desk on the peer desk');
+      assertEq((await firstCard(peer.page)).codes, ['MTL', 'TOR'], 'the peer note is on game 1');
+      await peer.page.reload();
+      await peer.page.waitForFunction(() => window.__rally && window.__rally.hydrated, null, { timeout: 15000 });
+      assertEq((await firstCard(peer.page)).note, 'Last change by admin@example.com', 'after a reload');
+      for (const p of [origin, peer]) { assertEq(p.errors, [], 'console errors'); await p.page.close(); }
+      await admin.close();
     });
 
     test('after a server restart the page reconnects, resubscribes and catches up', async () => {

@@ -8,6 +8,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Sends a page's load message; `to_msg` receives the decoded result.
+///
+/// A load answered `Unauthorized` (the tab navigated to a page its caller may not open, or the
+/// session ended) also loads the current URL as a document, so the server answers as it does
+/// for a first visit: the sign-in redirect, or the 403 page.
 pub fn load<M, R, Msg>(
     page: &'static str,
     message: &M,
@@ -18,7 +22,47 @@ where
     R: DeserializeOwned + 'static,
     Msg: 'static,
 {
-    request(page, message, to_msg)
+    request(page, message, move |result: Result<R, Vec<ApiError>>| {
+        if let Err(errors) = &result
+            && errors.contains(&ApiError::Unauthorized)
+        {
+            reload_as_document();
+        }
+        to_msg(result)
+    })
+}
+
+/// Reloads the current URL as a document — once: if this tab reloaded the same URL for the
+/// same reason in the last 10 s, the server renders the page but refuses its load over the
+/// socket (a cookie the socket does not get), and reloading again would never end.
+fn reload_as_document() {
+    #[cfg(all(feature = "browser", target_arch = "wasm32"))]
+    {
+        const KEY: &str = "rally.unauthorized-reload";
+        const AGAIN_AFTER_MS: f64 = 10_000.0;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let location = window.location();
+        let url = location.href().unwrap_or_default();
+        let now = js_sys::Date::now();
+        let storage = window.session_storage().ok().flatten();
+        let last = storage
+            .as_ref()
+            .and_then(|s| s.get_item(KEY).ok().flatten());
+        let recent = last.and_then(|last| {
+            let (at, last_url) = last.split_once(' ')?;
+            let at: f64 = at.parse().ok()?;
+            (last_url == url && now - at < AGAIN_AFTER_MS).then_some(())
+        });
+        if recent.is_some() {
+            return;
+        }
+        if let Some(storage) = storage {
+            let _ = storage.set_item(KEY, &format!("{now} {url}"));
+        }
+        let _ = location.reload();
+    }
 }
 
 /// Sends a page's save message; `to_msg` receives the decoded result. Never re-sent
