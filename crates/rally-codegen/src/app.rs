@@ -140,6 +140,10 @@ fn resolve_aliases(pages: &mut [Page], problems: &mut Problems) {
                 whole.alias_of = Some(target);
                 whole.alias_line = line;
                 whole.whole_alias = true;
+                // Errors about this page point at its one line, not at the aliased page's.
+                whole.init_line = line;
+                whole.message_line = line;
+                whole.access.line = line;
                 whole.route_variant = None;
                 pages[i] = whole;
             }
@@ -162,6 +166,16 @@ fn resolve_aliases(pages: &mut [Page], problems: &mut Problems) {
                     t.module.join("::")
                 ),
                 "alias the page that defines `Model`",
+            ),
+            None if page.whole_alias => problems.push(
+                &page.file,
+                page.alias_line,
+                format!(
+                    "`pub use` shows `{}`, which is not a page of the `{}` mount",
+                    target.join("::"),
+                    page.mount
+                ),
+                "name a page of the same mount: `pub use super::games::*;`",
             ),
             None => problems.push(
                 &page.file,
@@ -290,6 +304,7 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
         page::ContextType::DB
     };
     let configure = app_hook(root, &mut problems);
+    check_app_functions(root, &mut problems);
     let mut pages: Vec<Page> = sources
         .iter()
         .filter_map(|s| page::read(s, context_type, &mut problems))
@@ -305,7 +320,7 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
                 &page.file,
                 page.access.line,
                 "the page needs a signed-in user, but the app has no auth",
-                "add src/auth.rs with `pub fn auth(…) -> Result<rally::auth_http::Auth<…>, …>` (see docs/auth.md), or remove `ACCESS`/`authorize`",
+                "add src/auth.rs with `pub fn auth(ctx: &Context) -> Result<rally::auth_http::Auth<…>, …>` (see docs/auth.md), or remove `ACCESS`/`authorize`",
             );
         }
     }
@@ -315,7 +330,7 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
                 &PathBuf::from("src").join(&mount.name),
                 0,
                 format!("mount `{}` is not public, but the app has no auth", mount.name),
-                "add src/auth.rs with `pub fn auth(db: &rally::db::Db) -> Result<rally::auth_http::Auth<…>, …>` (see docs/auth.md), which gates every mount except `public`",
+                "add src/auth.rs with `pub fn auth(ctx: &Context) -> Result<rally::auth_http::Auth<…>, …>` (`ctx: &rally::db::Db` without src/context.rs; see docs/auth.md), which gates every mount except `public`",
             );
         }
     }
@@ -387,10 +402,42 @@ fn app_context(root: &Path, problems: &mut Problems) -> bool {
     if !defines_type {
         problems.push(&file, 0, "src/context.rs defines no `pub struct Context`", "define the app's context: `pub struct Context { pub db: rally::db::Db, … }` (see docs/pages.md)");
     }
-    if !defines_fn {
+    if !defines_fn && private_fn(&root.join(&file), "context").is_none() {
         problems.push(&file, 0, "src/context.rs defines no `pub fn context`", "add `#[cfg(feature = \"server\")] pub fn context(db: rally::db::Db, env: &rally::env::Env) -> Result<Context, E>`, which the server calls once at startup");
     }
     defines_type && defines_fn
+}
+
+/// App-level functions Rally calls, which it cannot see unless they are `pub`: a private one
+/// would be ignored without a word (a private `authorize_topic` would open every topic).
+fn check_app_functions(root: &Path, problems: &mut Problems) {
+    for (file, name) in [
+        ("src/auth.rs", "auth"),
+        ("src/context.rs", "context"),
+        ("src/server.rs", "configure"),
+        ("src/broadcasts.rs", "authorize_topic"),
+    ] {
+        if let Some(line) = private_fn(&root.join(file), name) {
+            problems.push(
+                Path::new(file),
+                line,
+                format!("`{name}` is not `pub`, so Rally cannot call it"),
+                format!("make it `pub fn {name}`"),
+            );
+        }
+    }
+}
+
+/// The line of a top-level `fn <name>` in the file at `path` that is not `pub`.
+fn private_fn(path: &Path, name: &str) -> Option<usize> {
+    let text = fs::read_to_string(path).ok()?;
+    let file = syn::parse_file(&text).ok()?;
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Fn(f) if f.sig.ident == name && !matches!(f.vis, syn::Visibility::Public(_)) => {
+            Some(f.sig.ident.span().start().line)
+        }
+        _ => None,
+    })
 }
 
 /// Whether the app extends its server: `src/server.rs` with `pub fn configure`.
@@ -400,7 +447,7 @@ fn app_hook(root: &Path, problems: &mut Problems) -> bool {
         return false;
     }
     let configure = defines_fn(&root.join(&file), "configure");
-    if !configure {
+    if !configure && private_fn(&root.join(&file), "configure").is_none() {
         problems.push(&file, 0, "src/server.rs defines no `pub fn configure`", "add `pub fn configure(app: rally::server::app::AppBuilder<Context>) -> rally::server::app::AppBuilder<Context>`, which the generated server calls before serving");
     }
     configure
@@ -496,6 +543,18 @@ fn check_route_contracts(routes: &[Route], pages: &[&Page], problems: &mut Probl
             continue;
         };
         let dynamic = !route.params.is_empty();
+        if page.whole_alias {
+            // Its functions are the aliased page's: they take that route's params, or none.
+            if dynamic || page.init_args == 3 {
+                problems.push(
+                    &page.file,
+                    page.alias_line,
+                    "a one-line alias page (`pub use …::*;`) is at a route with parameters, or shows a page that has them",
+                    "alias a page at a static path from a static path, or write the page's functions and forward them (docs/pages.md, Alias pages)",
+                );
+            }
+            continue;
+        }
         if dynamic && page.init_args != 3 {
             problems.push(
                 &page.file,

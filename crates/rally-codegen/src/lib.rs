@@ -9,6 +9,7 @@
 pub mod emit;
 pub mod error;
 pub mod page;
+mod resolve;
 mod routes;
 pub mod signature;
 pub mod wire;

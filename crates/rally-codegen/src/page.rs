@@ -183,8 +183,8 @@ struct Items<'a> {
     types: Vec<(String, usize, Option<&'a ItemEnum>, &'a [syn::Attribute])>,
     /// Every top-level function, public or not (a private contract function is reported).
     fns: Vec<&'a ItemFn>,
-    /// Public constants' names and lines.
-    consts: Vec<(String, usize)>,
+    /// Constants' names, lines, and whether they are public.
+    consts: Vec<(String, usize, bool)>,
     /// Names imported with `use` and the paths they stand for.
     uses: Vec<(String, Vec<String>)>,
 }
@@ -214,9 +214,9 @@ fn items(ast: &syn::File) -> Items<'_> {
                 out.types
                     .push((t.ident.to_string(), line_of(t.ident.span()), None, &t.attrs));
             }
-            Item::Const(c) if is_pub(&c.vis) => {
+            Item::Const(c) => {
                 out.consts
-                    .push((c.ident.to_string(), line_of(c.ident.span())));
+                    .push((c.ident.to_string(), line_of(c.ident.span()), is_pub(&c.vis)));
             }
             Item::Fn(f) => out.fns.push(f),
             Item::Use(u) => flatten_use(&u.tree, &mut Vec::new(), &mut out.uses),
@@ -283,13 +283,25 @@ impl<'a> Items<'a> {
         self.fns.iter().copied().find(|f| f.sig.ident == name)
     }
 
+    /// The line of a public constant.
     fn constant(&self, name: &str) -> Option<usize> {
-        self.consts.iter().find(|c| c.0 == name).map(|c| c.1)
+        self.consts.iter().find(|c| c.0 == name && c.2).map(|c| c.1)
     }
 }
 
-/// The contract's functions that must be `pub`; each private one is reported at its line.
+/// The contract's functions (and `ACCESS`) that must be `pub`; each private one is reported at
+/// its line. A private `ACCESS` would leave the page public without a word.
 fn check_visibility(file: &Path, items: &Items<'_>, problems: &mut Problems) {
+    for (name, line, public) in &items.consts {
+        if name == "ACCESS" && !public {
+            problems.push(
+                file,
+                *line,
+                "`ACCESS` is not `pub`, so Rally cannot see it and the page would be open to everyone",
+                "make it `pub const ACCESS: Access = …;`",
+            );
+        }
+    }
     const CONTRACT: [&str; 11] = [
         "initial_model",
         "init",
@@ -371,6 +383,11 @@ fn check_return(file: &Path, f: &ItemFn, want: &str, sig: &str, problems: &mut P
     let got = signature::returns(f);
     if got != want {
         let name = f.sig.ident.to_string();
+        let want = if want == "(..)" {
+            "(Model, Effect<Message>)"
+        } else {
+            want
+        };
         let shown = if got == "()" {
             "nothing".to_owned()
         } else {
@@ -546,14 +563,12 @@ pub fn read(source: &PageSource, context: ContextType, problems: &mut Problems) 
         return None;
     }
     let server = server.map(|mut server| {
-        server.save_ok_path = server
-            .save_ok
-            .as_ref()
-            .map(|ty| resolve_import(ty, &items.uses, &source.mount, &source.module));
-        server.save_payload = server
-            .save_payload
-            .as_ref()
-            .map(|ty| resolve_import(ty, &items.uses, &source.mount, &source.module));
+        server.save_ok_path = server.save_ok.as_ref().map(|ty| {
+            crate::resolve::absolute_type(ty, &items.uses, &source.mount, &source.module)
+        });
+        server.save_payload = server.save_payload.as_ref().map(|ty| {
+            crate::resolve::absolute_type(ty, &items.uses, &source.mount, &source.module)
+        });
         server
     });
     Some(Page {
@@ -621,66 +636,6 @@ fn read_access(
             .or(constant)
             .unwrap_or(0),
     }
-}
-
-/// A type named by its last segment alone, resolved through the page's `use`s: the path it
-/// was imported by (made absolute from the crate root), or the type as written.
-fn resolve_import(
-    ty: &Type,
-    uses: &[(String, Vec<String>)],
-    mount: &str,
-    module: &[String],
-) -> Type {
-    let Type::Path(p) = ty else {
-        return ty.clone();
-    };
-    if p.qself.is_some() || p.path.segments.len() != 1 {
-        return ty.clone();
-    }
-    let name = p.path.segments[0].ident.to_string();
-    let Some((_, path)) = uses.iter().find(|(n, _)| *n == name) else {
-        return ty.clone();
-    };
-    // The page's own module, from the crate root: `crate::<mount>::pages::<module…>`.
-    let mut here: Vec<String> = ["crate", mount, "pages"]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-    here.extend(module.iter().cloned());
-    let mut absolute = Vec::new();
-    let mut rest = path.as_slice();
-    match rest.first().map(String::as_str) {
-        Some("crate") => {}
-        Some("self") => {
-            absolute = here.clone();
-            rest = &rest[1..];
-        }
-        Some("super") => {
-            absolute = here.clone();
-            while rest.first().is_some_and(|s| s == "super") {
-                absolute.pop();
-                rest = &rest[1..];
-            }
-        }
-        // An external crate (`rally::…`): already a full path.
-        _ => {}
-    }
-    absolute.extend(rest.iter().cloned());
-    let mut resolved = p.clone();
-    let last = resolved.path.segments[0].clone();
-    resolved.path.segments = absolute
-        .iter()
-        .take(absolute.len().saturating_sub(1))
-        .map(|s| syn::PathSegment::from(syn::Ident::new(s, proc_macro2::Span::call_site())))
-        .chain(std::iter::once(syn::PathSegment {
-            ident: syn::Ident::new(
-                absolute.last().map_or(&name, |s| s),
-                proc_macro2::Span::call_site(),
-            ),
-            arguments: last.arguments,
-        }))
-        .collect();
-    Type::Path(resolved)
 }
 
 fn server_only(file: &Path, f: &ItemFn, problems: &mut Problems) {

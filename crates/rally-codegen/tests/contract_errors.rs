@@ -261,7 +261,7 @@ const AUTHORIZE_SIG_CONTEXT: &str = "its signature is `#[cfg(feature = \"server\
 const UPDATE_SIG: &str = "its signature is `pub fn update(model: &mut Model, msg: Message) -> Effect<Message>`, or with the shared state `pub fn update(shared: &SharedState, model: &mut Model, msg: Message) -> Effect<Message>`";
 const INIT_SIG: &str = "pub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>)`, with `params` second on a dynamic route, as `initial_model";
 const HEAD_SIG: &str = "its signature is `pub fn head(model: &Model) -> rally::page::Head`";
-const NO_AUTH_FIX: &str = "add src/auth.rs with `pub fn auth(…) -> Result<rally::auth_http::Auth<…>, …>` (see docs/auth.md), or remove `ACCESS`/`authorize`";
+const NO_AUTH_FIX: &str = "add src/auth.rs with `pub fn auth(ctx: &Context) -> Result<rally::auth_http::Auth<…>, …>` (see docs/auth.md), or remove `ACCESS`/`authorize`";
 
 #[test]
 fn the_fixtures_generate() {
@@ -740,7 +740,7 @@ fn init_takes_initial_models_arguments_and_returns_the_model_and_an_effect() {
         [at(
             HOME,
             line(&page, "pub fn init("),
-            "`init` returns `Model`, expected `(..)`",
+            "`init` returns `Model`, expected `(Model, Effect<Message>)`",
             &format!("its signature is `{INIT_SIG}`")
         )]
     );
@@ -1215,8 +1215,8 @@ fn a_one_line_alias_page_re_exports_a_page_of_its_mount() {
         [at(
             HOME,
             1,
-            "`Model` aliases `scores`, which is not a page of the `public` mount",
-            "alias a page of the same mount (`pub type Model = super::games::Model;`)"
+            "`pub use` shows `scores`, which is not a page of the `public` mount",
+            "name a page of the same mount: `pub use super::games::*;`"
         )]
     );
     // A module outside the mount's pages.
@@ -1301,6 +1301,62 @@ fn a_glob_import_in_a_page_with_its_own_model_is_not_an_alias() {
     );
 }
 
+#[test]
+fn a_one_line_alias_page_is_static_and_shows_a_static_page() {
+    let app = App::new();
+    // A dynamic page re-exported at a dynamic path would get the other route's params.
+    app.with_game(GAME)
+        .declare("src/public/pages/mod.rs", "matches")
+        .file("src/public/pages/matches/mod.rs", "pub mod id_;\n")
+        .file(
+            "src/public/pages/matches/id_.rs",
+            "pub use super::super::games::id_::*;\n",
+        );
+    assert_eq!(
+        app.errors(),
+        [at(
+            "src/public/pages/matches/id_.rs",
+            1,
+            "a one-line alias page (`pub use …::*;`) is at a route with parameters, or shows a page that has them",
+            "alias a page at a static path from a static path, or write the page's functions and forward them (docs/pages.md, Alias pages)"
+        )]
+    );
+}
+
+#[test]
+fn a_private_access_or_app_function_is_an_error_not_a_silently_open_door() {
+    let app = App::new();
+    let page = PAGE.replacen(
+        "pub fn initial_model",
+        "const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\n\npub fn initial_model",
+        1,
+    );
+    app.file(HOME, &page);
+    assert_eq!(
+        app.errors(),
+        [at(
+            HOME,
+            line(&page, "const ACCESS"),
+            "`ACCESS` is not `pub`, so Rally cannot see it and the page would be open to everyone",
+            "make it `pub const ACCESS: Access = …;`"
+        )]
+    );
+    let app = App::new();
+    app.file(
+        "src/broadcasts.rs",
+        "fn authorize_topic(db: &Db, caller: &Caller, topic: &str) -> bool {\n    true\n}\n",
+    );
+    assert_eq!(
+        app.errors(),
+        [at(
+            "src/broadcasts.rs",
+            1,
+            "`authorize_topic` is not `pub`, so Rally cannot call it",
+            "make it `pub fn authorize_topic`"
+        )]
+    );
+}
+
 // 11. `src/server.rs`.
 
 #[test]
@@ -1316,16 +1372,18 @@ fn src_server_rs_must_define_configure() {
             fix
         )]
     );
+    // A private `configure` is named as such, at its line.
     app.file(
         "src/server.rs",
         "fn configure(app: AppBuilder<Db>) -> AppBuilder<Db> {\n    app\n}\n",
     );
     assert_eq!(
         app.errors(),
-        [whole(
+        [at(
             "src/server.rs",
-            "src/server.rs defines no `pub fn configure`",
-            fix
+            1,
+            "`configure` is not `pub`, so Rally cannot call it",
+            "make it `pub fn configure`"
         )]
     );
     app.file(

@@ -803,7 +803,7 @@ fn a_non_public_mount_needs_the_apps_auth() {
         [whole(
             "src/admin",
             "mount `admin` is not public, but the app has no auth",
-            "add src/auth.rs with `pub fn auth(db: &rally::db::Db) -> Result<rally::auth_http::Auth<…>, …>` (see docs/auth.md), which gates every mount except `public`"
+            "add src/auth.rs with `pub fn auth(ctx: &Context) -> Result<rally::auth_http::Auth<…>, …>` (`ctx: &rally::db::Db` without src/context.rs; see docs/auth.md), which gates every mount except `public`"
         )]
     );
     app.file(

@@ -47,7 +47,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
         };
         // The page's rule for a load: with the route's params (the load's fields) when its
         // `authorize` takes them.
-        let load_rule = |names: &[syn::Ident]| -> TokenStream {
+        let load_rule = |fields: &[(String, syn::Type)]| -> TokenStream {
             if !access.is_restricted() {
                 return quote!();
             }
@@ -57,7 +57,16 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                     let route = page.route_variant.as_deref().unwrap_or_default();
                     let params_ty = ident(&format!("{route}Params"));
                     let mount_mod = ident(mount);
-                    quote!(Some(&|user| #p::authorize(ctx, user, &crate::generated::routes::#mount_mod::#params_ty { #(#names: #names.clone()),* })))
+                    // The load's fields are owned here and moved into `load` after the check.
+                    let inits = fields.iter().map(|(n, ty)| {
+                        let n = ident(n);
+                        if super::mount::is_copy(&quote::ToTokens::to_token_stream(ty).to_string()) {
+                            quote!(#n)
+                        } else {
+                            quote!(#n: #n.clone())
+                        }
+                    });
+                    quote!(Some(&|user| #p::authorize(ctx, user, &crate::generated::routes::#mount_mod::#params_ty { #(#inits),* })))
                 }
                 Some(_) => quote!(Some(&|user| #p::authorize(ctx, user))),
             };
@@ -87,7 +96,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
             let names: Vec<_> = fields.iter().map(|(n, _)| ident(n)).collect();
             let pattern = if server.load_is_unit { quote!(#p::ServerMsg::Load) } else { quote!(#p::ServerMsg::Load { #(#names),* }) };
             let caller = server.load_caller.then(|| quote!(&caller,));
-            let rule = load_rule(&names);
+            let rule = load_rule(fields);
             quote! {
                 #pattern => {
                     #rule
@@ -209,12 +218,9 @@ pub fn saves(pages: &[&Page]) -> TokenStream {
         let name = ident(&format!("save_{}", page.snake()));
         let wire = page.wire_name();
         let doc = format!("Sends a save to `{wire}`; `to_msg` receives its result.");
-        let ok = qualify(ok, &p);
+        // Both are named from the crate root already (`resolve`).
         let (message, wrapped) = match &server.save_payload {
-            Some(payload) => {
-                let payload = qualify(payload, &p);
-                (payload, quote!(&#p::ServerMsg::Save(message)))
-            }
+            Some(payload) => (quote!(#payload), quote!(&#p::ServerMsg::Save(message))),
             None => (quote!(#p::ServerMsg), quote!(&message)),
         };
         Some(quote! {
@@ -235,24 +241,6 @@ pub fn saves(pages: &[&Page]) -> TokenStream {
 
         #(#fns)*
     }
-}
-
-/// A save result type named inside its page (`CounterUpdate`) is qualified with the page's
-/// path; paths and primitives stay as written.
-fn qualify(ty: &syn::Type, page: &TokenStream) -> TokenStream {
-    if let syn::Type::Path(p) = ty
-        && p.path.segments.len() == 1
-        && p.path.segments[0].arguments.is_empty()
-    {
-        let name = &p.path.segments[0].ident;
-        let builtin = ["i64", "i32", "u32", "u64", "bool", "String", "f64"]
-            .iter()
-            .any(|b| name == b);
-        if !builtin {
-            return quote!(#page::#name);
-        }
-    }
-    quote!(#ty)
 }
 
 /// What the app defines around its pages, which changes its server's startup.

@@ -272,7 +272,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
 
 /// Route parameter types that are `Copy` (bound by reference in a `match`, passed by value),
 /// by the same rule the route generator uses for its path helpers.
-fn is_copy(ty: &str) -> bool {
+pub(crate) fn is_copy(ty: &str) -> bool {
     rally_routes::codegen::ParamType::new(ty).is_some_and(|t| t.is_copy())
 }
 
