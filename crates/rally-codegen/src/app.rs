@@ -63,7 +63,7 @@ pub fn package_name(root: &Path) -> Result<String, Error> {
     }
     Err(Error::Contract(vec![crate::Problem {
         file: PathBuf::from("Cargo.toml"),
-        line: 0,
+        line: 1,
         what: "no `[package] name`".into(),
         fix: "run codegen in the app's directory (the one with its Cargo.toml)".into(),
     }]))
@@ -327,8 +327,8 @@ pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error
     for mount in mounts.iter().filter(|m| !m.prefix.is_empty()) {
         if !auth {
             problems.push(
-                &PathBuf::from("src").join(&mount.name),
-                0,
+                &PathBuf::from("src").join(&mount.name).join("mod.rs"),
+                1,
                 format!("mount `{}` is not public, but the app has no auth", mount.name),
                 "add src/auth.rs with `pub fn auth(ctx: &Context) -> Result<rally::auth_http::Auth<…>, …>` (`ctx: &rally::db::Db` without src/context.rs; see docs/auth.md), which gates every mount except `public`",
             );
@@ -525,9 +525,12 @@ fn check_module_tree(root: &Path, sources: &[PageSource], problems: &mut Problem
             fs::read_to_string(root.join(f)).is_ok_and(|t| t.contains(&format!("pub mod {name};")))
         });
         if !declared {
+            // Where the declaration goes: after the module's last line.
+            let end = fs::read_to_string(root.join(&candidates[0]))
+                .map_or(1, |t| t.lines().count().max(1));
             problems.push(
                 &candidates[0],
-                0,
+                end,
                 format!("page `{name}` is not declared"),
                 format!("add `pub mod {name};` to {}", candidates[0].display()),
             );
@@ -609,7 +612,7 @@ fn check_route_contracts(routes: &[Route], pages: &[&Page], problems: &mut Probl
         if page.subscription_args == 2 && !dynamic {
             problems.push(
                 &page.file,
-                0,
+                page.subscriptions_line,
                 "`broadcast_subscriptions` takes params but the route has none",
                 "take `(model: &Model)`",
             );
@@ -617,7 +620,7 @@ fn check_route_contracts(routes: &[Route], pages: &[&Page], problems: &mut Probl
         if !(0..=2).contains(&page.subscription_args) {
             problems.push(
                 &page.file,
-                0,
+                page.subscriptions_line,
                 format!("`broadcast_subscriptions` takes {} arguments", page.subscription_args),
                 format!("take `(model: &Model)`, or `(params: &{}Params, model: &Model)` on a dynamic route", route.variant),
             );
@@ -627,11 +630,12 @@ fn check_route_contracts(routes: &[Route], pages: &[&Page], problems: &mut Probl
             continue;
         }
         let load_fields = page.server.as_ref().and_then(|s| s.load.as_ref());
+        let load_line = page.server.as_ref().map_or(0, |s| s.load_line);
         for (field, _) in load_fields.into_iter().flatten() {
             if !route.params.iter().any(|(p, _)| p == field) {
                 problems.push(
                     &page.file,
-                    0,
+                    load_line,
                     format!("`ServerMsg::Load` field `{field}` is not a parameter of the route"),
                     format!(
                         "name the load's fields after the route's parameters ({})",
@@ -661,7 +665,14 @@ fn contract(pages: &[Page], modules: &Modules, problems: &mut Problems) -> Contr
             results.push(walker.named(&module, "LoadResult", problems));
         }
         if let Some(ok) = &server.save_ok {
-            results.push(walker.ty(&module, ok, &page.file, 0, "handle_save's result", problems));
+            results.push(walker.ty(
+                &module,
+                ok,
+                &page.file,
+                server.save_line,
+                "handle_save's result",
+                problems,
+            ));
         }
         contract.page(page.wire_name(), message, results);
     }

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 pub struct Problem {
     /// The file, relative to the app root.
     pub file: PathBuf,
-    /// 1-based line, 0 when the problem is about the whole file.
+    /// 1-based line; a problem about the whole file (something missing from it) points at its
+    /// first line, so editors can jump to every problem.
     pub line: usize,
     /// What is wrong.
     pub what: String,
@@ -65,6 +66,7 @@ fn list(problems: &[Problem]) -> String {
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
+    /// Adds a problem at `line` (0, "the whole file", becomes line 1).
     pub fn push(
         &mut self,
         file: &std::path::Path,
@@ -74,7 +76,7 @@ impl Problems {
     ) {
         self.0.push(Problem {
             file: file.to_path_buf(),
-            line,
+            line: line.max(1),
             what: what.into(),
             fix: fix.into(),
         });

@@ -52,6 +52,8 @@ pub struct Page {
     pub server: Option<ServerSide>,
     /// Arguments of `broadcast_subscriptions`: 0 (not defined), 1 (model) or 2 (params, model).
     pub subscription_args: usize,
+    /// Line of `broadcast_subscriptions`, for errors found later.
+    pub subscriptions_line: usize,
     /// Whether `apply_broadcast` is defined.
     pub apply_broadcast: bool,
     /// Line of `Message`, for errors about its variants.
@@ -93,6 +95,10 @@ pub struct ServerSide {
     pub load: Option<Vec<(String, Type)>>,
     /// Whether `Load` is a unit variant (`ServerMsg::Load`) rather than `Load { .. }`.
     pub load_is_unit: bool,
+    /// Line of the `Load` variant, for errors found later.
+    pub load_line: usize,
+    /// Line of `handle_save`, for errors found later.
+    pub save_line: usize,
     /// Whether `load` takes the caller (`&Caller`) after the context.
     pub load_caller: bool,
     /// Whether `handle_save` takes the caller.
@@ -131,6 +137,7 @@ impl Page {
             init_line: line,
             server: None,
             subscription_args: 0,
+            subscriptions_line: line,
             apply_broadcast: false,
             message_line: line,
             navigations: Vec::new(),
@@ -585,6 +592,9 @@ pub fn read(source: &PageSource, context: ContextType, problems: &mut Problems) 
         init_line: initial.map_or(0, |f| line_of(f.sig.ident.span())),
         server,
         subscription_args: items.func("broadcast_subscriptions").map_or(0, arity),
+        subscriptions_line: items
+            .func("broadcast_subscriptions")
+            .map_or(0, |f| line_of(f.sig.ident.span())),
         apply_broadcast: items.func("apply_broadcast").is_some(),
         message_line: items.ty("Message").map_or(0, |t| t.1),
         navigations,
@@ -842,7 +852,13 @@ fn read_server(
         let sig = format!(
             "#[cfg(feature = \"server\")] pub fn load(ctx: {ctx}, [caller: &Caller,] <Load's fields in order>) -> Result<LoadResult, LoadError>"
         );
-        if let Some(f) = required(file, items, "load", &sig, problems) {
+        if let Some(f) = required(
+            file,
+            items,
+            ("load", line_of(v.ident.span())),
+            &sig,
+            problems,
+        ) {
             load_caller = takes_caller(f);
             let mut expected = vec![Arg::by_ref(context.names)];
             if load_caller {
@@ -868,7 +884,7 @@ fn read_server(
         let sig = format!(
             "#[cfg(feature = \"server\")] pub fn handle_save(ctx: {ctx}, [caller: &Caller,] {msg}) -> Result<SaveOk, SaveError>"
         );
-        if let Some(f) = required(file, items, "handle_save", &sig, problems) {
+        if let Some(f) = required(file, items, ("handle_save", line), &sig, problems) {
             save_caller = takes_caller(f);
             let message = if msg_type.is_some() {
                 Arg::owned(&[])
@@ -934,6 +950,10 @@ fn read_server(
     Some(ServerSide {
         load,
         load_is_unit,
+        load_line: load_variant.map_or(line, |v| line_of(v.ident.span())),
+        save_line: items
+            .func("handle_save")
+            .map_or(line, |f| line_of(f.sig.ident.span())),
         load_caller,
         save_caller,
         after_save_caller,
@@ -971,13 +991,18 @@ fn takes_caller(f: &ItemFn) -> bool {
 fn required<'a>(
     file: &Path,
     items: &Items<'a>,
-    name: &str,
+    (name, line): (&str, usize),
     sig: &str,
     problems: &mut Problems,
 ) -> Option<&'a ItemFn> {
     match items.func(name) {
         None => {
-            problems.push(file, 0, format!("missing `{name}`"), format!("add `{sig}`"));
+            problems.push(
+                file,
+                line,
+                format!("missing `{name}`"),
+                format!("add `{sig}`"),
+            );
             None
         }
         Some(f) => {

@@ -84,15 +84,13 @@ impl VisitMut for Absolute<'_> {
                 None => path.clone(),
             },
             None if segments.len() == 1 && BUILTIN.contains(&first) => return,
-            None if matches!(first, "crate" | "self" | "super") => {
-                match self.rooted(&segments) {
-                    Some(path) if first != "crate" => {
-                        replace_prefix(ty, segments.len(), &path);
-                        return;
-                    }
-                    _ => return,
+            None if matches!(first, "crate" | "self" | "super") => match self.rooted(&segments) {
+                Some(path) if first != "crate" => {
+                    replace_prefix(ty, segments.len(), &path);
+                    return;
                 }
-            }
+                _ => return,
+            },
             // A type of the page itself.
             None if segments.len() == 1 => {
                 let mut path = self.here.clone();

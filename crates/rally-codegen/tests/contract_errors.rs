@@ -245,9 +245,9 @@ fn at(path: &str, line: usize, what: &str, fix: &str) -> String {
     format!("{path}:{line}: {what} — {fix}")
 }
 
-/// `path: what — fix` (a problem with the whole file).
+/// `path:1: what — fix`: a problem with the whole file points at its first line.
 fn whole(path: &str, what: &str, fix: &str) -> String {
-    format!("{path}: {what} — {fix}")
+    format!("{path}:1: {what} — {fix}")
 }
 
 const LOAD_SIG_DB: &str = "its signature is `#[cfg(feature = \"server\")] pub fn load(ctx: &Db, [caller: &Caller,] <Load's fields in order>) -> Result<LoadResult, LoadError>`";
@@ -1182,8 +1182,9 @@ fn with_server_msg_save_t_handle_save_takes_the_t() {
     app.file(HOME, &page);
     assert_eq!(
         app.errors(),
-        [whole(
+        [at(
             HOME,
+            line(&page, "pub enum ServerMsg"),
             "missing `handle_save`",
             "add `#[cfg(feature = \"server\")] pub fn handle_save(ctx: &Db, [caller: &Caller,] save: Change) -> Result<SaveOk, SaveError>`"
         )]
@@ -1448,4 +1449,37 @@ fn nothing_is_written_while_an_app_file_breaks_the_contract() {
     let before = tree(app.root());
     assert_eq!(app.errors().len(), 3, "{:?}", app.errors());
     assert_eq!(tree(app.root()), before);
+}
+
+#[test]
+fn every_problem_has_a_line() {
+    // Something missing from a file, a file that is missing, an undeclared page, a mount
+    // without auth: each problem still points at a line an editor can jump to.
+    let app = App::new();
+    app.file(HOME, &edit(PAGE, "pub fn view(", "pub fn render("))
+        .file("src/public/pages/orphan.rs", PAGE)
+        .file("src/context.rs", "pub struct Nothing;\n")
+        .file("src/server.rs", "pub fn start() {}\n")
+        .file(
+            "src/admin/pages/mod.rs",
+            "pub mod home_;\npub mod not_found_;\n",
+        )
+        .file("src/admin/pages/home_.rs", PAGE)
+        .file("src/admin/pages/not_found_.rs", PAGE);
+    let problems = match rally_codegen::generate(app.root(), false) {
+        Err(Error::Contract(problems)) => problems,
+        other => panic!("expected contract problems, got {other:?}"),
+    };
+    assert!(problems.len() >= 5, "{problems:#?}");
+    for problem in &problems {
+        assert!(problem.line >= 1, "no line: {problem}");
+        assert!(
+            problem.to_string().starts_with(&format!(
+                "{}:{}: ",
+                problem.file.display(),
+                problem.line
+            )),
+            "{problem}"
+        );
+    }
 }

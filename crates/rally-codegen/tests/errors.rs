@@ -208,9 +208,9 @@ fn at(path: &str, line: usize, what: &str, fix: &str) -> String {
     format!("{path}:{line}: {what} — {fix}")
 }
 
-/// `path: what — fix` (a problem with the whole file).
+/// `path:1: what — fix`: a problem with the whole file points at its first line.
 fn whole(path: &str, what: &str, fix: &str) -> String {
-    format!("{path}: {what} — {fix}")
+    format!("{path}:1: {what} — {fix}")
 }
 
 #[test]
@@ -489,8 +489,9 @@ fn saves_need_handle_save_returning_a_result() {
     app.file(HOME, &page);
     assert_eq!(
         app.errors(),
-        [whole(
+        [at(
             HOME,
+            line(&page, "pub enum ServerMsg"),
             "missing `handle_save`",
             "add `#[cfg(feature = \"server\")] pub fn handle_save(ctx: &Db, [caller: &Caller,] msg: ServerMsg) -> Result<SaveOk, SaveError>`"
         )]
@@ -516,8 +517,9 @@ fn a_load_field_must_be_a_route_param() {
     app.with_game(&game);
     assert_eq!(
         app.errors(),
-        [whole(
+        [at(
             "src/public/pages/games/id_.rs",
+            line(&game, "Load { game: i64 }"),
             "`ServerMsg::Load` field `game` is not a parameter of the route",
             "name the load's fields after the route's parameters (id)"
         )]
@@ -564,10 +566,13 @@ fn a_file_and_a_directory_index_for_one_route() {
 fn a_page_not_declared_in_its_module() {
     let app = App::new();
     app.file("src/public/pages/about.rs", PAGE);
+    // At the module's last line, where the declaration goes.
+    let declared = fs::read_to_string(app.root().join("src/public/pages/mod.rs")).unwrap();
     assert_eq!(
         app.errors(),
-        [whole(
+        [at(
             "src/public/pages/mod.rs",
+            declared.lines().count(),
             "page `about` is not declared",
             "add `pub mod about;` to src/public/pages/mod.rs"
         )]
@@ -659,8 +664,9 @@ fn a_type_from_another_module_is_outside_the_wire_boundary_even_through_a_wire_t
     app.file(HOME, &page);
     assert_eq!(
         app.errors(),
-        [whole(
+        [at(
             HOME,
+            line(&page, "pub fn handle_save"),
             "`handle_save's result` references `models::User`, outside the wire boundary",
             OUTSIDE
         )]
@@ -801,7 +807,7 @@ fn a_non_public_mount_needs_the_apps_auth() {
     assert_eq!(
         app.errors(),
         [whole(
-            "src/admin",
+            "src/admin/mod.rs",
             "mount `admin` is not public, but the app has no auth",
             "add src/auth.rs with `pub fn auth(ctx: &Context) -> Result<rally::auth_http::Auth<…>, …>` (`ctx: &rally::db::Db` without src/context.rs; see docs/auth.md), which gates every mount except `public`"
         )]
@@ -843,11 +849,13 @@ fn every_problem_is_listed_at_once_in_file_order() {
         )
         .file(HOME, &edit(PAGE, "pub fn update(", "pub fn apply("))
         .file("src/public/pages/orphan.rs", PAGE);
+    let declared = fs::read_to_string(app.root().join("src/public/pages/mod.rs")).unwrap();
     assert_eq!(
         app.errors(),
         [
-            whole(
+            at(
                 "src/public/pages/mod.rs",
+                declared.lines().count(),
                 "page `orphan` is not declared",
                 "add `pub mod orphan;` to src/public/pages/mod.rs"
             ),

@@ -218,7 +218,7 @@ fn a_non_public_mount_without_auth_is_an_error_naming_what_to_add() {
         .expect_err("an error")
         .to_string();
     assert!(
-        err.contains("src/admin:")
+        err.contains("src/admin/mod.rs:1:")
             && err.contains("mount `admin` is not public, but the app has no auth")
             && err.contains("add src/auth.rs"),
         "{err}"
