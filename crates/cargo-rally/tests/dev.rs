@@ -382,7 +382,7 @@ fn failures_keep_the_old_server_and_ignored_files_do_nothing() {
             server_running: true,
         }) => assert_eq!(
             error,
-            "src/public/pages/home_.rs: missing `pub fn view` — add `pub fn view(model: &Model) -> Element<Message>`"
+            "src/public/pages/home_.rs:1: missing `pub fn view` — add `pub fn view(model: &Model) -> Element<Message>`"
         ),
         other => panic!("{other:?}"),
     }
