@@ -576,7 +576,7 @@ fn the_server_hook_and_the_topic_rule_are_called_when_the_app_defines_them() {
     // After the app's builder is made, before sign-in and the endpoint use it.
     assert_has(
         &files[APP],
-        r#"let app = AppBuilder::new(app, context, "Fixture"); let app = crate::server::configure(app);"#,
+        r#"let app = AppBuilder::new(app, context, "Fixture"); let mut app = crate::server::configure(app);"#,
     );
     let app_rs = &files[APP];
     assert!(

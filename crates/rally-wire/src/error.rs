@@ -58,6 +58,8 @@ pub enum LimitKind {
     Topics,
     /// Bytes in one topic name.
     TopicBytes,
+    /// Bytes in one load or save message.
+    MessageBytes,
 }
 
 impl fmt::Display for LimitKind {
@@ -67,6 +69,7 @@ impl fmt::Display for LimitKind {
             LimitKind::InFlight => "requests in flight per connection",
             LimitKind::Topics => "topics per connection",
             LimitKind::TopicBytes => "bytes per topic name",
+            LimitKind::MessageBytes => "bytes per load or save",
         })
     }
 }

@@ -25,6 +25,8 @@ pub struct Document<'a> {
     pub payload: Option<&'a str>,
     /// URL of the wasm-bindgen JS module to boot (`/pkg/app.js`); its wasm is preloaded.
     pub script: Option<&'a str>,
+    /// The response's Content-Security-Policy nonce, written on the boot script.
+    pub nonce: Option<&'a str>,
 }
 
 impl Document<'_> {
@@ -72,7 +74,13 @@ impl Document<'_> {
             out.push_str("</script>");
         }
         if let Some(script) = self.script {
-            out.push_str("<script type=\"module\">import init from \"");
+            out.push_str("<script type=\"module\"");
+            if let Some(nonce) = self.nonce {
+                out.push_str(" nonce=\"");
+                escape_attr(nonce, &mut out);
+                out.push('"');
+            }
+            out.push_str(">import init from \"");
             // A JS string inside a script element: the URL is ours, but keep it inert anyway.
             for c in script.chars() {
                 match c {
@@ -107,6 +115,17 @@ mod tests {
             "<script type=\"application/octet-stream\" id=\"rally-payload\">AbC_-</script>"
         ));
         assert!(html.contains("href=\"/pkg/app_bg.wasm\""));
-        assert!(html.contains("import init from \"/pkg/app.js\";init();"));
+        assert!(html.contains("<script type=\"module\">import init from \"/pkg/app.js\";init();"));
+    }
+
+    #[test]
+    fn the_boot_script_carries_the_nonce() {
+        let html = Document {
+            script: Some("/pkg/app.js"),
+            nonce: Some("abc+/="),
+            ..Default::default()
+        }
+        .render();
+        assert!(html.contains("<script type=\"module\" nonce=\"abc+/=\">import init"));
     }
 }

@@ -35,7 +35,7 @@ where
 /// Reloads the current URL as a document — once: if this tab reloaded the same URL for the
 /// same reason in the last 10 s, the server renders the page but refuses its load over the
 /// socket (a cookie the socket does not get), and reloading again would never end.
-fn reload_as_document() {
+pub(crate) fn reload_as_document() {
     #[cfg(all(feature = "browser", target_arch = "wasm32"))]
     {
         const KEY: &str = "rally.unauthorized-reload";

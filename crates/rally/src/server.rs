@@ -4,14 +4,19 @@
 pub mod app;
 pub mod caller;
 pub mod dispatch;
+mod fair_queue;
+pub mod http;
 pub mod hub;
 mod mailbox;
+pub mod security;
 pub mod ssr;
 pub mod ws;
 
 pub use caller::{Caller, Denied};
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
+pub use http::HttpLimits;
 pub use hub::{ConnectionId, Hub, LocalHub};
+pub use security::{CspNonce, Security};
 pub use ssr::PageRequest;
 pub use ws::{Endpoint, WsConfig};
 
@@ -22,7 +27,6 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::{ListenerExt, TapIo};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -32,6 +36,8 @@ use tower_http::trace::TraceLayer;
 pub struct ServerConfig {
     /// The socket address to bind; port 0 picks a free port.
     pub addr: SocketAddr,
+    /// The listener's caps and timeouts.
+    pub http: HttpLimits,
 }
 
 /// A configuration value that cannot be used, with what to do about it.
@@ -43,23 +49,38 @@ pub enum ConfigError {
     Host(String),
     #[error("Invalid ADDR value: {0}. Set ADDR to host:port, for example ADDR=127.0.0.1:8080.")]
     Addr(String),
+    #[error("Invalid {0} value: {1}. Set it to a whole number, for example {0}=1000.")]
+    Count(&'static str, String),
+    #[error("Invalid RALLY_BEHIND_PROXY value: {0}. Set it to true or false.")]
+    BehindProxy(String),
 }
 
 impl ServerConfig {
     /// The default port when `PORT` is unset.
     pub const DEFAULT_PORT: u16 = 8080;
 
-    /// Reads `ADDR` (host:port), or else `HOST` (default 127.0.0.1) and `PORT` (default 8080).
+    /// Reads `ADDR` (host:port), or else `HOST` (default 127.0.0.1) and `PORT` (default 8080);
+    /// and the listener's caps: `RALLY_MAX_CONNECTIONS`, `RALLY_MAX_CONNECTIONS_PER_IP` and
+    /// `RALLY_BEHIND_PROXY` (see [`HttpLimits`]).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
+    /// A config for `addr` with the default limits.
+    pub fn local(addr: SocketAddr) -> Self {
+        ServerConfig {
+            addr,
+            http: HttpLimits::default(),
+        }
+    }
+
     /// As [`ServerConfig::from_env`], reading variables through `get`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let http = http_limits(&get)?;
         if let Some(addr) = get("ADDR") {
             return addr
                 .parse()
-                .map(|addr| ServerConfig { addr })
+                .map(|addr| ServerConfig { addr, http })
                 .map_err(|_| ConfigError::Addr(addr));
         }
         let host: IpAddr = match get("HOST") {
@@ -72,8 +93,30 @@ impl ServerConfig {
         };
         Ok(ServerConfig {
             addr: SocketAddr::new(host, port),
+            http,
         })
     }
+}
+
+fn http_limits(get: &impl Fn(&str) -> Option<String>) -> Result<HttpLimits, ConfigError> {
+    let mut limits = HttpLimits::default();
+    let count = |name: &'static str, default: usize| match get(name) {
+        Some(v) => v.trim().parse().map_err(|_| ConfigError::Count(name, v)),
+        None => Ok(default),
+    };
+    limits.max_connections = count("RALLY_MAX_CONNECTIONS", limits.max_connections)?;
+    limits.max_connections_per_ip = count(
+        "RALLY_MAX_CONNECTIONS_PER_IP",
+        limits.max_connections_per_ip,
+    )?;
+    if let Some(v) = get("RALLY_BEHIND_PROXY") {
+        limits.behind_proxy = match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" | "" => false,
+            _ => return Err(ConfigError::BehindProxy(v)),
+        };
+    }
+    Ok(limits)
 }
 
 /// Wraps an app's page routes with what every Rally server serves: the browser bundle under
@@ -187,7 +230,14 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = bind(config).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    serve_live_until(listener, router, endpoint, shutdown_signal()).await
+    serve_live_with(
+        listener,
+        router,
+        endpoint,
+        config.http.clone(),
+        shutdown_signal(),
+    )
+    .await
 }
 
 /// Binds the configured address, with an error that says what to do when it is taken.
@@ -203,31 +253,14 @@ pub async fn bind(config: &ServerConfig) -> std::io::Result<tokio::net::TcpListe
     })
 }
 
-/// Serves on `listener` until `shutdown` completes, then lets in-flight requests finish.
+/// Serves on `listener` until `shutdown` completes, then lets in-flight requests finish; with
+/// the default [`HttpLimits`].
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(without_nagle(listener), router)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-/// Accepts with `TCP_NODELAY` on every socket. Responses go out in several writes (`ServeDir`
-/// writes headers, then the body; a result frame may be followed at once by a push), and with
-/// Nagle's algorithm a later write waits for the ACK of the earlier one, which clients delay by
-/// up to 40 ms (measured in bench/scoreboard: 420 req/s and p50 44 ms for a small static file).
-fn without_nagle(
-    listener: tokio::net::TcpListener,
-) -> TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
-    fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY on an accepted socket: {e}");
-        }
-    }
-    listener.tap_io(set_nodelay as fn(&mut tokio::net::TcpStream))
+    http::serve(listener, router, HttpLimits::default(), shutdown).await
 }
 
 /// As [`serve_until`], with the `/ws` endpoint: on shutdown its sockets finish their in-flight
@@ -238,15 +271,26 @@ pub async fn serve_live_until(
     endpoint: Option<Endpoint>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_live_with(listener, router, endpoint, HttpLimits::default(), shutdown).await
+}
+
+/// As [`serve_live_until`], with the listener's `limits`.
+pub async fn serve_live_with(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    endpoint: Option<Endpoint>,
+    limits: HttpLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let Some(endpoint) = endpoint else {
-        return serve_until(listener, router, shutdown).await;
+        return http::serve(listener, router, limits, shutdown).await;
     };
     let router = router.merge(endpoint.router());
     let shutdown = async move {
         shutdown.await;
         endpoint.shutdown().await;
     };
-    serve_until(listener, router, shutdown).await
+    http::serve(listener, router, limits, shutdown).await
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -282,19 +326,6 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         }
-    }
-
-    #[tokio::test]
-    async fn accepted_sockets_have_nagle_off() {
-        use axum::serve::Listener;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut listener = without_nagle(listener);
-        let (accepted, client) =
-            tokio::join!(listener.accept(), tokio::net::TcpStream::connect(addr));
-        let client = client.unwrap();
-        assert!(!client.nodelay().unwrap(), "a fresh socket has Nagle on");
-        assert!(accepted.0.nodelay().unwrap());
     }
 
     #[test]

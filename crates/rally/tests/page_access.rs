@@ -147,6 +147,10 @@ fn identity(headers: &HeaderMap) -> Option<Identity> {
 }
 
 impl RequestAuth for HeaderAuth {
+    fn authenticate(&self, headers: &HeaderMap) -> Option<Identity> {
+        identity(headers)
+    }
+
     fn authorize<'a>(
         &'a self,
         _mount: &'a str,
@@ -208,9 +212,8 @@ fn app(dir: &std::path::Path) -> App {
     App {
         env: rally::env::Env::from_pairs::<&str, &str>([]),
         db: rally::db::Db::open(rally::db::Config::new(dir.join("app.db"))).unwrap(),
-        config: ServerConfig {
-            addr: "127.0.0.1:0".parse().unwrap(),
-        },
+        config: ServerConfig::local("127.0.0.1:0".parse().unwrap()),
+        security: rally::server::Security::development(),
         assets: dir.join("assets"),
         bundles: dir.join("pkg"),
     }
@@ -223,7 +226,7 @@ struct Running {
     served: tokio::task::JoinHandle<Result<(), ServeError>>,
 }
 
-async fn serve(builder: AppBuilder<Context>) -> Running {
+async fn serve(mut builder: AppBuilder<Context>) -> Running {
     let auth: Option<Arc<dyn RequestAuth>> = Some(Arc::new(HeaderAuth));
     let endpoint = builder.endpoint(
         WsConfig::new(Fingerprint::from_hex(&"0".repeat(64))),

@@ -20,9 +20,8 @@ fn app(env: &[(&str, &str)]) -> App {
     App {
         env: rally::env::Env::from_pairs(env.iter().copied()),
         db: template.db().expect("a database"),
-        config: ServerConfig {
-            addr: "127.0.0.1:0".parse().unwrap(),
-        },
+        config: ServerConfig::local("127.0.0.1:0".parse().unwrap()),
+        security: rally::server::Security::development(),
         assets: root.join("assets"),
         bundles: std::env::temp_dir().join("starter-test-no-bundles"),
     }

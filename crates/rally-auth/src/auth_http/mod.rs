@@ -337,6 +337,10 @@ impl<A: AuthApp> Auth<A> {
 /// What the WebSocket runtime needs from auth, object-safe so it can hold
 /// `Arc<dyn RequestAuth>` without knowing the app type.
 pub trait RequestAuth: Send + Sync {
+    /// As [`Auth::authenticate`]: the live session's identity of a request with these headers.
+    /// Synchronous (it reads the session store): call it from a blocking thread.
+    fn authenticate(&self, headers: &HeaderMap) -> Option<Identity>;
+
     /// As [`Auth::authorize`]: the identity of the request with these headers, if `mount`
     /// lets it in.
     fn authorize<'a>(
@@ -366,6 +370,10 @@ pub trait RequestAuth: Send + Sync {
 }
 
 impl<A: AuthApp> RequestAuth for Auth<A> {
+    fn authenticate(&self, headers: &HeaderMap) -> Option<Identity> {
+        Auth::authenticate(self, headers)
+    }
+
     fn authorize<'a>(
         &'a self,
         mount: &'a str,

@@ -204,6 +204,11 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                 }
             }
 
+            fn signed_in(&self, connection: &rally::server::ConnectionInfo) -> bool {
+                // Signed-in sockets may send larger frames than anonymous ones.
+                self.auth.as_ref().is_some_and(|auth| auth.authenticate(&connection.headers).is_some())
+            }
+
             #topics
         }
     }
@@ -300,7 +305,12 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
     };
     let configure = parts
         .configure
-        .then(|| quote!(let app = crate::server::configure(app);));
+        .then(|| quote!(let mut app = crate::server::configure(app);));
+    let new_builder = if parts.configure {
+        quote!(let app = AppBuilder::new(app, context, #title);)
+    } else {
+        quote!(let mut app = AppBuilder::new(app, context, #title);)
+    };
     quote! {
         //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
         use std::sync::Arc;
@@ -312,7 +322,7 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
         /// `App` and serve the result on a free port (`AppBuilder::serve_until`).
         pub fn build(app: App) -> Result<(AppBuilder<#context_ty>, axum::Router, rally::server::Endpoint), SetupError> {
             #context
-            let app = AppBuilder::new(app, context, #title);
+            #new_builder
             #configure
             #auth_setup
             let endpoint = app.endpoint(

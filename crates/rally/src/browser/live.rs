@@ -207,6 +207,9 @@ impl Live {
                 }
             }
             Incoming::Reload { reason } => reload(&reason),
+            // The server dropped topics this tab may no longer see (its session ended): load
+            // the page again as a document, which signs in or shows what is left.
+            Incoming::Error(ApiError::Unauthorized) => crate::remote::reload_as_document(),
             Incoming::Error(error) => web_sys::console::warn_1(
                 &format!("rally: the server refused a frame: {error}").into(),
             ),

@@ -11,6 +11,7 @@ use axum::routing::MethodRouter;
 use tower_http::services::ServeDir;
 
 use super::hub::{Hub, LocalHub};
+use super::security::Security;
 use super::ssr::{DocumentFn, Layout, MountServer, SharedFn};
 use super::{Dispatch, Endpoint, ServerConfig, WsConfig, exit_code, init_tracing};
 use crate::auth_http::RequestAuth;
@@ -32,6 +33,8 @@ pub struct App {
     pub assets: PathBuf,
     /// `/pkg/` (the browser bundles) is served from here (default `target/rally/pkg`).
     pub bundles: PathBuf,
+    /// The hosts it answers to and the headers it sends.
+    pub security: Security,
 }
 
 /// Why the app could not start.
@@ -43,6 +46,9 @@ pub enum AppError {
     /// `.env` could not be read.
     #[error(transparent)]
     Env(#[from] crate::env::ConfigError),
+    /// The host allow-list is missing or malformed.
+    #[error(transparent)]
+    Security(#[from] super::security::SecurityError),
     /// The database could not be opened.
     #[error(
         "cannot open the database {path}: {source}. Run `cargo rally migrate` first, or set DATABASE_PATH."
@@ -70,8 +76,10 @@ impl App {
             path: path.clone(),
             source: Box::new(e),
         })?;
+        let env = Env::load()?;
         Ok(App {
-            env: Env::load()?,
+            security: Security::from_env(&env)?,
+            env,
             db,
             config,
             assets: var("RALLY_ASSETS_DIR").unwrap_or_else(|| PathBuf::from("assets")),
@@ -96,6 +104,7 @@ impl App {
         let router = Router::new()
             .nest_service("/assets", ServeDir::new(&self.assets))
             .merge(super::app(pages, &self.bundles));
+        let router = self.security.layer(router);
         exit_code(super::serve(router, &self.config, Some(endpoint)).await)
     }
 }
@@ -141,6 +150,7 @@ pub struct AppBuilder<C> {
     hub: Arc<dyn Hub>,
     startup: Startup,
     tasks: Vec<Task>,
+    websocket: Vec<Box<dyn FnOnce(WsConfig) -> WsConfig + Send>>,
 }
 
 impl<C: Send + Sync + 'static> AppBuilder<C> {
@@ -155,6 +165,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             hub: Arc::new(LocalHub::new()),
             startup: Startup::new(),
             tasks: Vec::new(),
+            websocket: Vec::new(),
         }
     }
 
@@ -204,6 +215,13 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
         self
     }
 
+    /// Changes the host allow-list or the security headers (a stricter CSP, a CDN in
+    /// `script-src`, framing allowed for an embed).
+    pub fn security(mut self, change: impl FnOnce(Security) -> Security) -> Self {
+        self.app.security = change(self.app.security);
+        self
+    }
+
     /// Publishes through `hub` instead of the in-process one.
     pub fn hub(mut self, hub: Arc<dyn Hub>) -> Self {
         self.hub = hub;
@@ -230,8 +248,19 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
         self
     }
 
-    /// The `/ws` endpoint over the chosen hub.
-    pub fn endpoint(&self, config: WsConfig, dispatch: impl Dispatch) -> Endpoint {
+    /// Changes the `/ws` endpoint's limits and policies (frame and message sizes, timeouts,
+    /// handler threads, allowed origins) before [`AppBuilder::endpoint`] builds it.
+    pub fn websocket(mut self, change: impl FnOnce(WsConfig) -> WsConfig + Send + 'static) -> Self {
+        self.websocket.push(Box::new(change));
+        self
+    }
+
+    /// The `/ws` endpoint over the chosen hub, with the changes of [`AppBuilder::websocket`].
+    pub fn endpoint(&mut self, config: WsConfig, dispatch: impl Dispatch) -> Endpoint {
+        let config = self
+            .websocket
+            .drain(..)
+            .fold(config, |config, change| change(config));
         Endpoint::with_hub(config, dispatch, Arc::clone(&self.hub))
     }
 
@@ -314,7 +343,9 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
                 () = stopped.wait() => {}
             }
         };
-        let served = super::serve_live_until(listener, router, Some(endpoint), signal).await;
+        let router = self.app.security.layer(router);
+        let limits = self.app.config.http.clone();
+        let served = super::serve_live_with(listener, router, Some(endpoint), limits, signal).await;
         stop.trigger();
         for task in tasks {
             if let Err(e) = task.await {

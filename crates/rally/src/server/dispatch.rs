@@ -5,7 +5,6 @@
 //! Handlers run on the endpoint's [`HandlerPool`]: a few dedicated threads fed by a bounded
 //! queue, off the async worker threads because a handler may block on SQLite.
 
-use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -18,6 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::fair_queue::FairQueue;
 use super::hub::ConnectionId;
 use super::mailbox::Mailbox;
 
@@ -126,6 +126,14 @@ pub trait Dispatch: Send + Sync + 'static {
     fn authorizes_topics(&self) -> bool {
         false
     }
+
+    /// Whether the connection's upgrade request carries a live session: such connections may
+    /// send larger frames (`WsConfig::max_frame_bytes` instead of
+    /// `max_anonymous_frame_bytes`). Runs on a blocking thread. By default nobody is.
+    fn signed_in(&self, connection: &ConnectionInfo) -> bool {
+        let _ = connection;
+        false
+    }
 }
 
 impl<F> Dispatch for F
@@ -189,7 +197,8 @@ impl Job {
     }
 }
 
-/// A fixed set of handler threads fed by a bounded FIFO queue shared by every connection.
+/// A fixed set of handler threads fed by a bounded queue shared by every connection, which
+/// takes one job per connection in turn (see [`FairQueue`]).
 ///
 /// Submitting never blocks an async thread: a connection takes a free place in the queue
 /// ([`HandlerPool::try_place`]) or waits for one ([`HandlerPool::place`]) while it goes on
@@ -220,8 +229,8 @@ struct Shared {
 
 #[derive(Default)]
 struct Queue {
-    /// Jobs, each with whether it holds a place to give back.
-    jobs: VecDeque<(Job, bool)>,
+    /// Jobs, each with whether it holds a place to give back, taken in turns per connection.
+    jobs: FairQueue<(Job, bool)>,
     /// Threads waiting on `ready` that no wake-up is meant for yet.
     idle: usize,
     /// Wake-ups sent and not yet taken by a waiting thread.
@@ -301,7 +310,8 @@ impl HandlerPool {
     fn push(&self, job: Job, placed: bool) {
         self.start();
         let mut queue = self.shared.lock();
-        queue.jobs.push_back((job, placed));
+        let connection = job.origin.info.id;
+        queue.jobs.push(connection, (job, placed));
         let wake = queue.wake_one();
         drop(queue);
         if wake {
@@ -384,7 +394,7 @@ impl Shared {
                 let mut queue = self.lock();
                 let mut backed_off = false;
                 loop {
-                    if let Some(entry) = queue.jobs.pop_front() {
+                    if let Some(entry) = queue.jobs.pop() {
                         // More work and nobody about to take it: pass the wake-up on.
                         let wake = queue.wake_one();
                         drop(queue);

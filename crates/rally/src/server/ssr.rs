@@ -36,6 +36,9 @@ pub struct Rendered {
     pub dark_mode: bool,
     /// The page's title and description (its `head` function).
     pub head: Head,
+    /// The response's Content-Security-Policy nonce: a document writes it on its inline
+    /// scripts (`nonce="…"`), or the browser refuses to run them. Empty without a CSP.
+    pub nonce: String,
 }
 
 /// What a mount's `shared_state` function sees of the request.
@@ -98,6 +101,7 @@ pub fn render<M: ServerMount>(
         path: canonical,
         dark_mode,
         head,
+        nonce: String::new(),
     }
 }
 
@@ -160,6 +164,7 @@ impl Layout {
             body: &rendered.body,
             payload: script.map(|_| rendered.payload.as_str()),
             script,
+            nonce: Some(rendered.nonce.as_str()).filter(|n| !n.is_empty()),
         }
         .render()
     }
@@ -185,6 +190,7 @@ fn forbidden(document: &DocumentFn, path: &str, dark_mode: bool) -> Response {
         path: path.to_owned(),
         dark_mode,
         head: Head::title("Forbidden"),
+        nonce: String::new(),
     };
     html(StatusCode::FORBIDDEN, document(&rendered, None))
 }
@@ -243,6 +249,11 @@ where
         .map_or("/", |p| p.as_str())
         .to_owned();
     let headers = request.headers().clone();
+    let nonce = request
+        .extensions()
+        .get::<super::security::CspNonce>()
+        .map(|n| n.as_str().to_owned())
+        .unwrap_or_default();
     let identity = match &server.auth {
         None => None,
         // `public` lets everyone in (with their identity); other mounts redirect to sign-in.
@@ -259,6 +270,8 @@ where
     let context = Arc::clone(&server.context);
     let shared_fn = Arc::clone(&server.shared);
     let page_path = path.clone();
+    // A page rendered for a signed-in user may hold what only they may see: no cache keeps it.
+    let private = identity.is_some();
     // The page's rule, shared state and loads may query SQLite: keep them off the async threads.
     let outcome = tokio::task::spawn_blocking(move || {
         let caller = Caller::new(identity, &headers);
@@ -276,11 +289,14 @@ where
         ))
     })
     .await;
-    match outcome {
-        Ok(Outcome::Rendered(rendered)) => html(
-            rendered.status,
-            (server.document)(&rendered, Some(&server.script)),
-        ),
+    let mut response = match outcome {
+        Ok(Outcome::Rendered(mut rendered)) => {
+            rendered.nonce = nonce;
+            html(
+                rendered.status,
+                (server.document)(&rendered, Some(&server.script)),
+            )
+        }
         Ok(Outcome::Denied(Denied::Forbidden)) => {
             forbidden(&server.document, request_path(&path), dark_mode)
         }
@@ -299,7 +315,14 @@ where
                 ),
             )
         }
+    };
+    if private {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
     }
+    response
 }
 
 /// The path of a `path?query`.

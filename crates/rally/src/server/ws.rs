@@ -11,10 +11,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,6 +29,7 @@ use tokio::time::Sleep;
 use tokio_util::task::TaskTracker;
 
 use super::dispatch::{ConnectionInfo, Dispatch, HandlerPool, Job, Origin, Reply};
+use super::http::ConnectionSlot;
 use super::hub::{ConnectionId, Hub, LocalHub, Outbox};
 use super::mailbox::{Mail, Mailbox, Mailboxes};
 
@@ -38,8 +41,26 @@ pub struct WsConfig {
     /// Origins allowed besides the server's own (`scheme://host[:port]`), for deployments
     /// behind a proxy that rewrites `Host`.
     pub allowed_origins: Vec<String>,
-    /// Largest frame accepted, in bytes.
+    /// Largest frame accepted from a signed-in connection, in bytes.
     pub max_frame_bytes: usize,
+    /// Largest frame accepted from a connection without a session: far below
+    /// `max_frame_bytes`, because an incomplete frame is buffered until it ends and anyone can
+    /// open sockets (1,000 sockets each sending all but one byte of a 2 MiB frame held 2 GiB).
+    pub max_anonymous_frame_bytes: usize,
+    /// Largest encoded load or save message, in bytes; larger ones are answered
+    /// [`LimitKind::MessageBytes`] without reaching the page.
+    pub max_message_bytes: usize,
+    /// How often an idle connection is pinged.
+    pub ping_every: Duration,
+    /// A connection that sends nothing (not even a pong) for this long is closed.
+    pub idle_timeout: Duration,
+    /// How often a connection's topics are authorized again, so that a session that ends
+    /// (signed out elsewhere, expired) stops receiving the pushes it may no longer see.
+    pub recheck_topics_every: Duration,
+    /// The upgrade request's headers a connection keeps for its life, for auth and pages
+    /// (`Caller::headers`); default `Cookie`, `Authorization`, `User-Agent`,
+    /// `Accept-Language`. Add the header an app's own auth reads.
+    pub kept_headers: Vec<header::HeaderName>,
     /// Requests a connection may have awaiting their result.
     pub max_in_flight: usize,
     /// Topics a connection may subscribe to.
@@ -61,14 +82,26 @@ pub struct WsConfig {
 }
 
 impl WsConfig {
-    /// Defaults: 1 MiB frames, 32 requests in flight, 64 topics of up to 256 bytes, 256 queued
-    /// frames, 10 s shutdown grace, one handler thread per CPU (at least 2) and 1,024 queued
-    /// requests.
+    /// Defaults: 128 KiB frames (16 KiB without a session), 64 KiB messages, 32 requests in
+    /// flight, 64 topics of up to 256 bytes, 256 queued frames, a ping every 20 s and a close
+    /// after 60 s of silence, topics re-authorized every 15 s, 10 s shutdown grace, one handler
+    /// thread per CPU (at least 2) and 1,024 queued requests.
     pub fn new(contract: Fingerprint) -> Self {
         WsConfig {
             contract,
             allowed_origins: Vec::new(),
-            max_frame_bytes: Limits::DEFAULT.max_bytes,
+            max_frame_bytes: 128 * 1024,
+            max_anonymous_frame_bytes: 16 * 1024,
+            max_message_bytes: 64 * 1024,
+            ping_every: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            recheck_topics_every: Duration::from_secs(15),
+            kept_headers: vec![
+                header::COOKIE,
+                header::AUTHORIZATION,
+                header::USER_AGENT,
+                header::ACCEPT_LANGUAGE,
+            ],
             max_in_flight: 32,
             max_topics: 64,
             max_topic_bytes: 256,
@@ -81,10 +114,30 @@ impl WsConfig {
         }
     }
 
-    fn limits(&self) -> Limits {
+    /// Decoding limits for a connection's frames: the frame size, and no collection longer
+    /// than a topic set may be, checked before anything is allocated for it.
+    /// How often a connection looks at its timers.
+    fn tick(&self) -> Duration {
+        self.ping_every
+            .min(self.recheck_topics_every)
+            .min(self.idle_timeout / 2)
+            .max(Duration::from_millis(10))
+    }
+
+    fn limits(&self, max_frame_bytes: usize) -> Limits {
         Limits {
-            max_bytes: self.max_frame_bytes,
+            max_bytes: max_frame_bytes,
+            max_len: self.max_topics,
             ..Limits::DEFAULT
+        }
+    }
+
+    /// The frame limit of a connection with or without a session.
+    fn frame_limit(&self, signed_in: bool) -> usize {
+        if signed_in {
+            self.max_frame_bytes
+        } else {
+            self.max_anonymous_frame_bytes.min(self.max_frame_bytes)
         }
     }
 }
@@ -168,6 +221,7 @@ struct UpgradeQuery {
 async fn upgrade(
     State(endpoint): State<Endpoint>,
     Query(query): Query<UpgradeQuery>,
+    slot: Option<Extension<ConnectionSlot>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -188,11 +242,12 @@ async fn upgrade(
         .as_deref()
         .and_then(|c| c.parse::<Fingerprint>().ok())
         .is_some_and(|c| c == inner.config.contract);
-    let max = inner.config.max_frame_bytes;
     let connection = ConnectionInfo {
         id: ConnectionId::next(),
-        headers: detach(&headers),
+        headers: kept_headers(&headers, &inner.config.kept_headers),
     };
+    let signed_in = signed_in(Arc::clone(inner.handlers.dispatch()), connection.clone()).await;
+    let max = inner.config.frame_limit(signed_in);
     let tracker = inner.connections.clone();
     // Frames up to twice the limit are read and answered with a clear error; larger ones end
     // the connection inside tungstenite before they are buffered.
@@ -202,8 +257,12 @@ async fn upgrade(
         .write_buffer_size(0)
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
+                // The HTTP connection's place under the listener's caps is held by the socket.
+                let _slot = slot;
                 if contract_ok {
-                    Connection::new(endpoint, connection, socket).run().await;
+                    Connection::new(endpoint, connection, socket, max)
+                        .run()
+                        .await;
                 } else {
                     refuse_contract(socket).await;
                 }
@@ -211,12 +270,22 @@ async fn upgrade(
         })
 }
 
-/// A copy of the headers that owns its bytes: the originals point into hyper's 16 KiB read
-/// buffer, which would otherwise live as long as the socket (measured: 22 → 14 KiB per idle
-/// connection, bench/ws).
-fn detach(headers: &HeaderMap) -> HeaderMap {
+/// Whether the upgrade request carries a live session, on a blocking thread (it may read the
+/// session store).
+async fn signed_in(dispatch: Arc<dyn Dispatch>, info: ConnectionInfo) -> bool {
+    tokio::task::spawn_blocking(move || dispatch.signed_in(&info))
+        .await
+        .unwrap_or(false)
+}
+
+/// The headers a connection keeps for its life (`WsConfig::kept_headers`), as copies that own
+/// their bytes. Everything else of the upgrade request is dropped: a socket kept a 400 KB
+/// header for its life (issue 14), and the originals point into hyper's read buffer, which
+/// would otherwise live as long as the socket.
+fn kept_headers(headers: &HeaderMap, kept: &[header::HeaderName]) -> HeaderMap {
     headers
         .iter()
+        .filter(|(k, _)| kept.contains(k))
         .filter_map(|(k, v)| Some((k.clone(), HeaderValue::from_bytes(v.as_bytes()).ok()?)))
         .collect()
 }
@@ -274,6 +343,15 @@ struct Connection {
     in_flight: usize,
     /// A request read while the handler queue was full; no frame is read until it is queued.
     waiting: Option<WireRequest>,
+    /// The largest frame this connection may send (smaller without a session).
+    max_frame: usize,
+    /// The topic set in force, as last accepted.
+    topics: Vec<String>,
+    /// When the client last sent anything (a frame, a pong).
+    heard: Instant,
+    /// When the connection was last pinged, and its topics last authorized.
+    pinged: Instant,
+    topics_checked: Instant,
 }
 
 /// A connection's entries in the hub and the mailbox registry, removed on drop.
@@ -298,6 +376,7 @@ enum End {
     SlowConsumer,
     Shutdown,
     Broken,
+    Idle,
 }
 
 /// What woke the connection task.
@@ -305,11 +384,12 @@ enum Wake {
     Mail,
     Place,
     Frame(Message),
+    Tick,
     Ended(End),
 }
 
 impl Connection {
-    fn new(endpoint: Endpoint, info: ConnectionInfo, socket: WebSocket) -> Self {
+    fn new(endpoint: Endpoint, info: ConnectionInfo, socket: WebSocket, max_frame: usize) -> Self {
         let inner = &endpoint.inner;
         let mailbox = Arc::new(Mailbox::new(inner.config.outbound_queue));
         inner.hub.join(info.id, Outbox::new(Arc::clone(&mailbox)));
@@ -321,6 +401,11 @@ impl Connection {
             mail: Mail::default(),
             in_flight: 0,
             waiting: None,
+            max_frame,
+            topics: Vec::new(),
+            heard: Instant::now(),
+            pinged: Instant::now(),
+            topics_checked: Instant::now(),
         }
     }
 
@@ -341,6 +426,7 @@ impl Connection {
         let (code, reason) = match end {
             End::SlowConsumer => (close_code::POLICY, "too slow to receive pushes; reconnect"),
             End::Shutdown => (close_code::AWAY, "server shutting down"),
+            End::Idle => (close_code::POLICY, "idle for too long"),
             End::ClientClosed | End::Broken => return,
         };
         tracing::debug!(
@@ -358,6 +444,9 @@ impl Connection {
     async fn serve(&mut self) -> End {
         let inner = Arc::clone(&self.endpoint.inner);
         let mut grace: Option<Pin<Box<Sleep>>> = None;
+        let mut ticks = tokio::time::interval(inner.config.tick());
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.reset();
         loop {
             let draining = grace.is_some();
             if draining && self.in_flight == 0 {
@@ -377,6 +466,7 @@ impl Connection {
                     }
                     Wake::Place
                 }
+                _ = ticks.tick() => Wake::Tick,
                 incoming = self.socket.recv(), if reading => match incoming {
                     Some(Ok(message)) => Wake::Frame(message),
                     Some(Err(e)) => {
@@ -393,7 +483,11 @@ impl Connection {
             let handled = match wake {
                 Wake::Mail => self.handle_mail(&mut grace).await,
                 Wake::Place => Ok(()),
-                Wake::Frame(message) => self.receive(message).await,
+                Wake::Frame(message) => {
+                    self.heard = Instant::now();
+                    self.receive(message).await
+                }
+                Wake::Tick => self.tick().await,
                 Wake::Ended(end) => Err(end),
             };
             if let Err(end) = handled {
@@ -452,9 +546,18 @@ impl Connection {
             Message::Ping(_) | Message::Pong(_) => return Ok(()),
         };
         let config = &self.endpoint.inner.config;
-        match rally_wire::decode_with::<ClientFrame>(&bytes, config.limits()) {
+        match rally_wire::decode_with::<ClientFrame>(&bytes, config.limits(self.max_frame)) {
             Ok(ClientFrame::Request(request)) => self.request(request).await,
             Ok(ClientFrame::Topics(topics)) => self.topics(topics).await,
+            // The only collection in a client frame is the topic set: refused while decoding,
+            // before a million empty names are allocated, sorted and de-duplicated.
+            Err(DecodeError::TooLong { max }) => {
+                let error = ApiError::LimitExceeded {
+                    limit: LimitKind::Topics,
+                    max: max as u64,
+                };
+                self.send_frame(&ServerFrame::Error(error)).await
+            }
             Err(DecodeError::TooLarge { max, .. }) => {
                 let error = ApiError::LimitExceeded {
                     limit: LimitKind::FrameBytes,
@@ -473,7 +576,17 @@ impl Connection {
     }
 
     async fn request(&mut self, request: WireRequest) -> Result<(), End> {
-        let max = self.endpoint.inner.config.max_in_flight;
+        let config = &self.endpoint.inner.config;
+        if request.message.len() > config.max_message_bytes {
+            let error = ApiError::LimitExceeded {
+                limit: LimitKind::MessageBytes,
+                max: config.max_message_bytes as u64,
+            };
+            return self
+                .send_frame(&ServerFrame::err(request.id, vec![error]))
+                .await;
+        }
+        let max = config.max_in_flight;
         if self.in_flight >= max {
             let error = ApiError::LimitExceeded {
                 limit: LimitKind::InFlight,
@@ -496,11 +609,17 @@ impl Connection {
     /// Sends the result to the origin, then publishes the reply's event to the peers.
     async fn finish(&mut self, id: u32, reply: Reply) -> Result<(), End> {
         self.in_flight -= 1;
+        let refused =
+            matches!(&reply.result, Err(errors) if errors.contains(&ApiError::Unauthorized));
         let frame = match reply.result {
             Ok(payload) => ServerFrame::ok(id, payload),
             Err(errors) => ServerFrame::err(id, errors),
         };
         let sent = self.send_frame(&frame).await;
+        if refused {
+            // The session may have ended: its pushes end with it, not at the next check.
+            self.recheck_topics().await?;
+        }
         if let Some(publish) = reply.publish {
             self.endpoint.inner.hub.publish(
                 Some(self.origin.info.id),
@@ -541,6 +660,8 @@ impl Connection {
             // The previous set stays in force.
             Some(error) => self.send_frame(&ServerFrame::Error(error)).await,
             None => {
+                self.topics.clone_from(&topics);
+                self.topics_checked = Instant::now();
                 self.endpoint
                     .inner
                     .hub
@@ -548,6 +669,70 @@ impl Connection {
                 Ok(())
             }
         }
+    }
+
+    /// The periodic chores: close a silent connection, ping an idle one, authorize the topics
+    /// again when it is time.
+    async fn tick(&mut self) -> Result<(), End> {
+        let config = &self.endpoint.inner.config;
+        let now = Instant::now();
+        if now.duration_since(self.heard) >= config.idle_timeout {
+            return Err(End::Idle);
+        }
+        let recheck = now.duration_since(self.topics_checked) >= config.recheck_topics_every;
+        if now.duration_since(self.pinged) >= config.ping_every
+            && now.duration_since(self.heard) >= config.ping_every
+        {
+            self.pinged = now;
+            self.send(Message::Ping(Bytes::new())).await?;
+        }
+        if recheck {
+            self.recheck_topics().await?;
+        }
+        Ok(())
+    }
+
+    /// Authorizes the topic set in force again; the topics the caller may no longer see are
+    /// dropped, and the client is told with a frame-level `Unauthorized` (the browser then
+    /// loads the page again as a document, which signs it in or shows it without them).
+    async fn recheck_topics(&mut self) -> Result<(), End> {
+        self.topics_checked = Instant::now();
+        let dispatch = Arc::clone(self.endpoint.inner.handlers.dispatch());
+        if self.topics.is_empty() || !dispatch.authorizes_topics() {
+            return Ok(());
+        }
+        let info = self.origin.info.clone();
+        let topics = self.topics.clone();
+        let kept = tokio::task::spawn_blocking(move || {
+            if dispatch.authorize_topics(&info, &topics).is_ok() {
+                return topics;
+            }
+            topics
+                .into_iter()
+                .filter(|t| {
+                    dispatch
+                        .authorize_topics(&info, std::slice::from_ref(t))
+                        .is_ok()
+                })
+                .collect()
+        })
+        .await
+        .unwrap_or_default();
+        if kept.len() == self.topics.len() {
+            return Ok(());
+        }
+        tracing::debug!(
+            connection = self.origin.info.id.0,
+            dropped = self.topics.len() - kept.len(),
+            "topics no longer authorized"
+        );
+        self.topics.clone_from(&kept);
+        self.endpoint
+            .inner
+            .hub
+            .set_topics(self.origin.info.id, kept);
+        self.send_frame(&ServerFrame::Error(ApiError::Unauthorized))
+            .await
     }
 }
 

@@ -14,7 +14,7 @@ pub fn build(
 > {
     let context = app.db.clone();
     let app = AppBuilder::new(app, context, "Scoreboard");
-    let app = crate::server::configure(app);
+    let mut app = crate::server::configure(app);
     let auth = crate::auth::auth(app.context())
         .map_err(|e| SetupError::new("set up sign-in (src/auth.rs)", e))?;
     let auth = Arc::new(auth);

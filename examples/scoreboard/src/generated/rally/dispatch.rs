@@ -195,6 +195,11 @@ impl rally::server::Dispatch for Dispatch {
             }
         }
     }
+    fn signed_in(&self, connection: &rally::server::ConnectionInfo) -> bool {
+        self.auth
+            .as_ref()
+            .is_some_and(|auth| auth.authenticate(&connection.headers).is_some())
+    }
     fn authorize_topics(
         &self,
         connection: &rally::server::ConnectionInfo,

@@ -14,7 +14,7 @@ pub fn build(
 > {
     let context = crate::context::context(app.db.clone(), &app.env)
         .map_err(|e| SetupError::new("build the app's context (src/context.rs)", e))?;
-    let app = AppBuilder::new(app, context, "Starter");
+    let mut app = AppBuilder::new(app, context, "Starter");
     let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = None;
     let endpoint = app
         .endpoint(

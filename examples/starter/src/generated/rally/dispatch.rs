@@ -58,4 +58,9 @@ impl rally::server::Dispatch for Dispatch {
             }
         }
     }
+    fn signed_in(&self, connection: &rally::server::ConnectionInfo) -> bool {
+        self.auth
+            .as_ref()
+            .is_some_and(|auth| auth.authenticate(&connection.headers).is_some())
+    }
 }
