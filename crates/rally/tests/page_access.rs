@@ -293,6 +293,38 @@ async fn the_context_and_the_caller_reach_the_load_in_ssr() {
     running.served.await.unwrap().unwrap();
 }
 
+fn header_of<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    response.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_boot_script_runs_under_the_csp_and_signed_in_pages_are_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = serve(builder(dir.path())).await;
+    let (_, anonymous) = get_raw(running.addr, "/", None).await;
+    let csp = header_of(&anonymous, "content-security-policy").expect("a CSP");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(
+        anonymous.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)),
+        "{anonymous}"
+    );
+    assert_eq!(header_of(&anonymous, "cache-control"), None);
+    let (_, signed_in) = get_raw(running.addr, "/", Some(7)).await;
+    assert_eq!(header_of(&signed_in, "cache-control"), Some("no-store"));
+    assert_eq!(header_of(&signed_in, "x-frame-options"), Some("DENY"));
+    let _ = running.stop.send(());
+    running.served.await.unwrap().unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_page_sends_anonymous_visitors_to_sign_in_and_refuses_others_with_403() {
     let dir = tempfile::tempdir().unwrap();

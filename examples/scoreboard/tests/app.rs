@@ -24,9 +24,8 @@ async fn start() -> Running {
     let app = App {
         env: rally::env::Env::from_pairs::<&str, &str>([]),
         db: seeded_db(),
-        config: ServerConfig {
-            addr: "127.0.0.1:0".parse().unwrap(),
-        },
+        config: ServerConfig::local("127.0.0.1:0".parse().unwrap()),
+        security: rally::server::security::Security::development(),
         assets: dir.join("scoreboard-test-no-assets"),
         bundles: dir.join("scoreboard-test-no-bundles"),
     };

@@ -151,6 +151,7 @@ impl Security {
             tracing::debug!(host, "request for an unknown host refused");
             return (
                 StatusCode::MISDIRECTED_REQUEST,
+                [(header::CONNECTION, "close")],
                 format!("This server does not answer to the host {host}. Add it to RALLY_HOSTS if it should."),
             )
                 .into_response();
