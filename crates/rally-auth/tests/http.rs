@@ -2,6 +2,7 @@
 //! OpenID provider (authorize redirect, token endpoint with PKCE check, JWKS, signed ID tokens).
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -22,7 +23,7 @@ use openidconnect::{
 use rally_auth::auth::{PendingCode, Unauthorized};
 use rally_auth::auth_http::{
     AppError, Auth, AuthApp, AuthConfig, GoogleCredentials, GoogleIdentity, OidcProvider,
-    RequestAuth,
+    RequestAuth, SignInLimits,
 };
 use rally_auth::session::{MemorySessionStore, SessionConfig, SessionKey, Sessions};
 use sha2::{Digest, Sha256};
@@ -37,6 +38,7 @@ const FAN: &str = "fan@example.com";
 struct Shared {
     codes: Mutex<HashMap<String, PendingCode>>,
     outbox: Mutex<Vec<(String, String)>>,
+    lookups: Mutex<usize>,
     google: Option<GoogleCredentials>,
     google_identities: Mutex<Vec<GoogleIdentity>>,
 }
@@ -45,11 +47,22 @@ struct Shared {
 struct TestApp(Arc<Shared>);
 
 impl TestApp {
-    fn last_code(&self) -> Option<String> {
-        self.0.outbox.lock().unwrap().last().map(|(_, c)| c.clone())
-    }
     fn sent(&self) -> usize {
         self.0.outbox.lock().unwrap().len()
+    }
+    fn lookups(&self) -> usize {
+        *self.0.lookups.lock().unwrap()
+    }
+    /// The code delivered after `before` deliveries: codes are delivered in the background,
+    /// after the redirect.
+    async fn next_code(&self, before: usize) -> String {
+        for _ in 0..400 {
+            if let Some((_, code)) = self.0.outbox.lock().unwrap().get(before) {
+                return code.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("no code was delivered within 2 s");
     }
 }
 
@@ -63,6 +76,7 @@ fn user_id(email: &str) -> Option<i64> {
 
 impl AuthApp for TestApp {
     async fn user_by_email(&self, email: &str) -> Result<Option<i64>, AppError> {
+        *self.0.lookups.lock().unwrap() += 1;
         Ok(user_id(email))
     }
 
@@ -120,12 +134,30 @@ struct Server {
     client: reqwest::Client,
 }
 
+/// Limits no test here reaches except those about limits.
+fn roomy_limits() -> SignInLimits {
+    SignInLimits {
+        per_address_burst: 1000,
+        guesses_per_email_burst: 1000,
+        codes_per_email_burst: 1000,
+        ..SignInLimits::default()
+    }
+}
+
 async fn start(google: Option<(GoogleCredentials, OidcProvider)>) -> Server {
+    start_with(google, roomy_limits()).await
+}
+
+async fn start_with(
+    google: Option<(GoogleCredentials, OidcProvider)>,
+    limits: SignInLimits,
+) -> Server {
     // The Google redirect URI names the server's own address, so bind first.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut config = AuthConfig::new(b"test-login-code-secret".to_vec());
     config.sign_in_default_return_to = "/home".into();
+    config.sign_in_limits = limits;
     let app = TestApp(Arc::new(Shared {
         google: google.as_ref().map(|(c, _)| GoogleCredentials {
             redirect_uri: format!("{base}/sign_in/google/callback"),
@@ -143,7 +175,9 @@ async fn start(google: Option<(GoogleCredentials, OidcProvider)>) -> Server {
     );
     let auth = Auth::new(app.clone(), sessions, config).unwrap();
     let router = auth.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    // With the client's address, as Rally's server records it for the per-address limit.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -192,6 +226,7 @@ impl Server {
 
     /// Asks for a code and signs in with it; the sign-in response.
     async fn sign_in(&self, email: &str, return_to: &str) -> reqwest::Response {
+        let before = self.app.sent();
         let sent = self
             .submit(
                 "/sign_in/code",
@@ -199,7 +234,7 @@ impl Server {
             )
             .await;
         assert_eq!(sent.status(), StatusCode::FOUND);
-        let code = self.app.last_code().expect("a code was delivered");
+        let code = self.app.next_code(before).await;
         self.submit(
             "/sign_in",
             &[("email", email), ("code", &code), ("return_to", return_to)],
@@ -246,6 +281,7 @@ fn cookie_header(set_cookie: &str) -> HeaderMap {
 #[tokio::test]
 async fn code_sign_in_issues_a_session_and_redirects_to_the_return_path() {
     let s = start(None).await;
+    let before = s.app.sent();
     let sent = s
         .submit(
             "/sign_in/code",
@@ -260,7 +296,7 @@ async fn code_sign_in_issues_a_session_and_redirects_to_the_return_path() {
         location(&sent),
         "/sign_in?return_to=%2Fadmin%2Fgames&sent=1"
     );
-    let code = s.app.last_code().unwrap();
+    let code = s.app.next_code(before).await;
     assert_eq!(code.len(), 5);
 
     let signed_in = s
@@ -296,14 +332,14 @@ async fn wrong_codes_and_unknown_emails_are_refused() {
     let unknown = s
         .submit("/sign_in/code", &[("email", "nobody@example.com")])
         .await;
-    assert_eq!(
-        location(&unknown),
-        "/sign_in?return_to=%2Fhome&error=invalid"
-    );
-    assert_eq!(s.app.sent(), 0);
-
-    s.submit("/sign_in/code", &[("email", ADMIN)]).await;
-    let code = s.app.last_code().unwrap();
+    assert_eq!(location(&unknown), "/sign_in?return_to=%2Fhome&sent=1");
+    let known = s.submit("/sign_in/code", &[("email", ADMIN)]).await;
+    assert_eq!(location(&known), location(&unknown), "the same answer");
+    let code = s.app.next_code(0).await;
+    while s.app.lookups() < 2 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(s.app.sent(), 1, "nothing was sent to the unknown email");
     let wrong = if code == "22222" { "33333" } else { "22222" };
     for (email, code) in [(ADMIN, wrong), (FAN, code.as_str()), (ADMIN, ""), ("", "x")] {
         let response = s
@@ -325,9 +361,14 @@ async fn wrong_codes_and_unknown_emails_are_refused() {
 
 #[tokio::test]
 async fn a_code_stops_working_after_five_wrong_guesses() {
-    let s = start(None).await;
+    // The code's own count, apart from the email's lock (tested below).
+    let lock_later = SignInLimits {
+        lock_after: 100,
+        ..roomy_limits()
+    };
+    let s = start_with(None, lock_later).await;
     s.submit("/sign_in/code", &[("email", ADMIN)]).await;
-    let code = s.app.last_code().unwrap();
+    let code = s.app.next_code(0).await;
     let wrong = if code == "22222" { "33333" } else { "22222" };
     for _ in 0..5 {
         s.submit("/sign_in", &[("email", ADMIN), ("code", wrong)])
@@ -338,6 +379,216 @@ async fn a_code_stops_working_after_five_wrong_guesses() {
         .await;
     assert_eq!(location(&right), "/sign_in?return_to=%2Fhome&error=invalid");
     assert!(cookie_named(&right, "__rally_auth").is_none());
+}
+
+/// A client whose requests come from `address` (any 127.0.0.0/8 address reaches the server).
+fn client_from(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(IpAddr::from(address))
+        .build()
+        .unwrap()
+}
+
+impl Server {
+    /// A same-origin form post from `client`.
+    async fn submit_from(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        pairs: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(pairs))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get("retry-after")
+        .expect("a Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn wrong_codes_lock_the_email_even_against_a_new_right_code() {
+    let s = start(None).await;
+    s.submit("/sign_in/code", &[("email", ADMIN)]).await;
+    let first = s.app.next_code(0).await;
+    let wrong = if first == "22222" { "33333" } else { "22222" };
+    for _ in 0..4 {
+        let response = s
+            .submit("/sign_in", &[("email", ADMIN), ("code", wrong)])
+            .await;
+        assert_eq!(
+            location(&response),
+            "/sign_in?return_to=%2Fhome&error=invalid"
+        );
+    }
+    // A new code does not reset the count: the fifth wrong guess, against it, locks the email.
+    s.submit("/sign_in/code", &[("email", ADMIN)]).await;
+    let second = s.app.next_code(1).await;
+    let wrong = if second == "22222" { "33333" } else { "22222" };
+    let fifth = s
+        .submit("/sign_in", &[("email", ADMIN), ("code", wrong)])
+        .await;
+    assert_eq!(location(&fifth), "/sign_in?return_to=%2Fhome&error=invalid");
+
+    // Locked: even the right code of a third request is refused, with when to come back.
+    s.submit("/sign_in/code", &[("email", ADMIN)]).await;
+    let third = s.app.next_code(2).await;
+    let locked = s
+        .submit("/sign_in", &[("email", ADMIN), ("code", &third)])
+        .await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!((59..=60).contains(&retry_after(&locked)), "{locked:?}");
+    assert!(cookie_named(&locked, "__rally_auth").is_none());
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many wrong codes")
+    );
+
+    // Other emails are not affected.
+    let fan = s.sign_in(FAN, "/home").await;
+    assert_eq!(location(&fan), "/home");
+}
+
+#[tokio::test]
+async fn unknown_emails_lock_exactly_like_known_ones() {
+    let s = start(None).await;
+    for email in [ADMIN, "nobody@example.com"] {
+        let mut answers = Vec::new();
+        for _ in 0..5 {
+            let response = s
+                .submit("/sign_in", &[("email", email), ("code", "zzzzz")])
+                .await;
+            answers.push((response.status(), location(&response).to_owned()));
+        }
+        let sixth = s
+            .submit("/sign_in", &[("email", email), ("code", "zzzzz")])
+            .await;
+        answers.push((sixth.status(), String::new()));
+        assert_eq!(retry_after(&sixth), 60, "{email}");
+        assert_eq!(
+            answers,
+            [
+                vec![
+                    (
+                        StatusCode::FOUND,
+                        "/sign_in?return_to=%2Fhome&error=invalid".to_owned()
+                    );
+                    5
+                ],
+                vec![(StatusCode::TOO_MANY_REQUESTS, String::new())]
+            ]
+            .concat(),
+            "{email}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_address_is_limited_across_emails_and_routes_and_others_are_not() {
+    let s = start_with(
+        None,
+        SignInLimits {
+            per_address_burst: 3,
+            per_address_every: std::time::Duration::from_secs(60),
+            ..roomy_limits()
+        },
+    )
+    .await;
+    let attacker = client_from([127, 0, 0, 2]);
+    for (path, email) in [
+        ("/sign_in", ADMIN),
+        ("/sign_in/code", FAN),
+        ("/sign_in", "nobody@example.com"),
+    ] {
+        let response = s
+            .submit_from(&attacker, path, &[("email", email), ("code", "zzzzz")])
+            .await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{path} {email}");
+    }
+    let refused = s
+        .submit_from(&attacker, "/sign_in", &[("email", FAN), ("code", "zzzzz")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!((59..=60).contains(&retry_after(&refused)));
+
+    let neighbour = client_from([127, 0, 0, 3]);
+    let response = s
+        .submit_from(&neighbour, "/sign_in", &[("email", FAN), ("code", "zzzzz")])
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FOUND,
+        "another address has its own budget"
+    );
+}
+
+#[tokio::test]
+async fn one_email_is_limited_across_addresses() {
+    let s = start_with(
+        None,
+        SignInLimits {
+            guesses_per_email_burst: 2,
+            guesses_per_email_every: std::time::Duration::from_secs(60),
+            codes_per_email_burst: 2,
+            codes_per_email_every: std::time::Duration::from_secs(60),
+            lock_after: 100,
+            ..roomy_limits()
+        },
+    )
+    .await;
+    let clients: Vec<_> = (2..6).map(|n| client_from([127, 0, 0, n])).collect();
+    let mut guesses = Vec::new();
+    let mut requests = Vec::new();
+    for client in &clients {
+        let guess = s
+            .submit_from(client, "/sign_in", &[("email", ADMIN), ("code", "zzzzz")])
+            .await;
+        guesses.push(guess.status());
+        let request = s
+            .submit_from(client, "/sign_in/code", &[("email", ADMIN)])
+            .await;
+        requests.push(request.status());
+    }
+    let found = StatusCode::FOUND;
+    let refused = StatusCode::TOO_MANY_REQUESTS;
+    assert_eq!(guesses, [found, found, refused, refused]);
+    assert_eq!(requests, [found, found, refused, refused]);
+    s.app.next_code(1).await;
+    assert_eq!(s.app.sent(), 2, "no code was sent for a refused request");
+}
+
+#[tokio::test]
+async fn the_default_limits_allow_about_five_guesses_per_email_per_minute() {
+    let s = start_with(None, SignInLimits::default()).await;
+    let mut accepted = 0;
+    for n in 0..40u8 {
+        // A fresh address per guess, as a botnet would have.
+        let client = client_from([127, 0, 1, n + 1]);
+        let response = s
+            .submit_from(&client, "/sign_in", &[("email", ADMIN), ("code", "zzzzz")])
+            .await;
+        if response.status() == StatusCode::FOUND {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 5, "five wrong guesses, then the email is locked");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,17 @@
-//! Sign-in for the Scoreboard: the demo's users sign in with an email and the code `A1Z9Q`,
-//! whose hash the seeds store per user; only admins may open the score desk.
+//! Sign-in for the Scoreboard.
 //!
-//! The demo sends no mail. Asking for a code (`POST /sign_in/code`) logs that the demo code is
-//! A1Z9Q, and the code that Rally generates is not kept: the stored demo hash stays the one to
-//! enter. Wrong guesses are counted per email in memory: the fifth locks the code until the
-//! routes give up on it, which resets the count (the demo code must keep working, and its hash
-//! is public anyway).
+//! In development every seeded user signs in with the demo code `A1Z9Q` (`DEMO_SIGN_IN_CODE`),
+//! and the sign-in page says so. The demo sends no mail: asking for a code logs that the demo
+//! code is the one to enter, and the code Rally generates is not kept.
+//!
+//! In production (`APP_ENV=production`) there is no demo code: each code request makes a fresh
+//! code, kept in memory for its ten minutes, and — since the Scoreboard has no mailer — writes
+//! it to the server's log, which only the operator reads (a real app mails it here). The
+//! login-code secret is `LOGIN_CODE_SECRET` or, unset, derived from `SECRET_KEY_BASE`; the
+//! server refuses to start with the public demo secret or a demo code.
+//!
+//! Wrong guesses, lockouts and rate limits are Rally's (`rally::auth_http::SignInLimits`): they
+//! count per email across code requests, whatever this store does with its own count.
 
 /// Where a sign-in may return: the score desk (`/admin`, `/admin/…`) or the account page
 /// (`/me`), else `/admin/games`.
@@ -35,36 +41,127 @@ use rally::session::{
 };
 
 #[cfg(feature = "server")]
+use crate::context::Context;
+#[cfg(feature = "server")]
 use crate::generated::sql::root_sql::{user_by_email, user_by_id};
 #[cfg(feature = "server")]
 use crate::identity::normalize_email;
 
-/// The secret the seeded sign-in code hashes were made with.
-pub const LOGIN_CODE_SECRET: &str = "scoreboard-demo-secret";
+/// The development login-code secret. It is public, so production refuses it.
+pub const DEMO_LOGIN_CODE_SECRET: &str = "scoreboard-demo-secret";
 
-/// The code every seeded user signs in with.
+/// The development demo code, for every seeded user.
 pub const DEMO_CODE: &str = "A1Z9Q";
+
+/// The login-code secret's variable.
+pub const LOGIN_CODE_SECRET: &str = "LOGIN_CODE_SECRET";
+
+/// The demo code's variable (development only; empty turns the demo code off).
+pub const DEMO_SIGN_IN_CODE: &str = "DEMO_SIGN_IN_CODE";
+
+/// How the Scoreboard checks login codes.
+#[cfg(feature = "server")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInSettings {
+    /// The login-code HMAC key.
+    pub secret: Vec<u8>,
+    /// The code every user may sign in with (development only).
+    pub demo_code: Option<String>,
+}
+
+/// The sign-in settings cannot be used.
+#[cfg(feature = "server")]
+#[derive(Debug, thiserror::Error)]
+pub enum SignInSettingsError {
+    /// The public demo secret in production.
+    #[error(
+        "{LOGIN_CODE_SECRET} is the Scoreboard's public demo secret, which anyone can use to make sign-in codes. In production set it to a secret of your own (for example `openssl rand -hex 32`), or unset it to derive one from SECRET_KEY_BASE."
+    )]
+    DemoSecretInProduction,
+    /// A demo code in production.
+    #[error(
+        "{DEMO_SIGN_IN_CODE} is set, but a demo code would let anyone sign in as any user. Unset it in production; codes are then made per request."
+    )]
+    DemoCodeInProduction,
+    /// No secret to derive one from.
+    #[error(transparent)]
+    SessionKey(#[from] rally::session::SessionKeyError),
+}
+
+#[cfg(feature = "server")]
+impl SignInSettings {
+    /// The demo secret and code: what development and tests use.
+    pub fn development() -> Self {
+        SignInSettings {
+            secret: DEMO_LOGIN_CODE_SECRET.as_bytes().to_vec(),
+            demo_code: Some(DEMO_CODE.to_owned()),
+        }
+    }
+
+    /// From `LOGIN_CODE_SECRET` and `DEMO_SIGN_IN_CODE`; in production the demo secret and any
+    /// demo code are refused.
+    pub fn from_env(env: &rally::env::Env) -> Result<Self, SignInSettingsError> {
+        let set = |name: &str| env.get(name).filter(|v| !v.trim().is_empty());
+        let secret = set(LOGIN_CODE_SECRET);
+        if !env.app_env().is_production() {
+            return Ok(SignInSettings {
+                secret: secret
+                    .unwrap_or_else(|| DEMO_LOGIN_CODE_SECRET.to_owned())
+                    .into_bytes(),
+                demo_code: match env.get(DEMO_SIGN_IN_CODE) {
+                    None => Some(DEMO_CODE.to_owned()),
+                    Some(code) if code.trim().is_empty() => None,
+                    Some(code) => Some(code.trim().to_owned()),
+                },
+            });
+        }
+        if secret.as_deref() == Some(DEMO_LOGIN_CODE_SECRET) {
+            return Err(SignInSettingsError::DemoSecretInProduction);
+        }
+        if set(DEMO_SIGN_IN_CODE).is_some() {
+            return Err(SignInSettingsError::DemoCodeInProduction);
+        }
+        let secret = match secret {
+            Some(secret) => secret.into_bytes(),
+            None => AuthConfig::from_session_key(&env.session_key()?).login_code_secret,
+        };
+        Ok(SignInSettings {
+            secret,
+            demo_code: None,
+        })
+    }
+}
 
 /// The app side of Rally's sign-in routes.
 #[cfg(feature = "server")]
 pub struct ScoreboardAuth {
     db: Db,
-    /// Wrong guesses per email since the last code request or sign-in.
-    attempts: Mutex<HashMap<String, u32>>,
+    /// The demo code, whose hash every user's pending code is (development only).
+    demo: Option<DemoCode>,
+    /// Codes waiting to be entered, per email (when there is no demo code).
+    pending: Mutex<HashMap<String, PendingCode>>,
+}
+
+/// The demo code with the key its hashes are made with.
+#[cfg(feature = "server")]
+struct DemoCode {
+    code: String,
+    secret: Vec<u8>,
 }
 
 #[cfg(feature = "server")]
 impl ScoreboardAuth {
-    /// Users from `db`.
-    pub fn new(db: Db) -> Self {
+    /// Users from `db`; with a demo code, every user's code is that one.
+    fn new(db: Db, demo: Option<DemoCode>) -> Self {
         ScoreboardAuth {
             db,
-            attempts: Mutex::default(),
+            demo,
+            pending: Mutex::default(),
         }
     }
 
-    fn attempts(&self) -> std::sync::MutexGuard<'_, HashMap<String, u32>> {
-        self.attempts.lock().unwrap_or_else(PoisonError::into_inner)
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, PendingCode>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn role(&self, user_id: i64) -> Result<Option<String>, AppError> {
@@ -81,39 +178,47 @@ impl AuthApp for ScoreboardAuth {
         Ok(rows.into_iter().next().map(|row| row.id))
     }
 
-    /// The user's stored demo hash, which never expires, with the wrong guesses so far.
+    /// The pending code; with a demo code, the demo code's hash (which never expires) with the
+    /// wrong guesses counted so far.
     async fn load_code(&self, email: &str) -> Result<Option<PendingCode>, AppError> {
         let email = normalize_email(email);
-        let key = email.clone();
-        let rows = self.db.read(move |c| user_by_email(c, &email)).await?;
-        let Some(row) = rows.into_iter().next() else {
-            return Ok(None);
+        let stored = self.pending().get(&email).cloned();
+        let Some(demo) = &self.demo else {
+            return Ok(stored);
         };
-        let attempts = self.attempts().get(&key).copied().unwrap_or(0);
+        if self.user_by_email(&email).await?.is_none() {
+            return Ok(None);
+        }
         Ok(Some(PendingCode {
-            hash: row.sign_in_code_hash,
+            hash: rally::auth::hash_login_code(&email, &demo.code, &demo.secret),
             expires_at: u64::MAX,
-            attempts,
+            attempts: stored.map_or(0, |code| code.attempts),
         }))
     }
 
-    /// Keeps only the attempt count: the seeded hash stays the code. `None` (after a sign-in,
-    /// or after too many wrong guesses) resets the count, since the demo code must keep working.
+    /// Keeps the code (with a demo code, only its count of wrong guesses); `None` deletes it.
     async fn store_code(&self, email: &str, code: Option<PendingCode>) -> Result<(), AppError> {
         let email = normalize_email(email);
-        let mut attempts = self.attempts();
+        let mut pending = self.pending();
         match code {
-            Some(code) => attempts.insert(email, code.attempts),
-            None => attempts.remove(&email),
+            Some(code) => pending.insert(email, code),
+            None => pending.remove(&email),
         };
         Ok(())
     }
 
-    async fn deliver_code(&self, email: &str, _code: &str) -> Result<(), AppError> {
-        tracing::info!(
-            email,
-            "sign-in code requested; this demo sends no mail: the code is {DEMO_CODE}"
-        );
+    async fn deliver_code(&self, email: &str, code: &str) -> Result<(), AppError> {
+        match &self.demo {
+            Some(demo) => tracing::info!(
+                email,
+                "sign-in code requested; this demo sends no mail: the code is {}",
+                demo.code
+            ),
+            None => tracing::info!(
+                email,
+                "sign-in code {code}: the Scoreboard has no mailer, so codes go to this log"
+            ),
+        }
         Ok(())
     }
 
@@ -136,7 +241,9 @@ impl AuthApp for ScoreboardAuth {
 /// `SESSIONS_DATABASE_PATH` (default `db/sessions.db`) when the key is fixed, in memory
 /// otherwise.
 #[cfg(feature = "server")]
-pub fn auth(db: &Db) -> Result<Auth<ScoreboardAuth>, Box<dyn std::error::Error + Send + Sync>> {
+pub fn auth(
+    ctx: &Context,
+) -> Result<Auth<ScoreboardAuth>, Box<dyn std::error::Error + Send + Sync>> {
     let env = rally::env::Env::load()?;
     let production = env.app_env().is_production();
     let key = env.session_key()?;
@@ -153,20 +260,25 @@ pub fn auth(db: &Db) -> Result<Auth<ScoreboardAuth>, Box<dyn std::error::Error +
         Arc::new(MemorySessionStore::default())
     };
     let sessions = Sessions::new(key, store, SessionConfig::for_env(production));
-    auth_with(db, sessions)
+    auth_with(ctx, sessions)
 }
 
 /// The sign-in routes over `sessions` (tests pass in-memory sessions with a random key, so
 /// they depend on nothing in the environment).
 #[cfg(feature = "server")]
 pub fn auth_with(
-    db: &Db,
+    ctx: &Context,
     sessions: Sessions,
 ) -> Result<Auth<ScoreboardAuth>, Box<dyn std::error::Error + Send + Sync>> {
-    let mut config = AuthConfig::new(LOGIN_CODE_SECRET);
+    let settings = &ctx.sign_in;
+    let mut config = AuthConfig::new(settings.secret.clone());
     config.sign_in_default_return_to = "/admin/games".to_owned();
     config.sign_out_default_return_to = "/games".to_owned();
-    let app = ScoreboardAuth::new(db.clone());
+    let demo = settings.demo_code.as_ref().map(|code| DemoCode {
+        code: code.clone(),
+        secret: config.login_code_secret.clone(),
+    });
+    let app = ScoreboardAuth::new(ctx.db.clone(), demo);
     Ok(Auth::new(app, sessions, config)?)
 }
 
@@ -174,9 +286,16 @@ pub fn auth_with(
 mod server_tests {
     use super::*;
     use rally::auth::CodeError;
+    use rally::env::Env;
 
-    fn app() -> ScoreboardAuth {
-        ScoreboardAuth::new(crate::test_support::seeded_db())
+    fn demo_app() -> ScoreboardAuth {
+        ScoreboardAuth::new(
+            crate::test_support::seeded_db(),
+            Some(DemoCode {
+                code: DEMO_CODE.to_owned(),
+                secret: DEMO_LOGIN_CODE_SECRET.as_bytes().to_vec(),
+            }),
+        )
     }
 
     fn runtime() -> tokio::runtime::Runtime {
@@ -186,23 +305,71 @@ mod server_tests {
             .unwrap()
     }
 
+    const KEY: &str = "SECRET_KEY_BASE";
+    const A_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
     #[test]
-    fn the_demo_code_works_for_both_seeded_users() {
+    fn development_has_the_demo_secret_and_code_unless_configured() {
+        let settings = SignInSettings::from_env(&Env::from_pairs::<&str, &str>([])).unwrap();
+        assert_eq!(settings, SignInSettings::development());
+        let settings = SignInSettings::from_env(&Env::from_pairs([
+            (LOGIN_CODE_SECRET, "mine"),
+            (DEMO_SIGN_IN_CODE, "B2C3D"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.secret, b"mine");
+        assert_eq!(settings.demo_code.as_deref(), Some("B2C3D"));
+        let off = SignInSettings::from_env(&Env::from_pairs([(DEMO_SIGN_IN_CODE, "")])).unwrap();
+        assert_eq!(off.demo_code, None);
+    }
+
+    #[test]
+    fn production_refuses_the_demo_secret_and_any_demo_code() {
+        let production = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![("APP_ENV", "production"), (KEY, A_KEY)];
+            pairs.extend_from_slice(extra);
+            SignInSettings::from_env(&Env::from_pairs(pairs))
+        };
+        let demo_secret = production(&[(LOGIN_CODE_SECRET, DEMO_LOGIN_CODE_SECRET)]).unwrap_err();
+        assert!(matches!(
+            demo_secret,
+            SignInSettingsError::DemoSecretInProduction
+        ));
+        assert!(
+            demo_secret.to_string().contains("openssl rand"),
+            "{demo_secret}"
+        );
+        let demo_code = production(&[(DEMO_SIGN_IN_CODE, DEMO_CODE)]).unwrap_err();
+        assert!(matches!(
+            demo_code,
+            SignInSettingsError::DemoCodeInProduction
+        ));
+
+        let derived = production(&[]).unwrap();
+        assert_eq!(derived.demo_code, None);
+        assert_ne!(derived.secret, DEMO_LOGIN_CODE_SECRET.as_bytes());
+        assert_eq!(
+            derived,
+            production(&[]).unwrap(),
+            "derived from SECRET_KEY_BASE, stable"
+        );
+        let own = production(&[(LOGIN_CODE_SECRET, "an operator's own secret")]).unwrap();
+        assert_eq!(own.secret, b"an operator's own secret");
+
+        let no_key = SignInSettings::from_env(&Env::from_pairs([("APP_ENV", "production")]));
+        assert!(matches!(no_key, Err(SignInSettingsError::SessionKey(_))));
+    }
+
+    #[test]
+    fn the_demo_code_works_for_both_seeded_users_and_nobody_else() {
         runtime().block_on(async {
-            let app = app();
+            let app = demo_app();
             for email in ["admin@example.com", " Fan@Example.com "] {
                 let mut pending = app.load_code(email).await.unwrap().expect("seeded");
                 let scope = normalize_email(email);
-                assert_eq!(
-                    pending.check(
-                        &scope,
-                        "a1z9q",
-                        LOGIN_CODE_SECRET.as_bytes(),
-                        rally::session::now_unix(),
-                        5
-                    ),
-                    Ok(())
-                );
+                let secret = DEMO_LOGIN_CODE_SECRET.as_bytes();
+                let now = rally::session::now_unix();
+                assert_eq!(pending.check(&scope, "a1z9q", secret, now, 5), Ok(()));
             }
             assert!(app.load_code("nobody@example.com").await.unwrap().is_none());
             assert_eq!(app.user_by_email("FAN@example.com").await.unwrap(), Some(2));
@@ -210,37 +377,54 @@ mod server_tests {
     }
 
     #[test]
-    fn wrong_guesses_are_counted_and_the_demo_code_survives_a_lockout() {
+    fn wrong_guesses_are_counted_against_the_demo_code() {
         runtime().block_on(async {
-            let app = app();
+            let app = demo_app();
             let email = "admin@example.com";
-            let secret = LOGIN_CODE_SECRET.as_bytes();
-            for n in 1..=5 {
+            let secret = DEMO_LOGIN_CODE_SECRET.as_bytes();
+            for n in 1..5 {
                 let mut pending = app.load_code(email).await.unwrap().unwrap();
                 let checked = pending.check(email, "WRONG", secret, 0, 5);
-                if n < 5 {
-                    assert!(matches!(checked, Err(CodeError::Wrong { .. })));
-                    app.store_code(email, Some(pending)).await.unwrap();
-                    assert_eq!(app.load_code(email).await.unwrap().unwrap().attempts, n);
-                } else {
-                    assert_eq!(checked, Err(CodeError::TooManyAttempts));
-                    // What the routes do with a locked code.
-                    app.store_code(email, None).await.unwrap();
-                }
+                assert!(matches!(checked, Err(CodeError::Wrong { .. })));
+                app.store_code(email, Some(pending)).await.unwrap();
+                assert_eq!(app.load_code(email).await.unwrap().unwrap().attempts, n);
             }
-            // Asking for a code does not replace the demo hash.
-            let fresh = PendingCode::new(email, "ZZZZZ", secret, 0, PendingCode::DEFAULT_TTL);
+            // A generated code does not replace the demo code, and keeps the count.
+            let mut fresh = PendingCode::new(email, "ZZZZZ", secret, 0, PendingCode::DEFAULT_TTL);
+            fresh.attempts = 4;
             app.store_code(email, Some(fresh)).await.unwrap();
             let mut pending = app.load_code(email).await.unwrap().unwrap();
-            assert_eq!(pending.attempts, 0);
+            assert_eq!(pending.attempts, 4);
             assert_eq!(pending.check(email, DEMO_CODE, secret, 0, 5), Ok(()));
+        });
+    }
+
+    #[test]
+    fn without_a_demo_code_only_the_delivered_code_works() {
+        runtime().block_on(async {
+            let app = ScoreboardAuth::new(crate::test_support::seeded_db(), None);
+            let email = "admin@example.com";
+            let secret = b"an operator's own secret";
+            assert!(
+                app.load_code(email).await.unwrap().is_none(),
+                "none asked for"
+            );
+            let code = rally::auth::generate_login_code().unwrap();
+            let pending = PendingCode::new(email, &code, secret, 0, PendingCode::DEFAULT_TTL);
+            app.store_code(email, Some(pending)).await.unwrap();
+            let mut stored = app.load_code(email).await.unwrap().unwrap();
+            assert!(matches!(
+                stored.clone().check(email, DEMO_CODE, secret, 1, 5),
+                Err(CodeError::Wrong { .. })
+            ));
+            assert_eq!(stored.check(email, &code, secret, 1, 5), Ok(()));
         });
     }
 
     #[test]
     fn only_admins_may_open_the_score_desk() {
         runtime().block_on(async {
-            let app = app();
+            let app = demo_app();
             assert!(app.can_access("admin", 1).await.unwrap());
             assert!(!app.can_access("admin", 2).await.unwrap());
             assert!(!app.can_access("admin", 99).await.unwrap());

@@ -138,7 +138,12 @@ pub fn game_updated_broadcast(db: &rally::db::Db, game_id: i64) -> Option<Target
 /// topic is public (the same scores the public pages show). Checked each time a tab changes
 /// its topics.
 #[cfg(feature = "server")]
-pub fn authorize_topic(db: &rally::db::Db, caller: &rally::server::Caller, topic: &str) -> bool {
+pub fn authorize_topic(
+    ctx: &crate::context::Context,
+    caller: &rally::server::Caller,
+    topic: &str,
+) -> bool {
+    let db = &ctx.db;
     if topic != "admin:games" {
         return true;
     }

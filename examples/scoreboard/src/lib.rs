@@ -7,6 +7,8 @@ pub mod admin;
 pub mod auth;
 pub mod broadcasts;
 pub mod chrome;
+#[cfg(feature = "server")]
+pub mod context;
 pub mod generated;
 pub mod identity;
 pub mod public;

@@ -4,10 +4,12 @@
 use axum::http::StatusCode;
 use axum::routing::get;
 use rally::db::Db;
+
+use crate::context::Context;
 use rally::server::app::AppBuilder;
 
 /// Adds `GET /healthz` and names the app in the document.
-pub fn configure(app: AppBuilder<Db>) -> AppBuilder<Db> {
+pub fn configure(app: AppBuilder<Context>) -> AppBuilder<Context> {
     let db = app.db().clone();
     app.route("/healthz", get(move || healthz(db.clone())))
         .layout(|layout| rally::server::ssr::Layout {

@@ -20,6 +20,7 @@ use scoreboard::generated::rally::public::Public;
 use scoreboard::public::pages::{games, teams};
 
 use common::{ADMIN_ID, FAN_ID, seeded_db};
+use scoreboard::context::Context;
 
 fn identity(user_id: i64) -> Identity {
     Identity {
@@ -29,7 +30,7 @@ fn identity(user_id: i64) -> Identity {
     }
 }
 
-fn public_shared(db: &rally::db::Db, user: Option<i64>) -> scoreboard::public::SharedState {
+fn public_shared(db: &Context, user: Option<i64>) -> scoreboard::public::SharedState {
     let headers = HeaderMap::new();
     let identity = user.map(identity);
     scoreboard::public::shared_state(
@@ -41,7 +42,7 @@ fn public_shared(db: &rally::db::Db, user: Option<i64>) -> scoreboard::public::S
     )
 }
 
-fn admin_shared(db: &rally::db::Db) -> scoreboard::admin::SharedState {
+fn admin_shared(db: &Context) -> scoreboard::admin::SharedState {
     let headers = HeaderMap::new();
     let identity = identity(ADMIN_ID);
     scoreboard::admin::shared_state(
@@ -54,7 +55,7 @@ fn admin_shared(db: &rally::db::Db) -> scoreboard::admin::SharedState {
 }
 
 /// A public page as an anonymous visitor sees it, light theme.
-fn public(db: &rally::db::Db, path: &str) -> Rendered {
+fn public(db: &Context, path: &str) -> Rendered {
     render::<Public>(
         db,
         &rally::server::Caller::anonymous(),
@@ -65,7 +66,7 @@ fn public(db: &rally::db::Db, path: &str) -> Rendered {
 }
 
 /// An admin page as the seeded admin sees it, light theme.
-fn admin(db: &rally::db::Db, path: &str) -> Rendered {
+fn admin(db: &Context, path: &str) -> Rendered {
     render::<Admin>(
         db,
         &rally::server::Caller::anonymous(),
@@ -245,7 +246,7 @@ const PAGES: &[Page] = &[
     },
 ];
 
-fn render_page(db: &rally::db::Db, page: &Page) -> Rendered {
+fn render_page(db: &Context, page: &Page) -> Rendered {
     match page.mount {
         MountName::Public => public(db, page.path),
         MountName::Admin => admin(db, page.path),
@@ -254,7 +255,7 @@ fn render_page(db: &rally::db::Db, page: &Page) -> Rendered {
 
 #[test]
 fn every_page_keeps_the_ssr_contract() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     let mut failures = Vec::new();
     for page in PAGES {
         let rendered = render_page(&db, page);
@@ -299,9 +300,16 @@ fn every_page_keeps_the_ssr_contract() {
 
 #[test]
 fn the_embedded_shared_state_is_what_the_request_built() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     let anonymous = public_hydration(&public(&db, "/games"));
-    assert_eq!(anonymous.shared, scoreboard::public::SharedState::default());
+    assert_eq!(
+        anonymous.shared,
+        scoreboard::public::SharedState {
+            demo_code: Some(scoreboard::auth::DEMO_CODE.to_owned()),
+            ..scoreboard::public::SharedState::default()
+        },
+        "development shows the demo code"
+    );
 
     let signed_in = public_shared(&db, Some(ADMIN_ID));
     let rendered = render::<Public>(
@@ -322,7 +330,7 @@ fn the_embedded_shared_state_is_what_the_request_built() {
 
 #[test]
 fn the_embedded_load_is_the_page_data_the_browser_replays() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     for path in ["/", "/games"] {
         let load = public_hydration(&public(&db, path))
             .load
@@ -352,7 +360,7 @@ fn the_embedded_load_is_the_page_data_the_browser_replays() {
 
 #[test]
 fn unknown_pages_games_and_teams_answer_404() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     // Not-found routes: the not-found page, nothing to load.
     for (rendered, admin) in [
         (public(&db, "/missing"), false),
@@ -402,7 +410,7 @@ fn unknown_pages_games_and_teams_answer_404() {
 
 #[test]
 fn paths_render_at_their_canonical_form() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     for (path, canonical) in [
         ("/games/", "/games"),
         ("/games/1/", "/games/1"),
@@ -437,7 +445,7 @@ fn theme_switch(body: &str) -> &str {
 
 #[test]
 fn dark_mode_checks_the_theme_switch_on_both_mounts() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     let light = public(&db, "/games");
     let dark = render::<Public>(
         &db,
@@ -477,7 +485,7 @@ fn dark_mode_checks_the_theme_switch_on_both_mounts() {
 
 #[test]
 fn the_public_nav_offers_the_desk_to_admins_only() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     let render_as = |user: Option<i64>| {
         render::<Public>(
             &db,
@@ -508,7 +516,7 @@ fn the_public_nav_offers_the_desk_to_admins_only() {
 
 #[test]
 fn the_standings_are_ordered_by_wins_then_points_for_then_code() {
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     let body = public(&db, "/standings").body;
     let position = |code: &str| {
         body.find(&format!("<strong>{code}</strong>"))
@@ -543,12 +551,12 @@ fn snapshot_path(name: &str) -> PathBuf {
 #[test]
 fn every_page_matches_its_snapshot_and_renders_deterministically() {
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1");
-    let db = seeded_db();
+    let db = Context::development(seeded_db());
     let mut written = Vec::new();
     let mut mismatched = Vec::new();
     for page in PAGES {
         let rendered = render_page(&db, page);
-        let again = render_page(&seeded_db(), page);
+        let again = render_page(&Context::development(seeded_db()), page);
         assert_eq!(
             rendered, again,
             "{}: two renders of the same data differ",

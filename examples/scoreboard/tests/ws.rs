@@ -49,7 +49,7 @@ async fn start(db: rally::db::Db, auth: Option<Arc<dyn RequestAuth>>) -> Server 
     let endpoint = Endpoint::new(
         WsConfig::new(CONTRACT),
         Dispatch {
-            context: Arc::new(db),
+            context: Arc::new(scoreboard::context::Context::development(db)),
             auth,
         },
     );
@@ -87,7 +87,13 @@ fn sessions(db: &rally::db::Db) -> Sessions {
         Arc::new(rally::session::MemorySessionStore::default()),
         rally::session::SessionConfig::development(),
     );
-    let auth = Arc::new(scoreboard::auth::auth_with(db, sessions).expect("the app's auth"));
+    let auth = Arc::new(
+        scoreboard::auth::auth_with(
+            &scoreboard::context::Context::development(db.clone()),
+            sessions,
+        )
+        .expect("the app's auth"),
+    );
     let cookie = |user| {
         auth.sessions()
             .issue(user)

@@ -10,12 +10,18 @@
 //! | `GET /sign_in/google/callback` | checks state, exchanges the code, verifies the ID token, asks the app for the local user, issues the session |
 //!
 //! Every `POST` must come from this site (`Origin`, or `Referer` without one); bodies over
-//! 4096 bytes get `413`; redirects go only to local paths. See `docs/auth.md`.
+//! 4096 bytes get `413`; redirects go only to local paths. Both sign-in posts are throttled per
+//! client address and per email, and wrong codes lock an email with exponential back-off
+//! ([`SignInLimits`], answered `429` with `Retry-After`). Known and unknown emails get the same
+//! answers: a code request always says "sent" and delivers in the background. See
+//! `docs/auth.md` and `docs/security.md`.
 
 mod google;
 mod guard;
+mod throttle;
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +29,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -35,9 +42,16 @@ use crate::session::{Identity, SessionKey, Sessions, now_unix};
 
 pub use google::{GoogleCredentials, GoogleIdentity, OidcProvider};
 pub use guard::{is_local_path, safe_local_path, sign_in_redirect_url};
+pub use throttle::SignInLimits;
+
+use throttle::{Route, Throttle};
 
 /// The largest form body the routes read (upstream's limit).
 pub const MAX_FORM_BYTES: usize = 4096;
+
+/// The longest email address (RFC 3696 errata: 254 in a path, 320 as written); longer ones are
+/// refused before any lookup.
+pub const MAX_EMAIL_BYTES: usize = 320;
 
 /// An error from an app callback; logged, and the user sees the invalid-sign-in redirect.
 pub type AppError = Box<dyn std::error::Error + Send + Sync>;
@@ -130,6 +144,8 @@ pub struct AuthConfig {
     pub allowed_origins: Vec<String>,
     /// The OpenID provider's endpoints (Google's by default; tests point them elsewhere).
     pub google: OidcProvider,
+    /// How fast sign-in may be attempted, per client address and per email.
+    pub sign_in_limits: SignInLimits,
 }
 
 impl AuthConfig {
@@ -144,6 +160,7 @@ impl AuthConfig {
             sign_out_default_return_to: "/".into(),
             allowed_origins: Vec::new(),
             google: OidcProvider::google(),
+            sign_in_limits: SignInLimits::default(),
         }
     }
 
@@ -180,6 +197,7 @@ struct Inner<A> {
     sessions: Sessions,
     config: AuthConfig,
     http: openidconnect::reqwest::Client,
+    throttle: Throttle,
 }
 
 impl<A: AuthApp> Auth<A> {
@@ -190,12 +208,14 @@ impl<A: AuthApp> Auth<A> {
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()?;
+        let throttle = Throttle::new(config.sign_in_limits.clone());
         Ok(Auth {
             inner: Arc::new(Inner {
                 app,
                 sessions,
                 config,
                 http,
+                throttle,
             }),
         })
     }
@@ -439,8 +459,35 @@ fn post_form<A: AuthApp>(
     }
 }
 
+/// The client's address, as the server recorded it (`ConnectInfo`; behind a trusted proxy, the
+/// forwarded client). `None` when the server records none: then only the per-email limits apply.
+struct ClientAddress(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        Ok(ClientAddress(address))
+    }
+}
+
+/// The form's email, normalised; empty when missing or longer than any real address.
+fn form_email(form: &Form) -> String {
+    let email = auth::normalize(field(form, "email").unwrap_or_default());
+    if email.len() > MAX_EMAIL_BYTES {
+        String::new()
+    } else {
+        email
+    }
+}
+
 async fn send_code<A: AuthApp>(
     State(auth): State<Auth<A>>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -449,26 +496,32 @@ async fn send_code<A: AuthApp>(
         Err(response) => return *response,
     };
     let return_to = auth.return_to(field(&form, "return_to"));
-    let email = auth::normalize(field(&form, "email").unwrap_or_default());
-    match deliver_code(&auth, &email).await {
-        Ok(()) => {
-            let url = sign_in_redirect_url(&auth.inner.config.sign_in_path, &return_to);
-            guard::redirect(&format!("{url}&sent=1"), &[])
-        }
-        Err(e) => {
-            tracing::info!(reason = %e, "no sign-in code sent");
-            auth.invalid(&return_to)
-        }
+    let email = form_email(&form);
+    let throttle = &auth.inner.throttle;
+    if let Err(refusal) = throttle.admit(Route::RequestCode, address, &email) {
+        throttle.log(Route::RequestCode, address, refusal);
+        return refusal.into_response();
     }
+    if email.is_empty() {
+        return auth.invalid(&return_to);
+    }
+    // The same answer, at the same speed, whether or not the email has an account: the lookup,
+    // storage and delivery happen after the response.
+    let background = auth.clone();
+    tokio::spawn(async move {
+        if let Err(e) = deliver_code(&background, &email).await {
+            tracing::warn!(error = %e, "cannot send a sign-in code");
+        }
+    });
+    let url = sign_in_redirect_url(&auth.inner.config.sign_in_path, &return_to);
+    guard::redirect(&format!("{url}&sent=1"), &[])
 }
 
+/// Makes, stores and delivers a code for `email`, if it has an account.
 async fn deliver_code<A: AuthApp>(auth: &Auth<A>, email: &str) -> Result<(), AppError> {
-    if email.is_empty() {
-        return Err("no email".into());
-    }
     let app = &auth.inner.app;
     if app.user_by_email(email).await?.is_none() {
-        return Err("no user with that email".into());
+        return Ok(());
     }
     let config = &auth.inner.config;
     let code = auth::generate_login_code()?;
@@ -485,6 +538,7 @@ async fn deliver_code<A: AuthApp>(auth: &Auth<A>, email: &str) -> Result<(), App
 
 async fn sign_in<A: AuthApp>(
     State(auth): State<Auth<A>>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -493,25 +547,90 @@ async fn sign_in<A: AuthApp>(
         Err(response) => return *response,
     };
     let return_to = auth.return_to(field(&form, "return_to"));
-    let email = auth::normalize(field(&form, "email").unwrap_or_default());
+    let email = form_email(&form);
+    let throttle = &auth.inner.throttle;
+    if let Err(refusal) = throttle.admit(Route::Guess, address, &email) {
+        throttle.log(Route::Guess, address, refusal);
+        return refusal.into_response();
+    }
     let code = field(&form, "code").unwrap_or_default();
     match check_code(&auth, &email, code).await {
-        Ok(user_id) => auth.issue(user_id, &return_to),
-        Err(e) => {
-            tracing::info!(reason = %e, "sign-in refused");
+        Ok(user_id) => {
+            throttle.succeeded(&email);
+            auth.issue(user_id, &return_to)
+        }
+        Err(failure) => {
+            if failure.is_guess() {
+                throttle.failed(&email);
+            }
+            if let SignInFailure::App(e) = &failure {
+                tracing::warn!(error = %e, "sign-in failed in the app");
+            } else {
+                throttle.log_refusal(Route::Guess, address, failure.reason());
+            }
             auth.invalid(&return_to)
         }
     }
 }
 
+/// Why `POST /sign_in` did not sign anyone in.
+enum SignInFailure {
+    /// No email or no code in the form.
+    Missing,
+    /// No pending code for the email (none asked for, or no such user).
+    NoCode,
+    /// The pending code refused the guess.
+    Code(CodeError),
+    /// The code was right but its user is gone.
+    NoUser,
+    /// An app callback failed.
+    App(AppError),
+}
+
+impl SignInFailure {
+    /// Whether it counts as a guess against the email's lock. Expired codes are refused before
+    /// the guess is compared, so they teach an attacker nothing.
+    fn is_guess(&self) -> bool {
+        matches!(
+            self,
+            SignInFailure::NoCode
+                | SignInFailure::Code(CodeError::Wrong { .. } | CodeError::TooManyAttempts)
+        )
+    }
+
+    fn reason(&self) -> &'static str {
+        match self {
+            SignInFailure::Missing => "email or code missing",
+            SignInFailure::NoCode => "no pending code",
+            SignInFailure::Code(CodeError::Wrong { .. }) => "wrong code",
+            SignInFailure::Code(CodeError::TooManyAttempts) => "code used up",
+            SignInFailure::Code(CodeError::Expired) => "code expired",
+            SignInFailure::NoUser => "user no longer exists",
+            SignInFailure::App(_) => "app error",
+        }
+    }
+}
+
 /// Checks a login code for `email`, counting the attempt; the user id when it is right.
-async fn check_code<A: AuthApp>(auth: &Auth<A>, email: &str, code: &str) -> Result<i64, AppError> {
+async fn check_code<A: AuthApp>(
+    auth: &Auth<A>,
+    email: &str,
+    code: &str,
+) -> Result<i64, SignInFailure> {
     let app = &auth.inner.app;
     let config = &auth.inner.config;
     if email.is_empty() || code.trim().is_empty() {
-        return Err("email or code missing".into());
+        return Err(SignInFailure::Missing);
     }
-    let mut pending = app.load_code(email).await?.ok_or("no pending code")?;
+    let Some(mut pending) = app.load_code(email).await.map_err(SignInFailure::App)? else {
+        // Compare against nothing as a real check would, so an unknown email answers as fast.
+        std::hint::black_box(auth::hash_login_code(
+            email,
+            code,
+            &config.login_code_secret,
+        ));
+        return Err(SignInFailure::NoCode);
+    };
     let checked = pending.check(
         email,
         code,
@@ -519,15 +638,17 @@ async fn check_code<A: AuthApp>(auth: &Auth<A>, email: &str, code: &str) -> Resu
         now_unix(),
         config.max_code_attempts,
     );
-    match checked {
-        Ok(()) => app.store_code(email, None).await?,
-        Err(CodeError::Wrong { .. }) => app.store_code(email, Some(pending)).await?,
-        Err(CodeError::Expired | CodeError::TooManyAttempts) => app.store_code(email, None).await?,
-    }
-    checked?;
+    let stored = match checked {
+        Ok(()) => app.store_code(email, None).await,
+        Err(CodeError::Wrong { .. }) => app.store_code(email, Some(pending)).await,
+        Err(CodeError::Expired | CodeError::TooManyAttempts) => app.store_code(email, None).await,
+    };
+    stored.map_err(SignInFailure::App)?;
+    checked.map_err(SignInFailure::Code)?;
     app.user_by_email(email)
-        .await?
-        .ok_or_else(|| "user no longer exists".into())
+        .await
+        .map_err(SignInFailure::App)?
+        .ok_or(SignInFailure::NoUser)
 }
 
 #[derive(serde::Deserialize)]

@@ -21,7 +21,11 @@ pub struct SharedState {
 
 /// The shared state of a request: its signed-in user.
 #[cfg(feature = "server")]
-pub fn shared_state(db: &rally::db::Db, request: &rally::server::PageRequest<'_>) -> SharedState {
+pub fn shared_state(
+    ctx: &crate::context::Context,
+    request: &rally::server::PageRequest<'_>,
+) -> SharedState {
+    let db = &ctx.db;
     SharedState {
         authentication_context: request
             .identity

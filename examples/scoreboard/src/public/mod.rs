@@ -18,17 +18,24 @@ pub struct SharedState {
     pub authentication_context: Option<AuthenticationContext>,
     /// Whether they may open the score desk (the Admin link).
     pub can_access_admin: bool,
+    /// The demo sign-in code, shown on the sign-in page (development only).
+    pub demo_code: Option<String>,
 }
 
 /// The shared state of a request: its signed-in user and their role.
 #[cfg(feature = "server")]
-pub fn shared_state(db: &rally::db::Db, request: &rally::server::PageRequest<'_>) -> SharedState {
+pub fn shared_state(
+    ctx: &crate::context::Context,
+    request: &rally::server::PageRequest<'_>,
+) -> SharedState {
+    let db = &ctx.db;
     let user = request
         .identity
         .and_then(|identity| crate::identity::user_by_id(db, identity.user_id));
     SharedState {
         can_access_admin: user.as_ref().is_some_and(|u| u.can_access_admin()),
         authentication_context: user.map(|u| u.context),
+        demo_code: ctx.sign_in.demo_code.clone(),
     }
 }
 

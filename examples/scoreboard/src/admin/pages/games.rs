@@ -394,7 +394,8 @@ fn status(period: &str, is_final: bool) -> GameStatus {
 
 /// Every game.
 #[cfg(feature = "server")]
-pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
+pub fn load(ctx: &crate::context::Context) -> Result<LoadResult, LoadError> {
+    let db = &ctx.db;
     use crate::generated::sql::admin::pages::games_sql::list_admin_games;
     let rows = db.read_sync(list_admin_games).map_err(|e| {
         tracing::error!(error = %e, "list_admin_games");
@@ -419,6 +420,10 @@ pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
     Ok(LoadResult { games })
 }
 
+/// The longest period label a save accepts.
+#[cfg(feature = "server")]
+const MAX_PERIOD_CHARS: usize = 24;
+
 /// What a score update found.
 #[cfg(feature = "server")]
 enum Updated {
@@ -430,10 +435,11 @@ enum Updated {
 /// Changes a score, or ends a game, as the signed-in admin (recorded with the game).
 #[cfg(feature = "server")]
 pub fn handle_save(
-    db: &rally::db::Db,
+    ctx: &crate::context::Context,
     caller: &rally::server::Caller,
     msg: ServerMsg,
 ) -> Result<GameUpdate, SaveError> {
+    let db = &ctx.db;
     use crate::generated::sql::admin::pages::games_sql::{update_game_final, update_game_score};
     use crate::generated::sql::public::pages::games::id__sql::get_game;
     let could_not_save = |e: rusqlite::Error| {
@@ -463,6 +469,12 @@ pub fn handle_save(
                 return Err(SaveError::new(
                     "Choose a period (use Finalize to end a game).",
                 ));
+            }
+            // Every public page shows the period: keep it a short label.
+            if period.chars().count() > MAX_PERIOD_CHARS || period.chars().any(char::is_control) {
+                return Err(SaveError::new(format!(
+                    "A period is a short label of at most {MAX_PERIOD_CHARS} characters, such as Q3 or 2nd half."
+                )));
             }
             let updated = db
                 .write_sync(|tx| {
@@ -515,7 +527,11 @@ pub fn handle_save(
 
 /// Tells every page that shows the game.
 #[cfg(feature = "server")]
-pub fn after_save(db: &rally::db::Db, ok: &GameUpdate) -> Option<crate::broadcasts::TargetedEvent> {
+pub fn after_save(
+    ctx: &crate::context::Context,
+    ok: &GameUpdate,
+) -> Option<crate::broadcasts::TargetedEvent> {
+    let db = &ctx.db;
     crate::broadcasts::game_updated_broadcast(db, ok.id)
 }
 
@@ -596,7 +612,7 @@ mod tests {
 
         #[test]
         fn a_change_records_who_made_it_and_the_desk_shows_them() {
-            let db = crate::test_support::seeded_db();
+            let db = crate::context::Context::development(crate::test_support::seeded_db());
             let update = handle_save(&db, &admin(), ServerMsg::MarkFinal { game_id: 1 }).unwrap();
             assert_eq!(update.changed_by, "admin@example.com");
             let games = load(&db).unwrap().games;
@@ -623,7 +639,7 @@ mod tests {
 
         #[test]
         fn mark_final_ends_the_game_and_targets_every_page_that_shows_it() {
-            let db = crate::test_support::seeded_db();
+            let db = crate::context::Context::development(crate::test_support::seeded_db());
             let update = handle_save(&db, &admin(), ServerMsg::MarkFinal { game_id: 1 }).unwrap();
             assert_eq!(update.status, GameStatus::Final);
             assert_eq!((update.home_score, update.away_score), (4, 2));
@@ -644,7 +660,7 @@ mod tests {
 
         #[test]
         fn a_score_update_on_a_live_game_returns_the_new_score() {
-            let db = crate::test_support::seeded_db();
+            let db = crate::context::Context::development(crate::test_support::seeded_db());
             let update = handle_save(
                 &db,
                 &admin(),
@@ -664,8 +680,30 @@ mod tests {
         }
 
         #[test]
+        fn a_period_is_a_short_label() {
+            let db = crate::context::Context::development(crate::test_support::seeded_db());
+            let change = |period: &str| ServerMsg::UpdateScore {
+                game_id: 1,
+                home_score: 1,
+                away_score: 0,
+                period: period.to_owned(),
+            };
+            let before = load(&db).unwrap().games[0].status.clone();
+            for bad in ["x".repeat(25), "Q3\nQ4".to_owned(), "x".repeat(1 << 20)] {
+                let error = handle_save(&db, &admin(), change(&bad)).unwrap_err();
+                assert!(error.message.contains("at most 24 characters"), "{error:?}");
+            }
+            assert_eq!(load(&db).unwrap().games[0].status, before, "nothing saved");
+            let saved = handle_save(&db, &admin(), change("2nd half, overtime 1")).unwrap();
+            assert_eq!(
+                saved.status,
+                GameStatus::Live("2nd half, overtime 1".into())
+            );
+        }
+
+        #[test]
         fn final_games_refuse_score_changes() {
-            let db = crate::test_support::seeded_db();
+            let db = crate::context::Context::development(crate::test_support::seeded_db());
             let change = ServerMsg::UpdateScore {
                 game_id: 2,
                 home_score: 5,
@@ -703,7 +741,7 @@ mod tests {
 
         #[test]
         fn the_desk_loads_every_game_and_follows_broadcasts() {
-            let db = crate::test_support::seeded_db();
+            let db = crate::context::Context::development(crate::test_support::seeded_db());
             let mut model = Model::default();
             let _ = update(&mut model, Message::Loaded(load(&db)));
             assert_eq!(model.games.len(), 15);

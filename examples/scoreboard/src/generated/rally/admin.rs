@@ -200,9 +200,9 @@ impl Mount for Admin {
 }
 #[cfg(feature = "server")]
 impl rally::mount::ServerMount for Admin {
-    type Context = rally::db::Db;
+    type Context = crate::context::Context;
     fn load_data(
-        ctx: &rally::db::Db,
+        ctx: &crate::context::Context,
         caller: &rally::server::Caller<'_>,
         route: &Route,
     ) -> Option<rally::mount::Loaded<Msg>> {

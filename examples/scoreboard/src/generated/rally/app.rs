@@ -9,10 +9,11 @@ use rally::server::app::{App, AppBuilder, SetupError};
 pub fn build(
     app: App,
 ) -> Result<
-    (AppBuilder<rally::db::Db>, axum::Router, rally::server::Endpoint),
+    (AppBuilder<crate::context::Context>, axum::Router, rally::server::Endpoint),
     SetupError,
 > {
-    let context = app.db.clone();
+    let context = crate::context::context(app.db.clone(), &app.env)
+        .map_err(|e| SetupError::new("build the app's context (src/context.rs)", e))?;
     let app = AppBuilder::new(app, context, "Scoreboard");
     let mut app = crate::server::configure(app);
     let auth = crate::auth::auth(app.context())

@@ -6,7 +6,7 @@ use rally::wire::ApiError;
 /// The app's request dispatch.
 pub struct Dispatch {
     /// What handlers receive: the app's context.
-    pub context: std::sync::Arc<rally::db::Db>,
+    pub context: std::sync::Arc<crate::context::Context>,
     /// The app's auth: who the caller is, and the gate of every mount except `public`.
     pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
 }

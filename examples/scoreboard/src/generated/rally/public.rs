@@ -513,9 +513,9 @@ impl Mount for Public {
 }
 #[cfg(feature = "server")]
 impl rally::mount::ServerMount for Public {
-    type Context = rally::db::Db;
+    type Context = crate::context::Context;
     fn authorize(
-        ctx: &rally::db::Db,
+        ctx: &crate::context::Context,
         caller: &rally::server::Caller<'_>,
         route: &Route,
     ) -> Result<(), rally::server::Denied> {
@@ -538,7 +538,7 @@ impl rally::mount::ServerMount for Public {
         }
     }
     fn load_data(
-        ctx: &rally::db::Db,
+        ctx: &crate::context::Context,
         caller: &rally::server::Caller<'_>,
         route: &Route,
     ) -> Option<rally::mount::Loaded<Msg>> {

@@ -284,7 +284,8 @@ fn summary(
 
 /// Every game.
 #[cfg(feature = "server")]
-pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
+pub fn load(ctx: &crate::context::Context) -> Result<LoadResult, LoadError> {
+    let db = &ctx.db;
     use crate::generated::sql::public::pages::games_sql::list_public_games;
     let rows = db
         .read_sync(|conn| list_public_games(conn, None))
@@ -308,10 +309,10 @@ mod tests {
     #[cfg(feature = "server")]
     #[test]
     fn the_team_filter_comes_from_the_query_and_the_view_applies_it() {
-        let db = crate::test_support::seeded_db();
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
         let mut model = initial_model(&SharedState::default(), &query("team=tor"));
         assert_eq!(model.team.as_deref(), Some("TOR"));
-        let _ = update(&mut model, Message::Loaded(load(&db)));
+        let _ = update(&mut model, Message::Loaded(load(&ctx)));
         let html = rally::view::render::to_html(&view(&model));
         assert!(html.contains("Showing TOR games"), "{html}");
         assert!(html.contains("Toronto Towers"));
@@ -320,7 +321,7 @@ mod tests {
 
         let mut all = initial_model(&SharedState::default(), &query(""));
         assert_eq!(all.team, None);
-        let _ = update(&mut all, Message::Loaded(load(&db)));
+        let _ = update(&mut all, Message::Loaded(load(&ctx)));
         let html = rally::view::render::to_html(&view(&all));
         assert!(html.contains("/games/2\""));
         assert!(html.contains("/teams/montr%C3%A9al-meteors"));
@@ -330,10 +331,11 @@ mod tests {
     #[cfg(feature = "server")]
     #[test]
     fn a_broadcast_replaces_the_game() {
-        let db = crate::test_support::seeded_db();
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
+        let db = &ctx.db;
         let mut model = initial_model(&SharedState::default(), &query(""));
-        let _ = update(&mut model, Message::Loaded(load(&db)));
-        let mut snapshot = crate::broadcasts::game_updated_broadcast(&db, 1)
+        let _ = update(&mut model, Message::Loaded(load(&ctx)));
+        let mut snapshot = crate::broadcasts::game_updated_broadcast(db, 1)
             .unwrap()
             .event;
         let Event::GameUpdated(game) = &mut snapshot;

@@ -120,7 +120,11 @@ pub fn view(model: &Model) -> Element<Message> {
 /// The caller's account. `ACCESS` guarantees a signed-in caller; a session whose user is gone
 /// is not found.
 #[cfg(feature = "server")]
-pub fn load(db: &rally::db::Db, caller: &rally::server::Caller) -> Result<LoadResult, LoadError> {
+pub fn load(
+    ctx: &crate::context::Context,
+    caller: &rally::server::Caller,
+) -> Result<LoadResult, LoadError> {
+    let db = &ctx.db;
     use crate::generated::sql::public::pages::me_sql::count_changes_by_user;
     let user = caller
         .user_id()
@@ -150,15 +154,15 @@ mod tests {
 
     #[test]
     fn the_account_is_the_callers_own() {
-        let db = crate::test_support::seeded_db();
-        let fan = load(&db, &Caller::user(2)).unwrap();
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
+        let fan = load(&ctx, &Caller::user(2)).unwrap();
         assert_eq!(fan.email, "fan@example.com");
         assert_eq!(fan.display_name.as_deref(), Some("Fan"));
         assert_eq!((fan.role.as_str(), fan.games_changed), ("fan", 0));
-        let admin = load(&db, &Caller::user(1)).unwrap();
+        let admin = load(&ctx, &Caller::user(1)).unwrap();
         assert_eq!(admin.role, "admin");
         assert_eq!(
-            load(&db, &Caller::user(99)).unwrap_err(),
+            load(&ctx, &Caller::user(99)).unwrap_err(),
             LoadError::not_found("No such account.")
         );
     }

@@ -24,6 +24,8 @@ pub struct Model {
     pub sent: bool,
     /// Who is signed in already, if anyone, and whether they may open the score desk.
     pub signed_in: Option<(String, bool)>,
+    /// The demo code to show (development only).
+    pub demo_code: Option<String>,
 }
 
 /// Nothing happens here: the forms post to the server.
@@ -40,6 +42,7 @@ pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model {
             .authentication_context
             .as_ref()
             .map(|user| (display_label(user).to_owned(), shared.can_access_admin)),
+        demo_code: shared.demo_code.clone(),
     }
 }
 
@@ -99,15 +102,19 @@ pub fn view(model: &Model) -> Element<Message> {
         h1(vec![], vec![text("Sign in")]),
         p(
             vec![class("muted")],
-            vec![text("Use the demo admin code to open the score desk.")],
-        ),
-        p(
-            vec![class("muted demo-hint")],
             vec![text(
-                "Demo accounts: admin@example.com (score desk) and fan@example.com; the code is A1Z9Q for both.",
+                "Ask for a code, then enter it to open the score desk.",
             )],
         ),
     ];
+    if let Some(code) = &model.demo_code {
+        children.push(p(
+            vec![class("muted demo-hint")],
+            vec![text(format!(
+                "Demo accounts: admin@example.com (score desk) and fan@example.com; the code is {code} for both."
+            ))],
+        ));
+    }
     if let Some((who, can_access_admin)) = &model.signed_in {
         let note = if *can_access_admin {
             format!("You are signed in as {who}.")
@@ -161,7 +168,7 @@ pub fn view(model: &Model) -> Element<Message> {
         "code",
         "text",
         "one-time-code",
-        "A1Z9Q",
+        "5 letters or digits",
     ));
     sign_in.push(button(vec![type_("submit")], vec![text("Sign In")]));
     children.push(form(
@@ -193,5 +200,23 @@ mod tests {
         let model = initial_model(&SharedState::default(), &query);
         assert_eq!(model.return_to, "/admin");
         assert!(model.sent && !model.invalid);
+    }
+
+    #[test]
+    fn the_demo_code_is_shown_only_when_there_is_one() {
+        let query = QueryParams::parse("");
+        let production = initial_model(&SharedState::default(), &query);
+        let html = rally::view::render::to_html(&view(&production));
+        assert!(
+            !html.contains("demo-hint") && !html.contains("A1Z9Q"),
+            "{html}"
+        );
+
+        let development = SharedState {
+            demo_code: Some("A1Z9Q".to_owned()),
+            ..SharedState::default()
+        };
+        let html = rally::view::render::to_html(&view(&initial_model(&development, &query)));
+        assert!(html.contains("the code is A1Z9Q for both"), "{html}");
     }
 }

@@ -256,7 +256,8 @@ pub fn view(model: &Model) -> Element<Message> {
 
 /// Every game.
 #[cfg(feature = "server")]
-pub fn load(db: &rally::db::Db) -> Result<LoadResult, LoadError> {
+pub fn load(ctx: &crate::context::Context) -> Result<LoadResult, LoadError> {
+    let db = &ctx.db;
     use crate::generated::sql::public::pages::games_sql::list_public_games;
     let rows = db
         .read_sync(|conn| list_public_games(conn, None))
@@ -298,8 +299,8 @@ mod tests {
 
     #[test]
     fn the_seeded_table() {
-        let db = crate::test_support::seeded_db();
-        let games = load(&db).unwrap().games;
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
+        let games = load(&ctx).unwrap().games;
         let table: Vec<(String, i64, i64, i64, i64)> = standings(&games)
             .into_iter()
             .map(|r| (r.code, r.wins, r.losses, r.points_for, r.points_against))
@@ -321,10 +322,11 @@ mod tests {
 
     #[test]
     fn the_table_follows_broadcasts() {
-        let db = crate::test_support::seeded_db();
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
+        let db = &ctx.db;
         let mut model = Model::default();
-        let _ = update(&mut model, Message::Loaded(load(&db)));
-        let mut event = crate::broadcasts::game_updated_broadcast(&db, 1)
+        let _ = update(&mut model, Message::Loaded(load(&ctx)));
+        let mut event = crate::broadcasts::game_updated_broadcast(db, 1)
             .unwrap()
             .event;
         let Event::GameUpdated(game) = &mut event;

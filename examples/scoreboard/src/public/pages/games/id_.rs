@@ -221,7 +221,8 @@ pub fn view(model: &Model) -> Element<Message> {
 
 /// Game `id`; 404 when there is none.
 #[cfg(feature = "server")]
-pub fn load(db: &rally::db::Db, id: i64) -> Result<LoadResult, LoadError> {
+pub fn load(ctx: &crate::context::Context, id: i64) -> Result<LoadResult, LoadError> {
+    let db = &ctx.db;
     use crate::generated::sql::public::pages::games::id__sql::get_game;
     let rows = db.read_sync(|conn| get_game(conn, id)).map_err(|e| {
         tracing::error!(error = %e, id, "get_game");
@@ -297,17 +298,18 @@ mod tests {
     #[cfg(feature = "server")]
     #[test]
     fn a_missing_game_is_not_found_and_other_games_are_ignored() {
-        let db = crate::test_support::seeded_db();
-        assert_eq!(load(&db, 999).unwrap_err().status, 404);
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
+        let db = &ctx.db;
+        assert_eq!(load(&ctx, 999).unwrap_err().status, 404);
         let mut model = Model::default();
-        let _ = update(&mut model, Message::Loaded(load(&db, 1)));
+        let _ = update(&mut model, Message::Loaded(load(&ctx, 1)));
         let before = model.clone();
-        let event = crate::broadcasts::game_updated_broadcast(&db, 2)
+        let event = crate::broadcasts::game_updated_broadcast(db, 2)
             .unwrap()
             .event;
         let _ = apply_broadcast(&mut model, &event);
         assert_eq!(model, before);
-        let event = crate::broadcasts::game_updated_broadcast(&db, 1)
+        let event = crate::broadcasts::game_updated_broadcast(db, 1)
             .unwrap()
             .event;
         let _ = apply_broadcast(&mut model, &event);

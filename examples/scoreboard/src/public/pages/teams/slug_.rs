@@ -329,7 +329,8 @@ pub fn view(model: &Model) -> Element<Message> {
 
 /// The team with this slug and all its games; 404 when there is none.
 #[cfg(feature = "server")]
-pub fn load(db: &rally::db::Db, slug: String) -> Result<LoadResult, LoadError> {
+pub fn load(ctx: &crate::context::Context, slug: String) -> Result<LoadResult, LoadError> {
+    let db = &ctx.db;
     use crate::generated::sql::public::pages::games_sql::list_public_games;
     use crate::generated::sql::public::pages::teams::slug__sql::get_team_by_slug;
     let team = db
@@ -421,11 +422,12 @@ mod tests {
     #[cfg(feature = "server")]
     #[test]
     fn the_record_follows_broadcasts() {
-        let db = crate::test_support::seeded_db();
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
+        let db = &ctx.db;
         let mut model = Model::default();
         let _ = update(
             &mut model,
-            Message::Loaded(load(&db, "toronto-towers".into())),
+            Message::Loaded(load(&ctx, "toronto-towers".into())),
         );
         let team = model.team.as_ref().unwrap();
         assert_eq!(
@@ -435,7 +437,7 @@ mod tests {
         assert_eq!(team.recent_games.len(), 5);
 
         // Game 1 (TOR 4 - MTL 2, live) ends: TOR gains a win and 4-2.
-        let mut event = crate::broadcasts::game_updated_broadcast(&db, 1)
+        let mut event = crate::broadcasts::game_updated_broadcast(db, 1)
             .unwrap()
             .event;
         let Event::GameUpdated(game) = &mut event;
@@ -448,7 +450,7 @@ mod tests {
         );
 
         // Game 4 (TOR 5 - VAN 3, final) is corrected to 5-6: the win becomes a loss.
-        let mut event = crate::broadcasts::game_updated_broadcast(&db, 4)
+        let mut event = crate::broadcasts::game_updated_broadcast(db, 4)
             .unwrap()
             .event;
         let Event::GameUpdated(game) = &mut event;
@@ -470,7 +472,7 @@ mod tests {
 
         // A game TOR does not play in changes nothing.
         let before = model.clone();
-        let event = crate::broadcasts::game_updated_broadcast(&db, 2)
+        let event = crate::broadcasts::game_updated_broadcast(db, 2)
             .unwrap()
             .event;
         let _ = apply_broadcast(&mut model, &event);
@@ -480,9 +482,9 @@ mod tests {
     #[cfg(feature = "server")]
     #[test]
     fn unknown_slugs_are_not_found_and_utf8_slugs_load() {
-        let db = crate::test_support::seeded_db();
-        assert_eq!(load(&db, "nobody".into()).unwrap_err().status, 404);
-        let team = load(&db, "montréal-meteors".into()).unwrap().team;
+        let ctx = crate::context::Context::development(crate::test_support::seeded_db());
+        assert_eq!(load(&ctx, "nobody".into()).unwrap_err().status, 404);
+        let team = load(&ctx, "montréal-meteors".into()).unwrap().team;
         assert_eq!(team.code, "MTL");
         assert_eq!(
             (team.wins, team.losses, team.points_for, team.points_against),
