@@ -282,6 +282,65 @@ export async function suite() {
       await admin.close();
     });
 
+    test('under the CSP the app hydrates, navigates, signs in and saves without a single violation', async () => {
+      const ctx = await browser.newContext();
+      // Every violation is reported to the page as an event, whatever the console shows.
+      await ctx.addInitScript(() => {
+        window.__csp = [];
+        document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
+      });
+      const res = await fetch(`${server.url}/games`);
+      const csp = res.headers.get('content-security-policy') || '';
+      for (const part of ["default-src 'self'", "script-src 'self' 'nonce-", "'wasm-unsafe-eval'", "frame-ancestors 'none'", "object-src 'none'"]) {
+        assert(csp.includes(part), `CSP has ${part}: ${csp}`);
+      }
+      assertEq(res.headers.get('x-frame-options'), 'DENY', 'X-Frame-Options');
+      assertEq(res.headers.get('x-content-type-options'), 'nosniff', 'nosniff');
+      const nonce = csp.match(/'nonce-([^']+)'/)[1];
+      assert((await res.text()).includes(`<script type="module" nonce="${nonce}">`), 'the boot script carries the nonce');
+
+      const { page, errors } = await open(ctx, `${server.url}/standings`);
+      await page.click('nav a[href="/games"]');
+      await waitFor(page, () => window.__ws.results === 1, null, 'the games load');
+      await page.close();
+      await (await signIn(ctx, server.url, 'admin@example.com')).close();
+      const desk = await open(ctx, `${server.url}/admin/games`);
+      await lastTopics(desk.page, ['admin:games']);
+      const before = Number(await firstAwayScore(desk.page));
+      await desk.page.click('article.game-card .admin-score-row button:has-text("+")');
+      await waitFor(desk.page, (e) => document.querySelector('article.game-card .score').textContent.trim() === e, String(before + 1), 'the saved score');
+      for (const [name, p, errs] of [['public', page, errors], ['desk', desk.page, desk.errors]]) {
+        assertEq(errs, [], `console errors on ${name}`);
+      }
+      assertEq(await desk.page.evaluate(() => window.__csp), [], 'CSP violations on the desk');
+      await ctx.close();
+    });
+
+    test('a same-site page cannot frame the score desk (clickjacking)', async () => {
+      const { createServer } = await import('node:http');
+      const framer = createServer((_, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<!doctype html><iframe id="desk" src="${server.url}/admin/games" width="800" height="600"></iframe>`);
+      });
+      await new Promise((r) => framer.listen(0, '127.0.0.1', r));
+      const ctx = await browser.newContext();
+      try {
+        await (await signIn(ctx, server.url, 'admin@example.com')).close();
+        const page = await ctx.newPage();
+        await page.goto(`http://127.0.0.1:${framer.address().port}/`);
+        await page.waitForLoadState('load');
+        await page.waitForTimeout(300);
+        const frame = page.frames().find((f) => f !== page.mainFrame());
+        assert(frame, 'the iframe exists');
+        const cards = await frame.evaluate(() => document.querySelectorAll('article.game-card').length).catch(() => 0);
+        assertEq(cards, 0, 'the desk is not shown inside the frame');
+        assert(!frame.url().startsWith(server.url), `the frame did not load the desk: ${frame.url()}`);
+      } finally {
+        await ctx.close();
+        framer.close();
+      }
+    });
+
     test('a team renamed to markup renders as text on the server and after hydration', async () => {
       const evil = '<script>alert(1)</script>';
       sql(db, `UPDATE teams SET name = '${evil}' WHERE code = 'BOS'`);
