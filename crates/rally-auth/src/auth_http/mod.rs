@@ -560,9 +560,6 @@ async fn sign_in<A: AuthApp>(
             auth.issue(user_id, &return_to)
         }
         Err(failure) => {
-            if failure.is_guess() {
-                throttle.failed(&email);
-            }
             if let SignInFailure::App(e) = &failure {
                 tracing::warn!(error = %e, "sign-in failed in the app");
             } else {
@@ -588,16 +585,6 @@ enum SignInFailure {
 }
 
 impl SignInFailure {
-    /// Whether it counts as a guess against the email's lock. Expired codes are refused before
-    /// the guess is compared, so they teach an attacker nothing.
-    fn is_guess(&self) -> bool {
-        matches!(
-            self,
-            SignInFailure::NoCode
-                | SignInFailure::Code(CodeError::Wrong { .. } | CodeError::TooManyAttempts)
-        )
-    }
-
     fn reason(&self) -> &'static str {
         match self {
             SignInFailure::Missing => "email or code missing",

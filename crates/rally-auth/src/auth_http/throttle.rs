@@ -8,8 +8,10 @@
 //! - **Per email** (token bucket): code requests and guesses each have their own bucket, shared
 //!   by every address. Stops a botnet from pooling its addresses against one account, and code
 //!   requests from mail-bombing a user.
-//! - **Lockout with exponential back-off**: wrong guesses for an email are counted here, in Rally,
-//!   not in the app's code store, so asking for a new code does not reset them. After
+//! - **Lockout with exponential back-off**: guesses for an email are counted here, in Rally,
+//!   not in the app's code store, so asking for a new code does not reset them. Each guess
+//!   counts as wrong from the moment it is admitted until it proves right, so guesses sent
+//!   together cannot all slip past the lock. After
 //!   [`SignInLimits::lock_after`] wrong guesses the email is locked for
 //!   [`SignInLimits::first_lock`], doubling with each further wrong guess up to
 //!   [`SignInLimits::max_lock`]; while locked even the right code is refused. A sign-in clears
@@ -163,8 +165,10 @@ impl Throttle {
         }
     }
 
-    /// Takes one post for `route` from the address's and the email's buckets, and for a guess
-    /// checks the email's lock. An address is unknown only when the server did not record one.
+    /// Takes one post for `route` from the address's and the email's buckets; for a guess,
+    /// checks the email's lock and counts the guess as wrong until [`Throttle::succeeded`]
+    /// says otherwise — counting only after the check would let guesses that arrive together
+    /// all pass the lock. An address is unknown only when the server did not record one.
     pub(crate) fn admit(
         &self,
         route: Route,
@@ -182,18 +186,14 @@ impl Throttle {
         match route {
             Route::RequestCode => take(&self.codes_by_email, &email_key, self.limits.max_tracked),
             Route::Guess => {
-                if let Some(wait) = self.failures().locked(email, now) {
+                let mut failures = self.failures();
+                if let Some(wait) = failures.locked(email, now) {
                     return Err(Refusal::LockedOut(wait));
                 }
-                take(&self.guesses_by_email, &email_key, self.limits.max_tracked)
+                take(&self.guesses_by_email, &email_key, self.limits.max_tracked)?;
+                failures.record(email, now, &self.limits);
+                Ok(())
             }
-        }
-    }
-
-    /// Records a wrong guess (or a guess for an email without a code) for `email`.
-    pub(crate) fn failed(&self, email: &str) {
-        if !email.is_empty() {
-            self.failures().record(email, Instant::now(), &self.limits);
         }
     }
 
@@ -455,6 +455,20 @@ mod tests {
         // Another address has its own bucket.
         let other = Some(IpAddr::from([127, 0, 0, 3]));
         assert_eq!(throttle.admit(Route::Guess, other, "c@x"), Ok(()));
+    }
+
+    #[test]
+    fn guesses_count_when_admitted_so_simultaneous_ones_cannot_pass_the_lock() {
+        let throttle = Throttle::new(limits());
+        // Eight guesses admitted before any is answered: the sixth already meets the lock.
+        let admitted: Vec<_> = (0..8)
+            .map(|_| throttle.admit(Route::Guess, None, "a@x"))
+            .collect();
+        assert_eq!(admitted.iter().filter(|a| a.is_ok()).count(), 5);
+        assert!(matches!(admitted[5], Err(Refusal::LockedOut(_))));
+        // A right code among the five clears the count and the lock.
+        throttle.succeeded("a@x");
+        assert_eq!(throttle.admit(Route::Guess, None, "a@x"), Ok(()));
     }
 
     #[test]
