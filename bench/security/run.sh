@@ -10,8 +10,9 @@
 #   SEC_ONLY=guesses,slow_headers bench/security/run.sh      some attacks only (see attack.py)
 #
 # Each version is a snapshot of its commit (`git archive`) in $SEC_WORK (default
-# /tmp/rally-secbench), built with its own target dir ($SEC_TARGET_DIR, default
-# target/secbench), so the checkout is not touched. Servers run in development mode on
+# /tmp/rally-secbench), built in its own target dir ($SEC_TARGET_DIR/<before|after>, default
+# target/secbench/…): cargo would otherwise take one snapshot's builds of the same crates as
+# fresh for the other, since `git archive` dates every file at its commit. Servers run in development mode on
 # 127.0.0.1 with a copy of examples/scoreboard/db/scoreboard.db (made by `cargo rally reset`
 # when missing); attackers bind 127.0.0.2–127.0.0.9. Every attack stops by itself.
 set -euo pipefail
@@ -20,7 +21,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BEFORE=${1:-9d2977b}
 AFTER=${2:-HEAD}
 WORK=${SEC_WORK:-/tmp/rally-secbench}
-export CARGO_TARGET_DIR=${SEC_TARGET_DIR:-$REPO/target/secbench}
+TARGETS=${SEC_TARGET_DIR:-$REPO/target/secbench}
 OUT=$REPO/bench/results/security.json
 log() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
 
@@ -43,8 +44,9 @@ build() {
   mkdir -p "$dir/src"
   git -C "$REPO" archive "$sha" | tar -x -C "$dir/src"
   log "building $label ($sha), release"
-  (cd "$dir/src" && timeout 1800 cargo build --release --quiet -p scoreboard --features server --bin scoreboard)
-  cp "$CARGO_TARGET_DIR/release/scoreboard" "$dir/scoreboard"
+  (cd "$dir/src" && CARGO_TARGET_DIR=$TARGETS/$label timeout 1800 \
+    cargo build --release --quiet -p scoreboard --features server --bin scoreboard)
+  cp "$TARGETS/$label/release/scoreboard" "$dir/scoreboard"
   echo "$sha" > "$dir/commit"
 }
 
