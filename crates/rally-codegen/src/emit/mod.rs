@@ -18,18 +18,7 @@ pub fn file(header: &str, tokens: TokenStream) -> String {
 }
 
 /// `foo_bar_` → `FooBar`.
-pub fn pascal(snake: &str) -> String {
-    snake
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
+pub use rally_idents::pascal_case as pascal;
 
 /// An identifier token.
 pub fn ident(name: &str) -> syn::Ident {

@@ -25,6 +25,7 @@
 mod emit;
 mod error;
 
+use rally_idents::{is_keyword, pascal_case, snake_case};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
@@ -759,49 +760,6 @@ fn parse_url_prefix(prefix: &str) -> Option<Vec<String>> {
             valid.then(|| segment.to_owned())
         })
         .collect()
-}
-
-/// Rust's strict and reserved keywords (edition 2024).
-const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
-    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
-];
-
-fn is_keyword(name: &str) -> bool {
-    KEYWORDS.contains(&name)
-}
-
-/// `sign_in` → `SignIn`, `v2` → `V2`.
-fn pascal_case(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-/// `SuperAdmin` → `super_admin`, `V2` → `v2`.
-fn snake_case(pascal: &str) -> String {
-    let mut out = String::new();
-    for c in pascal.chars() {
-        if c.is_ascii_uppercase() {
-            if !out.is_empty() {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

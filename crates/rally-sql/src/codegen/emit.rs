@@ -7,17 +7,14 @@ use std::path::PathBuf;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use rally_idents::{is_keyword, pascal_case};
+
 use super::schema::{SqlType, Ty};
 use super::{GeneratedFile, OUTPUT_DIR, QueryModel};
 
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
-    "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "union", "conn", "row", "stmt",
-    "rows",
-];
+/// Names the generated functions use themselves (and `union`, escaped before there was a shared
+/// keyword list), escaped like keywords so a column cannot shadow them.
+const GENERATED_NAMES: &[&str] = &["union", "conn", "row", "stmt", "rows"];
 
 /// A snake_case Rust name for a column or parameter: lowercase, camelCase split, `-`/space →
 /// `_`, other punctuation dropped, leading digit prefixed with `_`, keywords (and the names the
@@ -55,24 +52,10 @@ pub fn rust_ident(name: &str) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
     }
-    if KEYWORDS.contains(&name.as_str()) {
+    if is_keyword(&name) || GENERATED_NAMES.contains(&name.as_str()) {
         name.push('_');
     }
     name
-}
-
-fn pascal(snake: &str) -> String {
-    snake
-        .split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut chars = p.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 fn base_type(ty: SqlType) -> TokenStream {
@@ -181,7 +164,7 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
             }
         };
     }
-    let row = format_ident!("{}Row", pascal(&q.name));
+    let row = format_ident!("{}Row", pascal_case(&q.name));
     let doc_row = format!(" A row of [`{}`] (`{}`).", q.name, q.source);
     let fields = q.columns.iter().map(|c| {
         let name = ident(&c.name);
@@ -353,6 +336,6 @@ mod tests {
         assert_eq!(field_name("type"), "type_");
         assert_eq!(field_name("1st place"), "_1st_place");
         assert_eq!(field_name("g.name"), "g_name");
-        assert_eq!(pascal("list_games_2"), "ListGames2");
+        assert_eq!(pascal_case("list_games_2"), "ListGames2");
     }
 }
