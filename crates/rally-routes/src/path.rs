@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
 /// The path of `raw`: everything before the first `?` (the query) and the first `#` (the
 /// fragment).
 ///
@@ -44,44 +46,41 @@ pub fn percent_decode(encoded: &str) -> Option<Cow<'_, str>> {
     decode(encoded, false)
 }
 
-/// Shared by paths (`plus_is_space == false`) and query strings.
+/// Shared by paths (`plus_is_space == false`) and query strings. The `percent-encoding` crate
+/// passes a malformed `%` through unchanged; Rally refuses it (such a path has no route), so
+/// the escapes are checked first.
 pub(crate) fn decode(encoded: &str, plus_is_space: bool) -> Option<Cow<'_, str>> {
-    let special = |b: u8| b == b'%' || (plus_is_space && b == b'+');
-    if !encoded.bytes().any(special) {
-        return Some(Cow::Borrowed(encoded));
+    if !escapes_are_well_formed(encoded) {
+        return None;
     }
-    let bytes = encoded.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let high = hex_value(*bytes.get(i + 1)?)?;
-                let low = hex_value(*bytes.get(i + 2)?)?;
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            byte => {
-                out.push(byte);
-                i += 1;
-            }
-        }
+    if plus_is_space && encoded.contains('+') {
+        // `+` becomes a space before decoding, so an encoded `%2B` stays a `+`.
+        let spaced = encoded.replace('+', " ");
+        let decoded = percent_decode_str(&spaced).decode_utf8().ok()?;
+        return Some(Cow::Owned(decoded.into_owned()));
     }
-    String::from_utf8(out).ok().map(Cow::Owned)
+    percent_decode_str(encoded).decode_utf8().ok()
 }
 
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
+/// Whether every `%` is followed by two hex digits.
+fn escapes_are_well_formed(encoded: &str) -> bool {
+    let bytes = encoded.as_bytes();
+    bytes.iter().enumerate().all(|(i, &byte)| {
+        byte != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
 }
+
+/// What a segment or query value escapes: everything but the RFC 3986 unreserved characters.
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// As [`ESCAPED`], with spaces left for `+`.
+const ESCAPED_BUT_SPACE: &AsciiSet = &ESCAPED.remove(b' ');
 
 /// RFC 3986 unreserved characters: the only ones a segment keeps as they are.
 pub(crate) fn is_unreserved(byte: u8) -> bool {
@@ -105,17 +104,12 @@ pub fn encode_segment(value: &str) -> String {
 /// Appends `value` percent-encoded to `out`; with `space_as_plus`, a space becomes `+` (query
 /// strings, as `application/x-www-form-urlencoded` and `URLSearchParams` write them).
 pub(crate) fn push_encoded(out: &mut String, value: &str, space_as_plus: bool) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &byte in value.as_bytes() {
-        if is_unreserved(byte) {
-            out.push(char::from(byte));
-        } else if space_as_plus && byte == b' ' {
-            out.push('+');
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
+    if space_as_plus {
+        for chunk in utf8_percent_encode(value, ESCAPED_BUT_SPACE) {
+            out.push_str(&chunk.replace(' ', "+"));
         }
+    } else {
+        out.extend(utf8_percent_encode(value, ESCAPED));
     }
 }
 

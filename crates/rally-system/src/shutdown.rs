@@ -59,10 +59,14 @@ impl Shutdown {
     }
 }
 
-/// Completes on SIGINT or SIGTERM (SIGINT only outside Unix).
-async fn signal() {
+/// Completes on SIGINT or SIGTERM (SIGINT only outside Unix). A signal whose handler cannot be
+/// installed is logged and never fires — waiting on the other one — rather than completing at
+/// once, which would stop a server the moment it started. The one signal listener of Rally: the
+/// server's shutdown and [`Shutdown::on_signals`] both use it.
+pub async fn signal() {
     let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for SIGINT ({e}); stop the server with SIGTERM");
             std::future::pending::<()>().await;
         }
     };
@@ -72,7 +76,10 @@ async fn signal() {
             Ok(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); stop the server with SIGINT");
+                std::future::pending::<()>().await;
+            }
         }
     };
     #[cfg(not(unix))]
