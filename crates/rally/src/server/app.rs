@@ -67,23 +67,34 @@ impl App {
     /// database.
     pub fn from_env(package: &str) -> Result<App, AppError> {
         init_tracing();
-        let _ = dotenvy::dotenv();
-        let config = ServerConfig::from_env()?;
-        let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
-        let path =
-            var("DATABASE_PATH").unwrap_or_else(|| PathBuf::from(format!("db/{package}.db")));
+        // One reading of `.env` and the process environment for everything below; the process
+        // environment is never written (`set_var` is unsound once threads run).
+        Self::with_env(Env::load()?, package)
+    }
+
+    /// As [`App::from_env`], reading every variable from `env`.
+    pub fn with_env(env: Env, package: &str) -> Result<App, AppError> {
+        let config = ServerConfig::from_lookup(|name| env.get(name))?;
+        let security = Security::from_env(&env)?;
+        let dir = |name: &str, default: &str| {
+            env.get(name)
+                .filter(|v| !v.trim().is_empty())
+                .map_or_else(|| PathBuf::from(default), PathBuf::from)
+        };
+        let assets = dir("RALLY_ASSETS_DIR", "assets");
+        let bundles = dir("RALLY_BUNDLE_DIR", "target/rally/pkg");
+        let path = env.database_path(format!("db/{package}.db"));
         let db = Db::open(DbConfig::new(&path)).map_err(|e| AppError::Db {
             path: path.clone(),
             source: Box::new(e),
         })?;
-        let env = Env::load()?;
         Ok(App {
-            security: Security::from_env(&env)?,
+            security,
             env,
             db,
             config,
-            assets: var("RALLY_ASSETS_DIR").unwrap_or_else(|| PathBuf::from("assets")),
-            bundles: var("RALLY_BUNDLE_DIR").unwrap_or_else(|| PathBuf::from("target/rally/pkg")),
+            assets,
+            bundles,
         })
     }
 
@@ -375,5 +386,50 @@ pub fn bundle_script(dir: &std::path::Path, mount: &str) -> String {
         format!("/pkg/{mount}/{hash}/app.js")
     } else {
         format!("/pkg/{mount}/app.js")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_comes_from_the_one_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("app.db");
+        let env = Env::from_pairs([
+            ("ADDR", "127.0.0.1:4321"),
+            ("DATABASE_PATH", db.to_str().unwrap()),
+            ("RALLY_ASSETS_DIR", "static"),
+            ("RALLY_MAX_CONNECTIONS", "77"),
+            ("APP_ENV", "production"),
+            ("RALLY_HOSTS", "scores.example.com"),
+        ]);
+        let app = App::with_env(env, "demo").unwrap();
+        assert_eq!(app.config.addr.port(), 4321);
+        assert_eq!(app.config.http.max_connections, 77);
+        assert_eq!(app.assets, PathBuf::from("static"));
+        assert_eq!(app.bundles, PathBuf::from("target/rally/pkg"));
+        assert!(db.exists(), "the database was opened at DATABASE_PATH");
+        assert!(
+            std::env::var_os("RALLY_MAX_CONNECTIONS").is_none(),
+            "nothing was exported"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_is_an_error_that_names_it() {
+        let env = Env::from_pairs([("PORT", "eighty")]);
+        let error = App::with_env(env, "demo")
+            .err()
+            .expect("an error")
+            .to_string();
+        assert!(error.contains("PORT"), "{error}");
+        let env = Env::from_pairs([("APP_ENV", "production"), ("DATABASE_PATH", ":memory:")]);
+        let error = App::with_env(env, "demo")
+            .err()
+            .expect("an error")
+            .to_string();
+        assert!(error.contains("RALLY_HOSTS"), "{error}");
     }
 }
