@@ -564,7 +564,12 @@ impl<S: Steps> Dev<S> {
     fn restart(&mut self, command: &ServerCommand, bundle: Option<u64>, stop: &AtomicBool) {
         let started = Instant::now();
         self.stop_server();
-        let addr = self.options.wait_for_port.then(|| server_addr(&self.root));
+        // A bad address is the server's to report when it starts; then there is no port to wait for.
+        let addr = self
+            .options
+            .wait_for_port
+            .then(|| server_addr(&self.root).ok())
+            .flatten();
         let connect = addr.map(connect_addr);
         if let Some(addr) = connect
             && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
@@ -698,21 +703,11 @@ fn describe_status(status: ExitStatus) -> String {
 // ---------------------------------------------------------------------------------------------
 // The server's address
 
-/// The address the app's server binds, as it reads it: `ADDR`, else `HOST` (default
-/// 127.0.0.1) and `PORT` (default 8080), from the environment or else `.env`.
-pub fn server_addr(root: &Path) -> SocketAddr {
-    let file = dotenv(root);
-    let get = |key: &str| std::env::var(key).ok().or_else(|| file.get(key).cloned());
-    if let Some(addr) = get("ADDR").and_then(|a| a.trim().parse().ok()) {
-        return addr;
-    }
-    let host = get("HOST")
-        .and_then(|h| h.trim().parse().ok())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let port = get("PORT")
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or(8080);
-    SocketAddr::new(host, port)
+/// The address the app's server binds, as it reads it (see [`crate::app_env`]).
+pub fn server_addr(root: &Path) -> Result<SocketAddr, String> {
+    crate::app_env(root)?
+        .server_addr()
+        .map_err(|e| e.to_string())
 }
 
 /// Where to connect to reach a server bound to `addr` (0.0.0.0 → 127.0.0.1).
@@ -726,25 +721,6 @@ fn connect_addr(addr: SocketAddr) -> SocketAddr {
         }
         _ => addr,
     }
-}
-
-/// `KEY=value` lines of the app's `.env` (`export`, comments and quotes as dotenv reads them).
-pub(crate) fn dotenv(root: &Path) -> BTreeMap<String, String> {
-    let text = fs::read_to_string(root.join(".env")).unwrap_or_default();
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let l = l.strip_prefix("export ").unwrap_or(l);
-            let (key, value) = l.split_once('=')?;
-            let value = value.trim();
-            let value = [('"', '"'), ('\'', '\'')]
-                .iter()
-                .find_map(|(open, close)| value.strip_prefix(*open)?.strip_suffix(*close))
-                .unwrap_or(value);
-            Some((key.trim().to_owned(), value.to_owned()))
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -800,7 +776,7 @@ fn append(path: &Path, text: &str) -> Result<(), String> {
 pub fn run_cli(root: &Path) -> Result<(), String> {
     crate::package(root)?;
     signal::install();
-    let host = server_addr(root).ip();
+    let host = server_addr(root)?.ip();
     let reloader = match std::env::var("RALLY_RELOAD_PORT") {
         Ok(port) => {
             let port: u16 = port.trim().parse().map_err(|_| {
@@ -917,21 +893,24 @@ mod tests {
     }
 
     #[test]
-    fn dotenv_reads_what_the_server_reads() {
+    fn the_cli_reads_the_address_and_database_as_the_server_does() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(
             dir.path().join(".env"),
-            "# comment\n\nexport PORT=9001\nHOST = \"0.0.0.0\"\nDATABASE_PATH='data/app.db'\nBROKEN\n",
+            "# comment\n\nexport PORT=9001\nHOST = \"0.0.0.0\"\nDATABASE_PATH='data/app.db'\n",
         )
         .unwrap();
-        let env = dotenv(dir.path());
-        assert_eq!(env.get("PORT").map(String::as_str), Some("9001"));
-        assert_eq!(env.get("HOST").map(String::as_str), Some("0.0.0.0"));
+        assert_eq!(server_addr(dir.path()), Ok("0.0.0.0:9001".parse().unwrap()));
+        assert_eq!(crate::serve::port(dir.path()), Some(9001));
         assert_eq!(
-            env.get("DATABASE_PATH").map(String::as_str),
-            Some("data/app.db")
+            crate::database(dir.path()),
+            Ok(dir.path().join("data/app.db"))
         );
-        assert_eq!(env.len(), 3);
+        // A broken line is an error that names the file, not a silent default.
+        fs::write(dir.path().join(".env"), "PORT=9001\nBROKEN LINE\n").unwrap();
+        let error = server_addr(dir.path()).unwrap_err();
+        assert!(error.contains(".env"), "{error}");
+        assert_eq!(crate::serve::port(dir.path()), None);
         assert_eq!(
             connect_addr("0.0.0.0:9001".parse().unwrap()),
             "127.0.0.1:9001".parse().unwrap()

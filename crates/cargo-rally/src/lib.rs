@@ -56,13 +56,19 @@ pub fn step(what: &str) {
     eprintln!("rally: {what}");
 }
 
-/// The app's database file, as its server finds it: `DATABASE_PATH` from the environment or
-/// else `.env` (relative to the app), else `db/<package>.db`.
+/// The app's configuration as its server reads it: the process environment, then the app's
+/// `.env` (one rule, in `rally-env`, for the runtime and the CLI).
+pub(crate) fn app_env(root: &Path) -> Result<rally_env::Env, String> {
+    rally_env::Env::with_dotenv(&root.join(".env")).map_err(|e| e.to_string())
+}
+
+/// The app's database file, as its server finds it: `DATABASE_PATH` (relative to the app),
+/// else `db/<package>.db`.
 fn database(root: &Path) -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os("DATABASE_PATH") {
-        return Ok(PathBuf::from(path));
-    }
-    if let Some(path) = dev::dotenv(root).remove("DATABASE_PATH") {
+    if let Some(path) = app_env(root)?
+        .get("DATABASE_PATH")
+        .filter(|p| !p.trim().is_empty())
+    {
         return Ok(root.join(path));
     }
     Ok(root.join("db").join(format!("{}.db", package(root)?)))

@@ -5,29 +5,18 @@
 //! port is freed only when that record names a live process whose executable is this app's
 //! server binary; anything else holding the port is left alone and reported.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-use crate::{build_server, dev, signal, step};
+use crate::{build_server, signal, step};
 
-/// The port the server will listen on: `ADDR`'s, else `PORT` (environment first, then
-/// `.env`), else 8080. `None` when a value does not parse; the server reports it.
+/// The port the server will listen on (`ADDR`, else `PORT`, else 8080; the environment over
+/// `.env`). `None` when a value does not parse; the server reports it.
 pub fn port(root: &Path) -> Option<u16> {
-    let dotenv = dev::dotenv(root);
-    let var = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .or_else(|| dotenv.get(name).cloned())
-    };
-    if let Some(addr) = var("ADDR") {
-        return addr.parse::<SocketAddr>().ok().map(|a| a.port());
-    }
-    match var("PORT") {
-        Some(port) => port.trim().parse().ok(),
-        None => Some(8080),
-    }
+    let addr = crate::app_env(root).ok()?.server_addr().ok()?;
+    Some(addr.port())
 }
 
 fn pid_file(root: &Path) -> PathBuf {

@@ -20,7 +20,7 @@ pub use security::{CspNonce, Security};
 pub use ssr::PageRequest;
 pub use ws::{Endpoint, WsConfig};
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 
 use axum::Router;
@@ -40,30 +40,20 @@ pub struct ServerConfig {
     pub http: HttpLimits,
 }
 
-/// A configuration value that cannot be used, with what to do about it.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("Invalid PORT value: {0}. Set PORT to an integer, for example PORT=8080.")]
-    Port(String),
-    #[error("Invalid HOST value: {0}. Set HOST to an IP address, for example HOST=127.0.0.1.")]
-    Host(String),
-    #[error("Invalid ADDR value: {0}. Set ADDR to host:port, for example ADDR=127.0.0.1:8080.")]
-    Addr(String),
-    #[error("Invalid {0} value: {1}. Set it to a whole number, for example {0}=1000.")]
-    Count(&'static str, String),
-    #[error("Invalid RALLY_BEHIND_PROXY value: {0}. Set it to true or false.")]
-    BehindProxy(String),
-}
+pub use crate::env::ConfigError;
 
 impl ServerConfig {
     /// The default port when `PORT` is unset.
-    pub const DEFAULT_PORT: u16 = 8080;
+    pub const DEFAULT_PORT: u16 = crate::env::DEFAULT_PORT;
 
     /// Reads `ADDR` (host:port), or else `HOST` (default 127.0.0.1) and `PORT` (default 8080);
     /// and the listener's caps: `RALLY_MAX_CONNECTIONS`, `RALLY_MAX_CONNECTIONS_PER_IP` and
     /// `RALLY_BEHIND_PROXY` (see [`HttpLimits`]).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+    pub fn from_env(env: &crate::env::Env) -> Result<Self, ConfigError> {
+        Ok(ServerConfig {
+            addr: env.server_addr()?,
+            http: http_limits(env)?,
+        })
     }
 
     /// A config for `addr` with the default limits.
@@ -73,50 +63,40 @@ impl ServerConfig {
             http: HttpLimits::default(),
         }
     }
-
-    /// As [`ServerConfig::from_env`], reading variables through `get`.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let http = http_limits(&get)?;
-        if let Some(addr) = get("ADDR") {
-            return addr
-                .parse()
-                .map(|addr| ServerConfig { addr, http })
-                .map_err(|_| ConfigError::Addr(addr));
-        }
-        let host: IpAddr = match get("HOST") {
-            Some(h) => h.parse().map_err(|_| ConfigError::Host(h))?,
-            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        };
-        let port = match get("PORT") {
-            Some(p) => p.trim().parse().map_err(|_| ConfigError::Port(p))?,
-            None => Self::DEFAULT_PORT,
-        };
-        Ok(ServerConfig {
-            addr: SocketAddr::new(host, port),
-            http,
-        })
-    }
 }
 
-fn http_limits(get: &impl Fn(&str) -> Option<String>) -> Result<HttpLimits, ConfigError> {
-    let mut limits = HttpLimits::default();
-    let count = |name: &'static str, default: usize| match get(name) {
-        Some(v) => v.trim().parse().map_err(|_| ConfigError::Count(name, v)),
-        None => Ok(default),
+fn http_limits(env: &crate::env::Env) -> Result<HttpLimits, ConfigError> {
+    let defaults = HttpLimits::default();
+    let count = |name: &str, default: usize| {
+        Ok::<_, ConfigError>(
+            env.parse(name, "a whole number", "1000")?
+                .unwrap_or(default),
+        )
     };
-    limits.max_connections = count("RALLY_MAX_CONNECTIONS", limits.max_connections)?;
-    limits.max_connections_per_ip = count(
-        "RALLY_MAX_CONNECTIONS_PER_IP",
-        limits.max_connections_per_ip,
-    )?;
-    if let Some(v) = get("RALLY_BEHIND_PROXY") {
-        limits.behind_proxy = match v.trim().to_ascii_lowercase().as_str() {
+    let behind_proxy = match env.get("RALLY_BEHIND_PROXY") {
+        None => defaults.behind_proxy,
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" => true,
             "0" | "false" | "no" | "" => false,
-            _ => return Err(ConfigError::BehindProxy(v)),
-        };
-    }
-    Ok(limits)
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "RALLY_BEHIND_PROXY".into(),
+                    value: v,
+                    expected: "true or false".into(),
+                    example: "true".into(),
+                });
+            }
+        },
+    };
+    Ok(HttpLimits {
+        max_connections: count("RALLY_MAX_CONNECTIONS", defaults.max_connections)?,
+        max_connections_per_ip: count(
+            "RALLY_MAX_CONNECTIONS_PER_IP",
+            defaults.max_connections_per_ip,
+        )?,
+        behind_proxy,
+        ..defaults
+    })
 }
 
 /// Wraps an app's page routes with what every Rally server serves: the browser bundle under
@@ -193,7 +173,7 @@ async fn run_with(
     endpoint: Option<Endpoint>,
 ) -> std::process::ExitCode {
     init_tracing();
-    let config = match ServerConfig::from_env() {
+    let config = match crate::env::Env::load().and_then(|env| ServerConfig::from_env(&env)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -303,48 +283,42 @@ pub async fn shutdown_signal() {
 mod tests {
     use super::*;
 
-    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
-            vars.iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
+    fn config(pairs: &[(&str, &str)]) -> Result<ServerConfig, ConfigError> {
+        ServerConfig::from_env(&crate::env::Env::from_pairs(pairs.iter().copied()))
     }
 
     #[test]
     fn config_defaults_and_overrides() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(defaults.http, HttpLimits::default());
+        let set = config(&[
+            ("PORT", "9000"),
+            ("RALLY_MAX_CONNECTIONS", "10"),
+            ("RALLY_MAX_CONNECTIONS_PER_IP", "2"),
+            ("RALLY_BEHIND_PROXY", "yes"),
+        ])
+        .unwrap();
+        assert_eq!(set.addr, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(
-            ServerConfig::from_lookup(lookup(&[])).unwrap().addr,
-            "127.0.0.1:8080".parse().unwrap()
+            (set.http.max_connections, set.http.max_connections_per_ip),
+            (10, 2)
         );
-        assert_eq!(
-            ServerConfig::from_lookup(lookup(&[("PORT", "9000")]))
-                .unwrap()
-                .addr,
-            "127.0.0.1:9000".parse().unwrap()
-        );
-        assert_eq!(
-            ServerConfig::from_lookup(lookup(&[("ADDR", "127.0.0.1:0"), ("PORT", "1")]))
-                .unwrap()
-                .addr,
-            "127.0.0.1:0".parse().unwrap()
-        );
+        assert!(set.http.behind_proxy);
     }
 
     #[test]
     fn config_errors_say_what_to_do() {
-        let err = ServerConfig::from_lookup(lookup(&[("PORT", "abc")])).unwrap_err();
         assert_eq!(
-            err.to_string(),
+            config(&[("PORT", "abc")]).unwrap_err().to_string(),
             "Invalid PORT value: abc. Set PORT to an integer, for example PORT=8080."
         );
-        assert!(matches!(
-            ServerConfig::from_lookup(lookup(&[("HOST", "nope")])),
-            Err(ConfigError::Host(_))
-        ));
-        assert!(matches!(
-            ServerConfig::from_lookup(lookup(&[("ADDR", "x:y")])),
-            Err(ConfigError::Addr(_))
-        ));
+        assert_eq!(
+            config(&[("RALLY_BEHIND_PROXY", "maybe")])
+                .unwrap_err()
+                .to_string(),
+            "Invalid RALLY_BEHIND_PROXY value: maybe. Set RALLY_BEHIND_PROXY to true or false, for example RALLY_BEHIND_PROXY=true."
+        );
+        assert!(config(&[("RALLY_MAX_CONNECTIONS", "-1")]).is_err());
     }
 }

@@ -123,7 +123,7 @@ impl SignInSettings {
         }
         let secret = match secret {
             Some(secret) => secret.into_bytes(),
-            None => AuthConfig::from_session_key(&env.session_key()?).login_code_secret,
+            None => AuthConfig::from_session_key(&rally::env::session_key(env)?).login_code_secret,
         };
         Ok(SignInSettings {
             secret,
@@ -246,7 +246,7 @@ pub fn auth(
 ) -> Result<Auth<ScoreboardAuth>, Box<dyn std::error::Error + Send + Sync>> {
     let env = rally::env::Env::load()?;
     let production = env.app_env().is_production();
-    let key = env.session_key()?;
+    let key = rally::env::session_key(&env)?;
     let fixed_key = env
         .get(rally::session::SECRET_KEY_BASE)
         .is_some_and(|v| !v.trim().is_empty());

@@ -40,10 +40,7 @@ pub struct App {
 /// Why the app could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// A bad `PORT`, `HOST` or `ADDR`.
-    #[error(transparent)]
-    Config(#[from] super::ConfigError),
-    /// `.env` could not be read.
+    /// A configuration value cannot be used (`.env`, `PORT`, `HOST`, `ADDR`, the limits).
     #[error(transparent)]
     Env(#[from] crate::env::ConfigError),
     /// The host allow-list is missing or malformed.
@@ -74,7 +71,7 @@ impl App {
 
     /// As [`App::from_env`], reading every variable from `env`.
     pub fn with_env(env: Env, package: &str) -> Result<App, AppError> {
-        let config = ServerConfig::from_lookup(|name| env.get(name))?;
+        let config = ServerConfig::from_env(&env)?;
         let security = Security::from_env(&env)?;
         let dir = |name: &str, default: &str| {
             env.get(name)
