@@ -2,8 +2,10 @@
 //! browser bundles, restart the server and reload the open tabs (docs/adr/0014-dev-loop.md).
 //!
 //! The loop is [`Dev`], over [`Steps`] (gen and build) so tests can drive it with a fake
-//! build. Watching is [`Watcher`]: polling modification times, which needs no dependency and
-//! sees every editor's way of saving. Reloading is [`Reloader`]: a tiny Server-Sent Events
+//! build. Watching is [`Watcher`]: file-system events (`notify`: inotify, FSEvents, …) say when
+//! to look, and a comparison of modification times and sizes says what changed, so every
+//! editor's way of saving counts once and reads never do; where events are unavailable (an
+//! exhausted inotify limit, some network file systems) it polls. Reloading is [`Reloader`]: a tiny Server-Sent Events
 //! endpoint on its own port, which the dev bundle's JS subscribes to.
 
 use std::collections::BTreeMap;
@@ -13,11 +15,11 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::signal;
+use crate::signal::{self, Stop};
 
 /// What `cargo rally dev` watches, relative to the app root (`src/generated` excepted).
 pub const WATCHED: &[&str] = &["src", "db/migrations", "assets", "Cargo.toml", ".env"];
@@ -56,18 +58,74 @@ struct Stamp {
     len: u64,
 }
 
-/// Finds changed files by comparing modification times and sizes between scans.
+/// Finds changed files: woken by file-system events, or polling where there are none.
 pub struct Watcher {
     root: PathBuf,
     files: BTreeMap<PathBuf, Stamp>,
+    events: Option<Events>,
+    last_scan: Instant,
 }
 
+/// The event source; dropping it stops watching.
+struct Events {
+    _watcher: notify::RecommendedWatcher,
+    rx: mpsc::Receiver<notify::Result<notify::Event>>,
+}
+
+/// How often the watcher also compares everything while events are on: a directory created
+/// after the start (`db/migrations`, say) is not watched yet, and events can be dropped when
+/// the kernel's queue overflows.
+const RESCAN: Duration = Duration::from_secs(2);
+
 impl Watcher {
-    /// Watches the app at `root`, from its current state.
+    /// Watches the app at `root` from its current state, by events where the platform has
+    /// them, else by polling.
     pub fn new(root: &Path) -> Self {
+        let mut watcher = Watcher::polling(root);
+        watcher.events = Events::start(root).ok();
+        watcher
+    }
+
+    /// Watches the app at `root` by polling alone.
+    pub fn polling(root: &Path) -> Self {
         Watcher {
             root: root.to_path_buf(),
             files: snapshot(root),
+            events: None,
+            last_scan: Instant::now(),
+        }
+    }
+
+    /// Whether this watcher polls (no file-system events).
+    pub fn is_polling(&self) -> bool {
+        self.events.is_none()
+    }
+
+    /// Waits up to `timeout` for changes; returns them as [`Watcher::scan`] does (empty when
+    /// nothing changed).
+    pub fn wait(&mut self, timeout: Duration) -> Vec<PathBuf> {
+        let Some(events) = &self.events else {
+            thread::sleep(timeout);
+            return self.scan();
+        };
+        let woken = match events.rx.recv_timeout(timeout) {
+            Ok(event) => {
+                let mut woken = relevant(&event);
+                while let Ok(event) = events.rx.try_recv() {
+                    woken |= relevant(&event);
+                }
+                woken
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                self.events = None;
+                true
+            }
+        };
+        if woken || self.last_scan.elapsed() >= RESCAN {
+            self.scan()
+        } else {
+            Vec::new()
         }
     }
 
@@ -87,8 +145,32 @@ impl Watcher {
         );
         changed.sort();
         self.files = now;
+        self.last_scan = Instant::now();
         changed
     }
+}
+
+impl Events {
+    /// Watches the root itself (for `Cargo.toml` and `.env`, which editors replace by renaming)
+    /// and each watched directory below it.
+    fn start(root: &Path) -> notify::Result<Events> {
+        use notify::{RecursiveMode, Watcher as _};
+        let (tx, rx) = mpsc::channel();
+        let mut watcher = notify::recommended_watcher(tx)?;
+        watcher.watch(root, RecursiveMode::NonRecursive)?;
+        for dir in WATCHED.iter().map(|p| root.join(p)).filter(|p| p.is_dir()) {
+            watcher.watch(&dir, RecursiveMode::Recursive)?;
+        }
+        Ok(Events {
+            _watcher: watcher,
+            rx,
+        })
+    }
+}
+
+/// Whether an event may mean a change: reads (`Access`) do not; errors do (look, to be sure).
+fn relevant(event: &notify::Result<notify::Event>) -> bool {
+    event.as_ref().map_or(true, |event| !event.kind.is_access())
 }
 
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, Stamp> {
@@ -456,13 +538,12 @@ impl<S: Steps> Dev<S> {
         (self.sink)(Event::Watching);
         self.rebuild(stop);
         loop {
-            thread::sleep(self.options.poll);
+            let changes = self.watcher.wait(self.options.poll);
             // Before looking at the server: on Ctrl-C in a terminal it gets SIGINT too.
             if stop.load(Ordering::SeqCst) {
                 break;
             }
             self.check_server();
-            let changes = self.watcher.scan();
             if changes.is_empty() {
                 continue;
             }
@@ -485,8 +566,9 @@ impl<S: Steps> Dev<S> {
             if quiet >= self.options.debounce {
                 break;
             }
-            thread::sleep(self.options.poll.min(self.options.debounce - quiet));
-            let more = self.watcher.scan();
+            let more = self
+                .watcher
+                .wait(self.options.poll.min(self.options.debounce - quiet));
             if !more.is_empty() {
                 changes.extend(more);
                 last = Instant::now();
@@ -731,15 +813,17 @@ fn connect_addr(addr: SocketAddr) -> SocketAddr {
 pub struct CargoSteps {
     root: PathBuf,
     reload_port: Option<u16>,
+    stop: Stop,
 }
 
 impl CargoSteps {
     /// The steps for the app at `root`; bundles subscribe to the reload endpoint on
-    /// `reload_port` if given.
-    pub fn new(root: &Path, reload_port: Option<u16>) -> Self {
+    /// `reload_port` if given; a build between mounts stops once `stop` is requested.
+    pub fn new(root: &Path, reload_port: Option<u16>, stop: Stop) -> Self {
         CargoSteps {
             root: root.to_path_buf(),
             reload_port,
+            stop,
         }
     }
 }
@@ -751,7 +835,7 @@ impl Steps for CargoSteps {
 
     fn build(&mut self, build: u64) -> Result<ServerCommand, String> {
         let server = crate::build_server(&self.root, false)?;
-        let bundles = crate::build_bundles(&self.root, false, signal::stopping)?;
+        let bundles = crate::build_bundles(&self.root, false, || self.stop.requested())?;
         if let Some(port) = self.reload_port {
             for (_, out) in &bundles {
                 append(&out.js, &reload_script(port, build))?;
@@ -775,7 +859,7 @@ fn append(path: &Path, text: &str) -> Result<(), String> {
 /// `cargo rally dev`.
 pub fn run_cli(root: &Path) -> Result<(), String> {
     crate::package(root)?;
-    signal::install();
+    let stop = Stop::install()?;
     let host = server_addr(root)?.ip();
     let reloader = match std::env::var("RALLY_RELOAD_PORT") {
         Ok(port) => {
@@ -804,14 +888,14 @@ pub fn run_cli(root: &Path) -> Result<(), String> {
     let port = reloader.as_ref().map(Reloader::port);
     let mut dev = Dev::new(
         root,
-        CargoSteps::new(root, port),
+        CargoSteps::new(root, port, stop.clone()),
         Options::default(),
         reloader,
         Box::new(|event| {
             crate::step(&describe(&event));
         }),
     );
-    dev.run(&signal::STOP);
+    dev.run(stop.flag());
     Ok(())
 }
 
@@ -890,6 +974,52 @@ mod tests {
             assert!(ignored(name), "{name}");
         }
         assert!(!ignored("home_.rs"));
+    }
+
+    /// Waits up to 5 s for the watcher to report `rel`.
+    fn sees(watcher: &mut Watcher, rel: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if watcher
+                .wait(Duration::from_millis(100))
+                .contains(&PathBuf::from(rel))
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn the_watcher_reports_writes_once_and_ignores_reads_and_generated_code() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("src/generated")).unwrap();
+        fs::write(dir.path().join("src/lib.rs"), "// one\n").unwrap();
+        for mut watcher in [Watcher::new(dir.path()), Watcher::polling(dir.path())] {
+            let polling = watcher.is_polling();
+            // Events are available on this machine (inotify); the fallback is tested alike.
+            fs::write(dir.path().join("src/lib.rs"), format!("// two {polling}\n")).unwrap();
+            assert!(sees(&mut watcher, "src/lib.rs"), "polling: {polling}");
+            // A read, and a write below src/generated, report nothing.
+            fs::read(dir.path().join("src/lib.rs")).unwrap();
+            fs::write(dir.path().join("src/generated/x.rs"), "// gen\n").unwrap();
+            assert_eq!(
+                watcher.wait(Duration::from_millis(300)),
+                Vec::<PathBuf>::new()
+            );
+            // Replacing a file by renaming (as editors save) counts, in the root too.
+            fs::write(
+                dir.path().join(".env.new"),
+                format!("PORT={}\n", 9000 + u16::from(polling)),
+            )
+            .unwrap();
+            fs::rename(dir.path().join(".env.new"), dir.path().join(".env")).unwrap();
+            assert!(sees(&mut watcher, ".env"), "polling: {polling}");
+        }
+        assert!(
+            !Watcher::new(dir.path()).is_polling(),
+            "no file-system events here"
+        );
     }
 
     #[test]

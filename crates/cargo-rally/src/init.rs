@@ -91,11 +91,17 @@ A page is one module under `src/public/pages/`; its file name is its route (`hom
 /// What `cargo new` writes in `src/main.rs`; init may replace exactly this.
 const CARGO_NEW_MAIN: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
 
+/// Files of the starter that an existing crate's own copy replaces (left alone, as upstream).
+const KEPT: &[&str] = &["README.md"];
+
 /// Writes the starter into `root`, refusing to overwrite anything but `cargo new`'s main.rs.
 /// Returns the files written.
 pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
     for (path, _) in FILES {
         let target = root.join(path);
+        if KEPT.contains(path) && target.is_file() {
+            continue;
+        }
         if target.is_dir() {
             return Err(format!(
                 "refusing to overwrite {path}: it exists as a directory. Run `cargo rally init` in a fresh `cargo new` crate."
@@ -121,6 +127,9 @@ pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for (path, contents) in FILES {
         let target = root.join(path);
+        if KEPT.contains(path) && target.is_file() {
+            continue;
+        }
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }

@@ -3,42 +3,39 @@
 //! Runs in the app's directory (the one with its `Cargo.toml`). Every failure is returned as a
 //! message that says what to do; the binary prints it as `rally error: …` and exits 1.
 
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+pub mod cli;
 pub mod dev;
 pub mod init;
 pub mod publish;
 pub mod serve;
 mod signal;
 
-/// One line of usage, printed with unknown commands.
-pub const USAGE: &str = "usage: cargo rally <init | gen [--check] | regen | migrate | reset | build [--release] | server | dev>";
-
 /// Runs the command `args` (without the leading `rally`) in the app at `root`.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["init"] => init_app(root),
-        ["gen"] | [] => gen_all(root, false),
-        ["gen", "--check"] => gen_all(root, true),
-        ["regen"] => regen(root),
-        ["migrate"] => migrate(root),
-        ["reset"] => reset(root),
-        ["build"] => build(root, false).map(drop),
-        ["build", "--release"] => build(root, true).map(drop),
-        ["server"] => build(root, false).and_then(|_| serve::server(root)),
-        ["dev"] => dev::run_cli(root),
-        ["help" | "--help" | "-h"] => {
-            println!("{USAGE}\nSee docs/cli.md for what each command does.");
-            Ok(())
+    use cli::{Command, Parsed, ServerAction};
+    let command = match cli::parse(args)? {
+        Parsed::Run(command) => command,
+        Parsed::Print(text) => {
+            print!("{text}");
+            return Ok(());
         }
-        _ => Err(format!("unknown command `{}`. {USAGE}", args.join(" "))),
+    };
+    match command {
+        Command::Init => init_app(root),
+        Command::Gen { check } => gen_all(root, check),
+        Command::Regen => regen(root),
+        Command::Migrate => migrate(root),
+        Command::Reset => reset(root),
+        Command::Build { release } => build(root, release).map(drop),
+        Command::Server { release, action } => {
+            let restart = action == Some(ServerAction::Restart);
+            serve::server(root, release, restart)
+        }
+        Command::Dev => dev::run_cli(root),
     }
 }
 
@@ -215,8 +212,8 @@ pub fn build_server(root: &Path, release: bool) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot run cargo: {e}. Is cargo on PATH?"))?;
     let mut executable = None;
     if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(path) = bin_artifact(&line, &package) {
+        for message in cargo_metadata::Message::parse_stream(BufReader::new(stdout)).flatten() {
+            if let Some(path) = bin_artifact(&message, &package) {
                 executable = Some(path);
             }
         }
@@ -233,64 +230,14 @@ pub fn build_server(root: &Path, release: bool) -> Result<PathBuf, String> {
 }
 
 /// The executable of a `compiler-artifact` message for the binary `name`.
-fn bin_artifact(line: &str, name: &str) -> Option<PathBuf> {
-    if !line.contains("\"reason\":\"compiler-artifact\"")
-        || !line.contains("\"kind\":[\"bin\"]")
-        || !line.contains(&format!("\"name\":{}", json_string(name)))
-    {
-        return None;
-    }
-    let start = line.find("\"executable\":\"")? + "\"executable\":".len();
-    parse_json_string(&line[start..]).map(PathBuf::from)
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
+fn bin_artifact(message: &cargo_metadata::Message, name: &str) -> Option<PathBuf> {
+    match message {
+        cargo_metadata::Message::CompilerArtifact(artifact)
+            if artifact.target.is_bin() && artifact.target.name == name =>
+        {
+            artifact.executable.clone().map(|p| p.into_std_path_buf())
         }
-    }
-    out.push('"');
-    out
-}
-
-/// The JSON string literal at the start of `s`, unescaped.
-fn parse_json_string(s: &str) -> Option<String> {
-    let mut chars = s.strip_prefix('"')?.chars();
-    let mut out = String::new();
-    loop {
-        match chars.next()? {
-            '"' => return Some(out),
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'r' => out.push('\r'),
-                'b' => out.push('\u{8}'),
-                'f' => out.push('\u{c}'),
-                'u' => {
-                    let hex = |chars: &mut std::str::Chars<'_>| {
-                        let digits: String = chars.by_ref().take(4).collect();
-                        u32::from_str_radix(&digits, 16).ok()
-                    };
-                    let first = hex(&mut chars)?;
-                    let code = if (0xD800..0xDC00).contains(&first) {
-                        if chars.next()? != '\\' || chars.next()? != 'u' {
-                            return None;
-                        }
-                        let second = hex(&mut chars)?;
-                        0x10000 + ((first - 0xD800) << 10) + (second.checked_sub(0xDC00)?)
-                    } else {
-                        first
-                    };
-                    out.push(char::from_u32(code)?);
-                }
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
+        _ => None,
     }
 }
 
@@ -346,18 +293,32 @@ mod tests {
 
     #[test]
     fn the_server_binary_is_read_from_cargos_json_messages() {
-        let line = r#"{"reason":"compiler-artifact","package_id":"path+file:///a#my-app@0.1.0","target":{"kind":["bin"],"crate_types":["bin"],"name":"my-app","src_path":"/a/src/main.rs"},"profile":{},"features":["server"],"filenames":["/t/debug/my-app"],"executable":"/t/de\"bug\\x\u00e9/my-app","fresh":true}"#;
+        // A line as cargo 1.95 prints it, with an executable path that needs unescaping.
+        let line = r#"{"reason":"compiler-artifact","package_id":"path+file:///a#my-app@0.1.0","manifest_path":"/a/Cargo.toml","target":{"kind":["bin"],"crate_types":["bin"],"name":"my-app","src_path":"/a/src/main.rs","edition":"2024","doc":true,"doctest":false,"test":true},"profile":{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false},"features":["server"],"filenames":["/t/debug/my-app"],"executable":"/t/de\"bug\\x\u00e9/my-app","fresh":true}"#;
+        let parse = |line: &str| {
+            cargo_metadata::Message::parse_stream(line.as_bytes())
+                .next()
+                .unwrap()
+                .unwrap()
+        };
         assert_eq!(
-            bin_artifact(line, "my-app"),
+            bin_artifact(&parse(line), "my-app"),
             Some(PathBuf::from("/t/de\"bug\\xé/my-app"))
         );
-        assert_eq!(bin_artifact(line, "other"), None);
+        assert_eq!(bin_artifact(&parse(line), "other"), None);
         let lib = line.replace(r#""kind":["bin"]"#, r#""kind":["lib"]"#);
-        assert_eq!(bin_artifact(&lib, "my-app"), None);
+        assert_eq!(bin_artifact(&parse(&lib), "my-app"), None);
+        // Compiler messages and garbage lines are skipped, not errors.
         assert_eq!(
-            parse_json_string(r#""\ud83d\ude00 x""#).as_deref(),
-            Some("😀 x")
+            bin_artifact(
+                &parse(r#"{"reason":"build-finished","success":true}"#),
+                "my-app"
+            ),
+            None
         );
-        assert_eq!(parse_json_string(r#""unterminated"#), None);
+        assert!(matches!(
+            parse("not json"),
+            cargo_metadata::Message::TextLine(_)
+        ));
     }
 }

@@ -10,6 +10,9 @@ use std::path::Path;
 /// The file naming the current hashed directory of a mount's bundle.
 pub const CURRENT: &str = "current";
 
+/// The file naming the hashed directory a running server links, and that server's pid.
+pub const SERVED: &str = "served";
+
 /// How many hashed builds to keep per mount: the current one and the one before, for tabs
 /// that loaded the page just before a deploy.
 const KEEP: usize = 2;
@@ -58,20 +61,51 @@ pub fn publish(mount_dir: &Path) -> Result<String, String> {
     Ok(hash)
 }
 
+/// Records that process `pid` (a server just started) links the current bundle of each mount
+/// under `pkg_dir`, so later builds keep that bundle while the process runs.
+pub fn pin(pkg_dir: &Path, pid: u32) {
+    let Ok(mounts) = fs::read_dir(pkg_dir) else {
+        return;
+    };
+    for mount in mounts.filter_map(Result::ok).map(|e| e.path()) {
+        if let Ok(current) = fs::read_to_string(mount.join(CURRENT)) {
+            let _ = fs::write(mount.join(SERVED), format!("{} {pid}\n", current.trim()));
+        }
+    }
+}
+
+/// The hash a live server links, from [`SERVED`].
+fn served(mount_dir: &Path) -> Option<String> {
+    let record = fs::read_to_string(mount_dir.join(SERVED)).ok()?;
+    let (hash, pid) = record.trim().split_once(' ')?;
+    alive(pid.parse().ok()?).then(|| hash.to_owned())
+}
+
+/// Whether process `pid` runs (where that cannot be told, it is assumed to).
+fn alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
 fn is_hash(name: &str) -> bool {
     name.len() == 16 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Removes hashed directories except `current` and the newest others, up to [`KEEP`] in all.
+/// Removes hashed directories except `current`, the one a live server links, and the newest
+/// others, up to [`KEEP`] in all.
 fn prune(mount_dir: &Path, current: &str) {
     let Ok(entries) = fs::read_dir(mount_dir) else {
         return;
     };
+    let served = served(mount_dir);
     let mut old: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
         .filter_map(Result::ok)
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            is_hash(&name) && name != current && e.path().is_dir()
+            is_hash(&name) && name != current && Some(&name) != served.as_ref() && e.path().is_dir()
         })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
@@ -127,5 +161,32 @@ mod tests {
         assert_eq!(kept, vec![&hashes[2], &hashes[3]]);
         unpublish(dir.path());
         assert!(!dir.path().join(CURRENT).exists());
+    }
+
+    #[test]
+    fn the_bundle_a_running_server_links_is_kept_until_it_exits() {
+        let pkg = tempfile::tempdir().unwrap();
+        let mount = pkg.path().join("public");
+        fs::create_dir_all(&mount).unwrap();
+        let build = |i: usize| {
+            bundle(&mount, &format!("build {i}"), b"wasm");
+            let hash = publish(&mount).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            hash
+        };
+        let linked = build(0);
+        // This test process stands in for the running server.
+        pin(pkg.path(), std::process::id());
+        let later: Vec<String> = (1..4).map(build).collect();
+        assert!(
+            mount.join(&linked).is_dir(),
+            "the served bundle was deleted"
+        );
+        assert!(mount.join(&later[2]).is_dir() && mount.join(&later[1]).is_dir());
+        assert!(!mount.join(&later[0]).exists());
+        // Once that server is gone (a pid that cannot exist), it is pruned like any other.
+        fs::write(mount.join(SERVED), format!("{linked} {}\n", u32::MAX)).unwrap();
+        build(4);
+        assert!(!mount.join(&linked).exists());
     }
 }

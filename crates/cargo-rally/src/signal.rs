@@ -1,69 +1,55 @@
-//! Ctrl-C and SIGTERM for `cargo rally dev`, and SIGTERM to its server: the two libc calls
-//! this needs, declared here rather than adding a dependency.
+//! Ctrl-C and SIGTERM for `cargo rally dev` and `server`, and SIGTERM to their server.
+//!
+//! `signal-hook` turns both signals into a flag the loops poll (a flag store is all a signal
+//! handler may safely do); `nix` sends SIGTERM. Where signals do not exist, [`terminate`] says
+//! so and the caller kills the process instead.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set by the first SIGINT or SIGTERM once [`install`] ran.
-pub static STOP: AtomicBool = AtomicBool::new(false);
+/// Set by the first SIGINT or SIGTERM after [`Stop::install`].
+#[derive(Clone, Debug, Default)]
+pub struct Stop(Arc<AtomicBool>);
 
-/// Whether a stop was requested.
-pub fn stopping() -> bool {
-    STOP.load(Ordering::SeqCst)
-}
-
-#[cfg(unix)]
-mod imp {
-    use std::ffi::c_int;
-    use std::sync::atomic::Ordering;
-
-    // Linux and the BSDs (macOS included) agree on these two numbers.
-    const SIGINT: c_int = 2;
-    const SIGTERM: c_int = 15;
-
-    unsafe extern "C" {
-        fn signal(signum: c_int, handler: extern "C" fn(c_int)) -> usize;
-        fn kill(pid: c_int, sig: c_int) -> c_int;
-    }
-
-    extern "C" fn on_signal(_: c_int) {
-        // Only an atomic store: async-signal-safe.
-        super::STOP.store(true, Ordering::SeqCst);
-    }
-
-    pub fn install() {
-        // SAFETY: `on_signal` only stores to an atomic, which is async-signal-safe.
-        unsafe {
-            signal(SIGINT, on_signal);
-            signal(SIGTERM, on_signal);
+impl Stop {
+    /// Turns SIGINT and SIGTERM into this flag instead of ending the process.
+    pub fn install() -> Result<Stop, String> {
+        let stop = Stop::default();
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&stop.0))
+                .map_err(|e| format!("cannot handle signal {signal}: {e}"))?;
         }
+        Ok(stop)
     }
 
-    pub fn terminate(pid: u32) -> bool {
-        let Ok(pid) = c_int::try_from(pid) else {
-            return false;
-        };
-        // SAFETY: `kill` has no memory-safety preconditions. Callers pass their own unreaped
-        // child, or a recorded server whose /proc/<pid>/exe they just checked.
-        unsafe { kill(pid, SIGTERM) == 0 }
+    /// Whether a stop was requested.
+    pub fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
     }
-}
 
-#[cfg(not(unix))]
-mod imp {
-    pub fn install() {}
-
-    pub fn terminate(_pid: u32) -> bool {
-        false
+    /// The flag itself, for loops that take an `&AtomicBool`.
+    pub fn flag(&self) -> &AtomicBool {
+        &self.0
     }
-}
-
-/// Turns SIGINT and SIGTERM into [`STOP`] instead of ending the process.
-pub fn install() {
-    imp::install();
 }
 
 /// Sends SIGTERM to the process `pid`; false where that is not possible (the caller then
 /// kills it).
+#[cfg(unix)]
 pub fn terminate(pid: u32) -> bool {
-    imp::terminate(pid)
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    // Callers pass their own unreaped child, or a recorded server whose /proc/<pid>/exe they
+    // just checked, so the pid names the process they mean.
+    kill(Pid::from_raw(pid), Signal::SIGTERM).is_ok()
+}
+
+/// Sends SIGTERM to the process `pid`; false where that is not possible (the caller then
+/// kills it).
+#[cfg(not(unix))]
+pub fn terminate(_pid: u32) -> bool {
+    false
 }

@@ -221,11 +221,31 @@ fn commands_outside_an_app_and_unknown_commands_say_what_to_do() {
     );
     let out = cargo_rally(dir.path(), &["frobnicate"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out),
-        format!(
-            "rally error: unknown command `frobnicate`. {}\n",
-            cargo_rally::USAGE
-        )
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("rally error: unrecognized subcommand 'frobnicate'"),
+        "{err}"
     );
+    assert!(err.contains("For more information, try '--help'."), "{err}");
+    // Every command has its --help, on stdout, exit 0.
+    for command in ["server", "build", "gen", "dev"] {
+        let out = cargo_rally(dir.path(), &[command, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{command}");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains(&format!("Usage: cargo rally {command}")),
+            "{command}: {help}"
+        );
+    }
+}
+
+#[test]
+fn init_leaves_an_existing_readme_alone() {
+    let parent = tempfile::tempdir().unwrap();
+    let app = cargo_new(parent.path(), "documented");
+    fs::write(app.join("README.md"), "# Mine\n").unwrap();
+    let out = cargo_rally(&app, &["init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&app, "README.md"), "# Mine\n");
+    assert!(app.join("src/public/pages/home_.rs").is_file());
 }

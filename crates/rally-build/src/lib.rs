@@ -261,49 +261,41 @@ struct Metadata {
 
 impl Metadata {
     fn read(workspace: &Path) -> Result<Self, BuildError> {
-        let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .current_dir(workspace)
-            .args(["metadata", "--format-version", "1"])
-            .output()
-            .map_err(BuildError::CargoNotFound)?;
-        if !out.status.success() {
-            return Err(BuildError::Metadata(
-                String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            ));
+        let mut command = cargo_metadata::MetadataCommand::new();
+        command.current_dir(workspace);
+        if let Some(cargo) = std::env::var_os("CARGO") {
+            command.cargo_path(cargo);
         }
-        let json: serde_json::Value =
-            serde_json::from_slice(&out.stdout).map_err(|e| BuildError::Metadata(e.to_string()))?;
-        let target_directory = json["target_directory"]
-            .as_str()
-            .map(PathBuf::from)
-            .ok_or_else(|| BuildError::Metadata("no target_directory".into()))?;
-        let members: Vec<&str> = json["workspace_members"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-            .unwrap_or_default();
-        let mut packages = Vec::new();
-        let mut wasm_bindgen_version = None;
-        for pkg in json["packages"].as_array().into_iter().flatten() {
-            let name = pkg["name"].as_str().unwrap_or_default().to_string();
-            if name == "wasm-bindgen" {
-                wasm_bindgen_version = pkg["version"].as_str().map(str::to_string);
+        let metadata = command.exec().map_err(|e| match e {
+            cargo_metadata::Error::Io(io) => BuildError::CargoNotFound(io),
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                BuildError::Metadata(stderr.trim().to_string())
             }
-            let id = pkg["id"].as_str().unwrap_or_default();
-            if !members.contains(&id) {
-                continue;
-            }
-            let lib = pkg["targets"].as_array().into_iter().flatten().find(|t| {
-                t["kind"]
-                    .as_array()
-                    .is_some_and(|k| k.iter().any(|k| k == "cdylib" || k == "lib"))
-            });
-            let lib_name = lib
-                .and_then(|t| t["name"].as_str())
-                .map(|n| n.replace('-', "_"));
-            packages.push((name, lib_name));
-        }
+            other => BuildError::Metadata(other.to_string()),
+        })?;
+        let wasm_bindgen_version = metadata
+            .packages
+            .iter()
+            .find(|p| p.name.as_str() == "wasm-bindgen")
+            .map(|p| p.version.to_string());
+        let packages = metadata
+            .workspace_packages()
+            .into_iter()
+            .map(|pkg| {
+                let lib = pkg.targets.iter().find(|t| {
+                    t.kind.iter().any(|k| {
+                        matches!(
+                            k,
+                            cargo_metadata::TargetKind::CDyLib | cargo_metadata::TargetKind::Lib
+                        )
+                    })
+                });
+                let lib_name = lib.map(|t| t.name.replace('-', "_"));
+                (pkg.name.to_string(), lib_name)
+            })
+            .collect();
         Ok(Metadata {
-            target_directory,
+            target_directory: metadata.target_directory.into_std_path_buf(),
             packages,
             wasm_bindgen_version,
         })

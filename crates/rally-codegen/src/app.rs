@@ -48,18 +48,26 @@ fn read(path: &Path) -> Result<String, Error> {
 pub fn package_name(root: &Path) -> Result<String, Error> {
     let manifest = root.join("Cargo.toml");
     let text = read(&manifest)?;
-    let mut in_package = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if in_package
-            && let Some(value) = line
-                .strip_prefix("name")
-                .map(str::trim)
-                .and_then(|l| l.strip_prefix('='))
-        {
-            return Ok(value.trim().trim_matches('"').to_owned());
+    let table = match text.parse::<toml::Table>() {
+        Ok(table) => table,
+        Err(e) => {
+            let line = e
+                .span()
+                .map_or(1, |span| text[..span.start].lines().count().max(1));
+            return Err(Error::Contract(vec![crate::Problem {
+                file: PathBuf::from("Cargo.toml"),
+                line,
+                what: format!("Cargo.toml is not valid TOML: {}", e.message()),
+                fix: "fix the line (cargo reports the same error)".into(),
+            }]));
         }
+    };
+    if let Some(name) = table
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+    {
+        return Ok(name.to_owned());
     }
     Err(Error::Contract(vec![crate::Problem {
         file: PathBuf::from("Cargo.toml"),

@@ -221,6 +221,41 @@ fn the_fixtures_generate() {
 }
 
 #[test]
+fn the_package_name_is_read_as_toml() {
+    let app = App::new();
+    app.file(
+        "Cargo.toml",
+        "[package] # the app\nname = \"fixture\" # a comment\nversion = \"0.1.0\"\n\n[dependencies]\nname = { path = \"x\" }\n",
+    );
+    assert_eq!(rally_codegen::package_name(app.root()).unwrap(), "fixture");
+    app.file(
+        "Cargo.toml",
+        "[package]\nversion = \"0.1.0\"\n[lib]\nname = \"fixture\"\n",
+    );
+    assert_eq!(
+        rally_codegen::package_name(app.root())
+            .unwrap_err()
+            .to_string(),
+        whole(
+            "Cargo.toml",
+            "no `[package] name`",
+            "run codegen in the app's directory (the one with its Cargo.toml)"
+        )
+    );
+    app.file(
+        "Cargo.toml",
+        "[package]\nname = \"fixture\"\nversion = 0.1.0\"\n",
+    );
+    let err = rally_codegen::package_name(app.root())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("Cargo.toml:3: Cargo.toml is not valid TOML"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_missing_model_or_message() {
     let app = App::new();
     app.file(
