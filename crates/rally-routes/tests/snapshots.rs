@@ -1,7 +1,8 @@
-//! The generated source, pinned: `tests/snapshots/*.snap` (runtime at `::rally::routes`, as an
-//! app sees it) and `tests/generated/*_routes.rs` (runtime at `::rally_routes`, compiled and
-//! run by `tests/generated_routes.rs`). `UPDATE_SNAPSHOTS=1 cargo test -p rally-routes` rewrites
-//! them.
+//! The generated source, pinned: insta snapshots in `tests/snapshots/*.snap` (runtime at
+//! `::rally::routes`, as an app sees it) and `tests/generated/*_routes.rs` (runtime at
+//! `::rally_routes`, compiled and run by `tests/generated_routes.rs`, so not a `.snap`).
+//! `INSTA_UPDATE=always cargo test -p rally-routes` rewrites both, as for every snapshot in
+//! Rally.
 #![cfg(feature = "codegen")]
 
 mod common;
@@ -10,17 +11,18 @@ use std::path::Path;
 
 use rally_routes::codegen::{GenerateOptions, Mount, PageFile, generate_mount};
 
+/// A compiled fixture must equal `actual`; `INSTA_UPDATE=always` (insta's own switch) rewrites it.
 fn check(relative: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join(relative);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v != "0") {
+    if std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always") {
         std::fs::write(&path, actual).unwrap();
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e} — run UPDATE_SNAPSHOTS=1 cargo test -p rally-routes",
+            "{}: {e} — run INSTA_UPDATE=always cargo test -p rally-routes",
             path.display()
         )
     });
@@ -34,7 +36,7 @@ fn check(relative: &str, actual: &str) {
                 |i| i + 1,
             );
         panic!(
-            "{} is stale (first difference at line {line}) — check the new output below and run UPDATE_SNAPSHOTS=1 cargo test -p rally-routes\n{actual}",
+            "{} is stale (first difference at line {line}) — check the new output below and run INSTA_UPDATE=always cargo test -p rally-routes\n{actual}",
             path.display()
         );
     }
@@ -50,20 +52,20 @@ fn generated(fixture: (Mount, Vec<PageFile>), options: &GenerateOptions) -> Stri
     generate_mount(&fixture.0, &fixture.1, options).unwrap_or_else(|e| panic!("{e}"))
 }
 
+fn snapshot(name: &str, actual: &str) {
+    insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, actual);
+    });
+}
+
 #[test]
 fn public_mount_snapshot() {
-    check(
-        "snapshots/public.snap",
-        &generated(common::public(), &app_options()),
-    );
+    snapshot("public", &generated(common::public(), &app_options()));
 }
 
 #[test]
 fn admin_mount_snapshot() {
-    check(
-        "snapshots/admin.snap",
-        &generated(common::admin(), &app_options()),
-    );
+    snapshot("admin", &generated(common::admin(), &app_options()));
 }
 
 #[test]

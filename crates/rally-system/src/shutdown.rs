@@ -30,17 +30,26 @@ impl Shutdown {
     /// runtime (it spawns the signal listener).
     pub fn on_signals() -> Self {
         let shutdown = Self::new();
-        let trigger = shutdown.clone();
+        drop(shutdown.trigger_on(signal()));
+        shutdown
+    }
+
+    /// Spawns a task that triggers this shutdown when `event` completes, and ends as soon as
+    /// the shutdown starts either way (so it never outlives it).
+    fn trigger_on(
+        &self,
+        event: impl Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let trigger = self.clone();
         tokio::spawn(async move {
             tokio::select! {
-                () = signal() => {
+                () = event => {
                     tracing::info!("shutting down");
                     trigger.trigger();
                 }
                 () = trigger.wait() => {}
             }
-        });
-        shutdown
+        })
     }
 
     /// Starts the shutdown: every [`Shutdown::wait`] completes.
@@ -106,9 +115,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn signal_listener_stops_with_the_shutdown() {
-        let s = Shutdown::on_signals();
+    async fn the_listener_ends_with_the_shutdown() {
+        let s = Shutdown::new();
+        let listener = s.trigger_on(std::future::pending());
+        tokio::task::yield_now().await;
+        assert!(!listener.is_finished());
         s.trigger();
-        s.wait().await;
+        tokio::time::timeout(std::time::Duration::from_secs(5), listener)
+            .await
+            .expect("the signal listener outlived the shutdown")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_event_triggers_the_shutdown() {
+        let s = Shutdown::new();
+        let (fire, fired) = tokio::sync::oneshot::channel::<()>();
+        let listener = s.trigger_on(async move {
+            let _ = fired.await;
+        });
+        tokio::task::yield_now().await;
+        assert!(!s.is_triggered());
+        fire.send(()).unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), s.wait())
+            .await
+            .expect("the event did not trigger the shutdown");
+        listener.await.unwrap();
     }
 }

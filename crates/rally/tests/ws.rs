@@ -2,7 +2,7 @@
 #![cfg(feature = "server")]
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -32,6 +32,8 @@ enum ServerMsg {
     Announce(String),
     Panic,
     SleepMs(u64),
+    /// Waits (up to 10 s) until this many `Meet` handlers run at once; answers how many did.
+    Meet(u32),
     Big(usize),
     /// 1 if the handler runs inside the server's tokio runtime (`Handle::current()` works).
     InRuntime,
@@ -48,6 +50,9 @@ enum Event {
 struct App {
     count: AtomicI64,
     seen_cookies: Mutex<Vec<String>>,
+    /// `Meet` handlers running.
+    arrived: Mutex<u32>,
+    met: Condvar,
 }
 
 impl App {
@@ -80,6 +85,16 @@ impl App {
             ServerMsg::SleepMs(ms) => {
                 std::thread::sleep(Duration::from_millis(ms));
                 Reply::encode(Ok(ms as i64))
+            }
+            ServerMsg::Meet(n) => {
+                let mut arrived = self.arrived.lock().unwrap();
+                *arrived += 1;
+                self.met.notify_all();
+                let (arrived, _) = self
+                    .met
+                    .wait_timeout_while(arrived, Duration::from_secs(10), |a| *a < n)
+                    .unwrap();
+                Reply::encode(Ok(i64::from(*arrived)))
             }
             ServerMsg::Big(n) => {
                 Reply::encode(Ok(0i64)).publish(vec!["big".into()], &Event::Blob(vec![7; n]))
@@ -156,6 +171,20 @@ impl Server {
         tokio_tungstenite::connect_async(request)
             .await
             .map(|(ws, _)| ws)
+    }
+
+    /// Waits until the server has read `n` requests in all (from every connection).
+    async fn wait_until_read(&self, n: u64) {
+        for _ in 0..1000 {
+            if self.endpoint.requests_read() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!(
+            "the server read {} requests, not {n}",
+            self.endpoint.requests_read()
+        );
     }
 
     async fn wait_for_subscribers(&self, topic: &str, n: usize) {
@@ -533,18 +562,13 @@ async fn slow_handlers_run_side_by_side_on_the_handler_threads() {
     for _ in 0..3 {
         clients.push(server.connect().await);
     }
-    let started = std::time::Instant::now();
+    // Each handler waits for the other two: one after another, the first would wait alone.
     for (id, client) in (1..).zip(clients.iter_mut()) {
-        request(client, id, &ServerMsg::SleepMs(300)).await;
+        request(client, id, &ServerMsg::Meet(3)).await;
     }
     for (id, client) in (1..).zip(clients.iter_mut()) {
-        assert_eq!(ok_i64(next(client).await), (id, 300));
+        assert_eq!(ok_i64(next(client).await), (id, 3));
     }
-    let took = started.elapsed();
-    assert!(
-        took < Duration::from_millis(800),
-        "three 300 ms handlers on three threads took {took:?}"
-    );
 }
 
 #[tokio::test]
@@ -566,7 +590,8 @@ async fn a_full_handler_queue_holds_requests_back_without_dropping_them_or_stall
     }
     request(&mut busy, 4, &ServerMsg::Load).await;
     request(&mut other, 5, &ServerMsg::Load).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // 1 runs, 2 is queued, 3 waits in `busy` (which reads no further), 5 waits in `other`.
+    server.wait_until_read(4).await;
 
     // While it cannot queue its request, the connection still receives pushes.
     server.endpoint.hub().publish(
@@ -589,7 +614,7 @@ async fn a_full_handler_queue_holds_requests_back_without_dropping_them_or_stall
     for id in 6..=8 {
         request(&mut busy, id, &ServerMsg::SleepMs(100)).await;
     }
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.wait_until_read(8).await;
     server.stop.take().unwrap().send(()).unwrap();
     for id in 6..=8 {
         assert_eq!(ok_i64(next(&mut busy).await), (id, 100));
@@ -648,7 +673,7 @@ async fn shutdown_finishes_in_flight_requests_then_closes_sockets() {
     let mut client = server.connect().await;
     let mut idle = server.connect().await;
     request(&mut client, 1, &ServerMsg::SleepMs(300)).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.wait_until_read(1).await;
     server.stop.take().unwrap().send(()).unwrap();
 
     assert_eq!(ok_i64(next(&mut client).await), (1, 300));

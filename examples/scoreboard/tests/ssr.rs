@@ -2,12 +2,12 @@
 //! (which pages embed a load, the texts they show), status codes, canonical paths, the theme,
 //! and one snapshot per page in `tests/snapshots/`.
 //!
-//! A missing snapshot fails the test after writing it; `UPDATE_SNAPSHOTS=1` rewrites them all.
+//! Snapshots are insta's, as everywhere in Rally: a missing or changed one fails;
+//! `INSTA_UPDATE=always cargo test -p scoreboard --features server --test ssr` (or
+//! `cargo insta review`) rewrites them.
 #![cfg(feature = "server")]
 
 mod common;
-
-use std::path::PathBuf;
 
 use axum::http::{HeaderMap, StatusCode};
 use rally::mount::Hydration;
@@ -542,18 +542,9 @@ fn snapshot_text(rendered: &Rendered, hydrated: bool) -> String {
     )
 }
 
-fn snapshot_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(format!("{name}.html"))
-}
-
 #[test]
 fn every_page_matches_its_snapshot_and_renders_deterministically() {
-    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1");
     let db = Context::development(seeded_db());
-    let mut written = Vec::new();
-    let mut mismatched = Vec::new();
     for page in PAGES {
         let rendered = render_page(&db, page);
         let again = render_page(&Context::development(seeded_db()), page);
@@ -566,59 +557,12 @@ fn every_page_matches_its_snapshot_and_renders_deterministically() {
             &rendered,
             has_load(&rendered, page.mount == MountName::Admin),
         );
-        let path = snapshot_path(page.name);
-        match std::fs::read_to_string(&path) {
-            Ok(expected) if !update => {
-                if expected != actual {
-                    mismatched.push(format!(
-                        "{} differs from {}:\n{}",
-                        page.name,
-                        path.display(),
-                        first_difference(&expected, &actual)
-                    ));
-                }
-            }
-            existing => {
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(&path, &actual).unwrap();
-                if existing.is_err() {
-                    written.push(path.display().to_string());
-                }
-            }
-        }
+        insta::with_settings!({
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("the server-rendered {} page against the seeds", page.name),
+        }, {
+            insta::assert_snapshot!(page.name, actual);
+        });
     }
-    let mut report = Vec::new();
-    if !mismatched.is_empty() {
-        report.push(format!(
-            "{}\n\nIf the change is intended, rerun with UPDATE_SNAPSHOTS=1 and review the diff.",
-            mismatched.join("\n\n")
-        ));
-    }
-    if !written.is_empty() {
-        report.push(format!(
-            "missing snapshots were written; review and commit them:\n{}",
-            written.join("\n")
-        ));
-    }
-    assert!(report.is_empty(), "{}", report.join("\n\n"));
-}
-
-/// The first line where two snapshots differ, with its number.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let mut expected_lines = expected.lines();
-    let mut actual_lines = actual.lines();
-    for n in 1.. {
-        match (expected_lines.next(), actual_lines.next()) {
-            (None, None) => break,
-            (e, a) if e == a => continue,
-            (e, a) => {
-                return format!(
-                    "line {n}:\n  expected: {}\n  actual:   {}",
-                    e.unwrap_or("<end>"),
-                    a.unwrap_or("<end>")
-                );
-            }
-        }
-    }
-    "(only line endings differ)".to_owned()
 }

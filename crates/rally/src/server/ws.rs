@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -155,6 +156,8 @@ struct Inner {
     /// Open connections' mailboxes; shutdown goes through them.
     mailboxes: Mailboxes,
     connections: TaskTracker,
+    /// Requests read from every connection so far.
+    requests_read: AtomicU64,
 }
 
 impl Endpoint {
@@ -177,6 +180,7 @@ impl Endpoint {
                 hub,
                 mailboxes: Mailboxes::default(),
                 connections: TaskTracker::new(),
+                requests_read: AtomicU64::new(0),
             }),
         }
     }
@@ -196,6 +200,12 @@ impl Endpoint {
     /// Open connections.
     pub fn open_connections(&self) -> usize {
         self.inner.connections.len()
+    }
+
+    /// Requests read from all connections since the start, answered or not (a metric, and
+    /// what tests wait on instead of sleeping).
+    pub fn requests_read(&self) -> u64 {
+        self.inner.requests_read.load(Ordering::Relaxed)
     }
 
     /// Stops accepting connections, lets in-flight requests finish (up to the grace period),
@@ -547,7 +557,13 @@ impl Connection {
         };
         let config = &self.endpoint.inner.config;
         match rally_wire::decode_with::<ClientFrame>(&bytes, config.limits(self.max_frame)) {
-            Ok(ClientFrame::Request(request)) => self.request(request).await,
+            Ok(ClientFrame::Request(request)) => {
+                self.endpoint
+                    .inner
+                    .requests_read
+                    .fetch_add(1, Ordering::Relaxed);
+                self.request(request).await
+            }
             Ok(ClientFrame::Topics(topics)) => self.topics(topics).await,
             // The only collection in a client frame is the topic set: refused while decoding,
             // before a million empty names are allocated, sorted and de-duplicated.
