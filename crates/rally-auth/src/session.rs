@@ -35,6 +35,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
 use cookie::{Cookie, SameSite};
 use http::HeaderMap;
+use rally_db::db::{Config as DbConfig, Db};
 
 use crate::crypto::{self, CryptoError, Sealer};
 
@@ -275,51 +276,58 @@ impl SessionStore for MemorySessionStore {
     }
 }
 
-/// Sessions in a SQLite table `rally_sessions` (created when missing): they survive restarts
-/// and are shared by every process using the same database file.
+/// Sessions in a SQLite table `rally_sessions` (created when missing), through `rally::db`
+/// like every other table: they survive restarts and are shared by every process using the
+/// same database file. Each call blocks on one indexed statement; async callers run it on a
+/// blocking thread (`Auth` does).
 pub struct SqliteSessionStore {
-    conn: Mutex<rusqlite::Connection>,
+    db: Db,
 }
 
 impl SqliteSessionStore {
     /// Opens (creating when missing) the database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        Self::new(rusqlite::Connection::open(path).map_err(store_err)?)
+        Self::new(Db::open(DbConfig::new(path.as_ref())).map_err(store_err)?)
     }
 
     /// A store in a private in-memory database (tests).
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::new(rusqlite::Connection::open_in_memory().map_err(store_err)?)
+        Self::new(Db::open_in_memory().map_err(store_err)?)
     }
 
-    /// Uses `conn`, creating the table when missing.
-    pub fn new(conn: rusqlite::Connection) -> Result<Self, StoreError> {
-        conn.execute_batch(
-            "PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS rally_sessions (
-                 id TEXT PRIMARY KEY NOT NULL,
-                 user_id INTEGER NOT NULL,
-                 created_at INTEGER NOT NULL,
-                 expires_at INTEGER NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS rally_sessions_user_id ON rally_sessions(user_id);",
-        )
-        .map_err(store_err)?;
-        Ok(SqliteSessionStore {
-            conn: Mutex::new(conn),
+    /// Uses `db` (the app's database, say), creating the table when missing.
+    pub fn new(db: Db) -> Result<Self, StoreError> {
+        db.write_sync(|tx| {
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS rally_sessions (
+                     id TEXT PRIMARY KEY NOT NULL,
+                     user_id INTEGER NOT NULL,
+                     created_at INTEGER NOT NULL,
+                     expires_at INTEGER NOT NULL
+                 );
+                 CREATE INDEX IF NOT EXISTS rally_sessions_user_id ON rally_sessions(user_id);",
+            )
         })
+        .map_err(store_err)?;
+        Ok(SqliteSessionStore { db })
     }
 
-    fn with<T>(
+    fn read<T>(
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&conn).map_err(store_err)
+        self.db.read_sync(f).map_err(store_err)
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        self.db.write_sync(|tx| f(tx)).map_err(store_err)
     }
 }
 
-fn store_err(e: rusqlite::Error) -> StoreError {
+fn store_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError(Box::new(e))
 }
 
@@ -329,7 +337,7 @@ fn to_sql_time(t: u64) -> i64 {
 
 impl SessionStore for SqliteSessionStore {
     fn insert(&self, r: &SessionRecord) -> Result<(), StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             c.execute(
                 "INSERT INTO rally_sessions (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
                 rusqlite::params![
@@ -345,7 +353,7 @@ impl SessionStore for SqliteSessionStore {
 
     fn get(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         use rusqlite::OptionalExtension;
-        self.with(|c| {
+        self.read(|c| {
             c.query_row(
                 "SELECT user_id, created_at, expires_at FROM rally_sessions WHERE id = ?1",
                 [id.as_str()],
@@ -363,21 +371,21 @@ impl SessionStore for SqliteSessionStore {
     }
 
     fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             c.execute("DELETE FROM rally_sessions WHERE id = ?1", [id.as_str()])
                 .map(drop)
         })
     }
 
     fn remove_user(&self, user_id: i64) -> Result<(), StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             c.execute("DELETE FROM rally_sessions WHERE user_id = ?1", [user_id])
                 .map(drop)
         })
     }
 
     fn remove_expired(&self, now: u64) -> Result<usize, StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             c.execute(
                 "DELETE FROM rally_sessions WHERE expires_at <= ?1",
                 [to_sql_time(now)],

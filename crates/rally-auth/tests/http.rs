@@ -119,7 +119,7 @@ impl AuthApp for TestApp {
             .and_then(user_id))
     }
 
-    async fn can_access(&self, mount: &str, user_id: i64) -> Result<bool, AppError> {
+    fn can_access(&self, mount: &str, user_id: i64) -> Result<bool, AppError> {
         Ok(mount != "admin" || user_id == 1)
     }
 }
@@ -1127,5 +1127,82 @@ async fn google_routes_answer_503_when_not_configured() {
     assert_eq!(
         response.text().await.unwrap(),
         "Google sign-in is not configured"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocking work stays off the async threads
+
+/// An app whose `can_access` blocks until an async task on the same runtime opens the gate.
+struct GatedApp(Arc<(Mutex<bool>, std::sync::Condvar)>);
+
+impl AuthApp for GatedApp {
+    async fn user_by_email(&self, _: &str) -> Result<Option<i64>, AppError> {
+        Ok(None)
+    }
+    async fn load_code(&self, _: &str) -> Result<Option<PendingCode>, AppError> {
+        Ok(None)
+    }
+    async fn store_code(&self, _: &str, _: Option<PendingCode>) -> Result<(), AppError> {
+        Ok(())
+    }
+    async fn deliver_code(&self, _: &str, _: &str) -> Result<(), AppError> {
+        Ok(())
+    }
+    fn can_access(&self, _: &str, _: i64) -> Result<bool, AppError> {
+        let (open, opened) = &*self.0;
+        let guard = open.lock().unwrap();
+        let (guard, _) = opened
+            .wait_timeout_while(guard, std::time::Duration::from_secs(10), |open| !*open)
+            .unwrap();
+        Ok(*guard)
+    }
+}
+
+#[test]
+fn async_authorization_runs_the_session_lookup_and_can_access_off_the_async_thread() {
+    // One async thread: if `authorize` blocked it, the task opening the gate could never run
+    // and `can_access` would give up after 10 s, refusing.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+    let sessions = Sessions::new(
+        SessionKey::random().unwrap(),
+        Arc::new(MemorySessionStore::default()),
+        SessionConfig::development(),
+    );
+    let cookie = sessions.issue(7).unwrap().cookie;
+    let auth = Auth::new(
+        GatedApp(gate.clone()),
+        sessions,
+        AuthConfig::new(b"secret".to_vec()),
+    )
+    .unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "cookie",
+        HeaderValue::from_str(&format!("{}={}", cookie.name(), cookie.value())).unwrap(),
+    );
+    let identity = runtime.block_on(async {
+        let opener = tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            let (open, opened) = &*gate;
+            *open.lock().unwrap() = true;
+            opened.notify_all();
+        });
+        let result = auth.authorize("admin", &headers).await;
+        opener.await.unwrap();
+        result
+    });
+    assert_eq!(identity.unwrap().unwrap().user_id, 7);
+    // The blocking form answers the same on a plain thread, with no runtime at all.
+    assert_eq!(
+        auth.authorize_blocking("admin", &headers)
+            .unwrap()
+            .unwrap()
+            .user_id,
+        7
     );
 }

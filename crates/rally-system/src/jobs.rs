@@ -30,9 +30,10 @@
 
 use std::future::Future;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rally_db::db::{Config as DbConfig, Db};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Shutdown;
@@ -63,13 +64,8 @@ pub enum JobError {
     #[error("job queue database: {0}")]
     Db(#[from] rusqlite::Error),
     /// The queue's database could not be opened.
-    #[error("cannot open the job database {path}: {source}")]
-    Open {
-        /// The file.
-        path: String,
-        /// Why.
-        source: rusqlite::Error,
-    },
+    #[error("cannot open the job database: {0}")]
+    Open(#[from] rally_db::db::Error),
     /// A background task running a queue operation panicked or was cancelled.
     #[error("job queue task failed: {0}")]
     Task(String),
@@ -154,49 +150,44 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS idx_jobs_status_run_at ON jobs(status, run_at);
 ";
 
-/// The jobs table in a SQLite database (upstream keeps it in `db/system.db`, apart from the
-/// app's data). Cheap to clone; calls are short and synchronous.
+/// The jobs table in a SQLite database, reached through `rally::db` like every other table
+/// (upstream keeps it in `db/system.db`, apart from the app's data; the app's own database
+/// works as well). Cheap to clone; calls are short, synchronous and blocking, and the
+/// [`JobRunner`] makes them on blocking threads.
 #[derive(Clone)]
 pub struct JobQueue {
-    conn: Arc<Mutex<Connection>>,
+    db: Db,
 }
 
 impl JobQueue {
-    /// Opens (creating when missing) the database at `path`: WAL journal, 5 s busy timeout.
+    /// Opens (creating when missing) the database at `path` (WAL, 5 s busy timeout).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, JobError> {
-        let path = path.as_ref();
-        let conn = Connection::open(path).map_err(|source| JobError::Open {
-            path: path.display().to_string(),
-            source,
-        })?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::new(conn)
+        Self::new(Db::open(DbConfig::new(path.as_ref()))?)
     }
 
     /// A queue in a private in-memory database (tests).
     pub fn open_in_memory() -> Result<Self, JobError> {
-        Self::new(Connection::open_in_memory()?)
+        Self::new(Db::open_in_memory()?)
     }
 
-    /// Uses `conn`, creating the table (and upstream's later `claimed_at` column) when missing.
-    pub fn new(conn: Connection) -> Result<Self, JobError> {
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        let has_claimed_at: bool = conn
-            .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'claimed_at'")?
-            .exists([])?;
-        if !has_claimed_at {
-            conn.execute_batch("ALTER TABLE jobs ADD COLUMN claimed_at INTEGER")?;
-        }
-        Ok(JobQueue {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+    /// Uses `db`, creating the table (and upstream's later `claimed_at` column) when missing.
+    pub fn new(db: Db) -> Result<Self, JobError> {
+        db.write_sync(|tx| {
+            tx.execute_batch(SCHEMA)?;
+            let has_claimed_at: bool = tx
+                .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'claimed_at'")?
+                .exists([])?;
+            if !has_claimed_at {
+                tx.execute_batch("ALTER TABLE jobs ADD COLUMN claimed_at INTEGER")?;
+            }
+            Ok::<_, rusqlite::Error>(())
+        })?;
+        Ok(JobQueue { db })
     }
 
+    /// One write transaction.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, JobError> {
-        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(f(&conn)?)
+        Ok(self.db.write_sync(|tx| f(tx))?)
     }
 
     /// Adds a job due at `run_at` (Unix seconds); returns its id.
@@ -309,29 +300,31 @@ impl JobQueue {
 
     /// One job as stored.
     pub fn job(&self, id: i64) -> Result<Option<JobRecord>, JobError> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT id, name, payload, attempts, status, run_at, claimed_at, last_error
+        self.db
+            .read_sync(|c| {
+                c.query_row(
+                    "SELECT id, name, payload, attempts, status, run_at, claimed_at, last_error
                  FROM jobs WHERE id = ?1",
-                [id],
-                |row| {
-                    let status: String = row.get(4)?;
-                    Ok(JobRecord {
-                        job: Job {
-                            id: row.get(0)?,
-                            name: row.get(1)?,
-                            payload: row.get(2)?,
-                            attempts: row.get(3)?,
-                        },
-                        status: JobStatus::parse(&status).unwrap_or(JobStatus::Pending),
-                        run_at: row.get(5)?,
-                        claimed_at: row.get(6)?,
-                        last_error: row.get(7)?,
-                    })
-                },
-            )
-            .optional()
-        })
+                    [id],
+                    |row| {
+                        let status: String = row.get(4)?;
+                        Ok(JobRecord {
+                            job: Job {
+                                id: row.get(0)?,
+                                name: row.get(1)?,
+                                payload: row.get(2)?,
+                                attempts: row.get(3)?,
+                            },
+                            status: JobStatus::parse(&status).unwrap_or(JobStatus::Pending),
+                            run_at: row.get(5)?,
+                            claimed_at: row.get(6)?,
+                            last_error: row.get(7)?,
+                        })
+                    },
+                )
+                .optional()
+            })
+            .map_err(JobError::from)
     }
 }
 

@@ -164,8 +164,9 @@ impl ScoreboardAuth {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn role(&self, user_id: i64) -> Result<Option<String>, AppError> {
-        let rows = self.db.read(move |c| user_by_id(c, user_id)).await?;
+    /// The user's role; blocking (called beside the session lookup, on a blocking thread).
+    fn role(&self, user_id: i64) -> Result<Option<String>, AppError> {
+        let rows = self.db.read_sync(|c| user_by_id(c, user_id))?;
         Ok(rows.into_iter().next().map(|row| row.role))
     }
 }
@@ -226,11 +227,11 @@ impl AuthApp for ScoreboardAuth {
         crate::auth::after_sign_in(path)
     }
 
-    async fn can_access(&self, mount: &str, user_id: i64) -> Result<bool, AppError> {
+    fn can_access(&self, mount: &str, user_id: i64) -> Result<bool, AppError> {
         if mount != "admin" {
             return Ok(true);
         }
-        Ok(self.role(user_id).await?.as_deref() == Some("admin"))
+        Ok(self.role(user_id)?.as_deref() == Some("admin"))
     }
 }
 
@@ -425,10 +426,10 @@ mod server_tests {
     fn only_admins_may_open_the_score_desk() {
         runtime().block_on(async {
             let app = demo_app();
-            assert!(app.can_access("admin", 1).await.unwrap());
-            assert!(!app.can_access("admin", 2).await.unwrap());
-            assert!(!app.can_access("admin", 99).await.unwrap());
-            assert!(app.can_access("public", 2).await.unwrap());
+            assert!(app.can_access("admin", 1).unwrap());
+            assert!(!app.can_access("admin", 2).unwrap());
+            assert!(!app.can_access("admin", 99).unwrap());
+            assert!(app.can_access("public", 2).unwrap());
         });
     }
 }

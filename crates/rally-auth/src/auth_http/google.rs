@@ -292,7 +292,7 @@ pub(super) async fn callback<A: AuthApp>(
             return response;
         }
     };
-    let mut response = auth.issue(user_id, &return_to);
+    let mut response = auth.issue(user_id, &return_to).await;
     append_cookie(&mut response, &removal);
     response
 }

@@ -114,13 +114,13 @@ pub trait AuthApp: Send + Sync + 'static {
     }
 
     /// Whether a signed-in user may use a non-public mount (roles); default: yes.
-    fn can_access(
-        &self,
-        mount: &str,
-        user_id: i64,
-    ) -> impl Future<Output = Result<bool, AppError>> + Send {
+    ///
+    /// Synchronous, and always called on a blocking thread (beside the session lookup): it runs
+    /// before every WebSocket load and save, on the handler threads, so it may query the
+    /// database with `Db::read_sync` but must not await.
+    fn can_access(&self, mount: &str, user_id: i64) -> Result<bool, AppError> {
         let _ = (mount, user_id);
-        async { Ok(true) }
+        Ok(true)
     }
 }
 
@@ -248,14 +248,16 @@ impl<A: AuthApp> Auth<A> {
     }
 
     /// The signed-in identity of a request (from its `Cookie` headers), checked against the
-    /// session store now: `None` once that session signed out anywhere.
+    /// session store now: `None` once that session signed out anywhere. Blocking (it reads the
+    /// store): call it from a blocking thread; async code uses [`Auth::authorize`].
     pub fn authenticate(&self, headers: &HeaderMap) -> Option<Identity> {
         self.inner.sessions.authenticate(headers)
     }
 
     /// Applies `mount`'s policy to `identity`: public mounts let anyone in; others need an
-    /// identity the app's `can_access` accepts (an app error refuses).
-    pub async fn authorize_identity(
+    /// identity the app's `can_access` accepts (an app error refuses). Blocking, as
+    /// `can_access` is.
+    pub fn authorize_identity(
         &self,
         mount: &str,
         identity: Option<&Identity>,
@@ -265,7 +267,7 @@ impl<A: AuthApp> Auth<A> {
         let (Policy::SignedIn, Some(identity)) = (policy, identity) else {
             return Ok(());
         };
-        match self.inner.app.can_access(mount, identity.user_id).await {
+        match self.inner.app.can_access(mount, identity.user_id) {
             Ok(true) => Ok(()),
             Ok(false) => Err(Unauthorized),
             Err(e) => {
@@ -276,36 +278,32 @@ impl<A: AuthApp> Auth<A> {
     }
 
     /// Authenticates the request (or WebSocket upgrade) with these headers and authorizes it
-    /// for `mount`: what the WebSocket dispatch calls before every load and save.
-    pub async fn authorize(
-        &self,
-        mount: &str,
-        headers: &HeaderMap,
-    ) -> Result<Option<Identity>, Unauthorized> {
-        let identity = self.authenticate(headers);
-        self.authorize_identity(mount, identity.as_ref()).await?;
-        Ok(identity)
-    }
-
-    /// As [`Auth::authorize`], for synchronous code on a blocking thread (the WebSocket
-    /// dispatch runs page handlers on its handler pool, inside the runtime). Blocks on the app's
-    /// `can_access`; must not be called from inside an async task.
+    /// for `mount`, on the calling thread: what the WebSocket dispatch calls before every load
+    /// and save, on its handler threads. Must not be called from an async task.
     pub fn authorize_blocking(
         &self,
         mount: &str,
         headers: &HeaderMap,
     ) -> Result<Option<Identity>, Unauthorized> {
-        let future = self.authorize(mount, headers);
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => handle.block_on(future),
-            Err(_) => tokio::runtime::Builder::new_current_thread()
-                .build()
-                .map_err(|e| {
-                    tracing::error!(error = %e, "cannot run authorization");
-                    Unauthorized
-                })?
-                .block_on(future),
-        }
+        let identity = self.authenticate(headers);
+        self.authorize_identity(mount, identity.as_ref())?;
+        Ok(identity)
+    }
+
+    /// As [`Auth::authorize_blocking`], from async code (SSR): the session lookup and
+    /// `can_access` run on a blocking thread, never on the async workers.
+    pub async fn authorize(
+        &self,
+        mount: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Identity>, Unauthorized> {
+        let (auth, mount, headers) = (self.clone(), mount.to_owned(), headers.clone());
+        tokio::task::spawn_blocking(move || auth.authorize_blocking(&mount, &headers))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "authorization task failed; refusing");
+                Err(Unauthorized)
+            })
     }
 
     /// For server-rendered pages of a protected mount: the identity, or the redirect to the
@@ -343,11 +341,18 @@ impl<A: AuthApp> Auth<A> {
         guard::redirect(&format!("{url}&error=invalid"), &[])
     }
 
-    fn issue(&self, user_id: i64, return_to: &str) -> Response {
-        match self.inner.sessions.issue(user_id) {
-            Ok(issued) => guard::redirect(return_to, &[issued.cookie]),
-            Err(e) => {
+    /// Issues a session (a store write, on a blocking thread) and redirects to `return_to`.
+    async fn issue(&self, user_id: i64, return_to: &str) -> Response {
+        let sessions = self.inner.sessions.clone();
+        let issued = tokio::task::spawn_blocking(move || sessions.issue(user_id)).await;
+        match issued {
+            Ok(Ok(issued)) => guard::redirect(return_to, &[issued.cookie]),
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, "cannot issue session");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Cannot issue session").into_response()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "session task failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Cannot issue session").into_response()
             }
         }
@@ -369,7 +374,7 @@ pub trait RequestAuth: Send + Sync {
         headers: &'a HeaderMap,
     ) -> Pin<Box<dyn Future<Output = Result<Option<Identity>, Unauthorized>> + Send + 'a>>;
 
-    /// As [`Auth::authorize_blocking`].
+    /// As [`Auth::authorize_blocking`]: on the calling (blocking) thread.
     fn authorize_blocking(
         &self,
         mount: &str,
@@ -557,7 +562,7 @@ async fn sign_in<A: AuthApp>(
     match check_code(&auth, &email, code).await {
         Ok(user_id) => {
             throttle.succeeded(&email);
-            auth.issue(user_id, &return_to)
+            auth.issue(user_id, &return_to).await
         }
         Err(failure) => {
             if let SignInFailure::App(e) = &failure {
@@ -651,7 +656,7 @@ async fn sign_out_get<A: AuthApp>(
     if !guard::same_origin_navigation(&headers, &auth.inner.config.allowed_origins) {
         return guard::cross_origin_refused();
     }
-    sign_out(&auth, query.return_to.as_deref(), &headers)
+    sign_out(&auth, query.return_to.as_deref(), headers).await
 }
 
 async fn sign_out_post<A: AuthApp>(
@@ -662,11 +667,19 @@ async fn sign_out_post<A: AuthApp>(
     if !guard::same_origin_post(&headers, &auth.inner.config.allowed_origins) {
         return guard::cross_origin_refused();
     }
-    sign_out(&auth, query.return_to.as_deref(), &headers)
+    sign_out(&auth, query.return_to.as_deref(), headers).await
 }
 
-fn sign_out<A: AuthApp>(auth: &Auth<A>, return_to: Option<&str>, headers: &HeaderMap) -> Response {
-    auth.inner.sessions.sign_out(headers);
+/// Ends the request's session (a store write, on a blocking thread) and redirects.
+async fn sign_out<A: AuthApp>(
+    auth: &Auth<A>,
+    return_to: Option<&str>,
+    headers: HeaderMap,
+) -> Response {
+    let sessions = auth.inner.sessions.clone();
+    if let Err(e) = tokio::task::spawn_blocking(move || sessions.sign_out(&headers)).await {
+        tracing::error!(error = %e, "sign-out task failed");
+    }
     let return_to = safe_local_path(return_to, &auth.inner.config.sign_out_default_return_to);
     guard::redirect(&return_to, &[auth.inner.sessions.removal_cookie()])
 }
