@@ -178,3 +178,33 @@ async fn the_account_page_needs_a_signed_in_user_and_shows_their_own_account() {
     assert_eq!(get(addr, "/admin/games", Some(&admin)).await.status, 200);
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_has_one_address_other_spellings_redirect_to_it() {
+    let running = start().await;
+    for (asked, canonical) in [
+        ("/games/01", "/games/1"),
+        ("/games/%31", "/games/1"),
+        ("/games/1/", "/games/1"),
+        ("/games/01?team=TOR", "/games/1?team=TOR"),
+        ("/teams/montr%c3%a9al-meteors", "/teams/montr%C3%A9al-meteors"),
+        ("/standings/", "/standings"),
+        ("/admin/games/", "/admin/games"),
+    ] {
+        let response = get(running.addr, asked, None).await;
+        assert_eq!(response.status, 308, "{asked}: {}", response.head);
+        assert_eq!(response.header("location"), Some(canonical), "{asked}");
+        assert!(response.body.is_empty(), "{asked}");
+    }
+    // The canonical address itself answers; the not-found page is never redirected.
+    for (path, status) in [
+        ("/games/1", 200),
+        ("/teams/montr%C3%A9al-meteors", 200),
+        ("/", 200),
+        ("/games/x", 404),
+        ("/nowhere/", 404),
+    ] {
+        assert_eq!(get(running.addr, path, None).await.status, status, "{path}");
+    }
+    running.stop().await;
+}

@@ -239,6 +239,30 @@ where
     }
 }
 
+/// A `308` to the route's canonical path when the request spelled it otherwise (`/games/01`,
+/// `/games/%31`, `/games/1/`), keeping the query, so each page has one address (for caches,
+/// search engines and shared links). The not-found page is never redirected, and neither is a
+/// path whose canonical form would not parse back to itself (no redirect loops).
+fn canonical_redirect<M: ServerMount>(uri: &axum::http::Uri) -> Option<Response> {
+    let route = M::parse(uri.path());
+    if M::is_not_found(&route) {
+        return None;
+    }
+    let canonical = M::path(&route);
+    if canonical == uri.path() || M::parse(&canonical) != route {
+        return None;
+    }
+    let location = match uri.query() {
+        Some(query) => format!("{canonical}?{query}"),
+        None => canonical,
+    };
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
+    let value = axum::http::HeaderValue::from_str(&location).ok()?;
+    response.headers_mut().insert(header::LOCATION, value);
+    Some(response)
+}
+
 async fn page<M: ServerMount>(State(server): State<MountServer<M>>, request: Request) -> Response
 where
     M::Shared: Send,
@@ -248,6 +272,9 @@ where
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    if let Some(redirect) = canonical_redirect::<M>(request.uri()) {
+        return redirect;
+    }
     let headers = request.headers().clone();
     let nonce = request
         .extensions()
