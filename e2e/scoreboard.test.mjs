@@ -229,6 +229,28 @@ export async function suite() {
       await ctx.close();
     });
 
+    test('without a chosen theme the system colour scheme applies, and a choice then wins', async () => {
+      const ctx = await browser.newContext({ colorScheme: 'dark' });
+      const { page, errors } = await open(ctx, `${server.url}/games`);
+      // The first response cannot know the system's scheme; the page corrects itself at boot.
+      await waitFor(page, () => document.documentElement.dataset.theme === 'dark', null, 'system dark theme');
+      assert(await page.isChecked('label.theme-switch input[type=checkbox]'), 'switch follows the system');
+      assert(!(await ctx.cookies()).some((c) => c.name === 'dark'), 'no choice is recorded for the system theme');
+      // Asked for the colour-scheme hint, Chromium sends it: the next page is rendered dark.
+      const again = await page.goto(`${server.url}/standings`);
+      assert((await again.text()).includes('data-theme="dark"'), 'server-rendered in the system theme');
+      await page.waitForFunction(() => window.__rally && window.__rally.hydrated);
+      await page.click('label.theme-switch input[type=checkbox]');
+      await waitFor(page, () => document.documentElement.dataset.theme === 'light', null, 'chosen light theme');
+      await page.reload();
+      await page.waitForFunction(() => window.__rally && window.__rally.hydrated);
+      assertEq(await page.getAttribute('html', 'data-theme'), 'light', 'the choice wins after a reload');
+      assert(!(await page.isChecked('label.theme-switch input[type=checkbox]')), 'switch off after reload');
+      assertEq(await page.evaluate(() => window.__rally.mismatches), 0, 'hydration mismatches');
+      assertEq(errors, [], 'console errors');
+      await ctx.close();
+    });
+
     test('not-found pages answer 404; a non-numeric game id is not found', async () => {
       for (const path of ['/missing', '/games/abc', '/teams/no-such-team', '/games/999']) {
         const res = await fetch(`${server.url}${path}`);

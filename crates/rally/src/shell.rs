@@ -38,11 +38,34 @@ impl<Msg> Chrome<Msg> {
 
 /// The theme in a `Cookie` header value (`a=1; dark=1`): `dark=1` only.
 pub fn dark_mode_from_cookies(cookie_header: &str) -> bool {
-    cookie_header.split(';').any(|pair| {
-        pair.trim()
-            .split_once('=')
-            .is_some_and(|(k, v)| k.trim() == DARK_MODE_COOKIE && v.trim() == "1")
+    theme_choice_from_cookies(cookie_header) == Some(true)
+}
+
+/// The theme the user chose with the switch, if they did: `Some(true)` for `dark=1`,
+/// `Some(false)` for any other `dark` value, `None` without the cookie (then the system's
+/// preference decides).
+pub fn theme_choice_from_cookies(cookie_header: &str) -> Option<bool> {
+    cookie_header.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k.trim() == DARK_MODE_COOKIE).then(|| v.trim() == "1")
     })
+}
+
+/// The client hint a browser sends with its colour-scheme preference once the server asked
+/// for it (`Accept-CH`): `Sec-CH-Prefers-Color-Scheme: "dark"`.
+pub const PREFERS_COLOR_SCHEME_HINT: &str = "sec-ch-prefers-color-scheme";
+
+/// The theme a page renders with: the user's choice (the `dark` cookie) wins; without one, the
+/// system's preference from the client hint; without that, light (the browser corrects it
+/// after hydration from `prefers-color-scheme`).
+pub fn dark_mode_for_request<'a>(
+    cookie_headers: impl IntoIterator<Item = &'a str>,
+    color_scheme_hint: Option<&str>,
+) -> bool {
+    cookie_headers
+        .into_iter()
+        .find_map(theme_choice_from_cookies)
+        .unwrap_or_else(|| color_scheme_hint.is_some_and(|h| h.trim().trim_matches('"') == "dark"))
 }
 
 /// The `Set-Cookie`-style string the browser writes to `document.cookie` for a theme.
@@ -61,6 +84,18 @@ pub fn theme_name(dark: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cookie_wins_over_the_system_preference() {
+        assert!(dark_mode_for_request(["dark=1"], Some("\"light\"")));
+        assert!(!dark_mode_for_request(["a=b; dark=0"], Some("\"dark\"")));
+        assert!(dark_mode_for_request(["a=b"], Some("\"dark\"")));
+        assert!(dark_mode_for_request([], Some("dark")));
+        assert!(!dark_mode_for_request([], Some("\"light\"")));
+        assert!(!dark_mode_for_request([], None));
+        assert_eq!(theme_choice_from_cookies("x=1; dark=0"), Some(false));
+        assert_eq!(theme_choice_from_cookies("notdark=1"), None);
+    }
 
     #[test]
     fn only_dark_1_is_dark() {

@@ -187,7 +187,10 @@ async fn every_page_has_one_address_other_spellings_redirect_to_it() {
         ("/games/%31", "/games/1"),
         ("/games/1/", "/games/1"),
         ("/games/01?team=TOR", "/games/1?team=TOR"),
-        ("/teams/montr%c3%a9al-meteors", "/teams/montr%C3%A9al-meteors"),
+        (
+            "/teams/montr%c3%a9al-meteors",
+            "/teams/montr%C3%A9al-meteors",
+        ),
         ("/standings/", "/standings"),
         ("/admin/games/", "/admin/games"),
     ] {

@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 use super::{live, read_payload, report_error};
 use crate::mount::{Hydration, Mount};
 use crate::routes::QueryParams;
-use crate::shell::{Chrome, dark_mode_cookie, dark_mode_from_cookies, theme_name};
+use crate::shell::{Chrome, dark_mode_cookie, theme_choice_from_cookies, theme_name};
 
 /// The mount's state: the active route and page, the shared state, and the shell's theme.
 pub struct MountModel<M: Mount> {
@@ -53,8 +53,10 @@ pub enum MountMsg<M: Mount> {
     Pushed(Vec<u8>),
     /// The socket came back: re-load the page's data.
     Reconnected,
-    /// The shell's theme switch.
+    /// The shell's theme switch: shows and records the user's choice.
     DarkMode(bool),
+    /// The system's colour scheme, shown while the user has chosen none (nothing recorded).
+    SystemTheme(bool),
 }
 
 impl<M: Mount> Clone for MountMsg<M> {
@@ -72,6 +74,7 @@ impl<M: Mount> Clone for MountMsg<M> {
             MountMsg::Pushed(e) => MountMsg::Pushed(e.clone()),
             MountMsg::Reconnected => MountMsg::Reconnected,
             MountMsg::DarkMode(dark) => MountMsg::DarkMode(*dark),
+            MountMsg::SystemTheme(dark) => MountMsg::SystemTheme(*dark),
         }
     }
 }
@@ -98,6 +101,10 @@ impl<M: Mount> Lifecycle<M> {
             MountMsg::DarkMode(dark) => {
                 model.dark_mode = dark;
                 Effect::from(move |_| apply_dark_mode(dark))
+            }
+            MountMsg::SystemTheme(dark) => {
+                model.dark_mode = dark;
+                Effect::from(move |_| set_theme_attribute(dark))
             }
         }
     }
@@ -163,7 +170,7 @@ pub fn start<M: Mount>(contract: Fingerprint) {
         route,
         page,
         shared: hydration.shared,
-        dark_mode: cookie_dark_mode(),
+        dark_mode: rendered_dark_mode(),
         visit: 0,
     };
     let app = App::new(Lifecycle::<M>::update, Lifecycle::<M>::view);
@@ -191,6 +198,10 @@ pub fn start<M: Mount>(contract: Fingerprint) {
         set_document_title(M::head(&m.page).title.as_deref().unwrap_or(&app_title));
     });
     intercept_links::<M>(&program);
+    // Without a chosen theme, the system's preference (the server may not have known it).
+    if let Some(dark) = system_theme_correction() {
+        program.dispatch(MountMsg::SystemTheme(dark));
+    }
     program.run_effect(Effect::batch([started.map(MountMsg::Page), first_effect]));
     // The program lives as long as the document.
     std::mem::forget(program);
@@ -220,24 +231,64 @@ fn set_document_title(title: &str) {
     }
 }
 
-/// The theme the server rendered with: the `dark` cookie.
-fn cookie_dark_mode() -> bool {
-    web_sys::window()
+/// The theme the server rendered with (`<html data-theme>`), which hydration must match; a
+/// custom document without the attribute rendered the `dark` cookie's.
+fn rendered_dark_mode() -> bool {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    match document
+        .document_element()
+        .and_then(|html| html.get_attribute("data-theme"))
+    {
+        Some(theme) => theme == theme_name(true),
+        None => document
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
+            .and_then(|d| d.cookie().ok())
+            .and_then(|c| theme_choice_from_cookies(&c))
+            .unwrap_or(false),
+    }
+}
+
+/// The system's theme when the user chose none (no `dark` cookie) and it differs from what
+/// the server rendered (a first visit, or a browser that sends no colour-scheme hint).
+fn system_theme_correction() -> Option<bool> {
+    let window = web_sys::window()?;
+    let cookies = window
+        .document()?
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?
+        .cookie()
+        .ok()?;
+    if theme_choice_from_cookies(&cookies).is_some() {
+        return None;
+    }
+    let prefers_dark = window
+        .match_media("(prefers-color-scheme: dark)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches());
+    (prefers_dark != rendered_dark_mode()).then_some(prefers_dark)
+}
+
+/// Shows the theme now, without recording a choice.
+fn set_theme_attribute(dark: bool) {
+    if let Some(html) = web_sys::window()
         .and_then(|w| w.document())
-        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
-        .and_then(|d| d.cookie().ok())
-        .is_some_and(|c| dark_mode_from_cookies(&c))
+        .and_then(|d| d.document_element())
+    {
+        let _ = html.set_attribute("data-theme", theme_name(dark));
+    }
 }
 
 /// Keeps the theme across reloads (the cookie the server reads) and applies it now.
 fn apply_dark_mode(dark: bool) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    if let Some(html) = document.document_element() {
-        let _ = html.set_attribute("data-theme", theme_name(dark));
-    }
-    if let Ok(doc) = document.dyn_into::<web_sys::HtmlDocument>() {
+    set_theme_attribute(dark);
+    if let Some(doc) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+    {
         let _ = doc.set_cookie(&dark_mode_cookie(dark));
     }
 }

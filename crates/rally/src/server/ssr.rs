@@ -289,11 +289,15 @@ where
             Err(redirect) => return redirect,
         },
     };
-    let dark_mode = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(crate::shell::dark_mode_from_cookies);
+    let dark_mode = crate::shell::dark_mode_for_request(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        headers
+            .get(crate::shell::PREFERS_COLOR_SCHEME_HINT)
+            .and_then(|v| v.to_str().ok()),
+    );
     let context = Arc::clone(&server.context);
     let shared_fn = Arc::clone(&server.shared);
     let page_path = path.clone();
@@ -349,6 +353,17 @@ where
             axum::http::HeaderValue::from_static("no-store"),
         );
     }
+    // Ask for the colour-scheme hint, so later pages render in the system's theme at once
+    // (until the user picks one with the switch); the page depends on it and on the cookie.
+    let hint = axum::http::HeaderValue::from_static(crate::shell::PREFERS_COLOR_SCHEME_HINT);
+    response.headers_mut().insert(
+        axum::http::HeaderName::from_static("accept-ch"),
+        hint.clone(),
+    );
+    response.headers_mut().append(header::VARY, hint);
+    response
+        .headers_mut()
+        .append(header::VARY, axum::http::HeaderValue::from_static("cookie"));
     response
 }
 
