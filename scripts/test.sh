@@ -25,6 +25,8 @@ step "the Scoreboard through cargo rally (gen --check, reset, build)"
 
 step "native tests"
 cargo test --workspace
+# Google sign-in is a feature no example enables; its flow is tested against a fake provider.
+cargo test -p rally-auth --features google
 
 step "browser tests (headless Chromium)"
 node e2e/run.mjs

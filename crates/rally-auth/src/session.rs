@@ -496,6 +496,7 @@ impl Sessions {
         &self.config
     }
 
+    #[cfg(feature = "google")]
     pub(crate) fn sealer(&self) -> &Sealer {
         &self.sealer
     }

@@ -5,28 +5,13 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openidconnect::core::{
-    CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreRsaPrivateSigningKey,
-};
-use openidconnect::{
-    Audience, EmptyAdditionalClaims, EndUserEmail, IssuerUrl, JsonWebKeyId, Nonce,
-    PrivateSigningKey, StandardClaims, SubjectIdentifier,
-};
 use rally_auth::auth::{PendingCode, Unauthorized};
 use rally_auth::auth_http::{
     AppError, Auth, AuthApp, AuthConfig, GoogleCredentials, GoogleIdentity, OidcProvider,
     RequestAuth, SignInLimits,
 };
 use rally_auth::session::{MemorySessionStore, SessionConfig, SessionKey, Sessions};
-use sha2::{Digest, Sha256};
 
 const ADMIN: &str = "admin@example.com";
 const FAN: &str = "fan@example.com";
@@ -798,339 +783,6 @@ async fn mount_authorization_applies_the_apps_access_rule() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Google sign-in against a fake OpenID provider
-
-const CLIENT_ID: &str = "rally-test-client";
-const CLIENT_SECRET: &str = "rally-test-secret";
-const PROVIDER_KEY: &str = include_str!("fixtures/test-provider-key.pem");
-const OTHER_KEY: &str = include_str!("fixtures/other-key.pem");
-
-/// How the fake provider answers the next token request.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Mode {
-    Good,
-    WrongNonce,
-    Expired,
-    BadSignature,
-    WrongAudience,
-}
-
-struct Grant {
-    nonce: String,
-    challenge: String,
-    mode: Mode,
-}
-
-struct Provider {
-    issuer: String,
-    grants: Mutex<HashMap<String, Grant>>,
-    token_requests: Mutex<usize>,
-    key: CoreRsaPrivateSigningKey,
-    other_key: CoreRsaPrivateSigningKey,
-}
-
-fn signing_key(pem: &str) -> CoreRsaPrivateSigningKey {
-    CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new("k1".into()))).unwrap()
-}
-
-async fn start_provider() -> (Arc<Provider>, OidcProvider) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
-    let provider = Arc::new(Provider {
-        issuer: issuer.clone(),
-        grants: Mutex::default(),
-        token_requests: Mutex::default(),
-        key: signing_key(PROVIDER_KEY),
-        other_key: signing_key(OTHER_KEY),
-    });
-    let router = Router::new()
-        .route("/token", post(token))
-        .route("/jwks", get(jwks))
-        .with_state(provider.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let config = OidcProvider {
-        issuer: issuer.clone(),
-        accepted_issuers: vec![issuer.clone()],
-        authorize_url: format!("{issuer}/authorize"),
-        token_url: format!("{issuer}/token"),
-        jwks_url: format!("{issuer}/jwks"),
-    };
-    (provider, config)
-}
-
-async fn jwks(State(p): State<Arc<Provider>>) -> Response {
-    let set = CoreJsonWebKeySet::new(vec![p.key.as_verification_key()]);
-    (
-        [("content-type", "application/json")],
-        serde_json::to_string(&set).unwrap(),
-    )
-        .into_response()
-}
-
-fn token_error() -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        [("content-type", "application/json")],
-        r#"{"error":"invalid_grant"}"#,
-    )
-        .into_response()
-}
-
-async fn token(State(p): State<Arc<Provider>>, headers: HeaderMap, body: String) -> Response {
-    *p.token_requests.lock().unwrap() += 1;
-    let form: HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect();
-    // oauth2 sends the client secret with HTTP Basic authentication.
-    let basic = URL_SAFE_NO_PAD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .replace('+', "-")
-        .replace('/', "_")
-        .trim_end_matches('=')
-        .to_owned();
-    if auth != format!("Basic {basic}") {
-        return token_error();
-    }
-    let Some(grant) = form
-        .get("code")
-        .and_then(|c| p.grants.lock().unwrap().remove(c))
-    else {
-        return token_error();
-    };
-    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
-    if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != grant.challenge
-        || form.get("grant_type").map(String::as_str) != Some("authorization_code")
-    {
-        return token_error();
-    }
-    let id_token = id_token(&p, &grant);
-    let body = serde_json::json!({
-        "access_token": "at-1",
-        "token_type": "Bearer",
-        "expires_in": 3600,
-        "id_token": id_token.to_string(),
-    });
-    ([("content-type", "application/json")], body.to_string()).into_response()
-}
-
-fn id_token(p: &Provider, grant: &Grant) -> CoreIdToken {
-    let now = chrono::Utc::now();
-    let (issued, expires) = match grant.mode {
-        Mode::Expired => (
-            now - chrono::Duration::minutes(30),
-            now - chrono::Duration::minutes(20),
-        ),
-        _ => (now, now + chrono::Duration::minutes(5)),
-    };
-    let audience = match grant.mode {
-        Mode::WrongAudience => "someone-else",
-        _ => CLIENT_ID,
-    };
-    let nonce = match grant.mode {
-        Mode::WrongNonce => "not-the-nonce".to_owned(),
-        _ => grant.nonce.clone(),
-    };
-    let claims = CoreIdTokenClaims::new(
-        IssuerUrl::new(p.issuer.clone()).unwrap(),
-        vec![Audience::new(audience.into())],
-        expires,
-        issued,
-        StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new("google-sub-1".into()))
-            .set_email(Some(EndUserEmail::new(ADMIN.into())))
-            .set_email_verified(Some(true)),
-        EmptyAdditionalClaims {},
-    )
-    .set_nonce(Some(Nonce::new(nonce)));
-    let key = match grant.mode {
-        Mode::BadSignature => &p.other_key,
-        _ => &p.key,
-    };
-    CoreIdToken::new(
-        claims,
-        key,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        None,
-        None,
-    )
-    .unwrap()
-}
-
-async fn start_google() -> (Server, Arc<Provider>) {
-    let (provider, config) = start_provider().await;
-    let credentials = GoogleCredentials {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        redirect_uri: String::new(), // filled in by `start`
-    };
-    (start(Some((credentials, config))).await, provider)
-}
-
-/// The query of a URL as a map.
-fn query_map(url: &str) -> HashMap<String, String> {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
-    form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
-}
-
-/// Starts a Google sign-in: the provider's authorize URL parameters and the flow cookie.
-async fn begin_google(s: &Server, return_to: &str) -> (HashMap<String, String>, String) {
-    let started = s
-        .get(
-            &format!("/sign_in/google?{}", form(&[("return_to", return_to)])),
-            &[],
-        )
-        .await;
-    assert_eq!(started.status(), StatusCode::FOUND);
-    let params = query_map(location(&started));
-    let flow = cookie_named(&started, "__rally_google").expect("flow cookie");
-    (params, flow.split(';').next().unwrap().to_owned())
-}
-
-/// Has the fake provider approve the sign-in (as the user at Google would) and follows the
-/// browser back to the callback.
-async fn complete_google(
-    s: &Server,
-    provider: &Provider,
-    mode: Mode,
-    tamper_state: bool,
-) -> reqwest::Response {
-    let (params, flow) = begin_google(s, "/admin/games").await;
-    provider.grants.lock().unwrap().insert(
-        "code-1".into(),
-        Grant {
-            nonce: params["nonce"].clone(),
-            challenge: params["code_challenge"].clone(),
-            mode,
-        },
-    );
-    let state = if tamper_state {
-        "forged-state".to_owned()
-    } else {
-        params["state"].clone()
-    };
-    let query = form(&[("code", "code-1"), ("state", &state)]);
-    s.get(
-        &format!("/sign_in/google/callback?{query}"),
-        &[("cookie", &flow)],
-    )
-    .await
-}
-
-#[tokio::test]
-async fn google_authorize_redirect_carries_state_nonce_and_pkce() {
-    let (s, provider) = start_google().await;
-    let started = s.get("/sign_in/google?return_to=/admin/games", &[]).await;
-    let url = location(&started);
-    assert!(
-        url.starts_with(&format!("{}/authorize?", provider.issuer)),
-        "{url}"
-    );
-    let params = query_map(url);
-    assert_eq!(params["client_id"], CLIENT_ID);
-    assert_eq!(params["response_type"], "code");
-    assert_eq!(params["code_challenge_method"], "S256");
-    assert_eq!(
-        params["redirect_uri"],
-        format!("{}/sign_in/google/callback", s.base)
-    );
-    assert_eq!(params["scope"], "openid email profile");
-    assert!(params["state"].len() >= 16 && params["nonce"].len() >= 16);
-    let flow = cookie_named(&started, "__rally_google").unwrap();
-    for attr in [
-        "HttpOnly",
-        "SameSite=Lax",
-        "Path=/sign_in/google",
-        "Max-Age=600",
-    ] {
-        assert!(flow.contains(attr), "{attr} in {flow}");
-    }
-    // The flow cookie is encrypted: neither state nor verifier can be read from it.
-    assert!(!flow.contains(&params["state"]));
-}
-
-#[tokio::test]
-async fn google_sign_in_succeeds_with_a_valid_id_token() {
-    let (s, provider) = start_google().await;
-    let done = complete_google(&s, &provider, Mode::Good, false).await;
-    assert_eq!(done.status(), StatusCode::FOUND);
-    assert_eq!(location(&done), "/admin/games");
-    let session = cookie_named(&done, "__rally_auth").expect("session cookie");
-    assert_eq!(
-        s.auth
-            .authenticate(&cookie_header(&session))
-            .map(|i| i.user_id),
-        Some(1)
-    );
-    let removal = cookie_named(&done, "__rally_google").unwrap();
-    assert!(removal.contains("Max-Age=0"), "{removal}");
-    let identities = s.app.0.google_identities.lock().unwrap();
-    assert_eq!(identities.len(), 1);
-    assert_eq!(identities[0].subject, "google-sub-1");
-    assert_eq!(identities[0].email.as_deref(), Some(ADMIN));
-    assert!(identities[0].email_verified);
-}
-
-#[tokio::test]
-async fn google_sign_in_refuses_a_wrong_state_without_calling_the_provider() {
-    let (s, provider) = start_google().await;
-    let done = complete_google(&s, &provider, Mode::Good, true).await;
-    assert_eq!(
-        location(&done),
-        "/sign_in?return_to=%2Fadmin%2Fgames&error=invalid"
-    );
-    assert!(cookie_named(&done, "__rally_auth").is_none());
-    assert_eq!(*provider.token_requests.lock().unwrap(), 0);
-    // No flow cookie at all (a forged callback link) is refused too.
-    let forged = s
-        .get("/sign_in/google/callback?code=code-1&state=x", &[])
-        .await;
-    assert_eq!(
-        location(&forged),
-        "/sign_in?return_to=%2Fhome&error=invalid"
-    );
-}
-
-#[tokio::test]
-async fn google_sign_in_refuses_bad_id_tokens() {
-    let (s, provider) = start_google().await;
-    for mode in [
-        Mode::WrongNonce,
-        Mode::Expired,
-        Mode::BadSignature,
-        Mode::WrongAudience,
-    ] {
-        let done = complete_google(&s, &provider, mode, false).await;
-        assert_eq!(
-            location(&done),
-            "/sign_in?return_to=%2Fadmin%2Fgames&error=invalid",
-            "{mode:?}"
-        );
-        assert!(cookie_named(&done, "__rally_auth").is_none(), "{mode:?}");
-        assert!(
-            cookie_named(&done, "__rally_google").is_some_and(|c| c.contains("Max-Age=0")),
-            "{mode:?}: flow cookie removed"
-        );
-    }
-    assert_eq!(*provider.token_requests.lock().unwrap(), 4);
-    assert!(s.app.0.google_identities.lock().unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn google_routes_answer_503_when_not_configured() {
-    let s = start(None).await;
-    let response = s.get("/sign_in/google", &[]).await;
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        response.text().await.unwrap(),
-        "Google sign-in is not configured"
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
 // Blocking work stays off the async threads
 
 /// An app whose `can_access` blocks until an async task on the same runtime opens the gate.
@@ -1205,4 +857,379 @@ fn async_authorization_runs_the_session_lookup_and_can_access_off_the_async_thre
             .user_id,
         7
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Google sign-in against a fake OpenID provider (feature `google`)
+
+#[cfg(not(feature = "google"))]
+#[tokio::test]
+async fn without_the_google_feature_its_routes_say_it_is_not_compiled_in() {
+    let s = start(None).await;
+    for path in ["/sign_in/google", "/sign_in/google/callback?code=x&state=y"] {
+        let response = s
+            .client
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("enable the `google` feature")
+        );
+    }
+}
+
+#[cfg(feature = "google")]
+mod google {
+    use super::*;
+    use axum::Router;
+    use axum::extract::State;
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::{get, post};
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use openidconnect::core::{
+        CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet,
+        CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey,
+    };
+    use openidconnect::{
+        Audience, EmptyAdditionalClaims, EndUserEmail, IssuerUrl, JsonWebKeyId, Nonce,
+        PrivateSigningKey, StandardClaims, SubjectIdentifier,
+    };
+    use sha2::{Digest, Sha256};
+
+    const CLIENT_ID: &str = "rally-test-client";
+    const CLIENT_SECRET: &str = "rally-test-secret";
+    const PROVIDER_KEY: &str = include_str!("fixtures/test-provider-key.pem");
+    const OTHER_KEY: &str = include_str!("fixtures/other-key.pem");
+
+    /// How the fake provider answers the next token request.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Mode {
+        Good,
+        WrongNonce,
+        Expired,
+        BadSignature,
+        WrongAudience,
+    }
+
+    struct Grant {
+        nonce: String,
+        challenge: String,
+        mode: Mode,
+    }
+
+    struct Provider {
+        issuer: String,
+        grants: Mutex<HashMap<String, Grant>>,
+        token_requests: Mutex<usize>,
+        key: CoreRsaPrivateSigningKey,
+        other_key: CoreRsaPrivateSigningKey,
+    }
+
+    fn signing_key(pem: &str) -> CoreRsaPrivateSigningKey {
+        CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new("k1".into()))).unwrap()
+    }
+
+    async fn start_provider() -> (Arc<Provider>, OidcProvider) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let provider = Arc::new(Provider {
+            issuer: issuer.clone(),
+            grants: Mutex::default(),
+            token_requests: Mutex::default(),
+            key: signing_key(PROVIDER_KEY),
+            other_key: signing_key(OTHER_KEY),
+        });
+        let router = Router::new()
+            .route("/token", post(token))
+            .route("/jwks", get(jwks))
+            .with_state(provider.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let config = OidcProvider {
+            issuer: issuer.clone(),
+            accepted_issuers: vec![issuer.clone()],
+            authorize_url: format!("{issuer}/authorize"),
+            token_url: format!("{issuer}/token"),
+            jwks_url: format!("{issuer}/jwks"),
+        };
+        (provider, config)
+    }
+
+    async fn jwks(State(p): State<Arc<Provider>>) -> Response {
+        let set = CoreJsonWebKeySet::new(vec![p.key.as_verification_key()]);
+        (
+            [("content-type", "application/json")],
+            serde_json::to_string(&set).unwrap(),
+        )
+            .into_response()
+    }
+
+    fn token_error() -> Response {
+        (
+            StatusCode::BAD_REQUEST,
+            [("content-type", "application/json")],
+            r#"{"error":"invalid_grant"}"#,
+        )
+            .into_response()
+    }
+
+    async fn token(State(p): State<Arc<Provider>>, headers: HeaderMap, body: String) -> Response {
+        *p.token_requests.lock().unwrap() += 1;
+        let form: HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        // oauth2 sends the client secret with HTTP Basic authentication.
+        let basic = URL_SAFE_NO_PAD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .replace('+', "-")
+            .replace('/', "_")
+            .trim_end_matches('=')
+            .to_owned();
+        if auth != format!("Basic {basic}") {
+            return token_error();
+        }
+        let Some(grant) = form
+            .get("code")
+            .and_then(|c| p.grants.lock().unwrap().remove(c))
+        else {
+            return token_error();
+        };
+        let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+        if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != grant.challenge
+            || form.get("grant_type").map(String::as_str) != Some("authorization_code")
+        {
+            return token_error();
+        }
+        let id_token = id_token(&p, &grant);
+        let body = serde_json::json!({
+            "access_token": "at-1",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "id_token": id_token.to_string(),
+        });
+        ([("content-type", "application/json")], body.to_string()).into_response()
+    }
+
+    fn id_token(p: &Provider, grant: &Grant) -> CoreIdToken {
+        let now = chrono::Utc::now();
+        let (issued, expires) = match grant.mode {
+            Mode::Expired => (
+                now - chrono::Duration::minutes(30),
+                now - chrono::Duration::minutes(20),
+            ),
+            _ => (now, now + chrono::Duration::minutes(5)),
+        };
+        let audience = match grant.mode {
+            Mode::WrongAudience => "someone-else",
+            _ => CLIENT_ID,
+        };
+        let nonce = match grant.mode {
+            Mode::WrongNonce => "not-the-nonce".to_owned(),
+            _ => grant.nonce.clone(),
+        };
+        let claims = CoreIdTokenClaims::new(
+            IssuerUrl::new(p.issuer.clone()).unwrap(),
+            vec![Audience::new(audience.into())],
+            expires,
+            issued,
+            StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new("google-sub-1".into()))
+                .set_email(Some(EndUserEmail::new(ADMIN.into())))
+                .set_email_verified(Some(true)),
+            EmptyAdditionalClaims {},
+        )
+        .set_nonce(Some(Nonce::new(nonce)));
+        let key = match grant.mode {
+            Mode::BadSignature => &p.other_key,
+            _ => &p.key,
+        };
+        CoreIdToken::new(
+            claims,
+            key,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            None,
+            None,
+        )
+        .unwrap()
+    }
+
+    async fn start_google() -> (Server, Arc<Provider>) {
+        let (provider, config) = start_provider().await;
+        let credentials = GoogleCredentials {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            redirect_uri: String::new(), // filled in by `start`
+        };
+        (start(Some((credentials, config))).await, provider)
+    }
+
+    /// The query of a URL as a map.
+    fn query_map(url: &str) -> HashMap<String, String> {
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    /// Starts a Google sign-in: the provider's authorize URL parameters and the flow cookie.
+    async fn begin_google(s: &Server, return_to: &str) -> (HashMap<String, String>, String) {
+        let started = s
+            .get(
+                &format!("/sign_in/google?{}", form(&[("return_to", return_to)])),
+                &[],
+            )
+            .await;
+        assert_eq!(started.status(), StatusCode::FOUND);
+        let params = query_map(location(&started));
+        let flow = cookie_named(&started, "__rally_google").expect("flow cookie");
+        (params, flow.split(';').next().unwrap().to_owned())
+    }
+
+    /// Has the fake provider approve the sign-in (as the user at Google would) and follows the
+    /// browser back to the callback.
+    async fn complete_google(
+        s: &Server,
+        provider: &Provider,
+        mode: Mode,
+        tamper_state: bool,
+    ) -> reqwest::Response {
+        let (params, flow) = begin_google(s, "/admin/games").await;
+        provider.grants.lock().unwrap().insert(
+            "code-1".into(),
+            Grant {
+                nonce: params["nonce"].clone(),
+                challenge: params["code_challenge"].clone(),
+                mode,
+            },
+        );
+        let state = if tamper_state {
+            "forged-state".to_owned()
+        } else {
+            params["state"].clone()
+        };
+        let query = form(&[("code", "code-1"), ("state", &state)]);
+        s.get(
+            &format!("/sign_in/google/callback?{query}"),
+            &[("cookie", &flow)],
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn google_authorize_redirect_carries_state_nonce_and_pkce() {
+        let (s, provider) = start_google().await;
+        let started = s.get("/sign_in/google?return_to=/admin/games", &[]).await;
+        let url = location(&started);
+        assert!(
+            url.starts_with(&format!("{}/authorize?", provider.issuer)),
+            "{url}"
+        );
+        let params = query_map(url);
+        assert_eq!(params["client_id"], CLIENT_ID);
+        assert_eq!(params["response_type"], "code");
+        assert_eq!(params["code_challenge_method"], "S256");
+        assert_eq!(
+            params["redirect_uri"],
+            format!("{}/sign_in/google/callback", s.base)
+        );
+        assert_eq!(params["scope"], "openid email profile");
+        assert!(params["state"].len() >= 16 && params["nonce"].len() >= 16);
+        let flow = cookie_named(&started, "__rally_google").unwrap();
+        for attr in [
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/sign_in/google",
+            "Max-Age=600",
+        ] {
+            assert!(flow.contains(attr), "{attr} in {flow}");
+        }
+        // The flow cookie is encrypted: neither state nor verifier can be read from it.
+        assert!(!flow.contains(&params["state"]));
+    }
+
+    #[tokio::test]
+    async fn google_sign_in_succeeds_with_a_valid_id_token() {
+        let (s, provider) = start_google().await;
+        let done = complete_google(&s, &provider, Mode::Good, false).await;
+        assert_eq!(done.status(), StatusCode::FOUND);
+        assert_eq!(location(&done), "/admin/games");
+        let session = cookie_named(&done, "__rally_auth").expect("session cookie");
+        assert_eq!(
+            s.auth
+                .authenticate(&cookie_header(&session))
+                .map(|i| i.user_id),
+            Some(1)
+        );
+        let removal = cookie_named(&done, "__rally_google").unwrap();
+        assert!(removal.contains("Max-Age=0"), "{removal}");
+        let identities = s.app.0.google_identities.lock().unwrap();
+        assert_eq!(identities.len(), 1);
+        assert_eq!(identities[0].subject, "google-sub-1");
+        assert_eq!(identities[0].email.as_deref(), Some(ADMIN));
+        assert!(identities[0].email_verified);
+    }
+
+    #[tokio::test]
+    async fn google_sign_in_refuses_a_wrong_state_without_calling_the_provider() {
+        let (s, provider) = start_google().await;
+        let done = complete_google(&s, &provider, Mode::Good, true).await;
+        assert_eq!(
+            location(&done),
+            "/sign_in?return_to=%2Fadmin%2Fgames&error=invalid"
+        );
+        assert!(cookie_named(&done, "__rally_auth").is_none());
+        assert_eq!(*provider.token_requests.lock().unwrap(), 0);
+        // No flow cookie at all (a forged callback link) is refused too.
+        let forged = s
+            .get("/sign_in/google/callback?code=code-1&state=x", &[])
+            .await;
+        assert_eq!(
+            location(&forged),
+            "/sign_in?return_to=%2Fhome&error=invalid"
+        );
+    }
+
+    #[tokio::test]
+    async fn google_sign_in_refuses_bad_id_tokens() {
+        let (s, provider) = start_google().await;
+        for mode in [
+            Mode::WrongNonce,
+            Mode::Expired,
+            Mode::BadSignature,
+            Mode::WrongAudience,
+        ] {
+            let done = complete_google(&s, &provider, mode, false).await;
+            assert_eq!(
+                location(&done),
+                "/sign_in?return_to=%2Fadmin%2Fgames&error=invalid",
+                "{mode:?}"
+            );
+            assert!(cookie_named(&done, "__rally_auth").is_none(), "{mode:?}");
+            assert!(
+                cookie_named(&done, "__rally_google").is_some_and(|c| c.contains("Max-Age=0")),
+                "{mode:?}: flow cookie removed"
+            );
+        }
+        assert_eq!(*provider.token_requests.lock().unwrap(), 4);
+        assert!(s.app.0.google_identities.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn google_routes_answer_503_when_not_configured() {
+        let s = start(None).await;
+        let response = s.get("/sign_in/google", &[]).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.text().await.unwrap(),
+            "Google sign-in is not configured"
+        );
+    }
 }

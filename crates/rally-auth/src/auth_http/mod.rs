@@ -174,10 +174,10 @@ impl AuthConfig {
     }
 }
 
-/// Setting up the routes failed.
+/// Setting up the routes failed (only the Google sign-in's HTTP client can).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client for OpenID sign-in: {0}")]
-pub struct AuthSetupError(#[from] openidconnect::reqwest::Error);
+pub struct AuthSetupError(String);
 
 /// The sign-in routes and request authentication for one app. Cheap to clone.
 pub struct Auth<A> {
@@ -196,6 +196,8 @@ struct Inner<A> {
     app: A,
     sessions: Sessions,
     config: AuthConfig,
+    /// The client for the OpenID provider's token and key endpoints.
+    #[cfg(feature = "google")]
     http: openidconnect::reqwest::Client,
     throttle: Throttle,
 }
@@ -204,16 +206,19 @@ impl<A: AuthApp> Auth<A> {
     /// Routes for `app`, issuing sessions through `sessions`.
     pub fn new(app: A, sessions: Sessions, config: AuthConfig) -> Result<Self, AuthSetupError> {
         // No redirects: the token and JWKS endpoints must answer themselves (SSRF guard).
+        #[cfg(feature = "google")]
         let http = openidconnect::reqwest::Client::builder()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
-            .build()?;
+            .build()
+            .map_err(|e| AuthSetupError(e.to_string()))?;
         let throttle = Throttle::new(config.sign_in_limits.clone());
         Ok(Auth {
             inner: Arc::new(Inner {
                 app,
                 sessions,
                 config,
+                #[cfg(feature = "google")]
                 http,
                 throttle,
             }),
