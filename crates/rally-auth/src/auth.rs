@@ -225,7 +225,7 @@ impl Policy {
     /// Upstream's rule: the mount named `public` is public, every other mount needs a signed-in
     /// user.
     pub fn for_mount(mount: &str) -> Self {
-        if mount == "public" {
+        if mount == rally_routes::PUBLIC_MOUNT {
             Policy::Public
         } else {
             Policy::SignedIn

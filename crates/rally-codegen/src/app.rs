@@ -89,7 +89,7 @@ fn mounts(root: &Path) -> Result<Vec<MountDir>, Error> {
         let entry = entry.map_err(io(&src))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name != "generated" && entry.path().join("pages").is_dir() {
-            let prefix = if name == "public" {
+            let prefix = if name == rally_routes::PUBLIC_MOUNT {
                 String::new()
             } else {
                 format!("/{name}")

@@ -27,5 +27,9 @@ mod query;
 pub mod codegen;
 
 pub use param::{FromParam, ToParam, encode_param};
+
+/// The mount served at `/`, whose pages anyone may see (every other mount is at `/<name>` and
+/// needs a signed-in user): the one place this convention is spelled.
+pub const PUBLIC_MOUNT: &str = "public";
 pub use path::{encode_segment, path_part, percent_decode, split_path};
 pub use query::QueryParams;

@@ -98,9 +98,7 @@ fn not_configured() -> Response {
 
 /// `GET /sign_in/google` in a build without the `google` feature.
 #[cfg(not(feature = "google"))]
-pub(super) async fn start<A: super::AuthApp>(
-    _: axum::extract::State<super::Auth<A>>,
-) -> Response {
+pub(super) async fn start<A: super::AuthApp>(_: axum::extract::State<super::Auth<A>>) -> Response {
     not_compiled_in()
 }
 

@@ -495,23 +495,49 @@ fn form_email(form: &Form) -> String {
     }
 }
 
+/// A sign-in form past the origin check, the size cap and the throttle.
+struct Admitted {
+    form: Form,
+    return_to: String,
+    email: String,
+}
+
+/// What both sign-in posts do first: read the form (same-origin, bounded), then ask the
+/// throttle to admit this `route` for the client's address and the form's email.
+fn admit<A: AuthApp>(
+    auth: &Auth<A>,
+    route: Route,
+    address: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Admitted, Box<Response>> {
+    let form = post_form(auth, headers, body)?;
+    let return_to = auth.return_to(field(&form, "return_to"));
+    let email = form_email(&form);
+    let throttle = &auth.inner.throttle;
+    if let Err(refusal) = throttle.admit(route, address, &email) {
+        throttle.log(route, address, refusal);
+        return Err(Box::new(refusal.into_response()));
+    }
+    Ok(Admitted {
+        form,
+        return_to,
+        email,
+    })
+}
+
 async fn send_code<A: AuthApp>(
     State(auth): State<Auth<A>>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let form = match post_form(&auth, &headers, body) {
-        Ok(form) => form,
+    let Admitted {
+        return_to, email, ..
+    } = match admit(&auth, Route::RequestCode, address, &headers, body) {
+        Ok(admitted) => admitted,
         Err(response) => return *response,
     };
-    let return_to = auth.return_to(field(&form, "return_to"));
-    let email = form_email(&form);
-    let throttle = &auth.inner.throttle;
-    if let Err(refusal) = throttle.admit(Route::RequestCode, address, &email) {
-        throttle.log(Route::RequestCode, address, refusal);
-        return refusal.into_response();
-    }
     if email.is_empty() {
         return auth.invalid(&return_to);
     }
@@ -552,17 +578,15 @@ async fn sign_in<A: AuthApp>(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let form = match post_form(&auth, &headers, body) {
-        Ok(form) => form,
+    let Admitted {
+        form,
+        return_to,
+        email,
+    } = match admit(&auth, Route::Guess, address, &headers, body) {
+        Ok(admitted) => admitted,
         Err(response) => return *response,
     };
-    let return_to = auth.return_to(field(&form, "return_to"));
-    let email = form_email(&form);
     let throttle = &auth.inner.throttle;
-    if let Err(refusal) = throttle.admit(Route::Guess, address, &email) {
-        throttle.log(Route::Guess, address, refusal);
-        return refusal.into_response();
-    }
     let code = field(&form, "code").unwrap_or_default();
     match check_code(&auth, &email, code).await {
         Ok(user_id) => {

@@ -11,6 +11,7 @@ use crate::page::Page;
 /// `handle_save`, then `after_save`'s event to the hub. `context` says whether the app
 /// defines `src/context.rs`.
 pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream {
+    let public = rally_routes::PUBLIC_MOUNT;
     let context_ty = super::mount::context_type(context);
     let topics = topic_rule.then(|| {
         quote! {
@@ -20,7 +21,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                 topics: &[String],
             ) -> Result<(), ApiError> {
                 // Who is asking, read now; the app's rule decides per topic.
-                let caller = rally::server::caller::for_request(self.auth.as_deref(), "public", &connection.headers)?;
+                let caller = rally::server::caller::for_request(self.auth.as_deref(), #public, &connection.headers)?;
                 let ctx = &*self.context;
                 if topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) {
                     Ok(())
@@ -155,7 +156,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                     Err(e) => return Reply::error(e),
                 };
             }
-        } else if mount != "public" {
+        } else if mount != rally_routes::PUBLIC_MOUNT {
             quote! {
                 // Re-checked on every request: a sign-out elsewhere takes effect at once.
                 if let Err(e) = rally::server::caller::for_request(self.auth.as_deref(), #mount, &request.connection.headers) {

@@ -54,7 +54,7 @@ impl Mount {
     /// unprefixed constructors, any other mount at `/<name>` with its PascalCase name as
     /// constructor prefix (`admin` → `/admin`, `AdminGames`).
     pub fn new(name: &str) -> Self {
-        let (url_prefix, constructor_prefix) = if name == "public" {
+        let (url_prefix, constructor_prefix) = if name == crate::PUBLIC_MOUNT {
             (String::new(), String::new())
         } else {
             (format!("/{name}"), pascal_case(name))

@@ -192,6 +192,15 @@ fn is_comparison(op: &BinaryOperator) -> bool {
 }
 
 /// The common type of two branch types (`None` when they disagree).
+/// The type every one of `types` fits (`Value` when they disagree or there are none).
+fn common_of(types: &[Ty]) -> SqlType {
+    types
+        .iter()
+        .map(|t| t.ty)
+        .reduce(|a, b| common(a, b).unwrap_or(SqlType::Value))
+        .unwrap_or(SqlType::Value)
+}
+
 fn common(a: SqlType, b: SqlType) -> Option<SqlType> {
     match (a, b) {
         _ if a == b => Some(a),
@@ -1099,13 +1108,8 @@ impl Analyser<'_> {
             "iif" | "if" => {
                 let types: Vec<Ty> = args.iter().map(|a| self.expr(a, scope)).collect();
                 let branches = types.get(1..).unwrap_or(&[]);
-                let ty = branches
-                    .iter()
-                    .map(|t| t.ty)
-                    .reduce(|a, b| common(a, b).unwrap_or(T::Value))
-                    .unwrap_or(T::Value);
                 Ty {
-                    ty,
+                    ty: common_of(branches),
                     nullable: any_null(branches) || branches.len() < 2,
                 }
             }
@@ -1139,13 +1143,8 @@ impl Analyser<'_> {
             }
             "min" | "max" => {
                 let types = self.args(&args, scope);
-                let ty = types
-                    .iter()
-                    .map(|t| t.ty)
-                    .reduce(|a, b| common(a, b).unwrap_or(T::Value))
-                    .unwrap_or(T::Value);
                 Ty {
-                    ty,
+                    ty: common_of(&types),
                     nullable: any_null(&types),
                 }
             }

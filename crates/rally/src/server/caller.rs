@@ -94,7 +94,7 @@ pub fn for_request<'a>(
             .authorize_blocking(mount, headers)
             .map(|identity| Caller::new(identity, headers))
             .map_err(|_| ApiError::Unauthorized),
-        None if mount == "public" => Ok(Caller::new(None, headers)),
+        None if mount == crate::routes::PUBLIC_MOUNT => Ok(Caller::new(None, headers)),
         None => Err(ApiError::Unauthorized),
     }
 }
