@@ -385,6 +385,32 @@ fn check_args(file: &Path, f: &ItemFn, expected: &[Arg], sig: &str, problems: &m
     }
 }
 
+/// Checks that `load`'s arguments after the context (and caller) have the types of
+/// `ServerMsg::Load`'s fields, in order: those fields type the route's parameters and are
+/// passed to `load` as they are, so a different type would only fail later, in generated code.
+fn check_load_params(
+    file: &Path,
+    f: &ItemFn,
+    skip: usize,
+    load_fields: &[(String, syn::Type)],
+    problems: &mut Problems,
+) {
+    let spelled = |ty: &syn::Type| quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
+    let args: Vec<&syn::FnArg> = f.sig.inputs.iter().skip(skip).collect();
+    for (arg, (name, field_ty)) in args.into_iter().zip(load_fields) {
+        let syn::FnArg::Typed(arg) = arg else { continue };
+        let (got, want) = (spelled(&arg.ty), spelled(field_ty));
+        if got != want {
+            problems.push(
+                file,
+                line_of(syn::spanned::Spanned::span(&arg.ty)),
+                format!("`load` takes `{got}` where `ServerMsg::Load` has `{name}: {want}`"),
+                format!("give both the same type: `{name}: {want}` (the route parameter's type comes from `Load`)"),
+            );
+        }
+    }
+}
+
 /// Checks that `f` returns a type ending in `want` (`"(..)"` for a tuple).
 fn check_return(file: &Path, f: &ItemFn, want: &str, sig: &str, problems: &mut Problems) {
     let got = signature::returns(f);
@@ -866,6 +892,10 @@ fn read_server(
             }
             expected.extend(std::iter::repeat_n(Arg::any(), fields));
             check_args(file, f, &expected, &sig, problems);
+            if let Some(load_fields) = &load {
+                let skip = expected.len() - fields;
+                check_load_params(file, f, skip, load_fields, problems);
+            }
             check_return(file, f, "Result", &sig, problems);
         }
     }

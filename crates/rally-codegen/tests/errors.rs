@@ -361,6 +361,22 @@ fn a_load_field_must_be_a_route_param() {
 }
 
 #[test]
+fn load_takes_the_types_of_the_load_fields() {
+    let app = App::new();
+    let game = edit(GAME, "load(db: &Db, id: i64)", "load(db: &Db, id: String)");
+    app.with_game(&game);
+    assert_eq!(
+        app.errors(),
+        [at(
+            "src/public/pages/games/id_.rs",
+            line(&game, "load(db: &Db, id: String)"),
+            "`load` takes `String` where `ServerMsg::Load` has `id: i64`",
+            "give both the same type: `id: i64` (the route parameter's type comes from `Load`)"
+        )]
+    );
+}
+
+#[test]
 fn two_dynamic_siblings() {
     let app = App::new();
     app.with_game(GAME)
