@@ -395,10 +395,16 @@ fn check_load_params(
     load_fields: &[(String, syn::Type)],
     problems: &mut Problems,
 ) {
-    let spelled = |ty: &syn::Type| quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "");
+    let spelled = |ty: &syn::Type| {
+        quote::ToTokens::to_token_stream(ty)
+            .to_string()
+            .replace(' ', "")
+    };
     let args: Vec<&syn::FnArg> = f.sig.inputs.iter().skip(skip).collect();
     for (arg, (name, field_ty)) in args.into_iter().zip(load_fields) {
-        let syn::FnArg::Typed(arg) = arg else { continue };
+        let syn::FnArg::Typed(arg) = arg else {
+            continue;
+        };
         let (got, want) = (spelled(&arg.ty), spelled(field_ty));
         if got != want {
             problems.push(

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::wire::{GameStatus, Team};
+
 /// A topic a page can subscribe to; [`rally::broadcast::Topic::name`] is its stable key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Topic {
@@ -44,50 +46,15 @@ pub struct GameSnapshot {
     /// The game's id.
     pub id: i64,
     /// The home team.
-    pub home: BroadcastTeam,
+    pub home: Team,
     /// The away team.
-    pub away: BroadcastTeam,
+    pub away: Team,
     /// Home goals.
     pub home_score: i64,
     /// Away goals.
     pub away_score: i64,
     /// Scheduled, live or final.
-    pub status: BroadcastStatus,
-}
-
-/// A team in a [`GameSnapshot`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BroadcastTeam {
-    /// Three-letter code (`TOR`).
-    pub code: String,
-    /// Full name.
-    pub name: String,
-    /// The team page's slug.
-    pub slug: String,
-}
-
-/// A game's status in a [`GameSnapshot`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BroadcastStatus {
-    /// Not started.
-    Scheduled,
-    /// Under way, in this period.
-    Live(String),
-    /// Over.
-    Final,
-}
-
-impl BroadcastStatus {
-    /// The status stored in a game row: `final` wins, then the `Scheduled` period, else live.
-    pub fn from_row(period: &str, is_final: bool) -> Self {
-        if is_final {
-            BroadcastStatus::Final
-        } else if period == "Scheduled" {
-            BroadcastStatus::Scheduled
-        } else {
-            BroadcastStatus::Live(period.to_owned())
-        }
-    }
+    pub status: GameStatus,
 }
 
 /// An event and the topics it goes to.
@@ -106,12 +73,12 @@ pub fn game_updated_broadcast(db: &rally::db::Db, game_id: i64) -> Option<Target
             return None;
         }
     };
-    let home = BroadcastTeam {
+    let home = Team {
         code: row.home_code,
         name: row.home_name,
         slug: row.home_slug,
     };
-    let away = BroadcastTeam {
+    let away = Team {
         code: row.away_code,
         name: row.away_name,
         slug: row.away_slug,
@@ -129,7 +96,7 @@ pub fn game_updated_broadcast(db: &rally::db::Db, game_id: i64) -> Option<Target
         away,
         home_score: row.home_score,
         away_score: row.away_score,
-        status: BroadcastStatus::from_row(&row.period, row.is_final),
+        status: GameStatus::from_row(&row.period, row.is_final),
     };
     Some(TargetedEvent::new(topics, Event::GameUpdated(snapshot)))
 }
@@ -172,16 +139,13 @@ mod tests {
     #[test]
     fn status_from_a_row() {
         assert_eq!(
-            BroadcastStatus::from_row("Scheduled", false),
-            BroadcastStatus::Scheduled
+            GameStatus::from_row("Scheduled", false),
+            GameStatus::Scheduled
         );
         assert_eq!(
-            BroadcastStatus::from_row("3rd", false),
-            BroadcastStatus::Live("3rd".into())
+            GameStatus::from_row("3rd", false),
+            GameStatus::Live("3rd".into())
         );
-        assert_eq!(
-            BroadcastStatus::from_row("Scheduled", true),
-            BroadcastStatus::Final
-        );
+        assert_eq!(GameStatus::from_row("Scheduled", true), GameStatus::Final);
     }
 }

@@ -15,6 +15,7 @@ pub mod public;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod views;
+pub mod wire;
 
 /// A migrated and seeded in-memory database for tests.
 #[cfg(all(test, feature = "server"))]

@@ -11,8 +11,8 @@ use scoreboard::generated::routes::public::Route;
 use scoreboard::public::SharedState;
 use scoreboard::public::pages::{games, standings, teams};
 
-fn team(code: &str, name: &str, slug: &str) -> games::Team {
-    games::Team {
+fn team(code: &str, name: &str, slug: &str) -> scoreboard::wire::Team {
+    scoreboard::wire::Team {
         code: code.into(),
         name: name.into(),
         slug: slug.into(),
@@ -243,19 +243,19 @@ fn route_backed_topics_follow_the_route_not_the_loaded_data() {
     let (route, mut page) = page_at("/games/1");
     let other = games::id_::GameDetail {
         id: 99,
-        home: games::id_::Team {
+        home: scoreboard::wire::Team {
             code: "TOR".into(),
             name: "Toronto Towers".into(),
             slug: "toronto-towers".into(),
         },
-        away: games::id_::Team {
+        away: scoreboard::wire::Team {
             code: "MTL".into(),
             name: "Montreal Meteors".into(),
             slug: "montréal-meteors".into(),
         },
         home_score: 0,
         away_score: 0,
-        status: games::id_::GameStatus::Scheduled,
+        status: scoreboard::wire::GameStatus::Scheduled,
     };
     let _ = Public::update(
         &SharedState::default(),
@@ -313,7 +313,7 @@ fn route_backed_topics_follow_the_route_not_the_loaded_data() {
                 away: team("MTL", "Montreal Meteors", "montréal-meteors"),
                 home_score: 4,
                 away_score: 2,
-                status: games::GameStatus::Live("3rd".into()),
+                status: scoreboard::wire::GameStatus::Live("3rd".into()),
             }],
         }))),
     );

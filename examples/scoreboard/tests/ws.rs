@@ -14,7 +14,7 @@ use rally::auth_http::RequestAuth;
 use rally::server::{Endpoint, WsConfig, serve_live_until};
 use rally::wire::{ApiError, ClientFrame, Fingerprint, Request, ServerFrame};
 use scoreboard::admin::pages::games::{self as desk, GameUpdate};
-use scoreboard::broadcasts::{BroadcastStatus, BroadcastTeam, Event, GameSnapshot};
+use scoreboard::broadcasts::{Event, GameSnapshot, GameStatus, Team};
 use scoreboard::generated::rally::contract::CONTRACT;
 use scoreboard::generated::rally::dispatch::Dispatch;
 use scoreboard::public::pages::{games, me};
@@ -249,7 +249,7 @@ async fn public_game(
     client: &mut Client,
     request_id: u32,
     id: i64,
-) -> (i64, i64, games::GameStatus) {
+) -> (i64, i64, scoreboard::wire::GameStatus) {
     request(client, request_id, PUBLIC_GAMES, &games::ServerMsg::Load).await;
     let loaded: games::LoadResult = ok(next(client).await, request_id);
     let game = loaded
@@ -263,19 +263,19 @@ async fn public_game(
 fn game_one_live(home_score: i64, away_score: i64) -> Event {
     Event::GameUpdated(GameSnapshot {
         id: 1,
-        home: BroadcastTeam {
+        home: Team {
             code: "TOR".into(),
             name: "Toronto Towers".into(),
             slug: "toronto-towers".into(),
         },
-        away: BroadcastTeam {
+        away: Team {
             code: "MTL".into(),
             name: "Montreal Meteors".into(),
             slug: "montréal-meteors".into(),
         },
         home_score,
         away_score,
-        status: BroadcastStatus::Live("3rd".into()),
+        status: GameStatus::Live("3rd".into()),
     })
 }
 
@@ -292,9 +292,15 @@ async fn a_games_load_gets_exactly_one_result() {
         (1, "TOR", "MTL")
     );
     assert_eq!((first.home_score, first.away_score), (4, 2));
-    assert_eq!(first.status, games::GameStatus::Live("3rd".into()));
-    assert_eq!(loaded.games[1].status, games::GameStatus::Final);
-    assert_eq!(loaded.games[2].status, games::GameStatus::Scheduled);
+    assert_eq!(
+        first.status,
+        scoreboard::wire::GameStatus::Live("3rd".into())
+    );
+    assert_eq!(loaded.games[1].status, scoreboard::wire::GameStatus::Final);
+    assert_eq!(
+        loaded.games[2].status,
+        scoreboard::wire::GameStatus::Scheduled
+    );
     assert_quiet(&mut client, "the loading connection").await;
     server.stop().await;
 }
@@ -322,7 +328,7 @@ async fn without_auth_the_score_desk_refuses_everyone() {
     assert_quiet(&mut fan_page, "a games subscriber").await;
     assert_eq!(
         public_game(&mut desk_tab, 12, 1).await,
-        (4, 2, games::GameStatus::Live("3rd".into())),
+        (4, 2, scoreboard::wire::GameStatus::Live("3rd".into())),
         "the refused save changed nothing"
     );
     server.stop().await;
@@ -355,7 +361,7 @@ async fn an_admin_save_answers_the_desk_and_pushes_to_the_pages_showing_the_game
             away_code: "MTL".into(),
             home_score: 5,
             away_score: 2,
-            status: desk::GameStatus::Live("3rd".into()),
+            status: scoreboard::wire::GameStatus::Live("3rd".into()),
             // Who saved it: the socket's signed-in admin.
             changed_by: "admin@example.com".into(),
         }
@@ -379,7 +385,7 @@ async fn an_admin_save_answers_the_desk_and_pushes_to_the_pages_showing_the_game
     // The next load sees the save.
     assert_eq!(
         public_game(&mut games_page, 30, 1).await,
-        (5, 2, games::GameStatus::Live("3rd".into()))
+        (5, 2, scoreboard::wire::GameStatus::Live("3rd".into()))
     );
 
     // A final game keeps its score: the save is refused and nobody hears about it.
@@ -403,7 +409,7 @@ async fn an_admin_save_answers_the_desk_and_pushes_to_the_pages_showing_the_game
     assert_quiet(&mut other_game, "game 2's page after a refused save").await;
     assert_eq!(
         public_game(&mut other_game, 31, 2).await,
-        (1, 1, games::GameStatus::Final)
+        (1, 1, scoreboard::wire::GameStatus::Final)
     );
     server.stop().await;
 }
@@ -444,7 +450,7 @@ async fn only_a_signed_in_admin_may_use_the_score_desk() {
         // The public pages stay open to them.
         assert_eq!(
             public_game(&mut tab, 42, 1).await,
-            (4, 2, games::GameStatus::Live("3rd".into())),
+            (4, 2, scoreboard::wire::GameStatus::Live("3rd".into())),
             "{who}'s refused save changed the game"
         );
     }

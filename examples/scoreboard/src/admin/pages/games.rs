@@ -17,19 +17,9 @@ use rally::view::{Effect, Element, Key};
 use serde::{Deserialize, Serialize};
 
 use crate::admin::SharedState;
-use crate::broadcasts::{BroadcastStatus, Event, Topic};
+use crate::broadcasts::{Event, Topic};
 use crate::generated::rally::server::save_admin_games;
-
-/// A game's status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GameStatus {
-    /// Not started.
-    Scheduled,
-    /// Under way, in this period.
-    Live(String),
-    /// Over.
-    Final,
-}
+use crate::wire::GameStatus;
 
 /// A game on the desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,11 +246,7 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
             away_code: snapshot.away.code.clone(),
             home_score: snapshot.home_score,
             away_score: snapshot.away_score,
-            status: match &snapshot.status {
-                BroadcastStatus::Scheduled => GameStatus::Scheduled,
-                BroadcastStatus::Live(period) => GameStatus::Live(period.clone()),
-                BroadcastStatus::Final => GameStatus::Final,
-            },
+            status: snapshot.status.clone(),
         },
         ChangedBy::AnotherDesk,
     );
@@ -381,17 +367,6 @@ pub fn view(model: &Model) -> Element<Message> {
     main(vec![], vec![section(vec![class("panel")], children)])
 }
 
-#[cfg(feature = "server")]
-fn status(period: &str, is_final: bool) -> GameStatus {
-    if is_final {
-        GameStatus::Final
-    } else if period == "Scheduled" {
-        GameStatus::Scheduled
-    } else {
-        GameStatus::Live(period.to_owned())
-    }
-}
-
 /// Every game.
 #[cfg(feature = "server")]
 pub fn load(ctx: &crate::context::Context) -> Result<LoadResult, LoadError> {
@@ -404,7 +379,7 @@ pub fn load(ctx: &crate::context::Context) -> Result<LoadResult, LoadError> {
     let games = rows
         .into_iter()
         .map(|row| {
-            let status = status(&row.period, row.is_final);
+            let status = GameStatus::from_row(&row.period, row.is_final);
             AdminGameSummary {
                 id: row.id,
                 home_code: row.home_code,
@@ -483,7 +458,7 @@ pub fn handle_save(
                     if let Some(row) = rows.into_iter().next() {
                         return Ok(Updated::Saved(GameUpdate {
                             changed_by: changed_by.clone(),
-                            status: status(&row.period, row.is_final),
+                            status: GameStatus::from_row(&row.period, row.is_final),
                             id: row.id,
                             home_code: row.home_code,
                             away_code: row.away_code,
@@ -514,7 +489,7 @@ pub fn handle_save(
                 .ok_or_else(|| SaveError::new("Game not found."))?;
             Ok(GameUpdate {
                 changed_by,
-                status: status(&row.period, row.is_final),
+                status: GameStatus::from_row(&row.period, row.is_final),
                 id: row.id,
                 home_code: row.home_code,
                 away_code: row.away_code,
@@ -602,7 +577,7 @@ mod tests {
     #[cfg(feature = "server")]
     mod server {
         use super::super::*;
-        use crate::broadcasts::{BroadcastStatus, Event, Topic};
+        use crate::broadcasts::{Event, GameStatus, Topic};
         use rally::server::Caller;
 
         /// The seeded admin, as the socket's caller.
@@ -655,7 +630,7 @@ mod tests {
                 ]
             );
             let Event::GameUpdated(snapshot) = &targeted.event;
-            assert_eq!(snapshot.status, BroadcastStatus::Final);
+            assert_eq!(snapshot.status, GameStatus::Final);
         }
 
         #[test]
@@ -676,7 +651,7 @@ mod tests {
             assert_eq!(update.status, GameStatus::Live("3rd".into()));
             let Event::GameUpdated(snapshot) = after_save(&db, &update).unwrap().event;
             assert_eq!(snapshot.home_score, 5);
-            assert_eq!(snapshot.status, BroadcastStatus::Live("3rd".into()));
+            assert_eq!(snapshot.status, GameStatus::Live("3rd".into()));
         }
 
         #[test]

@@ -11,43 +11,34 @@ page public/pages/me <public::pages::me::ServerMsg> -> <public::pages::me::LoadR
 page public/pages/standings <public::pages::standings::ServerMsg> -> <public::pages::standings::LoadResult>
 page public/pages/teams/slug_ <public::pages::teams::slug_::ServerMsg> -> <public::pages::teams::slug_::LoadResult>
 push <broadcasts::Event>
-type admin::pages::games::AdminGameSummary = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<admin::pages::games::GameStatus>,needs_attention:bool,changed_by:<admin::pages::games::ChangedBy>}
+type admin::pages::games::AdminGameSummary = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<wire::GameStatus>,needs_attention:bool,changed_by:<admin::pages::games::ChangedBy>}
 type admin::pages::games::ChangedBy = enum[Nobody,User(string),AnotherDesk]
-type admin::pages::games::GameStatus = enum[Scheduled,Live(string),Final]
-type admin::pages::games::GameUpdate = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<admin::pages::games::GameStatus>,changed_by:string}
+type admin::pages::games::GameUpdate = struct{id:i64,home_code:string,away_code:string,home_score:i64,away_score:i64,status:<wire::GameStatus>,changed_by:string}
 type admin::pages::games::LoadResult = struct{games:list<<admin::pages::games::AdminGameSummary>>}
 type admin::pages::games::ServerMsg = enum[Load,UpdateScore{game_id:i64,home_score:i64,away_score:i64,period:string},MarkFinal{game_id:i64}]
-type broadcasts::BroadcastStatus = enum[Scheduled,Live(string),Final]
-type broadcasts::BroadcastTeam = struct{code:string,name:string,slug:string}
 type broadcasts::Event = enum[GameUpdated(<broadcasts::GameSnapshot>)]
-type broadcasts::GameSnapshot = struct{id:i64,home:<broadcasts::BroadcastTeam>,away:<broadcasts::BroadcastTeam>,home_score:i64,away_score:i64,status:<broadcasts::BroadcastStatus>}
-type public::pages::games::GameStatus = enum[Scheduled,Live(string),Final]
-type public::pages::games::GameSummary = struct{id:i64,home:<public::pages::games::Team>,away:<public::pages::games::Team>,home_score:i64,away_score:i64,status:<public::pages::games::GameStatus>}
+type broadcasts::GameSnapshot = struct{id:i64,home:<wire::Team>,away:<wire::Team>,home_score:i64,away_score:i64,status:<wire::GameStatus>}
+type public::pages::games::GameSummary = struct{id:i64,home:<wire::Team>,away:<wire::Team>,home_score:i64,away_score:i64,status:<wire::GameStatus>}
 type public::pages::games::LoadResult = struct{games:list<<public::pages::games::GameSummary>>}
 type public::pages::games::ServerMsg = enum[Load]
-type public::pages::games::Team = struct{code:string,name:string,slug:string}
-type public::pages::games::id_::GameDetail = struct{id:i64,home:<public::pages::games::id_::Team>,away:<public::pages::games::id_::Team>,home_score:i64,away_score:i64,status:<public::pages::games::id_::GameStatus>}
-type public::pages::games::id_::GameStatus = enum[Scheduled,Live(string),Final]
+type public::pages::games::id_::GameDetail = struct{id:i64,home:<wire::Team>,away:<wire::Team>,home_score:i64,away_score:i64,status:<wire::GameStatus>}
 type public::pages::games::id_::LoadResult = struct{game:<public::pages::games::id_::GameDetail>}
 type public::pages::games::id_::ServerMsg = enum[Load{id:i64}]
-type public::pages::games::id_::Team = struct{code:string,name:string,slug:string}
 type public::pages::me::LoadResult = struct{email:string,display_name:option<string>,role:string,games_changed:i64}
 type public::pages::me::ServerMsg = enum[Load]
-type public::pages::standings::GameStatus = enum[Scheduled,Live(string),Final]
-type public::pages::standings::GameSummary = struct{id:i64,home:<public::pages::standings::Team>,away:<public::pages::standings::Team>,home_score:i64,away_score:i64,status:<public::pages::standings::GameStatus>}
+type public::pages::standings::GameSummary = struct{id:i64,home:<wire::Team>,away:<wire::Team>,home_score:i64,away_score:i64,status:<wire::GameStatus>}
 type public::pages::standings::LoadResult = struct{games:list<<public::pages::standings::GameSummary>>}
 type public::pages::standings::ServerMsg = enum[Load]
-type public::pages::standings::Team = struct{code:string,name:string,slug:string}
-type public::pages::teams::slug_::GameStatus = enum[Scheduled,Live(string),Final]
-type public::pages::teams::slug_::GameSummary = struct{id:i64,home:<public::pages::teams::slug_::Team>,away:<public::pages::teams::slug_::Team>,home_score:i64,away_score:i64,status:<public::pages::teams::slug_::GameStatus>}
+type public::pages::teams::slug_::GameSummary = struct{id:i64,home:<wire::Team>,away:<wire::Team>,home_score:i64,away_score:i64,status:<wire::GameStatus>}
 type public::pages::teams::slug_::LoadResult = struct{team:<public::pages::teams::slug_::TeamDetail>}
 type public::pages::teams::slug_::ServerMsg = enum[Load{slug:string}]
-type public::pages::teams::slug_::Team = struct{code:string,name:string,slug:string}
 type public::pages::teams::slug_::TeamDetail = struct{code:string,name:string,slug:string,wins:i64,losses:i64,points_for:i64,points_against:i64,recent_games:list<<public::pages::teams::slug_::GameSummary>>}
 type rally::page::LoadError = struct{message:string,status:u16}
 type rally::page::SaveError = struct{field:option<string>,message:string}
+type wire::GameStatus = enum[Scheduled,Live(string),Final]
+type wire::Team = struct{code:string,name:string,slug:string}
 ```*/
 /// Compiled into the server and every browser bundle; a mismatch reloads the page.
 pub const CONTRACT: rally::wire::Fingerprint = rally::wire::Fingerprint::from_hex(
-    "573445e77a1ba415d3dbd167538c4dd416939d0569c253d1c630e7aa593dc1d9",
+    "30663e634c8144ee7fce154dd7952c4329b71fc78618f1ff70ed4b38ef2cd4ed",
 );

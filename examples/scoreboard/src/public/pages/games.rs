@@ -9,33 +9,12 @@ use rally::view::html::{div, h1, main, p, section, span, text};
 use rally::view::{Effect, Element};
 use serde::{Deserialize, Serialize};
 
-use crate::broadcasts::{BroadcastStatus, BroadcastTeam, Event, GameSnapshot, Topic};
+use crate::broadcasts::{Event, GameSnapshot, Topic};
 use crate::public::SharedState;
 use crate::views::{Card, CardLinks, CardStatus, CardTeam, game_grid};
+use crate::wire::{GameStatus, Team};
 
 pub mod id_;
-
-/// A game's status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GameStatus {
-    /// Not started.
-    Scheduled,
-    /// Under way, in this period.
-    Live(String),
-    /// Over.
-    Final,
-}
-
-/// A team in a game.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Team {
-    /// Three-letter code (`TOR`).
-    pub code: String,
-    /// Full name.
-    pub name: String,
-    /// The team page's slug.
-    pub slug: String,
-}
 
 /// One game on the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,26 +120,14 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
     Effect::none()
 }
 
-fn team_from_broadcast(team: &BroadcastTeam) -> Team {
-    Team {
-        code: team.code.clone(),
-        name: team.name.clone(),
-        slug: team.slug.clone(),
-    }
-}
-
 fn summary_from_snapshot(snapshot: &GameSnapshot) -> GameSummary {
     GameSummary {
         id: snapshot.id,
-        home: team_from_broadcast(&snapshot.home),
-        away: team_from_broadcast(&snapshot.away),
+        home: snapshot.home.clone(),
+        away: snapshot.away.clone(),
         home_score: snapshot.home_score,
         away_score: snapshot.away_score,
-        status: match &snapshot.status {
-            BroadcastStatus::Scheduled => GameStatus::Scheduled,
-            BroadcastStatus::Live(period) => GameStatus::Live(period.clone()),
-            BroadcastStatus::Final => GameStatus::Final,
-        },
+        status: snapshot.status.clone(),
     }
 }
 
@@ -272,13 +239,7 @@ fn summary(
         },
         home_score: row.home_score,
         away_score: row.away_score,
-        status: if row.is_final {
-            GameStatus::Final
-        } else if row.period == "Scheduled" {
-            GameStatus::Scheduled
-        } else {
-            GameStatus::Live(row.period)
-        },
+        status: GameStatus::from_row(&row.period, row.is_final),
     }
 }
 
@@ -340,7 +301,7 @@ mod tests {
             .event;
         let Event::GameUpdated(game) = &mut snapshot;
         game.home_score = 9;
-        game.status = BroadcastStatus::Final;
+        game.status = GameStatus::Final;
         let _ = apply_broadcast(&mut model, &snapshot);
         assert_eq!(model.games[0].home_score, 9);
         assert_eq!(model.games[0].status, GameStatus::Final);

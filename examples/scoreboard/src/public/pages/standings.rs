@@ -7,31 +7,10 @@ use rally::view::html::{div, h1, main, p, section, strong, table, tbody, td, tex
 use rally::view::{Effect, Element};
 use serde::{Deserialize, Serialize};
 
-use crate::broadcasts::{BroadcastStatus, Event, Topic};
+use crate::broadcasts::{Event, Topic};
 use crate::public::SharedState;
 use crate::views::team_link;
-
-/// A game's status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GameStatus {
-    /// Not started.
-    Scheduled,
-    /// Under way, in this period.
-    Live(String),
-    /// Over.
-    Final,
-}
-
-/// A team in a game.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Team {
-    /// Three-letter code (`TOR`).
-    pub code: String,
-    /// Full name.
-    pub name: String,
-    /// The team page's slug.
-    pub slug: String,
-}
+use crate::wire::{GameStatus, Team};
 
 /// One game.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,11 +155,7 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
     if let Some(game) = model.games.iter_mut().find(|g| g.id == snapshot.id) {
         game.home_score = snapshot.home_score;
         game.away_score = snapshot.away_score;
-        game.status = match &snapshot.status {
-            BroadcastStatus::Scheduled => GameStatus::Scheduled,
-            BroadcastStatus::Live(period) => GameStatus::Live(period.clone()),
-            BroadcastStatus::Final => GameStatus::Final,
-        };
+        game.status = snapshot.status.clone();
     }
     Effect::none()
 }
@@ -281,13 +256,7 @@ pub fn load(ctx: &crate::context::Context) -> Result<LoadResult, LoadError> {
             },
             home_score: row.home_score,
             away_score: row.away_score,
-            status: if row.is_final {
-                GameStatus::Final
-            } else if row.period == "Scheduled" {
-                GameStatus::Scheduled
-            } else {
-                GameStatus::Live(row.period)
-            },
+            status: GameStatus::from_row(&row.period, row.is_final),
         })
         .collect();
     Ok(LoadResult { games })
@@ -330,7 +299,7 @@ mod tests {
             .unwrap()
             .event;
         let Event::GameUpdated(game) = &mut event;
-        game.status = BroadcastStatus::Final;
+        game.status = GameStatus::Final;
         let _ = apply_broadcast(&mut model, &event);
         let top = &standings(&model.games)[0];
         assert_eq!(

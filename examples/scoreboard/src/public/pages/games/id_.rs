@@ -8,32 +8,11 @@ use rally::view::html::{div, h1, main, p, section, span, text};
 use rally::view::{Effect, Element};
 use serde::{Deserialize, Serialize};
 
-use crate::broadcasts::{BroadcastStatus, BroadcastTeam, Event, GameSnapshot, Topic};
+use crate::broadcasts::{Event, GameSnapshot, Topic};
 use crate::generated::routes::public::GamesIdParams;
 use crate::public::SharedState;
 use crate::views::{Card, CardLinks, CardStatus, CardTeam, game_card};
-
-/// A game's status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GameStatus {
-    /// Not started.
-    Scheduled,
-    /// Under way, in this period.
-    Live(String),
-    /// Over.
-    Final,
-}
-
-/// A team in the game.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Team {
-    /// Three-letter code (`TOR`).
-    pub code: String,
-    /// Full name.
-    pub name: String,
-    /// The team page's slug.
-    pub slug: String,
-}
+use crate::wire::{GameStatus, Team};
 
 /// The game.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,26 +110,14 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
     Effect::none()
 }
 
-fn team_from_broadcast(team: &BroadcastTeam) -> Team {
-    Team {
-        code: team.code.clone(),
-        name: team.name.clone(),
-        slug: team.slug.clone(),
-    }
-}
-
 fn detail_from_snapshot(snapshot: &GameSnapshot) -> GameDetail {
     GameDetail {
         id: snapshot.id,
-        home: team_from_broadcast(&snapshot.home),
-        away: team_from_broadcast(&snapshot.away),
+        home: snapshot.home.clone(),
+        away: snapshot.away.clone(),
         home_score: snapshot.home_score,
         away_score: snapshot.away_score,
-        status: match &snapshot.status {
-            BroadcastStatus::Scheduled => GameStatus::Scheduled,
-            BroadcastStatus::Live(period) => GameStatus::Live(period.clone()),
-            BroadcastStatus::Final => GameStatus::Final,
-        },
+        status: snapshot.status.clone(),
     }
 }
 
@@ -247,13 +214,7 @@ pub fn load(ctx: &crate::context::Context, id: i64) -> Result<LoadResult, LoadEr
             },
             home_score: row.home_score,
             away_score: row.away_score,
-            status: if row.is_final {
-                GameStatus::Final
-            } else if row.period == "Scheduled" {
-                GameStatus::Scheduled
-            } else {
-                GameStatus::Live(row.period)
-            },
+            status: GameStatus::from_row(&row.period, row.is_final),
         },
     })
 }
