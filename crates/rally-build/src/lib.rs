@@ -70,9 +70,13 @@ impl BuildOutput {
 /// Sizes of a bundle.
 #[derive(Clone, Copy, Debug)]
 pub struct BundleSizes {
+    /// The JS glue, in bytes.
     pub js_raw: usize,
+    /// The JS glue after gzip.
     pub js_gzip: usize,
+    /// The wasm module, in bytes.
     pub wasm_raw: usize,
+    /// The wasm module after gzip.
     pub wasm_gzip: usize,
 }
 
@@ -86,33 +90,57 @@ impl BundleSizes {
 /// Why a build failed; each message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// cargo could not be started.
     #[error("could not run cargo: {0}. Is cargo on PATH?")]
     CargoNotFound(std::io::Error),
     #[error(
         "`cargo build` for wasm32 failed (see the compiler output above). If it says the target \
          is missing, run `rustup target add wasm32-unknown-unknown`."
     )]
+    /// The wasm32 build failed (cargo printed why).
     CargoFailed,
+    /// `cargo metadata` failed or printed something unreadable.
     #[error("cargo metadata failed: {0}")]
     Metadata(String),
+    /// The package is not a member of the workspace.
     #[error("package `{0}` is not in the workspace at {1}")]
     UnknownPackage(String, PathBuf),
     #[error(
         "cargo built no wasm module at {0}; is `{1}` a library with crate-type [\"cdylib\", \"rlib\"]?"
     )]
+    /// cargo produced no `.wasm` for the package.
     NoWasm(PathBuf, String),
     #[error(
         "the app locks wasm-bindgen {found}, but this Rally embeds {WASM_BINDGEN_VERSION}. Pin it in \
          the app's Cargo.toml: wasm-bindgen = \"={WASM_BINDGEN_VERSION}\", then run cargo update -p wasm-bindgen."
     )]
-    BindgenVersion { found: String },
+    /// The app locks another wasm-bindgen than the one embedded here.
+    BindgenVersion {
+        /// The version the app locks.
+        found: String,
+    },
+    /// wasm-bindgen failed.
     #[error("wasm-bindgen failed on {path}: {message}")]
-    Bindgen { path: PathBuf, message: String },
+    Bindgen {
+        /// The file it ran on.
+        path: PathBuf,
+        /// What it printed.
+        message: String,
+    },
+    /// wasm-opt failed.
     #[error("wasm-opt failed on {path}: {message}. Set WASM_OPT=off to skip it.")]
-    WasmOpt { path: PathBuf, message: String },
+    WasmOpt {
+        /// The file it ran on.
+        path: PathBuf,
+        /// What it printed.
+        message: String,
+    },
+    /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
 }

@@ -14,6 +14,25 @@
 //! .await?;
 //! # let _ = count; Ok(()) }
 //! ```
+//!
+//! Page handlers run on blocking threads and use the `_sync` forms; every write is one
+//! transaction, rolled back when the closure returns `Err`:
+//!
+//! ```
+//! use rally_db::db::{Db, Error};
+//!
+//! let db = Db::open_in_memory()?;
+//! db.write_sync(|tx| tx.execute_batch("CREATE TABLE users (name TEXT NOT NULL)"))?;
+//! db.write_sync(|tx| tx.execute("INSERT INTO users (name) VALUES ('ada')", []))?;
+//! let refused: Result<(), Error> = db.write_sync(|tx| {
+//!     tx.execute("INSERT INTO users (name) VALUES ('grace')", [])?;
+//!     Err(Error::from(rusqlite::Error::InvalidQuery)) // undoes the insert above
+//! });
+//! assert!(refused.is_err());
+//! let names: i64 = db.read_sync(|c| c.query_row("SELECT count(*) FROM users", [], |r| r.get(0)))?;
+//! assert_eq!(names, 1);
+//! # Ok::<(), Error>(())
+//! ```
 
 use std::borrow::Cow;
 use std::ops::Deref;

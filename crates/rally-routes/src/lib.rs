@@ -17,7 +17,6 @@
 //!   depends on this crate with `default-features = false`.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 mod param;
 mod path;

@@ -1,4 +1,32 @@
 //! Side effects returned by `update`: the only way a TEA program talks to the outside world.
+//!
+//! `update` never performs work itself; it returns an [`Effect`] that the runtime runs after the
+//! model changed. Effects compose ([`Effect::batch`]) and adapt to a parent's message type
+//! ([`Effect::map`]); tests run them with a recording [`Dispatch`]:
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//! use rally_view::{Dispatch, Effect};
+//!
+//! #[derive(Debug, PartialEq)]
+//! enum Msg {
+//!     Saved(i64),
+//!     Page(u8),
+//! }
+//!
+//! let effect = Effect::batch([
+//!     Effect::message(Msg::Saved(3)),
+//!     Effect::from(|dispatch: Dispatch<u8>| dispatch.send(7)).map(Msg::Page),
+//!     Effect::none(),
+//! ]);
+//! assert_eq!(effect.len(), 2);
+//!
+//! let seen = Rc::new(RefCell::new(Vec::new()));
+//! let record = Rc::clone(&seen);
+//! effect.run(&Dispatch::new(move |msg| record.borrow_mut().push(msg)), &|_future| {});
+//! assert_eq!(*seen.borrow(), [Msg::Saved(3), Msg::Page(7)]);
+//! ```
 
 use std::future::Future;
 use std::pin::Pin;

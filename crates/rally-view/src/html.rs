@@ -2,6 +2,35 @@
 //!
 //! `div(attrs, children)`, void elements take attributes only (`input(attrs)`), and
 //! [`keyed`] builds an element whose children are matched by key when the view changes.
+//!
+//! ```
+//! use rally_view::attribute::{class, type_};
+//! use rally_view::event::on_click;
+//! use rally_view::html::{button, div, p, text};
+//! use rally_view::{Element, render};
+//!
+//! #[derive(Clone)]
+//! enum Msg {
+//!     Increment,
+//! }
+//!
+//! fn view(count: i64) -> Element<Msg> {
+//!     div(
+//!         vec![class("counter")],
+//!         vec![
+//!             p(vec![], vec![text(format!("Count: {count}"))]),
+//!             button(vec![type_("button"), on_click(Msg::Increment)], vec![text("+")]),
+//!         ],
+//!     )
+//! }
+//!
+//! assert_eq!(
+//!     render::to_html(&view(2)),
+//!     r#"<div class="counter"><p>Count: 2</p><button type="button">+</button></div>"#
+//! );
+//! // Text is always escaped.
+//! assert_eq!(render::to_html(&text::<Msg>("<b>")), "&lt;b&gt;");
+//! ```
 
 use crate::vdom::{Attribute, Children, Element, Key, Namespace, Str, normalize};
 

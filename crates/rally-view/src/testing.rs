@@ -805,11 +805,17 @@ pub fn expected_event<Msg: Clone>(
 /// An event for tests: set the fields a decoder reads, leave the rest at their defaults.
 #[derive(Clone, Debug, Default)]
 pub struct FakeEvent {
+    /// The event type (`click`, `input`, …).
     pub kind: &'static str,
+    /// The target's `value`.
     pub value: Option<String>,
+    /// The target's `checked`.
     pub checked: Option<bool>,
+    /// The key of a keyboard event.
     pub key: Option<String>,
+    /// Modifier keys held.
     pub modifiers: crate::vdom::Modifiers,
+    /// A submitted form's fields.
     pub form: Vec<(String, String)>,
 }
 

@@ -92,10 +92,17 @@ impl fmt::Display for Key {
 /// An attribute, a DOM property or an event listener on an element.
 pub enum Attribute<Msg> {
     /// An HTML attribute. `Bool(false)` means absent, `Bool(true)` present and empty.
-    Attr { name: Str, value: AttrValue },
+    Attr {
+        /// The attribute's name.
+        name: Str,
+        /// Its value.
+        value: AttrValue,
+    },
     /// A DOM property that can drift from its attribute (`value`, `checked`, `selected`).
     Prop {
+        /// The property's name.
         name: &'static str,
+        /// Its value.
         value: PropValue,
     },
     /// An event listener.
@@ -187,9 +194,13 @@ pub trait EventData {
 /// Modifier keys held during a keyboard or mouse event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Modifiers {
+    /// Alt (Option).
     pub alt: bool,
+    /// Control.
     pub ctrl: bool,
+    /// Meta (Command, Windows).
     pub meta: bool,
+    /// Shift.
     pub shift: bool,
 }
 

@@ -18,8 +18,10 @@ use crate::payload::{self, PayloadError};
 /// Why the browser side could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
+    /// An element the server renders (the app root, the payload) is not in the page.
     #[error("no #{0} element in the page; was it rendered with rally::document::Document?")]
     Missing(&'static str),
+    /// The server's payload could not be read.
     #[error(transparent)]
     Payload(#[from] PayloadError),
 }

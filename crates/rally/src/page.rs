@@ -1,5 +1,26 @@
 //! What a page's server side answers with, on both targets: [`LoadError`] from `load`,
 //! [`SaveError`] from `handle_save`, and their mapping to and from the wire's `ApiError`.
+//!
+//! The message is for the user; log the details on the server and never send a database
+//! error's text to the browser:
+//!
+//! ```
+//! use rally::page::{LoadError, SaveError};
+//!
+//! fn find_game(id: i64) -> Result<&'static str, LoadError> {
+//!     match id {
+//!         1 => Ok("MTL – TOR"),
+//!         _ => Err(LoadError::not_found(format!("There is no game {id}."))),
+//!     }
+//! }
+//!
+//! let missing = find_game(9).unwrap_err();
+//! assert_eq!((missing.status, missing.message.as_str()), (404, "There is no game 9."));
+//! assert_eq!(LoadError::new("Could not read the games.").status, 500);
+//!
+//! let refused = SaveError::new("Game is final.");
+//! assert_eq!(refused.message, "Game is final.");
+//! ```
 
 use std::fmt;
 

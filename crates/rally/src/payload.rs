@@ -9,12 +9,15 @@ use serde::de::DeserializeOwned;
 /// Why a payload could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
+    /// Not base64url at this byte.
     #[error("the page's payload is not base64url (byte {0}); was the page altered?")]
     Base64(usize),
+    /// Not the expected type's postcard encoding.
     #[error(
         "the page's payload does not decode as the expected type (was the server built from the same code?): {0}"
     )]
     Decode(#[from] postcard::Error),
+    /// Bytes left after the value.
     #[error(
         "the page's payload has {0} bytes left over after decoding (was the server built from the same code?)"
     )]

@@ -35,15 +35,21 @@ pub trait Backend {
 
     // Names, tags and values arrive as `Str`: a `Cow::Borrowed` is a `&'static str`, which the
     // browser backend converts to a JS string once and caches.
+    /// A new element `tag` in `namespace`, not yet in the document.
     fn create_element(&mut self, tag: &Str, namespace: Namespace) -> Self::Node;
+    /// A new text node.
     fn create_text(&mut self, text: &Str) -> Self::Node;
+    /// Replaces a text node's text.
     fn set_text(&mut self, node: &Self::Node, text: &str);
+    /// Sets an attribute.
     fn set_attribute(&mut self, element: &Self::Node, name: &Str, value: &Str);
+    /// Removes an attribute.
     fn remove_attribute(&mut self, element: &Self::Node, name: &str);
     /// Sets a DOM property (`value`, `checked`, `selected`).
     fn set_property(&mut self, element: &Self::Node, name: &str, value: &PropValue);
     /// Reads a DOM property, to keep controlled inputs in sync with what the user typed.
     fn get_property(&self, element: &Self::Node, name: &str) -> Option<PropValue>;
+    /// Replaces an element's children with trusted markup.
     fn set_inner_html(&mut self, element: &Self::Node, html: &str);
     /// Inserts `child` before `before`, or at the end when `before` is `None`.
     fn insert_before(
@@ -52,7 +58,9 @@ pub trait Backend {
         child: &Self::Node,
         before: Option<&Self::Node>,
     );
+    /// Removes `child` from `parent`.
     fn remove_child(&mut self, parent: &Self::Node, child: &Self::Node);
+    /// Puts `new` where `old` is.
     fn replace_child(&mut self, parent: &Self::Node, new: &Self::Node, old: &Self::Node);
     /// Removes every child of `parent` at once.
     fn clear_children(&mut self, parent: &Self::Node);
@@ -61,11 +69,15 @@ pub trait Backend {
     /// Makes sure events of this type reach the renderer (delegation at the root).
     fn listen(&mut self, event: &str);
 
+    /// The node's first child (hydration walks the server's DOM).
     fn first_child(&self, node: &Self::Node) -> Option<Self::Node>;
+    /// The node's next sibling.
     fn next_sibling(&self, node: &Self::Node) -> Option<Self::Node>;
+    /// Whether the node is an element (and its tag), a text or something else.
     fn kind(&self, node: &Self::Node) -> NodeKind;
     /// The names of an element's attributes.
     fn attribute_names(&self, element: &Self::Node) -> Vec<String>;
+    /// An attribute's value.
     fn get_attribute(&self, element: &Self::Node, name: &str) -> Option<String>;
     /// Reports a problem a developer should see (the browser console).
     fn warn(&mut self, message: &str);
