@@ -79,3 +79,17 @@ export function assertEq(actual, expected, message) {
   const a = JSON.stringify(actual), b = JSON.stringify(expected);
   if (a !== b) throw new Error(`${message}: expected ${b}, got ${a}`);
 }
+
+const AXE = join(root, 'e2e/node_modules/axe-core/axe.min.js');
+
+/// The accessibility violations axe-core finds in the page as it is now (WCAG 2.1 A and AA
+/// rules), each as `rule (impact): selector, …`. The page's context needs `bypassCSP: true`:
+/// axe is injected as a script, which a strict CSP rightly refuses.
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length} node(s): ${v.nodes.slice(0, 4).join(', ')}`);
+}

@@ -1,7 +1,7 @@
 // The app `cargo rally init` writes, generated and built by `cargo rally`: a server-rendered
 // counter that hydrates, saves over the WebSocket, persists in SQLite and pushes to other tabs.
 import { join } from 'node:path';
-import { launch, startServer, test, run, assert, assertEq, root } from './lib.mjs';
+import { launch, startServer, test, run, assert, assertEq, root, axeViolations } from './lib.mjs';
 
 async function open(browser, url) {
   const page = await browser.newPage();
@@ -46,6 +46,20 @@ export async function suite() {
       assertEq(response.status(), 404, 'status');
       assert((await page.textContent('h1')) === 'Not found', 'not-found page rendered');
       await page.close();
+    });
+
+    test('every page passes axe-core (WCAG 2.1 A and AA) in both colour schemes', async () => {
+      for (const colorScheme of ['light', 'dark']) {
+        const ctx = await browser.newContext({ bypassCSP: true, colorScheme });
+        for (const path of ['/', '/no/such/page']) {
+          const page = await ctx.newPage();
+          await page.goto(`${server.url}${path}`);
+          if (path === '/') await page.waitForFunction(() => window.__rally && window.__rally.hydrated, null, { timeout: 15000 });
+          assertEq(await axeViolations(page), [], `axe on ${path} (${colorScheme})`);
+          await page.close();
+        }
+        await ctx.close();
+      }
     });
 
     return await run('starter');

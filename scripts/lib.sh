@@ -34,8 +34,8 @@ ensure_debian_packages() {
 ensure_npm_packages() {
   local dir=$1
   command -v npm >/dev/null || fail "npm is missing: install Node.js 20+ and npm (apt-get install nodejs npm)"
-  if [ ! -d "$dir/node_modules/playwright-core" ]; then
-    step "installing npm packages in $dir (playwright-core; the browser is Debian's chromium)"
+  if [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/axe-core" ]; then
+    step "installing npm packages in $dir (playwright-core, axe-core; the browser is Debian's chromium)"
     (cd "$dir" && npm ci --no-audit --no-fund) || fail "npm ci failed in $dir; check that the npm registry is reachable"
   fi
 }

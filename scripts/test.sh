@@ -31,4 +31,7 @@ cargo test -p rally-auth --features google
 step "browser tests (headless Chromium)"
 node e2e/run.mjs
 
+step "cargo rally build --release (the starter)"
+cargo test -p cargo-rally --test release -- --ignored
+
 printf '\nall tests passed\n'

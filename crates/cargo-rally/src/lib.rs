@@ -84,6 +84,23 @@ fn package(root: &Path) -> Result<String, String> {
 /// SQL functions, then the page glue. With `check`, compares instead of writing. Nothing is
 /// written when either generator reports a problem.
 pub fn gen_all(root: &Path, check: bool) -> Result<(), String> {
+    let mode = if check { Mode::Check } else { Mode::Write };
+    generate(root, mode)
+}
+
+/// What [`generate`] does with what the generators produced.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Write what changed.
+    Write,
+    /// Compare with what is on disk.
+    Check,
+    /// Delete `src/generated/` (stale files included), then write everything.
+    Replace,
+}
+
+fn generate(root: &Path, mode: Mode) -> Result<(), String> {
+    let check = mode == Mode::Check;
     package(root)?;
     step(if check {
         "checking generated code"
@@ -113,6 +130,14 @@ pub fn gen_all(root: &Path, check: bool) -> Result<(), String> {
         step("generated code is up to date");
         return Ok(());
     }
+    if mode == Mode::Replace {
+        // Only now, with both generators' output in hand: a broken page leaves the old code.
+        let generated = root.join("src/generated");
+        if generated.exists() {
+            std::fs::remove_dir_all(&generated)
+                .map_err(|e| format!("cannot remove {}: {e}", generated.display()))?;
+        }
+    }
     let report = rally_sql::write(root, &sql).map_err(|e| e.to_string())?;
     let written = rally_codegen::write(root, &pages).map_err(|e| e.to_string())?;
     step(&format!(
@@ -123,13 +148,10 @@ pub fn gen_all(root: &Path, check: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// `regen`: generates from scratch (stale generated files go), deleting `src/generated/` only
+/// once both generators succeeded.
 fn regen(root: &Path) -> Result<(), String> {
-    let generated = root.join("src/generated");
-    if generated.exists() {
-        std::fs::remove_dir_all(&generated)
-            .map_err(|e| format!("cannot remove {}: {e}", generated.display()))?;
-    }
-    gen_all(root, false)
+    generate(root, Mode::Replace)
 }
 
 fn migrate(root: &Path) -> Result<(), String> {

@@ -249,3 +249,29 @@ fn init_leaves_an_existing_readme_alone() {
     assert_eq!(read(&app, "README.md"), "# Mine\n");
     assert!(app.join("src/public/pages/home_.rs").is_file());
 }
+
+#[test]
+fn regen_replaces_generated_code_only_once_generation_succeeds() {
+    let parent = tempfile::tempdir().unwrap();
+    let app = cargo_new(parent.path(), "regen_app");
+    assert!(cargo_rally(&app, &["init"]).status.success());
+    let generated = app.join("src/generated");
+    let fresh = tree(&generated);
+    fs::write(generated.join("stale.rs"), "// left by an older Rally\n").unwrap();
+
+    // A broken page: regen fails and the generated code, stale file included, is untouched.
+    let home = app.join("src/public/pages/home_.rs");
+    let page = fs::read_to_string(&home).unwrap();
+    fs::write(&home, page.replace("pub fn view(", "pub fn render(")).unwrap();
+    let before = tree(&generated);
+    let out = cargo_rally(&app, &["regen"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing `pub fn view`"), "{}", stderr(&out));
+    assert_eq!(tree(&generated), before, "a failed regen changed src/generated");
+
+    // Fixed: regen writes everything again and the stale file is gone.
+    fs::write(&home, page).unwrap();
+    let out = cargo_rally(&app, &["regen"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(tree(&generated), fresh);
+}
