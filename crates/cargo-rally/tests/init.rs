@@ -266,8 +266,16 @@ fn regen_replaces_generated_code_only_once_generation_succeeds() {
     let before = tree(&generated);
     let out = cargo_rally(&app, &["regen"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("missing `pub fn view`"), "{}", stderr(&out));
-    assert_eq!(tree(&generated), before, "a failed regen changed src/generated");
+    assert!(
+        stderr(&out).contains("missing `pub fn view`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        tree(&generated),
+        before,
+        "a failed regen changed src/generated"
+    );
 
     // Fixed: regen writes everything again and the stale file is gone.
     fs::write(&home, page).unwrap();

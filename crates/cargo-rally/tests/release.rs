@@ -27,9 +27,17 @@ fn build_release_makes_an_optimised_server_and_a_published_small_bundle() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "build --release failed:\n{log}");
     // Built once, in the release profile.
-    assert_eq!(log.matches("rally: building the server").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("rally: building the server").count(),
+        1,
+        "{log}"
+    );
     let server = target_dir().join("release/starter");
-    assert!(server.is_file(), "no release server at {}", server.display());
+    assert!(
+        server.is_file(),
+        "no release server at {}",
+        server.display()
+    );
 
     // The bundle is published under its hash, and `current` names it.
     let mount = starter().join("target/rally/pkg/public");
@@ -40,6 +48,8 @@ fn build_release_makes_an_optimised_server_and_a_published_small_bundle() {
         "{log}"
     );
     // `wasm-release` (opt-level z, LTO, panic=abort): the dev bundle is over 1.3 MB.
-    let wasm = std::fs::metadata(mount.join(hash).join("app_bg.wasm")).unwrap().len();
+    let wasm = std::fs::metadata(mount.join(hash).join("app_bg.wasm"))
+        .unwrap()
+        .len();
     assert!(wasm < 600 * 1024, "release wasm is {wasm} bytes");
 }

@@ -825,7 +825,7 @@ fn emit_files(
     files.push(file("src/generated/rally/contract.rs", quote! {
         #![doc = #doc]
         /// Compiled into the server and every browser bundle; a mismatch reloads the page.
-        pub const CONTRACT: rally::wire::Fingerprint = rally::wire::Fingerprint::from_hex(#fingerprint);
+        pub const CONTRACT: rally::glue::Fingerprint = rally::glue::Fingerprint::from_hex(#fingerprint);
     }));
     files
 }

@@ -50,7 +50,7 @@ pub fn view(model: &Model) -> Element<Message> { todo!() }
 pub fn load(db: &Db, id: i64) -> Result<LoadResult, LoadError> { todo!() }
 "#;
 
-const CONTEXT: &str = "pub struct Context { pub db: rally::db::Db }\npub fn context(db: rally::db::Db, env: &rally::env::Env) -> Result<Context, ConfigError> { todo!() }\n";
+const CONTEXT: &str = "pub struct Context { pub db: rally::glue::Db }\npub fn context(db: rally::glue::Db, env: &rally::glue::Env) -> Result<Context, ConfigError> { todo!() }\n";
 const AUTH: &str =
     "#[cfg(feature = \"server\")]\npub fn auth(db: &Db) -> Result<Auth<App>, Error> { todo!() }\n";
 
@@ -151,12 +151,12 @@ fn pages_receive_the_apps_context_or_the_database() {
     let files = app.generated();
     assert_has(
         &files[DISPATCH],
-        "pub context: std::sync::Arc<rally::db::Db>,",
+        "pub context: std::sync::Arc<rally::glue::Db>,",
     );
-    assert_has(&files[PUBLIC], "type Context = rally::db::Db;");
-    assert_has(&files[PUBLIC], "fn load_data(ctx: &rally::db::Db,");
+    assert_has(&files[PUBLIC], "type Context = rally::glue::Db;");
+    assert_has(&files[PUBLIC], "fn load_data(ctx: &rally::glue::Db,");
     assert_has(&files[APP], "let context = app.db.clone();");
-    assert_has(&files[APP], "AppBuilder<rally::db::Db>");
+    assert_has(&files[APP], "AppBuilder<rally::glue::Db>");
     assert_has_not(&files[APP], "crate::context::");
 
     app.file("src/context.rs", CONTEXT)
@@ -201,7 +201,7 @@ fn the_caller_is_passed_and_looked_up_only_where_a_page_asks_for_it() {
     assert_has_not(&files[DISPATCH], "for_request");
     assert_has(
         &files[PUBLIC],
-        "Some(rally::mount::Loaded::new(crate::public::pages::home_::load(ctx),",
+        "Some(rally::glue::Loaded::new(crate::public::pages::home_::load(ctx),",
     );
 
     // Each function that takes the caller gets it; the others do not.
@@ -214,7 +214,7 @@ fn the_caller_is_passed_and_looked_up_only_where_a_page_asks_for_it() {
         ),
         (
             "handle_save(db: &Db, msg",
-            "handle_save(db: &Db, caller: &rally::server::Caller<'_>, msg",
+            "handle_save(db: &Db, caller: &rally::glue::Caller<'_>, msg",
             "crate::public::pages::home_::handle_save(ctx, &caller, msg)",
             "load(ctx, &caller)",
         ),
@@ -230,7 +230,7 @@ fn the_caller_is_passed_and_looked_up_only_where_a_page_asks_for_it() {
         let dispatch = arm(&files[DISPATCH], "public/pages/home_");
         assert_has(
             dispatch,
-            r#"let caller = match rally::server::caller::for_request(self.auth.as_deref(), "public", &request.connection.headers) { Ok(caller) => caller, Err(e) => return Reply::error(e), };"#,
+            r#"let caller = match rally::glue::for_request(self.auth.as_deref(), "public", &request.connection.headers) { Ok(caller) => caller, Err(e) => return Reply::error(e), };"#,
         );
         assert_has(dispatch, passed);
         assert_has_not(dispatch, not_passed);
@@ -272,7 +272,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     app.file("src/auth.rs", AUTH);
     // `ACCESS` and an `authorize` over the route's params.
     let game = format!(
-        "{GAME}\npub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\n#[cfg(feature = \"server\")]\npub fn authorize(db: &Db, user: &Identity, params: &GamesIdParams) -> bool {{ true }}\n"
+        "{GAME}\npub const ACCESS: rally::glue::Access = rally::glue::Access::SignedIn;\n#[cfg(feature = \"server\")]\npub fn authorize(db: &Db, user: &Identity, params: &GamesIdParams) -> bool {{ true }}\n"
     );
     // `authorize` alone, without params, on a page that saves.
     let me = format!(
@@ -280,7 +280,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     );
     // `ACCESS` alone.
     let desk = format!(
-        "{SAVES}\npub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\n"
+        "{SAVES}\npub const ACCESS: rally::glue::Access = rally::glue::Access::SignedIn;\n"
     );
     app.with_games(PAGE, &game)
         .page("me", &me)
@@ -290,19 +290,19 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     // The server's render (`ServerMount::authorize`): the page's rule per route.
     assert_has(
         public,
-        "fn authorize(ctx: &rally::db::Db, caller: &rally::server::Caller<'_>, route: &Route) -> Result<(), rally::server::Denied>",
+        "fn authorize(ctx: &rally::glue::Db, caller: &rally::glue::Caller<'_>, route: &Route) -> Result<(), rally::glue::Denied>",
     );
     assert_has(
         public,
-        "Route::GamesId { id } => { let params = crate::generated::routes::public::GamesIdParams { id: *id, }; rally::server::caller::allow(crate::public::pages::games::id_::ACCESS, caller, Some(&|user| crate::public::pages::games::id_::authorize(ctx, user, &params),),) }",
+        "Route::GamesId { id } => { let params = crate::generated::routes::public::GamesIdParams { id: *id, }; rally::glue::allow(crate::public::pages::games::id_::ACCESS, caller, Some(&|user| crate::public::pages::games::id_::authorize(ctx, user, &params),),) }",
     );
     assert_has(
         public,
-        "Route::Me => { rally::server::caller::allow(rally::page::Access::Public, caller, Some(&|user| crate::public::pages::me::authorize(ctx, user)),) }",
+        "Route::Me => { rally::glue::allow(rally::glue::Access::Public, caller, Some(&|user| crate::public::pages::me::authorize(ctx, user)),) }",
     );
     assert_has(
         public,
-        "Route::Desk => { rally::server::caller::allow(crate::public::pages::desk::ACCESS, caller, None) }",
+        "Route::Desk => { rally::glue::allow(crate::public::pages::desk::ACCESS, caller, None) }",
     );
     assert_has(public, "Route::Games => Ok(()),");
     assert_has(public, "Route::Home => Ok(()),");
@@ -312,11 +312,11 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     let game_arm = arm(dispatch, "public/pages/games/id_");
     assert_has(
         game_arm,
-        "let caller = match rally::server::caller::for_request(",
+        "let caller = match rally::glue::for_request(",
     );
     assert_has(
         game_arm,
-        "crate::public::pages::games::id_::ServerMsg::Load { id } => { if rally::server::caller::allow(crate::public::pages::games::id_::ACCESS, &caller, Some(&|user| crate::public::pages::games::id_::authorize(ctx, user, &crate::generated::routes::public::GamesIdParams",
+        "crate::public::pages::games::id_::ServerMsg::Load { id } => { if rally::glue::allow(crate::public::pages::games::id_::ACCESS, &caller, Some(&|user| crate::public::pages::games::id_::authorize(ctx, user, &crate::generated::routes::public::GamesIdParams",
     );
     assert_has(
         game_arm,
@@ -324,15 +324,15 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     );
     // Saves carry no route params: a params rule needs a signed-in caller for them.
     let me_arm = arm(dispatch, "public/pages/me");
-    assert_eq!(me_arm.matches("rally::server::caller::allow(").count(), 2);
+    assert_eq!(me_arm.matches("rally::glue::allow(").count(), 2);
     assert_has(
         me_arm,
-        "if rally::server::caller::allow(rally::page::Access::Public, &caller, Some(&|user| crate::public::pages::me::authorize(ctx, user)),).is_err() { return Reply::error(ApiError::Unauthorized); } match crate::public::pages::me::handle_save(ctx, msg)",
+        "if rally::glue::allow(rally::glue::Access::Public, &caller, Some(&|user| crate::public::pages::me::authorize(ctx, user)),).is_err() { return Reply::error(ApiError::Unauthorized); } match crate::public::pages::me::handle_save(ctx, msg)",
     );
     let desk_arm = arm(dispatch, "public/pages/desk");
     assert_has(
         desk_arm,
-        "if rally::server::caller::allow(crate::public::pages::desk::ACCESS, &caller, None).is_err() { return Reply::error(ApiError::Unauthorized); } match crate::public::pages::desk::handle_save(ctx, msg)",
+        "if rally::glue::allow(crate::public::pages::desk::ACCESS, &caller, None).is_err() { return Reply::error(ApiError::Unauthorized); } match crate::public::pages::desk::handle_save(ctx, msg)",
     );
     // A restricted page's save with a params rule: signed in, `handle_save` checks the rest.
     let app = App::new();
@@ -348,7 +348,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     let dispatch = &app.generated()[DISPATCH];
     assert_has(
         arm(dispatch, "public/pages/games/id_"),
-        "crate::public::pages::games::id_::ServerMsg::Save(msg) => { if rally::server::caller::allow(crate::public::pages::games::id_::ACCESS, &caller, Some(&|_| true)).is_err() { return Reply::error(ApiError::Unauthorized); }",
+        "crate::public::pages::games::id_::ServerMsg::Save(msg) => { if rally::glue::allow(crate::public::pages::games::id_::ACCESS, &caller, Some(&|_| true)).is_err() { return Reply::error(ApiError::Unauthorized); }",
     );
     // Without rules, the mount has no `authorize` (everyone may open every route).
     let app = App::new();
@@ -375,7 +375,7 @@ fn init_head_and_update_with_the_shared_state_are_wired_into_the_mount() {
         )
         .replace(
             "pub fn view(",
-            "pub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>) { todo!() }\npub fn head(model: &Model) -> rally::page::Head { todo!() }\npub fn view(",
+            "pub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>) { todo!() }\npub fn head(model: &Model) -> rally::glue::Head { todo!() }\npub fn view(",
         );
     app.file(HOME, &home).with_games(
         PAGE,
@@ -416,7 +416,7 @@ fn init_head_and_update_with_the_shared_state_are_wired_into_the_mount() {
     );
     assert_has(
         public,
-        "fn head(page: &Page) -> rally::page::Head { match page { Page::Home(m) => crate::public::pages::home_::head(m), Page::Games(_) => rally::page::Head::default(),",
+        "fn head(page: &Page) -> rally::glue::Head { match page { Page::Home(m) => crate::public::pages::home_::head(m), Page::Games(_) => rally::glue::Head::default(),",
     );
 }
 
@@ -441,7 +441,7 @@ fn server_msg_save_t_is_unwrapped_for_handle_save_and_wrapped_by_the_save_helper
     assert_has_not(dispatch, "has no saves");
     assert_has(
         &files[SERVER],
-        "pub fn save_public_home(message: crate::public::pages::home_::Change, to_msg: impl FnOnce(Result<crate::public::pages::home_::Count, SaveError>) -> crate::public::pages::home_::Message + 'static,) -> Effect<crate::public::pages::home_::Message> { rally::remote::save(\"public/pages/home_\", &crate::public::pages::home_::ServerMsg::Save(message),",
+        "pub fn save_public_home(message: crate::public::pages::home_::Change, to_msg: impl FnOnce(Result<crate::public::pages::home_::Count, SaveError>) -> crate::public::pages::home_::Message + 'static,) -> Effect<crate::public::pages::home_::Message> { rally::glue::save(\"public/pages/home_\", &crate::public::pages::home_::ServerMsg::Save(message),",
     );
     // A payload imported with `use` is named by its path, a primitive as written.
     app.file(
@@ -500,7 +500,7 @@ fn a_one_line_alias_page_follows_the_whole_contract_of_the_page_it_shows() {
                 )
                 .replace(
                     "pub fn view(",
-                    "pub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\npub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>) { todo!() }\npub fn head(model: &Model) -> rally::page::Head { todo!() }\npub fn broadcast_subscriptions(model: &Model) -> Vec<Topic> { todo!() }\npub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> { todo!() }\npub fn view(",
+                    "pub const ACCESS: rally::glue::Access = rally::glue::Access::SignedIn;\npub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>) { todo!() }\npub fn head(model: &Model) -> rally::glue::Head { todo!() }\npub fn broadcast_subscriptions(model: &Model) -> Vec<Topic> { todo!() }\npub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> { todo!() }\npub fn view(",
                 )
                 .replacen("pub fn initial_model", "pub mod id_;\npub fn initial_model", 1),
         )
@@ -534,15 +534,15 @@ fn a_one_line_alias_page_follows_the_whole_contract_of_the_page_it_shows() {
     // …its load, access rule and navigation the page it shows.
     assert_has(
         public,
-        "Route::Home => { Some(rally::mount::Loaded::new(crate::public::pages::games::load(ctx, caller), |r| Msg::Home(crate::public::pages::games::Message::Loaded(r)),),) }",
+        "Route::Home => { Some(rally::glue::Loaded::new(crate::public::pages::games::load(ctx, caller), |r| Msg::Home(crate::public::pages::games::Message::Loaded(r)),),) }",
     );
     assert_has(
         public,
-        r#"Route::Home => { Some(rally::remote::load("public/pages/games", &crate::public::pages::games::ServerMsg::Load,"#,
+        r#"Route::Home => { Some(rally::glue::load("public/pages/games", &crate::public::pages::games::ServerMsg::Load,"#,
     );
     assert_has(
         public,
-        "Route::Home => { rally::server::caller::allow(crate::public::pages::games::ACCESS, caller, None) }",
+        "Route::Home => { rally::glue::allow(crate::public::pages::games::ACCESS, caller, None) }",
     );
     assert_has(
         public,
@@ -585,7 +585,7 @@ fn the_server_hook_and_the_topic_rule_are_called_when_the_app_defines_them() {
     // Every topic of a set is put to the app's rule with the caller read now.
     assert_has(
         &files[DISPATCH],
-        r#"fn authorize_topics(&self, connection: &rally::server::ConnectionInfo, topics: &[String],) -> Result<(), ApiError> { let caller = rally::server::caller::for_request(self.auth.as_deref(), "public", &connection.headers,)?; let ctx = &*self.context; if topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) { Ok(()) } else { Err(ApiError::Unauthorized) } }"#,
+        r#"fn authorize_topics(&self, connection: &rally::glue::ConnectionInfo, topics: &[String],) -> Result<(), ApiError> { let caller = rally::glue::for_request(self.auth.as_deref(), "public", &connection.headers,)?; let ctx = &*self.context; if topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) { Ok(()) } else { Err(ApiError::Unauthorized) } }"#,
     );
     assert_has(
         &files[DISPATCH],

@@ -17,11 +17,11 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
         quote! {
             fn authorize_topics(
                 &self,
-                connection: &rally::server::ConnectionInfo,
+                connection: &rally::glue::ConnectionInfo,
                 topics: &[String],
             ) -> Result<(), ApiError> {
                 // Who is asking, read now; the app's rule decides per topic.
-                let caller = rally::server::caller::for_request(self.auth.as_deref(), #public, &connection.headers)?;
+                let caller = rally::glue::for_request(self.auth.as_deref(), #public, &connection.headers)?;
                 let ctx = &*self.context;
                 if topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) {
                     Ok(())
@@ -44,7 +44,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
         let constant = if access.constant {
             quote!(#p::ACCESS)
         } else {
-            quote!(rally::page::Access::Public)
+            quote!(rally::glue::Access::Public)
         };
         // The page's rule for a load: with the route's params (the load's fields) when its
         // `authorize` takes them.
@@ -72,7 +72,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                 Some(_) => quote!(Some(&|user| #p::authorize(ctx, user))),
             };
             quote! {
-                if rally::server::caller::allow(#constant, &caller, #predicate).is_err() {
+                if rally::glue::allow(#constant, &caller, #predicate).is_err() {
                     return Reply::error(ApiError::Unauthorized);
                 }
             }
@@ -86,7 +86,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                 None => quote!(None),
             };
             quote! {
-                if rally::server::caller::allow(#constant, &caller, #predicate).is_err() {
+                if rally::glue::allow(#constant, &caller, #predicate).is_err() {
                     return Reply::error(ApiError::Unauthorized);
                 }
             }
@@ -111,7 +111,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                 quote! {
                     match #p::after_save(ctx, #after_caller &ok) {
                         Some(targeted) => Reply::encode(Ok(ok)).publish(
-                            targeted.topics.iter().map(rally::broadcast::Topic::name).collect(),
+                            targeted.topics.iter().map(rally::glue::Topic::name).collect(),
                             &targeted.event,
                         ),
                         None => Reply::encode(Ok(ok)),
@@ -151,7 +151,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
             quote! {
                 // Re-read on every request: a sign-out elsewhere takes effect at once, and a
                 // mount other than `public` refuses callers its auth does not let in.
-                let caller = match rally::server::caller::for_request(self.auth.as_deref(), #mount, &request.connection.headers) {
+                let caller = match rally::glue::for_request(self.auth.as_deref(), #mount, &request.connection.headers) {
                     Ok(caller) => caller,
                     Err(e) => return Reply::error(e),
                 };
@@ -159,7 +159,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
         } else if mount != rally_routes::PUBLIC_MOUNT {
             quote! {
                 // Re-checked on every request: a sign-out elsewhere takes effect at once.
-                if let Err(e) = rally::server::caller::for_request(self.auth.as_deref(), #mount, &request.connection.headers) {
+                if let Err(e) = rally::glue::for_request(self.auth.as_deref(), #mount, &request.connection.headers) {
                     return Reply::error(e);
                 }
             }
@@ -184,18 +184,17 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
     });
     quote! {
         //! Loads and saves arriving over `/ws`, routed to their pages.
-        use rally::server::{Reply, Request};
-        use rally::wire::ApiError;
+        use rally::glue::{ApiError, Reply, Request};
 
         /// The app's request dispatch.
         pub struct Dispatch {
             /// What handlers receive: the app's context.
             pub context: std::sync::Arc<#context_ty>,
             /// The app's auth: who the caller is, and the gate of every mount except `public`.
-            pub auth: Option<std::sync::Arc<dyn rally::auth_http::RequestAuth>>,
+            pub auth: Option<std::sync::Arc<dyn rally::glue::RequestAuth>>,
         }
 
-        impl rally::server::Dispatch for Dispatch {
+        impl rally::glue::Dispatch for Dispatch {
             fn dispatch(&self, request: Request<'_>) -> Reply {
                 #[allow(unused_variables)]
                 let ctx = &*self.context;
@@ -205,7 +204,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
                 }
             }
 
-            fn signed_in(&self, connection: &rally::server::ConnectionInfo) -> bool {
+            fn signed_in(&self, connection: &rally::glue::ConnectionInfo) -> bool {
                 // Signed-in sockets may send larger frames than anonymous ones.
                 self.auth.as_ref().is_some_and(|auth| auth.authenticate(&connection.headers).is_some())
             }
@@ -235,15 +234,14 @@ pub fn saves(pages: &[&Page]) -> TokenStream {
                 message: #message,
                 to_msg: impl FnOnce(Result<#ok, SaveError>) -> #p::Message + 'static,
             ) -> Effect<#p::Message> {
-                rally::remote::save(#wire, #wrapped, move |r| to_msg(r.map_err(SaveError::from_api)))
+                rally::glue::save(#wire, #wrapped, move |r| to_msg(r.map_err(SaveError::from_api)))
             }
         })
     });
     quote! {
         //! Typed saves for the pages' `update` functions.
         #![allow(unused_imports)]
-        use rally::page::SaveError;
-        use rally::view::Effect;
+        use rally::glue::{Effect, SaveError};
 
         #(#fns)*
     }
@@ -273,7 +271,7 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
         .iter()
         .position(|(_, prefix)| prefix.is_empty())
         .map(|i| routers.remove(i));
-    let root = root.map(|root| quote!(let pages = rally::server::ssr::with_root(pages, #root);));
+    let root = root.map(|root| quote!(let pages = rally::glue::with_root(pages, #root);));
     let (auth_setup, auth_routes) = if parts.auth {
         (
             quote! {
@@ -281,14 +279,14 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
                     .map_err(|e| SetupError::new("set up sign-in (src/auth.rs)", e))?;
                 let auth = Arc::new(auth);
                 let sign_in = auth.router();
-                let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = Some(auth);
+                let auth: Option<Arc<dyn rally::glue::RequestAuth>> = Some(auth);
             },
             quote!(.merge(sign_in)),
         )
     } else {
         (
             quote! {
-                let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = None;
+                let auth: Option<Arc<dyn rally::glue::RequestAuth>> = None;
             },
             quote!(),
         )
@@ -302,7 +300,10 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
             },
         )
     } else {
-        (quote!(rally::db::Db), quote!(let context = app.db.clone();))
+        (
+            quote!(rally::glue::Db),
+            quote!(let context = app.db.clone();),
+        )
     };
     let configure = parts
         .configure
@@ -316,18 +317,18 @@ pub fn app(mounts: &[(String, String)], title: &str, parts: ServerParts) -> Toke
         //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
         use std::sync::Arc;
 
-        use rally::server::app::{App, AppBuilder, SetupError};
+        use rally::glue::{App, AppBuilder, SetupError};
 
         /// The app's server, ready to serve: its context, the app's `configure` hook, sign-in,
         /// every mount's pages and the `/ws` endpoint. Integration tests call it with their own
         /// `App` and serve the result on a free port (`AppBuilder::serve_until`).
-        pub fn build(app: App) -> Result<(AppBuilder<#context_ty>, axum::Router, rally::server::Endpoint), SetupError> {
+        pub fn build(app: App) -> Result<(AppBuilder<#context_ty>, axum::Router, rally::glue::Endpoint), SetupError> {
             #context
             #new_builder
             #configure
             #auth_setup
             let endpoint = app.endpoint(
-                rally::server::WsConfig::new(super::contract::CONTRACT),
+                rally::glue::WsConfig::new(super::contract::CONTRACT),
                 super::dispatch::Dispatch { context: Arc::clone(app.context()), auth: auth.clone() },
             );
             let pages = axum::Router::new() #auth_routes #(.merge(#routers))*;

@@ -47,7 +47,7 @@ pub fn context_type(context: bool) -> TokenStream {
     if context {
         quote!(crate::context::Context)
     } else {
-        quote!(rally::db::Db)
+        quote!(rally::glue::Db)
     }
 }
 
@@ -94,11 +94,11 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
             if e.page.head {
                 quote!(Page::#v(m) => #p::head(m),)
             } else {
-                quote!(Page::#v(_) => rally::page::Head::default(),)
+                quote!(Page::#v(_) => rally::glue::Head::default(),)
             }
         });
         quote! {
-            fn head(page: &Page) -> rally::page::Head {
+            fn head(page: &Page) -> rally::glue::Head {
                 match page { #(#arms)* }
             }
         }
@@ -111,9 +111,9 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
             quote! {
                 fn authorize(
                     ctx: &#context,
-                    caller: &rally::server::Caller<'_>,
+                    caller: &rally::glue::Caller<'_>,
                     route: &Route,
-                ) -> Result<(), rally::server::Denied> {
+                ) -> Result<(), rally::glue::Denied> {
                     // Only pages with an `authorize` predicate read the context.
                     let _ = ctx;
                     match route { #(#arms)* }
@@ -135,7 +135,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
     });
     let apply_body = if any_broadcast {
         quote! {
-            let Ok(event) = rally::wire::decode::<crate::broadcasts::Event>(event) else {
+            let Ok(event) = rally::glue::decode::<crate::broadcasts::Event>(event) else {
                 return Effect::none();
             };
             match page { #(#apply)* }
@@ -155,7 +155,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
         quote! {
             fn shell<M: Clone + 'static>(
                 shared: &Self::Shared,
-                chrome: &rally::shell::Chrome<M>,
+                chrome: &rally::glue::Chrome<M>,
                 content: Element<M>,
             ) -> Element<M> {
                 crate::#mount_mod::shell(shared, chrome, content)
@@ -164,10 +164,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
     });
     quote! {
         #![doc = #doc]
-        use rally::mount::Mount;
-        use rally::page::LoadError;
-        use rally::routes::QueryParams;
-        use rally::view::{Effect, Element};
+        use rally::glue::{Effect, Element, LoadError, Mount, QueryParams};
 
         use crate::generated::routes::#mount_mod::Route;
 
@@ -246,16 +243,16 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
         }
 
         #[cfg(feature = "server")]
-        impl rally::mount::ServerMount for #mount_ty {
+        impl rally::glue::ServerMount for #mount_ty {
             type Context = #context;
 
             #authorize
 
             fn load_data(
                 ctx: &#context,
-                caller: &rally::server::Caller<'_>,
+                caller: &rally::glue::Caller<'_>,
                 route: &Route,
-            ) -> Option<rally::mount::Loaded<Msg>> {
+            ) -> Option<rally::glue::Loaded<Msg>> {
                 let _ = caller;
                 match route { #(#server_loads)* }
             }
@@ -265,7 +262,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
         #[cfg(all(target_arch = "wasm32", feature = #feature))]
         #[wasm_bindgen::prelude::wasm_bindgen(start)]
         pub fn start() {
-            rally::browser::app::start::<#mount_ty>(super::contract::CONTRACT);
+            rally::glue::start::<#mount_ty>(super::contract::CONTRACT);
         }
     }
 }
@@ -349,12 +346,12 @@ fn authorize_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
     let constant = if access.constant {
         quote!(#owner::ACCESS)
     } else {
-        quote!(rally::page::Access::Public)
+        quote!(rally::glue::Access::Public)
     };
     match access.authorize {
         None => {
             let pat = route_pattern(e);
-            quote!(#pat => rally::server::caller::allow(#constant, caller, None),)
+            quote!(#pat => rally::glue::allow(#constant, caller, None),)
         }
         Some(3) => {
             let pat = params_binding(e);
@@ -362,13 +359,13 @@ fn authorize_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
             quote! {
                 #pat => {
                     let params = #params;
-                    rally::server::caller::allow(#constant, caller, Some(&|user| #owner::authorize(ctx, user, &params)))
+                    rally::glue::allow(#constant, caller, Some(&|user| #owner::authorize(ctx, user, &params)))
                 }
             }
         }
         Some(_) => {
             let pat = route_pattern(e);
-            quote!(#pat => rally::server::caller::allow(#constant, caller, Some(&|user| #owner::authorize(ctx, user))),)
+            quote!(#pat => rally::glue::allow(#constant, caller, Some(&|user| #owner::authorize(ctx, user))),)
         }
     }
 }
@@ -419,7 +416,7 @@ fn load_effect(mount: &str, e: &Entry<'_>) -> TokenStream {
             let wire = e.load_wire_name();
             quote! {
                 #[allow(unused_variables)]
-                #pat => Some(rally::remote::load(#wire, &#message, |r: Result<#p::LoadResult, _>| {
+                #pat => Some(rally::glue::load(#wire, &#message, |r: Result<#p::LoadResult, _>| {
                     Msg::#v(#p::Message::Loaded(r.map_err(LoadError::from_api)))
                 })),
             }
@@ -435,7 +432,7 @@ fn hydrate_arm(e: &Entry<'_>) -> TokenStream {
     if has_load {
         let p = e.load_owner();
         quote! {
-            #pat => rally::wire::decode::<Result<#p::LoadResult, LoadError>>(load)
+            #pat => rally::glue::decode::<Result<#p::LoadResult, LoadError>>(load)
                 .ok()
                 .map(|r| Msg::#v(#p::Message::Loaded(r))),
         }
@@ -462,7 +459,7 @@ fn server_load(mount: &str, e: &Entry<'_>) -> TokenStream {
         .is_some_and(|s| s.load_caller)
         .then(|| quote!(caller,));
     quote! {
-        #pat => Some(rally::mount::Loaded::new(#p::load(ctx, #caller #(#args),*), |r| Msg::#v(#p::Message::Loaded(r)))),
+        #pat => Some(rally::glue::Loaded::new(#p::load(ctx, #caller #(#args),*), |r| Msg::#v(#p::Message::Loaded(r)))),
     }
 }
 
@@ -470,7 +467,7 @@ fn server_load(mount: &str, e: &Entry<'_>) -> TokenStream {
 fn subscriptions_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
     let v = ident(&e.route.variant);
     let p = page_path(mount, &e.page.module);
-    let to_names = quote!(.iter().map(rally::broadcast::Topic::name).collect());
+    let to_names = quote!(.iter().map(rally::glue::Topic::name).collect());
     match e.page.subscription_args {
         0 => quote!((_, Page::#v(_)) => Vec::new(),),
         2 if !e.route.params.is_empty() => {

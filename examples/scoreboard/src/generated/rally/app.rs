@@ -2,14 +2,14 @@
 
 //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
 use std::sync::Arc;
-use rally::server::app::{App, AppBuilder, SetupError};
+use rally::glue::{App, AppBuilder, SetupError};
 /// The app's server, ready to serve: its context, the app's `configure` hook, sign-in,
 /// every mount's pages and the `/ws` endpoint. Integration tests call it with their own
 /// `App` and serve the result on a free port (`AppBuilder::serve_until`).
 pub fn build(
     app: App,
 ) -> Result<
-    (AppBuilder<crate::context::Context>, axum::Router, rally::server::Endpoint),
+    (AppBuilder<crate::context::Context>, axum::Router, rally::glue::Endpoint),
     SetupError,
 > {
     let context = crate::context::context(app.db.clone(), &app.env)
@@ -20,10 +20,10 @@ pub fn build(
         .map_err(|e| SetupError::new("set up sign-in (src/auth.rs)", e))?;
     let auth = Arc::new(auth);
     let sign_in = auth.router();
-    let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = Some(auth);
+    let auth: Option<Arc<dyn rally::glue::RequestAuth>> = Some(auth);
     let endpoint = app
         .endpoint(
-            rally::server::WsConfig::new(super::contract::CONTRACT),
+            rally::glue::WsConfig::new(super::contract::CONTRACT),
             super::dispatch::Dispatch {
                 context: Arc::clone(app.context()),
                 auth: auth.clone(),
@@ -37,7 +37,7 @@ pub fn build(
                     super::admin::Admin,
                 >(Arc::new(crate::admin::shared_state), auth.clone()),
         );
-    let pages = rally::server::ssr::with_root(
+    let pages = rally::glue::with_root(
         pages,
         app
             .mount::<

@@ -39,6 +39,6 @@ type wire::GameStatus = enum[Scheduled,Live(string),Final]
 type wire::Team = struct{code:string,name:string,slug:string}
 ```*/
 /// Compiled into the server and every browser bundle; a mismatch reloads the page.
-pub const CONTRACT: rally::wire::Fingerprint = rally::wire::Fingerprint::from_hex(
+pub const CONTRACT: rally::glue::Fingerprint = rally::glue::Fingerprint::from_hex(
     "30663e634c8144ee7fce154dd7952c4329b71fc78618f1ff70ed4b38ef2cd4ed",
 );

@@ -2,8 +2,7 @@
 
 //! Typed saves for the pages' `update` functions.
 #![allow(unused_imports)]
-use rally::page::SaveError;
-use rally::view::Effect;
+use rally::glue::{Effect, SaveError};
 ///Sends a save to `admin/pages/games`; `to_msg` receives its result.
 pub fn save_admin_games(
     message: crate::admin::pages::games::ServerMsg,
@@ -11,7 +10,7 @@ pub fn save_admin_games(
         Result<crate::admin::pages::games::GameUpdate, SaveError>,
     ) -> crate::admin::pages::games::Message + 'static,
 ) -> Effect<crate::admin::pages::games::Message> {
-    rally::remote::save(
+    rally::glue::save(
         "admin/pages/games",
         &message,
         move |r| to_msg(r.map_err(SaveError::from_api)),

@@ -2,30 +2,30 @@
 
 //! The server: every mount's pages, the WebSocket, assets and the browser bundles.
 use std::sync::Arc;
-use rally::server::app::{App, AppBuilder, SetupError};
+use rally::glue::{App, AppBuilder, SetupError};
 /// The app's server, ready to serve: its context, the app's `configure` hook, sign-in,
 /// every mount's pages and the `/ws` endpoint. Integration tests call it with their own
 /// `App` and serve the result on a free port (`AppBuilder::serve_until`).
 pub fn build(
     app: App,
 ) -> Result<
-    (AppBuilder<crate::context::Context>, axum::Router, rally::server::Endpoint),
+    (AppBuilder<crate::context::Context>, axum::Router, rally::glue::Endpoint),
     SetupError,
 > {
     let context = crate::context::context(app.db.clone(), &app.env)
         .map_err(|e| SetupError::new("build the app's context (src/context.rs)", e))?;
     let mut app = AppBuilder::new(app, context, "Starter");
-    let auth: Option<Arc<dyn rally::auth_http::RequestAuth>> = None;
+    let auth: Option<Arc<dyn rally::glue::RequestAuth>> = None;
     let endpoint = app
         .endpoint(
-            rally::server::WsConfig::new(super::contract::CONTRACT),
+            rally::glue::WsConfig::new(super::contract::CONTRACT),
             super::dispatch::Dispatch {
                 context: Arc::clone(app.context()),
                 auth: auth.clone(),
             },
         );
     let pages = axum::Router::new();
-    let pages = rally::server::ssr::with_root(
+    let pages = rally::glue::with_root(
         pages,
         app
             .mount::<

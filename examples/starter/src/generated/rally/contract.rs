@@ -15,6 +15,6 @@ type rally::page::LoadError = struct{message:string,status:u16}
 type rally::page::SaveError = struct{field:option<string>,message:string}
 ```*/
 /// Compiled into the server and every browser bundle; a mismatch reloads the page.
-pub const CONTRACT: rally::wire::Fingerprint = rally::wire::Fingerprint::from_hex(
+pub const CONTRACT: rally::glue::Fingerprint = rally::glue::Fingerprint::from_hex(
     "59a5fc4ae5f35242f2ef3511fb2ca7af3458a3e568ca897da15d44b205bdd3af",
 );

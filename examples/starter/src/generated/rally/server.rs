@@ -2,8 +2,7 @@
 
 //! Typed saves for the pages' `update` functions.
 #![allow(unused_imports)]
-use rally::page::SaveError;
-use rally::view::Effect;
+use rally::glue::{Effect, SaveError};
 ///Sends a save to `public/pages/home_`; `to_msg` receives its result.
 pub fn save_public_home(
     message: crate::public::pages::home_::Change,
@@ -11,7 +10,7 @@ pub fn save_public_home(
         Result<crate::public::pages::home_::CounterUpdate, SaveError>,
     ) -> crate::public::pages::home_::Message + 'static,
 ) -> Effect<crate::public::pages::home_::Message> {
-    rally::remote::save(
+    rally::glue::save(
         "public/pages/home_",
         &crate::public::pages::home_::ServerMsg::Save(message),
         move |r| to_msg(r.map_err(SaveError::from_api)),
