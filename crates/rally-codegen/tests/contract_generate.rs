@@ -50,7 +50,7 @@ pub fn view(model: &Model) -> Element<Message> { todo!() }
 pub fn load(db: &Db, id: i64) -> Result<LoadResult, LoadError> { todo!() }
 "#;
 
-const CONTEXT: &str = "pub struct Context { pub db: rally::glue::Db }\npub fn context(db: rally::glue::Db, env: &rally::glue::Env) -> Result<Context, ConfigError> { todo!() }\n";
+const CONTEXT: &str = "pub struct Context { pub db: rally::db::Db }\npub fn context(db: rally::db::Db, env: &rally::env::Env) -> Result<Context, ConfigError> { todo!() }\n";
 const AUTH: &str =
     "#[cfg(feature = \"server\")]\npub fn auth(db: &Db) -> Result<Auth<App>, Error> { todo!() }\n";
 
@@ -272,7 +272,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     app.file("src/auth.rs", AUTH);
     // `ACCESS` and an `authorize` over the route's params.
     let game = format!(
-        "{GAME}\npub const ACCESS: rally::glue::Access = rally::glue::Access::SignedIn;\n#[cfg(feature = \"server\")]\npub fn authorize(db: &Db, user: &Identity, params: &GamesIdParams) -> bool {{ true }}\n"
+        "{GAME}\npub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\n#[cfg(feature = \"server\")]\npub fn authorize(db: &Db, user: &Identity, params: &GamesIdParams) -> bool {{ true }}\n"
     );
     // `authorize` alone, without params, on a page that saves.
     let me = format!(
@@ -280,7 +280,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     );
     // `ACCESS` alone.
     let desk = format!(
-        "{SAVES}\npub const ACCESS: rally::glue::Access = rally::glue::Access::SignedIn;\n"
+        "{SAVES}\npub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\n"
     );
     app.with_games(PAGE, &game)
         .page("me", &me)
@@ -310,10 +310,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     // The socket: every load is checked with the same rule, the params from `Load`'s fields.
     let dispatch = &files[DISPATCH];
     let game_arm = arm(dispatch, "public/pages/games/id_");
-    assert_has(
-        game_arm,
-        "let caller = match rally::glue::for_request(",
-    );
+    assert_has(game_arm, "let caller = match rally::glue::for_request(");
     assert_has(
         game_arm,
         "crate::public::pages::games::id_::ServerMsg::Load { id } => { if rally::glue::allow(crate::public::pages::games::id_::ACCESS, &caller, Some(&|user| crate::public::pages::games::id_::authorize(ctx, user, &crate::generated::routes::public::GamesIdParams",
@@ -500,7 +497,7 @@ fn a_one_line_alias_page_follows_the_whole_contract_of_the_page_it_shows() {
                 )
                 .replace(
                     "pub fn view(",
-                    "pub const ACCESS: rally::glue::Access = rally::glue::Access::SignedIn;\npub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>) { todo!() }\npub fn head(model: &Model) -> rally::glue::Head { todo!() }\npub fn broadcast_subscriptions(model: &Model) -> Vec<Topic> { todo!() }\npub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> { todo!() }\npub fn view(",
+                    "pub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\npub fn init(shared: &SharedState, query: &QueryParams) -> (Model, Effect<Message>) { todo!() }\npub fn head(model: &Model) -> rally::glue::Head { todo!() }\npub fn broadcast_subscriptions(model: &Model) -> Vec<Topic> { todo!() }\npub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> { todo!() }\npub fn view(",
                 )
                 .replacen("pub fn initial_model", "pub mod id_;\npub fn initial_model", 1),
         )

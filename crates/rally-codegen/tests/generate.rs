@@ -36,11 +36,11 @@ fn alias_page_loads_with_the_page_it_aliases() {
     };
     assert!(has(
         &arm("load"),
-        r#"rally::remote::load("public/pages/games", &crate::public::pages::games::ServerMsg::Load"#
+        r#"rally::glue::load("public/pages/games", &crate::public::pages::games::ServerMsg::Load"#
     ));
     assert!(has(
         &arm("load_data"),
-        "rally::mount::Loaded::new(crate::public::pages::games::load(ctx)"
+        "rally::glue::Loaded::new(crate::public::pages::games::load(ctx)"
     ));
     // Its navigation messages are the aliased page's.
     assert!(has(
@@ -93,7 +93,7 @@ fn a_non_public_mount_is_gated_by_the_apps_auth() {
     let admin_arm = admin_arm.split("\"public/pages/").next().unwrap();
     assert!(has(
         admin_arm,
-        r#"rally::server::caller::for_request(self.auth.as_deref(), "admin", &request.connection.headers,)"#
+        r#"rally::glue::for_request(self.auth.as_deref(), "admin", &request.connection.headers,)"#
     ));
     assert!(has(admin_arm, "return Reply::error(e);"));
     // A public page that asks nothing about its caller looks up no session.
@@ -102,7 +102,7 @@ fn a_non_public_mount_is_gated_by_the_apps_auth() {
     let app = &files["src/generated/rally/app.rs"];
     assert!(has(app, "crate::auth::auth(app.context())"));
     assert!(has(app, ".merge(sign_in)"));
-    assert!(has(app, "rally::server::ssr::with_root("));
+    assert!(has(app, "rally::glue::with_root("));
 }
 
 #[test]
