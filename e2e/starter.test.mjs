@@ -48,6 +48,36 @@ export async function suite() {
       await page.close();
     });
 
+    test('cargo rally dev keeps a serde model across a reload while its types are unchanged', async () => {
+      // What the dev reload script does before reloading, done by hand: the bundle built by
+      // `cargo rally build` has no reload script, but the runtime half is the same.
+      const a = await open(browser, server.url);
+      const saved = Number(await a.page.textContent('#count'));
+      const state = await a.page.evaluate(() => window.__rally.saveState());
+      assert(/^\/\npublic\/pages\/home_@[0-9a-f]{16}\n[A-Za-z0-9_-]*$/.test(state), `saveState(): ${state}`);
+      // The count moves on elsewhere; the reloaded tab comes back with the model it had.
+      const b = await open(browser, server.url);
+      await b.page.click('#inc');
+      await countIs(a.page, saved + 1);
+      const notes = [];
+      a.page.on('console', (m) => { if (m.type() === 'info') notes.push(m.text()); });
+      await a.page.evaluate((s) => sessionStorage.setItem('rally.dev-state', s), state);
+      await a.page.reload();
+      await a.page.waitForFunction(() => window.__rally && window.__rally.hydrated);
+      await countIs(a.page, saved);
+      assert(notes.some((n) => n.includes('kept the page\'s state')), `console: ${notes}`);
+      assertEq(await a.page.evaluate(() => sessionStorage.getItem('rally.dev-state')), null, 'the state is used once');
+      // A state saved for other model types starts fresh, and says so.
+      await a.page.evaluate((s) => sessionStorage.setItem('rally.dev-state', s.replace(/@[0-9a-f]{16}/, '@0000000000000000')), state);
+      await a.page.reload();
+      await a.page.waitForFunction(() => window.__rally && window.__rally.hydrated);
+      await countIs(a.page, saved + 1);
+      assert(notes.some((n) => n.includes('starts fresh')), `console: ${notes}`);
+      assertEq([...a.errors, ...b.errors], [], 'console errors');
+      await a.page.close();
+      await b.page.close();
+    });
+
     test('every page passes axe-core (WCAG 2.1 A and AA) in both colour schemes', async () => {
       for (const colorScheme of ['light', 'dark']) {
         const ctx = await browser.newContext({ bypassCSP: true, colorScheme });

@@ -496,6 +496,9 @@ fn the_bundle_script_reloads_on_a_newer_build_or_a_changed_asset() {
         r#"
 const out = [];
 globalThis.location = {{ hostname: "localhost", reload() {{ out.push("reload"); }} }};
+// The page's state goes to sessionStorage just before the reload.
+globalThis.window = {{ __rally: {{ saveState: () => "/\nkey\nAQ" }} }};
+globalThis.sessionStorage = {{ setItem(k, v) {{ out.push(`${{k}}=${{JSON.stringify(v)}}`); }} }};
 let source;
 globalThis.EventSource = class {{ constructor(url) {{ out.push(url); source = this; }} close() {{ out.push("close"); }} }};
 const run = (...messages) => {{
@@ -524,10 +527,10 @@ console.log(out.join(" "));
         String::from_utf8_lossy(&output.stdout).trim(),
         [
             "http://localhost:35729/ |",
-            "http://localhost:35729/ close reload |",
-            "http://localhost:35729/ close reload |",
-            "http://localhost:35729/ close reload |",
-            "http://localhost:35729/ close reload |",
+            r#"http://localhost:35729/ close rally.dev-state="/\nkey\nAQ" reload |"#,
+            r#"http://localhost:35729/ close rally.dev-state="/\nkey\nAQ" reload |"#,
+            r#"http://localhost:35729/ close rally.dev-state="/\nkey\nAQ" reload |"#,
+            r#"http://localhost:35729/ close rally.dev-state="/\nkey\nAQ" reload |"#,
         ]
         .join(" ")
     );

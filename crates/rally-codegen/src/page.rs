@@ -68,6 +68,10 @@ pub struct Page {
     /// The alias is the whole page (`pub use super::games::*;`): its functions are the aliased
     /// page's, so it follows that page's contract in every respect.
     pub whole_alias: bool,
+    /// For a page whose `Model` derives `Serialize` and `Deserialize`: a fingerprint of the
+    /// types the page file defines, so `cargo rally dev` restores a model after a rebuild only
+    /// while those types are unchanged.
+    pub state: Option<String>,
 }
 
 /// A page's access rule, as declared.
@@ -144,6 +148,7 @@ impl Page {
             alias_of: Some(target),
             alias_line: line,
             whole_alias: true,
+            state: None,
         }
     }
 
@@ -633,7 +638,31 @@ pub fn read(source: &PageSource, context: ContextType, problems: &mut Problems) 
         alias_of,
         alias_line,
         whole_alias: false,
+        state: model_state(&source.ast, &items),
     })
+}
+
+/// The dev-state fingerprint of a page whose `Model` is serde (see [`Page::state`]): FNV-1a
+/// over the tokens of every struct, enum and type alias the file defines except `Message`
+/// (a changed `view` or `update` keeps it; a changed field does not).
+fn model_state(ast: &syn::File, items: &Items<'_>) -> Option<String> {
+    let (_, _, _, attrs) = items.ty("Model")?;
+    if !derives(attrs, "Serialize") || !derives(attrs, "Deserialize") {
+        return None;
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for item in &ast.items {
+        let tokens = match item {
+            syn::Item::Struct(s) => quote::ToTokens::to_token_stream(s),
+            syn::Item::Enum(e) if e.ident != "Message" => quote::ToTokens::to_token_stream(e),
+            syn::Item::Type(t) => quote::ToTokens::to_token_stream(t),
+            _ => continue,
+        };
+        for byte in tokens.to_string().bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    Some(format!("{hash:016x}"))
 }
 
 /// `ACCESS` and `authorize`: `authorize(ctx: &Context, user: &Identity) -> bool`, on a

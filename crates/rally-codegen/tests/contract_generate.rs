@@ -650,3 +650,62 @@ fn an_imported_save_result_is_named_by_its_real_path() {
         "to_msg: impl FnOnce(Result<crate::public::pages::games::Tally, SaveError>) -> crate::public::pages::games::id_::Message + 'static",
     );
 }
+
+/// The dev-state key of `page` in the generated mount (`public/pages/<page>@<fingerprint>`).
+fn state_key(public: &str, page: &str) -> Option<String> {
+    let at = public.find(&format!("\"public/pages/{page}@"))?;
+    let key: String = public[at + 1..].chars().take_while(|c| *c != '"').collect();
+    Some(key)
+}
+
+#[test]
+fn a_serde_model_is_kept_by_cargo_rally_dev_while_the_page_types_are_unchanged() {
+    const SERDE_PAGE: &str = r#"
+use serde::{Deserialize, Serialize};
+#[derive(Clone, Serialize, Deserialize)] pub struct Model { pub draft: String }
+#[derive(Clone)] pub enum Message { Typed(String) }
+pub fn initial_model(shared: &SharedState, query: &QueryParams) -> Model { todo!() }
+pub fn update(model: &mut Model, msg: Message) -> Effect<Message> { todo!() }
+pub fn view(model: &Model) -> Element<Message> { todo!() }
+"#;
+    let app = App::new();
+    app.page("notes", SERDE_PAGE);
+    let public = app.generated()["src/generated/rally/public.rs"].clone();
+    let key = state_key(&public, "notes").expect("a state key for the serde page");
+    assert_has(
+        &public,
+        &format!("Some(({key:?}.to_owned(), rally::glue::encode(m)))"),
+    );
+    assert_has(&public, &format!("Route::Notes if key == {key:?} =>"));
+    assert_has(&public, "rally::glue::decode(bytes).ok().map(Page::Notes)");
+    // The home page's model is not serde: it has no state, and nothing names it.
+    assert_eq!(state_key(&public, "home_"), None);
+
+    // A changed `view` or `update` keeps the key; a changed field or message does what it must.
+    let notes = "src/public/pages/notes.rs";
+    app.file(
+        notes,
+        &SERDE_PAGE.replace(
+            "view(model: &Model) -> Element<Message> { todo!() }",
+            "view(model: &Model) -> Element<Message> { text(&model.draft) }",
+        ),
+    );
+    let edited = app.generated()["src/generated/rally/public.rs"].clone();
+    assert_eq!(state_key(&edited, "notes").as_ref(), Some(&key));
+    app.file(
+        notes,
+        &SERDE_PAGE.replace(
+            "enum Message { Typed(String) }",
+            "enum Message { Typed(String), Cleared }",
+        ),
+    );
+    let new_message = app.generated()["src/generated/rally/public.rs"].clone();
+    assert_eq!(state_key(&new_message, "notes").as_ref(), Some(&key));
+    app.file(
+        notes,
+        &SERDE_PAGE.replace("pub draft: String", "pub draft: String, pub saved: bool"),
+    );
+    let new_field = app.generated()["src/generated/rally/public.rs"].clone();
+    let changed = state_key(&new_field, "notes").unwrap();
+    assert_ne!(changed, key, "a new field must not restore an old model");
+}

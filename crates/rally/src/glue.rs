@@ -14,7 +14,7 @@ pub use crate::remote::{load, save};
 pub use crate::routes::QueryParams;
 pub use crate::shell::Chrome;
 pub use crate::view::{Effect, Element};
-pub use crate::wire::{ApiError, Fingerprint, decode};
+pub use crate::wire::{ApiError, Fingerprint, decode, encode};
 
 #[cfg(feature = "server")]
 pub use crate::auth_http::{Auth, RequestAuth};

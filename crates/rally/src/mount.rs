@@ -79,6 +79,18 @@ pub trait Mount: Sized + 'static {
     fn apply_broadcast(page: &mut Self::Page, event: &[u8]) -> Effect<Self::Msg>;
     /// The path a navigation message leads to (`Navigate…` messages), instead of `update`.
     fn navigation(msg: &Self::Msg) -> Option<String>;
+    /// For `cargo rally dev`: the active page's model, encoded, under a key naming the page and
+    /// a fingerprint of its types; `None` (the default) when the page's model is not serde.
+    fn save_state(page: &Self::Page) -> Option<(String, Vec<u8>)> {
+        let _ = page;
+        None
+    }
+    /// The page of `route` from what [`Mount::save_state`] gave, when `key` is this route's
+    /// page with the same fingerprint and the bytes decode; `None` otherwise (start fresh).
+    fn restore_state(route: &Self::Route, key: &str, bytes: &[u8]) -> Option<Self::Page> {
+        let _ = (route, key, bytes);
+        None
+    }
 }
 
 /// A route's data loaded on the server: the page's `Loaded` message and the encoded result the

@@ -44,7 +44,7 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, PayloadError> {
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-fn base64url_encode(bytes: &[u8]) -> String {
+pub(crate) fn base64url_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk
@@ -69,7 +69,7 @@ fn sextet(c: u8) -> Option<u32> {
     }))
 }
 
-fn base64url_decode(text: &[u8]) -> Result<Vec<u8>, PayloadError> {
+pub(crate) fn base64url_decode(text: &[u8]) -> Result<Vec<u8>, PayloadError> {
     if text.len() % 4 == 1 {
         return Err(PayloadError::Base64(text.len()));
     }

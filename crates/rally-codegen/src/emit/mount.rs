@@ -51,6 +51,47 @@ pub fn context_type(context: bool) -> TokenStream {
     }
 }
 
+/// `save_state`/`restore_state` for the pages whose model is serde, so `cargo rally dev` keeps
+/// their state across a rebuild; nothing (the defaults: no state) when no page's model is.
+fn dev_state(entries: &[Entry<'_>]) -> Option<TokenStream> {
+    let stateful: Vec<_> = entries
+        .iter()
+        .filter_map(|e| {
+            let fingerprint = e.page.state.as_ref()?;
+            Some((
+                ident(&e.route.variant),
+                route_pattern(e),
+                format!("{}@{fingerprint}", e.page.wire_name()),
+            ))
+        })
+        .collect();
+    if stateful.is_empty() {
+        return None;
+    }
+    let saves = stateful
+        .iter()
+        .map(|(v, _, key)| quote!(Page::#v(m) => Some((#key.to_owned(), rally::glue::encode(m))),));
+    let restores = stateful.iter().map(|(v, pattern, key)| {
+        quote!(#pattern if key == #key => rally::glue::decode(bytes).ok().map(Page::#v),)
+    });
+    Some(quote! {
+        fn save_state(page: &Page) -> Option<(String, Vec<u8>)> {
+            match page {
+                #(#saves)*
+                #[allow(unreachable_patterns)]
+                _ => None,
+            }
+        }
+
+        fn restore_state(route: &Route, key: &str, bytes: &[u8]) -> Option<Page> {
+            match route {
+                #(#restores)*
+                _ => None,
+            }
+        }
+    })
+}
+
 /// The generated `src/generated/rally/<mount>.rs`.
 pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts) -> TokenStream {
     let MountParts { shell, context } = parts;
@@ -103,6 +144,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
             }
         }
     });
+    let state = dev_state(entries);
     let authorize = entries
         .iter()
         .any(|e| e.page.access.is_restricted())
@@ -215,6 +257,8 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
             #head
 
             #shell
+
+            #state
 
             fn load(route: &Route) -> Option<Effect<Msg>> {
                 match route { #(#loads)* }

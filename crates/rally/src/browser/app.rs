@@ -57,6 +57,8 @@ pub enum MountMsg<M: Mount> {
     DarkMode(bool),
     /// The system's colour scheme, shown while the user has chosen none (nothing recorded).
     SystemTheme(bool),
+    /// `cargo rally dev`: the page's model kept across a rebuild (key and encoded model).
+    RestoreState(String, Vec<u8>),
 }
 
 impl<M: Mount> Clone for MountMsg<M> {
@@ -75,6 +77,9 @@ impl<M: Mount> Clone for MountMsg<M> {
             MountMsg::Reconnected => MountMsg::Reconnected,
             MountMsg::DarkMode(dark) => MountMsg::DarkMode(*dark),
             MountMsg::SystemTheme(dark) => MountMsg::SystemTheme(*dark),
+            MountMsg::RestoreState(key, bytes) => {
+                MountMsg::RestoreState(key.clone(), bytes.clone())
+            }
         }
     }
 }
@@ -105,6 +110,18 @@ impl<M: Mount> Lifecycle<M> {
             MountMsg::SystemTheme(dark) => {
                 model.dark_mode = dark;
                 Effect::from(move |_| set_theme_attribute(dark))
+            }
+            MountMsg::RestoreState(key, bytes) => {
+                match M::restore_state(&model.route, &key, &bytes) {
+                    Some(page) => {
+                        model.page = page;
+                        dev_note("kept the page's state across the rebuild");
+                    }
+                    None => dev_note(
+                        "the page's model types changed (or it is not serde): it starts fresh",
+                    ),
+                }
+                Effect::none()
             }
         }
     }
@@ -198,6 +215,10 @@ pub fn start<M: Mount>(contract: Fingerprint) {
         set_document_title(M::head(&m.page).title.as_deref().unwrap_or(&app_title));
     });
     intercept_links::<M>(&program);
+    expose_save_state::<M>(&program);
+    if let Some((key, bytes)) = take_dev_state(&M::path(&program.with_model(|m| m.route.clone()))) {
+        program.dispatch(MountMsg::RestoreState(key, bytes));
+    }
     // Without a chosen theme, the system's preference (the server may not have known it).
     if let Some(dark) = system_theme_correction() {
         program.dispatch(MountMsg::SystemTheme(dark));
@@ -205,6 +226,57 @@ pub fn start<M: Mount>(contract: Fingerprint) {
     program.run_effect(Effect::batch([started.map(MountMsg::Page), first_effect]));
     // The program lives as long as the document.
     std::mem::forget(program);
+}
+
+/// Where the dev reload script keeps the page's state while the tab reloads.
+const DEV_STATE_KEY: &str = "rally.dev-state";
+
+/// `window.__rally.saveState()`: the page's state as `path\nkey\nbase64url`, or `null` when the
+/// page's model is not serde. `cargo rally dev`'s reload script stores it before reloading.
+fn expose_save_state<M: Mount>(program: &super::WebProgram<MountModel<M>, MountMsg<M>>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(info) = js_sys::Reflect::get(&window, &"__rally".into()) else {
+        return;
+    };
+    let weak = program.downgrade();
+    let save = Closure::<dyn Fn() -> JsValue>::new(move || {
+        let Some(program) = weak.upgrade() else {
+            return JsValue::NULL;
+        };
+        program.with_model(|m| match M::save_state(&m.page) {
+            Some((key, bytes)) => JsValue::from(format!(
+                "{}\n{key}\n{}",
+                M::path(&m.route),
+                crate::payload::base64url_encode(&bytes)
+            )),
+            None => JsValue::NULL,
+        })
+    });
+    let _ = js_sys::Reflect::set(&info, &"saveState".into(), save.as_ref());
+    // Lives as long as the document.
+    save.forget();
+}
+
+/// The state the dev reload script stored for this path, removed as it is read (a state is
+/// restored once, and only where it was saved).
+fn take_dev_state(path: &str) -> Option<(String, Vec<u8>)> {
+    let storage = web_sys::window()?.session_storage().ok()??;
+    let saved = storage.get_item(DEV_STATE_KEY).ok()??;
+    let _ = storage.remove_item(DEV_STATE_KEY);
+    let mut parts = saved.splitn(3, '\n');
+    let (saved_path, key, encoded) = (parts.next()?, parts.next()?, parts.next()?);
+    if saved_path != path {
+        return None;
+    }
+    let bytes = crate::payload::base64url_decode(encoded.as_bytes()).ok()?;
+    Some((key.to_owned(), bytes))
+}
+
+/// A line on the console for the developer (only `cargo rally dev` ever stores a state).
+fn dev_note(what: &str) {
+    web_sys::console::info_1(&format!("rally dev: {what}").into());
 }
 
 /// The app's title, for pages without their own: the server's

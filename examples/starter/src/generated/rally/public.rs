@@ -64,6 +64,26 @@ impl Mount for Public {
             }
         }
     }
+    fn save_state(page: &Page) -> Option<(String, Vec<u8>)> {
+        match page {
+            Page::Home(m) => {
+                Some((
+                    "public/pages/home_@ec0031d5eeb82187".to_owned(),
+                    rally::glue::encode(m),
+                ))
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+    fn restore_state(route: &Route, key: &str, bytes: &[u8]) -> Option<Page> {
+        match route {
+            Route::Home if key == "public/pages/home_@ec0031d5eeb82187" => {
+                rally::glue::decode(bytes).ok().map(Page::Home)
+            }
+            _ => None,
+        }
+    }
     fn load(route: &Route) -> Option<Effect<Msg>> {
         match route {
             #[allow(unused_variables)]

@@ -14,8 +14,9 @@ use crate::context::Context;
 use crate::generated::rally::server::save_public_home;
 use crate::public::SharedState;
 
-/// The page's state.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The page's state. Serde, so `cargo rally dev` keeps it across a rebuild (while the page's
+/// types are unchanged): edit `view` and the tab comes back as it was.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     /// The count, as last loaded, saved or pushed.
     pub count: i64,
