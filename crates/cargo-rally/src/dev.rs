@@ -335,6 +335,8 @@ pub fn reload_script(port: u16, build: u64) -> String {
 // Added by `cargo rally dev` (docs/adr/0014-dev-loop.md): reloads this tab when a newer build
 // is served or an asset changes, keeping the page's state. `cargo rally build` writes the
 // bundle without it.
+// The runtime keeps the page's state across the reload (serde models with unchanged types).
+globalThis.__rallyDev = true;
 (() => {{
   const build = {build};
   let floor = null;
@@ -343,11 +345,6 @@ pub fn reload_script(port: u16, build: u64) -> String {
     const [latest, reload] = event.data.split(" ").map(Number);
     if (latest > build || (floor !== null && reload > floor)) {{
       source.close();
-      // The page's state survives the reload where its model is serde and its types are unchanged.
-      try {{
-        const state = window.__rally && window.__rally.saveState && window.__rally.saveState();
-        if (state) sessionStorage.setItem("rally.dev-state", state);
-      }} catch (e) {{}}
       location.reload();
     }} else if (floor === null) {{
       floor = Math.max(reload, build);

@@ -215,27 +215,55 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
 
     progress("running wasm-bindgen");
     std::fs::create_dir_all(&build.out_dir).map_err(|e| io(&build.out_dir, e))?;
-    let bindgen_err = |e: &dyn std::fmt::Display| BuildError::Bindgen {
-        path: input.clone(),
-        message: e.to_string(),
+    let wasm_opt_ran = match bindgen(build, &input) {
+        Ok(()) => wasm_opt_ran,
+        // wasm-bindgen interprets the module's descriptor functions, which a wasm-opt pass run
+        // before it can rewrite beyond recognition (it then fails, or panics): a bundle without
+        // wasm-opt beats no bundle.
+        Err(e) if wasm_opt_ran => {
+            progress(&format!(
+                "wasm-bindgen cannot read the wasm-opt output ({e}); building without wasm-opt"
+            ));
+            bindgen(build, &wasm_in)?;
+            false
+        }
+        Err(e) => return Err(e),
     };
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&input)
-        .out_name(&build.out_name)
-        .web(true)
-        .map_err(|e| bindgen_err(&e))?
-        .typescript(false)
-        // The library's default is to omit it, which breaks `init()` without arguments.
-        .omit_default_module_path(false)
-        .debug(build.profile == "dev")
-        .generate(&build.out_dir)
-        .map_err(|e| bindgen_err(&e))?;
-
     Ok(BuildOutput {
         js: build.out_dir.join(format!("{}.js", build.out_name)),
         wasm: build.out_dir.join(format!("{}_bg.wasm", build.out_name)),
         wasm_opt_ran,
     })
+}
+
+/// wasm-bindgen on `input` into the bundle's directory; its panics are errors too.
+fn bindgen(build: &WasmBuild, input: &Path) -> Result<(), BuildError> {
+    let bindgen_err = |message: String| BuildError::Bindgen {
+        path: input.to_path_buf(),
+        message,
+    };
+    let run = || {
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(input)
+            .out_name(&build.out_name)
+            .web(true)?
+            .typescript(false)
+            // The library's default is to omit it, which breaks `init()` without arguments.
+            .omit_default_module_path(false)
+            .debug(build.profile == "dev")
+            .generate(&build.out_dir)
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(bindgen_err(e.to_string())),
+        Err(panic) => Err(bindgen_err(
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "wasm-bindgen panicked".to_owned()),
+        )),
+    }
 }
 
 fn find_wasm_opt() -> Option<PathBuf> {
@@ -358,4 +386,35 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
     // Writing into a Vec cannot fail.
     let _ = enc.write_all(bytes);
     enc.finish().map(|v| v.len()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_wasm_bindgen_cannot_read_is_an_error_naming_it_not_a_panic() {
+        let dir = std::env::temp_dir().join(format!("rally-build-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let input = dir.join("broken.wasm");
+        // A valid header and a truncated section: what a mangled module looks like.
+        std::fs::write(&input, b"\0asm\x01\0\0\0\x01\x05\x01").unwrap();
+        let build = WasmBuild {
+            workspace: dir.clone(),
+            package: "broken".into(),
+            features: Vec::new(),
+            profile: "wasm-release".into(),
+            out_dir: dir.join("out"),
+            out_name: "app".into(),
+            wasm_opt: WasmOpt::Off,
+        };
+        match bindgen(&build, &input) {
+            Err(BuildError::Bindgen { path, message }) => {
+                assert_eq!(path, input);
+                assert!(!message.is_empty());
+            }
+            other => panic!("expected a wasm-bindgen error, got {other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

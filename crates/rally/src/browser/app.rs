@@ -215,7 +215,7 @@ pub fn start<M: Mount>(contract: Fingerprint) {
         set_document_title(M::head(&m.page).title.as_deref().unwrap_or(&app_title));
     });
     intercept_links::<M>(&program);
-    expose_save_state::<M>(&program);
+    keep_state_in_dev::<M>(&program);
     if let Some((key, bytes)) = take_dev_state(&M::path(&program.with_model(|m| m.route.clone()))) {
         program.dispatch(MountMsg::RestoreState(key, bytes));
     }
@@ -231,30 +231,39 @@ pub fn start<M: Mount>(contract: Fingerprint) {
 /// Where the dev reload script keeps the page's state while the tab reloads.
 const DEV_STATE_KEY: &str = "rally.dev-state";
 
-/// `window.__rally.saveState()`: the page's state as `path\nkey\nbase64url`, or `null` when the
-/// page's model is not serde. `cargo rally dev`'s reload script stores it before reloading.
-fn expose_save_state<M: Mount>(program: &super::WebProgram<MountModel<M>, MountMsg<M>>) {
+/// Under `cargo rally dev` (its reload script sets `window.__rallyDev`), keeps the page's state
+/// in `sessionStorage` as `path\nkey\nbase64url` when the page goes away (a reload, a
+/// rebuild's reload), for [`take_dev_state`] to restore. Nothing happens in other builds.
+fn keep_state_in_dev<M: Mount>(program: &super::WebProgram<MountModel<M>, MountMsg<M>>) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Ok(info) = js_sys::Reflect::get(&window, &"__rally".into()) else {
+    let dev = js_sys::Reflect::get(&window, &"__rallyDev".into()).is_ok_and(|v| v.is_truthy());
+    if !dev {
         return;
-    };
+    }
     let weak = program.downgrade();
-    let save = Closure::<dyn Fn() -> JsValue>::new(move || {
+    // The same closure type as the link and history listeners': no new import for
+    // wasm-bindgen to describe (a pre-bindgen wasm-opt pass cannot renumber it away).
+    let save = Closure::<dyn FnMut()>::new(move || {
         let Some(program) = weak.upgrade() else {
-            return JsValue::NULL;
+            return;
         };
-        program.with_model(|m| match M::save_state(&m.page) {
-            Some((key, bytes)) => JsValue::from(format!(
-                "{}\n{key}\n{}",
-                M::path(&m.route),
-                crate::payload::base64url_encode(&bytes)
-            )),
-            None => JsValue::NULL,
-        })
+        let state = program.with_model(|m| {
+            M::save_state(&m.page).map(|(key, bytes)| {
+                format!(
+                    "{}\n{key}\n{}",
+                    M::path(&m.route),
+                    crate::payload::base64url_encode(&bytes)
+                )
+            })
+        });
+        let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+        if let (Some(state), Some(storage)) = (state, storage) {
+            let _ = storage.set_item(DEV_STATE_KEY, &state);
+        }
     });
-    let _ = js_sys::Reflect::set(&info, &"saveState".into(), save.as_ref());
+    let _ = window.add_event_listener_with_callback("pagehide", save.as_ref().unchecked_ref());
     // Lives as long as the document.
     save.forget();
 }
