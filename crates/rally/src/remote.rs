@@ -22,7 +22,7 @@ where
     R: DeserializeOwned + 'static,
     Msg: 'static,
 {
-    request(page, message, move |result: Result<R, Vec<ApiError>>| {
+    save(page, message, move |result: Result<R, Vec<ApiError>>| {
         if let Err(errors) = &result
             && errors.contains(&ApiError::Unauthorized)
         {
@@ -66,21 +66,9 @@ pub(crate) fn reload_as_document() {
 }
 
 /// Sends a page's save message; `to_msg` receives the decoded result. Never re-sent
-/// automatically: a save lost with the connection fails with [`ApiError::Disconnected`].
+/// automatically: a save lost with the connection fails with [`ApiError::Disconnected`]. (A
+/// load is a save that also reloads the document on `Unauthorized`, see [`load`].)
 pub fn save<M, R, Msg>(
-    page: &'static str,
-    message: &M,
-    to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
-) -> Effect<Msg>
-where
-    M: Serialize,
-    R: DeserializeOwned + 'static,
-    Msg: 'static,
-{
-    request(page, message, to_msg)
-}
-
-fn request<M, R, Msg>(
     page: &'static str,
     message: &M,
     to_msg: impl FnOnce(Result<R, Vec<ApiError>>) -> Msg + 'static,
