@@ -63,6 +63,8 @@ pub struct Watcher {
     root: PathBuf,
     files: BTreeMap<PathBuf, Stamp>,
     events: Option<Events>,
+    /// Why file-system events could not be had, when the watcher polls because of it.
+    fallback: Option<String>,
     last_scan: Instant,
 }
 
@@ -82,7 +84,10 @@ impl Watcher {
     /// them, else by polling.
     pub fn new(root: &Path) -> Self {
         let mut watcher = Watcher::polling(root);
-        watcher.events = Events::start(root).ok();
+        match Events::start(root) {
+            Ok(events) => watcher.events = Some(events),
+            Err(e) => watcher.fallback = Some(e.to_string()),
+        }
         watcher
     }
 
@@ -92,6 +97,7 @@ impl Watcher {
             root: root.to_path_buf(),
             files: snapshot(root),
             events: None,
+            fallback: None,
             last_scan: Instant::now(),
         }
     }
@@ -99,6 +105,11 @@ impl Watcher {
     /// Whether this watcher polls (no file-system events).
     pub fn is_polling(&self) -> bool {
         self.events.is_none()
+    }
+
+    /// Why it polls although events were asked for (`Watcher::new`), if it does.
+    pub fn fallback(&self) -> Option<&str> {
+        self.fallback.as_deref()
     }
 
     /// Waits up to `timeout` for changes; returns them as [`Watcher::scan`] does (empty when
@@ -119,6 +130,7 @@ impl Watcher {
             Err(mpsc::RecvTimeoutError::Timeout) => false,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 self.events = None;
+                self.fallback = Some("the file-system event stream ended".into());
                 true
             }
         };
@@ -535,6 +547,11 @@ impl<S: Steps> Dev<S> {
         }
     }
 
+    /// Why the watcher polls instead of following file-system events, if it does.
+    pub fn watcher_fallback(&self) -> Option<&str> {
+        self.watcher.fallback()
+    }
+
     /// Builds and starts the app, then rebuilds on every change until `stop` is set; stops the
     /// server before returning.
     pub fn run(&mut self, stop: &AtomicBool) {
@@ -898,6 +915,11 @@ pub fn run_cli(root: &Path) -> Result<(), String> {
             crate::step(&describe(&event));
         }),
     );
+    if let Some(why) = dev.watcher_fallback() {
+        crate::step(&format!(
+            "no file-system events ({why}); polling every 100 ms instead — raise fs.inotify.max_user_watches if it says the limit is reached"
+        ));
+    }
     dev.run(stop.flag());
     Ok(())
 }

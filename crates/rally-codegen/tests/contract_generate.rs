@@ -5,8 +5,9 @@
 //! `authorize_topic` hooks, and imported save result types. (`tests/snapshots.rs` shows whole
 //! files for an app with all of them.)
 
-use std::collections::BTreeMap;
-use std::fs;
+mod common;
+
+use common::App;
 
 /// A page with no server side.
 const PAGE: &str = r#"
@@ -60,53 +61,6 @@ const DISPATCH: &str = "src/generated/rally/dispatch.rs";
 const SERVER: &str = "src/generated/rally/server.rs";
 const APP: &str = "src/generated/rally/app.rs";
 
-/// A fixture app: `public` with `home_` and `not_found_`.
-struct App(tempfile::TempDir);
-
-impl App {
-    fn new() -> App {
-        let app = App(tempfile::tempdir().unwrap());
-        app.file("Cargo.toml", "[package]\nname = \"fixture\"\n")
-            .file("src/public/mod.rs", "pub mod pages;\n")
-            .file(
-                "src/public/pages/mod.rs",
-                "pub mod home_;\npub mod not_found_;\n",
-            )
-            .file(HOME, PAGE)
-            .file("src/public/pages/not_found_.rs", PAGE);
-        app
-    }
-
-    fn file(&self, path: &str, text: &str) -> &App {
-        let path = self.0.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-        self
-    }
-
-    /// A page at `src/public/pages/<name>.rs`, declared.
-    fn page(&self, name: &str, text: &str) -> &App {
-        let mods = self.0.path().join("src/public/pages/mod.rs");
-        let declared = fs::read_to_string(&mods).unwrap() + &format!("pub mod {name};\n");
-        self.file("src/public/pages/mod.rs", &declared)
-            .file(&format!("src/public/pages/{name}.rs"), text)
-    }
-
-    /// `games.rs` (a list, `text`) with `games/id_.rs` (`game`) below it.
-    fn with_games(&self, text: &str, game: &str) -> &App {
-        self.page("games", &format!("pub mod id_;\n{text}"))
-            .file("src/public/pages/games/id_.rs", game)
-    }
-
-    fn generated(&self) -> BTreeMap<String, String> {
-        rally_codegen::generate(self.0.path(), false)
-            .unwrap_or_else(|e| panic!("generate failed:\n{e}"))
-            .into_iter()
-            .map(|f| (f.path.display().to_string(), f.contents))
-            .collect()
-    }
-}
-
 /// `contains`, insensitive to whitespace and to trailing commas, since prettyplease decides
 /// the line breaks (and with them the commas).
 fn has(text: &str, needle: &str) -> bool {
@@ -148,7 +102,7 @@ fn arm<'a>(dispatch: &'a str, wire: &str) -> &'a str {
 fn pages_receive_the_apps_context_or_the_database() {
     let app = App::new();
     app.file(HOME, SAVES);
-    let files = app.generated();
+    let files = app.generates();
     assert_has(
         &files[DISPATCH],
         "pub context: std::sync::Arc<rally::glue::Db>,",
@@ -161,7 +115,7 @@ fn pages_receive_the_apps_context_or_the_database() {
 
     app.file("src/context.rs", CONTEXT)
         .file(HOME, &SAVES.replace("db: &Db", "ctx: &Context"));
-    let files = app.generated();
+    let files = app.generates();
     assert_has(
         &files[DISPATCH],
         "pub context: std::sync::Arc<crate::context::Context>,",
@@ -197,7 +151,7 @@ fn the_caller_is_passed_and_looked_up_only_where_a_page_asks_for_it() {
     // No page asks: a public page's request looks up no session.
     let app = App::new();
     app.file(HOME, SAVES);
-    let files = app.generated();
+    let files = app.generates();
     assert_has_not(&files[DISPATCH], "for_request");
     assert_has(
         &files[PUBLIC],
@@ -226,7 +180,7 @@ fn the_caller_is_passed_and_looked_up_only_where_a_page_asks_for_it() {
         ),
     ] {
         app.file(HOME, &SAVES.replace(edit_from, edit_to));
-        let files = app.generated();
+        let files = app.generates();
         let dispatch = arm(&files[DISPATCH], "public/pages/home_");
         assert_has(
             dispatch,
@@ -242,7 +196,7 @@ fn the_caller_is_passed_and_looked_up_only_where_a_page_asks_for_it() {
         &SAVES.replace("load(db: &Db)", "load(db: &Db, caller: &Caller)"),
     );
     assert_has(
-        &app.generated()[PUBLIC],
+        &app.generates()[PUBLIC],
         "crate::public::pages::home_::load(ctx, caller)",
     );
     // With route params, after the caller.
@@ -254,7 +208,7 @@ fn the_caller_is_passed_and_looked_up_only_where_a_page_asks_for_it() {
             "load(db: &Db, caller: &Caller, id: i64)",
         ),
     );
-    let files = app.generated();
+    let files = app.generates();
     assert_has(
         &files[PUBLIC],
         "crate::public::pages::games::id_::load(ctx, caller, *id)",
@@ -285,7 +239,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     app.with_games(PAGE, &game)
         .page("me", &me)
         .page("desk", &desk);
-    let files = app.generated();
+    let files = app.generates();
     let public = &files[PUBLIC];
     // The server's render (`ServerMount::authorize`): the page's rule per route.
     assert_has(
@@ -342,7 +296,7 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
                 "pub fn handle_save(db: &Db, save: i64) -> Result<i64, SaveError> { todo!() }\n#[cfg(feature = \"server\")]\npub fn load(",
             ),
     );
-    let dispatch = &app.generated()[DISPATCH];
+    let dispatch = &app.generates()[DISPATCH];
     assert_has(
         arm(dispatch, "public/pages/games/id_"),
         "crate::public::pages::games::id_::ServerMsg::Save(msg) => { if rally::glue::allow(crate::public::pages::games::id_::ACCESS, &caller, Some(&|_| true)).is_err() { return Reply::error(ApiError::Unauthorized); }",
@@ -350,13 +304,13 @@ fn access_and_authorize_guard_the_servers_render_and_the_socket() {
     // Without rules, the mount has no `authorize` (everyone may open every route).
     let app = App::new();
     app.file(HOME, SAVES);
-    assert_has_not(&app.generated()[PUBLIC], "fn authorize");
+    assert_has_not(&app.generates()[PUBLIC], "fn authorize");
 }
 
 #[test]
 fn init_head_and_update_with_the_shared_state_are_wired_into_the_mount() {
     let app = App::new();
-    let public = &app.generated()[PUBLIC];
+    let public = &app.generates()[PUBLIC];
     // None of them: the runtime's defaults.
     assert_has_not(public, "fn init(");
     assert_has_not(public, "fn head(");
@@ -381,7 +335,7 @@ fn init_head_and_update_with_the_shared_state_are_wired_into_the_mount() {
             "pub fn init(shared: &SharedState, params: &GamesIdParams, query: &QueryParams) -> (Model, Effect<Message>) { todo!() }\npub fn view(",
         ),
     );
-    let public = &app.generated()[PUBLIC];
+    let public = &app.generates()[PUBLIC];
     assert_has(
         public,
         "fn init(shared: &Self::Shared, route: &Route, query: &QueryParams) -> (Page, Effect<Msg>)",
@@ -427,7 +381,7 @@ fn server_msg_save_t_is_unwrapped_for_handle_save_and_wrapped_by_the_save_helper
         )
         .replace("msg: ServerMsg)", "change: Change)");
     app.file(HOME, &page);
-    let files = app.generated();
+    let files = app.generates();
     let dispatch = arm(&files[DISPATCH], "public/pages/home_");
     assert_has(
         dispatch,
@@ -455,7 +409,7 @@ fn server_msg_save_t_is_unwrapped_for_handle_save_and_wrapped_by_the_save_helper
         "#[derive(Serialize, Deserialize)] pub enum Change { Up, Down }\n",
     );
     assert_has(
-        &app.generated()[SERVER],
+        &app.generates()[SERVER],
         "pub fn save_public_home(message: crate::wire::Change,",
     );
     app.file(
@@ -465,12 +419,12 @@ fn server_msg_save_t_is_unwrapped_for_handle_save_and_wrapped_by_the_save_helper
             .replace("msg: ServerMsg)", "by: i64)"),
     );
     assert_has(
-        &app.generated()[SERVER],
+        &app.generates()[SERVER],
         "pub fn save_public_home(message: i64,",
     );
     // Other saves: the helper takes the `ServerMsg`, `handle_save` every variant but `Load`.
     app.file(HOME, SAVES);
-    let files = app.generated();
+    let files = app.generates();
     assert_has(
         &files[SERVER],
         "pub fn save_public_home(message: crate::public::pages::home_::ServerMsg,",
@@ -503,7 +457,7 @@ fn a_one_line_alias_page_follows_the_whole_contract_of_the_page_it_shows() {
         )
         .file("src/public/pages/games/id_.rs", GAME)
         .file(HOME, "pub use super::games::*;\n");
-    let files = app.generated();
+    let files = app.generates();
     let public = &files[PUBLIC];
     // Its state, messages and functions are its own module's (re-exported)…
     assert_has(public, "Home(crate::public::pages::home_::Model),");
@@ -556,7 +510,7 @@ fn a_one_line_alias_page_follows_the_whole_contract_of_the_page_it_shows() {
 fn the_server_hook_and_the_topic_rule_are_called_when_the_app_defines_them() {
     let app = App::new();
     app.file(HOME, SAVES);
-    let files = app.generated();
+    let files = app.generates();
     assert_has_not(&files[APP], "crate::server::configure");
     assert_has_not(&files[DISPATCH], "fn authorize_topics");
     assert_has_not(&files[DISPATCH], "fn authorizes_topics");
@@ -569,7 +523,7 @@ fn the_server_hook_and_the_topic_rule_are_called_when_the_app_defines_them() {
         "src/broadcasts.rs",
         "#[cfg(feature = \"server\")]\npub fn authorize_topic(db: &Db, caller: &Caller, topic: &str) -> bool { true }\n",
     );
-    let files = app.generated();
+    let files = app.generates();
     // After the app's builder is made, before sign-in and the endpoint use it.
     assert_has(
         &files[APP],
@@ -626,7 +580,7 @@ fn an_imported_save_result_is_named_by_its_real_path() {
         ("", "crate::wire::Tally", "crate::wire::Tally"),
     ] {
         app.file(HOME, &saves_with(import, ty));
-        let server = &app.generated()[SERVER];
+        let server = &app.generates()[SERVER];
         assert_has(
             server,
             &format!(
@@ -646,7 +600,7 @@ fn an_imported_save_result_is_named_by_its_real_path() {
     );
     app.with_games(&format!("{PAGE}{wire}"), &game);
     assert_has(
-        &app.generated()[SERVER],
+        &app.generates()[SERVER],
         "to_msg: impl FnOnce(Result<crate::public::pages::games::Tally, SaveError>) -> crate::public::pages::games::id_::Message + 'static",
     );
 }
@@ -670,7 +624,7 @@ pub fn view(model: &Model) -> Element<Message> { todo!() }
 "#;
     let app = App::new();
     app.page("notes", SERDE_PAGE);
-    let public = app.generated()["src/generated/rally/public.rs"].clone();
+    let public = app.generates()["src/generated/rally/public.rs"].clone();
     let key = state_key(&public, "notes").expect("a state key for the serde page");
     assert_has(
         &public,
@@ -690,7 +644,7 @@ pub fn view(model: &Model) -> Element<Message> { todo!() }
             "view(model: &Model) -> Element<Message> { text(&model.draft) }",
         ),
     );
-    let edited = app.generated()["src/generated/rally/public.rs"].clone();
+    let edited = app.generates()["src/generated/rally/public.rs"].clone();
     assert_eq!(state_key(&edited, "notes").as_ref(), Some(&key));
     app.file(
         notes,
@@ -699,13 +653,13 @@ pub fn view(model: &Model) -> Element<Message> { todo!() }
             "enum Message { Typed(String), Cleared }",
         ),
     );
-    let new_message = app.generated()["src/generated/rally/public.rs"].clone();
+    let new_message = app.generates()["src/generated/rally/public.rs"].clone();
     assert_eq!(state_key(&new_message, "notes").as_ref(), Some(&key));
     app.file(
         notes,
         &SERDE_PAGE.replace("pub draft: String", "pub draft: String, pub saved: bool"),
     );
-    let new_field = app.generated()["src/generated/rally/public.rs"].clone();
+    let new_field = app.generates()["src/generated/rally/public.rs"].clone();
     let changed = state_key(&new_field, "notes").unwrap();
     assert_ne!(changed, key, "a new field must not restore an old model");
 }

@@ -190,6 +190,12 @@ impl App {
             .file(GAME_FILE, text)
     }
 
+    /// `games.rs` (a list, `text`) with `games/id_.rs` (`game`) below it, declared.
+    pub fn with_games(&self, text: &str, game: &str) -> &App {
+        self.page("games", &format!("pub mod id_;\n{text}"))
+            .file(GAME_FILE, game)
+    }
+
     /// The messages generation fails with, one per problem.
     pub fn errors(&self) -> Vec<String> {
         match rally_codegen::generate(self.root(), false) {

@@ -108,7 +108,13 @@ pub fn render<M: ServerMount>(
 /// What the server answers for a page request: the rendered page, or why the caller may not
 /// see it.
 enum Outcome {
-    Rendered(Rendered),
+    /// The page; `private` when rendered for a signed-in user.
+    Rendered {
+        page: Rendered,
+        private: bool,
+    },
+    /// The mount's gate refused the request (no session, or one the app does not let in).
+    MountRefused,
     Denied(Denied),
 }
 
@@ -281,14 +287,6 @@ where
         .get::<super::security::CspNonce>()
         .map(|n| n.as_str().to_owned())
         .unwrap_or_default();
-    let identity = match &server.auth {
-        None => None,
-        // `public` lets everyone in (with their identity); other mounts redirect to sign-in.
-        Some(auth) => match auth.protect(M::NAME, &headers, request.uri().path()).await {
-            Ok(identity) => identity,
-            Err(redirect) => return redirect,
-        },
-    };
     let dark_mode = crate::shell::dark_mode_for_request(
         headers
             .get_all(header::COOKIE)
@@ -301,10 +299,20 @@ where
     let context = Arc::clone(&server.context);
     let shared_fn = Arc::clone(&server.shared);
     let page_path = path.clone();
-    // A page rendered for a signed-in user may hold what only they may see: no cache keeps it.
-    let private = identity.is_some();
-    // The page's rule, shared state and loads may query SQLite: keep them off the async threads.
+    let auth = server.auth.clone();
+    // The mount's gate (the session lookup), the page's rule, shared state and loads may all
+    // query SQLite: one trip to a blocking thread for all of them, none on the async threads.
     let outcome = tokio::task::spawn_blocking(move || {
+        let identity = match &auth {
+            None => None,
+            // `public` lets everyone in (with their identity); other mounts redirect to sign-in.
+            Some(auth) => match auth.authorize_blocking(M::NAME, &headers) {
+                Ok(identity) => identity,
+                Err(_) => return Outcome::MountRefused,
+            },
+        };
+        // A page rendered for a signed-in user may hold what only they may see: no cache keeps it.
+        let private = identity.is_some();
         let caller = Caller::new(identity, &headers);
         let route = M::parse(&page_path);
         if let Err(denied) = M::authorize(&context, &caller, &route) {
@@ -315,19 +323,27 @@ where
             identity: caller.identity(),
         };
         let shared = shared_fn(&context, &request);
-        Outcome::Rendered(render::<M>(
-            &context, &caller, shared, &page_path, dark_mode,
-        ))
+        Outcome::Rendered {
+            page: render::<M>(&context, &caller, shared, &page_path, dark_mode),
+            private,
+        }
     })
     .await;
+    let private = matches!(outcome, Ok(Outcome::Rendered { private: true, .. }));
     let mut response = match outcome {
-        Ok(Outcome::Rendered(mut rendered)) => {
+        Ok(Outcome::Rendered {
+            page: mut rendered, ..
+        }) => {
             rendered.nonce = nonce;
             html(
                 rendered.status,
                 (server.document)(&rendered, Some(&server.script)),
             )
         }
+        Ok(Outcome::MountRefused) => match &server.auth {
+            Some(auth) => auth.sign_in_redirect(request_path(&path)),
+            None => forbidden(&server.document, request_path(&path), dark_mode),
+        },
         Ok(Outcome::Denied(Denied::Forbidden)) => {
             forbidden(&server.document, request_path(&path), dark_mode)
         }
