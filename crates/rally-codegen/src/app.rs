@@ -11,7 +11,7 @@ use rally_wire::contract::Contract;
 use crate::Route;
 use crate::emit::{self, ident, pascal};
 use crate::error::{Error, Problems};
-use crate::page::{self, Page, PageSource};
+use crate::page::{self, OwnsTopic, Page, PageSource};
 use crate::wire::{self, Module, Modules, Walker};
 
 /// A file codegen writes, relative to the app root.
@@ -617,6 +617,9 @@ fn check_route_contracts(routes: &[Route], pages: &[&Page], problems: &mut Probl
                 }
             }
         }
+        if page.alias_of.is_none() {
+            check_owns_topic(page, route, dynamic, problems);
+        }
         if page.subscription_args == 2 && !dynamic {
             problems.push(
                 &page.file,
@@ -856,4 +859,51 @@ pub fn write(root: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, Error
         written.push(f.path.clone());
     }
     Ok(written)
+}
+
+/// `owns_topic` hands topics to the page's rule, so the page must have one, and its answer
+/// must fit `authorize`: params exactly when `authorize` judges the route's params.
+fn check_owns_topic(page: &Page, route: &Route, dynamic: bool, problems: &mut Problems) {
+    let access = &page.access;
+    let Some(owns) = &access.owns_topic else {
+        return;
+    };
+    let line = access.owns_topic_line;
+    let params = format!("{}Params", route.variant);
+    if !access.is_restricted() && page.mount == rally_routes::PUBLIC_MOUNT {
+        problems.push(
+            &page.file,
+            line,
+            "`owns_topic` hands topics to the page's rule, but the page is public, so it guards nothing",
+            "give the page `pub const ACCESS` or `authorize`, or check the topic in `src/broadcasts.rs` `authorize_topic`",
+        );
+        return;
+    }
+    match owns {
+        OwnsTopic::Bool if access.authorize == Some(3) => problems.push(
+            &page.file,
+            line,
+            "`owns_topic` returns `bool`, but `authorize` judges the route's params, which a topic must then name",
+            format!("return the params the topic stands for: `pub fn owns_topic(topic: &str) -> Option<{params}>`"),
+        ),
+        OwnsTopic::Params(_) if !dynamic => problems.push(
+            &page.file,
+            line,
+            "`owns_topic` returns params but the route has none",
+            "return `bool`: `pub fn owns_topic(topic: &str) -> bool`",
+        ),
+        OwnsTopic::Params(_) if access.authorize != Some(3) => problems.push(
+            &page.file,
+            line,
+            "`owns_topic` returns params, but `authorize` does not take them, so nothing would judge them",
+            format!("return `bool`, or take them in `authorize(ctx, user, params: &{params})`"),
+        ),
+        OwnsTopic::Params(written) if *written != params && !written.ends_with(&format!("::{params}")) => problems.push(
+            &page.file,
+            line,
+            format!("`owns_topic` returns `Option<{written}>`, but the route's params are `{params}`"),
+            format!("return `Option<{params}>`"),
+        ),
+        _ => {}
+    }
 }

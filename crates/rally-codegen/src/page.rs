@@ -83,6 +83,20 @@ pub struct Access {
     pub authorize: Option<usize>,
     /// Line of `authorize` (or `ACCESS`), for errors found later.
     pub line: usize,
+    /// `owns_topic`, if the page defines it: the topics that follow the page's rule.
+    pub owns_topic: Option<OwnsTopic>,
+    /// Line of `owns_topic`, for errors found later.
+    pub owns_topic_line: usize,
+}
+
+/// What a page's `owns_topic(topic: &str)` answers for a topic name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnsTopic {
+    /// `-> bool`: the topic is the page's; the page's rule (without params) decides.
+    Bool,
+    /// `-> Option<…Params>`: the route's params the topic stands for, so `authorize` can
+    /// judge it as it would the page at those params. Holds the params type as written.
+    Params(String),
 }
 
 impl Access {
@@ -314,7 +328,7 @@ fn check_visibility(file: &Path, items: &Items<'_>, problems: &mut Problems) {
             );
         }
     }
-    const CONTRACT: [&str; 11] = [
+    const CONTRACT: [&str; 12] = [
         "initial_model",
         "init",
         "update",
@@ -326,6 +340,7 @@ fn check_visibility(file: &Path, items: &Items<'_>, problems: &mut Problems) {
         "handle_save",
         "after_save",
         "authorize",
+        "owns_topic",
     ];
     for f in &items.fns {
         let name = f.sig.ident.to_string();
@@ -699,8 +714,32 @@ fn read_access(
             server_only(file, f, problems);
         }
     }
+    let owns_topic = items.func("owns_topic");
+    if let Some(f) = owns_topic {
+        let sig = "#[cfg(feature = \"server\")] pub fn owns_topic(topic: &str) -> bool`, or when `authorize` takes the route's params `pub fn owns_topic(topic: &str) -> Option<…Params>";
+        check_args(file, f, &[Arg::by_ref(&["str"])], sig, problems);
+        if !matches!(signature::returns(f).as_str(), "bool" | "Option") {
+            check_return(file, f, "bool", sig, problems);
+        }
+        server_only(file, f, problems);
+    }
     Access {
         constant: constant.is_some(),
+        owns_topic: owns_topic.map(|f| {
+            if signature::returns(f) == "Option" {
+                let inner = signature::returned_arg(f)
+                    .map(|t| {
+                        quote::ToTokens::to_token_stream(&t)
+                            .to_string()
+                            .replace(' ', "")
+                    })
+                    .unwrap_or_default();
+                OwnsTopic::Params(inner)
+            } else {
+                OwnsTopic::Bool
+            }
+        }),
+        owns_topic_line: owns_topic.map_or(0, |f| line_of(f.sig.ident.span())),
         authorize: authorize.map(arity),
         line: authorize
             .map(|f| line_of(f.sig.ident.span()))

@@ -387,6 +387,125 @@ fn authorize_with_params_needs_a_dynamic_route_whose_load_carries_them() {
 }
 
 #[test]
+fn owns_topic_hands_topics_to_a_rule_that_fits_it() {
+    const SIG: &str = "its signature is `#[cfg(feature = \"server\")] pub fn owns_topic(topic: &str) -> bool`, or when `authorize` takes the route's params `pub fn owns_topic(topic: &str) -> Option<…Params>`";
+    let owns_bool = "\n#[cfg(feature = \"server\")]\npub fn owns_topic(topic: &str) -> bool {\n    topic == \"mine\"\n}\n";
+    let owns_params = "\n#[cfg(feature = \"server\")]\npub fn owns_topic(topic: &str) -> Option<GamesIdParams> {\n    None\n}\n";
+    let signed_in = "\npub const ACCESS: Access = Access::SignedIn;\n";
+    let by_params = "\n#[cfg(feature = \"server\")]\npub fn authorize(db: &Db, user: &Identity, params: &GamesIdParams) -> bool {\n    true\n}\n";
+    let app = App::new();
+    app.file("src/auth.rs", AUTH);
+    // On a public page there is no rule to hand the topics to.
+    let page = format!("{PAGE}{owns_bool}");
+    app.file(HOME, &page);
+    assert_eq!(
+        app.errors(),
+        [at(
+            HOME,
+            line(&page, "pub fn owns_topic"),
+            "`owns_topic` hands topics to the page's rule, but the page is public, so it guards nothing",
+            "give the page `pub const ACCESS` or `authorize`, or check the topic in `src/broadcasts.rs` `authorize_topic`"
+        )]
+    );
+    app.file(HOME, &format!("{PAGE}{signed_in}{owns_bool}"))
+        .generates();
+    // Params without a route to take them from, or without an `authorize` to judge them.
+    let page = format!("{PAGE}{signed_in}{owns_params}");
+    app.file(HOME, &page);
+    assert_eq!(
+        app.errors(),
+        [at(
+            HOME,
+            line(&page, "pub fn owns_topic"),
+            "`owns_topic` returns params but the route has none",
+            "return `bool`: `pub fn owns_topic(topic: &str) -> bool`"
+        )]
+    );
+    let game = format!("{GAME}{signed_in}{owns_params}");
+    app.file(HOME, PAGE).with_game(&game);
+    assert_eq!(
+        app.errors(),
+        [at(
+            GAME_FILE,
+            line(&game, "pub fn owns_topic"),
+            "`owns_topic` returns params, but `authorize` does not take them, so nothing would judge them",
+            "return `bool`, or take them in `authorize(ctx, user, params: &GamesIdParams)`"
+        )]
+    );
+    // `authorize` over params needs the topic to name them.
+    let game = format!("{GAME}{by_params}{owns_bool}");
+    app.file(GAME_FILE, &game);
+    assert_eq!(
+        app.errors(),
+        [at(
+            GAME_FILE,
+            line(&game, "pub fn owns_topic"),
+            "`owns_topic` returns `bool`, but `authorize` judges the route's params, which a topic must then name",
+            "return the params the topic stands for: `pub fn owns_topic(topic: &str) -> Option<GamesIdParams>`"
+        )]
+    );
+    let game = format!(
+        "{GAME}{by_params}{}",
+        owns_params.replace("GamesIdParams", "HomeParams")
+    );
+    app.file(GAME_FILE, &game);
+    assert_eq!(
+        app.errors(),
+        [at(
+            GAME_FILE,
+            line(&game, "pub fn owns_topic"),
+            "`owns_topic` returns `Option<HomeParams>`, but the route's params are `GamesIdParams`",
+            "return `Option<GamesIdParams>`"
+        )]
+    );
+    app.file(GAME_FILE, &format!("{GAME}{by_params}{owns_params}"))
+        .generates();
+    // Its shape: one `&str`, a `bool` or an `Option`, on the server only.
+    let game = format!(
+        "{GAME}{by_params}{}",
+        owns_params.replace("topic: &str", "topic: String")
+    );
+    app.file(GAME_FILE, &game);
+    assert_eq!(
+        app.errors(),
+        [at(
+            GAME_FILE,
+            line(&game, "pub fn owns_topic"),
+            "`owns_topic`'s first argument is `String`, which does not fit the contract",
+            SIG
+        )]
+    );
+    let page = format!(
+        "{PAGE}{signed_in}{}",
+        owns_bool.replace("-> bool", "-> usize")
+    );
+    app.file(GAME_FILE, GAME).file(HOME, &page);
+    assert_eq!(
+        app.errors(),
+        [at(
+            HOME,
+            line(&page, "-> usize"),
+            "`owns_topic` returns `usize`, expected `bool`",
+            SIG
+        )]
+    );
+    let page = format!(
+        "{PAGE}{signed_in}{}",
+        owns_bool.replace("#[cfg(feature = \"server\")]\n", "")
+    );
+    app.file(HOME, &page);
+    assert_eq!(
+        app.errors(),
+        [at(
+            HOME,
+            line(&page, "pub fn owns_topic"),
+            "`owns_topic` is compiled into the browser bundle",
+            "put `#[cfg(feature = \"server\")]` on it: it runs on the server only"
+        )]
+    );
+}
+
+#[test]
 fn authorize_must_have_the_contract_signature() {
     let app = App::new();
     app.file("src/auth.rs", AUTH);

@@ -536,12 +536,39 @@ fn the_server_hook_and_the_topic_rule_are_called_when_the_app_defines_them() {
     // Every topic of a set is put to the app's rule with the caller read now.
     assert_has(
         &files[DISPATCH],
-        r#"fn authorize_topics(&self, connection: &rally::glue::ConnectionInfo, topics: &[String],) -> Result<(), ApiError> { let caller = rally::glue::for_request(self.auth.as_deref(), "public", &connection.headers,)?; let ctx = &*self.context; if topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) { Ok(()) } else { Err(ApiError::Unauthorized) } }"#,
+        r#"let caller = rally::glue::for_request(auth, "public", headers)?; if !topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) { return Err(ApiError::Unauthorized); } Ok(()) }"#,
     );
     assert_has(
         &files[DISPATCH],
         "fn authorizes_topics(&self) -> bool { true }",
     );
+}
+
+#[test]
+fn topics_a_page_owns_follow_the_pages_rule() {
+    let app = App::new();
+    app.file("src/auth.rs", AUTH);
+    let game = format!(
+        "{GAME}\npub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\n#[cfg(feature = \"server\")]\npub fn authorize(db: &Db, user: &Identity, params: &GamesIdParams) -> bool {{ true }}\n#[cfg(feature = \"server\")]\npub fn owns_topic(topic: &str) -> Option<GamesIdParams> {{ None }}\n"
+    );
+    let desk = format!(
+        "{SAVES}\npub const ACCESS: rally::page::Access = rally::page::Access::SignedIn;\n#[cfg(feature = \"server\")]\npub fn owns_topic(topic: &str) -> bool {{ topic == \"desk\" }}\n"
+    );
+    app.with_games(PAGE, &game).page("desk", &desk);
+    let dispatch = &app.generates()[DISPATCH];
+    // The params a topic names are judged by `authorize`, with the caller looked up once.
+    assert_has(
+        dispatch,
+        r#"let owned: Vec<_> = topics.iter().filter_map(|topic| crate::public::pages::games::id_::owns_topic(topic)).collect(); if !owned.is_empty() { let caller = rally::glue::for_request(auth, "public", headers)?; for params in &owned { rally::glue::allow(crate::public::pages::games::id_::ACCESS, &caller, Some(&|user| crate::public::pages::games::id_::authorize(ctx, user, params)),).map_err(|_| ApiError::Unauthorized)?; } }"#,
+    );
+    assert_has(
+        dispatch,
+        r#"if topics.iter().any(|topic| crate::public::pages::desk::owns_topic(topic)) { let caller = rally::glue::for_request(auth, "public", headers)?; rally::glue::allow(crate::public::pages::desk::ACCESS, &caller, None).map_err(|_| ApiError::Unauthorized)?; }"#,
+    );
+    assert_has(dispatch, "fn authorizes_topics(&self) -> bool { true }");
+    // Without owners or an app rule, topic sets are not checked at all.
+    app.file(common::GAME_FILE, GAME).page("desk", SAVES);
+    assert_has_not(&app.generates()[DISPATCH], "fn authorize_topics");
 }
 
 #[test]

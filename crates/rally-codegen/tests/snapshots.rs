@@ -20,8 +20,9 @@ use rally_codegen::GeneratedFile;
 // The contract fixture: every optional part of the page contract at once — the app's context
 // (`src/context.rs`), the caller in a load, a save and `after_save`, `init`, a three-argument
 // `update`, `head`, `ACCESS` with an `authorize` over the route's params, `authorize` alone,
-// `ServerMsg::Save(T)` (with and without a load), a one-line alias page, `authorize_topic`, the
-// `src/server.rs` hook, and save results imported from `src/broadcasts.rs` and `src/wire.rs`.
+// `owns_topic` in both forms, `ServerMsg::Save(T)` (with and without a load), a one-line alias
+// page, `authorize_topic`, the `src/server.rs` hook, and save results imported from
+// `src/broadcasts.rs` and `src/wire.rs`.
 // The pages are written as an app would write them (imports included).
 
 const ARENA_CONTEXT: &str = r#"//! What the pages receive on the server.
@@ -235,8 +236,8 @@ pub fn after_save(ctx: &Context, caller: &Caller, ok: &GameUpdate) -> Option<cra
 }
 "#;
 
-/// `games/id_.rs`: `ACCESS` and an `authorize` over the route's params; `ServerMsg::Save(T)`
-/// beside the load, with a save result of the page.
+/// `games/id_.rs`: `ACCESS` and an `authorize` over the route's params (and `owns_topic` naming
+/// them); `ServerMsg::Save(T)` beside the load, with a save result of the page.
 const ARENA_GAME: &str = r#"use rally::page::{Access, LoadError, SaveError};
 use rally::routes::QueryParams;
 use rally::view::{Effect, Element};
@@ -319,6 +320,12 @@ pub fn authorize(ctx: &Context, user: &Identity, params: &GamesIdParams) -> bool
 }
 
 #[cfg(feature = "server")]
+pub fn owns_topic(topic: &str) -> Option<GamesIdParams> {
+    let id = topic.strip_prefix("game:")?.parse().ok()?;
+    Some(GamesIdParams { id })
+}
+
+#[cfg(feature = "server")]
 pub fn load(ctx: &Context, id: i64) -> Result<LoadResult, LoadError> {
     let _ = ctx;
     Ok(LoadResult { score: id })
@@ -334,7 +341,7 @@ pub fn handle_save(ctx: &Context, save: ScoreChange) -> Result<Scored, SaveError
 /// `home_.rs`: a one-line alias of `games`.
 const ARENA_HOME: &str = "pub use super::games::*;\n";
 
-/// `me.rs`: `authorize` alone (no `ACCESS`), a load that takes the caller.
+/// `me.rs`: `authorize` alone (no `ACCESS`), `owns_topic`, a load that takes the caller.
 const ARENA_ME: &str = r#"use rally::page::LoadError;
 use rally::routes::QueryParams;
 use rally::view::{Effect, Element};
@@ -387,6 +394,11 @@ pub fn view(model: &Model) -> Element<Message> {
 #[cfg(feature = "server")]
 pub fn authorize(ctx: &Context, user: &Identity) -> bool {
     user.user_id == ctx.scorer_id
+}
+
+#[cfg(feature = "server")]
+pub fn owns_topic(topic: &str) -> bool {
+    topic == "me"
 }
 
 #[cfg(feature = "server")]

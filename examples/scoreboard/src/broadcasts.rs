@@ -101,25 +101,6 @@ pub fn game_updated_broadcast(db: &rally::db::Db, game_id: i64) -> Option<Target
     Some(TargetedEvent::new(topics, Event::GameUpdated(snapshot)))
 }
 
-/// Who may subscribe to a topic: the score desk's pushes go to admins only; every other
-/// topic is public (the same scores the public pages show). Checked each time a tab changes
-/// its topics.
-#[cfg(feature = "server")]
-pub fn authorize_topic(
-    ctx: &crate::context::Context,
-    caller: &rally::server::Caller,
-    topic: &str,
-) -> bool {
-    let db = &ctx.db;
-    if topic != "admin:games" {
-        return true;
-    }
-    caller
-        .user_id()
-        .and_then(|id| crate::identity::user_by_id(db, id))
-        .is_some_and(|user| user.can_access_admin())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

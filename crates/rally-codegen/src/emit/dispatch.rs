@@ -5,36 +5,14 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{ident, page_path, pascal};
-use crate::page::Page;
+use crate::page::{OwnsTopic, Page};
 
 /// `src/generated/rally/dispatch.rs`: routes each request to its page's `load` or
 /// `handle_save`, then `after_save`'s event to the hub. `context` says whether the app
 /// defines `src/context.rs`.
 pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream {
-    let public = rally_routes::PUBLIC_MOUNT;
     let context_ty = super::mount::context_type(context);
-    let topics = topic_rule.then(|| {
-        quote! {
-            fn authorize_topics(
-                &self,
-                connection: &rally::glue::ConnectionInfo,
-                topics: &[String],
-            ) -> Result<(), ApiError> {
-                // Who is asking, read now; the app's rule decides per topic.
-                let caller = rally::glue::for_request(self.auth.as_deref(), #public, &connection.headers)?;
-                let ctx = &*self.context;
-                if topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) {
-                    Ok(())
-                } else {
-                    Err(ApiError::Unauthorized)
-                }
-            }
-
-            fn authorizes_topics(&self) -> bool {
-                true
-            }
-        }
-    });
+    let topics = topics(pages, topic_rule);
     let arms = pages.iter().filter_map(|page| {
         let server = page.server.as_ref()?;
         let wire = page.wire_name();
@@ -212,6 +190,90 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
             #topics
         }
     }
+}
+
+/// `authorize_topics`, when anything rules over topics: each page's `owns_topic` hands the
+/// topics it names to that page's rule (its mount's gate, `ACCESS`, `authorize`), then the
+/// app's `authorize_topic` judges every topic. Pages' callers are looked up once per page that
+/// owns a topic of the set, not per topic.
+fn topics(pages: &[&Page], topic_rule: bool) -> Option<TokenStream> {
+    let owners: Vec<TokenStream> = pages
+        .iter()
+        .filter(|page| page.alias_of.is_none())
+        .filter_map(|page| {
+            let owns = page.access.owns_topic.as_ref()?;
+            let p = page_path(&page.mount, &page.module);
+            let mount = &page.mount;
+            let access = &page.access;
+            let constant = if access.constant {
+                quote!(#p::ACCESS)
+            } else {
+                quote!(rally::glue::Access::Public)
+            };
+            let caller = quote! {
+                let caller = rally::glue::for_request(auth, #mount, headers)?;
+            };
+            Some(match owns {
+                OwnsTopic::Bool if !access.is_restricted() => quote! {
+                    if topics.iter().any(|topic| #p::owns_topic(topic)) {
+                        rally::glue::for_request(auth, #mount, headers)?;
+                    }
+                },
+                OwnsTopic::Bool => {
+                    let predicate = match access.authorize {
+                        Some(_) => quote!(Some(&|user| #p::authorize(ctx, user))),
+                        None => quote!(None),
+                    };
+                    quote! {
+                        if topics.iter().any(|topic| #p::owns_topic(topic)) {
+                            #caller
+                            rally::glue::allow(#constant, &caller, #predicate).map_err(|_| ApiError::Unauthorized)?;
+                        }
+                    }
+                }
+                OwnsTopic::Params(_) => quote! {
+                    let owned: Vec<_> = topics.iter().filter_map(|topic| #p::owns_topic(topic)).collect();
+                    if !owned.is_empty() {
+                        #caller
+                        for params in &owned {
+                            rally::glue::allow(#constant, &caller, Some(&|user| #p::authorize(ctx, user, params)))
+                                .map_err(|_| ApiError::Unauthorized)?;
+                        }
+                    }
+                },
+            })
+        })
+        .collect();
+    if owners.is_empty() && !topic_rule {
+        return None;
+    }
+    let public = rally_routes::PUBLIC_MOUNT;
+    let app_rule = topic_rule.then(|| {
+        quote! {
+            // Who is asking, read now; the app's rule decides per topic.
+            let caller = rally::glue::for_request(auth, #public, headers)?;
+            if !topics.iter().all(|topic| crate::broadcasts::authorize_topic(ctx, &caller, topic)) {
+                return Err(ApiError::Unauthorized);
+            }
+        }
+    });
+    Some(quote! {
+        fn authorize_topics(
+            &self,
+            connection: &rally::glue::ConnectionInfo,
+            topics: &[String],
+        ) -> Result<(), ApiError> {
+            #[allow(unused_variables)]
+            let (ctx, auth, headers) = (&*self.context, self.auth.as_deref(), &connection.headers);
+            #(#owners)*
+            #app_rule
+            Ok(())
+        }
+
+        fn authorizes_topics(&self) -> bool {
+            true
+        }
+    })
 }
 
 /// `src/generated/rally/server.rs`: one typed save effect per page that saves.

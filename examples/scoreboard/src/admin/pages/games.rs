@@ -234,6 +234,14 @@ pub fn broadcast_subscriptions(_model: &Model) -> Vec<Topic> {
     vec![Topic::AdminGames]
 }
 
+/// The desk's topic follows the desk's rule: only callers the admin mount lets in (admins)
+/// may subscribe to it. Every other topic shows what the public pages show.
+#[cfg(feature = "server")]
+pub fn owns_topic(topic: &str) -> bool {
+    use rally::broadcast::Topic as _;
+    topic == Topic::AdminGames.name()
+}
+
 /// Another desk changed a game.
 pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
     let Event::GameUpdated(snapshot) = event;
