@@ -24,6 +24,9 @@ ensure_debian_packages() {
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   command -v wasm-opt >/dev/null || missing+=(binaryen)
+  # The multi-node tests start their own redis-server on a free port (never the system one).
+  command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  command -v redis-cli >/dev/null || missing+=(redis-tools)
   [ ${#missing[@]} -eq 0 ] && return
   step "installing Debian packages: ${missing[*]}"
   { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } \

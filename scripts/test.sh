@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: native unit and property tests, the wasm32 build, and the browser tests in
-# headless Chromium. Installs what a fresh machine lacks (wasm target, Chromium, npm packages).
+# headless Chromium. Installs what a fresh machine lacks (wasm target, Chromium, Redis, npm
+# packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh

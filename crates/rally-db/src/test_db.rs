@@ -47,6 +47,12 @@ impl Template {
         })
     }
 
+    /// Writes the template as a database file at `path` (for servers started as processes,
+    /// which open their database by path).
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, self.image.as_slice())
+    }
+
     /// A new private in-memory database holding a copy of the template.
     pub fn db(&self) -> Result<Db, Error> {
         let mut conn = Connection::open_in_memory()?;

@@ -42,6 +42,8 @@ pub enum Incoming<P> {
     },
     /// A frame-level error from the server (malformed frame, a limit).
     Error(ApiError),
+    /// Pushes may have been missed: re-load the page's data, as after a reconnect.
+    CatchUp,
     /// A result nobody waits for any more (timed out, or unknown), or undecodable bytes.
     Ignored,
 }
@@ -210,6 +212,7 @@ impl<P> ClientState<P> {
             Ok(ServerFrame::Push { topic, event }) => Incoming::Push { topic, event },
             Ok(ServerFrame::Reload { reason }) => Incoming::Reload { reason },
             Ok(ServerFrame::Error(error)) => Incoming::Error(error),
+            Ok(ServerFrame::CatchUp) => Incoming::CatchUp,
             Err(_) => Incoming::Ignored,
         }
     }
@@ -242,6 +245,15 @@ mod tests {
 
     fn frame(bytes: &[u8]) -> ClientFrame {
         decode(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_catch_up_frame_asks_the_page_to_reload_its_data() {
+        let mut client: ClientState<()> = ClientState::new();
+        assert_eq!(
+            client.receive(&encode(&ServerFrame::CatchUp)),
+            Incoming::CatchUp
+        );
     }
 
     fn topics(names: &[&str]) -> Vec<String> {

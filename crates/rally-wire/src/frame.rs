@@ -54,6 +54,9 @@ pub enum ServerFrame {
     },
     /// A frame the server could not act on and could not attribute to a request id.
     Error(ApiError),
+    /// Pushes may have been missed (the broker between server nodes was away): re-load the
+    /// page's data, as after a reconnect.
+    CatchUp,
 }
 
 /// Encoded bytes inside a frame (a load or save result).

@@ -8,6 +8,8 @@ mod fair_queue;
 pub mod http;
 pub mod hub;
 mod mailbox;
+#[cfg(feature = "redis")]
+pub mod redis_hub;
 pub mod security;
 pub mod ssr;
 pub mod ws;

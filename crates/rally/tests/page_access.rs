@@ -216,6 +216,7 @@ fn app(dir: &std::path::Path) -> App {
         security: rally::server::Security::development(),
         assets: dir.join("assets"),
         bundles: dir.join("pkg"),
+        hub: rally::server::hub::HubConfig::Local,
     }
 }
 

@@ -28,6 +28,7 @@ async fn start() -> Running {
         security: rally::server::security::Security::development(),
         assets: dir.join("scoreboard-test-no-assets"),
         bundles: dir.join("scoreboard-test-no-bundles"),
+        hub: rally::server::hub::HubConfig::Local,
     };
     let (builder, pages, endpoint) =
         scoreboard::generated::rally::app::build(app).expect("the server builds");

@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use rally::auth_http::RequestAuth;
 use rally::server::{Endpoint, WsConfig, serve_live_until};
 use rally::wire::{ApiError, ClientFrame, Fingerprint, Request, ServerFrame};
@@ -18,25 +18,15 @@ use scoreboard::broadcasts::{Event, GameSnapshot, GameStatus, Team};
 use scoreboard::generated::rally::contract::CONTRACT;
 use scoreboard::generated::rally::dispatch::Dispatch;
 use scoreboard::public::pages::{games, me};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use common::frames::*;
 use common::{ADMIN_ID, FAN_ID, seeded_db};
 
-const PUBLIC_GAMES: &str = "public/pages/games";
-const ADMIN_GAMES: &str = "admin/pages/games";
 const ME: &str = "public/pages/me";
-
-/// How long a connection must stay silent to count as "received nothing".
-const QUIET: Duration = Duration::from_millis(300);
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The app's endpoint, served in-process on a free port.
 struct Server {
@@ -146,101 +136,6 @@ impl Server {
             .expect("the server stops")
             .unwrap()
             .unwrap();
-    }
-}
-
-async fn send(client: &mut Client, frame: &ClientFrame) {
-    client
-        .send(Message::Binary(rally::wire::encode(frame).into()))
-        .await
-        .unwrap();
-}
-
-async fn request(client: &mut Client, id: u32, page: &str, msg: &impl Serialize) {
-    let frame = ClientFrame::Request(Request {
-        id,
-        page: page.into(),
-        message: rally::wire::encode(msg),
-    });
-    send(client, &frame).await;
-}
-
-/// Replaces the connection's topics, and waits until the server has applied them: a
-/// connection handles its frames in order, so once a later load is answered the topic set is in
-/// force.
-async fn subscribe(client: &mut Client, topics: &[&str], barrier_id: u32) {
-    send(
-        client,
-        &ClientFrame::Topics(topics.iter().map(|t| t.to_string()).collect()),
-    )
-    .await;
-    request(client, barrier_id, PUBLIC_GAMES, &games::ServerMsg::Load).await;
-    let _: games::LoadResult = ok(next(client).await, barrier_id);
-}
-
-/// The next protocol frame (pings skipped), failing after 5 s.
-async fn next(client: &mut Client) -> ServerFrame {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), client.next())
-            .await
-            .expect("no frame within 5 s")
-            .expect("the connection ended")
-            .expect("read failed");
-        match message {
-            Message::Binary(bytes) => {
-                return rally::wire::decode(&bytes).expect("server frames decode");
-            }
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected message {other:?}"),
-        }
-    }
-}
-
-/// Fails if a frame arrives within [`QUIET`].
-async fn assert_quiet(client: &mut Client, who: &str) {
-    if let Ok(message) = tokio::time::timeout(QUIET, client.next()).await {
-        panic!("{who} should have received nothing, got {message:?}");
-    }
-}
-
-/// The decoded `Ok` payload of the result for request `id`.
-fn ok<T: DeserializeOwned>(frame: ServerFrame, id: u32) -> T {
-    match frame {
-        ServerFrame::Result {
-            id: got,
-            result: Ok(payload),
-        } if got == id => rally::wire::decode(&payload.0).expect("the result decodes"),
-        other => panic!("expected an Ok result for request {id}, got {other:?}"),
-    }
-}
-
-/// The errors of the result for request `id`.
-fn errors(frame: ServerFrame, id: u32) -> Vec<ApiError> {
-    match frame {
-        ServerFrame::Result {
-            id: got,
-            result: Err(errors),
-        } if got == id => errors,
-        other => panic!("expected a failed result for request {id}, got {other:?}"),
-    }
-}
-
-fn push(frame: ServerFrame) -> (String, Event) {
-    match frame {
-        ServerFrame::Push { topic, event } => (
-            topic,
-            rally::wire::decode(&event).expect("the event decodes as the app's Event"),
-        ),
-        other => panic!("expected a push, got {other:?}"),
-    }
-}
-
-fn score_save(game_id: i64, home_score: i64, away_score: i64) -> desk::ServerMsg {
-    desk::ServerMsg::UpdateScore {
-        game_id,
-        home_score,
-        away_score,
-        period: "3rd".into(),
     }
 }
 

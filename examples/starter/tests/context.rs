@@ -24,6 +24,7 @@ fn app(env: &[(&str, &str)]) -> App {
         security: rally::server::Security::development(),
         assets: root.join("assets"),
         bundles: std::env::temp_dir().join("starter-test-no-bundles"),
+        hub: rally::server::hub::HubConfig::Local,
     }
 }
 

@@ -187,10 +187,16 @@ impl Live {
             self.send(frame);
         }
         if opened.reconnected {
-            let hook = self.on_reconnect.borrow().clone();
-            if let Some(hook) = hook {
-                hook();
-            }
+            self.catch_up();
+        }
+    }
+
+    /// Pushes may have been lost (a reconnect, or the server's broker was away): the page
+    /// re-loads its data.
+    fn catch_up(&self) {
+        let hook = self.on_reconnect.borrow().clone();
+        if let Some(hook) = hook {
+            hook();
         }
     }
 
@@ -207,6 +213,7 @@ impl Live {
                 }
             }
             Incoming::Reload { reason } => reload(&reason),
+            Incoming::CatchUp => self.catch_up(),
             // The server dropped topics this tab may no longer see (its session ended): load
             // the page again as a document, which signs in or shows what is left.
             Incoming::Error(ApiError::Unauthorized) => crate::remote::reload_as_document(),

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::routing::MethodRouter;
 use tower_http::services::ServeDir;
 
-use super::hub::{Hub, LocalHub};
+use super::hub::{Hub, HubConfig};
 use super::security::Security;
 use super::ssr::{DocumentFn, Layout, MountServer, SharedFn};
 use super::{Dispatch, Endpoint, ServerConfig, WsConfig, exit_code, init_tracing};
@@ -35,6 +35,8 @@ pub struct App {
     pub bundles: PathBuf,
     /// The hosts it answers to and the headers it sends.
     pub security: Security,
+    /// The hub saves publish through (`RALLY_HUB`).
+    pub hub: HubConfig,
 }
 
 /// Why the app could not start.
@@ -46,6 +48,9 @@ pub enum AppError {
     /// The host allow-list is missing or malformed.
     #[error(transparent)]
     Security(#[from] super::security::SecurityError),
+    /// `RALLY_HUB` names no usable hub.
+    #[error(transparent)]
+    Hub(#[from] super::hub::HubConfigError),
     /// The database could not be opened.
     #[error(
         "cannot open the database {path}: {source}. Run `cargo rally migrate` first, or set DATABASE_PATH."
@@ -60,8 +65,8 @@ pub enum AppError {
 
 impl App {
     /// Reads `.env` (the process environment wins), `PORT`/`HOST`/`ADDR`, `DATABASE_PATH`
-    /// (default `db/<package>.db`), `RALLY_ASSETS_DIR` and `RALLY_BUNDLE_DIR`, and opens the
-    /// database.
+    /// (default `db/<package>.db`), `RALLY_ASSETS_DIR`, `RALLY_BUNDLE_DIR` and `RALLY_HUB`, and
+    /// opens the database.
     pub fn from_env(package: &str) -> Result<App, AppError> {
         init_tracing();
         // One reading of `.env` and the process environment for everything below; the process
@@ -73,6 +78,7 @@ impl App {
     pub fn with_env(env: Env, package: &str) -> Result<App, AppError> {
         let config = ServerConfig::from_env(&env)?;
         let security = Security::from_env(&env)?;
+        let hub = HubConfig::from_env(&env, package)?;
         let dir = |name: &str, default: &str| {
             env.get(name)
                 .filter(|v| !v.trim().is_empty())
@@ -86,6 +92,7 @@ impl App {
             source: Box::new(e),
         })?;
         Ok(App {
+            hub,
             security,
             env,
             db,
@@ -164,13 +171,14 @@ pub struct AppBuilder<C> {
 impl<C: Send + Sync + 'static> AppBuilder<C> {
     /// An app serving `context` to its pages, with the default document titled `title`.
     pub fn new(app: App, context: C, title: &str) -> Self {
+        let hub = app.hub.start();
         AppBuilder {
             app,
             context: Arc::new(context),
             routes: Router::new(),
             layout: Layout::new(title),
             document: None,
-            hub: Arc::new(LocalHub::new()),
+            hub,
             startup: Startup::new(),
             tasks: Vec::new(),
             websocket: Vec::new(),

@@ -106,6 +106,29 @@ impl LocalHub {
         self.lock().topics.get(topic).map_or(0, HashSet::len)
     }
 
+    /// Tells every connection to re-load its page's data ([`ServerFrame::CatchUp`]): pushes
+    /// may have been missed, as when a broker between nodes was away. Returns how many were
+    /// told.
+    pub fn catch_up(&self) -> usize {
+        let frame = Bytes::from(encode(&ServerFrame::CatchUp));
+        let mut state = self.lock();
+        let gone: Vec<ConnectionId> = state
+            .connections
+            .iter()
+            .filter(|(_, sub)| sub.outbox.deliver(frame.clone()) != Delivery::Queued)
+            .map(|(id, _)| *id)
+            .collect();
+        for connection in &gone {
+            state.remove(*connection);
+        }
+        state.connections.len()
+    }
+
+    /// The topics at least one connection wants, each once.
+    pub fn wanted_topics(&self) -> Vec<String> {
+        self.lock().topics.keys().cloned().collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // The state stays consistent across a panic elsewhere (every update is one step).
         self.state
@@ -194,6 +217,175 @@ impl Hub for LocalHub {
         }
         for connection in gone {
             state.remove(connection);
+        }
+    }
+}
+
+/// Which hub the server publishes through, from `RALLY_HUB`: unset or `local` for this process
+/// only, a `redis://…` (or `rediss://…`) URL for Redis pub/sub between several nodes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HubConfig {
+    /// [`LocalHub`]: one process.
+    #[default]
+    Local,
+    /// The Redis hub (feature `redis`).
+    Redis {
+        /// The broker's URL.
+        url: String,
+        /// What its channel names start with, so apps can share one Redis: `rally:<package>:`.
+        prefix: String,
+    },
+}
+
+/// Why `RALLY_HUB` cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HubConfigError {
+    /// Neither `local` nor a Redis URL.
+    #[error(
+        "RALLY_HUB={value} is not a hub — set it to `local` (the default, one process) or a Redis URL such as `redis://127.0.0.1:6379`"
+    )]
+    Unknown {
+        /// The value as set.
+        value: String,
+    },
+    /// A Redis URL, in a server built without the Redis hub.
+    #[error(
+        "RALLY_HUB={url} asks for the Redis hub, but this server was built without it — enable the `redis` feature of the rally dependency (`rally = {{ …, features = [\"redis\"] }}`) and rebuild"
+    )]
+    NotBuilt {
+        /// The URL, without its password.
+        url: String,
+    },
+    /// A Redis URL the client cannot use.
+    #[error(
+        "RALLY_HUB={url} is not a usable Redis URL ({reason}) — use e.g. `redis://127.0.0.1:6379` or `rediss://:password@host:6380/0`"
+    )]
+    InvalidUrl {
+        /// The URL, without its password.
+        url: String,
+        /// What the client said.
+        reason: String,
+    },
+}
+
+impl HubConfig {
+    /// Reads `RALLY_HUB`; `package` names the app's channels.
+    pub fn from_env(env: &crate::env::Env, package: &str) -> Result<Self, HubConfigError> {
+        let value = env.get("RALLY_HUB").unwrap_or_default();
+        let value = value.trim();
+        if value.is_empty() || value == "local" {
+            return Ok(HubConfig::Local);
+        }
+        if !(value.starts_with("redis://") || value.starts_with("rediss://")) {
+            return Err(HubConfigError::Unknown {
+                value: redact(value),
+            });
+        }
+        if !cfg!(feature = "redis") {
+            return Err(HubConfigError::NotBuilt { url: redact(value) });
+        }
+        #[cfg(feature = "redis")]
+        if let Err(e) = redis::Client::open(value) {
+            return Err(HubConfigError::InvalidUrl {
+                url: redact(value),
+                reason: e.to_string(),
+            });
+        }
+        Ok(HubConfig::Redis {
+            url: value.to_owned(),
+            prefix: format!("rally:{package}:"),
+        })
+    }
+
+    /// The hub this configuration names. The Redis hub starts its tasks, so this must run
+    /// inside a Tokio runtime.
+    pub fn start(&self) -> Arc<dyn Hub> {
+        match self {
+            HubConfig::Local => Arc::new(LocalHub::new()),
+            #[cfg(feature = "redis")]
+            HubConfig::Redis { url, prefix } => match redis::Client::open(url.as_str()) {
+                Ok(client) => Arc::new(super::redis_hub::RedisHub::start(client, prefix.clone())),
+                // `from_env` opened it already; a hand-made config falls back loudly.
+                Err(e) => {
+                    tracing::error!("RALLY_HUB: {e}; publishing within this process only");
+                    Arc::new(LocalHub::new())
+                }
+            },
+            #[cfg(not(feature = "redis"))]
+            HubConfig::Redis { .. } => {
+                tracing::error!(
+                    "RALLY_HUB names Redis but the `redis` feature is off; publishing within this process only"
+                );
+                Arc::new(LocalHub::new())
+            }
+        }
+    }
+}
+
+/// `redis://user:secret@host` → `redis://user:***@host`: errors and logs never show a password.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+
+    fn config(value: Option<&str>) -> Result<HubConfig, HubConfigError> {
+        let pairs: Vec<(&str, &str)> = value.map(|v| ("RALLY_HUB", v)).into_iter().collect();
+        HubConfig::from_env(&Env::from_pairs(pairs), "scoreboard")
+    }
+
+    #[test]
+    fn the_local_hub_is_the_default() {
+        assert_eq!(config(None), Ok(HubConfig::Local));
+        assert_eq!(config(Some("")), Ok(HubConfig::Local));
+        assert_eq!(config(Some("local")), Ok(HubConfig::Local));
+    }
+
+    #[test]
+    fn anything_else_must_be_a_redis_url_and_errors_never_show_the_password() {
+        assert_eq!(
+            config(Some("nats://127.0.0.1")),
+            Err(HubConfigError::Unknown {
+                value: "nats://127.0.0.1".into()
+            })
+        );
+        let secret = config(Some("redis://app:hunter2@10.0.0.5:6379"));
+        if cfg!(feature = "redis") {
+            assert_eq!(
+                secret,
+                Ok(HubConfig::Redis {
+                    url: "redis://app:hunter2@10.0.0.5:6379".into(),
+                    prefix: "rally:scoreboard:".into(),
+                })
+            );
+            let Err(error) = config(Some("redis://127.0.0.1:notaport")) else {
+                panic!("a bad port is refused");
+            };
+            assert!(
+                error.to_string().contains("is not a usable Redis URL"),
+                "{error}"
+            );
+        } else {
+            let error = secret.unwrap_err();
+            assert_eq!(
+                error,
+                HubConfigError::NotBuilt {
+                    url: "redis://app:***@10.0.0.5:6379".into()
+                }
+            );
+            assert!(error.to_string().contains("enable the `redis` feature"));
         }
     }
 }

@@ -3,6 +3,8 @@
 // Each test binary uses a part of this module.
 #![allow(dead_code)]
 
+pub mod frames;
+
 use std::path::Path;
 use std::sync::OnceLock;
 
