@@ -5,10 +5,11 @@ import { suite as liveCounter } from './live-counter.test.mjs';
 import { suite as starter } from './starter.test.mjs';
 import { suite as scoreboard } from './scoreboard.test.mjs';
 import { suite as downstream } from './downstream.test.mjs';
+import { suite as nodes } from './nodes.test.mjs';
 
 const suites = process.argv[2]
-  ? [{ 'view-props': viewProps, 'view-demo': viewDemo, 'live-counter': liveCounter, starter, scoreboard, downstream }[process.argv[2]]]
-  : [viewProps, viewDemo, liveCounter, starter, scoreboard, downstream];
+  ? [{ 'view-props': viewProps, 'view-demo': viewDemo, 'live-counter': liveCounter, starter, scoreboard, nodes, downstream }[process.argv[2]]]
+  : [viewProps, viewDemo, liveCounter, starter, scoreboard, nodes, downstream];
 let passed = 0, failed = 0;
 for (const s of suites) {
   try {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { launch, startServer, test, run, assert, assertEq, root, axeViolations } from './lib.mjs';
 
-const APP = join(root, 'examples/scoreboard');
+export const APP = join(root, 'examples/scoreboard');
 
 // Records the page's WebSocket frames by kind, decoding just enough postcard: client frames are
 // `Request` (0) or `Topics` (1, a list of strings); server frames `Result` (0) or `Push` (1).
@@ -41,7 +41,7 @@ const RECORD_FRAMES = `
   };
 `;
 
-async function open(context, url, { live = true } = {}) {
+export async function open(context, url, { live = true } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -56,7 +56,7 @@ async function open(context, url, { live = true } = {}) {
 
 const ws = (page) => page.evaluate(() => ({ ...window.__ws, topics: window.__ws.topics.map((t) => [...t]) }));
 
-async function waitFor(page, fn, arg, what, timeout = 10000) {
+export async function waitFor(page, fn, arg, what, timeout = 10000) {
   try {
     await page.waitForFunction(fn, arg, { timeout });
   } catch {
@@ -64,17 +64,17 @@ async function waitFor(page, fn, arg, what, timeout = 10000) {
   }
 }
 
-const lastTopics = (page, expected) => waitFor(page,
+export const lastTopics = (page, expected) => waitFor(page,
   (e) => window.__ws.topics.length > 0 && JSON.stringify(window.__ws.topics[window.__ws.topics.length - 1]) === e,
   JSON.stringify(expected), `topic set ${JSON.stringify(expected)}`);
 
-const sql = (db, statement) => execFileSync('python3', ['-c',
+export const sql = (db, statement) => execFileSync('python3', ['-c',
   'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()', db, statement]);
 
 // The away score of the first card on a public page (`.team-row` away first) or the admin desk.
-const firstAwayScore = (page) => page.evaluate(() => document.querySelector('article.game-card .score').textContent.trim());
+export const firstAwayScore = (page) => page.evaluate(() => document.querySelector('article.game-card .score').textContent.trim());
 
-async function signIn(context, base, email, returnTo = '/admin/games') {
+export async function signIn(context, base, email, returnTo = '/admin/games') {
   const { page } = await open(context, `${base}/sign_in?return_to=${encodeURIComponent(returnTo)}`, { live: false });
   await page.fill('form[action="/sign_in"] input[name=email]', email);
   await page.fill('form[action="/sign_in"] input[name=code]', 'A1Z9Q');
