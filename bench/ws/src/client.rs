@@ -245,6 +245,9 @@ pub struct Publish {
     pub server_cpu_ms: f64,
     /// Load generator CPU time over the same span, milliseconds.
     pub client_cpu_ms: f64,
+    /// With several server nodes: the p50 latency of each node's subscribers, microseconds
+    /// (node 0 holds the saver; the others receive through the broker).
+    pub node_p50_us: Vec<f64>,
 }
 
 /// Result of the fan-out benchmark.
@@ -307,6 +310,24 @@ pub async fn fan_out(
     subscribers: usize,
     publishes: u32,
 ) -> Result<FanOut, String> {
+    fan_out_across(&[server], subscribers, publishes).await
+}
+
+/// As [`fan_out`], with the subscribers spread round-robin over `servers` (nodes sharing a
+/// hub) and the saver on the first. Memory is the first node's; CPU is summed over all.
+pub async fn fan_out_across(
+    servers: &[&sys::ServerProcess],
+    subscribers: usize,
+    publishes: u32,
+) -> Result<FanOut, String> {
+    let server = servers.first().ok_or("no server")?;
+    let pids: Vec<u32> = servers.iter().map(|s| s.pid).collect();
+    let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
+    let servers_cpu = || {
+        pids.iter()
+            .map(|&p| sys::cpu_secs(p).unwrap_or(0.0))
+            .sum::<f64>()
+    };
     let board = Arc::new(Board {
         round: AtomicU32::new(0),
         arrivals: (0..subscribers).map(|_| AtomicU64::new(0)).collect(),
@@ -329,7 +350,7 @@ pub async fn fan_out(
         for index in range {
             let board = Arc::clone(&board);
             let gate = Arc::clone(&gate);
-            let port = server.port;
+            let port = ports[index % ports.len()];
             let target = subscribers;
             tasks.spawn(async move {
                 if let Err(e) = subscriber(port, index, target, &board, &gate).await {
@@ -380,7 +401,7 @@ pub async fn fan_out(
         board.received.store(0, Ordering::SeqCst);
         board.round.store(round, Ordering::SeqCst);
         let frame = proto::request_frame(round, &Msg::Save { round });
-        let server_cpu0 = sys::cpu_secs(pid).unwrap_or(0.0);
+        let server_cpu0 = servers_cpu();
         let client_cpu0 = sys::cpu_secs(std::process::id()).unwrap_or(0.0);
         let sent = Instant::now();
         saver
@@ -399,10 +420,7 @@ pub async fn fan_out(
             }
         })
         .await;
-        let server_cpu_ms = rounded(
-            (sys::cpu_secs(pid).unwrap_or(0.0) - server_cpu0) * 1000.0,
-            0,
-        );
+        let server_cpu_ms = rounded((servers_cpu() - server_cpu0) * 1000.0, 0);
         let client_cpu_ms = rounded(
             (sys::cpu_secs(std::process::id()).unwrap_or(0.0) - client_cpu0) * 1000.0,
             0,
@@ -414,12 +432,20 @@ pub async fn fan_out(
             );
         }
         let sent_ns = (sent - board.base).as_nanos() as u64;
-        let mut latencies: Vec<u64> = board
-            .arrivals
-            .iter()
-            .map(|a| a.load(Ordering::SeqCst))
-            .filter(|&t| t > 0)
-            .map(|t| t.saturating_sub(sent_ns))
+        let latencies_of = |node: Option<usize>| -> Vec<u64> {
+            board
+                .arrivals
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| node.is_none_or(|n| i % ports.len() == n))
+                .map(|(_, a)| a.load(Ordering::SeqCst))
+                .filter(|&t| t > 0)
+                .map(|t| t.saturating_sub(sent_ns))
+                .collect()
+        };
+        let mut latencies = latencies_of(None);
+        let node_p50_us = (0..ports.len())
+            .map(|n| percentiles(&mut latencies_of(Some(n))).p50_us)
             .collect();
         results.push(Publish {
             round,
@@ -428,6 +454,7 @@ pub async fn fan_out(
             latency: percentiles(&mut latencies),
             server_cpu_ms,
             client_cpu_ms,
+            node_p50_us,
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

@@ -15,6 +15,7 @@
 //!    (the floor on this machine).
 
 mod client;
+mod nodes;
 mod proto;
 mod server;
 mod sys;
@@ -36,11 +37,13 @@ struct Options {
     publishes: u32,
     request_response: bool,
     fan_out: bool,
+    /// Fan-out on one node against two nodes sharing Redis (`--only nodes`).
+    nodes: bool,
     json: Option<String>,
 }
 
 const USAGE: &str = "usage: ws-bench [--conns 1,100,1000] [--warmup SECS] [--secs SECS] \
-[--rounds N] [--subscribers N] [--publishes N] [--only rr|fanout] [--json PATH|-]\n       ws-bench server <rally|echo|bare>";
+[--rounds N] [--subscribers N] [--publishes N] [--only rr|fanout|nodes] [--json PATH|-]\n       ws-bench server <rally|echo|bare>";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -52,6 +55,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         publishes: 5,
         request_response: true,
         fan_out: true,
+        nodes: false,
         json: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../results/ws.json").to_owned()),
     };
     let mut it = args.iter();
@@ -97,7 +101,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--only" => match value()?.as_str() {
                 "rr" => o.fan_out = false,
                 "fanout" => o.request_response = false,
-                other => return Err(format!("--only rr|fanout, not {other}")),
+                "nodes" => {
+                    (o.request_response, o.fan_out, o.nodes) = (false, false, true);
+                    o.json = Some(
+                        concat!(env!("CARGO_MANIFEST_DIR"), "/../results/nodes.json").to_owned(),
+                    );
+                }
+                other => return Err(format!("--only rr|fanout|nodes, not {other}")),
             },
             "--json" => {
                 let v = value()?;
@@ -133,7 +143,7 @@ fn main() -> ExitCode {
         .conns
         .iter()
         .copied()
-        .chain(options.fan_out.then_some(options.subscribers))
+        .chain((options.fan_out || options.nodes).then_some(options.subscribers))
         .max()
         .unwrap_or(0) as u64;
     let needed = largest + 64;
@@ -161,6 +171,18 @@ fn main() -> ExitCode {
 }
 
 async fn run(options: &Options, nofile: u64) -> Result<(), String> {
+    if options.nodes {
+        let record = nodes::run(options.subscribers, options.publishes).await?;
+        let record = json!({ "commit": commit(), "nodes": record });
+        let text = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
+        match &options.json {
+            Some(path) => {
+                std::fs::write(path, text + "\n").map_err(|e| format!("write {path}: {e}"))?
+            }
+            None => println!("{text}"),
+        }
+        return Ok(());
+    }
     let began = Instant::now();
     let load_start = sys::loadavg();
     let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());

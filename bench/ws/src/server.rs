@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use futures_util::{SinkExt, StreamExt};
-use rally::server::{ConnectionId, ConnectionInfo, Endpoint, Request, WsConfig, serve_live_until};
+use rally::server::{ConnectionId, ConnectionInfo, Endpoint, Request, WsConfig};
 use rally_wire::{ClientFrame, ServerFrame};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -62,15 +62,28 @@ pub fn main(kind: &str) -> ExitCode {
     }
 }
 
-/// Rally's `/ws` endpoint with the trivial handler and default limits.
+/// Rally's `/ws` endpoint with the trivial handler and default limits, publishing through the
+/// hub `RALLY_HUB` names (the in-process one by default).
 async fn rally(listener: TcpListener) -> std::io::Result<()> {
     let mut config = WsConfig::new(proto::CONTRACT);
     config.shutdown_grace = Duration::from_secs(1);
-    let endpoint = Endpoint::new(config, proto::handle);
-    serve_live_until(
+    let env = rally::env::Env::from_pairs(std::env::var("RALLY_HUB").map(|v| ("RALLY_HUB", v)));
+    let hub = rally::server::hub::HubConfig::from_env(&env, "ws-bench")
+        .map_err(std::io::Error::other)?
+        .start();
+    let endpoint = Endpoint::with_hub(config, proto::handle, hub);
+    // Every load-generator connection comes from 127.0.0.1: the per-address cap (a defence
+    // on the open internet) would refuse all but 256 of them.
+    let limits = rally::server::HttpLimits {
+        max_connections: 50_000,
+        max_connections_per_ip: 0,
+        ..rally::server::HttpLimits::default()
+    };
+    rally::server::serve_live_with(
         listener,
         axum::Router::new(),
         Some(endpoint),
+        limits,
         std::future::pending(),
     )
     .await

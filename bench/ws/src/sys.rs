@@ -110,9 +110,15 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn spawn(kind: &str) -> Result<Self, String> {
+        Self::spawn_with_env(kind, &[])
+    }
+
+    /// As [`ServerProcess::spawn`], with extra environment variables (`RALLY_HUB`).
+    pub fn spawn_with_env(kind: &str, env: &[(&str, String)]) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
         let mut child = Command::new(exe)
             .args(["server", kind])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
