@@ -10,5 +10,7 @@ pub mod auth_http;
 pub mod session;
 
 mod crypto;
+#[cfg(feature = "redis")]
+mod redis_store;
 
 pub use crypto::CryptoError;

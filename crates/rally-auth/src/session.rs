@@ -236,6 +236,9 @@ pub trait SessionStore: Send + Sync + 'static {
     fn remove_expired(&self, now: u64) -> Result<usize, StoreError>;
 }
 
+#[cfg(feature = "redis")]
+pub use crate::redis_store::RedisSessionStore;
+
 /// Sessions in a map: lost on restart. For development and tests.
 #[derive(Default)]
 pub struct MemorySessionStore {

@@ -238,9 +238,9 @@ impl AuthApp for ScoreboardAuth {
 /// The sign-in routes and request authentication.
 ///
 /// Sessions are sealed with `SECRET_KEY_BASE` (required when `APP_ENV=production`; in
-/// development a random key, so sessions end with the server) and recorded in
-/// `SESSIONS_DATABASE_PATH` (default `db/sessions.db`) when the key is fixed, in memory
-/// otherwise.
+/// development a random key, so sessions end with the server) and recorded, when the key is
+/// fixed, in `SESSIONS_DATABASE_PATH` (default `db/sessions.db`), or in Redis when
+/// `SESSIONS_STORE` is a `redis://` URL (nodes on several machines); in memory otherwise.
 #[cfg(feature = "server")]
 pub fn auth(
     ctx: &Context,
@@ -252,11 +252,24 @@ pub fn auth(
         .get(rally::session::SECRET_KEY_BASE)
         .is_some_and(|v| !v.trim().is_empty());
     let store: Arc<dyn SessionStore> = if fixed_key {
-        let path = env
-            .get("SESSIONS_DATABASE_PATH")
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| "db/sessions.db".to_owned());
-        Arc::new(SqliteSessionStore::open(&path)?)
+        let set = |name: &str| env.get(name).filter(|v| !v.trim().is_empty());
+        match set("SESSIONS_STORE") {
+            // Nodes that share no disk share sessions through Redis.
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Arc::new(
+                rally::session::RedisSessionStore::open(&url, "rally:scoreboard:")?,
+            ),
+            Some(other) if other != "sqlite" => {
+                return Err(format!(
+                    "SESSIONS_STORE={other} is not a session store — use `sqlite` (the default: the file at SESSIONS_DATABASE_PATH) or a Redis URL such as `redis://127.0.0.1:6379`"
+                )
+                .into());
+            }
+            _ => {
+                let path =
+                    set("SESSIONS_DATABASE_PATH").unwrap_or_else(|| "db/sessions.db".to_owned());
+                Arc::new(SqliteSessionStore::open(&path)?)
+            }
+        }
     } else {
         Arc::new(MemorySessionStore::default())
     };

@@ -1,6 +1,6 @@
 //! Several nodes, one app: two real Scoreboard server processes on two ports, sharing one
 //! SQLite file and one real `redis-server` (started here on a free port, stopped at the end),
-//! with `RALLY_HUB` pointing both at it. Over their sockets: a save on node A reaches node B's
+//! with `RALLY_HUB` pointing both at it (and, in the second test, `SESSIONS_STORE` too). Over their sockets: a save on node A reaches node B's
 //! subscribers once and not the saving tab; B follows its tabs' topic changes; a sign-out
 //! through A refuses the same cookie on B; with Redis stopped saves still answer and A's own
 //! subscribers still get the push; with Redis back, B's tabs are told to catch up and
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use rally::session::{SessionConfig, SessionKey, Sessions, SqliteSessionStore};
+use rally::session::{RedisSessionStore, SessionConfig, SessionKey, Sessions, SqliteSessionStore};
 use rally::test_db::Template;
 use rally::wire::{ApiError, ServerFrame};
 use scoreboard::admin::pages::games::{self as desk, GameUpdate};
@@ -122,7 +122,7 @@ struct Node {
 }
 
 impl Node {
-    fn start(name: &str, dir: &Path, db: &Path, redis: &Redis) -> Node {
+    fn start(name: &str, dir: &Path, db: &Path, redis: &Redis, extra: &[(&str, String)]) -> Node {
         let port = free_port();
         let log = File::create(dir.join(format!("node-{name}.log"))).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_scoreboard"))
@@ -137,6 +137,7 @@ impl Node {
                 SessionKey::from_bytes(KEY).to_base64url(),
             )
             .env("RUST_LOG", "info")
+            .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
             .env_remove("APP_ENV")
             .env_remove("RALLY_HOSTS")
             .stdout(Stdio::from(log.try_clone().unwrap()))
@@ -247,6 +248,17 @@ async fn next_within(client: &mut Client, limit: Duration) -> Option<ServerFrame
     }
 }
 
+/// A migrated and seeded database file in `dir`.
+fn seeded_file(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let db = dir.join("scoreboard.db");
+    Template::seeded(&root.join("db/migrations"), Some(&root.join("db/seeds")))
+        .unwrap()
+        .write(&db)
+        .unwrap();
+    db
+}
+
 /// Game 1's score as the event carries it.
 fn score(event: &Event) -> (i64, i64) {
     let Event::GameUpdated(GameSnapshot {
@@ -276,15 +288,11 @@ async fn save(desk_tab: &mut Client, id: u32, home: i64, away: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_behind_one_redis_act_as_one_app() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let db = dir.path().join("scoreboard.db");
-    Template::seeded(&root.join("db/migrations"), Some(&root.join("db/seeds")))
-        .unwrap()
-        .write(&db)
-        .unwrap();
+    let db = seeded_file(dir.path());
     let mut redis = Redis::start(free_port(), dir.path());
-    let a = Node::start("a", dir.path(), &db, &redis);
-    let b = Node::start("b", dir.path(), &db, &redis);
+    // Sessions in the SQLite file both nodes open (`SESSIONS_DATABASE_PATH`).
+    let a = Node::start("a", dir.path(), &db, &redis, &[]);
+    let b = Node::start("b", dir.path(), &db, &redis, &[]);
     // Sessions as the nodes keep them: in the shared database, under the shared key.
     let sessions = Sessions::new(
         SessionKey::from_bytes(KEY),
@@ -388,4 +396,32 @@ async fn two_nodes_behind_one_redis_act_as_one_app() {
             "node {name}'s log:\n{log}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_sessions_in_redis_a_sign_out_on_one_node_ends_the_session_on_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded_file(dir.path());
+    let redis = Redis::start(free_port(), dir.path());
+    // Nodes on machines that share no disk: sessions in Redis (`SESSIONS_STORE`).
+    let store = [("SESSIONS_STORE", redis.url())];
+    let a = Node::start("a", dir.path(), &db, &redis, &store);
+    let b = Node::start("b", dir.path(), &db, &redis, &store);
+    let sessions = Sessions::new(
+        SessionKey::from_bytes(KEY),
+        Arc::new(RedisSessionStore::open(&redis.url(), "rally:scoreboard:").unwrap()),
+        SessionConfig::development(),
+    );
+    let cookie = sessions.issue(ADMIN_ID).unwrap().cookie_header();
+    let mut desk_on_b = b.connect(Some(&cookie)).await;
+    request(&mut desk_on_b, 1, ADMIN_GAMES, &desk::ServerMsg::Load).await;
+    let _: desk::LoadResult = ok(next(&mut desk_on_b).await, 1);
+    assert_eq!(a.get("/sign_out?return_to=/games", &cookie).await, 302);
+    request(&mut desk_on_b, 2, ADMIN_GAMES, &desk::ServerMsg::Load).await;
+    assert_eq!(
+        errors(next(&mut desk_on_b).await, 2),
+        [ApiError::Unauthorized]
+    );
+    // And the SQLite session file was never used.
+    assert!(!dir.path().join("sessions.db").exists());
 }
