@@ -10,7 +10,7 @@ use rally_view::App;
 use rally_view::dom::HydrationReport;
 use rally_view::web::{self, WebProgram};
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::document::{APP_ROOT_ID, PAYLOAD_ID};
 use crate::payload::{self, PayloadError};
@@ -70,9 +70,27 @@ fn record(report: &HydrationReport) {
 /// running for the life of the page. A failure is reported on the console.
 pub fn boot<Model: DeserializeOwned + 'static, Msg: Clone + 'static>(app: App<Model, Msg>) {
     match read_payload::<Model>().and_then(|model| hydrate(app, model)) {
-        // The program lives as long as the page.
-        Ok((program, _report)) => std::mem::forget(program),
+        Ok((program, _report)) => {
+            // The program lives as long as the page.
+            std::mem::forget(program);
+            replay_early_events();
+        }
         Err(e) => report_error(&e),
+    }
+}
+
+/// Replays what the user did before the page hydrated (the document's inline script held
+/// it): clicks on buttons and submits of save forms, in order, now that the page's listeners
+/// are in place. Call once the page is fully started.
+pub fn replay_early_events() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let replay = js_sys::Reflect::get(&window, &"__rallyReplay".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(replay) = replay {
+        let _ = replay.call0(&window);
     }
 }
 

@@ -8,12 +8,13 @@
 //! `rally::view`, …), which are the same items.
 
 pub use crate::broadcast::Topic;
+pub use crate::form::{FormError, save_form};
 pub use crate::mount::{Loaded, Mount};
 pub use crate::page::{Access, Head, LoadError, SaveError};
 pub use crate::remote::{load, save};
 pub use crate::routes::QueryParams;
 pub use crate::shell::Chrome;
-pub use crate::view::{Effect, Element};
+pub use crate::view::{Attribute, Effect, Element};
 pub use crate::wire::{ApiError, Fingerprint, decode, encode};
 
 #[cfg(feature = "server")]
@@ -22,6 +23,8 @@ pub use crate::auth_http::{Auth, RequestAuth};
 pub use crate::db::Db;
 #[cfg(feature = "server")]
 pub use crate::env::Env;
+#[cfg(feature = "server")]
+pub use crate::form::form_message;
 #[cfg(feature = "server")]
 pub use crate::mount::ServerMount;
 #[cfg(feature = "server")]

@@ -11,6 +11,7 @@ pub mod document;
 pub mod effect;
 /// Configuration from the environment (`APP_ENV`, `.env`, typed errors that say what to do).
 pub mod env;
+pub mod form;
 pub mod glue;
 pub mod mount;
 pub mod page;

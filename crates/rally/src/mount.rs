@@ -137,6 +137,13 @@ pub trait ServerMount: Mount {
         Ok(())
     }
 
+    /// The page (its name on the wire) that takes form saves posted to the route, if its page
+    /// saves. By default no route does.
+    fn save_page(route: &Self::Route) -> Option<&'static str> {
+        let _ = route;
+        None
+    }
+
     /// Loads the route's data for `caller`, if its page has a load. A route parameter that does
     /// not parse never reaches here: it is the not-found route.
     fn load_data(

@@ -1,7 +1,8 @@
 //! The whole Scoreboard server as `cargo rally server` runs it — the generated `build()`: the
 //! app's `configure` hook, sign-in, both mounts and `/ws` — over real HTTP on 127.0.0.1, with a
 //! seeded in-memory database: the hook's `/healthz` and document, page titles, and the signed-in
-//! `/me` page (sign-in redirect, then the caller's own account after a real sign-in).
+//! `/me` page (sign-in redirect, then the caller's own account after a real sign-in), and saves
+//! posted as HTML forms (authorized, read and refused as socket saves are; redirected back).
 #![cfg(feature = "server")]
 
 mod common;
@@ -210,5 +211,178 @@ async fn every_page_has_one_address_other_spellings_redirect_to_it() {
     ] {
         assert_eq!(get(running.addr, path, None).await.status, status, "{path}");
     }
+    running.stop().await;
+}
+
+/// `POST path` with a form body, from `origin`, with `cookie`.
+async fn post_form(
+    addr: std::net::SocketAddr,
+    path: &str,
+    origin: &str,
+    cookie: Option<&str>,
+    body: &str,
+) -> Response {
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    exchange(
+        addr,
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{cookie}\r\n{body}",
+            body.len()
+        ),
+    )
+    .await
+}
+
+/// Game `id`'s `(away, home)` scores as the public game page renders them.
+async fn public_scores(addr: std::net::SocketAddr, id: i64) -> Vec<String> {
+    let page = get(addr, &format!("/games/{id}"), None).await.body;
+    page.match_indices(r#"class="score">"#)
+        .map(|(i, m)| {
+            page[i + m.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect()
+        })
+        .collect()
+}
+
+const SCORE_ONE: &str = "rally-save=UpdateScore&game_id=1&home_score=9&away_score=2&period=3rd";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_posted_as_a_form_saves_broadcasts_and_redirects_back() {
+    use common::frames::{push, subscribe};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let running = start().await;
+    let addr = running.addr;
+    let (admin, _) = sign_in(addr, "admin@example.com", "/admin/games").await;
+    // A tab with JavaScript elsewhere, following the public list.
+    let contract = scoreboard::generated::rally::contract::CONTRACT.to_string();
+    let mut request = format!("ws://{addr}/ws?contract={contract}")
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", format!("http://{addr}").parse().unwrap());
+    let (mut tab, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    subscribe(&mut tab, &["games"], 1).await;
+
+    let origin = format!("http://{addr}");
+    let response = post_form(addr, "/admin/games", &origin, Some(&admin), SCORE_ONE).await;
+    assert_eq!(response.status, 303, "{}{}", response.head, response.body);
+    assert_eq!(response.header("location"), Some("/admin/games"));
+    assert_eq!(
+        response.header("set-cookie"),
+        None,
+        "no notice after a save"
+    );
+    let (topic, event) = push(common::frames::next(&mut tab).await);
+    assert_eq!(topic, "games");
+    let scoreboard::broadcasts::Event::GameUpdated(game) = event;
+    assert_eq!((game.id, game.home_score, game.away_score), (1, 9, 2));
+    assert_eq!(public_scores(addr, 1).await, ["2", "9"]);
+    // The desk as the browser sees it after the redirect: the new score, and its forms.
+    let desk = get(addr, "/admin/games", Some(&admin)).await;
+    assert!(desk.body.contains("Last change by admin@example.com"));
+    assert!(
+        desk.body
+            .contains(r#"<form class="inline-save" method="post" data-rally-save="">"#)
+    );
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_posts_are_authorized_read_and_checked_as_socket_saves_are() {
+    let running = start().await;
+    let addr = running.addr;
+    let origin = format!("http://{addr}");
+    let (admin, _) = sign_in(addr, "admin@example.com", "/admin/games").await;
+    let (fan, _) = sign_in(addr, "fan@example.com", "/games").await;
+    let before = public_scores(addr, 1).await;
+
+    // Nobody signed in: sent to sign in, as a visit would be. A fan: 403.
+    let anonymous = post_form(addr, "/admin/games", &origin, None, SCORE_ONE).await;
+    assert!(
+        anonymous
+            .header("location")
+            .is_some_and(|l| l.starts_with("/sign_in?return_to=%2Fadmin%2Fgames")),
+        "{}",
+        anonymous.head
+    );
+    let as_fan = post_form(addr, "/admin/games", &origin, Some(&fan), SCORE_ONE).await;
+    assert_eq!(as_fan.status, 403);
+    // Another site's page cannot post with the admin's cookie.
+    let forged = post_form(
+        addr,
+        "/admin/games",
+        "http://evil.example",
+        Some(&admin),
+        SCORE_ONE,
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(public_scores(addr, 1).await, before, "nothing was saved");
+
+    // A missing or malformed field, and the page's own refusal: back to the page, which shows
+    // why once.
+    for (body, notice) in [
+        (
+            "rally-save=UpdateScore&game_id=1&home_score=9&away_score=2",
+            "the form has no `period` field",
+        ),
+        (
+            "rally-save=UpdateScore&game_id=one&home_score=9&away_score=2&period=3rd",
+            "`game_id` must be an integer, not \"one\"",
+        ),
+        (
+            "rally-save=Explode",
+            "the form names `Explode`, which is not a save of this page",
+        ),
+        // What the form says is shown as text, never as markup.
+        (
+            "rally-save=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            "the form names `&lt;script&gt;alert(1)&lt;/script&gt;`, which is not a save of this page",
+        ),
+        (
+            "rally-save=UpdateScore&game_id=2&home_score=9&away_score=2&period=3rd",
+            "Game is final.",
+        ),
+    ] {
+        let response = post_form(addr, "/admin/games", &origin, Some(&admin), body).await;
+        assert_eq!(response.status, 303, "{body}");
+        assert_eq!(response.header("location"), Some("/admin/games"));
+        let flash = response
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("the notice cookie")
+            .to_owned();
+        let page = get(addr, "/admin/games", Some(&format!("{admin}; {flash}"))).await;
+        let shown = format!(r#"<p class="rally-notice" role="alert">{notice}</p>"#);
+        assert!(
+            page.body.contains(&shown),
+            "{body}: {shown} not in the page"
+        );
+        assert!(
+            page.header("set-cookie")
+                .is_some_and(|c| c.contains("Max-Age=0")),
+            "the notice is shown once"
+        );
+        assert_eq!(page.header("cache-control"), Some("no-store"));
+    }
+    assert_eq!(public_scores(addr, 1).await, before, "nothing was saved");
+
+    // Pages without saves take no posts; a save is a form, not JSON.
+    let public = post_form(addr, "/games", &origin, None, SCORE_ONE).await;
+    assert_eq!(public.status, 405);
+    let json = exchange(
+        addr,
+        format!(
+            "POST /admin/games HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\nCookie: {admin}\r\n\r\n{{}}"
+        ),
+    )
+    .await;
+    assert_eq!(json.status, 415);
     running.stop().await;
 }

@@ -13,6 +13,29 @@ use crate::page::{OwnsTopic, Page};
 pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream {
     let context_ty = super::mount::context_type(context);
     let topics = topics(pages, topic_rule);
+    let form_arms: Vec<TokenStream> = pages
+        .iter()
+        .filter(|page| page.server.as_ref().is_some_and(|s| s.save_ok.is_some()))
+        .map(|page| {
+            let wire = page.wire_name();
+            let p = page_path(&page.mount, &page.module);
+            quote!(#wire => Some(rally::glue::form_message::<#p::ServerMsg>(form)),)
+        })
+        .collect();
+    let forms = (!form_arms.is_empty()).then(|| {
+        quote! {
+            fn decode_form(
+                &self,
+                page: &str,
+                form: &[(String, String)],
+            ) -> Option<Result<Vec<u8>, rally::glue::FormError>> {
+                match page {
+                    #(#form_arms)*
+                    _ => None,
+                }
+            }
+        }
+    });
     let arms = pages.iter().filter_map(|page| {
         let server = page.server.as_ref()?;
         let wire = page.wire_name();
@@ -188,6 +211,8 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
             }
 
             #topics
+
+            #forms
         }
     }
 }
@@ -285,6 +310,10 @@ pub fn saves(pages: &[&Page]) -> TokenStream {
         let name = ident(&format!("save_{}", page.snake()));
         let wire = page.wire_name();
         let doc = format!("Sends a save to `{wire}`; `to_msg` receives its result.");
+        let form_name = ident(&format!("save_form_{}", page.snake()));
+        let form_doc = format!(
+            "`message` as a form that saves to `{wire}`: it posts without JavaScript (and before the page hydrates), and once hydrated dispatches `submitted` instead."
+        );
         // Both are named from the crate root already (`resolve`).
         let (message, wrapped) = match &server.save_payload {
             Some(payload) => (quote!(#payload), quote!(&#p::ServerMsg::Save(message))),
@@ -297,6 +326,16 @@ pub fn saves(pages: &[&Page]) -> TokenStream {
                 to_msg: impl FnOnce(Result<#ok, SaveError>) -> #p::Message + 'static,
             ) -> Effect<#p::Message> {
                 rally::glue::save(#wire, #wrapped, move |r| to_msg(r.map_err(SaveError::from_api)))
+            }
+
+            #[doc = #form_doc]
+            pub fn #form_name(
+                message: #message,
+                submitted: #p::Message,
+                attrs: Vec<rally::glue::Attribute<#p::Message>>,
+                children: Vec<rally::glue::Element<#p::Message>>,
+            ) -> rally::glue::Element<#p::Message> {
+                rally::glue::save_form(#wrapped, submitted, attrs, children)
             }
         })
     });

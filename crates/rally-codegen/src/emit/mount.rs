@@ -187,6 +187,25 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
     };
     let navigation = navigation(mount, entries);
     let server_loads = entries.iter().map(|e| server_load(mount, e));
+    let save_pages: Vec<TokenStream> = entries
+        .iter()
+        .filter(|e| e.page.server.as_ref().is_some_and(|s| s.save_ok.is_some()))
+        .map(|e| {
+            let pat = route_pattern(e);
+            let wire = e.page.wire_name();
+            quote!(#pat => Some(#wire),)
+        })
+        .collect();
+    let save_page = (!save_pages.is_empty()).then(|| {
+        quote! {
+            fn save_page(route: &Route) -> Option<&'static str> {
+                match route {
+                    #(#save_pages)*
+                    _ => None,
+                }
+            }
+        }
+    });
     let not_found = entries
         .iter()
         .find(|e| e.route.not_found)
@@ -291,6 +310,8 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
             type Context = #context;
 
             #authorize
+
+            #save_page
 
             fn load_data(
                 ctx: &#context,

@@ -166,6 +166,8 @@ pub struct AppBuilder<C> {
     startup: Startup,
     tasks: Vec<Task>,
     websocket: Vec<Box<dyn FnOnce(WsConfig) -> WsConfig + Send>>,
+    /// The `/ws` endpoint once built: mounts run form saves through it.
+    endpoint: Option<Endpoint>,
 }
 
 impl<C: Send + Sync + 'static> AppBuilder<C> {
@@ -182,6 +184,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             startup: Startup::new(),
             tasks: Vec::new(),
             websocket: Vec::new(),
+            endpoint: None,
         }
     }
 
@@ -277,7 +280,9 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             .websocket
             .drain(..)
             .fold(config, |config, change| change(config));
-        Endpoint::with_hub(config, dispatch, Arc::clone(&self.hub))
+        let endpoint = Endpoint::with_hub(config, dispatch, Arc::clone(&self.hub));
+        self.endpoint = Some(endpoint.clone());
+        endpoint
     }
 
     /// Mount `M`'s pages, rendered into the app's document.
@@ -296,6 +301,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             document: self.document_fn(),
             auth,
             script: self.app.bundle_script(M::NAME),
+            endpoint: self.endpoint.clone(),
         }
         .router()
     }

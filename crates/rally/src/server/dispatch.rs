@@ -127,6 +127,18 @@ pub trait Dispatch: Send + Sync + 'static {
         false
     }
 
+    /// Reads a posted form as `page`'s `ServerMsg`, encoded as a socket request would carry
+    /// it; `None` when the page takes no form saves. The generated dispatch answers for every
+    /// page that saves.
+    fn decode_form(
+        &self,
+        page: &str,
+        form: &[(String, String)],
+    ) -> Option<Result<Vec<u8>, crate::form::FormError>> {
+        let _ = (page, form);
+        None
+    }
+
     /// Whether the connection's upgrade request carries a live session: such connections may
     /// send larger frames (`WsConfig::max_frame_bytes` instead of
     /// `max_anonymous_frame_bytes`). Runs on a blocking thread. By default nobody is.

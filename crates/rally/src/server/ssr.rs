@@ -39,6 +39,8 @@ pub struct Rendered {
     /// The response's Content-Security-Policy nonce: a document writes it on its inline
     /// scripts (`nonce="…"`), or the browser refuses to run them. Empty without a CSP.
     pub nonce: String,
+    /// A notice above the page: why the save the browser just posted as a form failed.
+    pub notice: Option<String>,
 }
 
 /// What a mount's `shared_state` function sees of the request.
@@ -102,6 +104,7 @@ pub fn render<M: ServerMount>(
         dark_mode,
         head,
         nonce: String::new(),
+        notice: None,
     }
 }
 
@@ -171,6 +174,7 @@ impl Layout {
             payload: script.map(|_| rendered.payload.as_str()),
             script,
             nonce: Some(rendered.nonce.as_str()).filter(|n| !n.is_empty()),
+            notice: rendered.notice.as_deref(),
         }
         .render()
     }
@@ -197,6 +201,7 @@ fn forbidden(document: &DocumentFn, path: &str, dark_mode: bool) -> Response {
         dark_mode,
         head: Head::title("Forbidden"),
         nonce: String::new(),
+        notice: None,
     };
     html(StatusCode::FORBIDDEN, document(&rendered, None))
 }
@@ -214,6 +219,9 @@ pub struct MountServer<M: ServerMount> {
     pub auth: Option<Arc<dyn RequestAuth>>,
     /// The URL of the mount's browser bundle (`App::bundle_script`).
     pub script: String,
+    /// The `/ws` endpoint: saves posted as forms run through its dispatch and hub. Without
+    /// it the mount takes no posts.
+    pub endpoint: Option<super::Endpoint>,
 }
 
 impl<M: ServerMount> Clone for MountServer<M> {
@@ -224,6 +232,7 @@ impl<M: ServerMount> Clone for MountServer<M> {
             document: Arc::clone(&self.document),
             auth: self.auth.clone(),
             script: self.script.clone(),
+            endpoint: self.endpoint.clone(),
         }
     }
 }
@@ -234,7 +243,12 @@ where
 {
     /// The mount's routes: every path under its prefix (the not-found page answers 404).
     pub fn router(self) -> Router {
-        let handler = get(page::<M>).with_state(self.clone());
+        let handler = if self.endpoint.is_some() {
+            get(page::<M>).post(save_form::<M>)
+        } else {
+            get(page::<M>)
+        }
+        .with_state(self.clone());
         if M::PREFIX.is_empty() {
             Router::new().fallback_service(handler)
         } else {
@@ -282,6 +296,7 @@ where
         return redirect;
     }
     let headers = request.headers().clone();
+    let notice = flash::read(&headers);
     let nonce = request
         .extensions()
         .get::<super::security::CspNonce>()
@@ -335,6 +350,7 @@ where
             page: mut rendered, ..
         }) => {
             rendered.nonce = nonce;
+            rendered.notice.clone_from(&notice);
             html(
                 rendered.status,
                 (server.document)(&rendered, Some(&server.script)),
@@ -363,11 +379,15 @@ where
             )
         }
     };
-    if private {
+    if private || notice.is_some() {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             axum::http::HeaderValue::from_static("no-store"),
         );
+    }
+    if notice.is_some() {
+        // Shown once: the next visit renders the page without it.
+        flash::clear(&mut response, request_path(&path));
     }
     // Ask for the colour-scheme hint, so later pages render in the system's theme at once
     // (until the user picks one with the switch); the page depends on it and on the cookie.
@@ -381,6 +401,144 @@ where
         .headers_mut()
         .append(header::VARY, axum::http::HeaderValue::from_static("cookie"));
     response
+}
+
+/// A save posted as a form (`<form method="post">` to the page's own URL, see
+/// [`crate::form`]): run through the `/ws` endpoint's dispatch as a socket save would be, then
+/// `303 See Other` back to the page (post/redirect/get), with the save's error in a one-time
+/// cookie that the page's next render shows. A caller the page refuses is sent to sign in (or
+/// shown 403) as a visit would be; a post from another site is refused with 403.
+async fn save_form<M: ServerMount>(
+    State(server): State<MountServer<M>>,
+    request: Request,
+) -> Response
+where
+    M::Shared: Send,
+{
+    const MAX_FORM_BYTES: usize = 64 * 1024;
+    // The route stays on this side of the awaits (it need not be `Send`).
+    let (back, page) = {
+        let route = M::parse(request.uri().path());
+        let back = match request.uri().query() {
+            Some(query) => format!("{}?{query}", M::path(&route)),
+            None => M::path(&route),
+        };
+        (back, M::save_page(&route))
+    };
+    let (Some(endpoint), Some(page)) = (&server.endpoint, page) else {
+        return plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "This page takes no form posts.",
+        );
+    };
+    let headers = request.headers().clone();
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "A save is posted as application/x-www-form-urlencoded.",
+        );
+    }
+    let Ok(body) = axum::body::to_bytes(request.into_body(), MAX_FORM_BYTES).await else {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form is larger than a save may be (64 KiB).",
+        );
+    };
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let error = match endpoint.save_form(page, &headers, form).await {
+        Ok(()) => return see_other(&back, None),
+        Err(super::ws::FormSaveError::Origin(why)) => {
+            tracing::warn!("form post refused: {why}");
+            return plain(
+                StatusCode::FORBIDDEN,
+                "A save must come from this site's own pages.",
+            );
+        }
+        Err(super::ws::FormSaveError::Refused(rally_wire::ApiError::Unauthorized)) => {
+            return match &server.auth {
+                Some(auth) if auth.authenticate(&headers).is_none() => {
+                    auth.sign_in_redirect(request_path(&back))
+                }
+                _ => forbidden(&server.document, request_path(&back), false),
+            };
+        }
+        Err(super::ws::FormSaveError::Refused(
+            rally_wire::ApiError::Save { message, .. } | rally_wire::ApiError::Load { message },
+        )) => message,
+        Err(e) => e.to_string(),
+    };
+    see_other(&back, Some(&error))
+}
+
+/// `303 See Other` to `location`, with `notice` for the page's next render.
+fn see_other(location: &str, notice: Option<&str>) -> Response {
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(value) = axum::http::HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    if let Some(notice) = notice {
+        flash::set(&mut response, request_path(location), notice);
+    }
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut response = Response::new(axum::body::Body::from(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// The one-time notice after a form post: a cookie scoped to the page's path, read and
+/// cleared by the page's next render. Its text is only ever written as escaped text.
+mod flash {
+    use axum::http::{HeaderMap, HeaderValue, header};
+    use axum::response::Response;
+
+    const NAME: &str = "rally-notice";
+    /// A notice longer than this is cut: it is a sentence, not a document.
+    const MAX_CHARS: usize = 300;
+
+    pub fn set(response: &mut Response, path: &str, notice: &str) {
+        let notice: String = notice.chars().take(MAX_CHARS).collect();
+        let value: String = form_urlencoded::byte_serialize(notice.as_bytes()).collect();
+        let cookie = format!("{NAME}={value}; Path={path}; Max-Age=60; HttpOnly; SameSite=Lax");
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+
+    pub fn clear(response: &mut Response, path: &str) {
+        let cookie = format!("{NAME}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax");
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+
+    pub fn read(headers: &HeaderMap) -> Option<String> {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == NAME)
+            .map(|(_, value)| {
+                form_urlencoded::parse(format!("n={value}").as_bytes())
+                    .map(|(_, v)| v.chars().take(MAX_CHARS).collect::<String>())
+                    .next()
+                    .unwrap_or_default()
+            })
+            .filter(|notice| !notice.is_empty())
+    }
 }
 
 /// The path of a `path?query`.

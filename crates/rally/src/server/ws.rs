@@ -208,6 +208,64 @@ impl Endpoint {
         self.inner.requests_read.load(Ordering::Relaxed)
     }
 
+    /// Runs a save posted as an HTML form to `page`, as a socket request from a tab with the
+    /// request's `headers` would run: the same Origin check, the same dispatch (mount and page
+    /// rules, the caller from the cookie), the same broadcast to every subscriber. The form
+    /// itself has no socket, so every subscriber receives the push.
+    pub async fn save_form(
+        &self,
+        page: &str,
+        headers: &HeaderMap,
+        form: Vec<(String, String)>,
+    ) -> Result<(), FormSaveError> {
+        let inner = &self.inner;
+        check_origin(headers, &inner.config.allowed_origins).map_err(FormSaveError::Origin)?;
+        let dispatch = Arc::clone(inner.handlers.dispatch());
+        let page = page.to_owned();
+        let max = inner.config.max_message_bytes;
+        let connection = super::ConnectionInfo {
+            id: super::ConnectionId::next(),
+            headers: headers.clone(),
+        };
+        let reply = tokio::task::spawn_blocking(move || {
+            let message = match dispatch.decode_form(&page, &form) {
+                None => return Err(FormSaveError::NoSaves),
+                Some(Err(e)) => return Err(FormSaveError::Form(e)),
+                Some(Ok(message)) if message.len() > max => {
+                    return Err(FormSaveError::Refused(ApiError::LimitExceeded {
+                        limit: LimitKind::MessageBytes,
+                        max: max as u64,
+                    }));
+                }
+                Some(Ok(message)) => message,
+            };
+            Ok(dispatch.dispatch(super::Request {
+                connection: &connection,
+                page: &page,
+                message: &message,
+            }))
+        })
+        .await
+        .map_err(|e| {
+            let trace_id = super::dispatch::trace_id();
+            tracing::error!(%trace_id, "form save panicked: {e}");
+            FormSaveError::Refused(ApiError::Internal { trace_id })
+        })??;
+        match reply.result {
+            Ok(_) => {
+                if let Some(publish) = reply.publish {
+                    inner.hub.publish(None, &publish.topics, &publish.event);
+                }
+                Ok(())
+            }
+            Err(mut errors) => Err(FormSaveError::Refused(errors.pop().unwrap_or(
+                ApiError::Internal {
+                    trace_id: super::dispatch::trace_id(),
+                },
+            ))),
+        }
+    }
+
     /// Stops accepting connections, lets in-flight requests finish (up to the grace period),
     /// closes every socket with "going away" and waits for the connection tasks to end.
     pub async fn shutdown(&self) {
@@ -769,6 +827,23 @@ async fn authorize_topics(
             tracing::error!(%trace_id, "topic authorization panicked: {e}");
             Err(ApiError::Internal { trace_id })
         })
+}
+
+/// Why a save posted as a form was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum FormSaveError {
+    /// The request came from another site's page.
+    #[error("{0}")]
+    Origin(String),
+    /// The route's page takes no saves.
+    #[error("this page takes no saves")]
+    NoSaves,
+    /// The posted fields are not a save of the page.
+    #[error(transparent)]
+    Form(#[from] crate::form::FormError),
+    /// The dispatch refused or failed it: the caller may not, or `handle_save` said no.
+    #[error("{0}")]
+    Refused(ApiError),
 }
 
 /// Completes when the shutdown grace period has elapsed; never while it has not begun.

@@ -1,5 +1,7 @@
 //! `/admin/games` (and `/admin`, through `home_`): the score desk. Each click saves over the
-//! WebSocket; the answer updates this tab and the broadcast updates every other one.
+//! WebSocket; the answer updates this tab and the broadcast updates every other one. Each
+//! button is a save form (`save_form_admin_games`): with JavaScript off, or before the page's
+//! wasm has loaded, the browser posts it and the server saves and redirects back.
 //!
 //! Final games are final: the −/+ buttons are hidden on them, and the server refuses score
 //! changes with "Game is final.".
@@ -18,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::admin::SharedState;
 use crate::broadcasts::{Event, Topic};
-use crate::generated::rally::server::save_admin_games;
+use crate::generated::rally::server::{save_admin_games, save_form_admin_games};
 use crate::wire::GameStatus;
 
 /// A game on the desk.
@@ -274,24 +276,58 @@ fn badge(status: &GameStatus) -> Element<Message> {
     }
 }
 
-fn score_row(
-    code: &str,
-    score: i64,
-    editable: bool,
-    adjust: impl Fn(i64) -> Message,
+/// A −/+ or Finalize button as a save form: it posts without JavaScript and before the page
+/// hydrates; once hydrated its submit is `submitted`, which saves over the socket.
+fn save_button(
+    save: ServerMsg,
+    submitted: Message,
+    attrs: Vec<rally::view::Attribute<Message>>,
+    label: &str,
 ) -> Element<Message> {
-    let mut children = vec![strong(vec![], vec![text(code.to_owned())])];
+    let mut attrs = attrs;
+    attrs.push(type_("submit"));
+    // `attrs` is the button's; the form around it only lays out as the button.
+    save_form_admin_games(
+        save,
+        submitted,
+        vec![class("inline-save")],
+        vec![button(attrs, vec![text(label.to_owned())])],
+    )
+}
+
+fn score_row(game: &AdminGameSummary, home: bool, editable: bool) -> Element<Message> {
+    let (code, score) = if home {
+        (&game.home_code, game.home_score)
+    } else {
+        (&game.away_code, game.away_score)
+    };
+    let mut children = vec![strong(vec![], vec![text(code.clone())])];
     if editable {
         for (label, delta, what) in [("-", -1, "Remove"), ("+", 1, "Add")] {
-            children.push(button(
-                vec![
-                    type_("button"),
-                    class("small score-control"),
-                    aria("label", format!("{what} a {code} goal")),
-                    on_click(adjust(delta)),
-                ],
-                vec![text(label)],
-            ));
+            let id = game.id;
+            let (submitted, change) = if home {
+                (
+                    Message::AdjustHome { id, delta },
+                    score_change(game, delta, 0),
+                )
+            } else {
+                (
+                    Message::AdjustAway { id, delta },
+                    score_change(game, 0, delta),
+                )
+            };
+            let mut attrs = vec![
+                class("small score-control"),
+                aria("label", format!("{what} a {code} goal")),
+            ];
+            children.push(match change {
+                Some(save) => save_button(save, submitted, attrs, label),
+                // Nothing to save (a score of 0 cannot go lower): a button that does nothing.
+                None => {
+                    attrs.extend([type_("button"), on_click(submitted)]);
+                    button(attrs, vec![text(label)])
+                }
+            });
         }
     }
     children.push(span(vec![class("score")], vec![text(score.to_string())]));
@@ -302,13 +338,11 @@ fn game_card(game: &AdminGameSummary) -> Element<Message> {
     let id = game.id;
     let editable = game.status != GameStatus::Final;
     let finish = if editable {
-        button(
-            vec![
-                type_("button"),
-                class("small secondary"),
-                on_click(Message::MarkFinal { id }),
-            ],
-            vec![text("Finalize")],
+        save_button(
+            ServerMsg::MarkFinal { game_id: id },
+            Message::MarkFinal { id },
+            vec![class("small secondary")],
+            "Finalize",
         )
     } else {
         span(vec![class("muted")], vec![text("Scores locked")])
@@ -320,12 +354,8 @@ fn game_card(game: &AdminGameSummary) -> Element<Message> {
             "game-card"
         })],
         vec![
-            score_row(&game.away_code, game.away_score, editable, |delta| {
-                Message::AdjustAway { id, delta }
-            }),
-            score_row(&game.home_code, game.home_score, editable, |delta| {
-                Message::AdjustHome { id, delta }
-            }),
+            score_row(game, false, editable),
+            score_row(game, true, editable),
             div(
                 vec![class("score-line admin-status-row")],
                 vec![badge(&game.status), finish],

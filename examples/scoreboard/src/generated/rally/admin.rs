@@ -198,6 +198,13 @@ impl Mount for Admin {
 #[cfg(feature = "server")]
 impl rally::glue::ServerMount for Admin {
     type Context = crate::context::Context;
+    fn save_page(route: &Route) -> Option<&'static str> {
+        match route {
+            Route::AdminHome => Some("admin/pages/home_"),
+            Route::AdminGames => Some("admin/pages/games"),
+            _ => None,
+        }
+    }
     fn load_data(
         ctx: &crate::context::Context,
         caller: &rally::glue::Caller<'_>,

@@ -218,4 +218,20 @@ impl rally::glue::Dispatch for Dispatch {
     fn authorizes_topics(&self) -> bool {
         true
     }
+    fn decode_form(
+        &self,
+        page: &str,
+        form: &[(String, String)],
+    ) -> Option<Result<Vec<u8>, rally::glue::FormError>> {
+        match page {
+            "admin/pages/games" => {
+                Some(
+                    rally::glue::form_message::<
+                        crate::admin::pages::games::ServerMsg,
+                    >(form),
+                )
+            }
+            _ => None,
+        }
+    }
 }

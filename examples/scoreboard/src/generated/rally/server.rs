@@ -16,3 +16,12 @@ pub fn save_admin_games(
         move |r| to_msg(r.map_err(SaveError::from_api)),
     )
 }
+///`message` as a form that saves to `admin/pages/games`: it posts without JavaScript (and before the page hydrates), and once hydrated dispatches `submitted` instead.
+pub fn save_form_admin_games(
+    message: crate::admin::pages::games::ServerMsg,
+    submitted: crate::admin::pages::games::Message,
+    attrs: Vec<rally::glue::Attribute<crate::admin::pages::games::Message>>,
+    children: Vec<rally::glue::Element<crate::admin::pages::games::Message>>,
+) -> rally::glue::Element<crate::admin::pages::games::Message> {
+    rally::glue::save_form(&message, submitted, attrs, children)
+}

@@ -62,4 +62,20 @@ impl rally::glue::Dispatch for Dispatch {
             .as_ref()
             .is_some_and(|auth| auth.authenticate(&connection.headers).is_some())
     }
+    fn decode_form(
+        &self,
+        page: &str,
+        form: &[(String, String)],
+    ) -> Option<Result<Vec<u8>, rally::glue::FormError>> {
+        match page {
+            "public/pages/home_" => {
+                Some(
+                    rally::glue::form_message::<
+                        crate::public::pages::home_::ServerMsg,
+                    >(form),
+                )
+            }
+            _ => None,
+        }
+    }
 }

@@ -153,6 +153,12 @@ impl Mount for Public {
 #[cfg(feature = "server")]
 impl rally::glue::ServerMount for Public {
     type Context = crate::context::Context;
+    fn save_page(route: &Route) -> Option<&'static str> {
+        match route {
+            Route::Home => Some("public/pages/home_"),
+            _ => None,
+        }
+    }
     fn load_data(
         ctx: &crate::context::Context,
         caller: &rally::glue::Caller<'_>,

@@ -16,3 +16,17 @@ pub fn save_public_home(
         move |r| to_msg(r.map_err(SaveError::from_api)),
     )
 }
+///`message` as a form that saves to `public/pages/home_`: it posts without JavaScript (and before the page hydrates), and once hydrated dispatches `submitted` instead.
+pub fn save_form_public_home(
+    message: crate::public::pages::home_::Change,
+    submitted: crate::public::pages::home_::Message,
+    attrs: Vec<rally::glue::Attribute<crate::public::pages::home_::Message>>,
+    children: Vec<rally::glue::Element<crate::public::pages::home_::Message>>,
+) -> rally::glue::Element<crate::public::pages::home_::Message> {
+    rally::glue::save_form(
+        &crate::public::pages::home_::ServerMsg::Save(message),
+        submitted,
+        attrs,
+        children,
+    )
+}
