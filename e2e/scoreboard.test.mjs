@@ -583,6 +583,98 @@ export async function suite() {
       await admin.close();
     });
 
+    test('with JavaScript off, the desk\'s + posts and shows the new score; a tab with JavaScript updates live', async () => {
+      const nojs = await browser.newContext({ javaScriptEnabled: false });
+      const page = await nojs.newPage();
+      // Sign-in is a plain form: it works without JavaScript too.
+      await page.goto(`${server.url}/sign_in?return_to=${encodeURIComponent('/admin/games')}`);
+      await page.fill('form[action="/sign_in"] input[name=email]', 'admin@example.com');
+      await page.fill('form[action="/sign_in"] input[name=code]', 'A1Z9Q');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/sign_in"] button[type=submit]')]);
+      assertEq(new URL(page.url()).pathname, '/admin/games', 'on the desk');
+      const score = () => page.locator('article.game-card .score').first().textContent();
+      const before = Number((await score()).trim());
+      const live = await open(context, `${server.url}/games`);
+      await lastTopics(live.page, ['games']);
+      let posts = 0;
+      page.on('request', (r) => { if (r.method() === 'POST') posts++; });
+      await Promise.all([page.waitForNavigation(), page.click('article.game-card .admin-score-row button:has-text("+")')]);
+      assertEq(new URL(page.url()).pathname, '/admin/games', 'redirected back to the desk');
+      assertEq((await score()).trim(), String(before + 1), 'the desk shows the new score');
+      assertEq(posts, 1, 'one post');
+      assertEq(await page.locator('.rally-notice').count(), 0, 'no error notice');
+      await waitFor(live.page, (e) => document.querySelector('article.game-card .score').textContent.trim() === e,
+        String(before + 1), 'the tab with JavaScript shows the new score');
+      assertEq(live.errors, [], 'console errors');
+      await live.page.close();
+      await nojs.close();
+    });
+
+    test('a click made while the wasm downloads is applied once after hydration; a plain form posts once', async () => {
+      const admin = await browser.newContext();
+      await (await signIn(admin, server.url, 'admin@example.com')).close();
+      let held = 0;
+      await admin.route(/_bg\.wasm$/, async (route) => { held++; await new Promise((r) => setTimeout(r, 2000)); await route.continue(); });
+      const page = await admin.newPage();
+      const errors = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.addInitScript(RECORD_FRAMES);
+      let posts = 0;
+      page.on('request', (r) => { if (r.method() === 'POST') posts++; });
+      const started = Date.now();
+      await page.goto(`${server.url}/admin/games`, { waitUntil: 'domcontentloaded' });
+      const shown = Date.now() - started;
+      const before = Number(await firstAwayScore(page));
+      await page.click('article.game-card .admin-score-row button:has-text("+")');
+      const clicked = Date.now() - started;
+      assert(!(await page.evaluate(() => Boolean(window.__rally && window.__rally.hydrated))), 'clicked before hydration');
+      await page.waitForFunction(() => window.__rally && window.__rally.hydrated, null, { timeout: 15000 });
+      const hydrated = Date.now() - started;
+      await waitFor(page, (e) => document.querySelector('article.game-card .score').textContent.trim() === e,
+        String(before + 1), 'the held click applied after hydration');
+      const applied = Date.now() - started;
+      await new Promise((r) => setTimeout(r, 500));
+      assertEq(await firstAwayScore(page), String(before + 1), 'applied exactly once');
+      const f = await ws(page);
+      assertEq(f.requests, 1, 'one save over the socket');
+      assertEq(posts, 0, 'no form post: the click became the socket save');
+      assert(held >= 1, 'the wasm was held');
+      assertEq(errors, [], 'console errors');
+      console.log(`       HTML shown ${shown} ms; click accepted ${clicked} ms; hydrated ${hydrated} ms; applied ${applied} ms`);
+      await page.close();
+
+      // A plain form (sign-in, no Rally listener) submitted before hydration posts natively, once.
+      const fresh = await browser.newContext();
+      await fresh.route(/_bg\.wasm$/, async (route) => { await new Promise((r) => setTimeout(r, 2000)); await route.continue(); });
+      const signIn2 = await fresh.newPage();
+      let signInPosts = 0;
+      signIn2.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/sign_in')) signInPosts++; });
+      await signIn2.goto(`${server.url}/sign_in?return_to=${encodeURIComponent('/admin/games')}`, { waitUntil: 'domcontentloaded' });
+      await signIn2.fill('form[action="/sign_in"] input[name=email]', 'admin@example.com');
+      await signIn2.fill('form[action="/sign_in"] input[name=code]', 'A1Z9Q');
+      await Promise.all([signIn2.waitForURL(/\/admin\/games$/), signIn2.click('form[action="/sign_in"] button[type=submit]')]);
+      await new Promise((r) => setTimeout(r, 300));
+      assertEq(signInPosts, 1, 'the sign-in form posted once');
+      await fresh.close();
+      await admin.close();
+    });
+
+    test('if the wasm never arrives, a save held before hydration is posted natively after 10 s', async () => {
+      const admin = await browser.newContext();
+      await (await signIn(admin, server.url, 'admin@example.com')).close();
+      await admin.route(/_bg\.wasm$/, (route) => route.abort());
+      const page = await admin.newPage();
+      await page.goto(`${server.url}/admin/games`, { waitUntil: 'domcontentloaded' });
+      const before = Number(await firstAwayScore(page));
+      await Promise.all([
+        page.waitForNavigation({ timeout: 15000 }),
+        page.click('article.game-card .admin-score-row button:has-text("+")'),
+      ]);
+      assertEq(await firstAwayScore(page), String(before + 1), 'saved by the native post');
+      await admin.close();
+    });
+
     test('after a server restart the page reconnects, resubscribes and catches up', async () => {
       const { page, errors } = await open(context, `${server.url}/games/2`);
       await lastTopics(page, ['game:2']);
