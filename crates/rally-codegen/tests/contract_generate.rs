@@ -572,6 +572,39 @@ fn topics_a_page_owns_follow_the_pages_rule() {
 }
 
 #[test]
+fn a_saving_page_takes_form_posts_through_its_dispatch() {
+    let app = App::new();
+    let page = SAVES
+        .replace(
+            "Bump { by: i64 } }",
+            "Save(Change) }\n#[derive(Serialize, Deserialize)] pub enum Change { Up, Down }",
+        )
+        .replace("msg: ServerMsg)", "change: Change)");
+    app.file(HOME, &page);
+    let files = app.generates();
+    // The typed form helper wraps `Save(T)` as the save helper does.
+    assert_has(
+        &files[SERVER],
+        "pub fn save_form_public_home(message: crate::public::pages::home_::Change, submitted: crate::public::pages::home_::Message, attrs: Vec<rally::glue::Attribute<crate::public::pages::home_::Message>>, children: Vec<rally::glue::Element<crate::public::pages::home_::Message>>,) -> rally::glue::Element<crate::public::pages::home_::Message> { rally::glue::save_form(&crate::public::pages::home_::ServerMsg::Save(message), submitted, attrs, children) }",
+    );
+    // The dispatch reads a post as the page's `ServerMsg`; the mount knows the route's page.
+    let forms = &files[DISPATCH][files[DISPATCH].find("fn decode_form").expect("decode_form")..];
+    assert_has(
+        forms,
+        "fn decode_form(&self, page: &str, form: &[(String, String)],) -> Option<Result<Vec<u8>, rally::glue::FormError>> { match page { \"public/pages/home_\" => { Some(rally::glue::form_message::<crate::public::pages::home_::ServerMsg",
+    );
+    assert_has(
+        &files[PUBLIC],
+        r#"fn save_page(route: &Route) -> Option<&'static str> { match route { Route::Home => Some("public/pages/home_"), _ => None, } }"#,
+    );
+    // An app whose pages do not save takes no posts.
+    app.file(HOME, PAGE);
+    let files = app.generates();
+    assert_has_not(&files[DISPATCH], "fn decode_form");
+    assert_has_not(&files[PUBLIC], "fn save_page");
+}
+
+#[test]
 fn an_imported_save_result_is_named_by_its_real_path() {
     let wire = "#[derive(Serialize, Deserialize)] pub struct Tally { pub count: i64 }\n";
     let saves_with = |import: &str, ty: &str| {
