@@ -49,6 +49,9 @@ pub fn hydrate<Model: 'static, Msg: Clone + 'static>(
         .ok_or(BootError::Missing(APP_ROOT_ID))?;
     let (program, report) = web::hydrate(root, app, model);
     record(&report);
+    // After the caller's synchronous start-up (live connection, hooks), not in the middle of
+    // it: what the user did before hydration reaches a fully started page.
+    live::set_timeout(0, replay_early_events);
     Ok((program, report))
 }
 
@@ -70,19 +73,16 @@ fn record(report: &HydrationReport) {
 /// running for the life of the page. A failure is reported on the console.
 pub fn boot<Model: DeserializeOwned + 'static, Msg: Clone + 'static>(app: App<Model, Msg>) {
     match read_payload::<Model>().and_then(|model| hydrate(app, model)) {
-        Ok((program, _report)) => {
-            // The program lives as long as the page.
-            std::mem::forget(program);
-            replay_early_events();
-        }
+        // The program lives as long as the page.
+        Ok((program, _report)) => std::mem::forget(program),
         Err(e) => report_error(&e),
     }
 }
 
 /// Replays what the user did before the page hydrated (the document's inline script held
 /// it): clicks on buttons and submits of save forms, in order, now that the page's listeners
-/// are in place. Call once the page is fully started.
-pub fn replay_early_events() {
+/// are in place. [`hydrate`] schedules it for the task after the page's start-up.
+fn replay_early_events() {
     let Some(window) = web_sys::window() else {
         return;
     };

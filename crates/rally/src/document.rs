@@ -8,11 +8,12 @@ pub const APP_ROOT_ID: &str = "app";
 /// The id of the `<script>` holding the payload.
 pub const PAYLOAD_ID: &str = "rally-payload";
 
-/// The inline script of every hydrating page (`early-events.min.js`, 840 bytes, 495 gzipped): until the
-/// page hydrates it holds clicks on buttons and submits of save forms inside `#app`, and
-/// `window.__rallyReplay()` (called by the runtime once hydrated) replays them in order. Links
-/// and other forms go on natively. If the page has not hydrated after 10 s (its wasm failed),
-/// it lets go: held save forms are posted natively, held clicks are dropped with a warning.
+/// The inline script of every hydrating page (`early-events.min.js`, 840 bytes, 495
+/// gzipped): until the page hydrates it holds clicks on buttons and submits of save forms
+/// inside `#app`, and `window.__rallyReplay()` (called by the runtime in the task after
+/// hydration) replays them in order. Links and other forms go on natively. If the page has
+/// not hydrated after 10 s (its wasm failed), it lets go: held save forms are posted
+/// natively, held clicks are dropped with a warning.
 pub const EARLY_EVENTS: &str = include_str!("early-events.min.js");
 
 /// A page to send: title, extra head markup, the rendered view and what the browser needs.

@@ -226,7 +226,6 @@ pub fn start<M: Mount>(contract: Fingerprint) {
     program.run_effect(Effect::batch([started.map(MountMsg::Page), first_effect]));
     // The program lives as long as the document.
     std::mem::forget(program);
-    super::replay_early_events();
 }
 
 /// Where the dev reload script keeps the page's state while the tab reloads.

@@ -287,7 +287,7 @@ fn reload(reason: &str) {
     let _ = window.location().reload();
 }
 
-fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+pub(crate) fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
