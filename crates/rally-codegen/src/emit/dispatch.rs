@@ -42,11 +42,7 @@ pub fn dispatch(pages: &[&Page], context: bool, topic_rule: bool) -> TokenStream
         let p = page_path(&page.mount, &page.module);
         let mount = &page.mount;
         let access = &page.access;
-        let constant = if access.constant {
-            quote!(#p::ACCESS)
-        } else {
-            quote!(rally::glue::Access::Public)
-        };
+        let constant = super::mount::access_constant(access, &p);
         // The page's rule for a load: with the route's params (the load's fields) when its
         // `authorize` takes them.
         let load_rule = |fields: &[(String, syn::Type)]| -> TokenStream {
@@ -230,11 +226,7 @@ fn topics(pages: &[&Page], topic_rule: bool) -> Option<TokenStream> {
             let p = page_path(&page.mount, &page.module);
             let mount = &page.mount;
             let access = &page.access;
-            let constant = if access.constant {
-                quote!(#p::ACCESS)
-            } else {
-                quote!(rally::glue::Access::Public)
-            };
+            let constant = super::mount::access_constant(access, &p);
             let caller = quote! {
                 let caller = rally::glue::for_request(auth, #mount, headers)?;
             };

@@ -408,11 +408,7 @@ fn authorize_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
         return quote!(#pat => Ok(()),);
     }
     let owner = page_path(mount, access_owner(e));
-    let constant = if access.constant {
-        quote!(#owner::ACCESS)
-    } else {
-        quote!(rally::glue::Access::Public)
-    };
+    let constant = access_constant(access, &owner);
     match access.authorize {
         None => {
             let pat = route_pattern(e);
@@ -432,6 +428,15 @@ fn authorize_arm(mount: &str, e: &Entry<'_>) -> TokenStream {
             let pat = route_pattern(e);
             quote!(#pat => rally::glue::allow(#constant, caller, Some(&|user| #owner::authorize(ctx, user))),)
         }
+    }
+}
+
+/// The `Access` a page's rule starts from: its `ACCESS` (in module `owner`), else public.
+pub(super) fn access_constant(access: &crate::page::Access, owner: &TokenStream) -> TokenStream {
+    if access.constant {
+        quote!(#owner::ACCESS)
+    } else {
+        quote!(rally::glue::Access::Public)
     }
 }
 
