@@ -7,7 +7,7 @@
 use rally_view::attribute::{self, class, id, type_};
 use rally_view::event::on_click;
 use rally_view::html::{self, a, button, div, h1, span, table, td, text, tr};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use rally_view::{App, Effect, Element, Key, lazy};
 
@@ -15,7 +15,7 @@ use rally_view::{App, Effect, Element, Key, lazy};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
     pub id: usize,
-    pub label: Rc<str>,
+    pub label: Arc<str>,
 }
 
 /// The benchmark app's state.
@@ -162,34 +162,34 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
 /// One `<tr>`: id, label link (select), remove link, spacer.
 pub fn row_view(row: &Row, selected: bool) -> Element<Msg> {
     tr(
-        vec![if selected {
+        [if selected {
             class("danger")
         } else {
             attribute::none()
         }],
-        vec![
-            td(vec![class("col-md-1")], vec![text(row.id.to_string())]),
+        [
+            td([class("col-md-1")], [text(row.id)]),
             td(
-                vec![class("col-md-4")],
-                vec![a(
-                    vec![class("lbl"), on_click(Msg::Select(row.id))],
-                    vec![text(row.label.to_string())],
+                [class("col-md-4")],
+                [a(
+                    [class("lbl"), on_click(Msg::Select(row.id))],
+                    [text(&row.label)],
                 )],
             ),
             td(
-                vec![class("col-md-1")],
-                vec![a(
-                    vec![class("remove"), on_click(Msg::Remove(row.id))],
-                    vec![span(
-                        vec![
+                [class("col-md-1")],
+                [a(
+                    [class("remove"), on_click(Msg::Remove(row.id))],
+                    [span(
+                        [
                             class("remove glyphicon glyphicon-remove"),
                             attribute::aria("hidden", "true"),
                         ],
-                        vec![],
+                        [],
                     )],
                 )],
             ),
-            td(vec![class("col-md-6")], vec![]),
+            td([class("col-md-6")], []),
         ],
     )
 }
@@ -210,8 +210,7 @@ pub fn table_view(rows: &[Row], selected: Option<usize>) -> Element<Msg> {
                         Key::from(r.id),
                         lazy(arg, |(row, selected)| row_view(row, *selected)),
                     )
-                })
-                .collect(),
+                }),
         )],
     )
 }

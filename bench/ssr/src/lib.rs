@@ -15,13 +15,12 @@ pub fn rows_1k() -> Vec<Row> {
 /// wrap rows in `lazy`, which only defers the same work to the renderer).
 pub fn build(rows: &[Row]) -> Element<Msg> {
     html::table(
-        vec![class("table table-hover table-striped test-data")],
-        vec![html::keyed(
+        [class("table table-hover table-striped test-data")],
+        [html::keyed(
             "tbody",
-            vec![id("tbody")],
+            [id("tbody")],
             rows.iter()
-                .map(|r| (Key::from(r.id), jsfb_rally::row_view(r, false)))
-                .collect(),
+                .map(|r| (Key::from(r.id), jsfb_rally::row_view(r, false))),
         )],
     )
 }

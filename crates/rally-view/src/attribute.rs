@@ -1,7 +1,5 @@
 //! Attribute and property builders in the spirit of Lustre's `attribute` module.
 
-use std::borrow::Cow;
-
 use crate::html::is_valid_name;
 use crate::vdom::{AttrValue, Attribute, PropValue, Str};
 
@@ -37,7 +35,7 @@ pub fn none<Msg>() -> Attribute<Msg> {
 #[inline]
 fn attr<Msg>(name: &'static str, value: impl Into<Str>) -> Attribute<Msg> {
     Attribute::Attr {
-        name: Cow::Borrowed(name),
+        name: Str::Borrowed(name),
         value: AttrValue::Str(value.into()),
     }
 }
@@ -45,7 +43,7 @@ fn attr<Msg>(name: &'static str, value: impl Into<Str>) -> Attribute<Msg> {
 #[inline]
 fn flag<Msg>(name: &'static str, on: bool) -> Attribute<Msg> {
     Attribute::Attr {
-        name: Cow::Borrowed(name),
+        name: Str::Borrowed(name),
         value: AttrValue::Bool(on),
     }
 }

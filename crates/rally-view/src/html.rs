@@ -2,6 +2,9 @@
 //!
 //! `div(attrs, children)`, void elements take attributes only (`input(attrs)`), and
 //! [`keyed`] builds an element whose children are matched by key when the view changes.
+//! Attributes and children are anything iterable: arrays (`[class("card")]`, `[]`), `Vec`s,
+//! `Option`s or iterators (`rows.iter().map(row_view)`). Arrays cost no `vec![]`; a lone text
+//! child and an empty list cost no allocation at all.
 //!
 //! ```
 //! use rally_view::attribute::{class, type_};
@@ -16,10 +19,10 @@
 //!
 //! fn view(count: i64) -> Element<Msg> {
 //!     div(
-//!         vec![class("counter")],
-//!         vec![
-//!             p(vec![], vec![text(format!("Count: {count}"))]),
-//!             button(vec![type_("button"), on_click(Msg::Increment)], vec![text("+")]),
+//!         [class("counter")],
+//!         [
+//!             p([], [text("Count: "), text(count)]),
+//!             button([type_("button"), on_click(Msg::Increment)], [text("+")]),
 //!         ],
 //!     )
 //! }
@@ -32,16 +35,31 @@
 //! assert_eq!(render::to_html(&text::<Msg>("<b>")), "&lt;b&gt;");
 //! ```
 
-use crate::vdom::{Attribute, Children, Element, Key, Namespace, Str, normalize};
+use crate::vdom::{
+    Attribute, Attrs, Children, Element, Key, Namespace, Str, collect_attrs, normalize,
+};
 
 /// An element with any tag; an invalid tag name yields a `<rally-invalid-tag>` so the mistake is
 /// visible in the page instead of breaking the markup.
 pub fn element<Msg>(
     tag: impl Into<Str>,
-    attrs: Vec<Attribute<Msg>>,
-    children: Vec<Element<Msg>>,
+    attrs: impl IntoIterator<Item = Attribute<Msg>>,
+    children: impl IntoIterator<Item = Element<Msg>>,
 ) -> Element<Msg> {
     Element::new(checked_tag(tag.into()), attrs, children)
+}
+
+/// An element with a literal tag: what every builder of this module and [`crate::svg`] calls.
+///
+/// The builders are generic over their arguments (arrays, `Vec`s, iterators), so they only
+/// collect them; the rest is here, compiled once per message type.
+pub(crate) fn known<Msg>(
+    tag: &'static str,
+    namespace: Namespace,
+    attrs: Attrs<Msg>,
+    children: Children<Msg>,
+) -> Element<Msg> {
+    Element::with_children(Str::Borrowed(tag), namespace, attrs, children)
 }
 
 /// A text node; its content is always escaped.
@@ -50,8 +68,8 @@ pub fn text<Msg>(text: impl Into<Str>) -> Element<Msg> {
 }
 
 /// Several siblings without a wrapper element.
-pub fn fragment<Msg>(children: Vec<Element<Msg>>) -> Element<Msg> {
-    Element::Fragment(children)
+pub fn fragment<Msg>(children: impl IntoIterator<Item = Element<Msg>>) -> Element<Msg> {
+    Element::Fragment(children.into_iter().collect())
 }
 
 /// Nothing; renders no node.
@@ -68,9 +86,10 @@ pub fn none<Msg>() -> Element<Msg> {
 /// first one's key, as the HTML parser would merge them.
 pub fn keyed<Msg>(
     tag: impl Into<Str>,
-    attrs: Vec<Attribute<Msg>>,
-    children: Vec<(Key, Element<Msg>)>,
+    attrs: impl IntoIterator<Item = Attribute<Msg>>,
+    children: impl IntoIterator<Item = (Key, Element<Msg>)>,
 ) -> Element<Msg> {
+    let children: Vec<(Key, Element<Msg>)> = children.into_iter().collect();
     // The usual case (one element per key) is already normal: keep the vector as it is.
     let needs_work = children.iter().enumerate().any(|(i, (_, c))| match c {
         Element::Fragment(_) => true,
@@ -87,7 +106,7 @@ pub fn keyed<Msg>(
     Element::with_children(
         checked_tag(tag.into()),
         Namespace::Html,
-        attrs,
+        collect_attrs(attrs),
         Children::Keyed(children),
     )
 }
@@ -102,7 +121,7 @@ fn normalize_keyed<Msg>(children: Vec<(Key, Element<Msg>)>) -> Vec<(Key, Element
                     // (and its machinery) in browser bundles.
                     let mut key = key.clone();
                     for _ in 0..i {
-                        key.0.to_mut().push('\0');
+                        key.0.make_mut().push('\0');
                     }
                     push_keyed(&mut out, key, node);
                 }
@@ -116,7 +135,7 @@ fn normalize_keyed<Msg>(children: Vec<(Key, Element<Msg>)>) -> Vec<(Key, Element
 fn push_keyed<Msg>(out: &mut Vec<(Key, Element<Msg>)>, key: Key, child: Element<Msg>) {
     match (out.last_mut(), child) {
         (_, Element::Text(t)) if t.is_empty() => {}
-        (Some((_, Element::Text(prev))), Element::Text(t)) => prev.to_mut().push_str(&t),
+        (Some((_, Element::Text(prev))), Element::Text(t)) => prev.make_mut().push_str(&t),
         (_, child) => out.push((key, child)),
     }
 }
@@ -127,13 +146,13 @@ fn push_keyed<Msg>(out: &mut Vec<(Key, Element<Msg>)>, key: Key, child: Element<
 /// markup — hydration adopts it as is, and a change replaces it whole.
 pub fn unsafe_raw_html<Msg>(
     tag: impl Into<Str>,
-    attrs: Vec<Attribute<Msg>>,
+    attrs: impl IntoIterator<Item = Attribute<Msg>>,
     html: impl Into<Str>,
 ) -> Element<Msg> {
     Element::with_children(
         checked_tag(tag.into()),
         Namespace::Html,
-        attrs,
+        collect_attrs(attrs),
         Children::RawHtml(html.into()),
     )
 }
@@ -164,8 +183,11 @@ macro_rules! elements {
         $(#[$doc])*
         #[doc = concat!("The `<", $tag, ">` element.")]
         #[inline]
-        pub fn $name<Msg>(attrs: Vec<Attribute<Msg>>, children: Vec<Element<Msg>>) -> Element<Msg> {
-            Element::with_children(Str::Borrowed($tag), Namespace::Html, attrs, Children::Plain(normalize(children)))
+        pub fn $name<Msg>(
+            attrs: impl IntoIterator<Item = Attribute<Msg>>,
+            children: impl IntoIterator<Item = Element<Msg>>,
+        ) -> Element<Msg> {
+            known($tag, Namespace::Html, collect_attrs(attrs), Children::from_elements(children))
         }
     )*};
 }
@@ -174,8 +196,8 @@ macro_rules! void_elements {
     ($($name:ident => $tag:literal),* $(,)?) => {$(
         #[doc = concat!("The void `<", $tag, ">` element.")]
         #[inline]
-        pub fn $name<Msg>(attrs: Vec<Attribute<Msg>>) -> Element<Msg> {
-            Element::with_children(Str::Borrowed($tag), Namespace::Html, attrs, Children::Plain(Vec::new()))
+        pub fn $name<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> Element<Msg> {
+            known($tag, Namespace::Html, collect_attrs(attrs), Children::Plain(Vec::new()))
         }
     )*};
 }

@@ -79,8 +79,8 @@ impl<Msg> Lazy<Msg> {
                 other => Element::with_children(
                     Str::Borrowed("rally-lazy"),
                     Namespace::Html,
-                    Vec::new(),
-                    Children::Plain(crate::vdom::normalize(vec![other])),
+                    Default::default(),
+                    Children::from_vec(vec![other]),
                 ),
             };
             *self.built.borrow_mut() = Some(Box::new(built));

@@ -13,6 +13,7 @@ pub mod html;
 pub mod lazy;
 pub mod program;
 pub mod render;
+pub mod str;
 pub mod svg;
 /// Deterministic random views (and an event oracle) for property tests, native and in the
 /// browser; see [`testing::random_view`].
@@ -25,8 +26,8 @@ pub use effect::{Dispatch, Effect};
 pub use lazy::lazy;
 pub use program::{App, Program};
 pub use vdom::{
-    AttrValue, Attribute, Children, Element, EventData, EventOptions, Handler, Key, Listener,
-    Modifiers, Namespace, Node, PropValue, Str,
+    AttrValue, Attribute, Attrs, Children, Element, EventData, EventOptions, Handler, Key,
+    Listener, Modifiers, Namespace, Node, PropValue, Str,
 };
 
 /// The usual imports for writing a view.

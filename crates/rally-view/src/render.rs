@@ -60,6 +60,7 @@ fn render_node<Msg>(node: &Node<Msg>, out: &mut String) {
         match &node.children {
             Children::RawHtml(html) => out.push_str(html),
             Children::Plain(children) => render_children(tag, children.iter(), out),
+            Children::Text(t) => render_text(tag, t, true, out),
             Children::Keyed(children) => render_children(tag, children.iter().map(|(_, c)| c), out),
         }
     }
@@ -73,19 +74,24 @@ fn render_children<'a, Msg: 'a>(
     children: impl Iterator<Item = &'a Element<Msg>>,
     out: &mut String,
 ) {
-    let raw = is_raw_text(tag);
     for (i, child) in children.enumerate() {
         match child {
-            Element::Text(t) if raw => out.push_str(&escape_raw_text(tag, t)),
-            Element::Text(t) => {
-                if i == 0 {
-                    push_leading_newline(tag, t, out);
-                }
-                escape_text(t, out);
-            }
+            Element::Text(t) => render_text(tag, t, i == 0, out),
             other => render_into(other, out),
         }
     }
+}
+
+/// A text child of `tag`: raw inside `<script>` and `<style>`, escaped elsewhere.
+fn render_text(tag: &str, text: &str, first: bool, out: &mut String) {
+    if is_raw_text(tag) {
+        out.push_str(&escape_raw_text(tag, text));
+        return;
+    }
+    if first {
+        push_leading_newline(tag, text, out);
+    }
+    escape_text(text, out);
 }
 
 /// The HTML parser drops one newline right after `<pre>`, `<textarea>` and `<listing>`; a
@@ -307,10 +313,11 @@ mod tests {
             ],
         );
         assert_eq!(to_html(&e), "<p>Value: 1!</p>");
+        // One text node, held as a lone text.
         match &e {
             Element::Node(n) => match &n.children {
-                Children::Plain(c) => assert_eq!(c.len(), 1),
-                _ => panic!("plain children expected"),
+                Children::Text(t) => assert_eq!(t, "Value: 1!"),
+                _ => panic!("one merged text expected"),
             },
             _ => panic!("node expected"),
         }

@@ -1,13 +1,17 @@
 //! SVG element builders: the elements apps draw icons and charts with.
 
-use crate::vdom::{Attribute, Children, Element, Namespace, Str, normalize};
+use crate::html::known;
+use crate::vdom::{Attribute, Children, Element, Namespace, collect_attrs};
 
 macro_rules! svg_elements {
     ($($name:ident => $tag:literal),* $(,)?) => {$(
         #[doc = concat!("The SVG `<", $tag, ">` element.")]
         #[inline]
-        pub fn $name<Msg>(attrs: Vec<Attribute<Msg>>, children: Vec<Element<Msg>>) -> Element<Msg> {
-            Element::with_children(Str::Borrowed($tag), Namespace::Svg, attrs, Children::Plain(normalize(children)))
+        pub fn $name<Msg>(
+            attrs: impl IntoIterator<Item = Attribute<Msg>>,
+            children: impl IntoIterator<Item = Element<Msg>>,
+        ) -> Element<Msg> {
+            known($tag, Namespace::Svg, collect_attrs(attrs), Children::from_elements(children))
         }
     )*};
 }

@@ -112,7 +112,7 @@ pub fn keyed_rows(keys: &[u64]) -> Element<TestMsg> {
     html::keyed(
         "ul",
         vec![class("rows")],
-        keys.iter().map(|&k| (Key::from(k), row(k))).collect(),
+        keys.iter().map(|&k| (Key::from(k), row(k))),
     )
 }
 
@@ -409,8 +409,7 @@ impl Gen {
                 let attrs = self.attrs(&mut dice, "ul");
                 let count = dice.below(4.min(inner) + 1);
                 let items = (0..count)
-                    .map(|i| self.item(mix(seed, i as u64), "li", Ctx::FLOW, inner / count))
-                    .collect();
+                    .map(|i| self.item(mix(seed, i as u64), "li", Ctx::FLOW, inner / count));
                 html::ul(attrs, items)
             }
             Kind::KeyedUl => self.keyed(seed, &mut dice, "ul", "li", Ctx::FLOW, inner),
@@ -459,7 +458,7 @@ impl Gen {
         use crate::svg;
         let mut attrs = vec![view_box("0 0 24 24")];
         attrs.extend(self.attrs(dice, "svg"));
-        let shapes = (0..dice.below(4))
+        let shapes: Vec<_> = (0..dice.below(4))
             .map(|i| {
                 let mut shape = Dice {
                     base: Rng::new(mix(seed, i as u64)),
@@ -533,7 +532,7 @@ impl Gen {
             }
         }
         let per_row = budget / keys.len().max(1);
-        let rows = keys
+        let rows: Vec<_> = keys
             .iter()
             .map(|&k| {
                 let row_seed = mix(seed, 0x726F_7700 ^ k);
@@ -658,6 +657,7 @@ fn size<Msg>(e: &Element<Msg>) -> usize {
         Element::Node(n) => {
             1 + match &n.children {
                 Children::Plain(c) => c.iter().map(size).sum(),
+                Children::Text(_) => 1,
                 Children::Keyed(c) => c.iter().map(|(_, c)| size(c)).sum(),
                 Children::RawHtml(_) => 0,
             }
@@ -698,6 +698,7 @@ fn dom_children<Msg>(element: &Element<Msg>, is_root: bool) -> Vec<Flat<'_, Msg>
     match element {
         Element::Node(n) if !is_root => match &n.children {
             Children::Plain(c) => flatten(c.iter(), &mut out),
+            Children::Text(_) => out.push(Flat::Text),
             Children::Keyed(c) => flatten(c.iter().map(|(_, c)| c), &mut out),
             Children::RawHtml(_) => {}
         },
@@ -738,6 +739,7 @@ pub fn has_raw_html<Msg>(view: &Element<Msg>) -> bool {
         Element::Fragment(c) => c.iter().any(has_raw_html),
         Element::Node(n) => match &n.children {
             Children::RawHtml(_) => true,
+            Children::Text(_) => false,
             Children::Plain(c) => c.iter().any(has_raw_html),
             Children::Keyed(c) => c.iter().any(|(_, c)| has_raw_html(c)),
         },

@@ -4,12 +4,13 @@
 //! flattened, empty text dropped, adjacent text merged) so that every virtual child maps to
 //! exactly one DOM node — the property the HTML renderer, the diff and the hydrator rely on.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::rc::Rc;
 
-/// A string that is usually a literal but may be built at run time.
-pub type Str = Cow<'static, str>;
+pub use crate::str::Str;
+
+/// An element's attributes, properties and listeners.
+pub type Attrs<Msg> = Vec<Attribute<Msg>>;
 
 /// The namespace an element is created in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,7 +47,7 @@ pub enum Element<Msg> {
 pub struct Node<Msg> {
     pub(crate) tag: Str,
     pub(crate) namespace: Namespace,
-    pub(crate) attrs: Vec<Attribute<Msg>>,
+    pub(crate) attrs: Attrs<Msg>,
     pub(crate) children: Children<Msg>,
 }
 
@@ -54,6 +55,9 @@ pub struct Node<Msg> {
 pub enum Children<Msg> {
     /// Children diffed by position.
     Plain(Vec<Element<Msg>>),
+    /// One text child, held without a vector: the most common leaf (`td`, `a`, `button`).
+    /// Never empty; diffed as the one-child `Plain` it stands for.
+    Text(Str),
     /// Children diffed by key, moved rather than rebuilt when they reorder.
     Keyed(Vec<(Key, Element<Msg>)>),
     /// Markup inserted verbatim; see [`crate::html::unsafe_raw_html`].
@@ -66,18 +70,29 @@ pub struct Key(pub Str);
 
 impl From<&'static str> for Key {
     fn from(s: &'static str) -> Self {
-        Key(Cow::Borrowed(s))
+        Key(Str::Borrowed(s))
     }
 }
 impl From<String> for Key {
     fn from(s: String) -> Self {
-        Key(Cow::Owned(s))
+        Key(Str::Owned(s))
+    }
+}
+impl From<Str> for Key {
+    fn from(s: Str) -> Self {
+        Key(s)
+    }
+}
+impl From<&std::sync::Arc<str>> for Key {
+    fn from(s: &std::sync::Arc<str>) -> Self {
+        Key(Str::from(s))
     }
 }
 macro_rules! key_from_int {
     ($($t:ty),*) => {$(
+        /// The number's digits, in place: an integer key costs no allocation.
         impl From<$t> for Key {
-            fn from(n: $t) -> Self { Key(Cow::Owned(n.to_string())) }
+            fn from(n: $t) -> Self { Key(Str::from(n)) }
         }
     )*};
 }
@@ -249,14 +264,14 @@ impl<Msg> Element<Msg> {
     /// An element in the HTML namespace with normalised children.
     pub fn new(
         tag: impl Into<Str>,
-        attrs: Vec<Attribute<Msg>>,
-        children: Vec<Element<Msg>>,
+        attrs: impl IntoIterator<Item = Attribute<Msg>>,
+        children: impl IntoIterator<Item = Element<Msg>>,
     ) -> Self {
         Self::with_children(
             tag.into(),
             Namespace::Html,
-            attrs,
-            Children::Plain(normalize(children)),
+            collect_attrs(attrs),
+            Children::from_elements(children),
         )
     }
 
@@ -264,7 +279,7 @@ impl<Msg> Element<Msg> {
     pub fn with_children(
         tag: Str,
         namespace: Namespace,
-        attrs: Vec<Attribute<Msg>>,
+        attrs: Attrs<Msg>,
         children: Children<Msg>,
     ) -> Self {
         let attrs = merge_attrs(attrs);
@@ -318,6 +333,7 @@ impl<Msg> Element<Msg> {
                     Children::Plain(c) => {
                         Children::Plain(c.into_iter().map(|c| c.map_rc(f)).collect())
                     }
+                    Children::Text(t) => Children::Text(t),
                     Children::Keyed(c) => {
                         Children::Keyed(c.into_iter().map(|(k, c)| (k, c.map_rc(f))).collect())
                     }
@@ -361,6 +377,61 @@ impl<Msg> Node<Msg> {
     }
 }
 
+impl<Msg> Children<Msg> {
+    /// Normalised children from any sequence of elements; a lone text, the commonest leaf,
+    /// and no children at all cost no allocation.
+    #[inline]
+    pub fn from_elements(children: impl IntoIterator<Item = Element<Msg>>) -> Self {
+        let mut children = children.into_iter();
+        match children.size_hint() {
+            (_, Some(0)) => Children::Plain(Vec::new()),
+            (1, Some(1)) => match children.next() {
+                Some(Element::Text(t)) if !t.is_empty() => Children::Text(t),
+                Some(other) => Children::Plain(normalize(vec![other])),
+                None => Children::Plain(Vec::new()),
+            },
+            // A `Vec` is collected in place, an array into one exactly sized allocation.
+            _ => Children::from_vec(children.collect()),
+        }
+    }
+
+    /// Normalised children from a vector.
+    pub(crate) fn from_vec(children: Vec<Element<Msg>>) -> Self {
+        let mut children = normalize(children);
+        if let [Element::Text(_)] = children.as_slice()
+            && let Some(Element::Text(t)) = children.pop()
+        {
+            return Children::Text(t);
+        }
+        Children::Plain(children)
+    }
+
+    /// The children as a slice of elements, for the paths where a lone text is not worth a
+    /// special case (hydration, tests): `scratch` holds it as an element while borrowed.
+    pub(crate) fn as_plain<'a>(
+        &'a self,
+        scratch: &'a mut Option<Element<Msg>>,
+    ) -> &'a [Element<Msg>] {
+        match self {
+            Children::Plain(c) => c,
+            Children::Text(t) => std::slice::from_ref(scratch.insert(Element::Text(t.clone()))),
+            Children::Keyed(_) | Children::RawHtml(_) => &[],
+        }
+    }
+}
+
+/// The attributes of an element from any sequence: a `Vec` is kept as it is, an array is
+/// moved into one exactly sized allocation, no attributes cost nothing.
+#[inline]
+pub fn collect_attrs<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> Attrs<Msg> {
+    let attrs = attrs.into_iter();
+    if let (_, Some(0)) = attrs.size_hint() {
+        return Attrs::new();
+    }
+    // A `Vec` is kept (collected in place), an array moved into one exactly sized allocation.
+    attrs.collect()
+}
+
 /// Flattens fragments, drops empty text and merges adjacent text, so every child is one DOM node.
 ///
 /// Merging matters for hydration: the HTML parser turns `a` `b` into one text node `ab`.
@@ -384,7 +455,7 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
             Element::Fragment(inner) => push_normalized(out, inner),
             Element::Text(t) if t.is_empty() => {}
             Element::Text(t) => match out.last_mut() {
-                Some(Element::Text(prev)) => prev.to_mut().push_str(&t),
+                Some(Element::Text(prev)) => prev.make_mut().push_str(&t),
                 _ => out.push(Element::Text(t)),
             },
             node => out.push(node),
@@ -394,7 +465,7 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
 
 /// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute or
 /// property of the same name win, so the renderer and the diff see each name once.
-fn merge_attrs<Msg>(mut attrs: Vec<Attribute<Msg>>) -> Vec<Attribute<Msg>> {
+fn merge_attrs<Msg>(mut attrs: Attrs<Msg>) -> Attrs<Msg> {
     // `None`s (conditional attributes) are dropped in place, without a new vector.
     if attrs.iter().any(|a| matches!(a, Attribute::None)) {
         attrs.retain(|a| !matches!(a, Attribute::None));
@@ -412,7 +483,7 @@ fn merge_attrs<Msg>(mut attrs: Vec<Attribute<Msg>>) -> Vec<Attribute<Msg>> {
     if !needs_work {
         return attrs;
     }
-    let mut out: Vec<Attribute<Msg>> = Vec::with_capacity(attrs.len());
+    let mut out: Attrs<Msg> = Attrs::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
         match attr {
             Attribute::None => {}
@@ -425,7 +496,7 @@ fn merge_attrs<Msg>(mut attrs: Vec<Attribute<Msg>>) -> Vec<Attribute<Msg>> {
                     Some(AttrValue::Str(prev)) if name == "class" || name == "style" => {
                         if let AttrValue::Str(s) = value {
                             let sep = if name == "class" { " " } else { ";" };
-                            let p = prev.to_mut();
+                            let p = prev.make_mut();
                             if !p.is_empty() && !s.is_empty() {
                                 p.push_str(sep);
                             }

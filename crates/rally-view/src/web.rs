@@ -176,8 +176,8 @@ impl Backend for WebBackend {
                 let ns = self.strings.get(Namespace::Svg.uri()).clone();
                 Ok(doc.create_element_ns(&ns, self.strings.get(t)))
             }
-            (Str::Owned(t), Namespace::Html) => self.document.create_element(t).map(Node::from),
-            (Str::Owned(t), Namespace::Svg) => self
+            (t, Namespace::Html) => self.document.create_element(t).map(Node::from),
+            (t, Namespace::Svg) => self
                 .document
                 .create_element_ns(Some(namespace.uri()), t)
                 .map(Node::from),
@@ -204,7 +204,7 @@ impl Backend for WebBackend {
                 let doc: &FastDocument = self.document.unchecked_ref();
                 doc.create_text_node(self.strings.get(t))
             }
-            Str::Owned(t) => self.document.create_text_node(t).into(),
+            t => self.document.create_text_node(t).into(),
         }
     }
 
@@ -221,8 +221,8 @@ impl Backend for WebBackend {
                 self.strings.ensure(v);
                 el.set_attribute_static(self.strings.find(n), self.strings.find(v));
             }
-            (Str::Borrowed(n), Str::Owned(v)) => el.set_attribute_dynamic(self.strings.get(n), v),
-            (Str::Owned(n), v) => el.set_attribute_dynamic(&JsValue::from_str(n), v),
+            (Str::Borrowed(n), v) => el.set_attribute_dynamic(self.strings.get(n), v),
+            (n, v) => el.set_attribute_dynamic(&JsValue::from_str(n), v),
         }
     }
 

@@ -40,18 +40,16 @@ fn table(rows: &[Row], lazily: bool) -> Element<u32> {
     html::keyed(
         "tbody",
         vec![id("rows")],
-        rows.iter()
-            .map(|r| {
-                (
-                    Key::from(r.id),
-                    if lazily {
-                        lazy(r.clone(), row_view)
-                    } else {
-                        row_view(r)
-                    },
-                )
-            })
-            .collect(),
+        rows.iter().map(|r| {
+            (
+                Key::from(r.id),
+                if lazily {
+                    lazy(r.clone(), row_view)
+                } else {
+                    row_view(r)
+                },
+            )
+        }),
     )
 }
 

@@ -366,8 +366,8 @@ impl ser::Serializer for ValueSerializer {
 pub fn save_form<S, Msg>(
     message: &S,
     submitted: Msg,
-    mut attrs: Vec<rally_view::Attribute<Msg>>,
-    children: Vec<rally_view::Element<Msg>>,
+    attrs: impl IntoIterator<Item = rally_view::Attribute<Msg>>,
+    children: impl IntoIterator<Item = rally_view::Element<Msg>>,
 ) -> rally_view::Element<Msg>
 where
     S: Serialize + ?Sized,
@@ -375,12 +375,13 @@ where
 {
     use rally_view::attribute::{attribute, method, name, type_, value};
     use rally_view::html::{form, input};
-    let mut all = Vec::with_capacity(children.len() + 8);
+    let mut attrs: Vec<_> = attrs.into_iter().collect();
+    let mut all = Vec::new();
     match fields(message) {
         Ok(fields) => all.extend(
             fields
                 .into_iter()
-                .map(|(field, text)| input(vec![type_("hidden"), name(field), value(text)])),
+                .map(|(field, text)| input([type_("hidden"), name(field), value(text)])),
         ),
         // Posted as is, the server answers "the form names no save"; the attribute says why.
         Err(e) => attrs.push(attribute("data-rally-form-error", e.to_string())),

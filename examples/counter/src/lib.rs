@@ -31,11 +31,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
 /// Renders the counter.
 pub fn view(model: &Model) -> Element<Msg> {
     div(
-        vec![],
-        vec![
-            button(vec![id("dec"), on_click(Msg::Decrement)], vec![text("−")]),
-            span(vec![id("count")], vec![text(model.count.to_string())]),
-            button(vec![id("inc"), on_click(Msg::Increment)], vec![text("+")]),
+        [],
+        [
+            button([id("dec"), on_click(Msg::Decrement)], [text("−")]),
+            span([id("count")], [text(model.count.to_string())]),
+            button([id("inc"), on_click(Msg::Increment)], [text("+")]),
         ],
     )
 }

@@ -128,24 +128,15 @@ pub fn view(model: &Model) -> Element<Message> {
         "saved"
     };
     div(
-        vec![id("live")],
-        vec![
-            button(
-                vec![id("dec"), on_click(Message::Decrement)],
-                vec![text("−")],
-            ),
-            span(vec![id("count")], vec![text(model.count.to_string())]),
-            button(
-                vec![id("inc"), on_click(Message::Increment)],
-                vec![text("+")],
-            ),
-            p(vec![id("status")], vec![text(status)]),
-            p(
-                vec![id("loads")],
-                vec![text(format!("loads: {}", model.loads))],
-            ),
+        [id("live")],
+        [
+            button([id("dec"), on_click(Message::Decrement)], [text("−")]),
+            span([id("count")], [text(model.count.to_string())]),
+            button([id("inc"), on_click(Message::Increment)], [text("+")]),
+            p([id("status")], [text(status)]),
+            p([id("loads")], [text(format!("loads: {}", model.loads))]),
             match &model.error {
-                Some(e) => p(vec![id("error"), class("error")], vec![text(e.clone())]),
+                Some(e) => p([id("error"), class("error")], [text(e.clone())]),
                 None => text(""),
             },
         ],

@@ -16,17 +16,14 @@ use crate::identity::{AuthenticationContext, display_label};
 /// `span.brand-mark "S"` and the app's name over `subtitle`.
 pub fn brand<Msg>(subtitle: &str) -> Element<Msg> {
     div(
-        vec![class("brand")],
-        vec![
-            span(
-                vec![class("brand-mark"), aria("hidden", "true")],
-                vec![text("S")],
-            ),
+        [class("brand")],
+        [
+            span([class("brand-mark"), aria("hidden", "true")], [text("S")]),
             div(
-                vec![],
-                vec![
-                    strong(vec![], vec![text("Scoreboard")]),
-                    p(vec![class("muted")], vec![text(subtitle.to_owned())]),
+                [],
+                [
+                    strong([], [text("Scoreboard")]),
+                    p([class("muted")], [text(subtitle.to_owned())]),
                 ],
             ),
         ],
@@ -56,7 +53,7 @@ pub fn nav_link<Msg>(label_text: &str, path: &str, nav: Nav, active: bool) -> El
     if active {
         attrs.push(aria("current", "page"));
     }
-    a(attrs, vec![text(label_text.to_owned())])
+    a(attrs, [text(label_text.to_owned())])
 }
 
 /// "Sign Out" for a signed-in user (titled with who they are), else "Sign In".
@@ -66,13 +63,13 @@ pub fn session_link<Msg>(
 ) -> Element<Msg> {
     match user {
         Some(user) => a(
-            vec![
+            [
                 href("/sign_out?return_to=/games"),
                 class(""),
                 data("rally-document-nav", "1"),
                 title(format!("Signed in as {}", display_label(user))),
             ],
-            vec![text("Sign Out")],
+            [text("Sign Out")],
         ),
         None => nav_link(
             "Sign In",
@@ -86,10 +83,10 @@ pub fn session_link<Msg>(
 /// `label.theme-switch`: a sun, the checkbox switch, a moon.
 pub fn theme_switch<Msg: Clone + 'static>(chrome: &Chrome<Msg>) -> Element<Msg> {
     label(
-        vec![class("theme-switch"), title("Dark mode")],
-        vec![
+        [class("theme-switch"), title("Dark mode")],
+        [
             sun(),
-            input(vec![
+            input([
                 type_("checkbox"),
                 role("switch"),
                 aria("label", "Dark mode"),
@@ -103,7 +100,7 @@ pub fn theme_switch<Msg: Clone + 'static>(chrome: &Chrome<Msg>) -> Element<Msg> 
 
 fn icon<Msg>(label_text: &str, children: Vec<Element<Msg>>) -> Element<Msg> {
     svg::svg(
-        vec![
+        [
             attribute("xmlns", "http://www.w3.org/2000/svg"),
             view_box("0 0 24 24"),
             attribute("width", "18"),

@@ -56,9 +56,9 @@ pub struct CardLinks<Msg> {
 /// `span.badge` "Scheduled", `span.badge.live` with the period, or `span.badge.final` "Final".
 pub fn status_badge<Msg>(status: CardStatus<'_>) -> Element<Msg> {
     match status {
-        CardStatus::Scheduled => span(vec![class("badge")], vec![text("Scheduled")]),
-        CardStatus::Live(period) => span(vec![class("badge live")], vec![text(period.to_owned())]),
-        CardStatus::Final => span(vec![class("badge final")], vec![text("Final")]),
+        CardStatus::Scheduled => span([class("badge")], [text("Scheduled")]),
+        CardStatus::Live(period) => span([class("badge live")], [text(period.to_owned())]),
+        CardStatus::Final => span([class("badge final")], [text("Final")]),
     }
 }
 
@@ -69,7 +69,7 @@ pub fn team_link<Msg: Clone + 'static>(
     to_msg: fn(String) -> Msg,
 ) -> Element<Msg> {
     a(
-        vec![
+        [
             href(teams_slug_path(slug)),
             on_click(to_msg(slug.to_owned())).prevent_default(),
         ],
@@ -83,14 +83,14 @@ fn team_row<Msg: Clone + 'static>(
     links: &CardLinks<Msg>,
 ) -> Element<Msg> {
     div(
-        vec![class("team-row")],
-        vec![
+        [class("team-row")],
+        [
             team_link(
                 team.slug,
                 vec![strong(vec![], vec![text(team.name.to_owned())])],
                 links.team,
             ),
-            span(vec![class("score")], vec![text(score.to_string())]),
+            span([class("score")], [text(score.to_string())]),
         ],
     )
 }
@@ -100,19 +100,19 @@ pub fn game_card<Msg: Clone + 'static>(card: &Card<'_>, links: &CardLinks<Msg>) 
     let mut status_line = vec![status_badge(card.status)];
     if let Some(game) = links.game {
         status_line.push(a(
-            vec![
+            [
                 href(games_id_path(card.id)),
                 on_click(game(card.id)).prevent_default(),
             ],
-            vec![text("Details")],
+            [text("Details")],
         ));
     }
     article(
-        vec![class("game-card")],
-        vec![
+        [class("game-card")],
+        [
             team_row(&card.away, card.away_score, links),
             team_row(&card.home, card.home_score, links),
-            div(vec![class("score-line")], status_line),
+            div([class("score-line")], status_line),
         ],
     )
 }
@@ -121,10 +121,9 @@ pub fn game_card<Msg: Clone + 'static>(card: &Card<'_>, links: &CardLinks<Msg>) 
 pub fn game_grid<Msg: Clone + 'static>(cards: &[Card<'_>], links: &CardLinks<Msg>) -> Element<Msg> {
     rally::view::html::keyed(
         "div",
-        vec![class("game-grid")],
+        [class("game-grid")],
         cards
             .iter()
-            .map(|card| (Key::from(card.id), game_card(card, links)))
-            .collect(),
+            .map(|card| (Key::from(card.id), game_card(card, links))),
     )
 }

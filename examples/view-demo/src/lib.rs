@@ -114,26 +114,26 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
 pub fn view(model: &Model) -> Element<Msg> {
     let done = model.todos.iter().filter(|t| t.done).count();
     main(
-        vec![class("demo")],
-        vec![
-            h1(vec![], vec![text("Rally view demo")]),
+        [class("demo")],
+        [
+            h1([], [text("Rally view demo")]),
             section(
-                vec![class("counter")],
-                vec![
-                    h2(vec![], vec![text("Counter")]),
-                    button(vec![id("dec"), on_click(Msg::Decrement)], vec![text("−")]),
-                    span(vec![id("count")], vec![text(model.count.to_string())]),
-                    button(vec![id("inc"), on_click(Msg::Increment)], vec![text("+")]),
+                [class("counter")],
+                [
+                    h2([], [text("Counter")]),
+                    button([id("dec"), on_click(Msg::Decrement)], [text("−")]),
+                    span([id("count")], [text(model.count.to_string())]),
+                    button([id("inc"), on_click(Msg::Increment)], [text("+")]),
                 ],
             ),
             section(
-                vec![class("todos")],
-                vec![
-                    h2(vec![], vec![text("Todos")]),
+                [class("todos")],
+                [
+                    h2([], [text("Todos")]),
                     form(
-                        vec![id("add"), on_submit(|_| Msg::Add)],
-                        vec![
-                            input(vec![
+                        [id("add"), on_submit(|_| Msg::Add)],
+                        [
+                            input([
                                 id("draft"),
                                 attr::name("title"),
                                 attr::placeholder("What needs doing?"),
@@ -141,26 +141,16 @@ pub fn view(model: &Model) -> Element<Msg> {
                                 attr::value(model.draft.clone()),
                                 on_input(Msg::SetDraft),
                             ]),
-                            button(vec![attr::type_("submit")], vec![text("Add")]),
+                            button([attr::type_("submit")], [text("Add")]),
                         ],
                     ),
+                    p([id("echo")], [text("Draft: "), text(model.draft.clone())]),
+                    html::keyed("ul", [id("todos")], model.todos.iter().map(todo_item)),
                     p(
-                        vec![id("echo")],
-                        vec![text("Draft: "), text(model.draft.clone())],
+                        [id("summary")],
+                        [text(format!("{} todos, {done} done", model.todos.len()))],
                     ),
-                    html::keyed(
-                        "ul",
-                        vec![id("todos")],
-                        model.todos.iter().map(todo_item).collect(),
-                    ),
-                    p(
-                        vec![id("summary")],
-                        vec![text(format!("{} todos, {done} done", model.todos.len()))],
-                    ),
-                    button(
-                        vec![id("reverse"), on_click(Msg::Reverse)],
-                        vec![text("Reverse")],
-                    ),
+                    button([id("reverse"), on_click(Msg::Reverse)], [text("Reverse")]),
                 ],
             ),
         ],
@@ -172,29 +162,20 @@ fn todo_item(todo: &Todo) -> (Key, Element<Msg>) {
     (
         Key::from(id),
         li(
-            vec![
+            [
                 attr::data("id", id.to_string()),
                 attr::classes(&[("done", todo.done)]),
             ],
-            vec![
-                input(vec![
+            [
+                input([
                     attr::type_("checkbox"),
                     attr::checked(todo.done),
                     on_check(move |on| Msg::Toggle(id, on)),
                 ]),
-                span(vec![class("title")], vec![text(todo.title.clone())]),
-                button(
-                    vec![class("up"), on_click(Msg::MoveUp(id))],
-                    vec![text("↑")],
-                ),
-                button(
-                    vec![class("down"), on_click(Msg::MoveDown(id))],
-                    vec![text("↓")],
-                ),
-                button(
-                    vec![class("remove"), on_click(Msg::Remove(id))],
-                    vec![text("×")],
-                ),
+                span([class("title")], [text(todo.title.clone())]),
+                button([class("up"), on_click(Msg::MoveUp(id))], [text("↑")]),
+                button([class("down"), on_click(Msg::MoveDown(id))], [text("↓")]),
+                button([class("remove"), on_click(Msg::Remove(id))], [text("×")]),
             ],
         ),
     )

@@ -324,8 +324,8 @@ pub fn saves(pages: &[&Page]) -> TokenStream {
             pub fn #form_name(
                 message: #message,
                 submitted: #p::Message,
-                attrs: Vec<rally::glue::Attribute<#p::Message>>,
-                children: Vec<rally::glue::Element<#p::Message>>,
+                attrs: impl IntoIterator<Item = rally::glue::Attribute<#p::Message>>,
+                children: impl IntoIterator<Item = rally::glue::Element<#p::Message>>,
             ) -> rally::glue::Element<#p::Message> {
                 rally::glue::save_form(#wrapped, submitted, attrs, children)
             }

@@ -105,7 +105,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     children: Vec::new(),
                 }
             }
-            (Element::Node(n), NodeKind::Element(tag)) if tag == n.tag => {
+            (Element::Node(n), NodeKind::Element(tag)) if *tag == *n.tag => {
                 self.hydrate_element(dom, n, path, report)
             }
             (_, found) => {
@@ -152,7 +152,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             Children::RawHtml(_) => Vec::new(),
             // A textarea's text is its value, already synced as a property.
             _ if n.tag == "textarea" && has_value_prop => Vec::new(),
-            Children::Plain(c) => self.hydrate_children(&dom, &n.tag, c.iter(), path, report),
+            plain @ (Children::Plain(_) | Children::Text(_)) => {
+                let mut scratch = None;
+                let c = plain.as_plain(&mut scratch);
+                self.hydrate_children(&dom, &n.tag, c.iter(), path, report)
+            }
             Children::Keyed(c) => {
                 self.hydrate_children(&dom, &n.tag, c.iter().map(|(_, c)| c), path, report)
             }

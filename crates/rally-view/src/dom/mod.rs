@@ -241,19 +241,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 
     fn create(&mut self, parent_tag: &str, element: &Element<Msg>) -> Mounted<B::Node> {
         match element {
-            Element::Text(t) => {
-                let node = if is_raw_text(parent_tag) {
-                    let escaped = escape_raw_text(parent_tag, t).into_owned();
-                    self.backend.create_text(&Str::Owned(escaped))
-                } else {
-                    self.backend.create_text(t)
-                };
-                Mounted {
-                    node,
-                    slot: None,
-                    children: Vec::new(),
-                }
-            }
+            Element::Text(t) => self.create_text(parent_tag, t),
             Element::Node(n) => self.create_node(n),
             Element::Lazy(l) => self.create(parent_tag, &l.force()),
             // Normalisation removed fragments from children; an empty placeholder keeps the
@@ -263,6 +251,20 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 slot: None,
                 children: Vec::new(),
             },
+        }
+    }
+
+    fn create_text(&mut self, parent_tag: &str, t: &Str) -> Mounted<B::Node> {
+        let node = if is_raw_text(parent_tag) {
+            let escaped = escape_raw_text(parent_tag, t).into_owned();
+            self.backend.create_text(&Str::Owned(escaped))
+        } else {
+            self.backend.create_text(t)
+        };
+        Mounted {
+            node,
+            slot: None,
+            children: Vec::new(),
         }
     }
 
@@ -284,6 +286,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let slot = self.bind_listeners(&node, None, listeners);
         let children = match &n.children {
             Children::Plain(children) => self.create_children(&node, &n.tag, children.iter()),
+            Children::Text(t) => {
+                let m = self.create_text(&n.tag, t);
+                self.backend.insert_before(&node, &m.node, None);
+                vec![m]
+            }
             Children::Keyed(children) => {
                 self.create_children(&node, &n.tag, children.iter().map(|(_, c)| c))
             }
@@ -437,6 +444,24 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             (Children::Plain(a), Children::Plain(b)) => {
                 self.patch_plain(&node, &new.tag, a, &mut m.children, b)
             }
+            (Children::Text(a), Children::Text(b)) => {
+                if a != b
+                    && let Some(text) = m.children.first()
+                {
+                    let text = text.node.clone();
+                    if is_raw_text(&new.tag) {
+                        self.backend.set_text(&text, &escape_raw_text(&new.tag, b));
+                    } else {
+                        self.backend.set_text(&text, b);
+                    }
+                }
+            }
+            // A lone text and a list of children: diffed as the lists they stand for.
+            (a @ (Children::Plain(_) | Children::Text(_)), b) => {
+                let (mut scratch_a, mut scratch_b) = (None, None);
+                let (a, b) = (a.as_plain(&mut scratch_a), b.as_plain(&mut scratch_b));
+                self.patch_plain(&node, &new.tag, a, &mut m.children, b)
+            }
             (Children::Keyed(a), Children::Keyed(b)) => {
                 self.patch_keyed(&node, &new.tag, a, &mut m.children, b)
             }
@@ -521,9 +546,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 
 /// Whether two nodes can be patched into each other rather than replaced.
 fn same_kind<Msg>(a: &Node<Msg>, b: &Node<Msg>) -> bool {
+    let plain = |c: &Children<Msg>| matches!(c, Children::Plain(_) | Children::Text(_));
     a.tag == b.tag
         && a.namespace == b.namespace
-        && std::mem::discriminant(&a.children) == std::mem::discriminant(&b.children)
+        && (std::mem::discriminant(&a.children) == std::mem::discriminant(&b.children)
+            || plain(&a.children) && plain(&b.children))
 }
 
 /// A name identifying an attribute among its element's attributes (events by event type).

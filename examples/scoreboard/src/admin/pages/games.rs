@@ -270,9 +270,9 @@ pub fn head(_model: &Model) -> Head {
 
 fn badge(status: &GameStatus) -> Element<Message> {
     match status {
-        GameStatus::Scheduled => span(vec![class("badge")], vec![text("Scheduled")]),
-        GameStatus::Live(period) => span(vec![class("badge live")], vec![text(period.clone())]),
-        GameStatus::Final => span(vec![class("badge final")], vec![text("Final")]),
+        GameStatus::Scheduled => span([class("badge")], [text("Scheduled")]),
+        GameStatus::Live(period) => span([class("badge live")], [text(period.clone())]),
+        GameStatus::Final => span([class("badge final")], [text("Final")]),
     }
 }
 
@@ -290,8 +290,8 @@ fn save_button(
     save_form_admin_games(
         save,
         submitted,
-        vec![class("inline-save")],
-        vec![button(attrs, vec![text(label.to_owned())])],
+        [class("inline-save")],
+        [button(attrs, [text(label.to_owned())])],
     )
 }
 
@@ -325,13 +325,13 @@ fn score_row(game: &AdminGameSummary, home: bool, editable: bool) -> Element<Mes
                 // Nothing to save (a score of 0 cannot go lower): a button that does nothing.
                 None => {
                     attrs.extend([type_("button"), on_click(submitted)]);
-                    button(attrs, vec![text(label)])
+                    button(attrs, [text(label)])
                 }
             });
         }
     }
-    children.push(span(vec![class("score")], vec![text(score.to_string())]));
-    div(vec![class("admin-score-row")], children)
+    children.push(span([class("score")], [text(score.to_string())]));
+    div([class("admin-score-row")], children)
 }
 
 fn game_card(game: &AdminGameSummary) -> Element<Message> {
@@ -345,20 +345,20 @@ fn game_card(game: &AdminGameSummary) -> Element<Message> {
             "Finalize",
         )
     } else {
-        span(vec![class("muted")], vec![text("Scores locked")])
+        span([class("muted")], [text("Scores locked")])
     };
     article(
-        vec![class(if game.needs_attention {
+        [class(if game.needs_attention {
             "game-card needs-attention"
         } else {
             "game-card"
         })],
-        vec![
+        [
             score_row(game, false, editable),
             score_row(game, true, editable),
             div(
-                vec![class("score-line admin-status-row")],
-                vec![badge(&game.status), finish],
+                [class("score-line admin-status-row")],
+                [badge(&game.status), finish],
             ),
             changed_by(&game.changed_by),
         ],
@@ -372,37 +372,33 @@ fn changed_by(by: &ChangedBy) -> Element<Message> {
         ChangedBy::User(who) => format!("Last change by {who}"),
         ChangedBy::AnotherDesk => "Changed on another desk".to_owned(),
     };
-    p(vec![class("muted changed-by")], vec![text(note)])
+    p([class("muted changed-by")], [text(note)])
 }
 
 /// `main > section.panel`: any error, then a card per game.
 pub fn view(model: &Model) -> Element<Message> {
-    let mut children = vec![div(
-        vec![class("section-head")],
-        vec![h1(vec![], vec![text("Score desk")])],
-    )];
+    let mut children = vec![div([class("section-head")], [h1([], [text("Score desk")])])];
     if let Some(error) = &model.error {
         children.push(p(
-            vec![class("auth-error"), role("alert")],
-            vec![text(error.clone())],
+            [class("auth-error"), role("alert")],
+            [text(error.clone())],
         ));
     }
     children.push(if !model.loaded {
-        p(vec![class("muted")], vec![text("Loading games...")])
+        p([class("muted")], [text("Loading games...")])
     } else if model.games.is_empty() {
-        p(vec![class("muted")], vec![text("No games yet.")])
+        p([class("muted")], [text("No games yet.")])
     } else {
         rally::view::html::keyed(
             "div",
-            vec![class("game-grid")],
+            [class("game-grid")],
             model
                 .games
                 .iter()
-                .map(|game| (Key::from(game.id), game_card(game)))
-                .collect(),
+                .map(|game| (Key::from(game.id), game_card(game))),
         )
     });
-    main(vec![], vec![section(vec![class("panel")], children)])
+    main([], [section([class("panel")], children)])
 }
 
 /// Every game.
@@ -659,7 +655,7 @@ mod tests {
             let targeted = after_save(&db, &update).unwrap();
             assert_eq!(
                 targeted.topics,
-                vec![
+                [
                     Topic::AllGames,
                     Topic::AdminGames,
                     Topic::Game(1),

@@ -20,8 +20,12 @@ pub fn save_admin_games(
 pub fn save_form_admin_games(
     message: crate::admin::pages::games::ServerMsg,
     submitted: crate::admin::pages::games::Message,
-    attrs: Vec<rally::glue::Attribute<crate::admin::pages::games::Message>>,
-    children: Vec<rally::glue::Element<crate::admin::pages::games::Message>>,
+    attrs: impl IntoIterator<
+        Item = rally::glue::Attribute<crate::admin::pages::games::Message>,
+    >,
+    children: impl IntoIterator<
+        Item = rally::glue::Element<crate::admin::pages::games::Message>,
+    >,
 ) -> rally::glue::Element<crate::admin::pages::games::Message> {
     rally::glue::save_form(&message, submitted, attrs, children)
 }

@@ -180,33 +180,33 @@ pub fn view(model: &Model) -> Element<Message> {
         n => format!("{n} games"),
     };
     let mut children = vec![div(
-        vec![class("section-head")],
-        vec![div(
-            vec![],
-            vec![
-                h1(vec![], vec![text("Today")]),
+        [class("section-head")],
+        [div(
+            [],
+            [
+                h1([], [text("Today")]),
                 span(
-                    vec![class("muted")],
-                    vec![text(if model.loaded { count } else { String::new() })],
+                    [class("muted")],
+                    [text(if model.loaded { count } else { String::new() })],
                 ),
             ],
         )],
     )];
     if let Some(code) = &model.team {
         children.push(p(
-            vec![class("muted filter-line")],
-            vec![
+            [class("muted filter-line")],
+            [
                 text(format!("Showing {code} games · ")),
-                rally::view::html::a(vec![href("/games")], vec![text("All games")]),
+                rally::view::html::a([href("/games")], [text("All games")]),
             ],
         ));
     }
     children.push(if let Some(error) = &model.error {
-        p(vec![class("auth-error")], vec![text(error.clone())])
+        p([class("auth-error")], [text(error.clone())])
     } else if !model.loaded {
-        p(vec![class("muted")], vec![text("Waiting for scores...")])
+        p([class("muted")], [text("Waiting for scores...")])
     } else if shown.is_empty() {
-        p(vec![class("muted")], vec![text("No games yet.")])
+        p([class("muted")], [text("No games yet.")])
     } else {
         let cards: Vec<Card<'_>> = shown.iter().map(|g| g.card()).collect();
         game_grid(
@@ -217,7 +217,7 @@ pub fn view(model: &Model) -> Element<Message> {
             },
         )
     });
-    main(vec![], vec![section(vec![class("panel")], children)])
+    main([], [section([class("panel")], children)])
 }
 
 /// A game row as the page shows it.

@@ -77,44 +77,36 @@ pub fn view(model: &Model) -> Element<Message> {
         (Some(account), _) => {
             let name = account.display_name.clone().unwrap_or_else(|| "—".into());
             children.push(dl(
-                vec![class("account")],
-                vec![
-                    dt(vec![], vec![text("Email")]),
+                [class("account")],
+                [
+                    dt([], [text("Email")]),
+                    dd([class("account-email")], [text(account.email.clone())]),
+                    dt([], [text("Name")]),
+                    dd([], [text(name)]),
+                    dt([], [text("Role")]),
+                    dd([class("account-role")], [text(account.role.clone())]),
+                    dt([], [text("Games you changed last")]),
                     dd(
-                        vec![class("account-email")],
-                        vec![text(account.email.clone())],
-                    ),
-                    dt(vec![], vec![text("Name")]),
-                    dd(vec![], vec![text(name)]),
-                    dt(vec![], vec![text("Role")]),
-                    dd(
-                        vec![class("account-role")],
-                        vec![text(account.role.clone())],
-                    ),
-                    dt(vec![], vec![text("Games you changed last")]),
-                    dd(
-                        vec![class("account-changes")],
-                        vec![text(account.games_changed.to_string())],
+                        [class("account-changes")],
+                        [text(account.games_changed.to_string())],
                     ),
                 ],
             ));
         }
-        (None, Some(error)) => {
-            children.push(p(vec![class("auth-error")], vec![text(error.clone())]))
-        }
-        (None, None) => children.push(p(vec![class("muted")], vec![text("Loading...")])),
+        (None, Some(error)) => children.push(p([class("auth-error")], [text(error.clone())])),
+        (None, None) => children.push(p([class("muted")], [text("Loading...")])),
     }
     children.push(p(
-        vec![],
-        vec![a(
-            vec![
+        [],
+        [a(
+            [
                 href("/sign_out?return_to=/games"),
                 data("rally-document-nav", "1"),
             ],
-            vec![text("Sign out")],
+            [text("Sign out")],
         )],
     ));
-    main(vec![], vec![section(vec![class("panel")], children)])
+    main([], [section([class("panel")], children)])
 }
 
 /// The caller's account. `ACCESS` guarantees a signed-in caller; a session whose user is gone

@@ -39,21 +39,21 @@ pub fn view(_model: &Model) -> Element<Message> {
 /// The markup both mounts' 404 pages share.
 pub fn not_found_view<Msg>() -> Element<Msg> {
     main(
-        vec![],
-        vec![section(
-            vec![class("panel")],
-            vec![
-                h1(vec![], vec![text("Not found")]),
+        [],
+        [section(
+            [class("panel")],
+            [
+                h1([], [text("Not found")]),
                 p(
-                    vec![class("muted")],
-                    vec![
+                    [class("muted")],
+                    [
                         text("There is no page at this address. "),
                         a(
-                            vec![
+                            [
                                 href("/games"),
                                 rally::view::attribute::data("rally-document-nav", "1"),
                             ],
-                            vec![text("See today's games")],
+                            [text("See today's games")],
                         ),
                     ],
                 ),

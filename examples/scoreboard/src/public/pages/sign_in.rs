@@ -65,7 +65,7 @@ pub fn update(_model: &mut Model, msg: Message) -> Effect<Message> {
 }
 
 fn return_to_field(model: &Model) -> Element<Message> {
-    input(vec![
+    input([
         type_("hidden"),
         name("return_to"),
         value(model.return_to.clone()),
@@ -99,18 +99,18 @@ fn field(
 /// The two forms: send a code, then sign in with it.
 pub fn view(model: &Model) -> Element<Message> {
     let mut children = vec![
-        h1(vec![], vec![text("Sign in")]),
+        h1([], [text("Sign in")]),
         p(
-            vec![class("muted")],
-            vec![text(
+            [class("muted")],
+            [text(
                 "Ask for a code, then enter it to open the score desk.",
             )],
         ),
     ];
     if let Some(code) = &model.demo_code {
         children.push(p(
-            vec![class("muted demo-hint")],
-            vec![text(format!(
+            [class("muted demo-hint")],
+            [text(format!(
                 "Demo accounts: admin@example.com (score desk) and fan@example.com; the code is {code} for both."
             ))],
         ));
@@ -121,19 +121,16 @@ pub fn view(model: &Model) -> Element<Message> {
         } else {
             format!("You are signed in as {who}, who cannot open the score desk.")
         };
-        children.push(p(vec![class("muted signed-in-note")], vec![text(note)]));
+        children.push(p([class("muted signed-in-note")], [text(note)]));
     }
     if model.sent {
         children.push(p(
-            vec![class("muted")],
-            vec![text("If that email is known, the sign-in code was sent.")],
+            [class("muted")],
+            [text("If that email is known, the sign-in code was sent.")],
         ));
     }
     if model.invalid {
-        children.push(p(
-            vec![class("auth-error")],
-            vec![text("Invalid sign-in code.")],
-        ));
+        children.push(p([class("auth-error")], [text("Invalid sign-in code.")]));
     }
     let mut send = vec![return_to_field(model)];
     send.extend(field(
@@ -144,9 +141,9 @@ pub fn view(model: &Model) -> Element<Message> {
         "email",
         "admin@example.com",
     ));
-    send.push(button(vec![type_("submit")], vec![text("Send Code")]));
+    send.push(button([type_("submit")], [text("Send Code")]));
     children.push(form(
-        vec![
+        [
             class("sign-in-form"),
             method("post"),
             action("/sign_in/code"),
@@ -170,15 +167,12 @@ pub fn view(model: &Model) -> Element<Message> {
         "one-time-code",
         "5 letters or digits",
     ));
-    sign_in.push(button(vec![type_("submit")], vec![text("Sign In")]));
+    sign_in.push(button([type_("submit")], [text("Sign In")]));
     children.push(form(
-        vec![class("sign-in-form"), method("post"), action("/sign_in")],
+        [class("sign-in-form"), method("post"), action("/sign_in")],
         sign_in,
     ));
-    main(
-        vec![],
-        vec![section(vec![class("panel sign-in-panel")], children)],
-    )
+    main([], [section([class("panel sign-in-panel")], children)])
 }
 
 #[cfg(test)]

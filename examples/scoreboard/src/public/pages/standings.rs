@@ -161,7 +161,7 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
 }
 
 fn cell(value: i64) -> Element<Message> {
-    td(vec![], vec![text(value.to_string())])
+    td([], [text(value.to_string())])
 }
 
 /// The tab's title and description.
@@ -173,22 +173,22 @@ pub fn head(_model: &Model) -> Head {
 pub fn view(model: &Model) -> Element<Message> {
     let rows = standings(&model.games);
     let body = if let Some(error) = &model.error {
-        p(vec![class("auth-error")], vec![text(error.clone())])
+        p([class("auth-error")], [text(error.clone())])
     } else if rows.is_empty() {
-        p(vec![class("muted")], vec![text("Waiting for standings...")])
+        p([class("muted")], [text("Waiting for standings...")])
     } else {
-        let header = ["Team", "W", "L", "PF", "PA"]
+        let header: Vec<_> = ["Team", "W", "L", "PF", "PA"]
             .into_iter()
-            .map(|h| th(vec![], vec![text(h)]))
+            .map(|h| th([], [text(h)]))
             .collect();
-        let lines = rows
+        let lines: Vec<_> = rows
             .iter()
             .map(|row| {
                 tr(
-                    vec![],
-                    vec![
+                    [],
+                    [
                         td(
-                            vec![],
+                            [],
                             vec![team_link(
                                 &row.slug,
                                 vec![
@@ -207,22 +207,16 @@ pub fn view(model: &Model) -> Element<Message> {
             })
             .collect();
         table(
-            vec![class("standings-table")],
-            vec![
-                thead(vec![], vec![tr(vec![], header)]),
-                tbody(vec![], lines),
-            ],
+            [class("standings-table")],
+            [thead([], [tr([], header)]), tbody([], lines)],
         )
     };
     main(
-        vec![],
-        vec![section(
-            vec![class("panel")],
-            vec![
-                div(
-                    vec![class("section-head")],
-                    vec![h1(vec![], vec![text("League table")])],
-                ),
+        [],
+        [section(
+            [class("panel")],
+            [
+                div([class("section-head")], [h1([], [text("League table")])]),
                 body,
             ],
         )],

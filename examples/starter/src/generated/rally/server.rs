@@ -20,8 +20,12 @@ pub fn save_public_home(
 pub fn save_form_public_home(
     message: crate::public::pages::home_::Change,
     submitted: crate::public::pages::home_::Message,
-    attrs: Vec<rally::glue::Attribute<crate::public::pages::home_::Message>>,
-    children: Vec<rally::glue::Element<crate::public::pages::home_::Message>>,
+    attrs: impl IntoIterator<
+        Item = rally::glue::Attribute<crate::public::pages::home_::Message>,
+    >,
+    children: impl IntoIterator<
+        Item = rally::glue::Element<crate::public::pages::home_::Message>,
+    >,
 ) -> rally::glue::Element<crate::public::pages::home_::Message> {
     rally::glue::save_form(
         &crate::public::pages::home_::ServerMsg::Save(message),

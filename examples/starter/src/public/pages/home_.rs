@@ -90,20 +90,14 @@ pub fn update(model: &mut Model, msg: Message) -> Effect<Message> {
 /// Renders the page.
 pub fn view(model: &Model) -> Element<Message> {
     div(
-        vec![id("counter")],
-        vec![
-            h1(vec![], vec![text("Counter")]),
-            button(
-                vec![id("dec"), on_click(Message::Decrement)],
-                vec![text("−")],
-            ),
-            span(vec![id("count")], vec![text(model.count.to_string())]),
-            button(
-                vec![id("inc"), on_click(Message::Increment)],
-                vec![text("+")],
-            ),
+        [id("counter")],
+        [
+            h1([], [text("Counter")]),
+            button([id("dec"), on_click(Message::Decrement)], [text("−")]),
+            span([id("count")], [text(model.count.to_string())]),
+            button([id("inc"), on_click(Message::Increment)], [text("+")]),
             match &model.error {
-                Some(e) => p(vec![id("error")], vec![text(e.clone())]),
+                Some(e) => p([id("error")], [text(e.clone())]),
                 None => text(""),
             },
         ],
@@ -165,7 +159,7 @@ pub fn handle_save(ctx: &Context, change: Change) -> Result<CounterUpdate, SaveE
 #[cfg(feature = "server")]
 pub fn after_save(_ctx: &Context, ok: &CounterUpdate) -> Option<crate::broadcasts::TargetedEvent> {
     Some(crate::broadcasts::TargetedEvent::new(
-        vec![Topic::Counter],
+        [Topic::Counter],
         Event::CountChanged(ok.count),
     ))
 }

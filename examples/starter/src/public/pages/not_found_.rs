@@ -28,13 +28,10 @@ pub fn update(_model: &mut Model, msg: Message) -> Effect<Message> {
 /// Says so, and links home.
 pub fn view(_model: &Model) -> Element<Message> {
     rally::view::html::div(
-        vec![],
-        vec![
-            h1(vec![], vec![text("Not found")]),
-            p(
-                vec![],
-                vec![a(vec![href("/")], vec![text("Back to the counter")])],
-            ),
+        [],
+        [
+            h1([], [text("Not found")]),
+            p([], [a([href("/")], [text("Back to the counter")])]),
         ],
     )
 }

@@ -159,25 +159,25 @@ pub fn view(model: &Model) -> Element<Message> {
                 team: |slug| Message::NavigateTeam { slug },
                 game: None,
             };
-            div(vec![class("game-detail")], vec![game_card(&card, &links)])
+            div([class("game-detail")], [game_card(&card, &links)])
         }
-        (None, Some(error)) => p(vec![class("auth-error")], vec![text(error.clone())]),
-        (None, None) => p(vec![class("muted")], vec![text("Loading game...")]),
+        (None, Some(error)) => p([class("auth-error")], [text(error.clone())]),
+        (None, None) => p([class("muted")], [text("Loading game...")]),
     };
     let subtitle = match &model.game {
         Some(game) => format!("{} at {}", game.away.code, game.home.code),
         None => String::new(),
     };
     main(
-        vec![],
-        vec![section(
-            vec![class("panel")],
-            vec![
+        [],
+        [section(
+            [class("panel")],
+            [
                 div(
-                    vec![class("section-head")],
-                    vec![
-                        h1(vec![], vec![text("Game detail")]),
-                        span(vec![class("muted")], vec![text(subtitle)]),
+                    [class("section-head")],
+                    [
+                        h1([], [text("Game detail")]),
+                        span([class("muted")], [text(subtitle)]),
                     ],
                 ),
                 body,

@@ -200,20 +200,11 @@ fn card(game: &GameSummary) -> Card<'_> {
 }
 
 fn section_head(title: String) -> Element<Message> {
-    div(
-        vec![class("section-head")],
-        vec![h1(vec![], vec![text(title)])],
-    )
+    div([class("section-head")], [h1([], [text(title)])])
 }
 
 fn record_item(term: &str, value: String) -> Element<Message> {
-    div(
-        vec![],
-        vec![
-            dt(vec![], vec![text(term.to_owned())]),
-            dd(vec![], vec![text(value)]),
-        ],
-    )
+    div([], [dt([], [text(term.to_owned())]), dd([], [text(value)])])
 }
 
 /// The tab's title (the team once loaded) and description.
@@ -231,28 +222,28 @@ pub fn head(model: &Model) -> Head {
 pub fn view(model: &Model) -> Element<Message> {
     let Some(team) = &model.team else {
         let message = match &model.error {
-            Some(error) => p(vec![class("auth-error")], vec![text(error.clone())]),
-            None => p(vec![class("muted")], vec![text("Loading team...")]),
+            Some(error) => p([class("auth-error")], [text(error.clone())]),
+            None => p([class("muted")], [text("Loading team...")]),
         };
-        return main(vec![], vec![section(vec![class("panel")], vec![message])]);
+        return main([], [section([class("panel")], [message])]);
     };
     let record = section(
-        vec![class("panel")],
-        vec![
+        [class("panel")],
+        [
             section_head(team.name.clone()),
             article(
-                vec![class("card team-record-card")],
-                vec![
+                [class("card team-record-card")],
+                [
                     header(
-                        vec![class("team-record-title")],
-                        vec![
-                            strong(vec![], vec![text(team.code.clone())]),
+                        [class("team-record-title")],
+                        [
+                            strong([], [text(team.code.clone())]),
                             text(format!(" · {}", team.name)),
                         ],
                     ),
                     dl(
-                        vec![class("team-record-grid")],
-                        vec![
+                        [class("team-record-grid")],
+                        [
                             record_item("W-L", format!("{}-{}", team.wins, team.losses)),
                             record_item("PF", team.points_for.to_string()),
                             record_item("PA", team.points_against.to_string()),
@@ -263,7 +254,7 @@ pub fn view(model: &Model) -> Element<Message> {
         ],
     );
     let games = if team.recent_games.is_empty() {
-        p(vec![class("muted")], vec![text("No games yet.")])
+        p([class("muted")], [text("No games yet.")])
     } else {
         let cards: Vec<Card<'_>> = team.recent_games.iter().map(card).collect();
         game_grid(
@@ -275,23 +266,20 @@ pub fn view(model: &Model) -> Element<Message> {
         )
     };
     let recent = section(
-        vec![class("panel")],
-        vec![
+        [class("panel")],
+        [
             section_head("Recent games".to_owned()),
             games,
             p(
-                vec![class("muted filter-line")],
-                vec![a(
-                    vec![href(format!("/games?team={}", team.code))],
-                    vec![text(format!("{} on the scoreboard", team.code))],
+                [class("muted filter-line")],
+                [a(
+                    [href(format!("/games?team={}", team.code))],
+                    [text(format!("{} on the scoreboard", team.code))],
                 )],
             ),
         ],
     );
-    main(
-        vec![],
-        vec![div(vec![class("team-page")], vec![record, recent])],
-    )
+    main([], [div([class("team-page")], [record, recent])])
 }
 
 /// The team with this slug and all its games; 404 when there is none.

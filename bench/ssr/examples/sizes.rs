@@ -1,0 +1,11 @@
+fn main() {
+    use jsfb_rally::Msg;
+    use rally_view::*;
+    println!("Str {}", std::mem::size_of::<Str>());
+    println!("Attribute {}", std::mem::size_of::<Attribute<Msg>>());
+    println!("Attrs {}", std::mem::size_of::<Attrs<Msg>>());
+    println!("Node {}", std::mem::size_of::<Node<Msg>>());
+    println!("Children {}", std::mem::size_of::<Children<Msg>>());
+    println!("Element {}", std::mem::size_of::<Element<Msg>>());
+    println!("Msg {}", std::mem::size_of::<Msg>());
+}
