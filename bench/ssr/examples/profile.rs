@@ -1,10 +1,14 @@
 //! `cargo run --release -p rally-bench-ssr --example profile [-- N]`: the heap allocations (count
 //! and bytes) made while building and rendering the 1,000-row table — the figure behind most of
 //! its cost — then N build+render iterations (default 0) with their mean time: a fixed workload
-//! for `perf stat`, `perf record` or `valgrind --tool=callgrind`.
+//! for `perf stat`, `perf record` or `valgrind --tool=callgrind`. Also prints the allocations of
+//! the Leptos peer's build+render of the same table.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+#[path = "../benches/common/leptos_table.rs"]
+mod leptos_table;
 
 use rally_bench_ssr::{build, rows_1k};
 use rally_view::render::to_html;
@@ -46,7 +50,13 @@ fn main() {
     println!("build:  {build_allocs} allocations (incl. reallocs), {build_bytes} bytes");
     println!("render: {render_allocs} allocations (incl. reallocs), {render_bytes} bytes");
     println!("html:   {} bytes", html.len());
-    drop((tree, html));
+    let (leptos_html, leptos_allocs, leptos_bytes) =
+        measure(|| leptos_table::build_and_render(&rows));
+    leptos_table::assert_same_html(&html, &leptos_html);
+    println!(
+        "leptos build+render: {leptos_allocs} allocations (incl. reallocs), {leptos_bytes} bytes"
+    );
+    drop((tree, html, leptos_html));
 
     let n: u32 = std::env::args()
         .nth(1)
