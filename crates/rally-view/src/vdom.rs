@@ -387,7 +387,8 @@ impl<Msg> Children<Msg> {
             (_, Some(0)) => Children::Plain(Vec::new()),
             (1, Some(1)) => match children.next() {
                 Some(Element::Text(t)) if !t.is_empty() => Children::Text(t),
-                Some(other) => Children::Plain(normalize(vec![other])),
+                Some(node @ (Element::Node(_) | Element::Lazy(_))) => Children::Plain(vec![node]),
+                Some(other) => Children::from_vec(vec![other]),
                 None => Children::Plain(Vec::new()),
             },
             // A `Vec` is collected in place, an array into one exactly sized allocation.
@@ -466,6 +467,17 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
 /// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute or
 /// property of the same name win, so the renderer and the diff see each name once.
 fn merge_attrs<Msg>(mut attrs: Attrs<Msg>) -> Attrs<Msg> {
+    // Most elements have one attribute or none: nothing to merge (the general check below
+    // cost ~90 instructions per element in the SSR profile).
+    if let [only] = attrs.as_slice() {
+        if matches!(only, Attribute::None) {
+            attrs.clear();
+        }
+        return attrs;
+    }
+    if attrs.is_empty() {
+        return attrs;
+    }
     // `None`s (conditional attributes) are dropped in place, without a new vector.
     if attrs.iter().any(|a| matches!(a, Attribute::None)) {
         attrs.retain(|a| !matches!(a, Attribute::None));
