@@ -46,9 +46,10 @@ median_of() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) /
 groups=(ssr_1k_rows ssr_1k_rows_mimalloc)
 label() { case "$1" in ssr_1k_rows) echo "system allocator" ;; *) echo "mimalloc" ;; esac; }
 results="$(mktemp)"
-trap 'rm -f "$results"' EXIT
+trap 'rm -f "$results" "$results.load"' EXIT
 
 for run in $(seq 1 "$runs"); do
+  echo "run $run: load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >>"$results.load"
   for bench in ssr ssr_mimalloc; do
     "${pin[@]}" cargo bench --quiet -p rally-bench-ssr --profile "$profile" --bench "$bench" -- ${args[@]+"${args[@]}"}
   done
@@ -61,6 +62,7 @@ done
 
 echo
 echo "SSR of the 1,000-row table, one core, profile $profile ($runs run(s); criterion medians):"
+sed 's/^/  /' "$results.load"
 for group in "${groups[@]}"; do
   echo "  $(label "$group")"
   for bench in build_and_render build render leptos_build_and_render; do
