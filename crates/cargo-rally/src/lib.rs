@@ -297,8 +297,15 @@ pub fn build_bundles(
         })
         .map_err(|e| e.to_string())?;
         if let Ok(sizes) = out.sizes() {
+            // A dev bundle is several times the size of a release one; say so where the size
+            // is shown, so nobody judges an app by it.
+            let kind = if release {
+                ""
+            } else {
+                " — a debug build; `cargo rally build --release` makes the optimised bundle"
+            };
             step(&format!(
-                "{mount}: {:.1} KiB gzip (wasm {:.1} + JS {:.1})",
+                "{mount}: {:.1} KiB gzip (wasm {:.1} + JS {:.1}){kind}",
                 sizes.total_gzip() as f64 / 1024.0,
                 sizes.wasm_gzip as f64 / 1024.0,
                 sizes.js_gzip as f64 / 1024.0,
