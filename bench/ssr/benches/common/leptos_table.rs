@@ -7,7 +7,8 @@
 //! renders the same HTML). Like Rally's rows, both anchors carry a click handler; with the `ssr`
 //! feature Leptos drops them and renders nothing for them. The page runs under its own reactive
 //! `Owner`, as a Leptos server integration does per request, and that owner's signals are what
-//! the handlers would set.
+//! the handlers would set. The label is the row's `Arc<str>`, cloned by reference count into
+//! the view on both sides (`text(&row.label)` in Rally), so neither copies it.
 
 use jsfb_rally::Row;
 use leptos::prelude::*;
@@ -35,7 +36,7 @@ pub fn build_and_render(rows: &[Row]) -> String {
                                     <td class="col-md-1">{id}</td>
                                     <td class="col-md-4">
                                         <a class="lbl" on:click=move |_| set_selected.set(Some(id))>
-                                            {row.label.to_string()}
+                                            {row.label.clone()}
                                         </a>
                                     </td>
                                     <td class="col-md-1">
