@@ -8,6 +8,7 @@ mod fair_queue;
 pub mod http;
 pub mod hub;
 mod mailbox;
+pub mod pool;
 #[cfg(feature = "redis")]
 pub mod redis_hub;
 pub mod security;
@@ -18,6 +19,7 @@ pub use caller::{Caller, Denied};
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
 pub use http::HttpLimits;
 pub use hub::{ConnectionId, Hub, LocalHub};
+pub use pool::{PoolConfig, PoolError, RenderPool};
 pub use security::{CspNonce, Security};
 pub use ssr::PageRequest;
 pub use ws::{Endpoint, WsConfig};

@@ -217,6 +217,7 @@ fn app(dir: &std::path::Path) -> App {
         assets: dir.join("assets"),
         bundles: dir.join("pkg"),
         hub: rally::server::hub::HubConfig::Local,
+        render: rally::server::PoolConfig::default(),
     }
 }
 
