@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::MethodRouter;
-use tower_http::services::ServeDir;
 
+use super::assets::StaticFiles;
 use super::hub::{Hub, HubConfig};
 use super::pool::{PoolConfig, RenderPool};
 use super::security::Security;
@@ -131,7 +131,7 @@ impl App {
             );
         }
         let router = Router::new()
-            .nest_service("/assets", ServeDir::new(&self.assets))
+            .nest_service("/assets", StaticFiles::new(&self.assets).router())
             .merge(super::app(pages, &self.bundles));
         let router = self.security.layer(router);
         exit_code(super::serve(router, &self.config, Some(endpoint)).await)
@@ -379,7 +379,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
         self.startup.run().await?;
         let router = self
             .routes
-            .nest_service("/assets", ServeDir::new(&self.app.assets))
+            .nest_service("/assets", StaticFiles::new(&self.app.assets).router())
             .merge(super::app(pages, &self.app.bundles));
         let stop = Shutdown::new();
         let tasks: Vec<_> = self.tasks.into_iter().map(|t| t(stop.clone())).collect();
