@@ -21,6 +21,10 @@ pub use caller::{Caller, Denied};
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
 pub use http::HttpLimits;
 pub use hub::{ConnectionId, Hub, LocalHub};
+/// mimalloc, for an app's `#[global_allocator]` (feature `mimalloc`): SSR allocates per element,
+/// and mimalloc measured 1.5–2.9× faster than the system allocator for it (bench/ssr).
+#[cfg(feature = "mimalloc")]
+pub use mimalloc::MiMalloc;
 pub use pool::{PoolConfig, PoolError, RenderPool};
 pub use security::{CspNonce, Security};
 pub use ssr::PageRequest;
