@@ -201,7 +201,7 @@ required-features = ["server"]
 [features]
 default = []
 # The server build: SSR, the WebSocket, SQLite.
-server = ["rally/server", "dep:tokio", "dep:axum", "dep:rusqlite"]
+server = ["rally/server", "rally/mimalloc", "dep:tokio", "dep:axum", "dep:rusqlite"]
 # One browser bundle per mount.
 browser = ["rally/browser", "dep:wasm-bindgen"]
 mount-public = ["browser"]

@@ -201,7 +201,7 @@ pub fn build(root: &Path, release: bool) -> Result<Built, String> {
     let server = build_server(root, release)?;
     let bundles = build_bundles(root, release, || false)?;
     for (mount, _) in &bundles {
-        let hash = publish::publish(&root.join("target/rally/pkg").join(mount))?;
+        let hash = publish::publish(&root.join("target/rally/pkg").join(mount), release)?;
         step(&format!("{mount}: published as /pkg/{mount}/{hash}/app.js"));
     }
     Ok(Built { server, bundles })

@@ -38,9 +38,11 @@ pub fn unpublish(mount_dir: &Path) {
     let _ = fs::remove_file(mount_dir.join(CURRENT));
 }
 
-/// Copies `app.js` and `app_bg.wasm` of `mount_dir` into `<hash>/`, records it as current, and
-/// removes older hashed directories beyond the last [`KEEP`]. Returns the hash.
-pub fn publish(mount_dir: &Path) -> Result<String, String> {
+/// Copies `app.js` and `app_bg.wasm` of `mount_dir` into `<hash>/`, with their brotli and gzip
+/// copies at the highest levels when `precompress` (release builds; the server compresses dev
+/// bundles itself, faster, on their first request), records it as current, and removes older
+/// hashed directories beyond the last [`KEEP`]. Returns the hash.
+pub fn publish(mount_dir: &Path, precompress: bool) -> Result<String, String> {
     let read = |name: &str| {
         fs::read(mount_dir.join(name))
             .map_err(|e| format!("cannot read {}: {e}", mount_dir.join(name).display()))
@@ -55,6 +57,11 @@ pub fn publish(mount_dir: &Path) -> Result<String, String> {
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     write("app.js", &js)?;
     write("app_bg.wasm", &wasm)?;
+    if precompress {
+        for name in ["app.js", "app_bg.wasm"] {
+            rally_build::precompress(&dir.join(name)).map_err(|e| e.to_string())?;
+        }
+    }
     fs::write(mount_dir.join(CURRENT), format!("{hash}\n"))
         .map_err(|e| format!("cannot write {}: {e}", mount_dir.join(CURRENT).display()))?;
     prune(mount_dir, &hash);
@@ -128,7 +135,7 @@ mod tests {
     fn a_bundle_is_published_under_its_content_hash() {
         let dir = tempfile::tempdir().unwrap();
         bundle(dir.path(), "js", b"\0asm");
-        let hash = publish(dir.path()).unwrap();
+        let hash = publish(dir.path(), false).unwrap();
         assert!(is_hash(&hash));
         assert_eq!(
             fs::read_to_string(dir.path().join(CURRENT)).unwrap(),
@@ -138,10 +145,16 @@ mod tests {
             fs::read(dir.path().join(&hash).join("app_bg.wasm")).unwrap(),
             b"\0asm"
         );
+        assert!(!dir.path().join(&hash).join("app.js.br").exists());
+        // Release builds publish brotli and gzip copies beside each file.
+        publish(dir.path(), true).unwrap();
+        for name in ["app.js.br", "app.js.gz", "app_bg.wasm.br", "app_bg.wasm.gz"] {
+            assert!(dir.path().join(&hash).join(name).is_file(), "{name}");
+        }
         // Same content, same name; any change, a new name.
-        assert_eq!(publish(dir.path()).unwrap(), hash);
+        assert_eq!(publish(dir.path(), false).unwrap(), hash);
         bundle(dir.path(), "js", b"\0asn");
-        assert_ne!(publish(dir.path()).unwrap(), hash);
+        assert_ne!(publish(dir.path(), false).unwrap(), hash);
         assert_ne!(bundle_hash(b"ab", b"c"), bundle_hash(b"a", b"bc"));
     }
 
@@ -151,7 +164,7 @@ mod tests {
         let mut hashes = Vec::new();
         for i in 0..4 {
             bundle(dir.path(), &format!("build {i}"), b"wasm");
-            hashes.push(publish(dir.path()).unwrap());
+            hashes.push(publish(dir.path(), false).unwrap());
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         let kept: Vec<_> = hashes
@@ -170,7 +183,7 @@ mod tests {
         fs::create_dir_all(&mount).unwrap();
         let build = |i: usize| {
             bundle(&mount, &format!("build {i}"), b"wasm");
-            let hash = publish(&mount).unwrap();
+            let hash = publish(&mount, false).unwrap();
             std::thread::sleep(std::time::Duration::from_millis(20));
             hash
         };

@@ -119,7 +119,7 @@ fn init_writes_the_starter_into_a_new_crate_once_and_it_generates_cleanly() {
         "wasm-bindgen = { version = \"=0.2.130\", optional = true }",
         "crate-type = [\"cdylib\", \"rlib\"]",
         "name = \"my_app\"\nrequired-features = [\"server\"]",
-        "server = [\"rally/server\", \"dep:tokio\", \"dep:axum\", \"dep:rusqlite\"]",
+        "server = [\"rally/server\", \"rally/mimalloc\", \"dep:tokio\", \"dep:axum\", \"dep:rusqlite\"]",
         "mount-public = [\"browser\"]",
         "[profile.wasm-release]",
     ] {

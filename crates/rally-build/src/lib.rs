@@ -380,6 +380,50 @@ fn io(path: &Path, source: std::io::Error) -> BuildError {
     }
 }
 
+/// Sizes of a file and of the copies [`precompress`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Precompressed {
+    /// The file itself.
+    pub raw: usize,
+    /// `<file>.br`: brotli at quality 11.
+    pub br: usize,
+    /// `<file>.gz`: gzip at level 9.
+    pub gzip: usize,
+}
+
+/// Writes `<path>.br` (brotli, quality 11, 4 MiB window) and `<path>.gz` (gzip, level 9) beside
+/// `path`, for the server to send as they are (`rally::server::StaticFiles`): compressing once
+/// at the highest levels here costs a second or so per release bundle, where compressing on
+/// every request would cost the server CPU each time.
+pub fn precompress(path: &Path) -> Result<Precompressed, BuildError> {
+    let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        size_hint: bytes.len(),
+        ..Default::default()
+    };
+    let mut br = Vec::with_capacity(bytes.len() / 3);
+    brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).map_err(|e| io(path, e))?;
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&bytes).map_err(|e| io(path, e))?;
+    let gzip = gzip.finish().map_err(|e| io(path, e))?;
+    let sibling = |ext: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(ext);
+        std::path::PathBuf::from(name)
+    };
+    for (ext, data) in [(".br", &br), (".gz", &gzip)] {
+        let out = sibling(ext);
+        std::fs::write(&out, data).map_err(|e| io(&out, e))?;
+    }
+    Ok(Precompressed {
+        raw: bytes.len(),
+        br: br.len(),
+        gzip: gzip.len(),
+    })
+}
+
 /// Length of `bytes` after gzip at level 9.
 pub fn gzip_len(bytes: &[u8]) -> usize {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -391,6 +435,29 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precompress_writes_brotli_and_gzip_copies_that_decode_to_the_file() {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.js");
+        let js = "export function init() { return 42; }\n".repeat(200);
+        std::fs::write(&path, &js).unwrap();
+        let sizes = precompress(&path).unwrap();
+        assert_eq!(sizes.raw, js.len());
+        let br = std::fs::read(dir.path().join("app.js.br")).unwrap();
+        let gz = std::fs::read(dir.path().join("app.js.gz")).unwrap();
+        assert_eq!((sizes.br, sizes.gzip), (br.len(), gz.len()));
+        assert!(br.len() < js.len() / 10 && gz.len() < js.len() / 10);
+        let mut plain = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut plain).unwrap();
+        assert_eq!(plain, js.as_bytes());
+        let mut plain = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert_eq!(plain, js);
+    }
 
     #[test]
     fn a_module_wasm_bindgen_cannot_read_is_an_error_naming_it_not_a_panic() {

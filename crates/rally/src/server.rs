@@ -2,22 +2,30 @@
 //! endpoint ([`ws`], [`dispatch`], [`hub`]), serving with graceful shutdown.
 
 pub mod app;
+pub mod assets;
 pub mod caller;
 pub mod dispatch;
 mod fair_queue;
 pub mod http;
 pub mod hub;
 mod mailbox;
+pub mod pool;
 #[cfg(feature = "redis")]
 pub mod redis_hub;
 pub mod security;
 pub mod ssr;
 pub mod ws;
 
+pub use assets::StaticFiles;
 pub use caller::{Caller, Denied};
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
 pub use http::HttpLimits;
 pub use hub::{ConnectionId, Hub, LocalHub};
+/// mimalloc, for an app's `#[global_allocator]` (feature `mimalloc`): SSR allocates per element,
+/// and mimalloc measured 1.5–2.9× faster than the system allocator for it (bench/ssr).
+#[cfg(feature = "mimalloc")]
+pub use mimalloc::MiMalloc;
+pub use pool::{PoolConfig, PoolError, RenderPool};
 pub use security::{CspNonce, Security};
 pub use ssr::PageRequest;
 pub use ws::{Endpoint, WsConfig};
@@ -26,11 +34,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use axum::Router;
+use axum::http::HeaderMap;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
+use tower_http::CompressionLevel;
+use tower_http::compression::{CompressionLayer, Predicate};
 use tower_http::trace::TraceLayer;
 
 /// Where the server listens.
@@ -102,21 +111,51 @@ fn http_limits(env: &crate::env::Env) -> Result<HttpLimits, ConfigError> {
 }
 
 /// Wraps an app's page routes with what every Rally server serves: the browser bundle under
-/// `/pkg`, an empty favicon, compression and request logging.
+/// `/pkg`, an empty favicon, compression ([`compression`]) and request logging.
 pub fn app(pages: Router, bundle_dir: &Path) -> Router {
     pages
         .nest_service("/pkg", bundle_service(bundle_dir))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
-        .layer(CompressionLayer::new())
+        .layer(compression())
         .layer(TraceLayer::new_for_http())
 }
 
-/// Serves the wasm bundles. A content-hashed directory (`/<mount>/<16 hex>/…`, written by
+/// The compression of dynamic responses (pages, JSON), brotli or gzip as the client prefers,
+/// at the fastest levels: with the default levels, gzipping `/games` cost more CPU than
+/// rendering it (412 against 219 µs per request, issue 19). The fastest levels keep most of the
+/// saving for a fraction of the CPU: the measured trade-off is in bench/README.md (Scoreboard).
+/// Responses under 1 KiB are sent as they are (one packet either way), and neither
+/// [`StaticFiles`]' responses (already encoded once, at the highest levels) nor images, event
+/// streams or gRPC are compressed.
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, SizeAbove};
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(
+            SizeAbove::new(1024)
+                .and(NotForContentType::GRPC)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE)
+                .and(
+                    |_: StatusCode,
+                     _: axum::http::Version,
+                     _: &HeaderMap,
+                     extensions: &axum::http::Extensions| {
+                        extensions.get::<assets::Precompressed>().is_none()
+                    },
+                ),
+        )
+}
+
+/// Serves the wasm bundles from memory ([`StaticFiles`], with the `.br` and `.gz` copies
+/// `cargo rally build` writes). A content-hashed directory (`/<mount>/<16 hex>/…`, written by
 /// `cargo rally build`) never changes, so browsers keep it for a year without asking; anything
-/// else is revalidated on each use (cheap: `Last-Modified` answers 304).
+/// else is revalidated on each use (cheap: its `ETag` answers 304).
 pub fn bundle_service(dir: &Path) -> Router {
-    Router::new()
-        .fallback_service(ServeDir::new(dir))
+    StaticFiles::new(dir)
+        .router()
         .layer(axum::middleware::map_response(
             |uri: axum::http::Uri, mut response: Response| async move {
                 let hashed = uri.path().split('/').nth(2).is_some_and(is_bundle_hash);

@@ -42,7 +42,11 @@ struct Context {
 enum Route {
     Home,
     Private,
-    Owner { id: i64 },
+    Owner {
+        id: i64,
+    },
+    /// A page whose load panics.
+    Panic,
     NotFound,
 }
 
@@ -61,6 +65,7 @@ impl Mount for Site {
         match path {
             "/" => Route::Home,
             "/private" => Route::Private,
+            "/panic" => Route::Panic,
             _ => match path.strip_prefix("/owner/").map(str::parse) {
                 Some(Ok(id)) => Route::Owner { id },
                 _ => Route::NotFound,
@@ -71,6 +76,7 @@ impl Mount for Site {
         match route {
             Route::Home => "/".into(),
             Route::Private => "/private".into(),
+            Route::Panic => "/panic".into(),
             Route::Owner { id } => format!("/owner/{id}"),
             Route::NotFound => "/not_found".into(),
         }
@@ -114,7 +120,7 @@ impl ServerMount for Site {
     fn authorize(ctx: &Context, caller: &Caller<'_>, route: &Route) -> Result<(), Denied> {
         let _ = ctx;
         match route {
-            Route::Home | Route::NotFound => Ok(()),
+            Route::Home | Route::Panic | Route::NotFound => Ok(()),
             Route::Private => rally::server::caller::allow(Access::SignedIn, caller, None),
             Route::Owner { id } => {
                 let owner = |user: &Identity| user.user_id == *id;
@@ -124,6 +130,7 @@ impl ServerMount for Site {
     }
 
     fn load_data(ctx: &Context, caller: &Caller<'_>, route: &Route) -> Option<Loaded<String>> {
+        assert!(*route != Route::Panic, "the load panics");
         let loaded: Result<String, LoadError> = Ok(format!(
             "{} user {:?} at {}",
             ctx.greeting,
@@ -217,6 +224,7 @@ fn app(dir: &std::path::Path) -> App {
         assets: dir.join("assets"),
         bundles: dir.join("pkg"),
         hub: rally::server::hub::HubConfig::Local,
+        render: rally::server::PoolConfig::default(),
     }
 }
 
@@ -290,6 +298,36 @@ async fn the_context_and_the_caller_reach_the_load_in_ssr() {
     );
     assert!(signed_in.contains(r#"<meta name="description" content="A &lt;test&gt; page">"#));
     assert!(signed_in.contains(r#"<meta name="application-name" content="Test App">"#));
+    let _ = running.stop.send(());
+    running.served.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_render_answers_500_with_a_trace_id_and_its_thread_serves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(dir.path());
+    // One render thread: the page after the panic is rendered by the same thread.
+    app.render = rally::server::PoolConfig {
+        threads: 1,
+        queue: 4,
+    };
+    let running = serve(AppBuilder::new(
+        app,
+        Context { greeting: "hello" },
+        "Test App",
+    ))
+    .await;
+    for _ in 0..2 {
+        let (status, page) = get_raw(running.addr, "/panic", None).await;
+        assert_eq!(status, 500, "{page}");
+        assert!(page.contains("trace id"), "{page}");
+        assert!(
+            !page.contains("the load panics"),
+            "no panic text is shown: {page}"
+        );
+        let (status, page) = get_raw(running.addr, "/", None).await;
+        assert_eq!(status, 200, "{page}");
+    }
     let _ = running.stop.send(());
     running.served.await.unwrap().unwrap();
 }

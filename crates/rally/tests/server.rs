@@ -147,3 +147,199 @@ async fn the_root_mount_answers_get_on_a_path_other_routers_serve_only_for_post(
     let other = call("GET", "/games").await.unwrap();
     assert_eq!(body(other).await, "page /games");
 }
+
+/// A raw request with `method`, returning the response head and body bytes.
+async fn request_raw(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra_headers}\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..split + 4]).into_owned();
+    (head, response[split + 4..].to_vec())
+}
+
+#[tokio::test]
+async fn static_files_are_served_from_memory_with_encodings_validators_and_no_escape() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pkg");
+    std::fs::create_dir_all(root.join("public/0123456789abcdef")).unwrap();
+    let css = ".card { color: #222; margin: 0 auto; }\n".repeat(100);
+    std::fs::write(root.join("app.css"), &css).unwrap();
+    std::fs::write(root.join("tiny.js"), "export default 1;\n").unwrap();
+    // A precompressed copy from the build wins over compressing on load.
+    let js = "export function init() { return 42; }\n".repeat(100);
+    std::fs::write(root.join("public/0123456789abcdef/app.js"), &js).unwrap();
+    std::fs::write(
+        root.join("public/0123456789abcdef/app.js.br"),
+        b"built brotli",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "outside").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("link.txt")).unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_until(listener, app(Router::new(), &root), async {
+        let _ = stopped.await;
+    }));
+
+    // Brotli when preferred, gzip when that is all the client takes, identity otherwise.
+    let (head, body) =
+        request_raw(addr, "GET", "/pkg/app.css", "Accept-Encoding: gzip, br\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(header(&head, "content-encoding"), Some("br"));
+    assert_eq!(
+        header(&head, "content-type"),
+        Some("text/css; charset=utf-8")
+    );
+    assert_eq!(header(&head, "vary"), Some("accept-encoding"));
+    assert_eq!(header(&head, "cache-control"), Some("no-cache"));
+    let mut plain = Vec::new();
+    brotli_decompress(&body, &mut plain);
+    assert_eq!(plain, css.as_bytes());
+    let br_tag = header(&head, "etag").unwrap().to_owned();
+
+    let (head, body) = request_raw(
+        addr,
+        "GET",
+        "/pkg/app.css",
+        "Accept-Encoding: br;q=0.1, gzip\r\n",
+    )
+    .await;
+    assert_eq!(header(&head, "content-encoding"), Some("gzip"), "{head}");
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, css);
+    let gzip_tag = header(&head, "etag").unwrap().to_owned();
+    assert_ne!(gzip_tag, br_tag, "each encoding has its own ETag");
+
+    let (head, body) = request_raw(addr, "GET", "/pkg/app.css", "").await;
+    assert_eq!(header(&head, "content-encoding"), None, "{head}");
+    assert_eq!(body, css.as_bytes());
+    let last_modified = header(&head, "last-modified").unwrap().to_owned();
+
+    // 304s: by ETag (of the encoding that would be sent), else by date.
+    let (head, body) = request_raw(
+        addr,
+        "GET",
+        "/pkg/app.css",
+        &format!("Accept-Encoding: br\r\nIf-None-Match: {br_tag}\r\n"),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 304"), "{head}");
+    assert!(body.is_empty());
+    let (head, _) = request_raw(
+        addr,
+        "GET",
+        "/pkg/app.css",
+        &format!("Accept-Encoding: gzip\r\nIf-None-Match: {br_tag}\r\n"),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200"), "another encoding: {head}");
+    let (head, _) = request_raw(
+        addr,
+        "GET",
+        "/pkg/app.css",
+        &format!("If-Modified-Since: {last_modified}\r\n"),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 304"), "{head}");
+
+    // HEAD: the headers of a GET, no body.
+    let (head, body) = request_raw(addr, "HEAD", "/pkg/app.css", "Accept-Encoding: gzip\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(header(&head, "content-encoding"), Some("gzip"));
+    assert!(body.is_empty());
+    let (head, _) = request_raw(addr, "POST", "/pkg/app.css", "Content-Length: 0\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+
+    // Tiny files are not compressed, by the service or the compression layer.
+    let (head, body) =
+        request_raw(addr, "GET", "/pkg/tiny.js", "Accept-Encoding: gzip, br\r\n").await;
+    assert_eq!(header(&head, "content-encoding"), None, "{head}");
+    assert_eq!(body, b"export default 1;\n");
+
+    // The build's precompressed copy, with the hashed directory's cache policy.
+    let (head, body) = request_raw(
+        addr,
+        "GET",
+        "/pkg/public/0123456789abcdef/app.js",
+        "Accept-Encoding: br\r\n",
+    )
+    .await;
+    assert_eq!(header(&head, "content-encoding"), Some("br"), "{head}");
+    assert_eq!(body, b"built brotli");
+    assert_eq!(
+        header(&head, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(
+        header(&head, "content-type")
+            .unwrap()
+            .contains("javascript")
+    );
+
+    // Nothing outside the directory: dot segments, encoded or not, and symlinks out.
+    for path in [
+        "/pkg/../secret.txt",
+        "/pkg/%2e%2e/secret.txt",
+        "/pkg/public/%2E%2E/%2E%2E/secret.txt",
+        "/pkg/..%2fsecret.txt",
+        "/pkg/..%5csecret.txt",
+        "/pkg/link.txt",
+        "/pkg/public",
+        "/pkg/nope.css",
+    ] {
+        let (head, body) = request_raw(addr, "GET", path, "").await;
+        assert!(head.starts_with("HTTP/1.1 404"), "{path}: {head}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("outside"),
+            "{path}"
+        );
+    }
+
+    // An edited file is picked up (the cache re-checks the disk at most once a second).
+    let edited = ".card { color: red; }\n".repeat(50);
+    std::fs::write(root.join("app.css"), &edited).unwrap();
+    let modified = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(root.join("app.css"))
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let mut served = Vec::new();
+    for _ in 0..100 {
+        served = request_raw(addr, "GET", "/pkg/app.css", "").await.1;
+        if served == edited.as_bytes() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(served, edited.as_bytes());
+
+    stop.send(()).unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+}
+
+fn brotli_decompress(data: &[u8], out: &mut Vec<u8>) {
+    let mut input = data;
+    brotli::BrotliDecompress(&mut input, out).unwrap();
+}

@@ -1,5 +1,11 @@
 //! The counter's server.
 
+/// mimalloc as the allocator (the `rally/mimalloc` feature): SSR allocates per element, and it
+/// measured 1.5–2.9× faster than the system allocator for that (bench/ssr).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: rally::server::MiMalloc = rally::server::MiMalloc;
+
 #[cfg(not(target_arch = "wasm32"))]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

@@ -30,6 +30,7 @@ async fn start() -> Running {
         assets: dir.join("scoreboard-test-no-assets"),
         bundles: dir.join("scoreboard-test-no-bundles"),
         hub: rally::server::hub::HubConfig::Local,
+        render: rally::server::PoolConfig::default(),
     };
     let (builder, pages, endpoint) =
         scoreboard::generated::rally::app::build(app).expect("the server builds");

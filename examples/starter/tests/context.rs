@@ -25,6 +25,7 @@ fn app(env: &[(&str, &str)]) -> App {
         assets: root.join("assets"),
         bundles: std::env::temp_dir().join("starter-test-no-bundles"),
         hub: rally::server::hub::HubConfig::Local,
+        render: rally::server::PoolConfig::default(),
     }
 }
 

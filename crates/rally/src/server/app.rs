@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::MethodRouter;
-use tower_http::services::ServeDir;
 
+use super::assets::StaticFiles;
 use super::hub::{Hub, HubConfig};
+use super::pool::{PoolConfig, RenderPool};
 use super::security::Security;
 use super::ssr::{DocumentFn, Layout, MountServer, SharedFn};
 use super::{Dispatch, Endpoint, ServerConfig, WsConfig, exit_code, init_tracing};
@@ -37,6 +38,8 @@ pub struct App {
     pub security: Security,
     /// The hub saves publish through (`RALLY_HUB`).
     pub hub: HubConfig,
+    /// The render pool's size (`RALLY_RENDER_THREADS`, `RALLY_RENDER_QUEUE`).
+    pub render: PoolConfig,
 }
 
 /// Why the app could not start.
@@ -65,8 +68,9 @@ pub enum AppError {
 
 impl App {
     /// Reads `.env` (the process environment wins), `PORT`/`HOST`/`ADDR`, `DATABASE_PATH`
-    /// (default `db/<package>.db`), `RALLY_ASSETS_DIR`, `RALLY_BUNDLE_DIR` and `RALLY_HUB`, and
-    /// opens the database.
+    /// (default `db/<package>.db`), `RALLY_ASSETS_DIR`, `RALLY_BUNDLE_DIR`, `RALLY_HUB`,
+    /// `RALLY_RENDER_THREADS` and `RALLY_RENDER_QUEUE` (see [`PoolConfig`]), and opens the
+    /// database.
     pub fn from_env(package: &str) -> Result<App, AppError> {
         init_tracing();
         // One reading of `.env` and the process environment for everything below; the process
@@ -84,6 +88,15 @@ impl App {
                 .filter(|v| !v.trim().is_empty())
                 .map_or_else(|| PathBuf::from(default), PathBuf::from)
         };
+        let defaults = PoolConfig::default();
+        let render = PoolConfig {
+            threads: env
+                .parse("RALLY_RENDER_THREADS", "a whole number", "4")?
+                .unwrap_or(defaults.threads),
+            queue: env
+                .parse("RALLY_RENDER_QUEUE", "a whole number", "512")?
+                .unwrap_or(defaults.queue),
+        };
         let assets = dir("RALLY_ASSETS_DIR", "assets");
         let bundles = dir("RALLY_BUNDLE_DIR", "target/rally/pkg");
         let path = env.database_path(format!("db/{package}.db"));
@@ -93,6 +106,7 @@ impl App {
         })?;
         Ok(App {
             hub,
+            render,
             security,
             env,
             db,
@@ -117,7 +131,7 @@ impl App {
             );
         }
         let router = Router::new()
-            .nest_service("/assets", ServeDir::new(&self.assets))
+            .nest_service("/assets", StaticFiles::new(&self.assets).router())
             .merge(super::app(pages, &self.bundles));
         let router = self.security.layer(router);
         exit_code(super::serve(router, &self.config, Some(endpoint)).await)
@@ -168,13 +182,17 @@ pub struct AppBuilder<C> {
     websocket: Vec<Box<dyn FnOnce(WsConfig) -> WsConfig + Send>>,
     /// The `/ws` endpoint once built: mounts run form saves through it.
     endpoint: Option<Endpoint>,
+    /// Where every mount's renders and form saves run.
+    pool: RenderPool,
 }
 
 impl<C: Send + Sync + 'static> AppBuilder<C> {
     /// An app serving `context` to its pages, with the default document titled `title`.
     pub fn new(app: App, context: C, title: &str) -> Self {
         let hub = app.hub.start();
+        let pool = RenderPool::new(app.render);
         AppBuilder {
+            pool,
             app,
             context: Arc::new(context),
             routes: Router::new(),
@@ -201,6 +219,12 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.app.db
+    }
+
+    /// The pool that runs page renders and form saves; an app's own routes that block (SQLite)
+    /// may run their work there too ([`RenderPool::run`]).
+    pub fn render_pool(&self) -> &RenderPool {
+        &self.pool
     }
 
     /// The hub saves publish through; hand it to jobs that push events.
@@ -302,6 +326,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             auth,
             script: self.app.bundle_script(M::NAME),
             endpoint: self.endpoint.clone(),
+            pool: self.pool.clone(),
         }
         .router()
     }
@@ -354,7 +379,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
         self.startup.run().await?;
         let router = self
             .routes
-            .nest_service("/assets", ServeDir::new(&self.app.assets))
+            .nest_service("/assets", StaticFiles::new(&self.app.assets).router())
             .merge(super::app(pages, &self.app.bundles));
         let stop = Shutdown::new();
         let tasks: Vec<_> = self.tasks.into_iter().map(|t| t(stop.clone())).collect();

@@ -13,6 +13,7 @@ use axum::routing::get;
 
 use super::caller::{Caller, Denied};
 use super::html;
+use super::pool::{PoolError, RenderPool};
 use crate::document::Document;
 use crate::mount::{Hydration, ServerMount};
 use crate::page::Head;
@@ -92,8 +93,7 @@ pub fn render<M: ServerMount>(
         dark_mode,
         on_dark_mode: |_| ServerMsg::DarkMode,
     };
-    let view = M::shell(&shared, &chrome, M::view(&page).map(ServerMsg::Page));
-    let body = rally_view::render::to_html(&view);
+    let body = render_in_shell::<M>(&shared, &chrome, M::view(&page));
     let head = M::head(&page);
     let payload = crate::payload::encode(&Hydration { shared, load }).unwrap_or_default();
     Rendered {
@@ -106,6 +106,41 @@ pub fn render<M: ServerMount>(
         nonce: String::new(),
         notice: None,
     }
+}
+
+/// Stands for the page in the shell's HTML: private-use characters, which text escaping keeps
+/// as they are and no app writes.
+const PAGE_MARKER: &str = "\u{F8FF}rally-page\u{F8FF}";
+
+/// The page's `view` inside the mount's shell, as HTML.
+///
+/// The shell takes the page as an `Element<ServerMsg<Msg>>`, and `Element::map` rebuilds the
+/// whole page tree to change its message type: 15–20 % of a `/games` render (issue 19). So the
+/// shell is rendered around a marker text, and the page, rendered as it is, replaces the marker.
+/// The HTML is the same as rendering the mapped tree: an element child renders the same
+/// wherever it sits. A page that is text or a fragment (whose children the shell's element
+/// would merge with its own), or a shell that does not show its content exactly once, takes the
+/// mapping path.
+fn render_in_shell<M: ServerMount>(
+    shared: &M::Shared,
+    chrome: &Chrome<ServerMsg<M::Msg>>,
+    view: rally_view::Element<M::Msg>,
+) -> String {
+    use rally_view::Element;
+    if matches!(view, Element::Node(_) | Element::Lazy(_)) {
+        let shell = M::shell(shared, chrome, rally_view::html::text(PAGE_MARKER));
+        let shell = rally_view::render::to_html(&shell);
+        if let Some((before, after)) = shell.split_once(PAGE_MARKER)
+            && !after.contains(PAGE_MARKER)
+        {
+            let mut out = String::with_capacity(shell.len() + 16 * 1024);
+            out.push_str(before);
+            rally_view::render::render_into(&view, &mut out);
+            out.push_str(after);
+            return out;
+        }
+    }
+    rally_view::render::to_html(&M::shell(shared, chrome, view.map(ServerMsg::Page)))
 }
 
 /// What the server answers for a page request: the rendered page, or why the caller may not
@@ -222,6 +257,8 @@ pub struct MountServer<M: ServerMount> {
     /// The `/ws` endpoint: saves posted as forms run through its dispatch and hub. Without
     /// it the mount takes no posts.
     pub endpoint: Option<super::Endpoint>,
+    /// Where renders and form saves run (they may block on SQLite), shared by the app's mounts.
+    pub pool: RenderPool,
 }
 
 impl<M: ServerMount> Clone for MountServer<M> {
@@ -233,6 +270,7 @@ impl<M: ServerMount> Clone for MountServer<M> {
             auth: self.auth.clone(),
             script: self.script.clone(),
             endpoint: self.endpoint.clone(),
+            pool: self.pool.clone(),
         }
     }
 }
@@ -316,34 +354,36 @@ where
     let page_path = path.clone();
     let auth = server.auth.clone();
     // The mount's gate (the session lookup), the page's rule, shared state and loads may all
-    // query SQLite: one trip to a blocking thread for all of them, none on the async threads.
-    let outcome = tokio::task::spawn_blocking(move || {
-        let identity = match &auth {
-            None => None,
-            // `public` lets everyone in (with their identity); other mounts redirect to sign-in.
-            Some(auth) => match auth.authorize_blocking(M::NAME, &headers) {
-                Ok(identity) => identity,
-                Err(_) => return Outcome::MountRefused,
-            },
-        };
-        // A page rendered for a signed-in user may hold what only they may see: no cache keeps it.
-        let private = identity.is_some();
-        let caller = Caller::new(identity, &headers);
-        let route = M::parse(&page_path);
-        if let Err(denied) = M::authorize(&context, &caller, &route) {
-            return Outcome::Denied(denied);
-        }
-        let request = PageRequest {
-            headers: &headers,
-            identity: caller.identity(),
-        };
-        let shared = shared_fn(&context, &request);
-        Outcome::Rendered {
-            page: render::<M>(&context, &caller, shared, &page_path, dark_mode),
-            private,
-        }
-    })
-    .await;
+    // query SQLite: one trip to the render pool for all of them, none on the async threads.
+    let outcome = server
+        .pool
+        .run(move || {
+            let identity = match &auth {
+                None => None,
+                // `public` lets everyone in (with their identity); other mounts redirect to sign-in.
+                Some(auth) => match auth.authorize_blocking(M::NAME, &headers) {
+                    Ok(identity) => identity,
+                    Err(_) => return Outcome::MountRefused,
+                },
+            };
+            // A page rendered for a signed-in user may hold what only they may see: no cache keeps it.
+            let private = identity.is_some();
+            let caller = Caller::new(identity, &headers);
+            let route = M::parse(&page_path);
+            if let Err(denied) = M::authorize(&context, &caller, &route) {
+                return Outcome::Denied(denied);
+            }
+            let request = PageRequest {
+                headers: &headers,
+                identity: caller.identity(),
+            };
+            let shared = shared_fn(&context, &request);
+            Outcome::Rendered {
+                page: render::<M>(&context, &caller, shared, &page_path, dark_mode),
+                private,
+            }
+        })
+        .await;
     let private = matches!(outcome, Ok(Outcome::Rendered { private: true, .. }));
     let mut response = match outcome {
         Ok(Outcome::Rendered {
@@ -368,7 +408,11 @@ where
             // Codegen refuses a page that needs sign-in in an app without auth.
             None => forbidden(&server.document, request_path(&path), dark_mode),
         },
-        Err(e) => {
+        Err(PoolError::Busy { queued }) => {
+            tracing::warn!(queued, "page refused: every render thread is busy");
+            busy()
+        }
+        Err(PoolError::Panicked(e)) => {
             let trace_id = super::dispatch::trace_id();
             tracing::error!(%trace_id, "page render panicked: {e}");
             html(
@@ -449,8 +493,9 @@ where
         );
     };
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let error = match endpoint.save_form(page, &headers, form).await {
+    let error = match endpoint.save_form(&server.pool, page, &headers, form).await {
         Ok(()) => return see_other(&back, None),
+        Err(super::ws::FormSaveError::Busy) => return busy(),
         Err(super::ws::FormSaveError::Origin(why)) => {
             tracing::warn!("form post refused: {why}");
             return plain(
@@ -484,6 +529,20 @@ fn see_other(location: &str, notice: Option<&str>) -> Response {
     if let Some(notice) = notice {
         flash::set(&mut response, request_path(location), notice);
     }
+    response
+}
+
+/// `503` with `Retry-After`, when the render pool's queue is full: a short, cheap answer, so
+/// that an overloaded server sheds load instead of queueing it.
+fn busy() -> Response {
+    let mut response = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The server is busy. Try again in a moment.",
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
     response
 }
 

@@ -212,8 +212,11 @@ impl Endpoint {
     /// request's `headers` would run: the same Origin check, the same dispatch (mount and page
     /// rules, the caller from the cookie), the same broadcast to every subscriber. The form
     /// itself has no socket, so every subscriber receives the push.
+    ///
+    /// The decoding and the dispatch run on `pool` (they may block on SQLite).
     pub async fn save_form(
         &self,
+        pool: &super::RenderPool,
         page: &str,
         headers: &HeaderMap,
         form: Vec<(String, String)>,
@@ -227,30 +230,34 @@ impl Endpoint {
             id: super::ConnectionId::next(),
             headers: headers.clone(),
         };
-        let reply = tokio::task::spawn_blocking(move || {
-            let message = match dispatch.decode_form(&page, &form) {
-                None => return Err(FormSaveError::NoSaves),
-                Some(Err(e)) => return Err(FormSaveError::Form(e)),
-                Some(Ok(message)) if message.len() > max => {
-                    return Err(FormSaveError::Refused(ApiError::LimitExceeded {
-                        limit: LimitKind::MessageBytes,
-                        max: max as u64,
-                    }));
+        let reply = pool
+            .run(move || {
+                let message = match dispatch.decode_form(&page, &form) {
+                    None => return Err(FormSaveError::NoSaves),
+                    Some(Err(e)) => return Err(FormSaveError::Form(e)),
+                    Some(Ok(message)) if message.len() > max => {
+                        return Err(FormSaveError::Refused(ApiError::LimitExceeded {
+                            limit: LimitKind::MessageBytes,
+                            max: max as u64,
+                        }));
+                    }
+                    Some(Ok(message)) => message,
+                };
+                Ok(dispatch.dispatch(super::Request {
+                    connection: &connection,
+                    page: &page,
+                    message: &message,
+                }))
+            })
+            .await
+            .map_err(|e| match e {
+                super::pool::PoolError::Busy { .. } => FormSaveError::Busy,
+                super::pool::PoolError::Panicked(e) => {
+                    let trace_id = super::dispatch::trace_id();
+                    tracing::error!(%trace_id, "form save panicked: {e}");
+                    FormSaveError::Refused(ApiError::Internal { trace_id })
                 }
-                Some(Ok(message)) => message,
-            };
-            Ok(dispatch.dispatch(super::Request {
-                connection: &connection,
-                page: &page,
-                message: &message,
-            }))
-        })
-        .await
-        .map_err(|e| {
-            let trace_id = super::dispatch::trace_id();
-            tracing::error!(%trace_id, "form save panicked: {e}");
-            FormSaveError::Refused(ApiError::Internal { trace_id })
-        })??;
+            })??;
         match reply.result {
             Ok(_) => {
                 if let Some(publish) = reply.publish {
@@ -844,6 +851,9 @@ pub enum FormSaveError {
     /// The dispatch refused or failed it: the caller may not, or `handle_save` said no.
     #[error("{0}")]
     Refused(ApiError),
+    /// Every render thread was busy and their queue full; nothing was saved.
+    #[error("the server is busy; nothing was saved")]
+    Busy,
 }
 
 /// Completes when the shutdown grace period has elapsed; never while it has not begun.
