@@ -154,7 +154,6 @@ impl StaticFiles {
         match loaded {
             Ok(Loaded::Cached(entry)) => Ok(Some(entry)),
             Ok(Loaded::Fresh(entry)) => {
-                let entry = Arc::new(entry);
                 self.insert(rel, &entry);
                 Ok(Some(entry))
             }
@@ -202,7 +201,7 @@ impl StaticFiles {
 enum Loaded {
     /// The cached entry is still what the disk holds.
     Cached(Arc<Entry>),
-    Fresh(Entry),
+    Fresh(Arc<Entry>),
     TooLarge(PathBuf),
     Missing,
 }
@@ -265,7 +264,7 @@ fn load(inner: &Inner, rel: &str, cached: Option<Arc<Entry>>) -> std::io::Result
     let tag = format!("{:016x}-{:x}", hasher.finish(), identity.len());
     let last_modified =
         modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok());
-    Ok(Loaded::Fresh(Entry {
+    Ok(Loaded::Fresh(Arc::new(Entry {
         path,
         modified,
         len: meta.len(),
@@ -276,7 +275,7 @@ fn load(inner: &Inner, rel: &str, cached: Option<Arc<Entry>>) -> std::io::Result
         br,
         gzip,
         checked: Mutex::new(Instant::now()),
-    }))
+    })))
 }
 
 /// The precompressed copy `rel.<ext>` that `cargo rally build` wrote, if it is no older than
