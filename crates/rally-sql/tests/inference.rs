@@ -1,7 +1,7 @@
 //! The inference table: each case is a query against a real migrated schema and the Rust types
 //! the generator must give its columns and parameters (stack.md §2.5 and §3.4 cases included).
 
-use rally_sql::codegen::{QueryModel, SqlError, describe};
+use rally_sql::codegen::{Cardinality, QueryModel, SqlError, describe, shared_row_mismatches};
 use rusqlite::Connection;
 
 const SCHEMA: &str = "
@@ -611,10 +611,17 @@ fn errors_name_the_file_line_and_column() {
     error(&c, "-- nothing\n", 1, 1, "no SQL statement");
     error(
         &c,
-        "SELECT id FROM users WHERE id = ?",
+        "SELECT id FROM users WHERE id = ?2",
         1,
         33,
-        "name every parameter",
+        "parameter number 1 is never used",
+    );
+    error(
+        &c,
+        "SELECT id FROM users\nWHERE length(?) > 2",
+        2,
+        14,
+        "CAST(? AS INTEGER)",
     );
     error(
         &c,
@@ -666,4 +673,191 @@ fn names_and_runtime_sql() {
     );
     let bad = describe(&c, "src/x/sql/ListUsers.sql", "SELECT 1 AS one").unwrap_err();
     assert!(bad.hint.contains("rename the file"), "{bad}");
+}
+
+#[test]
+fn anonymous_parameters_are_named_after_their_column() {
+    let c = conn();
+    // Each `?` is its own argument, named after the column it meets (Marmot's rule).
+    case(
+        &c,
+        "SELECT id FROM users WHERE email = ? AND age > ?",
+        &[("id", "i64")],
+        &[("email", "&str"), ("age", "i64")],
+    );
+    case(
+        &c,
+        "SELECT id FROM users WHERE age > ? AND age < ?",
+        &[("id", "i64")],
+        &[("age", "i64"), ("age_2", "i64")],
+    );
+    case(
+        &c,
+        "INSERT INTO posts (user_id, title, body) VALUES (?, ?, ?)",
+        &[],
+        &[
+            ("user_id", "i64"),
+            ("title", "&str"),
+            ("body", "Option<&str>"),
+        ],
+    );
+    case(
+        &c,
+        "UPDATE users SET name = ? WHERE users.id = ?",
+        &[],
+        &[("name", "Option<&str>"), ("id", "i64")],
+    );
+    // A named parameter keeps its name; the anonymous one steps aside.
+    case(
+        &c,
+        "SELECT id FROM users WHERE email = :email OR email = ?",
+        &[("id", "i64")],
+        &[("email", "&str"), ("email_2", "&str")],
+    );
+    // No column to name it after: `param`.
+    case(
+        &c,
+        "SELECT id FROM users LIMIT ? OFFSET ?",
+        &[("id", "i64")],
+        &[("param", "i64"), ("param_2", "i64")],
+    );
+    // `?NNN` is one argument however often it appears.
+    case(
+        &c,
+        "SELECT id FROM users WHERE email = ?1 OR name = ?1",
+        &[("id", "i64")],
+        &[("email", "&str")],
+    );
+    let m = run(&c, "SELECT id FROM users WHERE email = ?").unwrap();
+    assert_eq!(
+        m.sql, "SELECT id FROM users WHERE email = ?",
+        "the SQL keeps its `?`"
+    );
+}
+
+#[test]
+fn cardinality_directives_choose_the_return_type() {
+    let c = conn();
+    let of = |sql: &str| {
+        run(&c, sql)
+            .unwrap_or_else(|e| panic!("{sql}\n{e}"))
+            .cardinality
+    };
+    assert_eq!(of("SELECT id FROM users"), Cardinality::Many);
+    assert_eq!(of("DELETE FROM users"), Cardinality::Exec);
+    assert_eq!(
+        of("-- :one\nSELECT id FROM users WHERE id = :id"),
+        Cardinality::One
+    );
+    assert_eq!(
+        of("-- The user, if any.\n-- :opt\nSELECT id FROM users WHERE id = :id"),
+        Cardinality::Opt
+    );
+    assert_eq!(of("-- :many\nSELECT id FROM users"), Cardinality::Many);
+    assert_eq!(of("-- :exec\nDELETE FROM users"), Cardinality::Exec);
+    assert_eq!(
+        of("-- :one\nINSERT INTO tags (code, label) VALUES (:code, :label) RETURNING code"),
+        Cardinality::One
+    );
+}
+
+#[test]
+fn cardinality_directives_that_do_not_fit_are_errors() {
+    let c = conn();
+    error(
+        &c,
+        "-- :exec\nSELECT id FROM users",
+        1,
+        1,
+        "use `:one`, `:opt` or `:many`",
+    );
+    error(&c, "\n-- :one\nDELETE FROM users", 2, 1, "use `:exec`");
+    error(
+        &c,
+        "-- :first\nSELECT 1 AS x",
+        1,
+        1,
+        "`-- :first` is not a directive",
+    );
+    error(
+        &c,
+        "-- :one\n-- :opt\nSELECT 1 AS x",
+        2,
+        1,
+        "a second cardinality directive",
+    );
+    error(&c, "SELECT 1 AS x\n-- :one", 2, 1, "move `-- returns:`");
+}
+
+#[test]
+fn returns_names_the_row_type() {
+    let c = conn();
+    let m = run(&c, "SELECT id FROM users").unwrap();
+    assert_eq!((m.row.as_str(), m.returns_at), ("CaseRow", None));
+    let m = run(&c, "-- Users.\n-- returns: UserRow\nSELECT id FROM users").unwrap();
+    assert_eq!((m.row.as_str(), m.returns_at), ("UserRow", Some((2, 1))));
+    assert!(
+        !m.sql.contains("returns"),
+        "directives are not part of the SQL: {}",
+        m.sql
+    );
+    error(
+        &c,
+        "-- returns: users\nSELECT id FROM users",
+        1,
+        1,
+        "ending in `Row`",
+    );
+    error(
+        &c,
+        "-- returns: UserRow\nDELETE FROM users",
+        1,
+        1,
+        "returns no columns",
+    );
+}
+
+#[test]
+fn queries_sharing_a_row_type_must_agree() {
+    let c = conn();
+    let model = |file: &str, sql: &str| describe(&c, file, sql).unwrap();
+    let all = model(
+        "src/u/sql/all_users.sql",
+        "-- returns: UserRow\nSELECT id, email FROM users",
+    );
+    let one = model(
+        "src/u/sql/user_by_id.sql",
+        "-- returns: UserRow\n-- :opt\nSELECT id, email FROM users WHERE id = :id",
+    );
+    assert!(shared_row_mismatches(&[all.clone(), one]).is_empty());
+
+    let other = model(
+        "src/u/sql/user_names.sql",
+        "\n-- returns: UserRow\nSELECT id, name AS email FROM users",
+    );
+    let errors = shared_row_mismatches(&[other, all.clone()]);
+    assert_eq!(errors.len(), 1);
+    let e = errors[0].to_string();
+    assert!(
+        e.starts_with("src/u/sql/user_names.sql:2:1: the row type `UserRow` is shared with src/u/sql/all_users.sql, but `email` is Option<String> here and String there"),
+        "{e}"
+    );
+
+    // A query without the directive shares by its default name too.
+    let plain = model("src/u/sql/user.sql", "SELECT id, email FROM users");
+    let named = model(
+        "src/u/sql/x.sql",
+        "-- returns: UserRow\nSELECT id, email FROM users",
+    );
+    assert!(shared_row_mismatches(&[plain, named]).is_empty());
+    let fewer = model(
+        "src/u/sql/z.sql",
+        "-- returns: UserRow\nSELECT id FROM users",
+    );
+    let errors = shared_row_mismatches(&[all, fewer]);
+    assert!(
+        errors[0].message.contains("1 columns here and 2 there"),
+        "{}",
+        errors[0]
+    );
 }

@@ -18,8 +18,11 @@ pub struct TargetedEvent<T, E> {
 }
 
 impl<T, E> TargetedEvent<T, E> {
-    /// `event` for `topics`.
-    pub fn new(topics: Vec<T>, event: E) -> Self {
-        TargetedEvent { topics, event }
+    /// `event` for `topics` (an array, a `Vec` or any iterator, like the view builders).
+    pub fn new(topics: impl IntoIterator<Item = T>, event: E) -> Self {
+        TargetedEvent {
+            topics: topics.into_iter().collect(),
+            event,
+        }
     }
 }

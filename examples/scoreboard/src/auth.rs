@@ -166,8 +166,8 @@ impl ScoreboardAuth {
 
     /// The user's role; blocking (called beside the session lookup, on a blocking thread).
     fn role(&self, user_id: i64) -> Result<Option<String>, AppError> {
-        let rows = self.db.read_sync(|c| user_by_id(c, user_id))?;
-        Ok(rows.into_iter().next().map(|row| row.role))
+        let row = self.db.read_sync(|c| user_by_id(c, user_id))?;
+        Ok(row.map(|row| row.role))
     }
 }
 
@@ -175,8 +175,8 @@ impl ScoreboardAuth {
 impl AuthApp for ScoreboardAuth {
     async fn user_by_email(&self, email: &str) -> Result<Option<i64>, AppError> {
         let email = normalize_email(email);
-        let rows = self.db.read(move |c| user_by_email(c, &email)).await?;
-        Ok(rows.into_iter().next().map(|row| row.id))
+        let row = self.db.read(move |c| user_by_email(c, &email)).await?;
+        Ok(row.map(|row| row.id))
     }
 
     /// The pending code; with a demo code, the demo code's hash (which never expires) with the

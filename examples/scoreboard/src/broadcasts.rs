@@ -67,7 +67,7 @@ pub type TargetedEvent = rally::broadcast::TargetedEvent<Topic, Event>;
 pub fn game_updated_broadcast(db: &rally::db::Db, game_id: i64) -> Option<TargetedEvent> {
     use crate::generated::sql::public::pages::games::id__sql::get_game;
     let row = match db.read_sync(|conn| get_game(conn, game_id)) {
-        Ok(rows) => rows.into_iter().next()?,
+        Ok(row) => row?,
         Err(e) => {
             tracing::warn!(error = %e, game_id, "cannot read the game to broadcast it");
             return None;

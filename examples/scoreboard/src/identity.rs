@@ -52,7 +52,7 @@ impl AuthenticatedUser {
 pub fn user_by_id(db: &rally::db::Db, user_id: i64) -> Option<AuthenticatedUser> {
     use crate::generated::sql::root_sql::user_by_id;
     let row = match db.read_sync(|conn| user_by_id(conn, user_id)) {
-        Ok(rows) => rows.into_iter().next()?,
+        Ok(row) => row?,
         Err(e) => {
             tracing::warn!(error = %e, user_id, "cannot read the signed-in user");
             return None;

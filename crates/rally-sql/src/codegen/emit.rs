@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use rally_idents::{is_keyword, pascal_case};
+use rally_idents::is_keyword;
 
 use super::schema::{SqlType, Ty};
-use super::{GeneratedFile, OUTPUT_DIR, QueryModel};
+use super::{Cardinality, GeneratedFile, OUTPUT_DIR, QueryModel};
 
 /// Names the generated functions use themselves (and `union`, escaped before there was a shared
 /// keyword list), escaped like keywords so a column cannot shadow them.
@@ -147,54 +147,84 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
         .filter_map(|p| conversion(&ident(&p.name), p.ty))
         .collect();
     let many_args = (q.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    if q.columns.is_empty() {
-        let doc_ret = " Returns the number of rows inserted, updated or deleted.";
-        return quote! {
-            #[doc = #doc_fn]
-            #[doc = ""]
-            #(#[doc = #doc_sql])*
-            #[doc = ""]
-            #[doc = #doc_ret]
-            #many_args
-            pub fn #fn_name(conn: &Connection, #(#args),*) -> rusqlite::Result<usize> {
-                const SQL: &str = #sql;
-                #(#conversions)*
-                let mut stmt = conn.prepare_cached(SQL)?;
-                stmt.execute(rusqlite::params![#(#binds),*])
-            }
-        };
-    }
-    let row = format_ident!("{}Row", pascal_case(&q.name));
-    let doc_row = format!(" A row of [`{}`] (`{}`).", q.name, q.source);
-    let fields = q.columns.iter().map(|c| {
-        let name = ident(&c.name);
-        let ty = column_type(c.ty);
-        quote!(pub #name: #ty)
-    });
+    let row = format_ident!("{}", q.row);
     let reads = q.columns.iter().enumerate().map(|(i, c)| {
         let name = ident(&c.name);
         let index = proc_macro2::Literal::usize_unsuffixed(i);
         quote!(#name: row.get(#index)?)
     });
+    let read_row = quote!(|row| { Ok(#row { #(#reads),* }) });
+    let (doc_ret, ret, body) = match q.cardinality {
+        Cardinality::Exec => (
+            " Returns the number of rows inserted, updated or deleted.",
+            quote!(usize),
+            quote!(stmt.execute(rusqlite::params![#(#binds),*])),
+        ),
+        Cardinality::Many => (
+            " Returns every row.",
+            quote!(Vec<#row>),
+            quote! {
+                let rows = stmt.query_map(rusqlite::params![#(#binds),*], #read_row)?;
+                rows.collect()
+            },
+        ),
+        Cardinality::One => (
+            " Returns the first row; none is `rusqlite::Error::QueryReturnedNoRows`.",
+            quote!(#row),
+            quote!(stmt.query_row(rusqlite::params![#(#binds),*], #read_row)),
+        ),
+        Cardinality::Opt => (
+            " Returns the first row, or `None` when there is none.",
+            quote!(Option<#row>),
+            quote! {
+                let row = stmt.query_row(rusqlite::params![#(#binds),*], #read_row);
+                rusqlite::OptionalExtension::optional(row)
+            },
+        ),
+    };
     quote! {
-        #[doc = #doc_row]
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct #row {
-            #(#fields),*
-        }
-
         #[doc = #doc_fn]
         #[doc = ""]
         #(#[doc = #doc_sql])*
+        #[doc = ""]
+        #[doc = #doc_ret]
         #many_args
-        pub fn #fn_name(conn: &Connection, #(#args),*) -> rusqlite::Result<Vec<#row>> {
+        pub fn #fn_name(conn: &Connection, #(#args),*) -> rusqlite::Result<#ret> {
             const SQL: &str = #sql;
             #(#conversions)*
             let mut stmt = conn.prepare_cached(SQL)?;
-            let rows = stmt.query_map(rusqlite::params![#(#binds),*], |row| {
-                Ok(#row { #(#reads),* })
-            })?;
-            rows.collect()
+            #body
+        }
+    }
+}
+
+/// The struct of a row type, read by `users` (one query, or several that share it through
+/// `-- returns:`).
+fn row_tokens(name: &str, users: &[&QueryModel]) -> TokenStream {
+    let row = format_ident!("{}", name);
+    let doc = match users {
+        [q] => format!(" A row of [`{}`] (`{}`).", q.name, q.source),
+        _ => {
+            let list: Vec<String> = users
+                .iter()
+                .map(|q| format!("[`{}`] (`{}`)", q.name, q.source))
+                .collect();
+            format!(
+                " A row shared through `-- returns:` by {}.",
+                list.join(", ")
+            )
+        }
+    };
+    let fields = users[0].columns.iter().map(|c| {
+        let name = ident(&c.name);
+        let ty = column_type(c.ty);
+        quote!(pub #name: #ty)
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #row {
+            #(#fields),*
         }
     }
 }
@@ -227,7 +257,18 @@ fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
     let mut queries: Vec<&QueryModel> = queries.iter().collect();
     queries.sort_by(|a, b| a.name.cmp(&b.name));
     let doc = format!(" Queries of `{source_dir}/`, one function per `.sql` file.");
-    let items = queries.iter().map(|q| query_tokens(q));
+    // Each row type goes right before the first function (by name) that returns it.
+    let mut rows: BTreeMap<&str, Vec<&QueryModel>> = BTreeMap::new();
+    for q in queries.iter().filter(|q| !q.columns.is_empty()) {
+        rows.entry(q.row.as_str()).or_default().push(q);
+    }
+    let items = queries.iter().map(|q| {
+        let row = rows
+            .remove(q.row.as_str())
+            .map(|users| row_tokens(&q.row, &users));
+        let query = query_tokens(q);
+        quote!(#row #query)
+    });
     let tokens = quote! {
         #![doc = #doc]
         use rusqlite::Connection;
@@ -328,6 +369,7 @@ pub fn files(modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rally_idents::pascal_case;
 
     #[test]
     fn names() {

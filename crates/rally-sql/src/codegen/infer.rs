@@ -41,6 +41,8 @@ pub struct ParamEvidence {
     pub nullable: bool,
     /// 1-based line and column of the first use.
     pub location: Option<(u64, u64)>,
+    /// The column it is first compared with or written to (names anonymous parameters).
+    pub column: Option<String>,
 }
 
 /// The analysis of one statement.
@@ -130,14 +132,39 @@ struct Analyser<'s> {
     params: HashMap<String, ParamEvidence>,
 }
 
-/// The placeholder an expression is (looking through parentheses), with its position.
-fn placeholder(e: &Expr) -> Option<(&str, (u64, u64))> {
+/// The placeholder an expression is (looking through parentheses), as its key in
+/// [`Analysis::params`], with its position.
+fn placeholder(e: &Expr) -> Option<(String, (u64, u64))> {
     match e {
         Expr::Nested(inner) => placeholder(inner),
         Expr::Value(v) => match &v.value {
-            Value::Placeholder(p) => Some((p.as_str(), (v.span.start.line, v.span.start.column))),
+            Value::Placeholder(p) => {
+                let location = (v.span.start.line, v.span.start.column);
+                let key = if p == "?" {
+                    anonymous_key(location)
+                } else {
+                    p.clone()
+                };
+                Some((key, location))
+            }
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// The key of an anonymous `?` in [`Analysis::params`]: each occurrence is its own parameter,
+/// told apart by its 1-based line and column.
+pub fn anonymous_key((line, column): (u64, u64)) -> String {
+    format!("?@{line}:{column}")
+}
+
+/// The column a parameter is compared with or written to, which names an anonymous one.
+fn column_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Nested(inner) => column_name(inner),
+        Expr::Identifier(ident) => Some(ident.value.as_str()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|p| p.value.as_str()),
         _ => None,
     }
 }
@@ -225,7 +252,7 @@ const AGGREGATES: &[&str] = &[
 impl Analyser<'_> {
     fn note(&mut self, e: &Expr, ty: Option<SqlType>, nullable: bool) {
         if let Some((name, location)) = placeholder(e) {
-            let entry = self.params.entry(name.to_owned()).or_default();
+            let entry = self.params.entry(name).or_default();
             entry.location.get_or_insert(location);
             if entry.ty.is_none() || entry.ty == Some(SqlType::Value) {
                 entry.ty = ty.or(entry.ty);
@@ -242,6 +269,14 @@ impl Analyser<'_> {
     /// A write position: the parameter follows the target column.
     fn hint_write(&mut self, e: &Expr, ty: Ty) {
         self.note(e, Some(ty.ty), ty.nullable);
+    }
+
+    /// Remembers that the parameter `e` meets `column` (first one wins).
+    fn name_after(&mut self, e: &Expr, column: Option<&str>) {
+        if let (Some((name, _)), Some(column)) = (placeholder(e), column) {
+            let entry = self.params.entry(name).or_default();
+            entry.column.get_or_insert_with(|| column.to_owned());
+        }
     }
 
     // ----- statements -----
@@ -293,24 +328,26 @@ impl Analyser<'_> {
         };
         let table_name = last_ident(name);
         let table = self.schema.table(&table_name).cloned();
-        let targets: Vec<Ty> = match &table {
+        let targets: Vec<(String, Ty)> = match &table {
             Some(t) if insert.columns.is_empty() => t
                 .columns
                 .iter()
                 .filter(|c| !c.generated)
-                .map(|c| c.ty.or_null(c.rowid_alias))
+                .map(|c| (c.name.clone(), c.ty.or_null(c.rowid_alias)))
                 .collect(),
             Some(t) => insert
                 .columns
                 .iter()
                 .map(|col| {
-                    let col = last_ident(col).to_lowercase();
-                    t.columns
+                    let col = last_ident(col);
+                    let ty = t
+                        .columns
                         .iter()
-                        .find(|c| c.name.to_lowercase() == col)
+                        .find(|c| c.name.eq_ignore_ascii_case(&col))
                         .map_or(Ty::nullable(SqlType::Value), |c| {
                             c.ty.or_null(c.rowid_alias)
-                        })
+                        });
+                    (col, ty)
                 })
                 .collect(),
             None => Vec::new(),
@@ -343,15 +380,18 @@ impl Analyser<'_> {
         }
     }
 
-    fn insert_source(&mut self, source: &Query, targets: &[Ty]) {
+    fn insert_source(&mut self, source: &Query, targets: &[(String, Ty)]) {
         match source.body.as_ref() {
             SetExpr::Values(values) => {
                 let scope = Scope::default();
                 for row in &values.rows {
                     for (i, e) in row.content.iter().enumerate() {
                         match targets.get(i) {
-                            Some(target) if placeholder(e).is_some() => self.hint_write(e, *target),
-                            Some(target) => {
+                            Some((column, target)) if placeholder(e).is_some() => {
+                                self.hint_write(e, *target);
+                                self.name_after(e, Some(column));
+                            }
+                            Some((_, target)) => {
                                 self.expr_expect(e, &scope, *target);
                             }
                             None => {
@@ -367,8 +407,9 @@ impl Analyser<'_> {
                         SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
                         _ => continue,
                     };
-                    if let (Some(target), Some(_)) = (targets.get(i), placeholder(e)) {
+                    if let (Some((column, target)), Some(_)) = (targets.get(i), placeholder(e)) {
                         self.hint_write(e, *target);
+                        self.name_after(e, Some(column));
                     }
                 }
                 self.query(source, None);
@@ -396,6 +437,7 @@ impl Analyser<'_> {
             .map_or(Ty::nullable(SqlType::Value), |(_, ty)| *ty);
         if placeholder(value).is_some() {
             self.hint_write(value, ty);
+            self.name_after(value, Some(&column));
         } else {
             self.expr_expect(value, scope, ty);
         }
@@ -714,9 +756,11 @@ impl Analyser<'_> {
         let rt = self.expr(r, scope);
         if placeholder(l).is_some() && placeholder(r).is_none() {
             self.hint_read(l, rt);
+            self.name_after(l, column_name(r));
         }
         if placeholder(r).is_some() && placeholder(l).is_none() {
             self.hint_read(r, lt);
+            self.name_after(r, column_name(l));
         }
         (
             self.param_ty(l).unwrap_or(lt),
@@ -727,7 +771,7 @@ impl Analyser<'_> {
     /// The type recorded so far for a parameter expression.
     fn param_ty(&self, e: &Expr) -> Option<Ty> {
         let (name, _) = placeholder(e)?;
-        let evidence = self.params.get(name)?;
+        let evidence = self.params.get(&name)?;
         Some(Ty {
             ty: evidence.ty?,
             nullable: false,
@@ -761,11 +805,8 @@ impl Analyser<'_> {
                 Value::Null => Ty::nullable(T::Value),
                 Value::HexStringLiteral(_) => Ty::not_null(T::Blob),
                 Value::Placeholder(_) => {
-                    let name = placeholder(e)
-                        .map(|(n, _)| n.to_owned())
-                        .unwrap_or_default();
-                    let location = placeholder(e).map(|(_, l)| l);
-                    let entry = self.params.entry(name).or_default();
+                    let (name, location) = placeholder(e).unzip();
+                    let entry = self.params.entry(name.unwrap_or_default()).or_default();
                     if entry.location.is_none() {
                         entry.location = location;
                     }

@@ -1,5 +1,6 @@
-//! A small SQLite lexer: strips comments, finds the `!`/`?` alias overrides, checks that a file
-//! holds one statement, and produces the one-line SQL embedded in generated code.
+//! A small SQLite lexer: strips comments, reads the `-- returns:` and `-- :one` directives,
+//! finds the `!`/`?` alias overrides and the anonymous `?` parameters, checks that a file holds
+//! one statement, and produces the one-line SQL embedded in generated code.
 //!
 //! The analysed text keeps every line and column of the original file (comments and override
 //! markers become spaces), so SQLite's and the parser's positions point into the `.sql` file.
@@ -15,6 +16,58 @@ pub struct Source {
     pub runtime: String,
     /// `AS name!` (non-null, `false`) and `AS name?` (nullable, `true`) overrides.
     pub overrides: Vec<Override>,
+    /// Byte offsets of the anonymous `?` parameters, in order (`?NNN` is not anonymous).
+    pub anonymous: Vec<usize>,
+    /// The directives written in comments before the statement.
+    pub directives: Directives,
+}
+
+/// What the comments before the statement ask of the generated function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directives {
+    /// `-- returns: GameRow`: the row type's name, shared by every query of the directory that
+    /// names it; with the directive's byte offset.
+    pub returns: Option<(String, usize)>,
+    /// `-- :one`, `-- :opt`, `-- :many` or `-- :exec`, with the directive's byte offset.
+    pub cardinality: Option<(Cardinality, usize)>,
+}
+
+/// How many rows a query's function returns, and so its Rust return type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cardinality {
+    /// `:many`: every row, `Vec<Row>` (the default for a statement with result columns).
+    Many,
+    /// `:one`: exactly one row, `Row`; no row is `rusqlite::Error::QueryReturnedNoRows`.
+    One,
+    /// `:opt`: the first row if any, `Option<Row>`.
+    Opt,
+    /// `:exec`: the number of rows changed, `usize` (the default without result columns).
+    Exec,
+}
+
+impl Cardinality {
+    /// The directive as written, e.g. `:one`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cardinality::Many => ":many",
+            Cardinality::One => ":one",
+            Cardinality::Opt => ":opt",
+            Cardinality::Exec => ":exec",
+        }
+    }
+}
+
+/// A directive comment that cannot be honoured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectiveError {
+    /// `-- returns:` without a PascalCase name ending in `Row`.
+    BadRowName(String),
+    /// `-- :word` where word is not one of `one`, `opt`, `many`, `exec`.
+    UnknownCardinality(String),
+    /// The same kind of directive twice (`returns` or `cardinality`).
+    Duplicate(&'static str),
+    /// A directive after the statement has started.
+    AfterStatement,
 }
 
 /// A nullability override written on a result alias.
@@ -37,6 +90,8 @@ pub enum LexError {
     MultipleStatements(usize),
     /// A string, quoted identifier or block comment is not closed; it opens at this offset.
     Unterminated(usize),
+    /// A directive comment at this offset is malformed or misplaced.
+    Directive(usize, DirectiveError),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -57,6 +112,9 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
     let mut last = Tok::Other;
     let mut last_alias = String::new();
     let mut semicolon: Option<usize> = None;
+    let mut anonymous = Vec::new();
+    let mut directives = Directives::default();
+    let mut started = false;
     let at = |i: usize| chars.get(i).map(|c| c.1);
     while i < chars.len() {
         let (offset, c) = chars[i];
@@ -65,12 +123,18 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
         if semicolon.is_some() && !c.is_whitespace() && !comment_start {
             return Err(LexError::MultipleStatements(offset));
         }
+        if !c.is_whitespace() && !comment_start {
+            started = true;
+        }
         match c {
             '-' if at(i + 1) == Some('-') => {
+                let mut comment = String::new();
                 while i < chars.len() && chars[i].1 != '\n' {
+                    comment.push(chars[i].1);
                     out.push(' ');
                     i += 1;
                 }
+                directive(&comment[2..], offset, started, &mut directives)?;
                 continue;
             }
             '/' if at(i + 1) == Some('*') => {
@@ -173,6 +237,14 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
                 i += 1;
                 continue;
             }
+            '?' => {
+                if !at(i + 1).is_some_and(|n| n.is_ascii_digit()) {
+                    anonymous.push(offset);
+                }
+                out.push(c);
+                i += 1;
+                last = Tok::Other;
+            }
             _ => {
                 out.push(c);
                 i += 1;
@@ -189,7 +261,58 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
         analysed,
         runtime,
         overrides,
+        anonymous,
+        directives,
     })
+}
+
+/// Reads one `--` comment's text (after the dashes) as a directive, if it is one:
+/// `returns: NameRow` or `:one` / `:opt` / `:many` / `:exec`. Other comments are ignored.
+fn directive(
+    comment: &str,
+    offset: usize,
+    started: bool,
+    directives: &mut Directives,
+) -> Result<(), LexError> {
+    let text = comment.trim();
+    let fail = |e| Err(LexError::Directive(offset, e));
+    if let Some(rest) = text.strip_prefix("returns:") {
+        if started {
+            return fail(DirectiveError::AfterStatement);
+        }
+        let name = rest.trim();
+        let pascal = name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_alphanumeric());
+        if !pascal || !name.ends_with("Row") || name == "Row" {
+            return fail(DirectiveError::BadRowName(name.to_owned()));
+        }
+        if directives.returns.is_some() {
+            return fail(DirectiveError::Duplicate("returns"));
+        }
+        directives.returns = Some((name.to_owned(), offset));
+        return Ok(());
+    }
+    let Some(word) = text.strip_prefix(':') else {
+        return Ok(());
+    };
+    if !word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Ok(());
+    }
+    if started {
+        return fail(DirectiveError::AfterStatement);
+    }
+    let cardinality = match word.trim() {
+        "one" => Cardinality::One,
+        "opt" => Cardinality::Opt,
+        "many" => Cardinality::Many,
+        "exec" => Cardinality::Exec,
+        other => return fail(DirectiveError::UnknownCardinality(other.to_owned())),
+    };
+    if directives.cardinality.is_some() {
+        return fail(DirectiveError::Duplicate("cardinality"));
+    }
+    directives.cardinality = Some((cardinality, offset));
+    Ok(())
 }
 
 /// Collapses whitespace runs outside literals and quoted identifiers into one space.
@@ -271,6 +394,24 @@ mod tests {
     }
 
     #[test]
+    fn directives_before_the_statement() {
+        let src =
+            lex("-- Games of a team.\n-- returns: GameRow\n--   :opt\nSELECT 1 -- :) not one\n")
+                .unwrap();
+        assert_eq!(src.directives.returns, Some(("GameRow".into(), 20)));
+        assert_eq!(src.directives.cardinality, Some((Cardinality::Opt, 40)));
+        assert_eq!(src.runtime, "SELECT 1");
+    }
+
+    #[test]
+    fn anonymous_parameters() {
+        let src =
+            lex("SELECT a AS x? FROM t WHERE b = ? AND c = ?2 AND d = '?' AND e = ?").unwrap();
+        assert_eq!(src.anonymous, vec![32, 65]);
+        assert_eq!(src.overrides.len(), 1);
+    }
+
+    #[test]
     fn literals_hide_semicolons_and_markers() {
         let src = lex("SELECT 'a;b' AS x, 'it''s' AS \"y;\" ;").unwrap();
         assert!(src.overrides.is_empty());
@@ -285,6 +426,31 @@ mod tests {
             Err(LexError::MultipleStatements(10))
         );
         assert_eq!(lex("SELECT 'open"), Err(LexError::Unterminated(7)));
+        assert_eq!(
+            lex("SELECT 1 -- :one\n"),
+            Err(LexError::Directive(9, DirectiveError::AfterStatement))
+        );
+        assert_eq!(
+            lex("-- returns: games\nSELECT 1"),
+            Err(LexError::Directive(
+                0,
+                DirectiveError::BadRowName("games".into())
+            ))
+        );
+        assert_eq!(
+            lex("-- :first\nSELECT 1"),
+            Err(LexError::Directive(
+                0,
+                DirectiveError::UnknownCardinality("first".into())
+            ))
+        );
+        assert_eq!(
+            lex("-- :one\n-- :opt\nSELECT 1"),
+            Err(LexError::Directive(
+                8,
+                DirectiveError::Duplicate("cardinality")
+            ))
+        );
         assert_eq!(line_col("a\nbc\nd", 4), (2, 3));
     }
 }

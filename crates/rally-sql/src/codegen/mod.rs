@@ -26,6 +26,8 @@ use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
 
 use crate::migrate::{self, MigrateError};
+pub use lex::Cardinality;
+use lex::DirectiveError;
 use schema::{Schema, SqlType, Ty};
 
 /// Where generated query modules go, relative to the app root.
@@ -144,6 +146,13 @@ pub struct QueryModel {
     pub params: Vec<Field>,
     /// Result columns; empty for statements that return the number of rows changed.
     pub columns: Vec<Field>,
+    /// How many rows the function returns (`-- :one`, …; by default every row, or the number
+    /// of rows changed when there are no result columns).
+    pub cardinality: Cardinality,
+    /// The row type's name: `-- returns: GameRow`, else the function's PascalCase + `Row`.
+    pub row: String,
+    /// Where `-- returns:` was written (line, column), when it was.
+    pub returns_at: Option<(usize, usize)>,
 }
 
 /// A parameter or result column.
@@ -194,12 +203,65 @@ pub fn generate(app_root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
                 Err(e) => errors.push(e),
             }
         }
+        errors.extend(shared_row_mismatches(&queries));
         modules.insert(module_path, (source_dir, queries));
     }
     if !errors.is_empty() {
         return Err(CodegenError::Sql(errors));
     }
     Ok(emit::files(&modules))
+}
+
+/// Queries of one directory that name the same row type with different columns: one error
+/// for each, at its `-- returns:` (or its first line), naming the query it disagrees with.
+pub fn shared_row_mismatches(queries: &[QueryModel]) -> Vec<SqlError> {
+    let mut sorted: Vec<&QueryModel> = queries.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut first: BTreeMap<&str, &QueryModel> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for q in sorted {
+        let Some(model) = first.get(q.row.as_str()).copied() else {
+            first.insert(&q.row, q);
+            continue;
+        };
+        if let Some(difference) = row_difference(&model.columns, &q.columns) {
+            let (line, column) = q.returns_at.unwrap_or((1, 1));
+            errors.push(SqlError {
+                file: PathBuf::from(&q.source),
+                line,
+                column,
+                message: format!(
+                    "the row type `{}` is shared with {}, but {difference}",
+                    q.row, model.source
+                ),
+                hint: "make the columns agree (names, types, nullability and order; `AS name!`/`AS name?` adjust nullability), or give this query its own `-- returns:` name".to_owned(),
+            });
+        }
+    }
+    errors
+}
+
+/// How `b`'s columns differ from `a`'s, in words; `None` when they are the same.
+fn row_difference(a: &[Field], b: &[Field]) -> Option<String> {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        if x.name != y.name {
+            return Some(format!(
+                "column {} is `{}` here and `{}` there",
+                i + 1,
+                y.name,
+                x.name
+            ));
+        }
+        if x.ty != y.ty {
+            return Some(format!(
+                "`{}` is {} here and {} there",
+                y.name,
+                emit::column_type_string(y.ty),
+                emit::column_type_string(x.ty)
+            ));
+        }
+    }
+    (a.len() != b.len()).then(|| format!("it has {} columns here and {} there", b.len(), a.len()))
 }
 
 /// Compares what [`generate`] produces with the files on disk; empty when up to date.
@@ -432,11 +494,12 @@ pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryMode
             "this string, quoted name or comment is not closed",
             "close it",
         ),
+        lex::LexError::Directive(at, problem) => directive_error(source, text, at, &problem),
     })?;
     let stmt = conn
         .prepare(&lexed.analysed)
         .map_err(|e| sqlite_error(source, &lexed.analysed, &e))?;
-    let param_names = parameter_names(&stmt, source, &lexed.analysed)?;
+    let param_names = parameter_names(&stmt, source, &lexed.analysed, &lexed.anonymous)?;
     let sqlite_columns: Vec<(String, Option<String>)> = stmt
         .columns()
         .iter()
@@ -469,13 +532,83 @@ pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryMode
 
     let columns = columns(source, text, &lexed, &sqlite_columns, &analysis)?;
     let params = params(source, &param_names, &analysis)?;
+    let cardinality = cardinality(source, text, &lexed.directives, !columns.is_empty())?;
+    let (row, returns_at) = match &lexed.directives.returns {
+        Some((_, at)) if columns.is_empty() => {
+            return Err(error_at(
+                source,
+                text,
+                *at,
+                "`-- returns:` names a row type, but this statement returns no columns",
+                "drop the directive, or add `RETURNING …` to get the written rows back",
+            ));
+        }
+        Some((row, at)) => (row.clone(), Some(lex::line_col(text, *at))),
+        None => (format!("{}Row", rally_idents::pascal_case(&name)), None),
+    };
     Ok(QueryModel {
         name,
         source: source.to_owned(),
         sql: lexed.runtime,
         params,
         columns,
+        cardinality,
+        row,
+        returns_at,
     })
+}
+
+/// The function's cardinality: the directive when it fits the statement, else the default.
+fn cardinality(
+    source: &str,
+    text: &str,
+    directives: &lex::Directives,
+    has_columns: bool,
+) -> Result<Cardinality, SqlError> {
+    match directives.cardinality {
+        None if has_columns => Ok(Cardinality::Many),
+        None => Ok(Cardinality::Exec),
+        Some((Cardinality::Exec, at)) if has_columns => Err(error_at(
+            source,
+            text,
+            at,
+            "`:exec` returns the number of rows changed, but this statement returns columns",
+            "use `:one`, `:opt` or `:many` to read them, or drop `RETURNING`",
+        )),
+        Some((c, at)) if !has_columns && c != Cardinality::Exec => Err(error_at(
+            source,
+            text,
+            at,
+            format!(
+                "`{}` reads rows, but this statement returns no columns",
+                c.as_str()
+            ),
+            "use `:exec` (the number of rows changed), or add `RETURNING …`",
+        )),
+        Some((c, _)) => Ok(c),
+    }
+}
+
+fn directive_error(source: &str, text: &str, at: usize, problem: &DirectiveError) -> SqlError {
+    let (message, hint) = match problem {
+        DirectiveError::BadRowName(name) => (
+            format!("`-- returns: {name}` needs a PascalCase type name ending in `Row`"),
+            "write e.g. `-- returns: GameRow`".to_owned(),
+        ),
+        DirectiveError::UnknownCardinality(word) => (
+            format!("`-- :{word}` is not a directive"),
+            "write `-- :one` (one row, an error when none), `-- :opt` (Option), `-- :many` (Vec) or `-- :exec` (rows changed); start other comments with something else".to_owned(),
+        ),
+        DirectiveError::Duplicate(kind) => (
+            format!("a second {kind} directive"),
+            "keep one".to_owned(),
+        ),
+        DirectiveError::AfterStatement => (
+            "a directive after the statement has started".to_owned(),
+            "move `-- returns:` and `-- :one`/`:opt`/`:many`/`:exec` above the statement".to_owned(),
+        ),
+    };
+    error_at(source, text, at, message, hint)
 }
 
 /// The function name: the file stem, which must be snake_case.
@@ -540,27 +673,34 @@ fn name_offset(text: &str, message: &str) -> usize {
     0
 }
 
-/// Placeholders in binding order; anonymous ones (`?`, `?1`) are rejected.
+/// Placeholders in binding order, as keys of [`infer::Analysis::params`]: named ones as
+/// written (`:id`, `?2`), each anonymous `?` by its position.
 fn parameter_names(
     stmt: &rusqlite::Statement<'_>,
     source: &str,
     text: &str,
+    anonymous: &[usize],
 ) -> Result<Vec<String>, SqlError> {
     let mut names = Vec::new();
+    let mut anonymous = anonymous.iter();
     for i in 1..=stmt.parameter_count() {
-        match stmt.parameter_name(i) {
-            Some(name) if !name.starts_with('?') => names.push(name.to_owned()),
-            _ => {
-                let offset = text.find('?').unwrap_or(0);
-                return Err(error_at(
-                    source,
-                    text,
-                    offset,
-                    "anonymous parameter",
-                    "name every parameter, e.g. `:id`; the name becomes the Rust argument",
-                ));
-            }
+        if let Some(name) = stmt.parameter_name(i) {
+            names.push(name.to_owned());
+            continue;
         }
+        // SQLite numbers each `?` one past the highest index so far, so the unnamed indexes
+        // are the `?`s in the order they are written — unless `?NNN` skipped a number.
+        let Some(&offset) = anonymous.next() else {
+            return Err(error_at(
+                source,
+                text,
+                text.find('?').unwrap_or(0),
+                format!("parameter number {i} is never used"),
+                "number `?NNN` parameters from ?1 without gaps, or name them (`:id`)",
+            ));
+        };
+        let (line, column) = lex::line_col(text, offset);
+        names.push(infer::anonymous_key((line as u64, column as u64)));
     }
     Ok(names)
 }
@@ -640,6 +780,15 @@ fn columns(
     Ok(fields)
 }
 
+/// Whether a named parameter (`:n`, `@n`, `$n`) of the statement becomes the Rust name `rust`,
+/// so an anonymous one must not take it.
+fn names_clash(placeholders: &[String], rust: &str) -> bool {
+    placeholders
+        .iter()
+        .filter(|p| !p.starts_with('?'))
+        .any(|p| emit::field_name(&p[1..]) == rust)
+}
+
 fn params(
     source: &str,
     names: &[String],
@@ -653,7 +802,32 @@ fn params(
             .cloned()
             .unwrap_or_default();
         let location = evidence.location.unwrap_or((1, 1));
-        let name = emit::field_name(&placeholder[1..]);
+        let numbered = placeholder.starts_with('?');
+        let name = if numbered {
+            // `?` and `?NNN` are named after the column they meet (Marmot's rule), else
+            // `param`; repeats get `_2`, `_3`, ….
+            let base = evidence
+                .column
+                .as_deref()
+                .map(emit::field_name)
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "param".to_owned());
+            let taken = |n: &str| fields.iter().any(|f| f.name == n) || names_clash(names, n);
+            let mut candidate = base.clone();
+            let mut k = 2;
+            while taken(&candidate) {
+                candidate = format!("{base}_{k}");
+                k += 1;
+            }
+            candidate
+        } else {
+            emit::field_name(&placeholder[1..])
+        };
+        let shown = if placeholder.starts_with("?@") {
+            "?"
+        } else {
+            placeholder.as_str()
+        };
         if name.is_empty() || fields.iter().any(|f| f.name == name) {
             return Err(error_line_col(
                 source,
@@ -668,9 +842,9 @@ fn params(
             return Err(error_line_col(
                 source,
                 location,
-                format!("cannot tell the type of `{placeholder}`"),
+                format!("cannot tell the type of `{shown}`"),
                 format!(
-                    "compare it with a column, or write CAST({placeholder} AS INTEGER) (or TEXT, REAL, BLOB)"
+                    "compare it with a column, or write CAST({shown} AS INTEGER) (or TEXT, REAL, BLOB)"
                 ),
             ));
         };

@@ -1,4 +1,5 @@
 -- The signed-in user behind a session.
+-- :opt
 SELECT id, email, display_name, role
 FROM users
 WHERE id = :user_id

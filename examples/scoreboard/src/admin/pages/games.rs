@@ -487,20 +487,12 @@ pub fn handle_save(
             }
             let updated = db
                 .write_sync(|tx| {
-                    let rows =
+                    let row =
                         update_game_score(tx, home_score, away_score, &period, user_id, game_id)?;
-                    if let Some(row) = rows.into_iter().next() {
-                        return Ok(Updated::Saved(GameUpdate {
-                            changed_by: changed_by.clone(),
-                            status: GameStatus::from_row(&row.period, row.is_final),
-                            id: row.id,
-                            home_code: row.home_code,
-                            away_code: row.away_code,
-                            home_score: row.home_score,
-                            away_score: row.away_score,
-                        }));
+                    if let Some(row) = row {
+                        return Ok(Updated::Saved(game_update(row, changed_by.clone())));
                     }
-                    Ok(if get_game(tx, game_id)?.is_empty() {
+                    Ok(if get_game(tx, game_id)?.is_none() {
                         Updated::Missing
                     } else {
                         Updated::Final
@@ -514,23 +506,30 @@ pub fn handle_save(
             }
         }
         ServerMsg::MarkFinal { game_id } => {
-            let rows = db
+            let row = db
                 .write_sync(|tx| update_game_final(tx, user_id, game_id))
-                .map_err(could_not_save)?;
-            let row = rows
-                .into_iter()
-                .next()
+                .map_err(could_not_save)?
                 .ok_or_else(|| SaveError::new("Game not found."))?;
-            Ok(GameUpdate {
-                changed_by,
-                status: GameStatus::from_row(&row.period, row.is_final),
-                id: row.id,
-                home_code: row.home_code,
-                away_code: row.away_code,
-                home_score: row.home_score,
-                away_score: row.away_score,
-            })
+            Ok(game_update(row, changed_by))
         }
+    }
+}
+
+/// What both saves report: the game as its `RETURNING` clause gave it back (the two queries
+/// share `GameUpdateRow` through `-- returns:`).
+#[cfg(feature = "server")]
+fn game_update(
+    row: crate::generated::sql::admin::pages::games_sql::GameUpdateRow,
+    changed_by: String,
+) -> GameUpdate {
+    GameUpdate {
+        changed_by,
+        status: GameStatus::from_row(&row.period, row.is_final),
+        id: row.id,
+        home_code: row.home_code,
+        away_code: row.away_code,
+        home_score: row.home_score,
+        away_score: row.away_score,
     }
 }
 

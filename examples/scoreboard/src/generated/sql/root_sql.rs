@@ -17,14 +17,16 @@ pub struct UserByEmailRow {
 /// ```sql
 /// SELECT id, sign_in_code_hash FROM users WHERE email = :email LIMIT 1
 /// ```
+///
+/// Returns the first row, or `None` when there is none.
 pub fn user_by_email(
     conn: &Connection,
     email: &str,
-) -> rusqlite::Result<Vec<UserByEmailRow>> {
+) -> rusqlite::Result<Option<UserByEmailRow>> {
     const SQL: &str = "SELECT id, sign_in_code_hash FROM users WHERE email = :email LIMIT 1";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
+    let row = stmt
+        .query_row(
             rusqlite::params![email],
             |row| {
                 Ok(UserByEmailRow {
@@ -32,8 +34,8 @@ pub fn user_by_email(
                     sign_in_code_hash: row.get(1)?,
                 })
             },
-        )?;
-    rows.collect()
+        );
+    rusqlite::OptionalExtension::optional(row)
 }
 
 /// A row of [`user_by_id`] (`src/sql/user_by_id.sql`).
@@ -50,14 +52,16 @@ pub struct UserByIdRow {
 /// ```sql
 /// SELECT id, email, display_name, role FROM users WHERE id = :user_id LIMIT 1
 /// ```
+///
+/// Returns the first row, or `None` when there is none.
 pub fn user_by_id(
     conn: &Connection,
     user_id: i64,
-) -> rusqlite::Result<Vec<UserByIdRow>> {
+) -> rusqlite::Result<Option<UserByIdRow>> {
     const SQL: &str = "SELECT id, email, display_name, role FROM users WHERE id = :user_id LIMIT 1";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
+    let row = stmt
+        .query_row(
             rusqlite::params![user_id],
             |row| {
                 Ok(UserByIdRow {
@@ -67,6 +71,6 @@ pub fn user_by_id(
                     role: row.get(3)?,
                 })
             },
-        )?;
-    rows.collect()
+        );
+    rusqlite::OptionalExtension::optional(row)
 }

@@ -129,8 +129,7 @@ pub fn load(
             tracing::error!(error = %e, "count_changes_by_user");
             LoadError::new("Could not load your account.")
         })?
-        .first()
-        .map_or(0, |row| row.changed);
+        .changed;
     Ok(LoadResult {
         email: user.context.email,
         display_name: user.context.display_name,

@@ -124,8 +124,8 @@ pub fn load(ctx: &Context) -> Result<LoadResult, LoadError> {
     use crate::generated::sql::public::pages::home__sql::get_count;
     ctx.db
         .read_sync(get_count)
-        .map(|rows| LoadResult {
-            count: rows.first().map_or(0, |r| r.count),
+        .map(|row| LoadResult {
+            count: row.map_or(0, |r| r.count),
         })
         .map_err(|e| {
             rally::tracing::error!(error = %e, "reading the count");
@@ -141,18 +141,14 @@ pub fn handle_save(ctx: &Context, change: Change) -> Result<CounterUpdate, SaveE
         Change::Increment => ctx.step,
         Change::Decrement => -ctx.step,
     };
-    let rows = ctx
+    let row = ctx
         .db
         .write_sync(|tx| add_to_count(tx, delta))
         .map_err(|e| {
             rally::tracing::error!(error = %e, "saving the count");
             SaveError::new("Could not save the count.")
         })?;
-    let count = rows
-        .first()
-        .map(|r| r.count)
-        .ok_or_else(|| SaveError::new("The counter is missing."))?;
-    Ok(CounterUpdate { count })
+    Ok(CounterUpdate { count: row.count })
 }
 
 /// Tells the other tabs.

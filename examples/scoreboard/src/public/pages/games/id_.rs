@@ -191,13 +191,12 @@ pub fn view(model: &Model) -> Element<Message> {
 pub fn load(ctx: &crate::context::Context, id: i64) -> Result<LoadResult, LoadError> {
     let db = &ctx.db;
     use crate::generated::sql::public::pages::games::id__sql::get_game;
-    let rows = db.read_sync(|conn| get_game(conn, id)).map_err(|e| {
-        tracing::error!(error = %e, id, "get_game");
-        LoadError::new("Could not load game.")
-    })?;
-    let row = rows
-        .into_iter()
-        .next()
+    let row = db
+        .read_sync(|conn| get_game(conn, id))
+        .map_err(|e| {
+            tracing::error!(error = %e, id, "get_game");
+            LoadError::new("Could not load game.")
+        })?
         .ok_or_else(|| LoadError::not_found("Game not found."))?;
     Ok(LoadResult {
         game: GameDetail {

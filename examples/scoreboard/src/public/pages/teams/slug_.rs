@@ -294,8 +294,6 @@ pub fn load(ctx: &crate::context::Context, slug: String) -> Result<LoadResult, L
             tracing::error!(error = %e, slug, "get_team_by_slug");
             LoadError::new("Could not load team.")
         })?
-        .into_iter()
-        .next()
         .ok_or_else(|| LoadError::not_found("Team not found."))?;
     let rows = db
         .read_sync(|conn| list_public_games(conn, Some(&team.code)))

@@ -1,4 +1,6 @@
 -- Ends a game; its score stays as it is. `user_id` is who ended it.
+-- returns: GameUpdateRow
+-- :opt
 UPDATE games
 SET period = 'Final', final = 1, updated_by = :user_id
 WHERE id = :game_id

@@ -23,6 +23,8 @@ pub struct ListAdminGamesRow {
 /// ```sql
 /// SELECT g.id, g.home_code, g.away_code, g.home_score, g.away_score, g.period, g.final = 1 AS is_final, COALESCE(u.display_name, u.email) AS changed_by FROM games g LEFT JOIN users u ON u.id = g.updated_by ORDER BY g.id
 /// ```
+///
+/// Returns every row.
 pub fn list_admin_games(conn: &Connection) -> rusqlite::Result<Vec<ListAdminGamesRow>> {
     const SQL: &str = "SELECT g.id, g.home_code, g.away_code, g.home_score, g.away_score, g.period, g.final = 1 AS is_final, COALESCE(u.display_name, u.email) AS changed_by FROM games g LEFT JOIN users u ON u.id = g.updated_by ORDER BY g.id";
     let mut stmt = conn.prepare_cached(SQL)?;
@@ -45,9 +47,9 @@ pub fn list_admin_games(conn: &Connection) -> rusqlite::Result<Vec<ListAdminGame
     rows.collect()
 }
 
-/// A row of [`update_game_final`] (`src/admin/pages/games/sql/update_game_final.sql`).
+/// A row shared through `-- returns:` by [`update_game_final`] (`src/admin/pages/games/sql/update_game_final.sql`), [`update_game_score`] (`src/admin/pages/games/sql/update_game_score.sql`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct UpdateGameFinalRow {
+pub struct GameUpdateRow {
     pub id: i64,
     pub home_code: String,
     pub away_code: String,
@@ -62,18 +64,20 @@ pub struct UpdateGameFinalRow {
 /// ```sql
 /// UPDATE games SET period = 'Final', final = 1, updated_by = :user_id WHERE id = :game_id RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final
 /// ```
+///
+/// Returns the first row, or `None` when there is none.
 pub fn update_game_final(
     conn: &Connection,
     user_id: Option<i64>,
     game_id: i64,
-) -> rusqlite::Result<Vec<UpdateGameFinalRow>> {
+) -> rusqlite::Result<Option<GameUpdateRow>> {
     const SQL: &str = "UPDATE games SET period = 'Final', final = 1, updated_by = :user_id WHERE id = :game_id RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
+    let row = stmt
+        .query_row(
             rusqlite::params![user_id, game_id],
             |row| {
-                Ok(UpdateGameFinalRow {
+                Ok(GameUpdateRow {
                     id: row.get(0)?,
                     home_code: row.get(1)?,
                     away_code: row.get(2)?,
@@ -83,20 +87,8 @@ pub fn update_game_final(
                     is_final: row.get(6)?,
                 })
             },
-        )?;
-    rows.collect()
-}
-
-/// A row of [`update_game_score`] (`src/admin/pages/games/sql/update_game_score.sql`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateGameScoreRow {
-    pub id: i64,
-    pub home_code: String,
-    pub away_code: String,
-    pub home_score: i64,
-    pub away_score: i64,
-    pub period: String,
-    pub is_final: bool,
+        );
+    rusqlite::OptionalExtension::optional(row)
 }
 
 /// Runs `src/admin/pages/games/sql/update_game_score.sql`:
@@ -104,6 +96,8 @@ pub struct UpdateGameScoreRow {
 /// ```sql
 /// UPDATE games SET home_score = :home_score, away_score = :away_score, period = :period, updated_by = :user_id WHERE id = :game_id AND final = 0 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final
 /// ```
+///
+/// Returns the first row, or `None` when there is none.
 pub fn update_game_score(
     conn: &Connection,
     home_score: i64,
@@ -111,14 +105,14 @@ pub fn update_game_score(
     period: &str,
     user_id: Option<i64>,
     game_id: i64,
-) -> rusqlite::Result<Vec<UpdateGameScoreRow>> {
+) -> rusqlite::Result<Option<GameUpdateRow>> {
     const SQL: &str = "UPDATE games SET home_score = :home_score, away_score = :away_score, period = :period, updated_by = :user_id WHERE id = :game_id AND final = 0 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
+    let row = stmt
+        .query_row(
             rusqlite::params![home_score, away_score, period, user_id, game_id],
             |row| {
-                Ok(UpdateGameScoreRow {
+                Ok(GameUpdateRow {
                     id: row.get(0)?,
                     home_code: row.get(1)?,
                     away_code: row.get(2)?,
@@ -128,6 +122,6 @@ pub fn update_game_score(
                     is_final: row.get(6)?,
                 })
             },
-        )?;
-    rows.collect()
+        );
+    rusqlite::OptionalExtension::optional(row)
 }

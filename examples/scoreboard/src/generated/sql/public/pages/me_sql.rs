@@ -16,20 +16,20 @@ pub struct CountChangesByUserRow {
 /// ```sql
 /// SELECT COUNT(*) AS changed FROM games WHERE updated_by = :user_id
 /// ```
+///
+/// Returns the first row; none is `rusqlite::Error::QueryReturnedNoRows`.
 pub fn count_changes_by_user(
     conn: &Connection,
     user_id: i64,
-) -> rusqlite::Result<Vec<CountChangesByUserRow>> {
+) -> rusqlite::Result<CountChangesByUserRow> {
     const SQL: &str = "SELECT COUNT(*) AS changed FROM games WHERE updated_by = :user_id";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
-            rusqlite::params![user_id],
-            |row| {
-                Ok(CountChangesByUserRow {
-                    changed: row.get(0)?,
-                })
-            },
-        )?;
-    rows.collect()
+    stmt.query_row(
+        rusqlite::params![user_id],
+        |row| {
+            Ok(CountChangesByUserRow {
+                changed: row.get(0)?,
+            })
+        },
+    )
 }

@@ -16,22 +16,19 @@ pub struct AddToCountRow {
 /// ```sql
 /// INSERT INTO counter (id, count) VALUES (1, :delta) ON CONFLICT (id) DO UPDATE SET count = count + :delta RETURNING count
 /// ```
-pub fn add_to_count(
-    conn: &Connection,
-    delta: i64,
-) -> rusqlite::Result<Vec<AddToCountRow>> {
+///
+/// Returns the first row; none is `rusqlite::Error::QueryReturnedNoRows`.
+pub fn add_to_count(conn: &Connection, delta: i64) -> rusqlite::Result<AddToCountRow> {
     const SQL: &str = "INSERT INTO counter (id, count) VALUES (1, :delta) ON CONFLICT (id) DO UPDATE SET count = count + :delta RETURNING count";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
-            rusqlite::params![delta],
-            |row| {
-                Ok(AddToCountRow {
-                    count: row.get(0)?,
-                })
-            },
-        )?;
-    rows.collect()
+    stmt.query_row(
+        rusqlite::params![delta],
+        |row| {
+            Ok(AddToCountRow {
+                count: row.get(0)?,
+            })
+        },
+    )
 }
 
 /// A row of [`get_count`] (`src/public/pages/home_/sql/get_count.sql`).
@@ -45,13 +42,15 @@ pub struct GetCountRow {
 /// ```sql
 /// SELECT count FROM counter WHERE id = 1
 /// ```
-pub fn get_count(conn: &Connection) -> rusqlite::Result<Vec<GetCountRow>> {
+///
+/// Returns the first row, or `None` when there is none.
+pub fn get_count(conn: &Connection) -> rusqlite::Result<Option<GetCountRow>> {
     const SQL: &str = "SELECT count FROM counter WHERE id = 1";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
+    let row = stmt
+        .query_row(
             rusqlite::params![],
             |row| { Ok(GetCountRow { count: row.get(0)? }) },
-        )?;
-    rows.collect()
+        );
+    rusqlite::OptionalExtension::optional(row)
 }

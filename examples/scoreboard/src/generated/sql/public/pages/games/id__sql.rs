@@ -26,11 +26,16 @@ pub struct GetGameRow {
 /// ```sql
 /// SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE g.id = :game_id
 /// ```
-pub fn get_game(conn: &Connection, game_id: i64) -> rusqlite::Result<Vec<GetGameRow>> {
+///
+/// Returns the first row, or `None` when there is none.
+pub fn get_game(
+    conn: &Connection,
+    game_id: i64,
+) -> rusqlite::Result<Option<GetGameRow>> {
     const SQL: &str = "SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE g.id = :game_id";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
+    let row = stmt
+        .query_row(
             rusqlite::params![game_id],
             |row| {
                 Ok(GetGameRow {
@@ -47,6 +52,6 @@ pub fn get_game(conn: &Connection, game_id: i64) -> rusqlite::Result<Vec<GetGame
                     is_final: row.get(10)?,
                 })
             },
-        )?;
-    rows.collect()
+        );
+    rusqlite::OptionalExtension::optional(row)
 }

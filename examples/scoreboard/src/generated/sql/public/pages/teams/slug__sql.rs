@@ -18,14 +18,16 @@ pub struct GetTeamBySlugRow {
 /// ```sql
 /// SELECT code AS code , name, slug FROM teams WHERE slug = :slug
 /// ```
+///
+/// Returns the first row, or `None` when there is none.
 pub fn get_team_by_slug(
     conn: &Connection,
     slug: &str,
-) -> rusqlite::Result<Vec<GetTeamBySlugRow>> {
+) -> rusqlite::Result<Option<GetTeamBySlugRow>> {
     const SQL: &str = "SELECT code AS code , name, slug FROM teams WHERE slug = :slug";
     let mut stmt = conn.prepare_cached(SQL)?;
-    let rows = stmt
-        .query_map(
+    let row = stmt
+        .query_row(
             rusqlite::params![slug],
             |row| {
                 Ok(GetTeamBySlugRow {
@@ -34,6 +36,6 @@ pub fn get_team_by_slug(
                     slug: row.get(2)?,
                 })
             },
-        )?;
-    rows.collect()
+        );
+    rusqlite::OptionalExtension::optional(row)
 }

@@ -1,4 +1,5 @@
 -- One game with both teams (also read by the broadcast after a save).
+-- :opt
 SELECT
   g.id,
   g.home_code,
