@@ -133,7 +133,9 @@ pub enum MigrateError {
     },
     /// The `DATABASE_URL` given for Postgres is not a usable `postgres://` URL.
     #[cfg(feature = "postgres")]
-    #[error("`{url}` is not a usable Postgres URL: {reason} — write it as postgres://user:password@host:port/database")]
+    #[error(
+        "`{url}` is not a usable Postgres URL: {reason} — write it as postgres://user:password@host:port/database"
+    )]
     PostgresUrl {
         /// The URL, password masked.
         url: String,
@@ -142,7 +144,10 @@ pub enum MigrateError {
     },
     /// The Postgres server could not be reached or refused the connection.
     #[cfg(feature = "postgres")]
-    #[error("could not connect to Postgres at {url}: {} — check that the server runs and is reachable, and that the URL's user, password and database are right", postgres_message(source))]
+    #[error(
+        "could not connect to Postgres at {url}: {} — check that the server runs and is reachable, and that the URL's user, password and database are right",
+        postgres_message(source)
+    )]
     PostgresConnect {
         /// The URL, password masked.
         url: String,
@@ -151,7 +156,10 @@ pub enum MigrateError {
     },
     /// A statement of the runner itself (not of a migration or seed file) failed on Postgres.
     #[cfg(feature = "postgres")]
-    #[error("Postgres at {url}: could not {action}: {} — check that the user may do this in that database", postgres_message(source))]
+    #[error(
+        "Postgres at {url}: could not {action}: {} — check that the user may do this in that database",
+        postgres_message(source)
+    )]
     Postgres {
         /// The URL, password masked.
         url: String,
@@ -178,14 +186,18 @@ pub enum MigrateError {
     },
     /// `reset` was given a URL without a database name.
     #[cfg(feature = "postgres")]
-    #[error("{url} names no database — reset drops and recreates the database named in the URL, so name it: postgres://user@host:port/my_app")]
+    #[error(
+        "{url} names no database — reset drops and recreates the database named in the URL, so name it: postgres://user@host:port/my_app"
+    )]
     ResetNoDatabase {
         /// The URL, password masked.
         url: String,
     },
     /// `reset` was asked to drop a database it must not or cannot drop.
     #[cfg(feature = "postgres")]
-    #[error("refusing to reset database `{database}` at {url}: it is {why} — point DATABASE_URL at the app's own database, e.g. postgres://user@host:port/my_app")]
+    #[error(
+        "refusing to reset database `{database}` at {url}: it is {why} — point DATABASE_URL at the app's own database, e.g. postgres://user@host:port/my_app"
+    )]
     ResetProtectedDatabase {
         /// The URL, password masked.
         url: String,
@@ -196,7 +208,10 @@ pub enum MigrateError {
     },
     /// Dropping or recreating the database failed.
     #[cfg(feature = "postgres")]
-    #[error("could not {action} database `{database}` at {url}: {} — stop the app and other clients using it, and check that the user may create databases (CREATEDB)", postgres_message(source))]
+    #[error(
+        "could not {action} database `{database}` at {url}: {} — stop the app and other clients using it, and check that the user may create databases (CREATEDB)",
+        postgres_message(source)
+    )]
     PostgresReset {
         /// The URL, password masked.
         url: String,
@@ -579,7 +594,13 @@ mod tests {
         ] {
             assert!(is_postgres_url(url), "{url}");
         }
-        for url in ["db/app.sqlite", "sqlite://app.db", "postgres:/h", "postgre://h", ""] {
+        for url in [
+            "db/app.sqlite",
+            "sqlite://app.db",
+            "postgres:/h",
+            "postgre://h",
+            "",
+        ] {
             assert!(!is_postgres_url(url), "{url}");
         }
     }
@@ -587,13 +608,34 @@ mod tests {
     #[test]
     fn char_offsets_become_lines_and_columns() {
         let text = "select 1;\nsélect nope;\n";
-        assert_eq!(Position::of_char(text, 1), Some(Position { line: 1, column: 1 }));
-        assert_eq!(Position::of_char(text, 10), Some(Position { line: 1, column: 10 }));
+        assert_eq!(
+            Position::of_char(text, 1),
+            Some(Position { line: 1, column: 1 })
+        );
+        assert_eq!(
+            Position::of_char(text, 10),
+            Some(Position {
+                line: 1,
+                column: 10
+            })
+        );
         // Characters, not bytes: `é` is one column.
-        assert_eq!(Position::of_char(text, 18), Some(Position { line: 2, column: 8 }));
-        assert_eq!(Position::of_char(text, 23), Some(Position { line: 2, column: 13 }));
+        assert_eq!(
+            Position::of_char(text, 18),
+            Some(Position { line: 2, column: 8 })
+        );
+        assert_eq!(
+            Position::of_char(text, 23),
+            Some(Position {
+                line: 2,
+                column: 13
+            })
+        );
         // One past the end, where Postgres points at an unexpected end of input.
-        assert_eq!(Position::of_char(text, 24), Some(Position { line: 3, column: 1 }));
+        assert_eq!(
+            Position::of_char(text, 24),
+            Some(Position { line: 3, column: 1 })
+        );
         assert_eq!(Position::of_char(text, 25), None);
         assert_eq!(Position::of_char(text, 0), None);
         assert_eq!(Position { line: 2, column: 8 }.to_string(), "2:8");

@@ -84,14 +84,21 @@ fn applies_in_order_records_and_reruns_idempotently() {
     assert!(postgres::migrate(&url, &dir).unwrap().is_empty());
 
     // A new file is applied alone.
-    write(&dir, "003_bio.sql", "ALTER TABLE users ADD COLUMN bio text;");
+    write(
+        &dir,
+        "003_bio.sql",
+        "ALTER TABLE users ADD COLUMN bio text;",
+    );
     assert_eq!(
         versions(&postgres::migrate(&url, &dir).unwrap()),
         ["003_bio"]
     );
     let mut client = postgres::connect(&url).unwrap();
     let recorded: Vec<String> = client
-        .query("SELECT version FROM schema_migrations ORDER BY version", &[])
+        .query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|row| row.get(0))
@@ -104,7 +111,11 @@ fn a_failing_migration_is_rolled_back_not_recorded_and_stops_the_run() {
     let url = database("failing_migration");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("migrations");
-    write(&dir, "001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY);");
+    write(
+        &dir,
+        "001_users.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY);",
+    );
     // Half of this file succeeds before the error: the table must not survive.
     write(
         &dir,
@@ -126,7 +137,10 @@ fn a_failing_migration_is_rolled_back_not_recorded_and_stops_the_run() {
     };
     assert_eq!(*kind, Kind::Migration);
     assert!(path.ends_with("002_broken.sql"), "{err}");
-    assert!(message.contains("relation \"nope\" does not exist"), "{err}");
+    assert!(
+        message.contains("relation \"nope\" does not exist"),
+        "{err}"
+    );
     // `nope` is on line 2, column 13 of the file.
     assert_eq!(position.map(|p| (p.line, p.column)), Some((2, 13)), "{err}");
     let text = err.to_string();
@@ -169,10 +183,16 @@ fn a_syntax_error_points_at_its_line() {
     else {
         panic!("{err}")
     };
-    assert!(message.contains("syntax error at or near \"TABEL\""), "{err}");
+    assert!(
+        message.contains("syntax error at or near \"TABEL\""),
+        "{err}"
+    );
     assert_eq!(position.map(|p| (p.line, p.column)), Some((3, 8)), "{err}");
     assert_eq!(
-        count(&url, "SELECT count(*) FROM pg_tables WHERE tablename = 'ok'"),
+        count(
+            &url,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'ok'"
+        ),
         0
     );
 }
@@ -237,7 +257,11 @@ fn seeds_run_every_time_in_order() {
         "002_double.sql",
         "INSERT INTO t SELECT n * 2 FROM t;",
     );
-    write(&tmp.path().join("s"), "001_one.sql", "INSERT INTO t VALUES (1);");
+    write(
+        &tmp.path().join("s"),
+        "001_one.sql",
+        "INSERT INTO t VALUES (1);",
+    );
     postgres::migrate(&url, &tmp.path().join("m")).unwrap();
     assert_eq!(
         versions(&postgres::seed(&url, &tmp.path().join("s")).unwrap()),
@@ -300,7 +324,10 @@ fn reset_drops_and_recreates_the_database_then_migrates_and_seeds() {
     assert_eq!(versions(&report.seeds), ["001_rows"]);
     assert_eq!(count(&url, "SELECT sum(n)::bigint FROM t"), 3);
     assert_eq!(
-        count(&url, "SELECT count(*) FROM pg_tables WHERE tablename = 'stray'"),
+        count(
+            &url,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'stray'"
+        ),
         0
     );
     assert_eq!(count(&url, "SELECT count(*) FROM schema_migrations"), 1);
@@ -337,10 +364,19 @@ fn reset_with_a_broken_directory_drops_nothing() {
     let err = postgres::reset_with(&url, &broken, None).unwrap_err();
     assert!(matches!(err, MigrateError::InvalidFileName { .. }), "{err}");
     let err = postgres::reset_with(&url, &tmp.path().join("missing"), None).unwrap_err();
-    assert!(matches!(err, MigrateError::MissingDirectory { .. }), "{err}");
+    assert!(
+        matches!(err, MigrateError::MissingDirectory { .. }),
+        "{err}"
+    );
     let err = postgres::reset_with(&url, &good, Some(&broken)).unwrap_err();
     assert!(
-        matches!(err, MigrateError::InvalidFileName { kind: Kind::Seed, .. }),
+        matches!(
+            err,
+            MigrateError::InvalidFileName {
+                kind: Kind::Seed,
+                ..
+            }
+        ),
         "{err}"
     );
 
@@ -390,8 +426,8 @@ fn bad_urls_and_unreachable_servers_are_clear_errors() {
         .unwrap()
         .port();
     let started = Instant::now();
-    let err = postgres::migrate(&format!("postgres://u:s3cret@127.0.0.1:{port}/db"), &dir)
-        .unwrap_err();
+    let err =
+        postgres::migrate(&format!("postgres://u:s3cret@127.0.0.1:{port}/db"), &dir).unwrap_err();
     assert!(matches!(err, MigrateError::PostgresConnect { .. }), "{err}");
     let text = err.to_string();
     assert!(
@@ -454,7 +490,9 @@ fn create_database_checks_the_name() {
     assert_ne!(first, second);
     assert_eq!(count(&first, "SELECT 1::bigint"), 1);
     assert!(matches!(
-        cluster().create_database("create_twice").and_then(|_| cluster().create_database("create_twice")),
+        cluster()
+            .create_database("create_twice")
+            .and_then(|_| cluster().create_database("create_twice")),
         Err(ClusterError::CreateDatabase { .. })
     ));
 }
@@ -506,7 +544,11 @@ fn a_cluster_stops_and_removes_its_directory_on_drop() {
 #[ignore = "run by cleanup_survives_an_aborted_process in a child process"]
 fn child_starts_a_cluster_and_aborts() {
     let cluster = TempCluster::start().unwrap_or_else(|e| panic!("{e}"));
-    println!("temp-cluster {} {}", cluster.port(), cluster.dir().display());
+    println!(
+        "temp-cluster {} {}",
+        cluster.port(),
+        cluster.dir().display()
+    );
     std::process::abort();
 }
 

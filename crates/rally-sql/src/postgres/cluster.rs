@@ -77,13 +77,17 @@ pub enum ClusterError {
         output: String,
     },
     /// No free TCP port on 127.0.0.1 could be found.
-    #[error("could not find a free port on 127.0.0.1: {source} — check that the loopback interface is up")]
+    #[error(
+        "could not find a free port on 127.0.0.1: {source} — check that the loopback interface is up"
+    )]
     NoFreePort {
         /// The I/O error.
         source: io::Error,
     },
     /// A database name that is not a plain lowercase identifier.
-    #[error("`{name}` is not a usable database name — use lowercase ASCII letters, digits and `_`, starting with a letter, at most 63 bytes")]
+    #[error(
+        "`{name}` is not a usable database name — use lowercase ASCII letters, digits and `_`, starting with a letter, at most 63 bytes"
+    )]
     InvalidDatabaseName {
         /// The name given.
         name: String,
@@ -502,7 +506,12 @@ fn spawn_watchdog(
         .arg("stop")
         .arg("--pgdata")
         .arg(data)
-        .args(["--mode=immediate", "--wait", "--timeout", PG_CTL_TIMEOUT_SECS])
+        .args([
+            "--mode=immediate",
+            "--wait",
+            "--timeout",
+            PG_CTL_TIMEOUT_SECS,
+        ])
         .current_dir("/")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

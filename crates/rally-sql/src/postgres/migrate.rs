@@ -23,8 +23,14 @@ const PROTECTED: [(&str, &str); 3] = [
         "postgres",
         "the maintenance database that reset connects to while it drops and recreates yours",
     ),
-    ("template0", "a template database that CREATE DATABASE copies"),
-    ("template1", "a template database that CREATE DATABASE copies"),
+    (
+        "template0",
+        "a template database that CREATE DATABASE copies",
+    ),
+    (
+        "template1",
+        "a template database that CREATE DATABASE copies",
+    ),
 ];
 
 /// What [`reset`] did, for the CLI to print.
@@ -71,12 +77,12 @@ fn config(url: &str) -> Result<Config, MigrateError> {
             reason: "it does not start with postgres:// or postgresql://".into(),
         });
     }
-    let mut config: Config = url.parse().map_err(|e: ::postgres::Error| {
-        MigrateError::PostgresUrl {
-            url: masked(url),
-            reason: e.to_string(),
-        }
-    })?;
+    let mut config: Config =
+        url.parse()
+            .map_err(|e: ::postgres::Error| MigrateError::PostgresUrl {
+                url: masked(url),
+                reason: e.to_string(),
+            })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -181,7 +187,10 @@ pub fn applied_versions(client: &mut Client) -> Result<Vec<String>, ::postgres::
            applied_at timestamptz NOT NULL DEFAULT now())",
     )?;
     let versions = tx
-        .query("SELECT version FROM schema_migrations ORDER BY version", &[])?
+        .query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )?
         .iter()
         .map(|row| row.get(0))
         .collect();
@@ -313,8 +322,7 @@ pub fn reset_with(
     drop(maintenance);
 
     let mut client = connect_with(&config, url)?;
-    let migrations =
-        migrate_client(&mut client, migrations_dir).map_err(|e| with_url(e, url))?;
+    let migrations = migrate_client(&mut client, migrations_dir).map_err(|e| with_url(e, url))?;
     let seeds = match seeds_dir {
         Some(dir) => seed_client(&mut client, dir).map_err(|e| with_url(e, url))?,
         None => Vec::new(),
