@@ -9,7 +9,7 @@
 //! the directory. `Drop` closes the pipe and waits for the watchdog, so the one cleanup path
 //! is the one the drop test exercises.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs;
 use std::io;
@@ -195,12 +195,17 @@ fn find_program(name: &str) -> Option<PathBuf> {
 
 /// The directory holding `initdb` and `pg_ctl`: on PATH, else Debian's highest version.
 fn find_bin_dir() -> Result<PathBuf, ClusterError> {
-    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     let path = std::env::var_os("PATH").unwrap_or_default();
-    if let Some(dir) = std::env::split_paths(&path).find(|dir| has_both(dir)) {
+    find_bin_dir_in(&path, Path::new(DEBIAN_LIB_DIR))
+}
+
+/// [`find_bin_dir`] with the search path and the versioned directory given.
+fn find_bin_dir_in(path: &OsStr, lib_dir: &Path) -> Result<PathBuf, ClusterError> {
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(dir) = std::env::split_paths(path).find(|dir| has_both(dir)) {
         return Ok(dir);
     }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(DEBIAN_LIB_DIR)
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(lib_dir)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
@@ -260,7 +265,8 @@ fn describe(output: &Output) -> String {
 /// ```no_run
 /// let cluster = rally_sql::postgres::TempCluster::start()?;
 /// let url = cluster.create_database("my_test")?;
-/// let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+/// let mut client = rally_sql::postgres::connect(&url)?;
+/// client.batch_execute("CREATE TABLE t (n bigint)")?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct TempCluster {
@@ -303,12 +309,13 @@ impl TempCluster {
             })?;
         runner.chown(dir.path())?;
 
-        // From here the watchdog owns the cleanup of the directory, also on the error paths
-        // below: returning drops the pipe, and the watchdog stops whatever started.
-        let dir = dir.keep();
-        let data = dir.join("data");
+        let data = dir.path().join("data");
         let pg_ctl = bin.join("pg_ctl");
-        let (watchdog, watchdog_pipe) = spawn_watchdog(&runner, &pg_ctl, &dir, &data)?;
+        let (watchdog, watchdog_pipe) = spawn_watchdog(&runner, &pg_ctl, dir.path(), &data)?;
+        // From here the watchdog owns the cleanup of the directory, also on the error paths
+        // below: returning drops the cluster, whose pipe closing makes the watchdog stop
+        // whatever started and delete the directory.
+        let dir = dir.keep();
         let mut cluster = TempCluster {
             dir,
             port: 0,
@@ -525,4 +532,52 @@ fn spawn_watchdog(
         unreachable!("stdin was configured as a pipe")
     };
     Ok((child, pipe))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn install(bin: &Path) {
+        fs::create_dir_all(bin).unwrap();
+        for program in ["initdb", "pg_ctl"] {
+            fs::write(bin.join(program), "").unwrap();
+        }
+    }
+
+    #[test]
+    fn binaries_come_from_path_then_the_highest_debian_version() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lib = tmp.path().join("lib/postgresql");
+        let on_path = tmp.path().join("local/bin");
+        let empty = tmp.path().join("empty");
+        fs::create_dir_all(&empty).unwrap();
+
+        assert!(matches!(
+            find_bin_dir_in(empty.as_os_str(), &lib),
+            Err(ClusterError::NotInstalled)
+        ));
+        // A version directory without both programs does not count.
+        fs::create_dir_all(lib.join("17/bin")).unwrap();
+        fs::write(lib.join("17/bin/initdb"), "").unwrap();
+        install(&lib.join("9.6/bin"));
+        install(&lib.join("15/bin"));
+        assert_eq!(
+            find_bin_dir_in(empty.as_os_str(), &lib).unwrap(),
+            lib.join("15/bin")
+        );
+        install(&on_path);
+        let path = std::env::join_paths([&empty, &on_path]).unwrap();
+        assert_eq!(find_bin_dir_in(&path, &lib).unwrap(), on_path);
+
+        let message = ClusterError::NotInstalled.to_string();
+        assert!(message.contains("apt-get install postgresql"), "{message}");
+    }
+
+    #[test]
+    fn conf_literals_are_quoted() {
+        assert_eq!(conf_literal("/tmp/a"), "'/tmp/a'");
+        assert_eq!(conf_literal("/tmp/it's"), "'/tmp/it''s'");
+        assert_eq!(conf_literal("C:\\x"), "'C:\\\\x'");
+    }
 }
