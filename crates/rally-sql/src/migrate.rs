@@ -157,11 +157,12 @@ pub enum MigrateError {
     /// A statement of the runner itself (not of a migration or seed file) failed on Postgres.
     #[cfg(feature = "postgres")]
     #[error(
-        "Postgres at {url}: could not {action}: {} — check that the user may do this in that database",
+        "could not {action} on Postgres{}: {} — check that the user may do this in that database",
+        if url.is_empty() { String::new() } else { format!(" at {url}") },
         postgres_message(source)
     )]
     Postgres {
-        /// The URL, password masked.
+        /// The URL, password masked; empty for a connection given by the caller.
         url: String,
         /// What the runner was doing, e.g. `create the schema_migrations table`.
         action: &'static str,

@@ -582,3 +582,46 @@ fn cleanup_survives_an_aborted_process() {
     assert!(wait_gone(&dir), "{} is left behind", dir.display());
     assert!(!listening(port), "the server still listens on {port}");
 }
+
+#[test]
+fn a_user_without_rights_is_told_what_is_missing() {
+    let url = database("no_rights");
+    // A login without CREATEDB that owns nothing; since Postgres 15 it may not create tables in
+    // another owner's `public` schema either.
+    exec(
+        &cluster().url(),
+        "DO $$ BEGIN CREATE ROLE limited LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+    );
+    exec(&url, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;");
+    let limited = format!(
+        "postgres://limited@127.0.0.1:{}/no_rights",
+        cluster().port()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    write(&dir, "001_t.sql", "CREATE TABLE t (n bigint);");
+
+    let err = postgres::migrate(&limited, &dir).unwrap_err();
+    assert!(
+        matches!(&err, MigrateError::Postgres { action, .. } if action.contains("schema_migrations")),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("permission denied for schema public")
+            && text.contains("at postgres://limited@"),
+        "{text}"
+    );
+
+    let err = postgres::reset_with(&limited, &dir, None).unwrap_err();
+    assert!(
+        matches!(&err, MigrateError::PostgresReset { action: "drop", .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("must be owner of database"),
+        "{err}"
+    );
+    // Still there, still the owner's.
+    assert_eq!(count(&url, "SELECT 1::bigint"), 1);
+}
