@@ -18,7 +18,8 @@ ensure_wasm_target() {
     || fail "cannot install the wasm32-unknown-unknown target: 'rustup target add wasm32-unknown-unknown' failed. It downloads rust-std from rustup's distribution server; make that reachable or install the target by hand."
 }
 
-# Debian packages: chromium + chromium-driver for browser tests, binaryen for wasm-opt.
+# Debian packages: chromium + chromium-driver for browser tests, binaryen for wasm-opt,
+# redis for the multi-node tests, postgresql for the Postgres tests.
 ensure_debian_packages() {
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
@@ -27,6 +28,9 @@ ensure_debian_packages() {
   # The multi-node tests start their own redis-server on a free port (never the system one).
   command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
   command -v redis-cli >/dev/null || missing+=(redis-tools)
+  # The Postgres tests start their own throwaway cluster with initdb/pg_ctl (docs/adr/0022);
+  # Debian keeps those binaries off PATH, under /usr/lib/postgresql/<version>/bin.
+  command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   [ ${#missing[@]} -eq 0 ] && return
   step "installing Debian packages: ${missing[*]}"
   { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: native unit and property tests, the wasm32 build, and the browser tests in
-# headless Chromium. Installs what a fresh machine lacks (wasm target, Chromium, Redis, npm
-# packages).
+# headless Chromium. Installs what a fresh machine lacks (wasm target, Chromium, Redis,
+# Postgres, npm packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -28,6 +28,9 @@ step "native tests"
 cargo test --workspace
 # Google sign-in is a feature no example enables; its flow is tested against a fake provider.
 cargo test -p rally-auth --features google
+
+step "Postgres tests (a throwaway cluster on 127.0.0.1, removed afterwards)"
+cargo test -p rally-sql --features postgres
 
 step "browser tests (headless Chromium)"
 node e2e/run.mjs

@@ -131,6 +131,169 @@ pub enum MigrateError {
         /// The I/O error.
         source: io::Error,
     },
+    /// The `DATABASE_URL` given for Postgres is not a usable `postgres://` URL.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "`{url}` is not a usable Postgres URL: {reason} — write it as postgres://user:password@host:port/database"
+    )]
+    PostgresUrl {
+        /// The URL, password masked.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The Postgres server could not be reached or refused the connection.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "could not connect to Postgres at {url}: {} — check that the server runs and is reachable, and that the URL's user, password and database are right",
+        postgres_message(source)
+    )]
+    PostgresConnect {
+        /// The URL, password masked.
+        url: String,
+        /// The client's error.
+        source: ::postgres::Error,
+    },
+    /// A statement of the runner itself (not of a migration or seed file) failed on Postgres.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "could not {action} on Postgres{}: {} — check that the user may do this in that database",
+        if url.is_empty() { String::new() } else { format!(" at {url}") },
+        postgres_message(source)
+    )]
+    Postgres {
+        /// The URL, password masked; empty for a connection given by the caller.
+        url: String,
+        /// What the runner was doing, e.g. `create the schema_migrations table`.
+        action: &'static str,
+        /// The client's error.
+        source: ::postgres::Error,
+    },
+    /// A migration or seed failed on Postgres; its transaction was rolled back and nothing was
+    /// recorded.
+    #[cfg(feature = "postgres")]
+    #[error("{}{} failed, rolled back and not recorded: {message} — fix the file and run again", path.display(), position.map(|p| format!(":{p}")).unwrap_or_default())]
+    PostgresFailed {
+        /// Migration or seed.
+        kind: Kind,
+        /// The failing file.
+        path: PathBuf,
+        /// Where in the file Postgres located the error, when it did.
+        position: Option<Position>,
+        /// Postgres's message, with its detail and hint when it gave them.
+        message: String,
+        /// The client's error.
+        source: ::postgres::Error,
+    },
+    /// `reset` was given a URL without a database name.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "{url} names no database — reset drops and recreates the database named in the URL, so name it: postgres://user@host:port/my_app"
+    )]
+    ResetNoDatabase {
+        /// The URL, password masked.
+        url: String,
+    },
+    /// `reset` was asked to drop a database it must not or cannot drop.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "refusing to reset database `{database}` at {url}: it is {why} — point DATABASE_URL at the app's own database, e.g. postgres://user@host:port/my_app"
+    )]
+    ResetProtectedDatabase {
+        /// The URL, password masked.
+        url: String,
+        /// The database named in it.
+        database: String,
+        /// Why it is protected.
+        why: &'static str,
+    },
+    /// Dropping or recreating the database failed.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "could not {action} database `{database}` at {url}: {} — stop the app and other clients using it, and check that the user may create databases (CREATEDB)",
+        postgres_message(source)
+    )]
+    PostgresReset {
+        /// The URL, password masked.
+        url: String,
+        /// The database being reset.
+        database: String,
+        /// `drop` or `create`, and so on.
+        action: &'static str,
+        /// The client's error.
+        source: ::postgres::Error,
+    },
+}
+
+/// A line and column (both from 1, the column counted in characters) in a SQL file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The line, from 1.
+    pub line: usize,
+    /// The column in characters, from 1.
+    pub column: usize,
+}
+
+impl Position {
+    /// The position of the `offset`-th character (from 1, as Postgres counts) of `text`; `None`
+    /// when `text` is shorter.
+    pub fn of_char(text: &str, offset: usize) -> Option<Position> {
+        let mut position = Position { line: 1, column: 1 };
+        let mut chars = 0;
+        for c in text.chars() {
+            chars += 1;
+            if chars == offset {
+                return Some(position);
+            }
+            if c == '\n' {
+                position = Position {
+                    line: position.line + 1,
+                    column: 1,
+                };
+            } else {
+                position.column += 1;
+            }
+        }
+        // Postgres points one past the end for errors such as an unterminated statement.
+        (offset == chars + 1).then_some(position)
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// The server's own message for a Postgres error (with its detail and hint), or the client's
+/// description when the error did not come from the server.
+#[cfg(feature = "postgres")]
+pub(crate) fn postgres_message(error: &::postgres::Error) -> String {
+    let Some(db) = error.as_db_error() else {
+        return error.to_string();
+    };
+    let mut message = db.message().to_owned();
+    if let Some(detail) = db.detail() {
+        message.push_str(" (");
+        message.push_str(detail);
+        message.push(')');
+    }
+    if let Some(hint) = db.hint() {
+        message.push_str(" (hint: ");
+        message.push_str(hint);
+        message.push(')');
+    }
+    message
+}
+
+/// Whether `url` names a Postgres database (`postgres://` or `postgresql://`) rather than a
+/// SQLite file; the CLI picks the backend from `DATABASE_URL` with it.
+pub fn is_postgres_url(url: &str) -> bool {
+    let url = url.trim_start();
+    ["postgres://", "postgresql://"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    })
 }
 
 /// One numbered SQL file of a migrations or seeds directory.
@@ -421,6 +584,63 @@ fn with_db_path(error: MigrateError, db_path: &Path) -> MigrateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postgres_urls() {
+        for url in [
+            "postgres://u@h/db",
+            "postgresql://h:5432/db",
+            "POSTGRES://h/db",
+            "  postgres://h/db",
+        ] {
+            assert!(is_postgres_url(url), "{url}");
+        }
+        for url in [
+            "db/app.sqlite",
+            "sqlite://app.db",
+            "postgres:/h",
+            "postgre://h",
+            "",
+        ] {
+            assert!(!is_postgres_url(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn char_offsets_become_lines_and_columns() {
+        let text = "select 1;\nsélect nope;\n";
+        assert_eq!(
+            Position::of_char(text, 1),
+            Some(Position { line: 1, column: 1 })
+        );
+        assert_eq!(
+            Position::of_char(text, 10),
+            Some(Position {
+                line: 1,
+                column: 10
+            })
+        );
+        // Characters, not bytes: `é` is one column.
+        assert_eq!(
+            Position::of_char(text, 18),
+            Some(Position { line: 2, column: 8 })
+        );
+        assert_eq!(
+            Position::of_char(text, 23),
+            Some(Position {
+                line: 2,
+                column: 13
+            })
+        );
+        // One past the end, where Postgres points at an unexpected end of input.
+        assert_eq!(
+            Position::of_char(text, 24),
+            Some(Position { line: 3, column: 1 })
+        );
+        assert_eq!(Position::of_char(text, 25), None);
+        assert_eq!(Position::of_char(text, 0), None);
+        assert_eq!(Position { line: 2, column: 8 }.to_string(), "2:8");
+    }
 
     #[test]
     fn file_name_shapes() {

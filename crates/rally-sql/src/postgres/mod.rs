@@ -1,0 +1,24 @@
+//! Postgres: migrations, seeds and reset with the same files and semantics as on SQLite, and a
+//! throwaway server for tests and tools (docs/adr/0022).
+//!
+//! - [`migrate`]: `db/migrations/NNN_name.sql` in file-name order, each file in one
+//!   transaction together with its `schema_migrations` row; recorded files are skipped; a
+//!   failing file is rolled back, not recorded, and stops the run.
+//! - [`seed`]: `db/seeds/NNN_name.sql`, every time, each in its own transaction.
+//! - [`reset`]: drop and recreate the database named in the URL, then migrate and seed.
+//! - [`TempCluster`]: `initdb` + `pg_ctl` in a temporary directory, gone on drop.
+//!
+//! Files run through the simple query protocol, so one file may hold many statements. The
+//! connection is unencrypted (`NoTls`): meant for a local server or a private network.
+
+mod cluster;
+mod migrate;
+
+pub use cluster::{ClusterError, TempCluster};
+pub use migrate::{
+    ResetReport, applied_versions, connect, migrate, migrate_client, reset, reset_with, seed,
+    seed_client,
+};
+
+/// The sync Postgres client these functions take, re-exported so callers need no own dependency.
+pub use ::postgres::{Client, NoTls};
