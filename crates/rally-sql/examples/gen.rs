@@ -1,5 +1,7 @@
-//! Stand-in for `cargo rally gen [--check]` until the CLI exists:
-//! `cargo run -p rally-sql --example gen -- <app root> [--check]`.
+//! The SQL half of `cargo rally gen`, for working on rally-sql itself:
+//! `cargo run -p rally-sql [--features postgres] --example gen -- <app root> [--check] [--postgres]`.
+//! With `--postgres` the queries are typed against Postgres (`DATABASE_URL`'s server, else a
+//! throwaway cluster).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,16 +12,25 @@ fn main() -> ExitCode {
         eprintln!("usage: gen <app root> [--check]");
         return ExitCode::from(2);
     };
-    let check = args.next().is_some_and(|a| a == "--check");
+    let flags: Vec<String> = args.collect();
+    let check = flags.iter().any(|a| a == "--check");
+    let options = if flags.iter().any(|a| a == "--postgres") {
+        rally_sql::Options {
+            dialect: rally_sql::Dialect::Postgres,
+            database_url: std::env::var("DATABASE_URL").ok(),
+        }
+    } else {
+        rally_sql::Options::default()
+    };
     let result = if check {
-        rally_sql::check(&root).map(|stale| {
+        rally_sql::check_with(&root, &options).map(|stale| {
             for s in &stale {
                 eprintln!("{s}");
             }
             stale.is_empty()
         })
     } else {
-        rally_sql::generate(&root)
+        rally_sql::generate_with(&root, &options)
             .and_then(|files| rally_sql::write(&root, &files))
             .map(|report| {
                 for path in &report.written {

@@ -26,4 +26,7 @@ pub mod postgres;
 pub mod codegen;
 
 #[cfg(feature = "codegen")]
-pub use codegen::{CodegenError, GeneratedFile, Stale, WriteReport, check, generate, write};
+pub use codegen::{
+    CodegenError, Dialect, GeneratedFile, Options, Stale, WriteReport, check, check_with, generate,
+    generate_with, write,
+};

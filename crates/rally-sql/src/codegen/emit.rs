@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 use rally_idents::is_keyword;
 
 use super::schema::{SqlType, Ty};
-use super::{Cardinality, GeneratedFile, OUTPUT_DIR, QueryModel};
+use super::{Cardinality, Dialect, Field, GeneratedFile, OUTPUT_DIR, QueryModel};
 
 /// Names the generated functions use themselves (and `union`, escaped before there was a shared
 /// keyword list), escaped like keywords so a column cannot shadow them.
@@ -108,13 +108,42 @@ fn tidy(tokens: TokenStream) -> String {
 }
 
 /// `column_type` as text, for tests and diagnostics (`Option<i64>`).
-pub fn column_type_string(ty: Ty) -> String {
-    tidy(column_type(ty))
+pub fn column_type_string(field: &Field) -> String {
+    tidy(field_column_type(field))
 }
 
 /// `param_type` as text (`&str`).
-pub fn param_type_string(ty: Ty) -> String {
-    tidy(param_type(ty))
+pub fn param_type_string(field: &Field) -> String {
+    tidy(field_param_type(field))
+}
+
+/// A Rust type written as text (the Postgres mapping spells its types as strings).
+fn rust_type(text: &str) -> TokenStream {
+    text.parse().unwrap_or_else(|_| quote!(()))
+}
+
+fn optional(base: TokenStream, nullable: bool) -> TokenStream {
+    if nullable {
+        quote!(Option<#base>)
+    } else {
+        base
+    }
+}
+
+/// The Rust type of a result column, on either database.
+fn field_column_type(field: &Field) -> TokenStream {
+    match field.pg {
+        Some(pg) => optional(rust_type(&pg.column_rust()), field.ty.nullable),
+        None => column_type(field.ty),
+    }
+}
+
+/// The Rust type of a parameter, on either database.
+fn field_param_type(field: &Field) -> TokenStream {
+    match field.pg {
+        Some(pg) => optional(rust_type(&pg.param_rust()), field.ty.nullable),
+        None => param_type(field.ty),
+    }
 }
 
 fn ident(name: &str) -> Ident {
@@ -135,6 +164,9 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
     let sql = &q.sql;
     let doc_fn = format!(" Runs `{}`:", q.source);
     let doc_sql = [" ```sql".to_owned(), format!(" {sql}"), " ```".to_owned()];
+    if q.dialect == Dialect::Postgres {
+        return pg_query_tokens(q);
+    }
     let args = q.params.iter().map(|p| {
         let name = ident(&p.name);
         let ty = param_type(p.ty);
@@ -198,6 +230,71 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
     }
 }
 
+/// A query function for Postgres: the parameters are bound with their types
+/// (`query_typed`), so a call is one round trip without a prepare.
+fn pg_query_tokens(q: &QueryModel) -> TokenStream {
+    let fn_name = ident(&q.name);
+    let sql = &q.sql;
+    let doc_fn = format!(" Runs `{}`:", q.source);
+    let doc_sql = [" ```sql".to_owned(), format!(" {sql}"), " ```".to_owned()];
+    let args = q.params.iter().map(|p| {
+        let name = ident(&p.name);
+        let ty = field_param_type(p);
+        quote!(#name: #ty)
+    });
+    let binds = q.params.iter().map(|p| {
+        let name = ident(&p.name);
+        let constant = format_ident!("{}", p.pg.map_or("TEXT", |pg| pg.constant));
+        quote!((&#name as &(dyn ToSql + Sync), Type::#constant))
+    });
+    let params = quote!(&[#(#binds),*]);
+    let many_args = (q.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let row = format_ident!("{}", q.row);
+    let (doc_ret, ret, body) = match q.cardinality {
+        Cardinality::Exec => (
+            " Returns the number of rows inserted, updated or deleted.",
+            quote!(u64),
+            quote!(client.execute_typed(SQL, #params)),
+        ),
+        Cardinality::Many => (
+            " Returns every row.",
+            quote!(Vec<#row>),
+            quote! {
+                let rows = client.query_typed(SQL, #params)?;
+                rows.iter().map(#row::from_row).collect()
+            },
+        ),
+        Cardinality::One => (
+            " Returns the row; no row (or more than one) is an error.",
+            quote!(#row),
+            quote! {
+                let row = client.query_typed_one(SQL, #params)?;
+                #row::from_row(&row)
+            },
+        ),
+        Cardinality::Opt => (
+            " Returns the row, or `None` when there is none; more than one is an error.",
+            quote!(Option<#row>),
+            quote! {
+                let row = client.query_typed_opt(SQL, #params)?;
+                row.as_ref().map(#row::from_row).transpose()
+            },
+        ),
+    };
+    quote! {
+        #[doc = #doc_fn]
+        #[doc = ""]
+        #(#[doc = #doc_sql])*
+        #[doc = ""]
+        #[doc = #doc_ret]
+        #many_args
+        pub fn #fn_name(client: &mut impl GenericClient, #(#args),*) -> Result<#ret, postgres::Error> {
+            const SQL: &str = #sql;
+            #body
+        }
+    }
+}
+
 /// The struct of a row type, read by `users` (one query, or several that share it through
 /// `-- returns:`).
 fn row_tokens(name: &str, users: &[&QueryModel]) -> TokenStream {
@@ -217,8 +314,23 @@ fn row_tokens(name: &str, users: &[&QueryModel]) -> TokenStream {
     };
     let fields = users[0].columns.iter().map(|c| {
         let name = ident(&c.name);
-        let ty = column_type(c.ty);
+        let ty = field_column_type(c);
         quote!(pub #name: #ty)
+    });
+    let decoder = (users[0].dialect == Dialect::Postgres).then(|| {
+        let reads = users[0].columns.iter().enumerate().map(|(i, c)| {
+            let name = ident(&c.name);
+            let index = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#name: row.try_get(#index)?)
+        });
+        quote! {
+            impl #row {
+                /// Reads one row of the result, in the column order of the queries above.
+                pub fn from_row(row: &postgres::Row) -> Result<Self, postgres::Error> {
+                    Ok(#row { #(#reads),* })
+                }
+            }
+        }
     });
     quote! {
         #[doc = #doc]
@@ -226,6 +338,7 @@ fn row_tokens(name: &str, users: &[&QueryModel]) -> TokenStream {
         pub struct #row {
             #(#fields),*
         }
+        #decoder
     }
 }
 
@@ -269,9 +382,21 @@ fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
         let query = query_tokens(q);
         quote!(#row #query)
     });
+    let uses = match queries.first().map(|q| q.dialect) {
+        Some(Dialect::Postgres) if queries.iter().any(|q| !q.params.is_empty()) => quote! {
+            use postgres::GenericClient;
+            use postgres::types::{ToSql, Type};
+        },
+        Some(Dialect::Postgres) => quote!(
+            use postgres::GenericClient;
+        ),
+        _ => quote!(
+            use rusqlite::Connection;
+        ),
+    };
     let tokens = quote! {
         #![doc = #doc]
-        use rusqlite::Connection;
+        #uses
         #(#items)*
     };
     let mut out = header(&format!("{source_dir}/*.sql"));
@@ -280,10 +405,9 @@ fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
         // Unreachable for valid names; keep the output inspectable instead of panicking.
         Err(_) => out.push_str(&tokens.to_string()),
     }
-    if queries
-        .iter()
-        .any(|q| q.params.iter().any(|p| p.ty.ty == SqlType::DateTime))
-    {
+    if queries.iter().any(|q| {
+        q.dialect == Dialect::Sqlite && q.params.iter().any(|p| p.ty.ty == SqlType::DateTime)
+    }) {
         out.push_str(DATETIME_HELPER);
     }
     out
@@ -297,7 +421,8 @@ fn space_items(source: &str) -> String {
         let starts_item = line.starts_with("///")
             || line.starts_with("#[")
             || line.starts_with("pub ")
-            || line.starts_with("use ");
+            || line.starts_with("impl ")
+            || (line.starts_with("use ") && !prev.starts_with("use "));
         let prev_is_attr =
             prev.starts_with("///") || prev.starts_with("#[") || prev.starts_with("//!");
         if starts_item && !prev.is_empty() && !prev_is_attr {

@@ -153,6 +153,15 @@ fn placeholder(e: &Expr) -> Option<(String, (u64, u64))> {
     }
 }
 
+/// `e` without the casts around it (`:p::text` → `:p`).
+fn uncast(e: &Expr) -> &Expr {
+    match e {
+        Expr::Cast { expr, .. } => uncast(expr),
+        Expr::Nested(inner) => uncast(inner),
+        other => other,
+    }
+}
+
 /// The key of an anonymous `?` in [`Analysis::params`]: each occurrence is its own parameter,
 /// told apart by its 1-based line and column.
 pub fn anonymous_key((line, column): (u64, u64)) -> String {
@@ -834,8 +843,9 @@ impl Analyser<'_> {
                 }
             }
             Expr::IsNull(inner) => {
-                // The optional-filter idiom `(:p IS NULL OR col = :p)`.
-                self.note(inner, None, true);
+                // The optional-filter idiom `(:p IS NULL OR col = :p)`; Postgres needs the
+                // parameter's type spelled out there (`:p::text IS NULL`).
+                self.note(uncast(inner), None, true);
                 self.expr(inner, scope);
                 Ty::not_null(T::Bool)
             }

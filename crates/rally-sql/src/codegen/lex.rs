@@ -18,6 +18,9 @@ pub struct Source {
     pub overrides: Vec<Override>,
     /// Byte offsets of the anonymous `?` parameters, in order (`?NNN` is not anonymous).
     pub anonymous: Vec<usize>,
+    /// Every placeholder as written (`:id`, `@id`, `$id`, `?`, `?2`, `$1`), in order; the
+    /// Postgres generator numbers them `$n`.
+    pub placeholders: Vec<Placeholder>,
     /// The directives written in comments before the statement.
     pub directives: Directives,
 }
@@ -70,6 +73,15 @@ pub enum DirectiveError {
     AfterStatement,
 }
 
+/// A parameter placeholder in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// Byte offset in the file.
+    pub offset: usize,
+    /// As written, prefix included (`:id`, `?`).
+    pub text: String,
+}
+
 /// A nullability override written on a result alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
@@ -113,6 +125,7 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
     let mut last_alias = String::new();
     let mut semicolon: Option<usize> = None;
     let mut anonymous = Vec::new();
+    let mut placeholders = Vec::new();
     let mut directives = Directives::default();
     let mut started = false;
     let at = |i: usize| chars.get(i).map(|c| c.1);
@@ -237,12 +250,29 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
                 i += 1;
                 continue;
             }
-            '?' => {
-                if !at(i + 1).is_some_and(|n| n.is_ascii_digit()) {
-                    anonymous.push(offset);
-                }
+            '?' | ':' | '@' | '$'
+                if placeholder_starts(c, at(i + 1), i.checked_sub(1).and_then(at)) =>
+            {
+                let mut text = String::from(c);
                 out.push(c);
                 i += 1;
+                while let Some(ch) = at(i) {
+                    let part = if c == '?' {
+                        ch.is_ascii_digit()
+                    } else {
+                        ch.is_alphanumeric() || ch == '_'
+                    };
+                    if !part {
+                        break;
+                    }
+                    text.push(ch);
+                    out.push(ch);
+                    i += 1;
+                }
+                if text == "?" {
+                    anonymous.push(offset);
+                }
+                placeholders.push(Placeholder { offset, text });
                 last = Tok::Other;
             }
             _ => {
@@ -262,8 +292,23 @@ pub fn lex(text: &str) -> Result<Source, LexError> {
         runtime,
         overrides,
         anonymous,
+        placeholders,
         directives,
     })
+}
+
+/// Whether `c` (followed by `next`, after `prev`) starts a placeholder: `?` always (outside
+/// an alias override, handled before), `:`/`@`/`$` before a name, `$` before digits; not the
+/// second colon of a `::` cast.
+fn placeholder_starts(c: char, next: Option<char>, prev: Option<char>) -> bool {
+    let name_start = next.is_some_and(|n| n.is_alphabetic() || n == '_');
+    match c {
+        '?' => true,
+        ':' => name_start && prev != Some(':'),
+        '@' => name_start,
+        '$' => name_start || next.is_some_and(|n| n.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 /// Reads one `--` comment's text (after the dashes) as a directive, if it is one:
@@ -316,7 +361,7 @@ fn directive(
 }
 
 /// Collapses whitespace runs outside literals and quoted identifiers into one space.
-fn collapse(sql: &str) -> String {
+pub(crate) fn collapse(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut quote: Option<char> = None;
     let mut pending_space = false;
@@ -408,7 +453,13 @@ mod tests {
         let src =
             lex("SELECT a AS x? FROM t WHERE b = ? AND c = ?2 AND d = '?' AND e = ?").unwrap();
         assert_eq!(src.anonymous, vec![32, 65]);
+        let found: Vec<_> = src.placeholders.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(found, ["?", "?2", "?"]);
         assert_eq!(src.overrides.len(), 1);
+        let src =
+            lex("SELECT a::text FROM t WHERE b = :b AND c = @c AND d = $d AND e = $1").unwrap();
+        let found: Vec<_> = src.placeholders.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(found, [":b", "@c", "$d", "$1"]);
     }
 
     #[test]

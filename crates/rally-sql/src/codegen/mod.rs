@@ -13,6 +13,9 @@
 mod emit;
 pub mod infer;
 pub mod lex;
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod pg_types;
 pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +31,7 @@ use sqlparser::parser::Parser;
 use crate::migrate::{self, MigrateError};
 pub use lex::Cardinality;
 use lex::DirectiveError;
+pub use pg_types::{PgScalar, PgType};
 use schema::{Schema, SqlType, Ty};
 
 /// Where generated query modules go, relative to the app root.
@@ -79,6 +83,9 @@ pub enum CodegenError {
     /// Reading the migrated schema failed.
     #[error("reading the migrated schema failed: {0}")]
     Schema(rusqlite::Error),
+    /// The Postgres to type the queries against could not be set up.
+    #[error("preparing a Postgres database to generate against failed: {0}")]
+    Postgres(String),
     /// One or more `.sql` files have errors (all of them are listed).
     #[error("{}", list(.0))]
     Sql(Vec<SqlError>),
@@ -153,6 +160,8 @@ pub struct QueryModel {
     pub row: String,
     /// Where `-- returns:` was written (line, column), when it was.
     pub returns_at: Option<(usize, usize)>,
+    /// The database the function runs on.
+    pub dialect: Dialect,
 }
 
 /// A parameter or result column.
@@ -160,8 +169,20 @@ pub struct QueryModel {
 pub struct Field {
     /// The Rust name (snake_case).
     pub name: String,
-    /// Type and nullability.
+    /// Type and nullability (on Postgres the type is the analyser's coarse one; `pg` is exact).
     pub ty: Ty,
+    /// The exact Postgres type, for queries generated for Postgres.
+    pub pg: Option<PgType>,
+}
+
+/// The database the generated functions run on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite through rusqlite: functions take `&rusqlite::Connection`.
+    #[default]
+    Sqlite,
+    /// Postgres through the `postgres` crate: functions take `&mut impl GenericClient`.
+    Postgres,
 }
 
 impl QueryModel {
@@ -169,7 +190,7 @@ impl QueryModel {
     pub fn column_types(&self) -> Vec<(String, String)> {
         self.columns
             .iter()
-            .map(|f| (f.name.clone(), emit::column_type_string(f.ty)))
+            .map(|f| (f.name.clone(), emit::column_type_string(f)))
             .collect()
     }
 
@@ -177,15 +198,33 @@ impl QueryModel {
     pub fn param_types(&self) -> Vec<(String, String)> {
         self.params
             .iter()
-            .map(|f| (f.name.clone(), emit::param_type_string(f.ty)))
+            .map(|f| (f.name.clone(), emit::param_type_string(f)))
             .collect()
     }
 }
 
-/// Generates the query modules for the app at `app_root` (does not write them).
+/// How [`generate_with`] reaches a database to type the queries against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The database the generated functions run on.
+    pub dialect: Dialect,
+    /// Postgres only: a server to create a scratch database on (the app's `DATABASE_URL`);
+    /// `None` starts a throwaway cluster with `initdb`/`pg_ctl` for the run (docs/adr/0022).
+    pub database_url: Option<String>,
+}
+
+/// Generates the query modules for the app at `app_root` for SQLite (does not write them).
 pub fn generate(app_root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    generate_with(app_root, &Options::default())
+}
+
+/// Generates the query modules for the app at `app_root` for the database in `options`.
+pub fn generate_with(
+    app_root: &Path,
+    options: &Options,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
     let dirs = discover(app_root)?;
-    let conn = schema_connection(app_root)?;
+    let mut describe_file = describer(app_root, options)?;
     let mut errors = Vec::new();
     let mut modules: BTreeMap<Vec<String>, (String, Vec<QueryModel>)> = BTreeMap::new();
     for (dir, files) in &dirs {
@@ -198,7 +237,7 @@ pub fn generate(app_root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
                 path: file.clone(),
                 source,
             })?;
-            match describe(&conn, &rel, &text) {
+            match describe_file(&rel, &text) {
                 Ok(q) => queries.push(q),
                 Err(e) => errors.push(e),
             }
@@ -210,6 +249,28 @@ pub fn generate(app_root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
         return Err(CodegenError::Sql(errors));
     }
     Ok(emit::files(&modules))
+}
+
+type Describer = Box<dyn FnMut(&str, &str) -> Result<QueryModel, SqlError>>;
+
+/// A function that analyses one query file against the app's migrated schema.
+fn describer(app_root: &Path, options: &Options) -> Result<Describer, CodegenError> {
+    match options.dialect {
+        Dialect::Sqlite => {
+            let conn = schema_connection(app_root)?;
+            Ok(Box::new(move |source, text| describe(&conn, source, text)))
+        }
+        #[cfg(feature = "postgres")]
+        Dialect::Postgres => {
+            let mut scratch = pg::Scratch::start(app_root, options.database_url.as_deref())?;
+            Ok(Box::new(move |source, text| scratch.describe(source, text)))
+        }
+        #[cfg(not(feature = "postgres"))]
+        Dialect::Postgres => Err(CodegenError::Postgres(
+            "this build of rally-sql has no Postgres support — enable its `postgres` feature"
+                .to_owned(),
+        )),
+    }
 }
 
 /// Queries of one directory that name the same row type with different columns: one error
@@ -252,12 +313,12 @@ fn row_difference(a: &[Field], b: &[Field]) -> Option<String> {
                 x.name
             ));
         }
-        if x.ty != y.ty {
+        if x.ty.nullable != y.ty.nullable || x.ty.ty != y.ty.ty || x.pg != y.pg {
             return Some(format!(
                 "`{}` is {} here and {} there",
                 y.name,
-                emit::column_type_string(y.ty),
-                emit::column_type_string(x.ty)
+                emit::column_type_string(y),
+                emit::column_type_string(x)
             ));
         }
     }
@@ -266,7 +327,12 @@ fn row_difference(a: &[Field], b: &[Field]) -> Option<String> {
 
 /// Compares what [`generate`] produces with the files on disk; empty when up to date.
 pub fn check(app_root: &Path) -> Result<Vec<Stale>, CodegenError> {
-    let files = generate(app_root)?;
+    check_with(app_root, &Options::default())
+}
+
+/// [`check`] for the database in `options`.
+pub fn check_with(app_root: &Path, options: &Options) -> Result<Vec<Stale>, CodegenError> {
+    let files = generate_with(app_root, options)?;
     let mut stale = Vec::new();
     for file in &files {
         match fs::read_to_string(app_root.join(&file.path)) {
@@ -468,11 +534,19 @@ fn error_line_col(
     }
 }
 
-/// Analyses one query file against the schema of `conn`: `source` is the path shown in errors
-/// and generated comments, `text` the file's contents.
-pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryModel, SqlError> {
-    let name = function_name(source, text)?;
-    let lexed = lex::lex(text).map_err(|e| match e {
+/// A query file checked and typed, before its directives are applied.
+struct Analysed<'a> {
+    name: String,
+    source: &'a str,
+    text: &'a str,
+    lexed: lex::Source,
+    params: Vec<Field>,
+    columns: Vec<Field>,
+}
+
+/// Lexes a query file, turning lexer errors into positioned ones.
+fn lex_file(source: &str, text: &str) -> Result<lex::Source, SqlError> {
+    lex::lex(text).map_err(|e| match e {
         lex::LexError::Empty => error_at(
             source,
             text,
@@ -495,7 +569,14 @@ pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryMode
             "close it",
         ),
         lex::LexError::Directive(at, problem) => directive_error(source, text, at, &problem),
-    })?;
+    })
+}
+
+/// Analyses one query file against the schema of `conn`: `source` is the path shown in errors
+/// and generated comments, `text` the file's contents.
+pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryModel, SqlError> {
+    let name = function_name(source, text)?;
+    let lexed = lex_file(source, text)?;
     let stmt = conn
         .prepare(&lexed.analysed)
         .map_err(|e| sqlite_error(source, &lexed.analysed, &e))?;
@@ -532,6 +613,31 @@ pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryMode
 
     let columns = columns(source, text, &lexed, &sqlite_columns, &analysis)?;
     let params = params(source, &param_names, &analysis)?;
+    let runtime = lexed.runtime.clone();
+    finish(
+        Analysed {
+            name,
+            source,
+            text,
+            lexed,
+            params,
+            columns,
+        },
+        Dialect::Sqlite,
+        runtime,
+    )
+}
+
+/// Applies the directives (cardinality, `-- returns:`) to an analysed query.
+fn finish(a: Analysed<'_>, dialect: Dialect, sql: String) -> Result<QueryModel, SqlError> {
+    let Analysed {
+        name,
+        source,
+        text,
+        lexed,
+        params,
+        columns,
+    } = a;
     let cardinality = cardinality(source, text, &lexed.directives, !columns.is_empty())?;
     let (row, returns_at) = match &lexed.directives.returns {
         Some((_, at)) if columns.is_empty() => {
@@ -549,12 +655,13 @@ pub fn describe(conn: &Connection, source: &str, text: &str) -> Result<QueryMode
     Ok(QueryModel {
         name,
         source: source.to_owned(),
-        sql: lexed.runtime,
+        sql,
         params,
         columns,
         cardinality,
         row,
         returns_at,
+        dialect,
     })
 }
 
@@ -729,40 +836,64 @@ fn columns(
     analysis: &infer::Analysis,
 ) -> Result<Vec<Field>, SqlError> {
     let inferred = analysis.columns.len() == sqlite_columns.len();
-    let mut fields: Vec<Field> = Vec::with_capacity(sqlite_columns.len());
-    for (i, (name, decl)) in sqlite_columns.iter().enumerate() {
-        let ty = if inferred {
-            analysis.columns[i].ty
-        } else {
-            // The analyser lost track (unusual SQL): declared type when SQLite knows one.
-            Ty::nullable(
-                decl.as_deref()
-                    .map_or(SqlType::Value, SqlType::from_declared),
-            )
-        };
-        let field = emit::field_name(name);
-        if field.is_empty() {
+    let fields = sqlite_columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, decl))| {
+            let ty = if inferred {
+                analysis.columns[i].ty
+            } else {
+                // The analyser lost track (unusual SQL): declared type when SQLite knows one.
+                Ty::nullable(
+                    decl.as_deref()
+                        .map_or(SqlType::Value, SqlType::from_declared),
+                )
+            };
+            Field {
+                name: name.clone(),
+                ty,
+                pg: None,
+            }
+        })
+        .collect();
+    named_columns(source, text, lexed, fields)
+}
+
+/// Result columns named for Rust (`fields` carry the database's column names), checked for
+/// clashes, with the `!`/`?` overrides applied.
+fn named_columns(
+    source: &str,
+    text: &str,
+    lexed: &lex::Source,
+    fields: Vec<Field>,
+) -> Result<Vec<Field>, SqlError> {
+    let raw: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+    let mut named: Vec<Field> = Vec::with_capacity(fields.len());
+    for (i, mut field) in fields.into_iter().enumerate() {
+        let name = emit::field_name(&raw[i]);
+        if name.is_empty() {
             return Err(error_at(
                 source,
                 text,
                 0,
-                format!("result column {} (`{name}`) has no usable name", i + 1),
+                format!("result column {} (`{}`) has no usable name", i + 1, raw[i]),
                 "give it an alias: `… AS name`",
             ));
         }
-        if fields.iter().any(|f| f.name == field) {
+        if named.iter().any(|f| f.name == name) {
             return Err(error_at(
                 source,
                 text,
                 0,
-                format!("two result columns are both named `{field}`"),
+                format!("two result columns are both named `{name}`"),
                 "give one of them another alias: `… AS other_name`",
             ));
         }
-        fields.push(Field { name: field, ty });
+        field.name = name;
+        named.push(field);
     }
     for o in &lexed.overrides {
-        let Some(i) = sqlite_columns.iter().position(|(name, _)| *name == o.alias) else {
+        let Some(i) = raw.iter().position(|name| *name == o.alias) else {
             return Err(error_at(
                 source,
                 text,
@@ -775,9 +906,35 @@ fn columns(
                 "put `!` (never null) or `?` (may be null) right after a result column's alias",
             ));
         };
-        fields[i].ty.nullable = o.nullable;
+        named[i].ty.nullable = o.nullable;
     }
-    Ok(fields)
+    Ok(named)
+}
+
+/// The Rust name of the parameter written `written` (`:id`, `?`, `?2`): a named one keeps its
+/// name; `?` and `?NNN` are named after the column they meet (Marmot's rule), else `param`,
+/// with `_2`, `_3`, … when the name is taken by an earlier parameter or a named one.
+fn param_name(
+    written: &str,
+    column: Option<&str>,
+    earlier: &[Field],
+    all_written: &[String],
+) -> String {
+    if !written.starts_with('?') {
+        return emit::field_name(&written[1..]);
+    }
+    let base = column
+        .map(emit::field_name)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "param".to_owned());
+    let taken = |n: &str| earlier.iter().any(|f| f.name == n) || names_clash(all_written, n);
+    let mut candidate = base.clone();
+    let mut k = 2;
+    while taken(&candidate) {
+        candidate = format!("{base}_{k}");
+        k += 1;
+    }
+    candidate
 }
 
 /// Whether a named parameter (`:n`, `@n`, `$n`) of the statement becomes the Rust name `rust`,
@@ -802,27 +959,12 @@ fn params(
             .cloned()
             .unwrap_or_default();
         let location = evidence.location.unwrap_or((1, 1));
-        let numbered = placeholder.starts_with('?');
-        let name = if numbered {
-            // `?` and `?NNN` are named after the column they meet (Marmot's rule), else
-            // `param`; repeats get `_2`, `_3`, ….
-            let base = evidence
-                .column
-                .as_deref()
-                .map(emit::field_name)
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "param".to_owned());
-            let taken = |n: &str| fields.iter().any(|f| f.name == n) || names_clash(names, n);
-            let mut candidate = base.clone();
-            let mut k = 2;
-            while taken(&candidate) {
-                candidate = format!("{base}_{k}");
-                k += 1;
-            }
-            candidate
+        let written = if placeholder.starts_with("?@") {
+            "?"
         } else {
-            emit::field_name(&placeholder[1..])
+            placeholder.as_str()
         };
+        let name = param_name(written, evidence.column.as_deref(), &fields, names);
         let shown = if placeholder.starts_with("?@") {
             "?"
         } else {
@@ -854,6 +996,7 @@ fn params(
                 ty,
                 nullable: evidence.nullable,
             },
+            pg: None,
         });
     }
     Ok(fields)

@@ -165,6 +165,16 @@ impl Schema {
         Ok(Schema { tables })
     }
 
+    /// A schema of these tables and views (read from another database's catalog).
+    pub fn from_tables(tables: impl IntoIterator<Item = Table>) -> Schema {
+        Schema {
+            tables: tables
+                .into_iter()
+                .map(|t| (t.name.to_lowercase(), t))
+                .collect(),
+        }
+    }
+
     /// The table or view called `name` (case-insensitive).
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.get(&name.to_lowercase())
