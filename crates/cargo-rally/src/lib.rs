@@ -71,6 +71,84 @@ fn database(root: &Path) -> Result<PathBuf, String> {
     Ok(root.join("db").join(format!("{}.db", package(root)?)))
 }
 
+/// The database the app's server talks to: a Postgres `DATABASE_URL`, else its SQLite file.
+enum AppDatabase {
+    /// `DATABASE_URL` (`postgres://…`).
+    Postgres(String),
+    /// The file of [`database`].
+    Sqlite(PathBuf),
+}
+
+fn app_database(root: &Path) -> Result<AppDatabase, String> {
+    match database_url(root)? {
+        Some(url) => Ok(AppDatabase::Postgres(url)),
+        None => database(root).map(AppDatabase::Sqlite),
+    }
+}
+
+/// `DATABASE_URL` when it names a Postgres server.
+fn database_url(root: &Path) -> Result<Option<String>, String> {
+    let url = app_env(root)?
+        .get("DATABASE_URL")
+        .filter(|u| !u.trim().is_empty());
+    match url {
+        Some(url) if rally_sql::is_postgres_url(&url) => Ok(Some(url)),
+        Some(url) => Err(format!(
+            "DATABASE_URL is `{}`, which is not a Postgres URL — write postgres://user@host:5432/db, or unset it to use the SQLite file (DATABASE_PATH)",
+            mask_password(&url)
+        )),
+        None => Ok(None),
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// How `gen` types the app's queries: `[package.metadata.rally] database = "postgres"` in
+/// Cargo.toml makes Postgres functions (typed against `DATABASE_URL`'s server when set, else a
+/// throwaway cluster); otherwise SQLite.
+fn sql_options(root: &Path) -> Result<rally_sql::Options, String> {
+    let manifest = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("Cargo.toml is not valid TOML: {e}"))?;
+    let declared = table
+        .get("package")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("rally"))
+        .and_then(|r| r.get("database"));
+    let dialect = match declared.map(toml::Value::as_str) {
+        None | Some(Some("sqlite")) => rally_sql::Dialect::Sqlite,
+        Some(Some("postgres")) => rally_sql::Dialect::Postgres,
+        Some(other) => {
+            return Err(format!(
+                "Cargo.toml: [package.metadata.rally] database is {} — write \"sqlite\" (the default) or \"postgres\"",
+                other.map_or_else(|| "not a string".to_owned(), |s| format!("\"{s}\""))
+            ));
+        }
+    };
+    let database_url = match dialect {
+        rally_sql::Dialect::Postgres => database_url(root)?,
+        rally_sql::Dialect::Sqlite => None,
+    };
+    Ok(rally_sql::Options {
+        dialect,
+        database_url,
+    })
+}
+
 fn package(root: &Path) -> Result<String, String> {
     if !root.join("Cargo.toml").is_file() {
         return Err(format!(
@@ -107,11 +185,18 @@ fn generate(root: &Path, mode: Mode) -> Result<(), String> {
     } else {
         "generating code"
     });
-    let sql = rally_sql::generate(root).map_err(|e| e.to_string())?;
+    let options = sql_options(root)?;
+    if options.dialect == rally_sql::Dialect::Postgres {
+        step(match options.database_url {
+            Some(_) => "typing the queries on a scratch database on DATABASE_URL's server",
+            None => "typing the queries on a throwaway Postgres (initdb)",
+        });
+    }
+    let sql = rally_sql::generate_with(root, &options).map_err(|e| e.to_string())?;
     let with_sql = !sql.is_empty();
     let pages = rally_codegen::generate(root, with_sql).map_err(|e| e.to_string())?;
     if check {
-        let mut stale: Vec<String> = rally_sql::check(root)
+        let mut stale: Vec<String> = rally_sql::check_with(root, &options)
             .map_err(|e| e.to_string())?
             .iter()
             .map(ToString::to_string)
@@ -155,14 +240,21 @@ fn regen(root: &Path) -> Result<(), String> {
 }
 
 fn migrate(root: &Path) -> Result<(), String> {
-    let db = database(root)?;
-    if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    step(&format!("migrating {}", db.display()));
-    let applied =
-        rally_sql::migrate(&db, &root.join("db/migrations")).map_err(|e| e.to_string())?;
+    let migrations = root.join("db/migrations");
+    let applied = match app_database(root)? {
+        AppDatabase::Postgres(url) => {
+            step(&format!("migrating {}", mask_password(&url)));
+            rally_sql::postgres::migrate(&url, &migrations).map_err(|e| e.to_string())?
+        }
+        AppDatabase::Sqlite(db) => {
+            if let Some(dir) = db.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            step(&format!("migrating {}", db.display()));
+            rally_sql::migrate(&db, &migrations).map_err(|e| e.to_string())?
+        }
+    };
     for file in &applied {
         step(&format!("applied {}", file.path.display()));
     }
@@ -171,18 +263,26 @@ fn migrate(root: &Path) -> Result<(), String> {
 }
 
 fn reset(root: &Path) -> Result<(), String> {
-    let db = database(root)?;
-    if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    step(&format!("resetting {}", db.display()));
-    let report = rally_sql::reset(&db, root).map_err(|e| e.to_string())?;
-    step(&format!(
-        "{} migration(s), {} seed(s)",
-        report.migrations.len(),
-        report.seeds.len()
-    ));
+    let (migrations, seeds) = match app_database(root)? {
+        AppDatabase::Postgres(url) => {
+            step(&format!(
+                "resetting {} (drop and recreate)",
+                mask_password(&url)
+            ));
+            let report = rally_sql::postgres::reset(&url, root).map_err(|e| e.to_string())?;
+            (report.migrations.len(), report.seeds.len())
+        }
+        AppDatabase::Sqlite(db) => {
+            if let Some(dir) = db.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            step(&format!("resetting {}", db.display()));
+            let report = rally_sql::reset(&db, root).map_err(|e| e.to_string())?;
+            (report.migrations.len(), report.seeds.len())
+        }
+    };
+    step(&format!("{migrations} migration(s), {seeds} seed(s)"));
     Ok(())
 }
 
@@ -349,5 +449,66 @@ mod tests {
             parse("not json"),
             cargo_metadata::Message::TextLine(_)
         ));
+    }
+
+    fn app_with(manifest_extra: &str, dotenv: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            format!("[package]\nname = \"app\"\nversion = \"0.1.0\"\n{manifest_extra}"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(".env"), dotenv).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_database_comes_from_cargo_metadata_and_database_url() {
+        // Only where the process environment does not set it (tests run without it).
+        if std::env::var_os("DATABASE_URL").is_some() {
+            return;
+        }
+        let sqlite = app_with("", "");
+        let options = sql_options(sqlite.path()).unwrap();
+        assert_eq!(options.dialect, rally_sql::Dialect::Sqlite);
+        assert!(matches!(
+            app_database(sqlite.path()).unwrap(),
+            AppDatabase::Sqlite(_)
+        ));
+
+        let pg = app_with(
+            "[package.metadata.rally]\ndatabase = \"postgres\"\n",
+            "DATABASE_URL=postgres://app:secret@db.internal:5432/app\n",
+        );
+        let options = sql_options(pg.path()).unwrap();
+        assert_eq!(options.dialect, rally_sql::Dialect::Postgres);
+        assert_eq!(
+            options.database_url.as_deref(),
+            Some("postgres://app:secret@db.internal:5432/app")
+        );
+
+        let typo = app_with("[package.metadata.rally]\ndatabase = \"mysql\"\n", "");
+        let e = sql_options(typo.path()).unwrap_err();
+        assert!(
+            e.contains("database is \"mysql\"") && e.contains("\"postgres\""),
+            "{e}"
+        );
+
+        let wrong = app_with("", "DATABASE_URL=mysql://app:secret@host/app\n");
+        let e = database_url(wrong.path()).unwrap_err();
+        assert!(
+            e.contains("not a Postgres URL") && !e.contains("secret"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_password("postgres://u:pw@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(mask_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(mask_password("postgres:///db"), "postgres:///db");
     }
 }
