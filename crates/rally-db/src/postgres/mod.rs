@@ -64,7 +64,8 @@ pub enum Error {
     },
     /// The first connection, made by [`PgDb::open`], failed.
     #[error(
-        "could not connect to Postgres at {target}: {source} — check DATABASE_URL (host, port, user, password, database) and that the server is running and accepts connections"
+        "could not connect to Postgres at {target}: {} — check DATABASE_URL (host, port, user, password, database) and that the server is running and accepts connections",
+        message(source)
     )]
     Connect {
         /// `user@host:port/database`, without the password.
@@ -96,14 +97,16 @@ pub enum Error {
     },
     /// Postgres cancelled a statement: it ran past `statement_timeout` (or an operator cancelled it).
     #[error(
-        "Postgres cancelled the statement: {source} — it ran past statement_timeout; speed it up (EXPLAIN ANALYZE, an index) or raise PgConfig::statement_timeout"
+        "Postgres cancelled the statement ({}) — it ran past statement_timeout; speed it up (EXPLAIN ANALYZE, an index) or raise PgConfig::statement_timeout",
+        message(source)
     )]
     StatementTimeout {
         /// The client's error (SQLSTATE 57014).
         source: ::postgres::Error,
     },
-    /// A statement, `BEGIN`, `COMMIT` or savepoint failed.
-    #[error(transparent)]
+    /// A statement, `BEGIN`, `COMMIT` or savepoint failed; the message is Postgres's own, with
+    /// its detail and hint.
+    #[error("{}", message(.0))]
     Postgres(::postgres::Error),
     /// Migrating or seeding a test template failed.
     #[error(transparent)]
@@ -127,6 +130,43 @@ impl From<::postgres::Error> for Error {
             Error::Postgres(source)
         }
     }
+}
+
+/// Postgres's message with its detail and hint: the client's own display of a server error is
+/// only "db error".
+fn message(error: &::postgres::Error) -> String {
+    let Some(db) = error.as_db_error() else {
+        return match std::error::Error::source(error) {
+            Some(cause) => format!("{error}: {cause}"),
+            None => error.to_string(),
+        };
+    };
+    let mut text = format!("{}: {}", db.severity(), db.message());
+    if let Some(detail) = db.detail() {
+        text.push_str(" (");
+        text.push_str(detail);
+        text.push(')');
+    }
+    if let Some(hint) = db.hint() {
+        text.push_str(" (hint: ");
+        text.push_str(hint);
+        text.push(')');
+    }
+    text
+}
+
+/// Runs `f`, which uses the sync client, where that is allowed. The client drives its own
+/// runtime and panics inside a tokio one, and `open` and `test_db` are called from async code
+/// (`#[tokio::main]`, `#[tokio::test]`), so there `f` runs on a short-lived thread while the
+/// caller waits: a one-off at start-up or in test set-up, not per request.
+pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| match scope.spawn(f).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
 }
 
 /// How [`PgDb::open`] connects and sizes its pool. Built with [`PgConfig::new`] and the builder
@@ -235,7 +275,11 @@ impl PgConfig {
             .url
             .parse()
             .map_err(|e: ::postgres::Error| Error::Url {
-                reason: e.to_string(),
+                // The display is only "invalid connection string"; the source says what.
+                reason: match std::error::Error::source(&e) {
+                    Some(detail) => format!("{e}: {detail}"),
+                    None => e.to_string(),
+                },
             })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(self.connect_timeout);
@@ -332,7 +376,8 @@ impl r2d2::HandleError<::postgres::Error> for LogConnectErrors {
 type Manager = PostgresConnectionManager<NoTls>;
 
 struct Inner {
-    pool: r2d2::Pool<Manager>,
+    /// `None` only inside `drop`.
+    pool: Option<r2d2::Pool<Manager>>,
     target: String,
     pool_size: u32,
     slow_query: Duration,
@@ -346,9 +391,38 @@ pub struct PgDb {
     inner: Arc<Inner>,
 }
 
+impl Inner {
+    fn pool(&self) -> &r2d2::Pool<Manager> {
+        self.pool.as_ref().expect("the pool is only taken by drop")
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let Some(pool) = self.pool.take() else { return };
+        if tokio::runtime::Handle::try_current().is_err() {
+            drop(pool);
+            return;
+        }
+        // Dropping the pool closes its idle clients, and closing a sync client blocks on its
+        // own runtime, which panics on an async worker (the last `PgDb` clone often goes away in
+        // async code). Closing them on a thread of their own keeps the worker free. If no
+        // thread can be started, the closure is dropped here without running, and
+        // `ManuallyDrop` then leaks the connections (the server sees them go at exit) rather
+        // than panic inside a destructor.
+        let pool = std::mem::ManuallyDrop::new(pool);
+        if let Err(error) = std::thread::Builder::new()
+            .name("rally-pg-close".into())
+            .spawn(move || drop(std::mem::ManuallyDrop::into_inner(pool)))
+        {
+            tracing::warn!(target: "rally::db", %error, "could not start a thread to close Postgres connections; leaving them open");
+        }
+    }
+}
+
 impl fmt::Debug for PgDb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.inner.pool.state();
+        let state = self.inner.pool().state();
         f.debug_struct("PgDb")
             .field("target", &self.inner.target)
             .field("pool_size", &self.inner.pool_size)
@@ -365,13 +439,12 @@ impl PgDb {
     pub fn open(config: PgConfig) -> Result<PgDb, Error> {
         let client_config = config.client_config()?;
         let target = target(&client_config);
-        let check = client_config
-            .connect(NoTls)
-            .map_err(|source| Error::Connect {
+        off_runtime(|| client_config.connect(NoTls).map(drop)).map_err(|source| {
+            Error::Connect {
                 target: target.clone(),
                 source,
-            })?;
-        drop(check);
+            }
+        })?;
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size)
             // Connections open on demand: a test database or a quiet app holds few.
@@ -385,7 +458,7 @@ impl PgDb {
             .build_unchecked(PostgresConnectionManager::new(client_config, NoTls));
         Ok(PgDb {
             inner: Arc::new(Inner {
-                pool,
+                pool: Some(pool),
                 target,
                 pool_size: config.pool_size,
                 slow_query: config.slow_query,
@@ -401,9 +474,10 @@ impl PgDb {
     /// Waits up to the acquire timeout for a pooled connection.
     fn acquire(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
         let started = Instant::now();
-        self.inner.pool.get().map_err(|error| {
+        let pool = self.inner.pool();
+        pool.get().map_err(|error| {
             let waited = started.elapsed();
-            let state = self.inner.pool.state();
+            let state = pool.state();
             // r2d2 reports both cases as a timeout; a full pool with nothing idle means the
             // connections were busy, anything else that new ones could not be opened.
             if state.connections >= self.inner.pool_size && state.idle_connections == 0 {
@@ -564,19 +638,13 @@ pub trait Savepoint {
     /// Runs `f` in a savepoint (`Transaction::transaction`): released when `f` returns `Ok`;
     /// on `Err` or panic only the savepoint's own work is rolled back and the enclosing
     /// transaction goes on.
-    fn nest<T, E>(
-        &mut self,
-        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
-    ) -> Result<T, E>
+    fn nest<T, E>(&mut self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<::postgres::Error>;
 }
 
 impl Savepoint for Transaction<'_> {
-    fn nest<T, E>(
-        &mut self,
-        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
-    ) -> Result<T, E>
+    fn nest<T, E>(&mut self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<::postgres::Error>,
     {
@@ -648,10 +716,7 @@ mod tests {
         .client_config()
         .unwrap();
         assert_eq!(config.get_application_name(), Some("worker"));
-        assert_eq!(
-            config.get_connect_timeout(),
-            Some(&Duration::from_secs(3))
-        );
+        assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(3)));
         assert_eq!(
             config.get_options(),
             Some("-c statement_timeout=30000 -c search_path=x")
@@ -660,9 +725,14 @@ mod tests {
 
     #[test]
     fn bad_urls_are_refused_with_the_fix() {
-        let error = PgConfig::new("sqlite://app.db").client_config().unwrap_err();
+        let error = PgConfig::new("sqlite://app.db")
+            .client_config()
+            .unwrap_err();
         assert!(matches!(error, Error::Url { .. }), "{error:?}");
-        assert!(error.to_string().contains("postgres://user:password@host"), "{error}");
+        assert!(
+            error.to_string().contains("postgres://user:password@host"),
+            "{error}"
+        );
         let error = PgConfig::new("postgres://ada@db/app?bogus=1")
             .client_config()
             .unwrap_err();
@@ -673,7 +743,10 @@ mod tests {
     fn debug_masks_the_password() {
         let config = PgConfig::new("postgres://ada:s3cret@db/app").pool_size(0);
         let debug = format!("{config:?}");
-        assert!(!debug.contains("s3cret") && debug.contains("ada:***@db"), "{debug}");
+        assert!(
+            !debug.contains("s3cret") && debug.contains("ada:***@db"),
+            "{debug}"
+        );
         // A pool of zero would never hand out a connection.
         assert!(debug.contains("pool_size: 1"), "{debug}");
     }

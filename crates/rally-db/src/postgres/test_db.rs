@@ -26,7 +26,7 @@ use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 
 use rally_sql::postgres::{ClusterError, TempCluster};
 
-use super::{Error, PgConfig, PgDb};
+use super::{Error, PgConfig, PgDb, off_runtime};
 
 /// The cluster for processes without a Postgres `DATABASE_URL`. A `static` is never dropped;
 /// the cluster's watchdog stops it and deletes its directory when the process exits.
@@ -117,6 +117,10 @@ impl Template {
 
     /// Like [`Template::new`], then runs the seeds of `seeds_dir` (when given).
     pub fn seeded(migrations_dir: &Path, seeds_dir: Option<&Path>) -> Result<Template, Error> {
+        off_runtime(|| Template::build(migrations_dir, seeds_dir))
+    }
+
+    fn build(migrations_dir: &Path, seeds_dir: Option<&Path>) -> Result<Template, Error> {
         let server = Server::get()?;
         let name = unique_name("tmpl");
         // Names come from `unique_name`: plain identifiers, no quoting needed.
@@ -152,10 +156,12 @@ impl Template {
         let database = unique_name("test");
         // Postgres waits up to 5 s for the migrating connection to finish leaving the
         // template, so no retry is needed here.
-        self.server.execute(&format!(
-            "CREATE DATABASE {database} TEMPLATE {}",
-            self.name
-        ))?;
+        off_runtime(|| {
+            self.server.execute(&format!(
+                "CREATE DATABASE {database} TEMPLATE {}",
+                self.name
+            ))
+        })?;
         Ok(self.server.url_for(&database))
     }
 
@@ -211,7 +217,10 @@ pub fn new(migrations_dir: impl AsRef<Path>) -> Result<PgDb, Error> {
 }
 
 /// A fresh database migrated with `migrations_dir` and seeded with `seeds_dir`.
-pub fn seeded(migrations_dir: impl AsRef<Path>, seeds_dir: impl AsRef<Path>) -> Result<PgDb, Error> {
+pub fn seeded(
+    migrations_dir: impl AsRef<Path>,
+    seeds_dir: impl AsRef<Path>,
+) -> Result<PgDb, Error> {
     seeded_template(migrations_dir, Some(seeds_dir.as_ref()))?.db()
 }
 
@@ -230,7 +239,10 @@ mod tests {
             with_database("postgres://ada:pw@db:5432/app?sslmode=disable", "t_1"),
             "postgres://ada:pw@db:5432/t_1?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://ada@db", "t_1"), "postgres://ada@db/t_1");
+        assert_eq!(
+            with_database("postgres://ada@db", "t_1"),
+            "postgres://ada@db/t_1"
+        );
         assert_eq!(
             with_database("postgresql://db?connect_timeout=2", "t_1"),
             "postgresql://db/t_1?connect_timeout=2"
@@ -243,7 +255,8 @@ mod tests {
         assert_ne!(a, b);
         assert!(
             a.starts_with("rally_test_")
-                && a.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'),
+                && a.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'),
             "{a}"
         );
     }
