@@ -37,6 +37,9 @@ pub use rally_auth::session;
 /// in-memory test databases (`test_db`); see the `rally-db` crate.
 #[cfg(feature = "server")]
 pub use rally_db::{db, test_db};
+/// The Postgres runtime (`postgres::PgDb`, `postgres::test_db`); see `rally_db::postgres`.
+#[cfg(feature = "postgres")]
+pub use rally_db::postgres;
 pub use rally_routes as routes;
 /// Startup hooks, background jobs persisted in SQLite, graceful shutdown.
 #[cfg(feature = "server")]
