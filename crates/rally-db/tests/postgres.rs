@@ -253,6 +253,46 @@ fn an_exhausted_pool_fails_clearly_within_the_acquire_timeout() {
 }
 
 #[test]
+fn a_login_refused_after_open_is_reported_as_unavailable() {
+    let admin = db();
+    let role = format!("rally_gate_{}", std::process::id());
+    admin
+        .read_sync(|c| Ok::<_, Error>(c.batch_execute(&format!("CREATE ROLE {role} LOGIN"))?))
+        .unwrap();
+    let url = test_db::template(migrations())
+        .unwrap()
+        .database_url()
+        .unwrap();
+    let url = url.replacen("://postgres@", &format!("://{role}@"), 1);
+    assert!(url.contains(&role), "{url}");
+    let db = PgDb::open(PgConfig::new(url).acquire_timeout(Duration::from_millis(500))).unwrap();
+    db.read_sync(|c| Ok::<_, Error>(c.execute("SELECT 1", &[])?))
+        .unwrap();
+    // The role may no longer log in, and its pooled session ends: the pool must open another.
+    admin
+        .read_sync(|c| {
+            c.batch_execute(&format!("ALTER ROLE {role} NOLOGIN"))?;
+            c.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+                &[&role],
+            )?;
+            Ok::<_, Error>(())
+        })
+        .unwrap();
+    let error = db
+        .read_sync(|c| Ok::<_, Error>(c.execute("SELECT 1", &[])?))
+        .unwrap_err();
+    assert!(matches!(error, Error::Unavailable { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("{role}@"))
+            && message.contains("not permitted to log in")
+            && message.contains("server is running"),
+        "{message}"
+    );
+}
+
+#[test]
 fn statement_timeout_cancels_a_long_statement() {
     let config = test_db::template(migrations())
         .unwrap()

@@ -29,7 +29,7 @@
 
 use std::fmt;
 use std::panic::Location;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ::postgres::config::Host;
@@ -361,15 +361,20 @@ fn masked(url: &str) -> String {
     }
 }
 
-/// Sends the pool's background connection failures to `tracing` (r2d2 would use `log`).
+/// Sends the pool's background connection failures to `tracing` (r2d2 would use `log`) and
+/// keeps the last one for [`Error::Unavailable`]: r2d2's own report uses the client's display,
+/// which for a server error is only "db error".
 #[derive(Debug)]
 struct LogConnectErrors {
     target: String,
+    last: Arc<Mutex<Option<String>>>,
 }
 
 impl r2d2::HandleError<::postgres::Error> for LogConnectErrors {
     fn handle_error(&self, error: ::postgres::Error) {
+        let error = message(&error);
         tracing::warn!(target: "rally::db", database = %self.target, %error, "could not open a pooled Postgres connection");
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
     }
 }
 
@@ -379,6 +384,8 @@ struct Inner {
     /// `None` only inside `drop`.
     pool: Option<r2d2::Pool<Manager>>,
     target: String,
+    /// The last error opening a pooled connection, from [`LogConnectErrors`].
+    last_connect_error: Arc<Mutex<Option<String>>>,
     pool_size: u32,
     slow_query: Duration,
 }
@@ -445,6 +452,7 @@ impl PgDb {
                 source,
             }
         })?;
+        let last_connect_error = Arc::default();
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size)
             // Connections open on demand: a test database or a quiet app holds few.
@@ -452,6 +460,7 @@ impl PgDb {
             .connection_timeout(config.acquire_timeout)
             .error_handler(Box::new(LogConnectErrors {
                 target: target.clone(),
+                last: Arc::clone(&last_connect_error),
             }))
             // `build` would wait for `min_idle` connections and report a failure as a bare
             // timeout; the check above already gave the clear error.
@@ -460,6 +469,7 @@ impl PgDb {
             inner: Arc::new(Inner {
                 pool: Some(pool),
                 target,
+                last_connect_error,
                 pool_size: config.pool_size,
                 slow_query: config.slow_query,
             }),
@@ -489,7 +499,13 @@ impl PgDb {
                 Error::Unavailable {
                     target: self.inner.target.clone(),
                     waited,
-                    reason: error.to_string(),
+                    reason: self
+                        .inner
+                        .last_connect_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take()
+                        .unwrap_or_else(|| error.to_string()),
                 }
             }
         })
