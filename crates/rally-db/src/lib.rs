@@ -8,11 +8,18 @@
 //!   a threshold are logged through `tracing`.
 //! - [`test_db`]: a migrated in-memory [`db::Db`] per test, copied from a template migrated once
 //!   per process.
+//! - [`postgres`] (feature `postgres`): [`postgres::PgDb`], a pool of sync Postgres clients
+//!   with the same shape — `read`/`write` on blocking threads, transactions with nested
+//!   savepoints, timeouts, the slow-query log — and [`postgres::test_db`], databases cloned from
+//!   a migrated template (docs/adr/0024).
 //!
-//! Generated query functions (see `rally-sql`) take a `&rusqlite::Connection`; the closures
-//! here hand one out.
+//! Generated query functions (see `rally-sql`) take a `&rusqlite::Connection` (or, on Postgres,
+//! a `&mut impl postgres::GenericClient`); the closures here hand one out.
 
 pub mod db;
 pub mod test_db;
+
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 pub use rusqlite;

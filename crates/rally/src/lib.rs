@@ -33,6 +33,9 @@ pub use rally_auth::auth_http;
 /// Sessions: the encrypted `__rally_auth` cookie backed by a server-side session store.
 #[cfg(feature = "server")]
 pub use rally_auth::session;
+/// The Postgres runtime (`postgres::PgDb`, `postgres::test_db`); see `rally_db::postgres`.
+#[cfg(feature = "postgres")]
+pub use rally_db::postgres;
 /// The database runtime (`db::Db`: WAL, one writer + readers, savepoints) and migrated
 /// in-memory test databases (`test_db`); see the `rally-db` crate.
 #[cfg(feature = "server")]
