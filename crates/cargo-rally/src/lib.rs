@@ -114,10 +114,13 @@ fn mask_password(url: &str) -> String {
     }
 }
 
-/// How `gen` types the app's queries: `[package.metadata.rally] database = "postgres"` in
-/// Cargo.toml makes Postgres functions (typed against `DATABASE_URL`'s server when set, else a
-/// throwaway cluster); otherwise SQLite.
-fn sql_options(root: &Path) -> Result<rally_sql::Options, String> {
+/// The databases the app's queries are generated for, from `[package.metadata.rally]` in
+/// Cargo.toml: `database = "postgres"` (or `"sqlite"`, the default), or a list whose first
+/// entry is the default and whose second is chosen by the app's cargo feature of that name,
+/// e.g. `database = ["sqlite", "postgres"]`: the second reads `db/postgres/migrations` and is
+/// generated into `src/generated/sql_postgres/`. Postgres queries are typed against
+/// `DATABASE_URL`'s server when it is set, else a throwaway cluster.
+fn sql_options(root: &Path) -> Result<Vec<rally_sql::Options>, String> {
     let manifest = root.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
         .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
@@ -129,24 +132,68 @@ fn sql_options(root: &Path) -> Result<rally_sql::Options, String> {
         .and_then(|p| p.get("metadata"))
         .and_then(|m| m.get("rally"))
         .and_then(|r| r.get("database"));
-    let dialect = match declared.map(toml::Value::as_str) {
-        None | Some(Some("sqlite")) => rally_sql::Dialect::Sqlite,
-        Some(Some("postgres")) => rally_sql::Dialect::Postgres,
-        Some(other) => {
-            return Err(format!(
-                "Cargo.toml: [package.metadata.rally] database is {} — write \"sqlite\" (the default) or \"postgres\"",
-                other.map_or_else(|| "not a string".to_owned(), |s| format!("\"{s}\""))
-            ));
+    let names: Vec<Option<&str>> = match declared {
+        None => vec![Some("sqlite")],
+        Some(toml::Value::Array(list)) => list.iter().map(toml::Value::as_str).collect(),
+        Some(one) => vec![one.as_str()],
+    };
+    let bad = |what: String| {
+        format!(
+            "Cargo.toml: [package.metadata.rally] database is {what} — write \"sqlite\" (the default), \"postgres\", or [\"sqlite\", \"postgres\"] for both"
+        )
+    };
+    let mut dialects = Vec::new();
+    for name in &names {
+        let dialect = match name {
+            Some("sqlite") => rally_sql::Dialect::Sqlite,
+            Some("postgres") => rally_sql::Dialect::Postgres,
+            Some(other) => return Err(bad(format!("\"{other}\""))),
+            None => return Err(bad("not a string".to_owned())),
+        };
+        if dialects.contains(&dialect) || dialects.len() == 2 {
+            return Err(bad(format!("a list of {} entries", names.len())));
         }
+        dialects.push(dialect);
+    }
+    if dialects.is_empty() {
+        return Err(bad("an empty list".to_owned()));
+    }
+    let mut all = Vec::new();
+    for (i, dialect) in dialects.into_iter().enumerate() {
+        let mut options = rally_sql::Options::for_dialect(dialect);
+        if dialect == rally_sql::Dialect::Postgres {
+            options.database_url = database_url(root)?;
+        }
+        if i > 0 {
+            let name = dialect_name(dialect);
+            options.migrations_dir = PathBuf::from(format!("db/{name}/migrations"));
+            options.output_dir = PathBuf::from(format!("src/generated/sql_{name}"));
+        }
+        all.push(options);
+    }
+    Ok(all)
+}
+
+fn dialect_name(dialect: rally_sql::Dialect) -> &'static str {
+    match dialect {
+        rally_sql::Dialect::Sqlite => "sqlite",
+        rally_sql::Dialect::Postgres => "postgres",
+    }
+}
+
+/// The migrations and seeds for the app's database: `db/postgres/…` when the app is generated
+/// for Postgres as its second database, else `db/…`.
+fn schema_dirs(root: &Path, database: &AppDatabase) -> Result<(PathBuf, PathBuf), String> {
+    let wanted = match database {
+        AppDatabase::Postgres(_) => rally_sql::Dialect::Postgres,
+        AppDatabase::Sqlite(_) => rally_sql::Dialect::Sqlite,
     };
-    let database_url = match dialect {
-        rally_sql::Dialect::Postgres => database_url(root)?,
-        rally_sql::Dialect::Sqlite => None,
+    let options = sql_options(root)?;
+    let dir = match options.iter().position(|o| o.dialect == wanted) {
+        Some(i) if i > 0 => root.join("db").join(dialect_name(wanted)),
+        _ => root.join("db"),
     };
-    Ok(rally_sql::Options {
-        dialect,
-        database_url,
-    })
+    Ok((dir.join("migrations"), dir.join("seeds")))
 }
 
 fn package(root: &Path) -> Result<String, String> {
@@ -186,21 +233,37 @@ fn generate(root: &Path, mode: Mode) -> Result<(), String> {
         "generating code"
     });
     let options = sql_options(root)?;
-    if options.dialect == rally_sql::Dialect::Postgres {
-        step(match options.database_url {
-            Some(_) => "typing the queries on a scratch database on DATABASE_URL's server",
-            None => "typing the queries on a throwaway Postgres (initdb)",
-        });
+    let mut sql = Vec::new();
+    for o in &options {
+        if o.dialect == rally_sql::Dialect::Postgres {
+            step(match o.database_url {
+                Some(_) => {
+                    "typing the queries for Postgres on a scratch database on DATABASE_URL's server"
+                }
+                None => "typing the queries for Postgres on a throwaway cluster (initdb)",
+            });
+        }
+        sql.push(rally_sql::generate_with(root, o).map_err(|e| e.to_string())?);
     }
-    let sql = rally_sql::generate_with(root, &options).map_err(|e| e.to_string())?;
-    let with_sql = !sql.is_empty();
-    let pages = rally_codegen::generate(root, with_sql).map_err(|e| e.to_string())?;
+    let module = match (
+        sql.first().is_some_and(|files| !files.is_empty()),
+        &options[..],
+    ) {
+        (false, _) => rally_codegen::SqlModule::None,
+        (true, [_, second]) => rally_codegen::SqlModule::Alternative(dialect_name(second.dialect)),
+        (true, _) => rally_codegen::SqlModule::Single,
+    };
+    let pages = rally_codegen::generate_with_sql(root, module).map_err(|e| e.to_string())?;
     if check {
-        let mut stale: Vec<String> = rally_sql::check_with(root, &options)
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let mut stale = Vec::new();
+        for o in &options {
+            stale.extend(
+                rally_sql::check_with(root, o)
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(ToString::to_string),
+            );
+        }
         stale.extend(
             rally_codegen::check(root, &pages)
                 .iter()
@@ -223,12 +286,17 @@ fn generate(root: &Path, mode: Mode) -> Result<(), String> {
                 .map_err(|e| format!("cannot remove {}: {e}", generated.display()))?;
         }
     }
-    let report = rally_sql::write(root, &sql).map_err(|e| e.to_string())?;
+    let (mut written_sql, mut unchanged_sql) = (0, 0);
+    for (o, files) in options.iter().zip(&sql) {
+        let report = rally_sql::write_to(root, files, &o.output_dir).map_err(|e| e.to_string())?;
+        written_sql += report.written.len();
+        unchanged_sql += report.unchanged.len();
+    }
     let written = rally_codegen::write(root, &pages).map_err(|e| e.to_string())?;
     step(&format!(
         "{} files written, {} unchanged",
-        report.written.len() + written.len(),
-        report.unchanged.len() + pages.len() - written.len()
+        written_sql + written.len(),
+        unchanged_sql + pages.len() - written.len()
     ));
     Ok(())
 }
@@ -240,8 +308,9 @@ fn regen(root: &Path) -> Result<(), String> {
 }
 
 fn migrate(root: &Path) -> Result<(), String> {
-    let migrations = root.join("db/migrations");
-    let applied = match app_database(root)? {
+    let database = app_database(root)?;
+    let (migrations, _) = schema_dirs(root, &database)?;
+    let applied = match database {
         AppDatabase::Postgres(url) => {
             step(&format!("migrating {}", mask_password(&url)));
             rally_sql::postgres::migrate(&url, &migrations).map_err(|e| e.to_string())?
@@ -269,7 +338,10 @@ fn reset(root: &Path) -> Result<(), String> {
                 "resetting {} (drop and recreate)",
                 mask_password(&url)
             ));
-            let report = rally_sql::postgres::reset(&url, root).map_err(|e| e.to_string())?;
+            let (migrations, seeds) = schema_dirs(root, &AppDatabase::Postgres(url.clone()))?;
+            let seeds = seeds.exists().then_some(seeds);
+            let report = rally_sql::postgres::reset_with(&url, &migrations, seeds.as_deref())
+                .map_err(|e| e.to_string())?;
             (report.migrations.len(), report.seeds.len())
         }
         AppDatabase::Sqlite(db) => {
@@ -470,7 +542,7 @@ mod tests {
         }
         let sqlite = app_with("", "");
         let options = sql_options(sqlite.path()).unwrap();
-        assert_eq!(options.dialect, rally_sql::Dialect::Sqlite);
+        assert_eq!(options, [rally_sql::Options::default()]);
         assert!(matches!(
             app_database(sqlite.path()).unwrap(),
             AppDatabase::Sqlite(_)
@@ -481,11 +553,38 @@ mod tests {
             "DATABASE_URL=postgres://app:secret@db.internal:5432/app\n",
         );
         let options = sql_options(pg.path()).unwrap();
-        assert_eq!(options.dialect, rally_sql::Dialect::Postgres);
+        assert_eq!(options.len(), 1);
+        assert_eq!(options[0].dialect, rally_sql::Dialect::Postgres);
         assert_eq!(
-            options.database_url.as_deref(),
+            options[0].database_url.as_deref(),
             Some("postgres://app:secret@db.internal:5432/app")
         );
+
+        // Both: SQLite as generated by default, Postgres beside it with its own schema.
+        let both = app_with(
+            "[package.metadata.rally]\ndatabase = [\"sqlite\", \"postgres\"]\n",
+            "",
+        );
+        let options = sql_options(both.path()).unwrap();
+        assert_eq!(options[0], rally_sql::Options::default());
+        assert_eq!(options[1].dialect, rally_sql::Dialect::Postgres);
+        assert_eq!(
+            options[1].migrations_dir,
+            Path::new("db/postgres/migrations")
+        );
+        assert_eq!(
+            options[1].output_dir,
+            Path::new("src/generated/sql_postgres")
+        );
+        let (migrations, seeds) =
+            schema_dirs(both.path(), &AppDatabase::Postgres("postgres:///x".into())).unwrap();
+        assert_eq!(migrations, both.path().join("db/postgres/migrations"));
+        assert_eq!(seeds, both.path().join("db/postgres/seeds"));
+        let twice = app_with(
+            "[package.metadata.rally]\ndatabase = [\"sqlite\", \"sqlite\"]\n",
+            "",
+        );
+        assert!(sql_options(twice.path()).is_err());
 
         let typo = app_with("[package.metadata.rally]\ndatabase = \"mysql\"\n", "");
         let e = sql_options(typo.path()).unwrap_err();

@@ -277,9 +277,31 @@ fn shared_modules(root: &Path, problems: &mut Problems) -> Result<Vec<Module>, E
     Ok(modules)
 }
 
+/// Which `generated::sql` module `src/generated/mod.rs` declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlModule {
+    /// The app has no `.sql` files.
+    None,
+    /// `src/generated/sql/`, for the app's one database.
+    Single,
+    /// `src/generated/sql/` for the first database, and `src/generated/sql_<name>/` in its
+    /// place when the app's cargo feature `<name>` (e.g. `postgres`) is on.
+    Alternative(&'static str),
+}
+
 /// Generates every file under `src/generated/` except the SQL functions (`rally-sql`);
 /// `with_sql` declares `generated::sql` in `src/generated/mod.rs`.
 pub fn generate(root: &Path, with_sql: bool) -> Result<Vec<GeneratedFile>, Error> {
+    let sql = if with_sql {
+        SqlModule::Single
+    } else {
+        SqlModule::None
+    };
+    generate_with_sql(root, sql)
+}
+
+/// [`generate`], declaring `generated::sql` as `sql` says.
+pub fn generate_with_sql(root: &Path, with_sql: SqlModule) -> Result<Vec<GeneratedFile>, Error> {
     let package = package_name(root)?;
     let mut problems = Problems::default();
     let mut sources = Vec::new();
@@ -701,8 +723,8 @@ fn contract(pages: &[Page], modules: &Modules, problems: &mut Problems) -> Contr
 /// Optional parts of the app that change what is generated.
 #[derive(Clone, Copy)]
 struct AppParts {
-    /// The app has `.sql` files: declare `generated::sql`.
-    sql: bool,
+    /// How to declare `generated::sql`.
+    sql: SqlModule,
     /// The app has `src/auth.rs`: sign-in routes and gated mounts.
     auth: bool,
     /// The app has `src/context.rs`: pages receive its `Context`.
@@ -735,12 +757,24 @@ fn emit_files(
         contents: emit::file(HEADER, tokens),
     };
     let mount_mods: Vec<_> = mounts.iter().map(|m| ident(&m.name)).collect();
-    let sql = with_sql.then(|| {
-        quote!(
+    let sql = match with_sql {
+        SqlModule::None => None,
+        SqlModule::Single => Some(quote!(
             #[cfg(feature = "server")]
             pub mod sql;
-        )
-    });
+        )),
+        SqlModule::Alternative(feature) => {
+            let path = format!("sql_{feature}/mod.rs");
+            Some(quote!(
+                #[cfg(all(feature = "server", not(feature = #feature)))]
+                pub mod sql;
+                /// The same functions for the other database, chosen by the cargo feature.
+                #[cfg(all(feature = "server", feature = #feature))]
+                #[path = #path]
+                pub mod sql;
+            ))
+        }
+    };
     files.push(file(
         "src/generated/mod.rs",
         quote! {

@@ -36,4 +36,6 @@ pub struct Route {
 
 mod app;
 
-pub use app::{GeneratedFile, check, generate, mount_names, package_name, write};
+pub use app::{
+    GeneratedFile, SqlModule, check, generate, generate_with_sql, mount_names, package_name, write,
+};

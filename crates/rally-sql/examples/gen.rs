@@ -16,8 +16,8 @@ fn main() -> ExitCode {
     let check = flags.iter().any(|a| a == "--check");
     let options = if flags.iter().any(|a| a == "--postgres") {
         rally_sql::Options {
-            dialect: rally_sql::Dialect::Postgres,
             database_url: std::env::var("DATABASE_URL").ok(),
+            ..rally_sql::Options::for_dialect(rally_sql::Dialect::Postgres)
         }
     } else {
         rally_sql::Options::default()

@@ -28,5 +28,5 @@ pub mod codegen;
 #[cfg(feature = "codegen")]
 pub use codegen::{
     CodegenError, Dialect, GeneratedFile, Options, Stale, WriteReport, check, check_with, generate,
-    generate_with, write,
+    generate_with, write, write_to,
 };

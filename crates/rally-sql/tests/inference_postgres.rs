@@ -323,7 +323,7 @@ fn gen_migrates_a_scratch_database_on_the_given_server() {
     )
     .unwrap();
     let server = DATABASE.0.url();
-    let mut scratch = Scratch::start(dir.path(), Some(&server)).unwrap_or_else(|e| panic!("{e}"));
+    let mut scratch = Scratch::start(&migrations, Some(&server)).unwrap_or_else(|e| panic!("{e}"));
     let m = scratch
         .describe("src/sql/items.sql", "SELECT id, label FROM items")
         .unwrap_or_else(|e| panic!("{e}"));

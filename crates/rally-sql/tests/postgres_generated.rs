@@ -27,8 +27,8 @@ fn app() -> PathBuf {
 
 fn options() -> Options {
     Options {
-        dialect: Dialect::Postgres,
         database_url: Some(CLUSTER.url()),
+        ..Options::for_dialect(Dialect::Postgres)
     }
 }
 

@@ -2,7 +2,7 @@
 //! prettyplease, plus the `mod.rs` files that connect them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::Path;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 use rally_idents::is_keyword;
 
 use super::schema::{SqlType, Ty};
-use super::{Cardinality, Dialect, Field, GeneratedFile, OUTPUT_DIR, QueryModel};
+use super::{Cardinality, Dialect, Field, GeneratedFile, QueryModel};
 
 /// Names the generated functions use themselves (and `union`, escaped before there was a shared
 /// keyword list), escaped like keywords so a column cannot shadow them.
@@ -445,12 +445,15 @@ fn header(from: &str) -> String {
 }
 
 /// Every generated file: the query modules and the `mod.rs` files above them, sorted by path.
-pub fn files(modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>) -> Vec<GeneratedFile> {
+pub fn files(
+    modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>,
+    output_dir: &Path,
+) -> Vec<GeneratedFile> {
     let mut out = Vec::new();
     let mut children: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
     for (path, (source_dir, queries)) in modules {
         let (leaf, dirs) = path.split_last().expect("module paths are never empty");
-        let mut file = PathBuf::from(OUTPUT_DIR);
+        let mut file = output_dir.to_path_buf();
         file.extend(dirs);
         file.push(format!("{leaf}.rs"));
         out.push(GeneratedFile {
@@ -468,7 +471,7 @@ pub fn files(modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>) -> Vec<
         children.insert(Vec::new(), BTreeSet::new());
     }
     for (dir, names) in children {
-        let mut file = PathBuf::from(OUTPUT_DIR);
+        let mut file = output_dir.to_path_buf();
         file.extend(&dir);
         file.push("mod.rs");
         let mut contents = header("the sql/ directories under src/");

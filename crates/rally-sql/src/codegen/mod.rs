@@ -203,14 +203,36 @@ impl QueryModel {
     }
 }
 
-/// How [`generate_with`] reaches a database to type the queries against.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What [`generate_with`] generates for, from which schema, and where to.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// The database the generated functions run on.
     pub dialect: Dialect,
     /// Postgres only: a server to create a scratch database on (the app's `DATABASE_URL`);
     /// `None` starts a throwaway cluster with `initdb`/`pg_ctl` for the run (docs/adr/0022).
     pub database_url: Option<String>,
+    /// The migrations that define the schema, relative to the app root (`db/migrations`).
+    pub migrations_dir: PathBuf,
+    /// Where the modules go, relative to the app root ([`OUTPUT_DIR`]).
+    pub output_dir: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::for_dialect(Dialect::Sqlite)
+    }
+}
+
+impl Options {
+    /// The defaults for `dialect`: `db/migrations` into [`OUTPUT_DIR`], no `DATABASE_URL`.
+    pub fn for_dialect(dialect: Dialect) -> Options {
+        Options {
+            dialect,
+            database_url: None,
+            migrations_dir: PathBuf::from("db/migrations"),
+            output_dir: PathBuf::from(OUTPUT_DIR),
+        }
+    }
 }
 
 /// Generates the query modules for the app at `app_root` for SQLite (does not write them).
@@ -248,7 +270,7 @@ pub fn generate_with(
     if !errors.is_empty() {
         return Err(CodegenError::Sql(errors));
     }
-    Ok(emit::files(&modules))
+    Ok(emit::files(&modules, &options.output_dir))
 }
 
 type Describer = Box<dyn FnMut(&str, &str) -> Result<QueryModel, SqlError>>;
@@ -257,12 +279,15 @@ type Describer = Box<dyn FnMut(&str, &str) -> Result<QueryModel, SqlError>>;
 fn describer(app_root: &Path, options: &Options) -> Result<Describer, CodegenError> {
     match options.dialect {
         Dialect::Sqlite => {
-            let conn = schema_connection(app_root)?;
+            let conn = schema_connection_from(&app_root.join(&options.migrations_dir))?;
             Ok(Box::new(move |source, text| describe(&conn, source, text)))
         }
         #[cfg(feature = "postgres")]
         Dialect::Postgres => {
-            let mut scratch = pg::Scratch::start(app_root, options.database_url.as_deref())?;
+            let mut scratch = pg::Scratch::start(
+                &app_root.join(&options.migrations_dir),
+                options.database_url.as_deref(),
+            )?;
             Ok(Box::new(move |source, text| scratch.describe(source, text)))
         }
         #[cfg(not(feature = "postgres"))]
@@ -349,7 +374,7 @@ pub fn check_with(app_root: &Path, options: &Options) -> Result<Vec<Stale>, Code
             }
         }
     }
-    for orphan in orphans(app_root, &files)? {
+    for orphan in orphans(app_root, &files, &options.output_dir)? {
         stale.push(Stale::Orphan(orphan));
     }
     Ok(stale)
@@ -358,6 +383,15 @@ pub fn check_with(app_root: &Path, options: &Options) -> Result<Vec<Stale>, Code
 /// Writes `files` under `app_root` (only those that changed) and deletes generated `.rs` files
 /// whose `.sql` directory is gone.
 pub fn write(app_root: &Path, files: &[GeneratedFile]) -> Result<WriteReport, CodegenError> {
+    write_to(app_root, files, Path::new(OUTPUT_DIR))
+}
+
+/// [`write`] for files generated into `output_dir` (relative to the app root).
+pub fn write_to(
+    app_root: &Path,
+    files: &[GeneratedFile],
+    output_dir: &Path,
+) -> Result<WriteReport, CodegenError> {
     let mut report = WriteReport::default();
     for file in files {
         let path = app_root.join(&file.path);
@@ -377,7 +411,7 @@ pub fn write(app_root: &Path, files: &[GeneratedFile]) -> Result<WriteReport, Co
         })?;
         report.written.push(file.path.clone());
     }
-    for orphan in orphans(app_root, files)? {
+    for orphan in orphans(app_root, files, output_dir)? {
         let path = app_root.join(&orphan);
         fs::remove_file(&path).map_err(|source| CodegenError::Io { path, source })?;
         report.removed.push(orphan);
@@ -385,11 +419,15 @@ pub fn write(app_root: &Path, files: &[GeneratedFile]) -> Result<WriteReport, Co
     Ok(report)
 }
 
-/// `.rs` files under `src/generated/sql` that `files` does not contain.
-fn orphans(app_root: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, CodegenError> {
+/// `.rs` files under `output_dir` that `files` does not contain.
+fn orphans(
+    app_root: &Path,
+    files: &[GeneratedFile],
+    output_dir: &Path,
+) -> Result<Vec<PathBuf>, CodegenError> {
     let wanted: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
     let mut found = Vec::new();
-    walk(&app_root.join(OUTPUT_DIR), &mut |path| {
+    walk(&app_root.join(output_dir), &mut |path| {
         if path.extension().is_some_and(|e| e == "rs") {
             let rel = path.strip_prefix(app_root).unwrap_or(path).to_path_buf();
             if !wanted.contains(rel.as_path()) {
@@ -494,10 +532,14 @@ fn relative(app_root: &Path, path: &Path) -> String {
 
 /// An in-memory database with the app's migrations applied (no migrations directory: empty).
 pub fn schema_connection(app_root: &Path) -> Result<Connection, CodegenError> {
+    schema_connection_from(&app_root.join("db/migrations"))
+}
+
+/// An in-memory database with the migrations of `dir` applied (none when it does not exist).
+pub fn schema_connection_from(dir: &Path) -> Result<Connection, CodegenError> {
     let mut conn = Connection::open_in_memory().map_err(CodegenError::Schema)?;
-    let dir = app_root.join("db/migrations");
     if dir.exists() {
-        migrate::migrate_connection(&mut conn, &dir)?;
+        migrate::migrate_connection(&mut conn, dir)?;
     }
     Ok(conn)
 }

@@ -32,8 +32,8 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Creates and migrates the scratch database (`app_root/db/migrations`).
-    pub fn start(app_root: &Path, server_url: Option<&str>) -> Result<Scratch, CodegenError> {
+    /// Creates the scratch database and applies `migrations_dir` (when it exists).
+    pub fn start(migrations_dir: &Path, server_url: Option<&str>) -> Result<Scratch, CodegenError> {
         let failed =
             |what: &str, e: &dyn std::fmt::Display| CodegenError::Postgres(format!("{what}: {e}"));
         let (mut client, drop_from, cluster) = match server_url {
@@ -79,9 +79,8 @@ impl Scratch {
                 (client, None, Some(cluster))
             }
         };
-        let migrations = app_root.join("db/migrations");
-        if migrations.exists() {
-            migrate_client(&mut client, &migrations)?;
+        if migrations_dir.exists() {
+            migrate_client(&mut client, migrations_dir)?;
         }
         let schema =
             load_schema(&mut client).map_err(|e| failed("cannot read the migrated schema", &e))?;
