@@ -50,6 +50,30 @@ export function startServer(binary, env = {}, cwd = root) {
   });
 }
 
+/// Starts a throwaway Postgres (the `cluster` example of rally-sql) with a database `name` and
+/// resolves with its URL; `stop()` closes the example's stdin, which stops the server and
+/// removes its directory (so does this process exiting).
+export function startPostgres(name) {
+  const path = join(root, 'target/debug/examples/cluster');
+  if (!existsSync(path)) throw new Error(`${path} is missing: cargo build -p rally-sql --features postgres --examples`);
+  const child = spawn(path, [name], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Postgres did not start in 30 s; stderr:\n${stderr}`)), 30000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^(postgres:\/\/\S+)\n/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], stop: () => new Promise((r) => { child.once('exit', r); child.stdin.end(); }) });
+      }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`Postgres exited with ${code}; stderr:\n${stderr}`)); });
+  });
+}
+
 const tests = [];
 /// Registers a test.
 export function test(name, fn) { tests.push({ name, fn }); }

@@ -7,9 +7,10 @@ import { suite as scoreboard } from './scoreboard.test.mjs';
 import { suite as downstream } from './downstream.test.mjs';
 import { suite as nodes } from './nodes.test.mjs';
 
+const scoreboardPostgres = () => scoreboard({ postgres: true });
 const suites = process.argv[2]
-  ? [{ 'view-props': viewProps, 'view-demo': viewDemo, 'live-counter': liveCounter, starter, scoreboard, nodes, downstream }[process.argv[2]]]
-  : [viewProps, viewDemo, liveCounter, starter, scoreboard, nodes, downstream];
+  ? [{ 'view-props': viewProps, 'view-demo': viewDemo, 'live-counter': liveCounter, starter, scoreboard, 'scoreboard-postgres': scoreboardPostgres, nodes, downstream }[process.argv[2]]]
+  : [viewProps, viewDemo, liveCounter, starter, scoreboard, scoreboardPostgres, nodes, downstream];
 let passed = 0, failed = 0;
 for (const s of suites) {
   try {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { launch, startServer, test, run, assert, assertEq, root, axeViolations } from './lib.mjs';
+import { launch, startServer, startPostgres, test, run, assert, assertEq, root, axeViolations } from './lib.mjs';
 
 export const APP = join(root, 'examples/scoreboard');
 
@@ -140,12 +140,27 @@ async function holdGameOneLoad(context, release) {
   return state;
 }
 
-export async function suite() {
-  const dir = mkdtempSync(join(tmpdir(), 'scoreboard-e2e-'));
-  const db = join(dir, 'scoreboard.db');
-  copyFileSync(join(APP, 'db/scoreboard.db'), db);
-  const env = { DATABASE_PATH: db };
-  let server = await startServer('target/debug/scoreboard', env, APP);
+/// The Scoreboard suite on its SQLite file, or (`{ postgres: true }`) on a throwaway Postgres
+/// reset with `db/postgres/` and served by the binary built with the `postgres` feature.
+export async function suite({ postgres = false } = {}) {
+  let env, binary, execSql, cluster = null;
+  if (postgres) {
+    cluster = await startPostgres('scoreboard');
+    execFileSync(join(root, 'target/debug/cargo-rally'), ['rally', 'reset'], {
+      cwd: APP, env: { ...process.env, DATABASE_URL: cluster.url }, stdio: 'pipe',
+    });
+    env = { DATABASE_URL: cluster.url };
+    binary = 'target/debug/scoreboard-postgres';
+    execSql = (statement) => execFileSync('psql', [cluster.url, '-v', 'ON_ERROR_STOP=1', '-qc', statement], { stdio: 'pipe' });
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'scoreboard-e2e-'));
+    const db = join(dir, 'scoreboard.db');
+    copyFileSync(join(APP, 'db/scoreboard.db'), db);
+    env = { DATABASE_PATH: db };
+    binary = 'target/debug/scoreboard';
+    execSql = (statement) => sql(db, statement);
+  }
+  let server = await startServer(binary, env, APP);
   const browser = await launch();
   const context = await browser.newContext({ colorScheme: 'light' });
   try {
@@ -391,7 +406,7 @@ export async function suite() {
 
     test('a team renamed to markup renders as text on the server and after hydration', async () => {
       const evil = '<script>alert(1)</script>';
-      sql(db, `UPDATE teams SET name = '${evil}' WHERE code = 'BOS'`);
+      execSql(`UPDATE teams SET name = '${evil}' WHERE code = 'BOS'`);
       const html = await (await fetch(`${server.url}/standings`)).text();
       assert(!html.includes(evil), 'no raw markup in SSR');
       assert(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'escaped in SSR');
@@ -400,7 +415,7 @@ export async function suite() {
       assertEq(await page.evaluate(() => document.querySelectorAll('main script').length), 0, 'no script element');
       assertEq(errors, [], 'console errors and dialogs');
       await page.close();
-      sql(db, "UPDATE teams SET name = 'Boston Blizzards' WHERE code = 'BOS'");
+      execSql("UPDATE teams SET name = 'Boston Blizzards' WHERE code = 'BOS'");
     });
 
     test('GET /healthz answers 200 ok', async () => {
@@ -557,7 +572,7 @@ export async function suite() {
     });
 
     test('the desk shows who changed a game; other desks see a change from another desk; a reload names the admin', async () => {
-      sql(db, 'UPDATE games SET updated_by = NULL WHERE id = 1');
+      execSql('UPDATE games SET updated_by = NULL WHERE id = 1');
       const admin = await browser.newContext();
       await (await signIn(admin, server.url, 'admin@example.com')).close();
       const origin = await open(admin, `${server.url}/admin/games`);
@@ -681,8 +696,8 @@ export async function suite() {
       const before = await firstAwayScore(page);
       const port = new URL(server.url).port;
       await server.stop();
-      sql(db, 'UPDATE games SET away_score = away_score + 3 WHERE id = 2');
-      server = await startServer('target/debug/scoreboard', { ...env, ADDR: `127.0.0.1:${port}` }, APP);
+      execSql('UPDATE games SET away_score = away_score + 3 WHERE id = 2');
+      server = await startServer(binary, { ...env, ADDR: `127.0.0.1:${port}` }, APP);
       const expected = String(Number(before) + 3);
       await waitFor(page, (e) => document.querySelector('article.game-card .score').textContent.trim() === e, expected,
         `caught-up score ${expected}`, 20000);
@@ -692,9 +707,10 @@ export async function suite() {
       await page.close();
     });
 
-    return await run('scoreboard');
+    return await run(postgres ? 'scoreboard on Postgres' : 'scoreboard');
   } finally {
     await browser.close();
     await server.stop();
+    if (cluster) await cluster.stop();
   }
 }

@@ -24,6 +24,13 @@ step "the starter app through cargo rally (gen --check, reset, build)"
 step "the Scoreboard through cargo rally (gen --check, reset, build)"
 (cd examples/scoreboard && ../../target/debug/cargo-rally rally gen --check && ../../target/debug/cargo-rally rally reset && ../../target/debug/cargo-rally rally build)
 
+step "the Scoreboard's server on Postgres (its browser tests run it on a throwaway cluster)"
+cargo build -p scoreboard --features postgres
+cp target/debug/scoreboard target/debug/scoreboard-postgres
+cargo build -p rally-sql --features postgres --examples
+# Put the SQLite server back where the other browser tests expect it.
+cargo build -p scoreboard --features server
+
 step "native tests"
 cargo test --workspace
 # Google sign-in is a feature no example enables; its flow is tested against a fake provider.

@@ -30,11 +30,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 #[cfg(feature = "server")]
+use crate::db::Db;
+#[cfg(feature = "server")]
 use rally::auth::PendingCode;
 #[cfg(feature = "server")]
 use rally::auth_http::{AppError, Auth, AuthApp, AuthConfig};
-#[cfg(feature = "server")]
-use rally::db::Db;
 #[cfg(feature = "server")]
 use rally::session::{
     MemorySessionStore, SessionConfig, SessionStore, Sessions, SqliteSessionStore,

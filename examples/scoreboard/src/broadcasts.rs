@@ -64,7 +64,7 @@ pub type TargetedEvent = rally::broadcast::TargetedEvent<Topic, Event>;
 /// `[AllGames, AdminGames, Game(id), Team(home slug), Team(away slug)]`. `None` when the game
 /// cannot be read (the save itself has already succeeded, so nothing is pushed).
 #[cfg(feature = "server")]
-pub fn game_updated_broadcast(db: &rally::db::Db, game_id: i64) -> Option<TargetedEvent> {
+pub fn game_updated_broadcast(db: &crate::db::Db, game_id: i64) -> Option<TargetedEvent> {
     use crate::generated::sql::public::pages::games::id__sql::get_game;
     let row = match db.read_sync(|conn| get_game(conn, game_id)) {
         Ok(row) => row?,

@@ -49,7 +49,7 @@ impl AuthenticatedUser {
 /// The user with this id (`None` when there is none or the database fails, which signs the
 /// request out rather than in).
 #[cfg(feature = "server")]
-pub fn user_by_id(db: &rally::db::Db, user_id: i64) -> Option<AuthenticatedUser> {
+pub fn user_by_id(db: &crate::db::Db, user_id: i64) -> Option<AuthenticatedUser> {
     use crate::generated::sql::root_sql::user_by_id;
     let row = match db.read_sync(|conn| user_by_id(conn, user_id)) {
         Ok(row) => row?,

@@ -9,6 +9,8 @@ pub mod broadcasts;
 pub mod chrome;
 #[cfg(feature = "server")]
 pub mod context;
+#[cfg(feature = "server")]
+pub mod db;
 pub mod generated;
 pub mod identity;
 pub mod public;
@@ -26,13 +28,13 @@ pub(crate) mod test_support {
     use rally::test_db::Template;
 
     /// A fresh copy of the seeded database (migrated and seeded once per test run).
-    pub fn seeded_db() -> rally::db::Db {
+    pub fn seeded_db() -> crate::db::Db {
         static TEMPLATE: OnceLock<Template> = OnceLock::new();
         let template = TEMPLATE.get_or_init(|| {
             let root = Path::new(env!("CARGO_MANIFEST_DIR"));
             Template::seeded(&root.join("db/migrations"), Some(&root.join("db/seeds")))
                 .expect("migrate and seed the test database")
         });
-        template.db().expect("copy the test database")
+        template.db().expect("copy the test database").into()
     }
 }

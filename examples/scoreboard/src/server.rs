@@ -1,16 +1,15 @@
 //! What the Scoreboard adds to the generated server: a health check for load balancers and
 //! the document's title. The generated `serve()` calls [`configure`] before serving.
 
+use crate::context::Context;
+use crate::db::Db;
 use axum::http::StatusCode;
 use axum::routing::get;
-use rally::db::Db;
-
-use crate::context::Context;
 use rally::server::app::AppBuilder;
 
 /// Adds `GET /healthz` and names the app in the document.
 pub fn configure(app: AppBuilder<Context>) -> AppBuilder<Context> {
-    let db = app.db().clone();
+    let db = app.context().db.clone();
     app.route("/healthz", get(move || healthz(db.clone())))
         .layout(|layout| rally::server::ssr::Layout {
             title: "Rally Scoreboard".to_owned(),
@@ -20,10 +19,7 @@ pub fn configure(app: AppBuilder<Context>) -> AppBuilder<Context> {
 
 /// 200 `ok` when the database answers a query, else 503 with what failed (logged too).
 pub async fn healthz(db: Db) -> (StatusCode, String) {
-    let answered = db
-        .read(|conn| conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0)))
-        .await;
-    match answered {
+    match db.ping().await {
         Ok(_) => (StatusCode::OK, "ok".to_owned()),
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");

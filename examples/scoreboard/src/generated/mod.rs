@@ -6,5 +6,9 @@
 pub mod rally;
 #[rustfmt::skip]
 pub mod routes;
-#[cfg(feature = "server")]
+#[cfg(all(feature = "server", not(feature = "postgres")))]
+pub mod sql;
+/// The same functions for the other database, chosen by the cargo feature.
+#[cfg(all(feature = "server", feature = "postgres"))]
+#[path = "sql_postgres/mod.rs"]
 pub mod sql;

@@ -451,7 +451,7 @@ pub fn handle_save(
     let db = &ctx.db;
     use crate::generated::sql::admin::pages::games_sql::{update_game_final, update_game_score};
     use crate::generated::sql::public::pages::games::id__sql::get_game;
-    let could_not_save = |e: rusqlite::Error| {
+    let could_not_save = |e: crate::db::Error| {
         tracing::error!(error = %e, "saving a game");
         SaveError::new("Could not save game.")
     };

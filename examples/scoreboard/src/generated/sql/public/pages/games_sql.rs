@@ -24,7 +24,7 @@ pub struct ListPublicGamesRow {
 /// Runs `src/public/pages/games/sql/list_public_games.sql`:
 ///
 /// ```sql
-/// SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE :team_code IS NULL OR g.home_code = :team_code OR g.away_code = :team_code ORDER BY g.id
+/// SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE CAST(:team_code AS TEXT) IS NULL OR g.home_code = :team_code OR g.away_code = :team_code ORDER BY g.id
 /// ```
 ///
 /// Returns every row.
@@ -32,7 +32,7 @@ pub fn list_public_games(
     conn: &Connection,
     team_code: Option<&str>,
 ) -> rusqlite::Result<Vec<ListPublicGamesRow>> {
-    const SQL: &str = "SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE :team_code IS NULL OR g.home_code = :team_code OR g.away_code = :team_code ORDER BY g.id";
+    const SQL: &str = "SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE CAST(:team_code AS TEXT) IS NULL OR g.home_code = :team_code OR g.away_code = :team_code ORDER BY g.id";
     let mut stmt = conn.prepare_cached(SQL)?;
     let rows = stmt
         .query_map(

@@ -15,5 +15,5 @@ SELECT
 FROM games g
 JOIN teams home ON home.code = g.home_code
 JOIN teams away ON away.code = g.away_code
-WHERE :team_code IS NULL OR g.home_code = :team_code OR g.away_code = :team_code
+WHERE CAST(:team_code AS TEXT) IS NULL OR g.home_code = :team_code OR g.away_code = :team_code
 ORDER BY g.id;
