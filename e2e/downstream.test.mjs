@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realp
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, test, run, assert, assertEq, root } from './lib.mjs';
+import { launch, startPostgres, test, run, assert, assertEq, root } from './lib.mjs';
 
 const CLI = join(root, 'target/debug/cargo-rally');
 const TARGET = join(root, 'target');
@@ -231,7 +231,7 @@ async function countIs(page, expected, what) {
 export async function suite() {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the workspace first (cargo build --workspace)`);
   const parent = mkdtempSync(join(tmpdir(), 'rally-downstream-'));
-  let app = null, binary = null, server = null, browser = null;
+  let app = null, binary = null, server = null, browser = null, cluster = null;
   try {
     test('cargo new + cargo rally init, migrate and build make an app outside the workspace', async () => {
       const dir = await cargoNew(parent, APP);
@@ -304,6 +304,38 @@ export async function suite() {
       assertEq(await ssrCount(server.url), String(2 * STEP), 'the count after restarting the server');
     });
 
+    test('cargo rally init --db postgres: gen types on a throwaway Postgres, migrate and the counter\'s saves go to DATABASE_URL', async () => {
+      const dir = await cargoNew(parent, 'pg_app');
+      copyFileSync(join(root, 'Cargo.lock'), join(dir, 'Cargo.lock'));
+      const init = await rally('cargo rally init --db postgres', ['init', '--db', 'postgres'], dir, 180);
+      assert(init.stderr.includes('typing the queries for Postgres'), `init did not type the queries on Postgres:\n${init.stderr}`);
+      const generated = readFileSync(join(dir, 'src/generated/sql/public/pages/home__sql.rs'), 'utf8');
+      assert(generated.includes('client: &mut impl GenericClient'), `the generated queries are not Postgres functions:\n${generated}`);
+      cluster = await startPostgres('pg_app');
+      writeFileSync(join(dir, '.env'), `PORT=8080\nDATABASE_URL=${cluster.url}\n`);
+      await rally('cargo rally migrate (Postgres)', ['migrate'], dir, 60);
+      const build = await rally('cargo rally build (Postgres)', ['build'], dir, BUILD_TIMEOUT_S, { CARGO_TARGET_DIR: TARGET });
+      console.log(`       cargo rally build (Postgres): ${build.seconds.toFixed(1)} s`);
+      const pgServer = await startAppServer(join(TARGET, 'debug', 'pg_app'), dir);
+      try {
+        assertEq(await ssrCount(pgServer.url), '0', 'the count in the first SSR HTML, read from Postgres');
+        browser = browser || await launch();
+        const a = await open(browser, pgServer.url, 'Postgres app');
+        await a.page.click('#inc');
+        await countIs(a.page, 1, 'after one + saved in Postgres');
+        await a.page.click('#inc');
+        await countIs(a.page, 2, 'after two +');
+        assertEq(a.errors, [], 'console errors');
+        await a.page.close();
+      } finally {
+        await pgServer.stop();
+      }
+      // In Postgres, not in the server: psql reads the row the saves wrote.
+      const { execFileSync } = await import('node:child_process');
+      const stored = execFileSync('psql', [cluster.url, '-tAc', 'SELECT count FROM counter WHERE id = 1']).toString().trim();
+      assertEq(stored, '2', 'the count in Postgres');
+    });
+
     test('init in a crate whose src/main.rs was edited refuses, names the file and writes nothing', async () => {
       const dir = await cargoNew(parent, 'edited_app');
       writeFileSync(join(dir, 'src/main.rs'), 'fn main() {\n    println!("mine");\n}\n');
@@ -319,6 +351,7 @@ export async function suite() {
   } finally {
     if (browser) await browser.close().catch(() => {});
     if (server) await server.stop();
+    if (cluster) await cluster.stop();
     rmSync(parent, { recursive: true, force: true });
   }
 }

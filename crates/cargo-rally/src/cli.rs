@@ -1,6 +1,6 @@
 //! The command line, parsed with `clap`: each command with its `--help`.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Rally's CLI: generate, build, migrate and run a Rally app. Run it in the app's directory
 /// (the one with its Cargo.toml); docs/cli.md describes every command.
@@ -16,7 +16,12 @@ pub struct Cli {
 #[derive(Debug, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Write the starter app into a fresh `cargo new` crate, then run `gen`.
-    Init,
+    Init {
+        /// The database the app starts on: the embedded SQLite file, or a Postgres server
+        /// named by `DATABASE_URL` (gen types the queries on a throwaway one).
+        #[arg(long, value_enum, default_value_t = Database::Sqlite)]
+        db: Database,
+    },
     /// Write src/generated/ from the pages and the .sql files.
     Gen {
         /// Compare with what is checked in instead of writing; fails when it is stale.
@@ -47,6 +52,15 @@ pub enum Command {
     },
     /// Build and run the server, then rebuild, restart and reload the tabs on every change.
     Dev,
+}
+
+/// The database `cargo rally init` sets the app up for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Database {
+    /// SQLite, embedded: `db/<app>.db`.
+    Sqlite,
+    /// Postgres: `DATABASE_URL`.
+    Postgres,
 }
 
 /// What `cargo rally server` does besides starting.

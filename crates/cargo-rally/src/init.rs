@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::cli::Database;
+
 /// The template's files: path in the app, contents (`starter` is replaced by the crate name).
 const FILES: &[(&str, &str)] = &[
     (
@@ -88,6 +90,68 @@ cargo rally dev       # build, serve on http://127.0.0.1:8080, rebuild and reloa
 A page is one module under `src/public/pages/`; its file name is its route (`home_.rs` is `/`).
 ";
 
+/// The Postgres flavour (`init --db postgres`): these files replace the template's.
+const POSTGRES_FILES: &[(&str, &str)] = &[
+    (
+        "src/context.rs",
+        include_str!("../../../examples/starter/postgres/context.rs"),
+    ),
+    (
+        "db/migrations/001_create_counter.sql",
+        include_str!("../../../examples/starter/postgres/001_create_counter.sql"),
+    ),
+];
+
+/// Edits of the template's page for Postgres, whose pool can fail before the query runs (so
+/// its closures return `rally::postgres::Error`). Each must match exactly once; a test checks.
+const POSTGRES_EDITS: &[(&str, &str, &str)] = &[
+    (
+        "src/public/pages/home_.rs",
+        ".read_sync(get_count)",
+        ".read_sync(|c| Ok::<_, rally::postgres::Error>(get_count(c)?))",
+    ),
+    (
+        "src/public/pages/home_.rs",
+        ".write_sync(|tx| add_to_count(tx, delta))",
+        ".write_sync(|tx| Ok::<_, rally::postgres::Error>(add_to_count(tx, delta)?))",
+    ),
+    (
+        "src/public/pages/home_.rs",
+        "saved in SQLite",
+        "saved in Postgres",
+    ),
+    ("README.md", "persisted in SQLite", "persisted in Postgres"),
+    (
+        "README.md",
+        "cargo rally migrate   # db/migrations → db/starter.db",
+        "cargo rally migrate   # db/migrations → DATABASE_URL (set it in .env)",
+    ),
+    (
+        ".env.example",
+        "# DATABASE_PATH=db/starter.db\n",
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/starter\n",
+    ),
+];
+
+/// The template's files for `db`: path and contents.
+fn files(db: Database) -> Vec<(&'static str, String)> {
+    FILES
+        .iter()
+        .map(|&(path, contents)| {
+            let mut contents = contents.to_owned();
+            if db == Database::Postgres {
+                if let Some((_, replacement)) = POSTGRES_FILES.iter().find(|(p, _)| *p == path) {
+                    contents = (*replacement).to_owned();
+                }
+                for (_, from, to) in POSTGRES_EDITS.iter().filter(|(p, _, _)| *p == path) {
+                    contents = contents.replacen(from, to, 1);
+                }
+            }
+            (path, contents)
+        })
+        .collect()
+}
+
 /// What `cargo new` writes in `src/main.rs`; init may replace exactly this.
 const CARGO_NEW_MAIN: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
 
@@ -96,8 +160,9 @@ const KEPT: &[&str] = &["README.md"];
 
 /// Writes the starter into `root`, refusing to overwrite anything but `cargo new`'s main.rs.
 /// Returns the files written.
-pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
-    for (path, _) in FILES {
+pub fn init(root: &Path, package: &str, db: Database) -> Result<Vec<PathBuf>, String> {
+    let files = files(db);
+    for (path, _) in &files {
         let target = root.join(path);
         if KEPT.contains(path) && target.is_file() {
             continue;
@@ -125,7 +190,7 @@ pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
     }
     let crate_name = package.replace('-', "_");
     let mut written = Vec::new();
-    for (path, contents) in FILES {
+    for (path, contents) in &files {
         let target = root.join(path);
         if KEPT.contains(path) && target.is_file() {
             continue;
@@ -140,7 +205,7 @@ pub fn init(root: &Path, package: &str) -> Result<Vec<PathBuf>, String> {
         fs::write(&target, contents).map_err(|e| format!("cannot write {path}: {e}"))?;
         written.push(PathBuf::from(path));
     }
-    fs::write(&manifest, manifest_with_rally(&cargo_toml, package))
+    fs::write(&manifest, manifest_with_rally(&cargo_toml, package, db))
         .map_err(|e| format!("cannot write Cargo.toml: {e}"))?;
     append_gitignore(root)?;
     Ok(written)
@@ -163,14 +228,27 @@ fn rally_dependency() -> String {
     }
 }
 
-fn manifest_with_rally(cargo_toml: &str, package: &str) -> String {
+fn manifest_with_rally(cargo_toml: &str, package: &str, db: Database) -> String {
     let rally = rally_dependency();
+    let (database_deps, server_database, metadata) = match db {
+        Database::Sqlite => (
+            r#"rusqlite = { version = "0.39", features = ["bundled"], optional = true }"#,
+            r#""dep:rusqlite""#,
+            "",
+        ),
+        Database::Postgres => (
+            r#"postgres = { version = "0.19", optional = true }
+thiserror = { version = "2", optional = true }"#,
+            r#""rally/postgres", "dep:postgres", "dep:thiserror""#,
+            "\n# `cargo rally gen` types the queries on Postgres.\n[package.metadata.rally]\ndatabase = \"postgres\"\n",
+        ),
+    };
     let deps = format!(
         r#"{rally}
 serde = {{ version = "1", features = ["derive"] }}
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "net", "signal", "sync", "time"], optional = true }}
 axum = {{ version = "0.8", features = ["ws"], optional = true }}
-rusqlite = {{ version = "0.39", features = ["bundled"], optional = true }}
+{database_deps}
 # The browser runtime is pinned to the wasm-bindgen version `cargo rally build` embeds.
 wasm-bindgen = {{ version = "=0.2.130", optional = true }}
 "#
@@ -200,8 +278,8 @@ required-features = ["server"]
 
 [features]
 default = []
-# The server build: SSR, the WebSocket, SQLite.
-server = ["rally/server", "rally/mimalloc", "dep:tokio", "dep:axum", "dep:rusqlite"]
+# The server build: SSR, the WebSocket, the database.
+server = ["rally/server", "rally/mimalloc", "dep:tokio", "dep:axum", {server_database}]
 # One browser bundle per mount.
 browser = ["rally/browser", "dep:wasm-bindgen"]
 mount-public = ["browser"]
@@ -213,7 +291,7 @@ opt-level = "z"
 lto = true
 codegen-units = 1
 panic = "abort"
-"#
+{metadata}"#
     ));
     out
 }
@@ -269,7 +347,7 @@ mod tests {
     fn init_writes_the_starter_into_a_fresh_crate() {
         let dir = tempfile::tempdir().unwrap();
         cargo_new(dir.path());
-        let written = init(dir.path(), "my-app").unwrap();
+        let written = init(dir.path(), "my-app", Database::Sqlite).unwrap();
         assert_eq!(written.len(), FILES.len());
         let main = fs::read_to_string(dir.path().join("src/main.rs")).unwrap();
         assert!(
@@ -289,17 +367,53 @@ mod tests {
     }
 
     #[test]
+    fn every_postgres_edit_applies_once() {
+        for (path, from, _) in POSTGRES_EDITS {
+            let (_, template) = FILES
+                .iter()
+                .find(|(p, _)| p == path)
+                .expect("a template file");
+            assert_eq!(template.matches(from).count(), 1, "{path}: {from}");
+        }
+        for (path, _) in POSTGRES_FILES {
+            assert!(
+                FILES.iter().any(|(p, _)| p == path),
+                "{path} replaces a template file"
+            );
+        }
+    }
+
+    #[test]
+    fn init_for_postgres_writes_the_postgres_flavour() {
+        let dir = tempfile::tempdir().unwrap();
+        cargo_new(dir.path());
+        init(dir.path(), "my-app", Database::Postgres).unwrap();
+        let read = |p: &str| fs::read_to_string(dir.path().join(p)).unwrap();
+        assert!(read("src/context.rs").contains("PgDb::open"));
+        assert!(read("src/public/pages/home_.rs").contains("rally::postgres::Error"));
+        assert!(read("db/migrations/001_create_counter.sql").contains("bigint"));
+        assert!(read(".env.example").contains("DATABASE_URL=postgres://"));
+        let manifest = read("Cargo.toml");
+        assert!(manifest.contains("database = \"postgres\""), "{manifest}");
+        assert!(
+            manifest.contains("\"rally/postgres\", \"dep:postgres\""),
+            "{manifest}"
+        );
+        assert!(!manifest.contains("rusqlite"), "{manifest}");
+    }
+
+    #[test]
     fn init_refuses_to_overwrite_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         cargo_new(dir.path());
         fs::write(dir.path().join("src/main.rs"), "fn main() { /* mine */ }\n").unwrap();
-        let err = init(dir.path(), "my-app").unwrap_err();
+        let err = init(dir.path(), "my-app", Database::Sqlite).unwrap_err();
         assert!(err.contains("refusing to overwrite src/main.rs"), "{err}");
         assert!(!dir.path().join("src/lib.rs").exists());
         let second = tempfile::tempdir().unwrap();
         cargo_new(second.path());
-        init(second.path(), "my-app").unwrap();
-        let again = init(second.path(), "my-app").unwrap_err();
+        init(second.path(), "my-app", Database::Sqlite).unwrap();
+        let again = init(second.path(), "my-app", Database::Sqlite).unwrap_err();
         assert!(again.contains("refusing to overwrite"), "{again}");
     }
 }

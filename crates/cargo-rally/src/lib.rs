@@ -25,7 +25,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         }
     };
     match command {
-        Command::Init => init_app(root),
+        Command::Init { db } => init_app(root, db),
         Command::Gen { check } => gen_all(root, check),
         Command::Regen => regen(root),
         Command::Migrate => migrate(root),
@@ -39,12 +39,19 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
-fn init_app(root: &Path) -> Result<(), String> {
+fn init_app(root: &Path, db: cli::Database) -> Result<(), String> {
     let package = package(root)?;
-    let written = init::init(root, &package)?;
+    let written = init::init(root, &package, db)?;
     step(&format!("wrote the starter app ({} files)", written.len()));
     gen_all(root, false)?;
-    step("next: cargo rally migrate && cargo rally build && cargo rally server");
+    match db {
+        cli::Database::Sqlite => {
+            step("next: cargo rally migrate && cargo rally build && cargo rally server")
+        }
+        cli::Database::Postgres => step(
+            "next: set DATABASE_URL in .env (postgres://user@host:5432/db), then cargo rally migrate && cargo rally build && cargo rally server",
+        ),
+    }
     Ok(())
 }
 

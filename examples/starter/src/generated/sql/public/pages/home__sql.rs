@@ -14,12 +14,12 @@ pub struct AddToCountRow {
 /// Runs `src/public/pages/home_/sql/add_to_count.sql`:
 ///
 /// ```sql
-/// INSERT INTO counter (id, count) VALUES (1, :delta) ON CONFLICT (id) DO UPDATE SET count = count + :delta RETURNING count
+/// INSERT INTO counter (id, count) VALUES (1, :delta) ON CONFLICT (id) DO UPDATE SET count = counter.count + :delta RETURNING count
 /// ```
 ///
 /// Returns the first row; none is `rusqlite::Error::QueryReturnedNoRows`.
 pub fn add_to_count(conn: &Connection, delta: i64) -> rusqlite::Result<AddToCountRow> {
-    const SQL: &str = "INSERT INTO counter (id, count) VALUES (1, :delta) ON CONFLICT (id) DO UPDATE SET count = count + :delta RETURNING count";
+    const SQL: &str = "INSERT INTO counter (id, count) VALUES (1, :delta) ON CONFLICT (id) DO UPDATE SET count = counter.count + :delta RETURNING count";
     let mut stmt = conn.prepare_cached(SQL)?;
     stmt.query_row(
         rusqlite::params![delta],

@@ -1,0 +1,4 @@
+CREATE TABLE counter (
+  id bigint PRIMARY KEY,
+  count bigint NOT NULL
+);
