@@ -5,33 +5,30 @@
 //! synchronous, as [`SessionStore`]'s are: they run on blocking threads and each is one indexed
 //! statement.
 //!
-//! Connections sit in a small pool behind a `Mutex`: the lock is held only to take or return an
-//! idle client, never across a statement, so concurrent requests run their statements on
-//! separate connections instead of queueing behind one. A connection that Postgres closed (a
-//! restart, a fail-over, an idle timeout) is dropped, and a statement that found its pooled
-//! connection closed is tried once more on a fresh one, so the store recovers by itself once the
-//! server is back; while it is away every call answers an error within the connect time-out, and
-//! a failing store signs requests out rather than letting them in.
+//! Connections come from a [`Pool`] (a few idle clients behind a `Mutex` held only to take or
+//! return one, so concurrent requests run their statements on separate connections instead of
+//! queueing behind one). A connection that Postgres closed (a restart, a fail-over, an idle
+//! time-out) is replaced and its statement tried once more, so the store recovers by itself
+//! once the server is back; while it is away every call answers an error within the connect
+//! time-out, and a failing store signs requests out rather than letting them in. Calls made from
+//! inside an async task do not panic (the sync client cannot run inside a runtime): the pool
+//! moves them to a scoped thread.
 
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use postgres::{Client, Config, NoTls};
+use postgres::Client;
+use rally_sql::postgres::{Pool, PoolError};
 
 use crate::session::{SessionId, SessionRecord, SessionStore, StoreError, now_unix};
 
-/// How long connecting may take when the URL does not say (`connect_timeout`).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long sent data may stay unacknowledged before the connection counts as dead, so a
-/// vanished server fails a call instead of hanging it.
-const TCP_USER_TIMEOUT: Duration = Duration::from_secs(5);
-/// The longest one statement may run (including waiting for a lock) before Postgres cancels it.
-const STATEMENT_TIMEOUT: &str = "5s";
-/// Idle connections kept for reuse.
+/// Idle connections kept for reuse: one per concurrent request being authorized, up to this.
 const POOL: usize = 16;
+/// The longest one statement may run (including waiting for a lock) before Postgres cancels
+/// it: an answer within seconds, even an error, beats a request hanging on its sign-in check.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The advisory lock taken while creating the table, so nodes starting together do not race
 /// on `CREATE TABLE IF NOT EXISTS` (which can fail on a concurrent create). Arbitrary but fixed:
-/// "rally_sessions" as bytes.
+/// "rally_ss" as bytes.
 const SCHEMA_LOCK: i64 = 0x7261_6c6c_795f_7373;
 
 const SCHEMA: &str = "
@@ -70,6 +67,16 @@ pub enum PgStoreError {
     Query(#[source] postgres::Error),
 }
 
+impl From<PoolError> for PgStoreError {
+    fn from(error: PoolError) -> Self {
+        match error {
+            PoolError::InvalidUrl(e) => PgStoreError::InvalidUrl(e),
+            PoolError::Connect(e) => PgStoreError::Connect(e),
+            PoolError::Query(e) => PgStoreError::Query(e),
+        }
+    }
+}
+
 impl From<PgStoreError> for StoreError {
     fn from(error: PgStoreError) -> Self {
         StoreError(Box::new(error))
@@ -79,93 +86,39 @@ impl From<PgStoreError> for StoreError {
 /// A [`SessionStore`] in Postgres: nodes on several machines share sessions through the
 /// database they already share.
 pub struct PgSessionStore {
-    config: Config,
-    idle: Mutex<Vec<Client>>,
+    pool: Pool,
 }
 
 impl PgSessionStore {
     /// A store in the database at `url` (`postgres://user:password@host/db`; unencrypted, for a
     /// private network). Connects once and creates the `rally_sessions` table when missing.
-    ///
-    /// Blocks (the sync client runs its own small runtime): call it from synchronous code or
-    /// `tokio::task::spawn_blocking`, not directly inside an async task.
+    /// Blocks while it does, like every call of the store.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let mut config: Config = url.parse().map_err(PgStoreError::InvalidUrl)?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        if config.get_tcp_user_timeout().is_none() {
-            config.tcp_user_timeout(TCP_USER_TIMEOUT);
-        }
-        let store = PgSessionStore {
-            config,
-            idle: Mutex::new(Vec::new()),
-        };
-        let mut client = store.connect()?;
-        create_schema(&mut client)?;
-        store.put_back(client);
-        Ok(store)
+        let pool = Pool::new(url, POOL, STATEMENT_TIMEOUT).map_err(PgStoreError::from)?;
+        pool.with(create_schema).map_err(|e| match e {
+            PoolError::Query(e) => PgStoreError::Schema(e),
+            other => other.into(),
+        })?;
+        Ok(PgSessionStore { pool })
     }
 
-    /// A new connection with the statement time-out set.
-    fn connect(&self) -> Result<Client, PgStoreError> {
-        let mut client = self.config.connect(NoTls).map_err(PgStoreError::Connect)?;
-        client
-            .batch_execute(&format!("SET statement_timeout = '{STATEMENT_TIMEOUT}'"))
-            .map_err(PgStoreError::Connect)?;
-        Ok(client)
-    }
-
-    fn put_back(&self, client: Client) {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < POOL && !client.is_closed() {
-            idle.push(client);
-        }
-    }
-
-    /// Runs `f` on a pooled connection (or a new one). A pooled connection found closed is
-    /// replaced and `f` tried once more, because an idle connection can be closed by the server
-    /// at any time without the client noticing until it is used; a new connection failing is
-    /// the error. Every statement `f` runs is idempotent or fails closed, so the retry is safe.
-    fn with<T>(
+    /// Runs `f` on a pooled connection. Every statement of this store is safe to repeat
+    /// ([`Pool::with`] may): reads and deletes are idempotent, and a repeated insert is refused
+    /// by the primary key, which fails closed.
+    fn with<T: Send>(
         &self,
-        mut f: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+        f: impl FnMut(&mut Client) -> Result<T, postgres::Error> + Send,
     ) -> Result<T, StoreError> {
-        let pooled = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        if let Some(mut client) = pooled {
-            match f(&mut client) {
-                Ok(value) => {
-                    self.put_back(client);
-                    return Ok(value);
-                }
-                Err(error) if !client.is_closed() => {
-                    // The server answered (a constraint, a time-out): the connection is fine.
-                    self.put_back(client);
-                    return Err(PgStoreError::Query(error).into());
-                }
-                Err(error) => {
-                    tracing::info!(%error, "session store: a pooled connection was closed; reconnecting");
-                }
-            }
-        }
-        let mut client = self.connect()?;
-        let result = f(&mut client).map_err(PgStoreError::Query);
-        self.put_back(client);
-        Ok(result?)
+        Ok(self.pool.with(f).map_err(PgStoreError::from)?)
     }
 }
 
 /// Creates the table and indexes under a transaction-level advisory lock.
-fn create_schema(client: &mut Client) -> Result<(), PgStoreError> {
-    let mut tx = client.transaction().map_err(PgStoreError::Schema)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
-        .map_err(PgStoreError::Schema)?;
-    tx.batch_execute(SCHEMA).map_err(PgStoreError::Schema)?;
-    tx.commit().map_err(PgStoreError::Schema)
+fn create_schema(client: &mut Client) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+    tx.batch_execute(SCHEMA)?;
+    tx.commit()
 }
 
 /// Unix seconds as Postgres `bigint`; times past `i64::MAX` are "never".

@@ -177,3 +177,21 @@ fn a_store_whose_table_is_gone_answers_errors() {
     assert!(store.remove_user(8).is_err());
     assert!(store.remove_expired(now_unix()).is_err());
 }
+
+/// The sync client cannot run inside a Tokio runtime by itself (it panics); an app may still
+/// call the store from a request handler, so the store moves such calls off the runtime.
+#[test]
+fn calls_from_inside_an_async_task_work() {
+    let url = database();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = PgSessionStore::open(&url).unwrap();
+        let session = record(9, 3600);
+        store.insert(&session).unwrap();
+        assert_eq!(store.get(&session.id).unwrap(), Some(session));
+        // Dropping the store closes its pooled connection, which blocks too.
+        drop(store);
+    });
+}
