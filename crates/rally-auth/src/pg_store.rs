@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use postgres::Client;
-use rally_sql::postgres::{Pool, PoolError};
+use rally_sql::postgres::{Pool, PoolError, describe};
 
 use crate::session::{SessionId, SessionRecord, SessionStore, StoreError, now_unix};
 
@@ -47,22 +47,26 @@ CREATE INDEX IF NOT EXISTS rally_sessions_expires_at ON rally_sessions (expires_
 pub enum PgStoreError {
     /// The URL is not a Postgres connection string.
     #[error(
-        "the session store URL is not a valid Postgres connection string: {0} — use postgres://user:password@host:5432/database"
+        "the session store URL is not a valid Postgres connection string: {} — use postgres://user:password@host:5432/database",
+        describe(.0)
     )]
     InvalidUrl(#[source] postgres::Error),
     /// No connection could be opened.
     #[error(
-        "cannot connect to the session database: {0} — check that Postgres is running and reachable, and the URL's host, port, user and password"
+        "cannot connect to the session database: {} — check that Postgres is running and reachable, and the URL's host, port, user and password",
+        describe(.0)
     )]
     Connect(#[source] postgres::Error),
     /// Creating the `rally_sessions` table or its indexes failed.
     #[error(
-        "cannot create the rally_sessions table: {0} — the database user needs the CREATE privilege on the schema, or create the table beforehand"
+        "cannot create the rally_sessions table: {} — the database user needs the CREATE privilege on the schema, or create the table beforehand",
+        describe(.0)
     )]
     Schema(#[source] postgres::Error),
     /// A statement failed.
     #[error(
-        "session database statement failed: {0} — if this repeats, check the Postgres server and its log"
+        "session database statement failed: {} — if this repeats, check the Postgres server and its log",
+        describe(.0)
     )]
     Query(#[source] postgres::Error),
 }

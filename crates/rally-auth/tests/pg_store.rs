@@ -172,7 +172,14 @@ fn a_store_whose_table_is_gone_answers_errors() {
         .unwrap()
         .batch_execute("DROP TABLE rally_sessions")
         .unwrap();
-    assert!(store.get(&session.id).is_err(), "an error, not `None`");
+    let error = store.get(&session.id).expect_err("an error, not `None`");
+    // The server's own words reach the log, not just "db error".
+    assert!(
+        error
+            .to_string()
+            .contains(r#"relation "rally_sessions" does not exist"#),
+        "{error}"
+    );
     assert!(store.insert(&record(8, 60)).is_err());
     assert!(store.remove_user(8).is_err());
     assert!(store.remove_expired(now_unix()).is_err());

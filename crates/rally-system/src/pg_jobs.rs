@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::{Client, Row};
-use rally_sql::postgres::{Pool, PoolError};
+use rally_sql::postgres::{Pool, PoolError, describe};
 
 use crate::jobs::{
     Failure, Job, JobError, JobRecord, JobStatus, JobStore, LEASE_SECONDS, MAX_ATTEMPTS,
@@ -64,22 +64,26 @@ CREATE INDEX IF NOT EXISTS rally_jobs_status_run_at ON rally_jobs (status, run_a
 pub enum PgJobError {
     /// The URL is not a Postgres connection string.
     #[error(
-        "the job queue URL is not a valid Postgres connection string: {0} — use postgres://user:password@host:5432/database"
+        "the job queue URL is not a valid Postgres connection string: {} — use postgres://user:password@host:5432/database",
+        describe(.0)
     )]
     InvalidUrl(#[source] postgres::Error),
     /// No connection could be opened.
     #[error(
-        "cannot connect to the job database: {0} — check that Postgres is running and reachable, and the URL's host, port, user and password"
+        "cannot connect to the job database: {} — check that Postgres is running and reachable, and the URL's host, port, user and password",
+        describe(.0)
     )]
     Connect(#[source] postgres::Error),
     /// Creating the `rally_jobs` table or its index failed.
     #[error(
-        "cannot create the rally_jobs table: {0} — the database user needs the CREATE privilege on the schema, or create the table beforehand"
+        "cannot create the rally_jobs table: {} — the database user needs the CREATE privilege on the schema, or create the table beforehand",
+        describe(.0)
     )]
     Schema(#[source] postgres::Error),
     /// A statement failed.
     #[error(
-        "job database statement failed: {0} — if this repeats, check the Postgres server and its log"
+        "job database statement failed: {} — if this repeats, check the Postgres server and its log",
+        describe(.0)
     )]
     Query(#[source] postgres::Error),
 }

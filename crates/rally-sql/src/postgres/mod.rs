@@ -22,7 +22,7 @@ pub use migrate::{
     ResetReport, applied_versions, connect, migrate, migrate_client, reset, reset_with, seed,
     seed_client,
 };
-pub use pool::{Pool, PoolError};
+pub use pool::{Pool, PoolError, describe};
 
 /// The sync Postgres client these functions take, re-exported so callers need no own dependency.
 pub use ::postgres::{Client, NoTls};

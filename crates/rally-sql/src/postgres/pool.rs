@@ -30,17 +30,39 @@ const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum PoolError {
     /// The URL is not a Postgres connection string.
     #[error(
-        "not a valid Postgres connection string: {0} — use postgres://user:password@host:5432/database"
+        "not a valid Postgres connection string: {} — use postgres://user:password@host:5432/database",
+        describe(.0)
     )]
     InvalidUrl(#[source] ::postgres::Error),
     /// No connection could be opened.
     #[error(
-        "cannot connect to Postgres: {0} — check that the server is running and reachable, and the URL's host, port, user and password"
+        "cannot connect to Postgres: {} — check that the server is running and reachable, and the URL's host, port, user and password",
+        describe(.0)
     )]
     Connect(#[source] ::postgres::Error),
     /// The statement failed (the server refused it, or the connection broke while it ran).
-    #[error("Postgres statement failed: {0} — if this repeats, check the server and its log")]
+    #[error(
+        "Postgres statement failed: {} — if this repeats, check the server and its log",
+        describe(.0)
+    )]
     Query(#[source] ::postgres::Error),
+}
+
+/// What went wrong, in words: the server's message (with its detail and hint) for an error the
+/// server reported, else the client's description followed by its causes — the client's own
+/// `Display` says only `db error` or `error connecting to server`.
+pub fn describe(error: &::postgres::Error) -> String {
+    if error.as_db_error().is_some() {
+        return crate::migrate::postgres_message(error);
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Up to `max_idle` reusable connections to one database; see the module documentation.

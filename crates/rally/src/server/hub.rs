@@ -336,7 +336,7 @@ impl HubConfig {
         if let Err(e) = value.parse::<tokio_postgres::Config>() {
             return Err(HubConfigError::InvalidPostgresUrl {
                 url: redact(value),
-                reason: e.to_string(),
+                reason: rally_sql::postgres::describe(&e),
             });
         }
         Ok(HubConfig::Postgres {

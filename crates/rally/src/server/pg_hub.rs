@@ -37,6 +37,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use rally_sql::postgres::describe;
 use tokio::sync::{Notify, mpsc};
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Notification, Statement};
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -66,7 +67,8 @@ const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
 pub enum PgHubError {
     /// The URL is not a Postgres connection string.
     #[error(
-        "RALLY_HUB is not a usable Postgres URL ({0}) — use e.g. postgres://app:password@db.internal:5432/app"
+        "RALLY_HUB is not a usable Postgres URL ({}) — use e.g. postgres://app:password@db.internal:5432/app",
+        describe(.0)
     )]
     InvalidUrl(#[source] tokio_postgres::Error),
 }
@@ -74,7 +76,7 @@ pub enum PgHubError {
 /// Why talking to Postgres failed (logged, then retried).
 #[derive(Debug, thiserror::Error)]
 enum BrokerError {
-    #[error(transparent)]
+    #[error("{}", describe(.0))]
     Postgres(#[from] tokio_postgres::Error),
     #[error("{0} timed out after {BROKER_TIMEOUT:?}")]
     TimedOut(&'static str),
