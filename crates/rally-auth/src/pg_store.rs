@@ -12,7 +12,7 @@
 //! once the server is back; while it is away every call answers an error within the connect
 //! time-out, and a failing store signs requests out rather than letting them in. Calls made from
 //! inside an async task do not panic (the sync client cannot run inside a runtime): the pool
-//! moves them to a scoped thread.
+//! steps out of the runtime for them.
 
 use std::time::Duration;
 

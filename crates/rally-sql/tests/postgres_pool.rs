@@ -107,14 +107,20 @@ fn calls_and_drops_inside_tokio_runtimes_do_not_panic() {
         let runtime = runtime.unwrap();
         let url = url.clone();
         runtime.block_on(async move {
-            let pool = pool(&url);
+            let on_task = pool(&url);
             let task = tokio::spawn(async move {
-                let pid = backend(&pool);
+                let pid = backend(&on_task);
                 // The idle client is closed when the pool drops, here on the runtime too.
-                drop(pool);
+                drop(on_task);
                 pid
             });
             assert!(task.await.unwrap() > 0);
+            // Where Rally's stores are called from: a blocking thread of the runtime.
+            let on_blocking = pool(&url);
+            let pid = tokio::task::spawn_blocking(move || backend(&on_blocking))
+                .await
+                .unwrap();
+            assert!(pid > 0);
         });
     }
 }

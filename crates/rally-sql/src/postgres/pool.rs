@@ -5,8 +5,8 @@
 //! The sync client drives each connection on a Tokio runtime of its own, which Tokio refuses to
 //! start, block on or drop inside another runtime (a panic). So when called from inside a
 //! runtime, the pool does its work — connecting, running the statement, closing a connection —
-//! on a scoped thread and waits for it, which blocks the caller as a SQLite statement would,
-//! and panics nowhere.
+//! through `block_in_place` (a multi-thread runtime) or on a scoped thread (a current-thread
+//! one), which blocks the caller as a SQLite statement would, and panics nowhere.
 //!
 //! Idle connections sit behind a `Mutex` that is held only to take or return one, never across
 //! a statement, so concurrent callers use separate connections. A pooled connection the server
@@ -161,14 +161,20 @@ impl Drop for Pool {
     }
 }
 
-/// Runs `f` here, or on a scoped thread when this thread is inside a Tokio runtime (see the
-/// module documentation). A panic in `f` is resumed in the caller.
+/// Runs `f` where the sync client may block (see the module documentation): here outside a
+/// runtime; through `block_in_place` in a multi-thread runtime (on a worker it hands the
+/// worker's other tasks to another thread meanwhile; on a `spawn_blocking` thread it just runs
+/// `f`); on a scoped thread in a current-thread runtime, which has no other thread to hand its
+/// tasks to. A panic in `f` is resumed in the caller.
 fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f();
+    match tokio::runtime::Handle::try_current() {
+        Err(_) => f(),
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        Ok(_) => std::thread::scope(|scope| match scope.spawn(f).join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }),
     }
-    std::thread::scope(|scope| match scope.spawn(f).join() {
-        Ok(value) => value,
-        Err(panic) => std::panic::resume_unwind(panic),
-    })
 }
