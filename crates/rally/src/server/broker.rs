@@ -1,4 +1,4 @@
-//! What the hubs for several nodes ([`RedisHub`](super::redis_hub), [`PgHub`](super::pg_hub))
+//! What the hubs for several nodes (`RedisHub`, `PgHub`)
 //! share: the envelope a publish travels in between nodes, the node id that lets a node drop its
 //! own publishes, the memory that delivers a publish arriving on several channels once, and
 //! logging an outage once when it starts and once when it ends.

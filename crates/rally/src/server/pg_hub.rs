@@ -1,6 +1,6 @@
 //! The hub for several server nodes over Postgres `LISTEN`/`NOTIFY`: for apps that already share
 //! a Postgres database and do not want to run Redis too. The semantics are the Redis hub's
-//! ([`RedisHub`](super::redis_hub::RedisHub)):
+//! (`RedisHub`, feature `redis`):
 //!
 //! - A publish is delivered to this node's subscribers at once, then queued for a background
 //!   task that sends it with `pg_notify` to one channel per topic. Postgres is not on a save's
