@@ -39,6 +39,9 @@ cargo test -p rally-auth --features google
 step "Postgres tests (a throwaway cluster on 127.0.0.1, removed afterwards)"
 cargo test -p rally-sql --features postgres
 cargo test -p rally-db --features postgres
+cargo test -p rally-auth --features postgres
+cargo test -p rally-system --features postgres
+cargo test -p rally --features postgres-hub --lib pg_hub
 
 step "browser tests (headless Chromium)"
 node e2e/run.mjs

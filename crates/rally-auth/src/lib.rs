@@ -10,6 +10,8 @@ pub mod auth_http;
 pub mod session;
 
 mod crypto;
+#[cfg(feature = "postgres")]
+mod pg_store;
 #[cfg(feature = "redis")]
 mod redis_store;
 

@@ -236,6 +236,8 @@ pub trait SessionStore: Send + Sync + 'static {
     fn remove_expired(&self, now: u64) -> Result<usize, StoreError>;
 }
 
+#[cfg(feature = "postgres")]
+pub use crate::pg_store::{PgSessionStore, PgStoreError};
 #[cfg(feature = "redis")]
 pub use crate::redis_store::RedisSessionStore;
 

@@ -69,6 +69,10 @@ pub enum JobError {
     /// A background task running a queue operation panicked or was cancelled.
     #[error("job queue task failed: {0}")]
     Task(String),
+    /// The Postgres queue failed ([`crate::pg_jobs::PgJobQueue`]).
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    Postgres(#[from] crate::pg_jobs::PgJobError),
 }
 
 /// A job's state.
@@ -85,7 +89,7 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "pending" => JobStatus::Pending,
             "running" => JobStatus::Running,
@@ -328,6 +332,42 @@ impl JobQueue {
     }
 }
 
+/// What a [`JobRunner`] needs from a queue: claim ready jobs and record what became of them.
+/// Implemented by the SQLite [`JobQueue`] and, with the `postgres` feature, by
+/// [`crate::pg_jobs::PgJobQueue`]. Calls block; the runner makes them on blocking threads, so
+/// an implementation is cheap to clone (a handle to shared state).
+pub trait JobStore: Clone + Send + Sync + 'static {
+    /// Claims up to `limit` jobs ready at `now`: pending ones due by then, and running ones
+    /// whose claim is older than [`LEASE_SECONDS`]; oldest `run_at` first, then by id. A job is
+    /// claimed by one caller only, however many claim at once.
+    fn claim_at(&self, now: i64, limit: usize) -> Result<Vec<Job>, JobError>;
+    /// Marks a job completed.
+    fn complete(&self, id: i64) -> Result<(), JobError>;
+    /// Records a failure of `job` at `now`: retried after [`backoff_seconds`], or dead after the
+    /// [`MAX_ATTEMPTS`]th failure.
+    fn fail_at(&self, job: &Job, error: &str, now: i64) -> Result<Failure, JobError>;
+    /// Puts claimed jobs back to `pending` without counting an attempt.
+    fn release(&self, ids: &[i64]) -> Result<(), JobError>;
+}
+
+impl JobStore for JobQueue {
+    fn claim_at(&self, now: i64, limit: usize) -> Result<Vec<Job>, JobError> {
+        JobQueue::claim_at(self, now, limit)
+    }
+
+    fn complete(&self, id: i64) -> Result<(), JobError> {
+        JobQueue::complete(self, id)
+    }
+
+    fn fail_at(&self, job: &Job, error: &str, now: i64) -> Result<Failure, JobError> {
+        JobQueue::fail_at(self, job, error, now)
+    }
+
+    fn release(&self, ids: &[i64]) -> Result<(), JobError> {
+        JobQueue::release(self, ids)
+    }
+}
+
 /// Runs jobs. Implemented for every `Fn(Job) -> impl Future<Output = Result<(), E>>` where `E`
 /// displays (the message is stored as the job's `last_error`).
 pub trait JobHandler: Send + Sync + 'static {
@@ -362,16 +402,16 @@ pub struct RunReport {
     pub released: usize,
 }
 
-/// Claims and runs jobs from a [`JobQueue`] with one handler.
-pub struct JobRunner<H> {
-    queue: JobQueue,
+/// Claims and runs jobs from a queue ([`JobQueue`] unless said otherwise) with one handler.
+pub struct JobRunner<H, Q = JobQueue> {
+    queue: Q,
     handler: Arc<H>,
     poll_interval: Duration,
 }
 
-impl<H: JobHandler> JobRunner<H> {
+impl<H: JobHandler, Q: JobStore> JobRunner<H, Q> {
     /// A runner polling every second (upstream's interval).
-    pub fn new(queue: JobQueue, handler: H) -> Self {
+    pub fn new(queue: Q, handler: H) -> Self {
         JobRunner {
             queue,
             handler: Arc::new(handler),
@@ -419,7 +459,7 @@ impl<H: JobHandler> JobRunner<H> {
 
     async fn db<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&JobQueue) -> Result<T, JobError> + Send + 'static,
+        f: impl FnOnce(&Q) -> Result<T, JobError> + Send + 'static,
     ) -> Result<T, JobError> {
         let queue = self.queue.clone();
         tokio::task::spawn_blocking(move || f(&queue))

@@ -5,9 +5,13 @@
 //! Re-exported by `rally` (feature `server`) as `rally::system`. See `docs/auth.md` (jobs).
 
 pub mod jobs;
+#[cfg(feature = "postgres")]
+pub mod pg_jobs;
 pub mod shutdown;
 pub mod startup;
 
-pub use jobs::{Job, JobError, JobHandler, JobQueue, JobRunner, JobStatus};
+pub use jobs::{Job, JobError, JobHandler, JobQueue, JobRunner, JobStatus, JobStore};
+#[cfg(feature = "postgres")]
+pub use pg_jobs::PgJobQueue;
 pub use shutdown::Shutdown;
 pub use startup::{Startup, StartupError};

@@ -3,12 +3,16 @@
 
 pub mod app;
 pub mod assets;
+#[cfg(any(feature = "redis", feature = "postgres-hub"))]
+mod broker;
 pub mod caller;
 pub mod dispatch;
 mod fair_queue;
 pub mod http;
 pub mod hub;
 mod mailbox;
+#[cfg(feature = "postgres-hub")]
+pub mod pg_hub;
 pub mod pool;
 #[cfg(feature = "redis")]
 pub mod redis_hub;

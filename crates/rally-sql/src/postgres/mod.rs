@@ -7,18 +7,22 @@
 //! - [`seed`]: `db/seeds/NNN_name.sql`, every time, each in its own transaction.
 //! - [`reset`]: drop and recreate the database named in the URL, then migrate and seed.
 //! - [`TempCluster`]: `initdb` + `pg_ctl` in a temporary directory, gone on drop.
+//! - [`Pool`]: a few reusable connections for short statements, safe to call from async tasks
+//!   (the Postgres session store and job queue use it).
 //!
 //! Files run through the simple query protocol, so one file may hold many statements. The
 //! connection is unencrypted (`NoTls`): meant for a local server or a private network.
 
 mod cluster;
 mod migrate;
+mod pool;
 
 pub use cluster::{ClusterError, TempCluster};
 pub use migrate::{
     ResetReport, applied_versions, connect, migrate, migrate_client, reset, reset_with, seed,
     seed_client,
 };
+pub use pool::{Pool, PoolError, describe};
 
 /// The sync Postgres client these functions take, re-exported so callers need no own dependency.
 pub use ::postgres::{Client, NoTls};

@@ -222,7 +222,8 @@ impl Hub for LocalHub {
 }
 
 /// Which hub the server publishes through, from `RALLY_HUB`: unset or `local` for this process
-/// only, a `redis://…` (or `rediss://…`) URL for Redis pub/sub between several nodes.
+/// only, a `redis://…` (or `rediss://…`) URL for Redis pub/sub between several nodes, a
+/// `postgres://…` (or `postgresql://…`) URL for Postgres `LISTEN`/`NOTIFY` between them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum HubConfig {
     /// [`LocalHub`]: one process.
@@ -235,14 +236,22 @@ pub enum HubConfig {
         /// What its channel names start with, so apps can share one Redis: `rally:<package>:`.
         prefix: String,
     },
+    /// The Postgres hub (feature `postgres-hub`).
+    Postgres {
+        /// The database's URL.
+        url: String,
+        /// What its channel names start with, so apps can share one database:
+        /// `rally_<package>_`.
+        prefix: String,
+    },
 }
 
 /// Why `RALLY_HUB` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HubConfigError {
-    /// Neither `local` nor a Redis URL.
+    /// Neither `local` nor a Redis or Postgres URL.
     #[error(
-        "RALLY_HUB={value} is not a hub — set it to `local` (the default, one process) or a Redis URL such as `redis://127.0.0.1:6379`"
+        "RALLY_HUB={value} is not a hub — set it to `local` (the default, one process), a Redis URL such as `redis://127.0.0.1:6379` or a Postgres URL such as `postgres://app@127.0.0.1:5432/app`"
     )]
     Unknown {
         /// The value as set.
@@ -266,6 +275,24 @@ pub enum HubConfigError {
         /// What the client said.
         reason: String,
     },
+    /// A Postgres URL, in a server built without the Postgres hub.
+    #[error(
+        "RALLY_HUB={url} asks for the Postgres hub, but this server was built without it — enable the `postgres-hub` feature of the rally dependency (`rally = {{ …, features = [\"postgres-hub\"] }}`) and rebuild"
+    )]
+    PostgresNotBuilt {
+        /// The URL, without its password.
+        url: String,
+    },
+    /// A Postgres URL the client cannot use.
+    #[error(
+        "RALLY_HUB={url} is not a usable Postgres URL ({reason}) — use e.g. `postgres://app:password@db.internal:5432/app`"
+    )]
+    InvalidPostgresUrl {
+        /// The URL, without its password.
+        url: String,
+        /// What the client said.
+        reason: String,
+    },
 }
 
 impl HubConfig {
@@ -275,6 +302,9 @@ impl HubConfig {
         let value = value.trim();
         if value.is_empty() || value == "local" {
             return Ok(HubConfig::Local);
+        }
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            return Self::postgres(value, package);
         }
         if !(value.starts_with("redis://") || value.starts_with("rediss://")) {
             return Err(HubConfigError::Unknown {
@@ -297,6 +327,24 @@ impl HubConfig {
         })
     }
 
+    /// `RALLY_HUB` naming a Postgres database.
+    fn postgres(value: &str, package: &str) -> Result<Self, HubConfigError> {
+        if !cfg!(feature = "postgres-hub") {
+            return Err(HubConfigError::PostgresNotBuilt { url: redact(value) });
+        }
+        #[cfg(feature = "postgres-hub")]
+        if let Err(e) = value.parse::<tokio_postgres::Config>() {
+            return Err(HubConfigError::InvalidPostgresUrl {
+                url: redact(value),
+                reason: rally_sql::postgres::describe(&e),
+            });
+        }
+        Ok(HubConfig::Postgres {
+            url: value.to_owned(),
+            prefix: format!("rally_{package}_"),
+        })
+    }
+
     /// The hub this configuration names. The Redis hub starts its tasks, so this must run
     /// inside a Tokio runtime.
     pub fn start(&self) -> Arc<dyn Hub> {
@@ -315,6 +363,24 @@ impl HubConfig {
             HubConfig::Redis { .. } => {
                 tracing::error!(
                     "RALLY_HUB names Redis but the `redis` feature is off; publishing within this process only"
+                );
+                Arc::new(LocalHub::new())
+            }
+            #[cfg(feature = "postgres-hub")]
+            HubConfig::Postgres { url, prefix } => {
+                match super::pg_hub::PgHub::start(url, prefix) {
+                    Ok(hub) => Arc::new(hub),
+                    // `from_env` parsed it already; a hand-made config falls back loudly.
+                    Err(e) => {
+                        tracing::error!("{e}; publishing within this process only");
+                        Arc::new(LocalHub::new())
+                    }
+                }
+            }
+            #[cfg(not(feature = "postgres-hub"))]
+            HubConfig::Postgres { .. } => {
+                tracing::error!(
+                    "RALLY_HUB names Postgres but the `postgres-hub` feature is off; publishing within this process only"
                 );
                 Arc::new(LocalHub::new())
             }
@@ -351,6 +417,45 @@ mod tests {
         assert_eq!(config(None), Ok(HubConfig::Local));
         assert_eq!(config(Some("")), Ok(HubConfig::Local));
         assert_eq!(config(Some("local")), Ok(HubConfig::Local));
+    }
+
+    #[test]
+    fn a_postgres_url_names_the_postgres_hub_and_errors_never_show_the_password() {
+        let secret = config(Some("postgres://app:hunter2@10.0.0.5:5432/scores"));
+        if cfg!(feature = "postgres-hub") {
+            assert_eq!(
+                secret,
+                Ok(HubConfig::Postgres {
+                    url: "postgres://app:hunter2@10.0.0.5:5432/scores".into(),
+                    prefix: "rally_scoreboard_".into(),
+                })
+            );
+            assert!(matches!(
+                config(Some("postgresql://127.0.0.1/scores")),
+                Ok(HubConfig::Postgres { .. })
+            ));
+            let Err(error) = config(Some("postgres://app:hunter2@127.0.0.1:notaport/x")) else {
+                panic!("a bad port is refused");
+            };
+            assert!(
+                error.to_string().contains("is not a usable Postgres URL"),
+                "{error}"
+            );
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+        } else {
+            let error = secret.unwrap_err();
+            assert_eq!(
+                error,
+                HubConfigError::PostgresNotBuilt {
+                    url: "postgres://app:***@10.0.0.5:5432/scores".into()
+                }
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains("enable the `postgres-hub` feature")
+            );
+        }
     }
 
     #[test]

@@ -20,24 +20,22 @@
 //! once it can publish again, so every node's tabs catch up. Outages and recoveries are logged
 //! once each, not per message.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+use super::broker::{Envelope, Kind, Outage, Seen, node_id};
 use super::hub::{ConnectionId, Hub, LocalHub, Outbox};
 
 /// How long connecting to Redis, or one command, may take before the broker counts as away.
 const BROKER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Publishes waiting for the broker; beyond this they are dropped (and announced as lost).
 const PUBLISH_QUEUE: usize = 8192;
-/// Publishes remembered per node to deliver a publish once that arrives on several channels.
-const SEEN: usize = 4096;
 /// The longest wait between attempts to reach the broker.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -79,26 +77,6 @@ impl Channels {
     }
 }
 
-/// What travels through Redis.
-#[derive(Debug, Serialize, Deserialize)]
-struct Envelope {
-    node: [u8; 16],
-    sequence: u64,
-    kind: Kind,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-enum Kind {
-    /// A broadcast event and every topic it was published to.
-    Event {
-        topics: Vec<String>,
-        #[serde(with = "serde_bytes")]
-        event: Vec<u8>,
-    },
-    /// The sender dropped publishes while the broker was away: every node's tabs catch up.
-    CatchUp,
-}
-
 /// A publish on its way to the broker: the channels and the encoded envelope.
 struct Outgoing {
     channels: Vec<String>,
@@ -110,14 +88,7 @@ impl RedisHub {
     /// example `rally:scoreboard:`). Connecting happens in the background and is retried for
     /// as long as the hub lives; until then publishes reach this node's subscribers only.
     pub fn start(client: redis::Client, prefix: impl Into<String>) -> Self {
-        let mut node = [0u8; 16];
-        // Only uniqueness matters; a clock-based id is the fallback if the OS has no entropy.
-        if getrandom::fill(&mut node).is_err() {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            node = (nanos ^ u128::from(std::process::id())).to_le_bytes();
-        }
+        let node = node_id();
         let shared = Arc::new(Shared {
             node,
             sequence: AtomicU64::new(0),
@@ -212,36 +183,6 @@ impl Hub for RedisHub {
     }
 }
 
-/// Logs a broker outage once when it starts and once when it ends.
-struct Outage {
-    what: &'static str,
-    down: bool,
-}
-
-impl Outage {
-    fn new(what: &'static str) -> Self {
-        Outage { what, down: false }
-    }
-
-    fn failed(&mut self, error: &dyn std::fmt::Display) {
-        if !std::mem::replace(&mut self.down, true) {
-            tracing::warn!(
-                "the Redis hub cannot {}: {error}; this node keeps delivering its own publishes and retries",
-                self.what
-            );
-        }
-    }
-
-    /// Returns whether this ends an outage.
-    fn recovered(&mut self) -> bool {
-        let was = std::mem::replace(&mut self.down, false);
-        if was {
-            tracing::info!("the Redis hub can {} again", self.what);
-        }
-        was
-    }
-}
-
 /// Sends queued publishes to Redis, one `PUBLISH` per channel in one round trip.
 async fn publisher(
     client: redis::Client,
@@ -249,7 +190,7 @@ async fn publisher(
     mut outgoing: mpsc::Receiver<Outgoing>,
     stop: CancellationToken,
 ) {
-    let mut outage = Outage::new("publish");
+    let mut outage = Outage::new("Redis", "publish");
     let mut connection: Option<redis::aio::MultiplexedConnection> = None;
     let mut retry_at = tokio::time::Instant::now();
     let mut backoff = Duration::from_millis(100);
@@ -347,7 +288,7 @@ async fn subscriber(
     local: Arc<LocalHub>,
     stop: CancellationToken,
 ) {
-    let mut outage = Outage::new("receive other nodes' publishes");
+    let mut outage = Outage::new("Redis", "receive other nodes' publishes");
     let mut backoff = Duration::from_millis(100);
     let mut seen = Seen::default();
     let mut ever_subscribed = false;
@@ -480,29 +421,6 @@ fn receive(message: &redis::Msg, shared: &Shared, local: &LocalHub, seen: &mut S
     }
 }
 
-/// The publishes recently delivered, so one that arrives on several channels is delivered
-/// once.
-#[derive(Default)]
-struct Seen {
-    set: HashSet<([u8; 16], u64)>,
-    order: VecDeque<([u8; 16], u64)>,
-}
-
-impl Seen {
-    fn first_time(&mut self, node: [u8; 16], sequence: u64) -> bool {
-        if !self.set.insert((node, sequence)) {
-            return false;
-        }
-        self.order.push_back((node, sequence));
-        if self.order.len() > SEEN
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.set.remove(&oldest);
-        }
-        true
-    }
-}
-
 impl std::fmt::Debug for RedisHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisHub")
@@ -515,18 +433,6 @@ impl std::fmt::Debug for RedisHub {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_publish_arriving_on_several_channels_is_delivered_once() {
-        let mut seen = Seen::default();
-        assert!(seen.first_time([1; 16], 7));
-        assert!(!seen.first_time([1; 16], 7));
-        assert!(seen.first_time([2; 16], 7), "another node's publish 7");
-        for i in 0..SEEN as u64 {
-            seen.first_time([3; 16], i);
-        }
-        assert!(seen.order.len() <= SEEN, "the memory is bounded");
-    }
 
     #[test]
     fn channel_names_are_prefixed_per_app() {
