@@ -258,9 +258,14 @@ pub fn auth(
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Arc::new(
                 rally::session::RedisSessionStore::open(&url, "rally:scoreboard:")?,
             ),
+            // The Postgres build keeps sessions in its own database server.
+            #[cfg(feature = "postgres")]
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Arc::new(rally::session::PgSessionStore::open(&url)?)
+            }
             Some(other) if other != "sqlite" => {
                 return Err(format!(
-                    "SESSIONS_STORE={other} is not a session store — use `sqlite` (the default: the file at SESSIONS_DATABASE_PATH) or a Redis URL such as `redis://127.0.0.1:6379`"
+                    "SESSIONS_STORE={other} is not a session store — use `sqlite` (the default: the file at SESSIONS_DATABASE_PATH), a Redis URL such as `redis://127.0.0.1:6379`, or (the postgres build) a Postgres URL"
                 )
                 .into());
             }
