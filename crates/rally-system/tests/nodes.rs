@@ -3,7 +3,9 @@
 //! transaction, so two nodes never both take a job.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
 
 use rally_system::jobs::{JobQueue, now_unix};
 
@@ -19,9 +21,16 @@ fn two_nodes_claiming_from_one_database_file_take_each_job_once() {
         }
     }
     let start = Arc::new(Barrier::new(2));
+    // Batches each node has finished, and whether it is done. A node more than one batch ahead
+    // waits (up to a second) for the other: on a loaded machine one thread could otherwise
+    // drain the queue before the other is scheduled, and the test would show nothing about two
+    // nodes at once. The waiting only orders the claims; it does not make them safe.
+    let progress = Arc::new([const { AtomicUsize::new(0) }; 2]);
+    let done = Arc::new([const { AtomicBool::new(false) }; 2]);
     let nodes: Vec<_> = (0..2)
-        .map(|_| {
+        .map(|node| {
             let (path, start) = (path.clone(), Arc::clone(&start));
+            let (progress, done) = (Arc::clone(&progress), Arc::clone(&done));
             std::thread::spawn(move || {
                 // Each node has its own connection to the file, as two processes would.
                 let queue = JobQueue::open(&path).unwrap();
@@ -30,11 +39,20 @@ fn two_nodes_claiming_from_one_database_file_take_each_job_once() {
                 loop {
                     let batch = queue.claim_at(now_unix(), 10).unwrap();
                     if batch.is_empty() {
+                        done[node].store(true, Ordering::SeqCst);
                         return claimed;
                     }
                     for job in batch {
                         queue.complete(job.id).unwrap();
                         claimed.push(job.id);
+                    }
+                    let mine = progress[node].fetch_add(1, Ordering::SeqCst) + 1;
+                    let deadline = Instant::now() + Duration::from_secs(1);
+                    while mine > progress[1 - node].load(Ordering::SeqCst) + 1
+                        && !done[1 - node].load(Ordering::SeqCst)
+                        && Instant::now() < deadline
+                    {
+                        std::thread::sleep(Duration::from_millis(1));
                     }
                 }
             })
