@@ -259,6 +259,9 @@ fn concurrent_claimers_on_separate_connections_never_take_the_same_job() {
                         queue.complete(job.id).unwrap();
                         claimed.push(job.id);
                     }
+                    // Lets the others run between batches: on a loaded machine one thread
+                    // could drain the queue before they are scheduled, showing nothing.
+                    std::thread::sleep(std::time::Duration::from_millis(1));
                 }
             })
         })
