@@ -2,10 +2,14 @@
 //! short rounds (`SQL_BENCH_REQUESTS`, default 500 requests each, reads then writes), the first
 //! one rotating, for `SQL_BENCH_RUNS` rounds (default 40); the figure is the median round. Short
 //! interleaved rounds keep a busy machine's drift from favouring whoever ran in a quiet moment.
+//!
+//! SQLite and Postgres runners take turns in the same rounds, but are reported as two groups,
+//! each against its own floor (hand-written rusqlite, hand-written postgres). Postgres is a
+//! throwaway cluster the benchmark starts, or `DATABASE_URL` when that is a `postgres://` URL.
 
 use std::time::Instant;
 
-use rally_bench_sql::{Runner, create_database, runners};
+use rally_bench_sql::{Runner, create_database, postgres, runners};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -51,11 +55,24 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let template = dir.path().join("template.sqlite");
     create_database(&template);
-    let mut runners = runners(&template, dir.path());
+    // Declared before the runners, so it is dropped after them (their connections close first).
+    let mut server = postgres::PgServer::start();
+    let sqlite = runners(&template, dir.path());
+    let pg = postgres::runners(&mut server);
+    // Each group's floor is its first runner.
+    let groups = [
+        ("SQLite", "rusqlite", 0..sqlite.len()),
+        (
+            "Postgres",
+            "postgres",
+            sqlite.len()..sqlite.len() + pg.len(),
+        ),
+    ];
+    let mut runners: Vec<Box<dyn Runner>> = sqlite.into_iter().chain(pg).collect();
     let names: Vec<&str> = runners.iter().map(|r| r.name()).collect();
     let mut results = vec![(Vec::new(), Vec::new()); runners.len()];
 
-    // Warm the statement caches and the page cache.
+    // Warm the statement caches, the page cache and the server's plan caches.
     for runner in runners.iter_mut() {
         measure(runner.as_mut(), false, 0, requests.min(500));
         measure(runner.as_mut(), true, 0, requests.min(500) / 5);
@@ -75,20 +92,27 @@ fn main() {
         .into_iter()
         .map(|(r, w)| (median(r), median(w)))
         .collect();
-    let (floor_read, floor_write) = medians[0];
     println!(
         "\nSQL benchmark: median of {runs} interleaved rounds of {requests} requests per runner, µs per request"
     );
     println!(
-        "read = 5 indexed reads (game page); write = BEGIN IMMEDIATE, UPDATE, INSERT … RETURNING, COMMIT\n"
+        "read = 5 indexed reads (game page); write = one transaction (BEGIN IMMEDIATE on SQLite): UPDATE, INSERT … RETURNING, COMMIT"
     );
-    println!("| runner | read µs | vs rusqlite | write µs | vs rusqlite |");
-    println!("|---|---:|---:|---:|---:|");
-    for (name, (read, write)) in names.iter().zip(&medians) {
-        println!(
-            "| {name} | {read:.1} | {:.2}× | {write:.1} | {:.2}× |",
-            read / floor_read,
-            write / floor_write
-        );
+    for (database, floor, members) in groups {
+        let (floor_read, floor_write) = medians[members.start];
+        println!("\n{database}\n");
+        println!("| runner | read µs | vs {floor} | write µs | vs {floor} |");
+        println!("|---|---:|---:|---:|---:|");
+        for r in members {
+            let (read, write) = medians[r];
+            println!(
+                "| {} | {read:.1} | {:.2}× | {write:.1} | {:.2}× |",
+                names[r],
+                read / floor_read,
+                write / floor_write
+            );
+        }
     }
+    drop(runners);
+    drop(server);
 }

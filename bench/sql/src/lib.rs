@@ -14,6 +14,11 @@
 //! ([`Handwritten`], the floor); sqlx's SQLite driver with a pool ([`SqlxPool`]) and with one
 //! connection ([`SqlxConn`]), the peers. Each request returns a checksum so the runners can be
 //! checked against each other and the work cannot be optimised away.
+//!
+//! [`postgres`] has the same requests on the same data for Postgres, with hand-written
+//! `postgres` as that group's floor.
+
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -25,11 +30,11 @@ use rally_sql_fixture::generated::sql::public::pages::games::id__sql;
 use rally_sql_fixture::generated::sql::public::pages::games_sql as public_games;
 use rally_sql_fixture::generated::sql::root_sql;
 use rusqlite::{Connection, TransactionBehavior};
+use sqlx::Connection as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{Connection as _, Row};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// Teams in the seeded database.
@@ -248,7 +253,7 @@ impl Handwritten {
         let (game, team, _) = ids(i);
         let conn = &self.0;
         let mut sum = 0;
-        let mut stmt = conn.prepare_cached(SQL_GET_GAME)?;
+        let mut stmt = conn.prepare_cached(QUERIES.get_game)?;
         let mut rows = stmt.query([game])?;
         while let Some(row) = rows.next()? {
             let attendance: Option<i64> = row.get(5)?;
@@ -264,7 +269,7 @@ impl Handwritten {
                 + starts_at.unix_timestamp() % 1_000;
             sum += founded.map_or(0, |d| i64::from(d.year())) + venue.map_or(0, |v| v.len() as i64);
         }
-        let mut stmt = conn.prepare_cached(SQL_GAME_EVENTS)?;
+        let mut stmt = conn.prepare_cached(QUERIES.game_events)?;
         let mut rows = stmt.query([game])?;
         while let Some(row) = rows.next()? {
             let (_id, minute, kind, _detail, payload, confirmed): (
@@ -287,11 +292,11 @@ impl Handwritten {
                 + payload.map_or(0, |p| p.len() as i64)
                 + i64::from(confirmed);
         }
-        let (played, won, goals): (i64, Option<i64>, i64) =
-            conn.prepare_cached(SQL_TEAM_RECORD)?
-                .query_row([team], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let (played, won, goals): (i64, Option<i64>, i64) = conn
+            .prepare_cached(QUERIES.team_record)?
+            .query_row([team], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         sum += played * 3 + won.unwrap_or(0) + goals;
-        let mut stmt = conn.prepare_cached(SQL_LIST_GAMES)?;
+        let mut stmt = conn.prepare_cached(QUERIES.list_games)?;
         let mut rows = stmt.query(rusqlite::params!["final", 10])?;
         while let Some(row) = rows.next()? {
             let (id, home, away, hs, aws, _starts): (
@@ -312,21 +317,34 @@ impl Handwritten {
             sum += id + home.len() as i64 + away.len() as i64 + hs + aws;
         }
         let (teams, _newest, last_id): (i64, Option<Date>, i64) = conn
-            .prepare_cached(SQL_COUNT_TEAMS)?
+            .prepare_cached(QUERIES.count_teams)?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         sum += teams + last_id;
         Ok(sum)
     }
 }
 
-const SQL_GET_GAME: &str = "SELECT g.id, g.status, g.venue, g.starts_at, g.updated_at, g.attendance, g.notes, h.name AS home_name, h.city AS home_city, h.founded AS home_founded FROM games g JOIN teams h ON h.id = g.home_id WHERE g.id = ?1";
-const SQL_GAME_EVENTS: &str = "SELECT id, minute, kind, detail, payload, confirmed FROM game_events WHERE game_id = ?1 ORDER BY minute";
-const SQL_TEAM_RECORD: &str = "SELECT COUNT(*) AS played, SUM(CASE WHEN (home_id = ?1 AND home_score > away_score) OR (away_id = ?1 AND away_score > home_score) THEN 1 ELSE 0 END) AS won, COALESCE(SUM(CASE WHEN home_id = ?1 THEN home_score ELSE away_score END), 0) AS goals FROM games WHERE (home_id = ?1 OR away_id = ?1) AND status = 'final'";
-const SQL_LIST_GAMES: &str = "SELECT g.id, h.name AS home, a.name AS away, g.home_score, g.away_score, g.starts_at FROM games g JOIN teams h ON h.id = g.home_id JOIN teams a ON a.id = g.away_id WHERE g.status = ?1 ORDER BY g.starts_at LIMIT ?2";
-const SQL_COUNT_TEAMS: &str =
-    "SELECT COUNT(*) AS teams, MAX(founded) AS newest, MAX(id) AS last_id FROM teams";
-const SQL_UPDATE_SCORE: &str = "UPDATE games SET home_score = ?1, away_score = ?2, status = ?3, notes = ?4, updated_at = ?5 WHERE id = ?6";
-const SQL_INSERT_EVENT: &str = "INSERT INTO game_events (game_id, minute, kind, detail, payload, confirmed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+/// The SQL of both requests, for the runners that do not use the generated functions.
+pub(crate) struct Queries {
+    pub(crate) get_game: &'static str,
+    pub(crate) game_events: &'static str,
+    pub(crate) team_record: &'static str,
+    pub(crate) list_games: &'static str,
+    pub(crate) count_teams: &'static str,
+    pub(crate) update_score: &'static str,
+    pub(crate) insert_event: &'static str,
+}
+
+/// The SQL the generated SQLite functions run (`fixtures/sql-app/src/**/*.sql`).
+const QUERIES: Queries = Queries {
+    get_game: "SELECT g.id, g.status, g.venue, g.starts_at, g.updated_at, g.attendance, g.notes, h.name AS home_name, h.city AS home_city, h.founded AS home_founded FROM games g JOIN teams h ON h.id = g.home_id WHERE g.id = ?1",
+    game_events: "SELECT id, minute, kind, detail, payload, confirmed FROM game_events WHERE game_id = ?1 ORDER BY minute",
+    team_record: "SELECT COUNT(*) AS played, SUM(CASE WHEN (home_id = ?1 AND home_score > away_score) OR (away_id = ?1 AND away_score > home_score) THEN 1 ELSE 0 END) AS won, COALESCE(SUM(CASE WHEN home_id = ?1 THEN home_score ELSE away_score END), 0) AS goals FROM games WHERE (home_id = ?1 OR away_id = ?1) AND status = 'final'",
+    list_games: "SELECT g.id, h.name AS home, a.name AS away, g.home_score, g.away_score, g.starts_at FROM games g JOIN teams h ON h.id = g.home_id JOIN teams a ON a.id = g.away_id WHERE g.status = ?1 ORDER BY g.starts_at LIMIT ?2",
+    count_teams: "SELECT COUNT(*) AS teams, MAX(founded) AS newest, MAX(id) AS last_id FROM teams",
+    update_score: "UPDATE games SET home_score = ?1, away_score = ?2, status = ?3, notes = ?4, updated_at = ?5 WHERE id = ?6",
+    insert_event: "INSERT INTO game_events (game_id, minute, kind, detail, payload, confirmed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+};
 
 /// SQLite's UTC text form, as the generated code binds timestamps.
 fn datetime_text(value: OffsetDateTime) -> String {
@@ -356,7 +374,7 @@ impl Runner for Handwritten {
             .0
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .expect("begin");
-        tx.prepare_cached(SQL_UPDATE_SCORE)
+        tx.prepare_cached(QUERIES.update_score)
             .and_then(|mut s| {
                 s.execute(rusqlite::params![
                     (i % 5) as i64,
@@ -369,7 +387,7 @@ impl Runner for Handwritten {
             })
             .expect("update");
         let id: i64 = tx
-            .prepare_cached(SQL_INSERT_EVENT)
+            .prepare_cached(QUERIES.insert_event)
             .and_then(|mut s| {
                 s.query_row(
                     rusqlite::params![
@@ -389,7 +407,8 @@ impl Runner for Handwritten {
     }
 }
 
-type GameTuple = (
+/// A row of the game query, as sqlx decodes it.
+pub(crate) type GameTuple = (
     i64,
     String,
     Option<String>,
@@ -405,7 +424,7 @@ type GameTuple = (
 async fn sqlx_write(conn: &mut SqliteConnection, i: u64) -> Result<i64, sqlx::Error> {
     let (game, _, minute) = ids(i);
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query(SQL_UPDATE_SCORE)
+    sqlx::query(QUERIES.update_score)
         .bind((i % 5) as i64)
         .bind((i % 3) as i64)
         .bind("live")
@@ -414,7 +433,7 @@ async fn sqlx_write(conn: &mut SqliteConnection, i: u64) -> Result<i64, sqlx::Er
         .bind(game)
         .execute(&mut *tx)
         .await?;
-    let (id,): (i64,) = sqlx::query_as(SQL_INSERT_EVENT)
+    let (id,): (i64,) = sqlx::query_as(QUERIES.insert_event)
         .bind(game)
         .bind(minute)
         .bind("goal")
@@ -437,7 +456,7 @@ fn sqlx_options(path: &Path) -> SqliteConnectOptions {
         .statement_cache_capacity(128)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -521,12 +540,13 @@ impl Runner for SqlxConn {
     }
 }
 
-/// The read request for sqlx; `$exec` is `&mut *conn` or `pool`, evaluated per query.
+/// The read request for sqlx, on either database: `$exec` is `&mut *conn` or `pool`, evaluated
+/// per query; `$queries` is the database's [`Queries`].
 macro_rules! sqlx_read_body {
-    ($exec:expr, $i:expr) => {{
-        let (game, team, _) = ids($i);
+    ($exec:expr, $i:expr, $queries:expr) => {{
+        let (game, team, _) = $crate::ids($i);
         let mut sum = 0;
-        let games: Vec<GameTuple> = sqlx::query_as(SQL_GET_GAME)
+        let games: Vec<$crate::GameTuple> = sqlx::query_as($queries.get_game)
             .bind(game)
             .fetch_all($exec)
             .await?;
@@ -535,22 +555,25 @@ macro_rules! sqlx_read_body {
             sum += g.9.map_or(0, |d| i64::from(d.year())) + g.2.map_or(0, |v| v.len() as i64);
         }
         let events: Vec<(i64, i64, String, Option<String>, Option<Vec<u8>>, bool)> =
-            sqlx::query_as(SQL_GAME_EVENTS)
+            sqlx::query_as($queries.game_events)
                 .bind(game)
                 .fetch_all($exec)
                 .await?;
         for e in events {
             sum += e.1 + e.2.len() as i64 + e.4.map_or(0, |p| p.len() as i64) + i64::from(e.5);
         }
-        let record = sqlx::query(SQL_TEAM_RECORD)
+        let record = sqlx::query($queries.team_record)
             .bind(team)
             .fetch_one($exec)
             .await?;
-        let (played, won, goals): (i64, Option<i64>, i64) =
-            (record.try_get(0)?, record.try_get(1)?, record.try_get(2)?);
+        let (played, won, goals): (i64, Option<i64>, i64) = (
+            ::sqlx::Row::try_get(&record, 0)?,
+            ::sqlx::Row::try_get(&record, 1)?,
+            ::sqlx::Row::try_get(&record, 2)?,
+        );
         sum += played * 3 + won.unwrap_or(0) + goals;
-        let list: Vec<(i64, String, String, i64, i64, OffsetDateTime)> =
-            sqlx::query_as(SQL_LIST_GAMES)
+        let list: Vec<(i64, String, String, i64, i64, ::time::OffsetDateTime)> =
+            sqlx::query_as($queries.list_games)
                 .bind("final")
                 .bind(10_i64)
                 .fetch_all($exec)
@@ -558,19 +581,23 @@ macro_rules! sqlx_read_body {
         for g in list {
             sum += g.0 + g.1.len() as i64 + g.2.len() as i64 + g.3 + g.4;
         }
-        let (teams, _newest, last_id): (i64, Option<Date>, i64) =
-            sqlx::query_as(SQL_COUNT_TEAMS).fetch_one($exec).await?;
+        let (teams, _newest, last_id): (i64, Option<::time::Date>, i64) =
+            sqlx::query_as($queries.count_teams)
+                .fetch_one($exec)
+                .await?;
         sum += teams + last_id;
         Ok::<i64, sqlx::Error>(sum)
     }};
 }
+// A path for the Postgres runners (`crate::sqlx_read_body!`).
+pub(crate) use sqlx_read_body;
 
 async fn sqlx_read_conn(conn: &mut SqliteConnection, i: u64) -> Result<i64, sqlx::Error> {
-    sqlx_read_body!(&mut *conn, i)
+    sqlx_read_body!(&mut *conn, i, QUERIES)
 }
 
 async fn sqlx_read_pool(pool: &SqlitePool, i: u64) -> Result<i64, sqlx::Error> {
-    sqlx_read_body!(pool, i)
+    sqlx_read_body!(pool, i, QUERIES)
 }
 
 /// Every runner, each on its own copy of `template` in `dir`.
@@ -608,22 +635,30 @@ pub fn runners(template: &Path, dir: &Path) -> Vec<Box<dyn Runner>> {
 mod tests {
     use super::*;
 
+    /// Both groups run the same requests on the same data, so every runner, SQLite or
+    /// Postgres, must return the same checksums and the same new event ids.
     #[test]
     fn every_runner_reads_and_writes_the_same() {
         let dir = tempfile::tempdir().unwrap();
         let template = dir.path().join("template.sqlite");
         create_database(&template);
+        // Declared before the runners, so it drops after them (their connections close first).
+        let mut server = postgres::PgServer::start();
         let mut runners = runners(&template, dir.path());
+        runners.extend(postgres::runners(&mut server));
+        let names: Vec<&str> = runners.iter().map(|r| r.name()).collect();
         for i in 0..50 {
             let reads: Vec<i64> = runners.iter_mut().map(|r| r.read(i)).collect();
             assert!(
                 reads.iter().all(|r| *r == reads[0]),
-                "request {i}: {reads:?}"
+                "request {i}: {:?}",
+                names.iter().zip(&reads).collect::<Vec<_>>()
             );
             let writes: Vec<i64> = runners.iter_mut().map(|r| r.write(i)).collect();
             assert!(
                 writes.iter().all(|w| *w == writes[0]),
-                "write {i}: {writes:?}"
+                "write {i}: {:?}",
+                names.iter().zip(&writes).collect::<Vec<_>>()
             );
         }
     }
