@@ -1,6 +1,8 @@
 //! The inference table: each case is a query against a real migrated schema and the Rust types
 //! the generator must give its columns and parameters (stack.md §2.5 and §3.4 cases included).
 
+mod common;
+
 use rally_sql::codegen::{Cardinality, QueryModel, SqlError, describe, shared_row_mismatches};
 use rusqlite::Connection;
 
@@ -860,4 +862,13 @@ fn queries_sharing_a_row_type_must_agree() {
         "{}",
         errors[0]
     );
+}
+
+#[test]
+fn the_cases_shared_with_postgres() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(common::SQLITE_SCHEMA).unwrap();
+    for c in common::CASES {
+        case(&conn, c.sql, c.columns, c.params);
+    }
 }

@@ -3,6 +3,8 @@
 //! throwaway cluster for the test binary).
 #![cfg(feature = "postgres")]
 
+mod common;
+
 use std::sync::LazyLock;
 
 use rally_sql::codegen::pg::{Scratch, describe, load_schema};
@@ -351,4 +353,17 @@ fn gen_migrates_a_scratch_database_on_the_given_server() {
     );
     drop(scratch);
     assert_eq!(count(&mut admin), 0, "and is dropped afterwards");
+}
+
+#[test]
+fn the_cases_shared_with_sqlite() {
+    let url = DATABASE
+        .0
+        .create_database("shared")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut c = postgres::connect(&url).unwrap_or_else(|e| panic!("{e}"));
+    c.batch_execute(common::POSTGRES_SCHEMA).unwrap();
+    for shared in common::CASES {
+        case(&mut c, shared.sql, shared.columns, shared.params);
+    }
 }
