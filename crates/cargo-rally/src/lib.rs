@@ -239,7 +239,26 @@ fn generate(root: &Path, mode: Mode) -> Result<(), String> {
     } else {
         "generating code"
     });
-    let options = sql_options(root)?;
+    let mut secondary_kept = false;
+    let mut options = sql_options(root)?;
+    // The second database of an app generated for both is only for its `postgres` build. With
+    // no Postgres to type against (none installed, no DATABASE_URL), `gen` and `build` keep
+    // the checked-in functions instead of failing, so the SQLite app still builds anywhere;
+    // `gen --check` (CI) still needs Postgres.
+    if mode == Mode::Write
+        && options.len() == 2
+        && options[1].dialect == rally_sql::Dialect::Postgres
+        && options[1].database_url.is_none()
+        && !rally_sql::postgres::TempCluster::installed()
+        && root.join(&options[1].output_dir).is_dir()
+    {
+        step(&format!(
+            "Postgres is not installed and DATABASE_URL is not set: keeping the checked-in {} (apt-get install postgresql to regenerate it)",
+            options[1].output_dir.display()
+        ));
+        options.truncate(1);
+        secondary_kept = true;
+    }
     let mut sql = Vec::new();
     for o in &options {
         if o.dialect == rally_sql::Dialect::Postgres {
@@ -258,6 +277,7 @@ fn generate(root: &Path, mode: Mode) -> Result<(), String> {
     ) {
         (false, _) => rally_codegen::SqlModule::None,
         (true, [_, second]) => rally_codegen::SqlModule::Alternative(dialect_name(second.dialect)),
+        (true, _) if secondary_kept => rally_codegen::SqlModule::Alternative("postgres"),
         (true, _) => rally_codegen::SqlModule::Single,
     };
     let pages = rally_codegen::generate_with_sql(root, module).map_err(|e| e.to_string())?;

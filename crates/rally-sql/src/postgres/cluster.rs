@@ -289,6 +289,12 @@ impl fmt::Debug for TempCluster {
 }
 
 impl TempCluster {
+    /// Whether Postgres's server programs are installed, so that [`TempCluster::start`] can
+    /// find them.
+    pub fn installed() -> bool {
+        find_bin_dir().is_ok()
+    }
+
     /// Creates a cluster in a new temporary directory and starts it; returns once it accepts
     /// connections (about a second).
     ///
