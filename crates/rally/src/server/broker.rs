@@ -109,6 +109,31 @@ impl Seen {
     }
 }
 
+/// Hands an envelope from the broker to this node's subscribers: this node's own publishes
+/// (delivered when they were made) and repeats (a publish arriving on several topic channels)
+/// are skipped; a catch-up tells every local tab to re-load. `catch_up_why` goes into the log.
+pub(crate) fn deliver(
+    envelope: Envelope,
+    own_node: [u8; 16],
+    local: &super::hub::LocalHub,
+    seen: &mut Seen,
+    catch_up_why: &str,
+) {
+    if envelope.node == own_node || !seen.first_time(envelope.node, envelope.sequence) {
+        return;
+    }
+    match envelope.kind {
+        // The origin is another node's connection: every local subscriber receives it.
+        Kind::Event { topics, event } => {
+            super::hub::Hub::publish(local, None, &topics, &event);
+        }
+        Kind::CatchUp => {
+            let told = local.catch_up();
+            tracing::info!(connections = told, "{catch_up_why}; tabs told to catch up");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -601,20 +601,13 @@ fn receive(notification: &Notification, shared: &Shared, local: &LocalHub, seen:
             return;
         }
     };
-    if envelope.node == shared.node || !seen.first_time(envelope.node, envelope.sequence) {
-        return;
-    }
-    match envelope.kind {
-        // The origin is another node's connection: every local subscriber receives it.
-        Kind::Event { topics, event } => local.publish(None, &topics, &event),
-        Kind::CatchUp => {
-            let told = local.catch_up();
-            tracing::info!(
-                connections = told,
-                "another node dropped publishes or sent one too large for NOTIFY; tabs told to catch up"
-            );
-        }
-    }
+    super::broker::deliver(
+        envelope,
+        shared.node,
+        local,
+        seen,
+        "another node dropped publishes or sent one too large for NOTIFY",
+    );
 }
 
 impl std::fmt::Debug for PgHub {

@@ -405,20 +405,13 @@ fn receive(message: &redis::Msg, shared: &Shared, local: &LocalHub, seen: &mut S
             return;
         }
     };
-    if envelope.node == shared.node || !seen.first_time(envelope.node, envelope.sequence) {
-        return;
-    }
-    match envelope.kind {
-        // The origin is another node's connection: every local subscriber receives it.
-        Kind::Event { topics, event } => local.publish(None, &topics, &event),
-        Kind::CatchUp => {
-            let told = local.catch_up();
-            tracing::info!(
-                connections = told,
-                "another node dropped publishes while Redis was away; tabs told to catch up"
-            );
-        }
-    }
+    super::broker::deliver(
+        envelope,
+        shared.node,
+        local,
+        seen,
+        "another node dropped publishes while Redis was away",
+    );
 }
 
 impl std::fmt::Debug for RedisHub {
