@@ -9,15 +9,17 @@
 //! writes return the same ids.
 //!
 //! Runners: hand-written `postgres` with every statement prepared once per connection
-//! ([`PgHandwritten`], the floor); the generated functions on one `postgres::Client`
-//! ([`PgGeneratedPlain`]) and through `rally::postgres::PgDb` ([`PgGenerated`]); sqlx's Postgres
+//! ([`PgHandwritten`], the floor); the generated functions through `rally::postgres::PgDb`
+//! ([`PgGenerated`], what an app runs), on one `rally_sql::postgres::Connection`
+//! ([`PgGeneratedConnection`]) and on one plain `postgres::Client`, unprepared
+//! ([`PgGeneratedPlain`]); sqlx's Postgres
 //! driver with a pool ([`SqlxPgPool`]) and with one connection ([`SqlxPgConn`]), the peers.
 
 use std::path::{Path, PathBuf};
 
-use postgres::{Client, GenericClient, NoTls, Statement};
+use postgres::{Client, NoTls, Statement};
 use rally_db::postgres::{PgConfig, PgDb};
-use rally_sql::postgres::TempCluster;
+use rally_sql::postgres::{Connection, Executor, TempCluster};
 use rally_sql_fixture_pg::generated::sql::admin::pages::games_sql;
 use rally_sql_fixture_pg::generated::sql::public::pages::games::id__sql;
 use rally_sql_fixture_pg::generated::sql::public::pages::games_sql as public_games;
@@ -243,7 +245,7 @@ fn fill(url: &str) {
 }
 
 /// The read request through the generated functions.
-fn read_generated(client: &mut impl GenericClient, i: u64) -> Result<i64, postgres::Error> {
+fn read_generated(client: &mut impl Executor, i: u64) -> Result<i64, postgres::Error> {
     let (game, team, _) = ids(i);
     let mut sum = 0;
     for g in id__sql::get_game(client, game)? {
@@ -274,7 +276,7 @@ fn read_generated(client: &mut impl GenericClient, i: u64) -> Result<i64, postgr
 
 /// The write request's statements through the generated functions (the caller owns the
 /// transaction).
-fn write_generated(client: &mut impl GenericClient, i: u64) -> Result<i64, postgres::Error> {
+fn write_generated(client: &mut impl Executor, i: u64) -> Result<i64, postgres::Error> {
     let (game, _, minute) = ids(i);
     games_sql::update_score(
         client,
@@ -320,7 +322,34 @@ impl Runner for PgGenerated {
     }
 }
 
-/// Generated functions on one plain `postgres::Client`.
+/// Generated functions on one `rally_sql::postgres::Connection`: each query prepared once, no
+/// pool.
+pub struct PgGeneratedConnection(pub Connection);
+
+impl PgGeneratedConnection {
+    /// Connects to `url`.
+    pub fn open(url: &str) -> Self {
+        PgGeneratedConnection(connect(url).into())
+    }
+}
+
+impl Runner for PgGeneratedConnection {
+    fn name(&self) -> &'static str {
+        "generated (one Connection)"
+    }
+    fn read(&mut self, i: u64) -> i64 {
+        read_generated(&mut self.0, i).expect("read")
+    }
+    fn write(&mut self, i: u64) -> i64 {
+        let mut tx = self.0.transaction().expect("begin");
+        let id = write_generated(&mut tx, i).expect("write");
+        tx.commit().expect("commit");
+        id
+    }
+}
+
+/// Generated functions on one plain `postgres::Client`, which prepares nothing: each call is
+/// one unnamed round trip (`query_typed`).
 pub struct PgGeneratedPlain(pub Client);
 
 impl PgGeneratedPlain {
@@ -332,7 +361,7 @@ impl PgGeneratedPlain {
 
 impl Runner for PgGeneratedPlain {
     fn name(&self) -> &'static str {
-        "generated (plain client)"
+        "generated (plain Client, unprepared)"
     }
     fn read(&mut self, i: u64) -> i64 {
         read_generated(&mut self.0, i).expect("read")
@@ -604,6 +633,7 @@ pub fn runners(server: &mut PgServer) -> Vec<Box<dyn Runner>> {
     vec![
         Box::new(PgHandwritten::open(&server.copy("handwritten"))),
         Box::new(PgGenerated::open(&server.copy("generated"))),
+        Box::new(PgGeneratedConnection::open(&server.copy("generated_conn"))),
         Box::new(PgGeneratedPlain::open(&server.copy("generated_plain"))),
         Box::new(SqlxPgPool::open(&server.copy("sqlx_pool"))),
         Box::new(SqlxPgConn::open(&server.copy("sqlx_conn"))),

@@ -170,6 +170,7 @@ fn sql_options(root: &Path) -> Result<Vec<rally_sql::Options>, String> {
         let mut options = rally_sql::Options::for_dialect(dialect);
         if dialect == rally_sql::Dialect::Postgres {
             options.database_url = database_url(root)?;
+            options.postgres_runtime = postgres_runtime(&table).to_owned();
         }
         if i > 0 {
             let name = dialect_name(dialect);
@@ -179,6 +180,18 @@ fn sql_options(root: &Path) -> Result<Vec<rally_sql::Options>, String> {
         all.push(options);
     }
     Ok(all)
+}
+
+/// Where generated Postgres code finds its executor: through `rally` in an app, through
+/// `rally-sql` in a crate that depends on that alone (a tool, a fixture).
+fn postgres_runtime(manifest: &toml::Table) -> &'static str {
+    let dependencies = manifest.get("dependencies").and_then(toml::Value::as_table);
+    let has = |name: &str| dependencies.is_some_and(|d| d.contains_key(name));
+    if !has("rally") && has("rally-sql") {
+        "rally_sql::postgres"
+    } else {
+        rally_sql::DEFAULT_POSTGRES_RUNTIME
+    }
 }
 
 fn dialect_name(dialect: rally_sql::Dialect) -> &'static str {
@@ -559,6 +572,29 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join(".env"), dotenv).unwrap();
         dir
+    }
+
+    #[test]
+    fn generated_postgres_code_names_its_executor_through_the_crate_the_app_depends_on() {
+        let runtime = |extra: &str| {
+            let app = app_with(
+                &format!("[package.metadata.rally]\ndatabase = \"postgres\"\n{extra}"),
+                "",
+            );
+            sql_options(app.path()).unwrap()[0].postgres_runtime.clone()
+        };
+        // An app: `rally` re-exports it.
+        assert_eq!(
+            runtime("[dependencies]\nrally = { path = \"../rally\" }\n"),
+            "rally::postgres"
+        );
+        // A crate on rally-sql alone (a tool, a fixture).
+        assert_eq!(
+            runtime("[dependencies]\nrally-sql = \"0.1\"\n"),
+            "rally_sql::postgres"
+        );
+        // Neither: the app's path, whose compile error then names the missing `rally`.
+        assert_eq!(runtime(""), "rally::postgres");
     }
 
     #[test]

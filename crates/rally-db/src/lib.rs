@@ -14,7 +14,8 @@
 //!   a migrated template (docs/adr/0024).
 //!
 //! Generated query functions (see `rally-sql`) take a `&rusqlite::Connection` (or, on Postgres,
-//! a `&mut impl postgres::GenericClient`); the closures here hand one out.
+//! a `&mut impl postgres::Executor`, which caches prepared statements); the closures here hand
+//! one out.
 
 pub mod db;
 pub mod test_db;

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rally_db::postgres::{Client, Error, GenericClient, PgConfig, PgDb, Savepoint, test_db};
+use postgres::types::{ToSql, Type};
+use rally_db::postgres::{Connection, Error, Executor, PgConfig, PgDb, Savepoint, test_db};
 
 const MIGRATION: &str = "
 CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);
@@ -30,16 +31,19 @@ fn db() -> PgDb {
     test_db::new(migrations()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Takes `impl GenericClient` like generated query functions, so every call below also checks
-/// that reads (`&mut Client`) and writes (`&mut Transaction`) fit them.
-fn insert(client: &mut impl GenericClient, name: &str) -> Result<(), Error> {
-    client.execute("INSERT INTO users (name) VALUES ($1)", &[&name])?;
+/// Takes `impl Executor` and calls it as generated query functions do, so every call below also
+/// checks that reads (`&mut Connection`) and writes (`&mut Transaction`) fit them.
+fn insert(client: &mut impl Executor, name: &str) -> Result<(), Error> {
+    client.execute_static(
+        "INSERT INTO users (name) VALUES ($1)",
+        &[(&name as &(dyn ToSql + Sync), Type::TEXT)],
+    )?;
     Ok(())
 }
 
-fn names(client: &mut impl GenericClient) -> Result<Vec<String>, Error> {
+fn names(client: &mut impl Executor) -> Result<Vec<String>, Error> {
     Ok(client
-        .query("SELECT name FROM users ORDER BY id", &[])?
+        .query_static("SELECT name FROM users ORDER BY id", &[])?
         .iter()
         .map(|row| row.get(0))
         .collect())
@@ -85,7 +89,7 @@ fn writes_commit_and_reads_see_them() {
     );
     // The connections are set up as configured.
     let (name, timeout): (String, String) = db
-        .read_sync(|c: &mut Client| {
+        .read_sync(|c: &mut Connection| {
             let row = c.query_one(
                 "SELECT current_setting('application_name'), current_setting('statement_timeout')",
                 &[],
@@ -279,6 +283,9 @@ fn a_login_refused_after_open_is_reported_as_unavailable() {
             Ok::<_, Error>(())
         })
         .unwrap();
+    // A connection idle this long is checked before it is handed out (one used more recently
+    // is trusted, and would fail its first statement instead).
+    std::thread::sleep(Duration::from_millis(600));
     let error = db
         .read_sync(|c| Ok::<_, Error>(c.execute("SELECT 1", &[])?))
         .unwrap_err();
@@ -289,6 +296,70 @@ fn a_login_refused_after_open_is_reported_as_unavailable() {
             && message.contains("not permitted to log in")
             && message.contains("server is running"),
         "{message}"
+    );
+}
+
+#[test]
+fn each_pooled_connection_prepares_a_query_once_for_reads_and_writes() {
+    // One connection, so every closure below gets the same one.
+    let db = PgDb::open(
+        test_db::template(migrations())
+            .unwrap()
+            .config()
+            .unwrap()
+            .pool_size(1),
+    )
+    .unwrap();
+    // Through the simple protocol: a `query` would prepare a statement of its own.
+    let prepared = |c: &mut Connection| -> Result<String, Error> {
+        let messages = c.simple_query("SELECT count(*) FROM pg_prepared_statements")?;
+        Ok(messages
+            .iter()
+            .find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .unwrap_or_default())
+    };
+    for name in ["ada", "grace"] {
+        db.write_sync(|tx| insert(tx, name)).unwrap();
+    }
+    db.write_sync(|tx| tx.nest(|sp| insert(sp, "linus")))
+        .unwrap();
+    assert_eq!(read_names(&db), ["ada", "grace", "linus"]);
+    assert_eq!(read_names(&db), ["ada", "grace", "linus"]);
+    let (cached, on_server) = db
+        .read_sync(|c| Ok::<_, Error>((c.cached_statements(), prepared(c)?)))
+        .unwrap();
+    // The insert and the select, each prepared once, whether in a transaction, a savepoint or
+    // neither.
+    assert_eq!((cached, on_server.as_str()), (2, "2"));
+}
+
+#[test]
+fn an_idle_connection_the_server_closed_is_replaced_unnoticed() {
+    let pool = PgDb::open(
+        test_db::template(migrations())
+            .unwrap()
+            .config()
+            .unwrap()
+            .pool_size(1),
+    )
+    .unwrap();
+    let backend = || {
+        pool.read_sync(|c| Ok::<i32, Error>(c.query_one("SELECT pg_backend_pid()", &[])?.get(0)))
+            .unwrap()
+    };
+    let first = backend();
+    let admin = db();
+    admin
+        .read_sync(|c| Ok::<_, Error>(c.execute("SELECT pg_terminate_backend($1)", &[&first])?))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let second = backend();
+    assert_ne!(
+        first, second,
+        "a new connection took the closed one's place"
     );
 }
 

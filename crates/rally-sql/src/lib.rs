@@ -27,6 +27,6 @@ pub mod codegen;
 
 #[cfg(feature = "codegen")]
 pub use codegen::{
-    CodegenError, Dialect, GeneratedFile, Options, Stale, WriteReport, check, check_with, generate,
-    generate_with, write, write_to,
+    CodegenError, DEFAULT_POSTGRES_RUNTIME, Dialect, GeneratedFile, Options, Stale, WriteReport,
+    check, check_with, generate, generate_with, write, write_to,
 };

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use rally_sql::postgres::{self as pg, Client, TempCluster};
+use rally_sql::postgres::{self as pg, Connection, TempCluster};
 use rally_sql::{Dialect, Options};
 
 #[path = "fixtures/pg_app/src/generated/sql/games_sql.rs"]
@@ -28,17 +28,18 @@ fn app() -> PathBuf {
 fn options() -> Options {
     Options {
         database_url: Some(CLUSTER.url()),
+        postgres_runtime: "rally_sql::postgres".into(),
         ..Options::for_dialect(Dialect::Postgres)
     }
 }
 
-/// A migrated database of the fixture app.
-fn database(name: &str) -> Client {
+/// A connection to a migrated database of the fixture app, preparing each query once.
+fn database(name: &str) -> Connection {
     let url = CLUSTER
         .create_database(name)
         .unwrap_or_else(|e| panic!("{e}"));
     pg::migrate(&url, &app().join("db/migrations")).unwrap_or_else(|e| panic!("{e}"));
-    pg::connect(&url).unwrap_or_else(|e| panic!("{e}"))
+    pg::connect(&url).unwrap_or_else(|e| panic!("{e}")).into()
 }
 
 #[test]
@@ -86,7 +87,7 @@ fn generated_functions_run_against_postgres() {
     );
     assert_eq!(games_sql::game_by_id(&mut db, -1).unwrap(), None);
 
-    // Writes in a transaction (a `Transaction` is a `GenericClient` too).
+    // Writes in a transaction, which shares the connection's statements.
     let mut tx = db.transaction().unwrap();
     let scored = games_sql::score(&mut tx, 2, 1, game.id).unwrap().unwrap();
     assert_eq!((scored.home_score, scored.away_score), (2, 1));

@@ -63,8 +63,7 @@ mod sqlite {
 
 #[cfg(feature = "postgres")]
 mod postgres {
-    use ::postgres::{Client, Transaction};
-    use rally::postgres::{PgConfig, PgDb};
+    use rally::postgres::{Connection, PgConfig, PgDb, Transaction};
 
     /// A failed database call (Postgres's own errors, or the pool's).
     pub type Error = rally::postgres::Error;
@@ -79,10 +78,10 @@ mod postgres {
             PgDb::open(PgConfig::new(url)).map(Db)
         }
 
-        /// Runs `f` with a pooled client on the calling thread.
+        /// Runs `f` with a pooled connection on the calling thread.
         pub fn read_sync<T>(
             &self,
-            f: impl FnOnce(&mut Client) -> Result<T, ::postgres::Error>,
+            f: impl FnOnce(&mut Connection) -> Result<T, ::postgres::Error>,
         ) -> Result<T, Error> {
             self.0.read_sync(|client| Ok(f(client)?))
         }
@@ -95,10 +94,10 @@ mod postgres {
             self.0.write_sync(|tx| Ok(f(tx)?))
         }
 
-        /// Runs `f` with a pooled client on a blocking thread.
+        /// Runs `f` with a pooled connection on a blocking thread.
         pub async fn read<T: Send + 'static>(
             &self,
-            f: impl FnOnce(&mut Client) -> Result<T, ::postgres::Error> + Send + 'static,
+            f: impl FnOnce(&mut Connection) -> Result<T, ::postgres::Error> + Send + 'static,
         ) -> Result<T, Error> {
             self.0.read(move |client| Ok(f(client)?)).await
         }

@@ -23,9 +23,11 @@
 //! # let _ = users; Ok(()) }
 //! ```
 //!
-//! Closures get a `&mut postgres::Client` (reads) or a `&mut postgres::Transaction` (writes),
-//! both `postgres::GenericClient`s, so generated query functions
-//! (`fn get_game(client: &mut impl GenericClient, …)`) take them as they are.
+//! Closures get a `&mut Connection` (reads) or a `&mut Transaction` (writes). Both are
+//! [`Executor`]s, so generated query functions (`fn get_game(client: &mut impl Executor, …)`)
+//! take them as they are, and each query is prepared once per pooled connection
+//! (docs/adr/0027); through `Deref` they are also a `postgres::Client` and a
+//! `postgres::Transaction` for hand-written SQL.
 
 use std::fmt;
 use std::panic::Location;
@@ -35,12 +37,14 @@ use std::time::{Duration, Instant};
 use ::postgres::config::Host;
 use ::postgres::error::SqlState;
 use ::postgres::{Config, NoTls};
-use r2d2_postgres::PostgresConnectionManager;
 
 pub mod test_db;
 
-/// The client types the closures receive, re-exported so callers need no own dependency.
-pub use ::postgres::{Client, GenericClient, Row, Transaction};
+/// What the closures receive, and what generated query functions take.
+pub use rally_sql::postgres::{Connection, Executor, Params, Transaction};
+
+/// The `postgres` types beside them, re-exported so callers need no own dependency.
+pub use ::postgres::{Client, GenericClient, Row};
 
 /// How long `read`/`write` wait for a free pooled connection by default.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -378,7 +382,46 @@ impl r2d2::HandleError<::postgres::Error> for LogConnectErrors {
     }
 }
 
-type Manager = PostgresConnectionManager<NoTls>;
+/// A connection used within this long is handed out unchecked; one idle for longer is checked
+/// with an empty query first. A check per checkout costs a round trip, as much as a short query
+/// (bench/sql); a server restart or an administrator's `pg_terminate_backend` happen while
+/// connections sit idle, so it is the idle ones worth checking (HikariCP's "alive bypass").
+const TRUST_RECENT: Duration = Duration::from_millis(500);
+
+/// A pooled [`Connection`] and when it was last handed back.
+struct Pooled {
+    connection: Connection,
+    used: Instant,
+}
+
+/// Opens the pool's connections: each a [`Connection`] with its own statement cache.
+#[derive(Debug)]
+struct Manager {
+    config: Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = ::postgres::Error;
+
+    fn connect(&self) -> Result<Pooled, ::postgres::Error> {
+        Ok(Pooled {
+            connection: self.config.connect(NoTls)?.into(),
+            used: Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), ::postgres::Error> {
+        if pooled.used.elapsed() < TRUST_RECENT {
+            return Ok(());
+        }
+        pooled.connection.simple_query("").map(drop)
+    }
+
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.connection.is_closed()
+    }
+}
 
 struct Inner {
     /// `None` only inside `drop`.
@@ -464,7 +507,9 @@ impl PgDb {
             }))
             // `build` would wait for `min_idle` connections and report a failure as a bare
             // timeout; the check above already gave the clear error.
-            .build_unchecked(PostgresConnectionManager::new(client_config, NoTls));
+            .build_unchecked(Manager {
+                config: client_config,
+            });
         Ok(PgDb {
             inner: Arc::new(Inner {
                 pool: Some(pool),
@@ -519,7 +564,7 @@ impl PgDb {
     /// connection is not read-only: "read" says what the closure is for, not what Postgres
     /// enforces.
     #[track_caller]
-    pub fn read_sync<T, E>(&self, f: impl FnOnce(&mut Client) -> Result<T, E>) -> Result<T, E>
+    pub fn read_sync<T, E>(&self, f: impl FnOnce(&mut Connection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<Error>,
     {
@@ -529,7 +574,7 @@ impl PgDb {
     fn read_at<T, E>(
         &self,
         caller: &'static Location<'static>,
-        f: impl FnOnce(&mut Client) -> Result<T, E>,
+        f: impl FnOnce(&mut Connection) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<Error>,
@@ -537,7 +582,8 @@ impl PgDb {
         let waiting = Instant::now();
         let mut client = self.acquire()?;
         let running = Instant::now();
-        let result = f(&mut client);
+        let result = f(&mut client.connection);
+        client.used = Instant::now();
         self.log_if_slow("read", caller, waiting, running);
         result
     }
@@ -566,7 +612,8 @@ impl PgDb {
         let waiting = Instant::now();
         let mut client = self.acquire()?;
         let running = Instant::now();
-        let result = transaction(&mut client, f);
+        let result = transaction(&mut client.connection, f);
+        client.used = Instant::now();
         self.log_if_slow("write", caller, waiting, running);
         result
     }
@@ -576,7 +623,7 @@ impl PgDb {
     #[track_caller]
     pub fn read<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send + 'static
     where
-        F: FnOnce(&mut Client) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
@@ -628,7 +675,7 @@ impl PgDb {
 /// Runs `f` in a transaction on `client`: commit on `Ok`, roll back on `Err`; a panic drops the
 /// transaction, whose destructor rolls back.
 fn transaction<T, E>(
-    client: &mut Client,
+    client: &mut Connection,
     f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where

@@ -230,8 +230,8 @@ fn query_tokens(q: &QueryModel) -> TokenStream {
     }
 }
 
-/// A query function for Postgres: the parameters are bound with their types
-/// (`query_typed`), so a call is one round trip without a prepare.
+/// A query function for Postgres: the parameters go with their types to the executor, which
+/// prepares the statement once per connection (docs/adr/0027).
 fn pg_query_tokens(q: &QueryModel) -> TokenStream {
     let fn_name = ident(&q.name);
     let sql = &q.sql;
@@ -254,13 +254,13 @@ fn pg_query_tokens(q: &QueryModel) -> TokenStream {
         Cardinality::Exec => (
             " Returns the number of rows inserted, updated or deleted.",
             quote!(u64),
-            quote!(client.execute_typed(SQL, #params)),
+            quote!(client.execute_static(SQL, #params)),
         ),
         Cardinality::Many => (
             " Returns every row.",
             quote!(Vec<#row>),
             quote! {
-                let rows = client.query_typed(SQL, #params)?;
+                let rows = client.query_static(SQL, #params)?;
                 rows.iter().map(#row::from_row).collect()
             },
         ),
@@ -268,7 +268,7 @@ fn pg_query_tokens(q: &QueryModel) -> TokenStream {
             " Returns the row; no row (or more than one) is an error.",
             quote!(#row),
             quote! {
-                let row = client.query_typed_one(SQL, #params)?;
+                let row = client.query_one_static(SQL, #params)?;
                 #row::from_row(&row)
             },
         ),
@@ -276,7 +276,7 @@ fn pg_query_tokens(q: &QueryModel) -> TokenStream {
             " Returns the row, or `None` when there is none; more than one is an error.",
             quote!(Option<#row>),
             quote! {
-                let row = client.query_typed_opt(SQL, #params)?;
+                let row = client.query_opt_static(SQL, #params)?;
                 row.as_ref().map(#row::from_row).transpose()
             },
         ),
@@ -288,7 +288,7 @@ fn pg_query_tokens(q: &QueryModel) -> TokenStream {
         #[doc = ""]
         #[doc = #doc_ret]
         #many_args
-        pub fn #fn_name(client: &mut impl GenericClient, #(#args),*) -> Result<#ret, postgres::Error> {
+        pub fn #fn_name(client: &mut impl Executor, #(#args),*) -> Result<#ret, postgres::Error> {
             const SQL: &str = #sql;
             #body
         }
@@ -366,7 +366,7 @@ fn datetime_to_sql(value: &time::OffsetDateTime) -> String {
 "#;
 
 /// One module's source.
-fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
+fn module_source(source_dir: &str, queries: &[QueryModel], runtime: &syn::Path) -> String {
     let mut queries: Vec<&QueryModel> = queries.iter().collect();
     queries.sort_by(|a, b| a.name.cmp(&b.name));
     let doc = format!(" Queries of `{source_dir}/`, one function per `.sql` file.");
@@ -384,11 +384,11 @@ fn module_source(source_dir: &str, queries: &[QueryModel]) -> String {
     });
     let uses = match queries.first().map(|q| q.dialect) {
         Some(Dialect::Postgres) if queries.iter().any(|q| !q.params.is_empty()) => quote! {
-            use postgres::GenericClient;
+            use #runtime::Executor;
             use postgres::types::{ToSql, Type};
         },
         Some(Dialect::Postgres) => quote!(
-            use postgres::GenericClient;
+            use #runtime::Executor;
         ),
         _ => quote!(
             use rusqlite::Connection;
@@ -448,6 +448,7 @@ fn header(from: &str) -> String {
 pub fn files(
     modules: &BTreeMap<Vec<String>, (String, Vec<QueryModel>)>,
     output_dir: &Path,
+    runtime: &syn::Path,
 ) -> Vec<GeneratedFile> {
     let mut out = Vec::new();
     let mut children: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
@@ -458,7 +459,7 @@ pub fn files(
         file.push(format!("{leaf}.rs"));
         out.push(GeneratedFile {
             path: file,
-            contents: module_source(source_dir, queries),
+            contents: module_source(source_dir, queries, runtime),
         });
         for depth in 0..path.len() {
             children

@@ -37,6 +37,9 @@ use schema::{Schema, SqlType, Ty};
 /// Where generated query modules go, relative to the app root.
 pub const OUTPUT_DIR: &str = "src/generated/sql";
 
+/// The module generated Postgres code names `Executor` through in an app: `rally` re-exports it.
+pub const DEFAULT_POSTGRES_RUNTIME: &str = "rally::postgres";
+
 /// A problem in one `.sql` file, with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlError {
@@ -86,6 +89,14 @@ pub enum CodegenError {
     /// The Postgres to type the queries against could not be set up.
     #[error("preparing a Postgres database to generate against failed: {0}")]
     Postgres(String),
+    /// [`Options::postgres_runtime`] is not a Rust path.
+    #[error(
+        "`{path}` is not a Rust module path — the generated Postgres code names its executor through it; use `rally::postgres` (an app) or `rally_sql::postgres`"
+    )]
+    Runtime {
+        /// What was given.
+        path: String,
+    },
     /// One or more `.sql` files have errors (all of them are listed).
     #[error("{}", list(.0))]
     Sql(Vec<SqlError>),
@@ -181,7 +192,7 @@ pub enum Dialect {
     /// SQLite through rusqlite: functions take `&rusqlite::Connection`.
     #[default]
     Sqlite,
-    /// Postgres through the `postgres` crate: functions take `&mut impl GenericClient`.
+    /// Postgres through the `postgres` crate: functions take `&mut impl Executor` (ADR 0027).
     Postgres,
 }
 
@@ -215,6 +226,10 @@ pub struct Options {
     pub migrations_dir: PathBuf,
     /// Where the modules go, relative to the app root ([`OUTPUT_DIR`]).
     pub output_dir: PathBuf,
+    /// Postgres only: the module through which the generated code names
+    /// `Executor` (rally-sql's `postgres::Executor`) — `rally::postgres` in an app (the default),
+    /// `rally_sql::postgres` in a crate that depends on rally-sql alone.
+    pub postgres_runtime: String,
 }
 
 impl Default for Options {
@@ -231,6 +246,7 @@ impl Options {
             database_url: None,
             migrations_dir: PathBuf::from("db/migrations"),
             output_dir: PathBuf::from(OUTPUT_DIR),
+            postgres_runtime: DEFAULT_POSTGRES_RUNTIME.to_owned(),
         }
     }
 }
@@ -270,7 +286,11 @@ pub fn generate_with(
     if !errors.is_empty() {
         return Err(CodegenError::Sql(errors));
     }
-    Ok(emit::files(&modules, &options.output_dir))
+    let runtime: syn::Path =
+        syn::parse_str(&options.postgres_runtime).map_err(|_| CodegenError::Runtime {
+            path: options.postgres_runtime.clone(),
+        })?;
+    Ok(emit::files(&modules, &options.output_dir, &runtime))
 }
 
 type Describer = Box<dyn FnMut(&str, &str) -> Result<QueryModel, SqlError>>;

@@ -5,7 +5,8 @@
 //!
 //! Query files use the same placeholders as on SQLite (`:name`, `@name`, `$name`, `?`, `?NNN`);
 //! the generated SQL numbers them `$1`, `$2`, … in binding order, and the generated functions
-//! bind them with their types (`query_typed`), so a call is one round trip with no prepare.
+//! pass them with their types to an `Executor`, which prepares each query once per connection
+//! (docs/adr/0027).
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -7,6 +7,8 @@
 //! - [`seed`]: `db/seeds/NNN_name.sql`, every time, each in its own transaction.
 //! - [`reset`]: drop and recreate the database named in the URL, then migrate and seed.
 //! - [`TempCluster`]: `initdb` + `pg_ctl` in a temporary directory, gone on drop.
+//! - [`Connection`], [`Transaction`] and [`Executor`]: what generated query functions run on;
+//!   each query is prepared once per connection (docs/adr/0027).
 //! - [`Pool`]: a few reusable connections for short statements, safe to call from async tasks
 //!   (the Postgres session store and job queue use it).
 //!
@@ -14,10 +16,12 @@
 //! connection is unencrypted (`NoTls`): meant for a local server or a private network.
 
 mod cluster;
+mod executor;
 mod migrate;
 mod pool;
 
 pub use cluster::{ClusterError, TempCluster};
+pub use executor::{Connection, Executor, Params, Transaction};
 pub use migrate::{
     ResetReport, applied_versions, connect, migrate, migrate_client, reset, reset_with, seed,
     seed_client,

@@ -3,7 +3,7 @@
 
 //! Queries of `src/sql/`, one function per `.sql` file.
 
-use postgres::GenericClient;
+use rally::postgres::Executor;
 use postgres::types::{ToSql, Type};
 
 /// A row of [`user_by_email`] (`src/sql/user_by_email.sql`).
@@ -31,12 +31,12 @@ impl UserByEmailRow {
 ///
 /// Returns the row, or `None` when there is none; more than one is an error.
 pub fn user_by_email(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     email: &str,
 ) -> Result<Option<UserByEmailRow>, postgres::Error> {
     const SQL: &str = "SELECT id, sign_in_code_hash FROM users WHERE email = $1 LIMIT 1";
     let row = client
-        .query_typed_opt(SQL, &[(&email as &(dyn ToSql + Sync), Type::TEXT)])?;
+        .query_opt_static(SQL, &[(&email as &(dyn ToSql + Sync), Type::TEXT)])?;
     row.as_ref().map(UserByEmailRow::from_row).transpose()
 }
 
@@ -69,11 +69,11 @@ impl UserByIdRow {
 ///
 /// Returns the row, or `None` when there is none; more than one is an error.
 pub fn user_by_id(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     user_id: i64,
 ) -> Result<Option<UserByIdRow>, postgres::Error> {
     const SQL: &str = "SELECT id, email, display_name, role FROM users WHERE id = $1 LIMIT 1";
     let row = client
-        .query_typed_opt(SQL, &[(&user_id as &(dyn ToSql + Sync), Type::INT8)])?;
+        .query_opt_static(SQL, &[(&user_id as &(dyn ToSql + Sync), Type::INT8)])?;
     row.as_ref().map(UserByIdRow::from_row).transpose()
 }

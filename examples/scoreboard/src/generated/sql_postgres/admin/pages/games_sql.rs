@@ -3,7 +3,7 @@
 
 //! Queries of `src/admin/pages/games/sql/`, one function per `.sql` file.
 
-use postgres::GenericClient;
+use rally::postgres::Executor;
 use postgres::types::{ToSql, Type};
 
 /// A row of [`list_admin_games`] (`src/admin/pages/games/sql/list_admin_games.sql`).
@@ -43,10 +43,10 @@ impl ListAdminGamesRow {
 ///
 /// Returns every row.
 pub fn list_admin_games(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
 ) -> Result<Vec<ListAdminGamesRow>, postgres::Error> {
     const SQL: &str = "SELECT g.id, g.home_code, g.away_code, g.home_score, g.away_score, g.period, g.final = 1 AS is_final, COALESCE(u.display_name, u.email) AS changed_by FROM games g LEFT JOIN users u ON u.id = g.updated_by ORDER BY g.id";
-    let rows = client.query_typed(SQL, &[])?;
+    let rows = client.query_static(SQL, &[])?;
     rows.iter().map(ListAdminGamesRow::from_row).collect()
 }
 
@@ -85,13 +85,13 @@ impl GameUpdateRow {
 ///
 /// Returns the row, or `None` when there is none; more than one is an error.
 pub fn update_game_final(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     user_id: Option<i64>,
     game_id: i64,
 ) -> Result<Option<GameUpdateRow>, postgres::Error> {
     const SQL: &str = "UPDATE games SET period = 'Final', final = 1, updated_by = $1 WHERE id = $2 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
     let row = client
-        .query_typed_opt(
+        .query_opt_static(
             SQL,
             &[
                 (&user_id as &(dyn ToSql + Sync), Type::INT8),
@@ -109,7 +109,7 @@ pub fn update_game_final(
 ///
 /// Returns the row, or `None` when there is none; more than one is an error.
 pub fn update_game_score(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     home_score: i64,
     away_score: i64,
     period: &str,
@@ -118,7 +118,7 @@ pub fn update_game_score(
 ) -> Result<Option<GameUpdateRow>, postgres::Error> {
     const SQL: &str = "UPDATE games SET home_score = $1, away_score = $2, period = $3, updated_by = $4 WHERE id = $5 AND final = 0 RETURNING id, home_code, away_code, home_score, away_score, period, final = 1 AS is_final";
     let row = client
-        .query_typed_opt(
+        .query_opt_static(
             SQL,
             &[
                 (&home_score as &(dyn ToSql + Sync), Type::INT8),

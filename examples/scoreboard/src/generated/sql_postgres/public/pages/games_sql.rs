@@ -3,7 +3,7 @@
 
 //! Queries of `src/public/pages/games/sql/`, one function per `.sql` file.
 
-use postgres::GenericClient;
+use rally::postgres::Executor;
 use postgres::types::{ToSql, Type};
 
 /// A row of [`list_public_games`] (`src/public/pages/games/sql/list_public_games.sql`).
@@ -49,11 +49,11 @@ impl ListPublicGamesRow {
 ///
 /// Returns every row.
 pub fn list_public_games(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     team_code: Option<&str>,
 ) -> Result<Vec<ListPublicGamesRow>, postgres::Error> {
     const SQL: &str = "SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE CAST($1 AS TEXT) IS NULL OR g.home_code = $1 OR g.away_code = $1 ORDER BY g.id";
     let rows = client
-        .query_typed(SQL, &[(&team_code as &(dyn ToSql + Sync), Type::TEXT)])?;
+        .query_static(SQL, &[(&team_code as &(dyn ToSql + Sync), Type::TEXT)])?;
     rows.iter().map(ListPublicGamesRow::from_row).collect()
 }

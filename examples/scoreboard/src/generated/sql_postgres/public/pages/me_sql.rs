@@ -3,7 +3,7 @@
 
 //! Queries of `src/public/pages/me/sql/`, one function per `.sql` file.
 
-use postgres::GenericClient;
+use rally::postgres::Executor;
 use postgres::types::{ToSql, Type};
 
 /// A row of [`count_changes_by_user`] (`src/public/pages/me/sql/count_changes_by_user.sql`).
@@ -29,11 +29,11 @@ impl CountChangesByUserRow {
 ///
 /// Returns the row; no row (or more than one) is an error.
 pub fn count_changes_by_user(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     user_id: i64,
 ) -> Result<CountChangesByUserRow, postgres::Error> {
     const SQL: &str = "SELECT COUNT(*) AS changed FROM games WHERE updated_by = $1";
     let row = client
-        .query_typed_one(SQL, &[(&user_id as &(dyn ToSql + Sync), Type::INT8)])?;
+        .query_one_static(SQL, &[(&user_id as &(dyn ToSql + Sync), Type::INT8)])?;
     CountChangesByUserRow::from_row(&row)
 }

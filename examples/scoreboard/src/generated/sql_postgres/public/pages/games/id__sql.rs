@@ -3,7 +3,7 @@
 
 //! Queries of `src/public/pages/games/id_/sql/`, one function per `.sql` file.
 
-use postgres::GenericClient;
+use rally::postgres::Executor;
 use postgres::types::{ToSql, Type};
 
 /// A row of [`get_game`] (`src/public/pages/games/id_/sql/get_game.sql`).
@@ -49,11 +49,11 @@ impl GetGameRow {
 ///
 /// Returns the row, or `None` when there is none; more than one is an error.
 pub fn get_game(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     game_id: i64,
 ) -> Result<Option<GetGameRow>, postgres::Error> {
     const SQL: &str = "SELECT g.id, g.home_code, home.name AS home_name, home.slug AS home_slug, g.away_code, away.name AS away_name, away.slug AS away_slug, g.home_score, g.away_score, g.period, g.final = 1 AS is_final FROM games g JOIN teams home ON home.code = g.home_code JOIN teams away ON away.code = g.away_code WHERE g.id = $1";
     let row = client
-        .query_typed_opt(SQL, &[(&game_id as &(dyn ToSql + Sync), Type::INT8)])?;
+        .query_opt_static(SQL, &[(&game_id as &(dyn ToSql + Sync), Type::INT8)])?;
     row.as_ref().map(GetGameRow::from_row).transpose()
 }

@@ -3,7 +3,7 @@
 
 //! Queries of `src/public/pages/teams/slug_/sql/`, one function per `.sql` file.
 
-use postgres::GenericClient;
+use rally::postgres::Executor;
 use postgres::types::{ToSql, Type};
 
 /// A row of [`get_team_by_slug`] (`src/public/pages/teams/slug_/sql/get_team_by_slug.sql`).
@@ -33,11 +33,11 @@ impl GetTeamBySlugRow {
 ///
 /// Returns the row, or `None` when there is none; more than one is an error.
 pub fn get_team_by_slug(
-    client: &mut impl GenericClient,
+    client: &mut impl Executor,
     slug: &str,
 ) -> Result<Option<GetTeamBySlugRow>, postgres::Error> {
     const SQL: &str = "SELECT code AS code , name, slug FROM teams WHERE slug = $1";
     let row = client
-        .query_typed_opt(SQL, &[(&slug as &(dyn ToSql + Sync), Type::TEXT)])?;
+        .query_opt_static(SQL, &[(&slug as &(dyn ToSql + Sync), Type::TEXT)])?;
     row.as_ref().map(GetTeamBySlugRow::from_row).transpose()
 }
