@@ -310,7 +310,8 @@ export async function suite() {
       const init = await rally('cargo rally init --db postgres', ['init', '--db', 'postgres'], dir, 180);
       assert(init.stderr.includes('typing the queries for Postgres'), `init did not type the queries on Postgres:\n${init.stderr}`);
       const generated = readFileSync(join(dir, 'src/generated/sql/public/pages/home__sql.rs'), 'utf8');
-      assert(generated.includes('client: &mut impl GenericClient'), `the generated queries are not Postgres functions:\n${generated}`);
+      assert(generated.includes('client: &mut impl Executor'), `the generated queries are not Postgres functions:\n${generated}`);
+      assert(generated.includes('use rally::postgres::Executor;'), `the generated queries do not reach the executor through rally:\n${generated}`);
       cluster = await startPostgres('pg_app');
       writeFileSync(join(dir, '.env'), `PORT=8080\nDATABASE_URL=${cluster.url}\n`);
       await rally('cargo rally migrate (Postgres)', ['migrate'], dir, 60);
