@@ -152,7 +152,12 @@ impl Borrow<str> for Str {
 
 impl PartialEq for Str {
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        match (self, other) {
+            // Keys of integer ids: compared as two words, without a `memcmp` call. Bytes past
+            // `len` are always zero (`new`, `from_ascii`), so equal texts have equal arrays.
+            (Str::Inline(a), Str::Inline(b)) => a.len == b.len && a.bytes == b.bytes,
+            _ => self.as_str() == other.as_str(),
+        }
     }
 }
 impl Eq for Str {}
@@ -262,15 +267,27 @@ impl From<char> for Str {
 
 /// The decimal digits of `n`, with a `-` when `negative`: in place when they fit.
 fn digits(mut n: u64, negative: bool) -> Str {
-    let mut buf = [0u8; 20];
+    // Two digits per division: integer keys are formatted for every row on every render.
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut buf = [0u8; 21];
     let mut at = buf.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[at] = b'0' + n as u8;
     }
     if negative {
         at -= 1;
@@ -339,6 +356,28 @@ mod tests {
         assert_eq!(Str::from(u64::MAX), "18446744073709551615");
         assert_eq!(Str::from(0u8), "0");
         assert_eq!(Str::from(usize::MAX), usize::MAX.to_string().as_str());
+        // Every length and every digit pair, both signs, as `to_string` writes them.
+        for n in (0..100_000i64).chain((0..63).map(|shift| (1i64 << shift) - 1)) {
+            assert_eq!(Str::from(n), n.to_string().as_str(), "{n}");
+            assert_eq!(Str::from(-n), (-n).to_string().as_str(), "{}", -n);
+        }
+    }
+
+    #[test]
+    fn inline_texts_are_equal_only_when_their_text_is() {
+        let pairs = [
+            (1u32, 1u32, true),
+            (1, 10, false),
+            (12, 21, false),
+            (100, 100, true),
+        ];
+        for (a, b, equal) in pairs {
+            assert_eq!(Str::from(a) == Str::from(b), equal, "{a} {b}");
+        }
+        let word = Str::Inline(Inline::new("row").unwrap());
+        assert_eq!(word, Str::Inline(Inline::new("row").unwrap()));
+        assert_ne!(word, Str::Inline(Inline::new("rows").unwrap()));
+        assert_ne!(word, Str::Inline(Inline::new("").unwrap()));
     }
 
     #[test]

@@ -20,19 +20,29 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             }
             return;
         }
+        // The common prefix is patched where it is mounted. When it is everything — the same
+        // keys in the same order, as after a selection or an edit of some rows, which is most
+        // updates of a long list — nothing else is needed: none of the bookkeeping below,
+        // whose two vectors of every child cost more than the patches.
+        let mut start = 0;
+        while start < old.len() && start < new.len() && old[start].0 == new[start].0 {
+            start += 1;
+        }
+        for ((old, new), m) in old[..start].iter().zip(new).zip(mounted.iter_mut()) {
+            self.patch(parent, parent_tag, &old.1, m, &new.1);
+        }
+        if start == old.len() && start == new.len() {
+            return;
+        }
         let mut old_m: Vec<Option<Mounted<B::Node>>> =
             std::mem::take(mounted).into_iter().map(Some).collect();
         let mut result: Vec<Option<Mounted<B::Node>>> = Vec::with_capacity(new.len());
         result.resize_with(new.len(), || None);
-
-        // Common prefix and suffix are patched in place.
-        let mut start = 0;
-        while start < old.len() && start < new.len() && old[start].0 == new[start].0 {
-            let mut m = old_m[start].take().expect("each old child is taken once");
-            self.patch(parent, parent_tag, &old[start].1, &mut m, &new[start].1);
-            result[start] = Some(m);
-            start += 1;
+        for (slot, m) in result[..start].iter_mut().zip(old_m.iter_mut()) {
+            *slot = m.take();
         }
+
+        // The common suffix is patched in place too.
         let (mut old_end, mut new_end) = (old.len(), new.len());
         while old_end > start && new_end > start && old[old_end - 1].0 == new[new_end - 1].0 {
             let mut m = old_m[old_end - 1]
