@@ -1,8 +1,8 @@
-//! `cargo run --release -p rally-bench-ssr --example select [-- N]`: the js-framework-benchmark
-//! "select row" update natively — `view` of the 1,000-row model plus the diff against the
-//! previous view on the in-memory DOM — timed over N selects (default 2,000). The browser's
-//! script-only figure for select is mostly this work in wasm; this is its native proxy for
-//! profiling (`perf record`).
+//! `cargo run --release -p rally-bench-ssr --example select [-- N [select|swap]]`: the
+//! js-framework-benchmark "select row" (or "swap rows") update natively — `view` of the
+//! 1,000-row model plus the diff against the previous view on the in-memory DOM — timed over N
+//! updates (default 2,000). The browser's script-only figure for these is mostly this work in
+//! wasm; this is its native proxy for profiling (`perf record`, `valgrind --tool=callgrind`).
 
 use std::time::Instant;
 
@@ -15,6 +15,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(2_000);
+    let swap = std::env::args().nth(2).as_deref() == Some("swap");
     let mut model = Model::default();
     let _ = update(&mut model, Msg::Run);
     let mut backend = MemoryDom::new();
@@ -22,11 +23,17 @@ fn main() {
     let mut dom = Dom::mount(backend, root, view(&model));
     let started = Instant::now();
     for i in 0..n {
-        let _ = update(&mut model, Msg::Select(1 + i % 1_000));
+        let msg = if swap {
+            Msg::SwapRows
+        } else {
+            Msg::Select(1 + i % 1_000)
+        };
+        let _ = update(&mut model, msg);
         dom.update(view(&model));
     }
     let per = started.elapsed().as_secs_f64() * 1e6 / n as f64;
-    println!("select: {per:.1} µs per update (view + diff of 1,000 lazy rows)");
+    let what = if swap { "swap" } else { "select" };
+    println!("{what}: {per:.1} µs per update (view + diff of 1,000 lazy rows)");
     let started = Instant::now();
     for _ in 0..n {
         std::hint::black_box(view(&model));
