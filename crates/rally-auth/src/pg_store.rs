@@ -16,8 +16,8 @@
 
 use std::time::Duration;
 
-use postgres::Client;
-use rally_sql::postgres::{Pool, PoolError, describe};
+use postgres::types::{ToSql, Type};
+use rally_sql::postgres::{Connection, Executor, Pool, PoolError, describe};
 
 use crate::session::{SessionId, SessionRecord, SessionStore, StoreError, now_unix};
 
@@ -111,14 +111,14 @@ impl PgSessionStore {
     /// by the primary key, which fails closed.
     fn with<T: Send>(
         &self,
-        f: impl FnMut(&mut Client) -> Result<T, postgres::Error> + Send,
+        f: impl FnMut(&mut Connection) -> Result<T, postgres::Error> + Send,
     ) -> Result<T, StoreError> {
         Ok(self.pool.with(f).map_err(PgStoreError::from)?)
     }
 }
 
 /// Creates the table and indexes under a transaction-level advisory lock.
-fn create_schema(client: &mut Client) -> Result<(), postgres::Error> {
+fn create_schema(client: &mut Connection) -> Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
     tx.batch_execute(SCHEMA)?;
@@ -140,10 +140,15 @@ impl SessionStore for PgSessionStore {
     fn insert(&self, r: &SessionRecord) -> Result<(), StoreError> {
         let (created, expires) = (to_sql_time(r.created_at), to_sql_time(r.expires_at));
         self.with(|c| {
-            c.execute(
+            c.execute_static(
                 "INSERT INTO rally_sessions (id, user_id, created_at, expires_at)
                  VALUES ($1, $2, $3, $4)",
-                &[&r.id.as_str(), &r.user_id, &created, &expires],
+                &[
+                    (&r.id.as_str() as &(dyn ToSql + Sync), Type::TEXT),
+                    (&r.user_id, Type::INT8),
+                    (&created, Type::INT8),
+                    (&expires, Type::INT8),
+                ],
             )
         })
         .map(drop)
@@ -154,10 +159,13 @@ impl SessionStore for PgSessionStore {
     fn get(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         let now = to_sql_time(now_unix());
         let row = self.with(|c| {
-            c.query_opt(
+            c.query_opt_static(
                 "SELECT user_id, created_at, expires_at FROM rally_sessions
                  WHERE id = $1 AND expires_at > $2",
-                &[&id.as_str(), &now],
+                &[
+                    (&id.as_str() as &(dyn ToSql + Sync), Type::TEXT),
+                    (&now, Type::INT8),
+                ],
             )
         })?;
         Ok(row.map(|row| SessionRecord {
@@ -169,19 +177,33 @@ impl SessionStore for PgSessionStore {
     }
 
     fn remove(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.with(|c| c.execute("DELETE FROM rally_sessions WHERE id = $1", &[&id.as_str()]))
-            .map(drop)
+        self.with(|c| {
+            c.execute_static(
+                "DELETE FROM rally_sessions WHERE id = $1",
+                &[(&id.as_str() as &(dyn ToSql + Sync), Type::TEXT)],
+            )
+        })
+        .map(drop)
     }
 
     fn remove_user(&self, user_id: i64) -> Result<(), StoreError> {
-        self.with(|c| c.execute("DELETE FROM rally_sessions WHERE user_id = $1", &[&user_id]))
-            .map(drop)
+        self.with(|c| {
+            c.execute_static(
+                "DELETE FROM rally_sessions WHERE user_id = $1",
+                &[(&user_id as &(dyn ToSql + Sync), Type::INT8)],
+            )
+        })
+        .map(drop)
     }
 
     fn remove_expired(&self, now: u64) -> Result<usize, StoreError> {
         let now = to_sql_time(now);
-        let removed =
-            self.with(|c| c.execute("DELETE FROM rally_sessions WHERE expires_at <= $1", &[&now]))?;
+        let removed = self.with(|c| {
+            c.execute_static(
+                "DELETE FROM rally_sessions WHERE expires_at <= $1",
+                &[(&now as &(dyn ToSql + Sync), Type::INT8)],
+            )
+        })?;
         Ok(usize::try_from(removed).unwrap_or(usize::MAX))
     }
 }

@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use rally_sql::postgres::{self, ClusterError, Pool, PoolError, TempCluster};
+use rally_sql::postgres::{self, ClusterError, Executor, Pool, PoolError, TempCluster};
 
 static CLUSTER: LazyLock<Result<TempCluster, ClusterError>> = LazyLock::new(TempCluster::start);
 
@@ -44,6 +44,20 @@ fn an_idle_connection_is_reused_and_a_failing_statement_keeps_it() {
     assert!(matches!(error, PoolError::Query(_)), "{error}");
     assert!(error.to_string().contains("no_such_table"), "{error}");
     assert_eq!(backend(&pool), first, "the server answered: still usable");
+}
+
+#[test]
+fn pooled_connections_keep_their_prepared_statements() {
+    let pool = pool(&database());
+    const ONE: &str = "SELECT 1::bigint";
+    for _ in 0..3 {
+        let one: i64 = pool
+            .with(|c| c.query_one_static(ONE, &[]).map(|row| row.get(0)))
+            .unwrap();
+        assert_eq!(one, 1);
+    }
+    let cached = pool.with(|c| Ok(c.cached_statements())).unwrap();
+    assert_eq!(cached, 1, "prepared on first use, reused by the next calls");
 }
 
 #[test]

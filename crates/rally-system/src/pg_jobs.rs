@@ -25,8 +25,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use postgres::{Client, Row};
-use rally_sql::postgres::{Pool, PoolError, describe};
+use postgres::Row;
+use postgres::types::{ToSql, Type};
+use rally_sql::postgres::{Connection, Executor, Pool, PoolError, describe};
 
 use crate::jobs::{
     Failure, Job, JobError, JobRecord, JobStatus, JobStore, LEASE_SECONDS, MAX_ATTEMPTS,
@@ -127,7 +128,7 @@ impl PgJobQueue {
     /// enqueue is a duplicate job, which at-least-once handlers tolerate.
     fn with<T: Send>(
         &self,
-        f: impl FnMut(&mut Client) -> Result<T, postgres::Error> + Send,
+        f: impl FnMut(&mut Connection) -> Result<T, postgres::Error> + Send,
     ) -> Result<T, JobError> {
         Ok(self.pool.with(f).map_err(PgJobError::from)?)
     }
@@ -135,9 +136,13 @@ impl PgJobQueue {
     /// Adds a job due at `run_at` (Unix seconds); returns its id.
     pub fn enqueue(&self, name: &str, payload: &[u8], run_at: i64) -> Result<i64, JobError> {
         self.with(|c| {
-            c.query_one(
+            c.query_one_static(
                 "INSERT INTO rally_jobs (name, payload, run_at) VALUES ($1, $2, $3) RETURNING id",
-                &[&name, &payload, &run_at],
+                &[
+                    (&name as &(dyn ToSql + Sync), Type::TEXT),
+                    (&payload, Type::BYTEA),
+                    (&run_at, Type::INT8),
+                ],
             )
             .map(|row| row.get(0))
         })
@@ -159,7 +164,7 @@ impl PgJobQueue {
     pub fn claim_at(&self, now: i64, limit: usize) -> Result<Vec<Job>, JobError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.with(|c| {
-            c.query(
+            c.query_static(
                 "WITH ready AS (
                      SELECT id FROM rally_jobs
                      WHERE run_at <= $1
@@ -171,7 +176,11 @@ impl PgJobQueue {
                  UPDATE rally_jobs AS j SET status = 'running', claimed_at = $1
                  FROM ready WHERE j.id = ready.id
                  RETURNING j.id, j.name, j.payload, j.attempts, j.run_at",
-                &[&now, &LEASE_SECONDS, &limit],
+                &[
+                    (&now as &(dyn ToSql + Sync), Type::INT8),
+                    (&LEASE_SECONDS, Type::INT8),
+                    (&limit, Type::INT8),
+                ],
             )
         })?;
         // RETURNING does not keep the CTE's order.
@@ -183,9 +192,9 @@ impl PgJobQueue {
     /// Marks a job completed.
     pub fn complete(&self, id: i64) -> Result<(), JobError> {
         self.with(|c| {
-            c.execute(
+            c.execute_static(
                 "UPDATE rally_jobs SET status = 'completed', claimed_at = NULL WHERE id = $1",
-                &[&id],
+                &[(&id as &(dyn ToSql + Sync), Type::INT8)],
             )
         })
         .map(drop)
@@ -198,11 +207,15 @@ impl PgJobQueue {
         let stored_attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
         if attempts >= MAX_ATTEMPTS {
             self.with(|c| {
-                c.execute(
+                c.execute_static(
                     "UPDATE rally_jobs SET status = 'dead', attempts = $2, last_error = $3,
                          claimed_at = NULL
                      WHERE id = $1",
-                    &[&job.id, &stored_attempts, &error],
+                    &[
+                        (&job.id as &(dyn ToSql + Sync), Type::INT8),
+                        (&stored_attempts, Type::INT4),
+                        (&error, Type::TEXT),
+                    ],
                 )
             })?;
             tracing::warn!(job = job.id, name = %job.name, attempts, error, "job is dead");
@@ -210,11 +223,16 @@ impl PgJobQueue {
         }
         let run_at = now.saturating_add(backoff_seconds(attempts));
         self.with(|c| {
-            c.execute(
+            c.execute_static(
                 "UPDATE rally_jobs SET status = 'pending', attempts = $2, last_error = $3,
                      run_at = $4, claimed_at = NULL
                  WHERE id = $1",
-                &[&job.id, &stored_attempts, &error, &run_at],
+                &[
+                    (&job.id as &(dyn ToSql + Sync), Type::INT8),
+                    (&stored_attempts, Type::INT4),
+                    (&error, Type::TEXT),
+                    (&run_at, Type::INT8),
+                ],
             )
         })?;
         Ok(Failure::Retry { run_at })
@@ -224,10 +242,10 @@ impl PgJobQueue {
     /// before it started them).
     pub fn release(&self, ids: &[i64]) -> Result<(), JobError> {
         self.with(|c| {
-            c.execute(
+            c.execute_static(
                 "UPDATE rally_jobs SET status = 'pending', claimed_at = NULL
                  WHERE id = ANY($1) AND status = 'running'",
-                &[&ids],
+                &[(&ids as &(dyn ToSql + Sync), Type::INT8_ARRAY)],
             )
         })
         .map(drop)
@@ -236,10 +254,10 @@ impl PgJobQueue {
     /// One job as stored.
     pub fn job(&self, id: i64) -> Result<Option<JobRecord>, JobError> {
         let row = self.with(|c| {
-            c.query_opt(
+            c.query_opt_static(
                 "SELECT id, name, payload, attempts, status, run_at, claimed_at, last_error
                  FROM rally_jobs WHERE id = $1",
-                &[&id],
+                &[(&id as &(dyn ToSql + Sync), Type::INT8)],
             )
         })?;
         Ok(row.map(|row| {
@@ -268,7 +286,7 @@ fn job(row: &Row) -> Job {
 }
 
 /// Creates the table and index under a transaction-level advisory lock.
-fn create_schema(client: &mut Client) -> Result<(), postgres::Error> {
+fn create_schema(client: &mut Connection) -> Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
     tx.batch_execute(SCHEMA)?;

@@ -13,11 +13,17 @@
 //! closed (a restart, a fail-over, an idle time-out) is noticed when used: it is dropped and the
 //! statement tried once more on a new connection, so the pool recovers by itself when the server
 //! is back.
+//!
+//! The connections are [`Connection`]s, so a statement the stores run through
+//! [`Executor`](super::Executor) is prepared once per connection and then costs one round trip
+//! (a plain `query(&str, …)` prepares on every call: two).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use ::postgres::{Client, Config, NoTls};
+use ::postgres::{Config, NoTls};
+
+use super::Connection;
 
 /// How long connecting may take when the URL does not say (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -70,7 +76,7 @@ pub struct Pool {
     config: Config,
     statement_timeout: Duration,
     max_idle: usize,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Connection>>,
 }
 
 impl Pool {
@@ -98,14 +104,14 @@ impl Pool {
     /// normally never reached the server, but if the connection broke while it ran it may have.
     pub fn with<T: Send>(
         &self,
-        f: impl FnMut(&mut Client) -> Result<T, ::postgres::Error> + Send,
+        f: impl FnMut(&mut Connection) -> Result<T, ::postgres::Error> + Send,
     ) -> Result<T, PoolError> {
         off_runtime(|| self.with_here(f))
     }
 
     fn with_here<T>(
         &self,
-        mut f: impl FnMut(&mut Client) -> Result<T, ::postgres::Error>,
+        mut f: impl FnMut(&mut Connection) -> Result<T, ::postgres::Error>,
     ) -> Result<T, PoolError> {
         let pooled = self
             .idle
@@ -119,7 +125,7 @@ impl Pool {
                     return Ok(value);
                 }
                 // The server answered (a constraint, a time-out): the connection is fine.
-                Err(error) if !client.is_closed() => {
+                Err(error) if !connection_gone(&client, &error) => {
                     self.put_back(client);
                     return Err(PoolError::Query(error));
                 }
@@ -134,16 +140,16 @@ impl Pool {
         result
     }
 
-    fn connect(&self) -> Result<Client, PoolError> {
+    fn connect(&self) -> Result<Connection, PoolError> {
         let mut client = self.config.connect(NoTls).map_err(PoolError::Connect)?;
         let millis = self.statement_timeout.as_millis();
         client
             .batch_execute(&format!("SET statement_timeout = {millis}"))
             .map_err(PoolError::Connect)?;
-        Ok(client)
+        Ok(Connection::new(client))
     }
 
-    fn put_back(&self, client: Client) {
+    fn put_back(&self, client: Connection) {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < self.max_idle && !client.is_closed() {
             idle.push(client);
@@ -159,6 +165,23 @@ impl Drop for Pool {
             off_runtime(move || drop(idle));
         }
     }
+}
+
+/// Whether `error` means the connection is gone rather than the statement refused. The server's
+/// FATAL notice of a terminated session (`pg_terminate_backend`, a shutdown) can arrive before
+/// the client has seen the socket close, so its code counts as well as the client's own state.
+fn connection_gone(client: &Connection, error: &::postgres::Error) -> bool {
+    use ::postgres::error::SqlState;
+    client.is_closed()
+        || error.is_closed()
+        || error.code().is_some_and(|code| {
+            [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+            ]
+            .contains(code)
+        })
 }
 
 /// Runs `f` where the sync client may block (see the module documentation): here outside a
