@@ -51,6 +51,12 @@ pub enum PgStoreError {
         describe(.0)
     )]
     InvalidUrl(#[source] postgres::Error),
+    /// The URL asks for TLS, which the session store's connections do not support.
+    #[error(
+        "the session store URL is not usable: {}",
+        rally_sql::postgres::TLS_UNSUPPORTED
+    )]
+    TlsRequired,
     /// No connection could be opened.
     #[error(
         "cannot connect to the session database: {} — check that Postgres is running and reachable, and the URL's host, port, user and password",
@@ -75,6 +81,7 @@ impl From<PoolError> for PgStoreError {
     fn from(error: PoolError) -> Self {
         match error {
             PoolError::InvalidUrl(e) => PgStoreError::InvalidUrl(e),
+            PoolError::TlsRequired => PgStoreError::TlsRequired,
             PoolError::Connect(e) => PgStoreError::Connect(e),
             PoolError::Query(e) => PgStoreError::Query(e),
         }

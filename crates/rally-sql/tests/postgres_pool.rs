@@ -47,6 +47,27 @@ fn an_idle_connection_is_reused_and_a_failing_statement_keeps_it() {
 }
 
 #[test]
+fn a_url_that_requires_tls_is_refused_up_front() {
+    let error = Pool::new(
+        "postgres://ada@db.internal/app?sslmode=require",
+        4,
+        Duration::from_secs(5),
+    )
+    .err()
+    .expect("refused");
+    assert!(matches!(error, PoolError::TlsRequired), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("sslmode=require") && message.contains("sslmode=disable"),
+        "{message}"
+    );
+    let error = postgres::connect("postgres://ada@db.internal/app?sslmode=require")
+        .err()
+        .expect("refused");
+    assert!(error.to_string().contains("sslmode=require"), "{error}");
+}
+
+#[test]
 fn pooled_connections_keep_their_prepared_statements() {
     let pool = pool(&database());
     const ONE: &str = "SELECT 1::bigint";

@@ -69,6 +69,12 @@ pub enum PgJobError {
         describe(.0)
     )]
     InvalidUrl(#[source] postgres::Error),
+    /// The URL asks for TLS, which the job queue's connections do not support.
+    #[error(
+        "the job queue URL is not usable: {}",
+        rally_sql::postgres::TLS_UNSUPPORTED
+    )]
+    TlsRequired,
     /// No connection could be opened.
     #[error(
         "cannot connect to the job database: {} — check that Postgres is running and reachable, and the URL's host, port, user and password",
@@ -93,6 +99,7 @@ impl From<PoolError> for PgJobError {
     fn from(error: PoolError) -> Self {
         match error {
             PoolError::InvalidUrl(e) => PgJobError::InvalidUrl(e),
+            PoolError::TlsRequired => PgJobError::TlsRequired,
             PoolError::Connect(e) => PgJobError::Connect(e),
             PoolError::Query(e) => PgJobError::Query(e),
         }

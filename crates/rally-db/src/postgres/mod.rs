@@ -285,6 +285,11 @@ impl PgConfig {
                     None => e.to_string(),
                 },
             })?;
+        if rally_sql::postgres::requires_tls(&config) {
+            return Err(Error::Url {
+                reason: rally_sql::postgres::TLS_UNSUPPORTED.into(),
+            });
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(self.connect_timeout);
         }
@@ -796,6 +801,11 @@ mod tests {
             error.to_string().contains("postgres://user:password@host"),
             "{error}"
         );
+        let error = PgConfig::new("postgres://ada@db/app?sslmode=require")
+            .client_config()
+            .unwrap_err();
+        assert!(error.to_string().contains("sslmode=require"), "{error}");
+        assert!(error.to_string().contains("sslmode=disable"), "{error}");
         let error = PgConfig::new("postgres://ada@db/app?bogus=1")
             .client_config()
             .unwrap_err();

@@ -83,6 +83,12 @@ fn config(url: &str) -> Result<Config, MigrateError> {
                 url: masked(url),
                 reason: e.to_string(),
             })?;
+    if super::requires_tls(&config) {
+        return Err(MigrateError::PostgresUrl {
+            url: masked(url),
+            reason: super::TLS_UNSUPPORTED.into(),
+        });
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }

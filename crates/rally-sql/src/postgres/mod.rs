@@ -30,3 +30,13 @@ pub use pool::{Pool, PoolError, describe};
 
 /// The sync Postgres client these functions take, re-exported so callers need no own dependency.
 pub use ::postgres::{Client, NoTls};
+
+/// Why a URL that asks for TLS (`sslmode=require`) is refused: Rally's Postgres connections are
+/// unencrypted, and failing at start-up says so where a handshake error would not.
+pub const TLS_UNSUPPORTED: &str = "it asks for TLS (sslmode=require), which Rally's Postgres connections do not support yet — reach the server over a private network or a local TLS-terminating proxy (pgbouncer, stunnel) and use sslmode=disable or prefer";
+
+/// Whether `config` requires TLS, which these connections cannot give it (see
+/// [`TLS_UNSUPPORTED`]).
+pub fn requires_tls(config: &::postgres::Config) -> bool {
+    config.get_ssl_mode() == ::postgres::config::SslMode::Require
+}

@@ -40,6 +40,9 @@ pub enum PoolError {
         describe(.0)
     )]
     InvalidUrl(#[source] ::postgres::Error),
+    /// The URL asks for TLS, which the pool's connections do not support.
+    #[error("not a usable Postgres connection string: {}", super::TLS_UNSUPPORTED)]
+    TlsRequired,
     /// No connection could be opened.
     #[error(
         "cannot connect to Postgres: {} — check that the server is running and reachable, and the URL's host, port, user and password",
@@ -85,6 +88,9 @@ impl Pool {
     /// `statement_timeout` (including time spent waiting for locks). Does not connect yet.
     pub fn new(url: &str, max_idle: usize, statement_timeout: Duration) -> Result<Pool, PoolError> {
         let mut config: Config = url.parse().map_err(PoolError::InvalidUrl)?;
+        if super::requires_tls(&config) {
+            return Err(PoolError::TlsRequired);
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }

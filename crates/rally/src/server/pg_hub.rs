@@ -71,6 +71,9 @@ pub enum PgHubError {
         describe(.0)
     )]
     InvalidUrl(#[source] tokio_postgres::Error),
+    /// The URL asks for TLS, which the hub's connections do not support.
+    #[error("RALLY_HUB is not usable: {}", rally_sql::postgres::TLS_UNSUPPORTED)]
+    TlsRequired,
 }
 
 /// Why talking to Postgres failed (logged, then retried).
@@ -169,6 +172,9 @@ impl PgHub {
     /// subscribers only. The connections are unencrypted: a private network.
     pub fn start(url: &str, prefix: &str) -> Result<Self, PgHubError> {
         let mut config: Config = url.parse().map_err(PgHubError::InvalidUrl)?;
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            return Err(PgHubError::TlsRequired);
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(BROKER_TIMEOUT);
         }

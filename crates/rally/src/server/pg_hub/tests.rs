@@ -126,6 +126,15 @@ async fn terminate(admin: &Client, hub: &PgHub, role: &str) -> i64 {
 }
 
 #[test]
+fn a_url_that_requires_tls_is_refused_with_what_to_do() {
+    let error = PgHub::start("postgres://app@db.internal/app?sslmode=require", "app")
+        .err()
+        .expect("refused before connecting");
+    assert!(matches!(error, PgHubError::TlsRequired), "{error}");
+    assert!(error.to_string().contains("sslmode=disable"), "{error}");
+}
+
+#[test]
 fn a_publish_reaches_every_other_subscriber_once_and_never_its_origin() {
     with_database(|url| async move {
         let (a, b) = (
