@@ -177,3 +177,36 @@ fn capturing_closures_and_non_element_results_stay_correct() {
         "<div><span>2!</span><rally-lazy>2</rally-lazy></div>"
     );
 }
+
+/// Arguments of up to four words are stored in the lazy node itself and larger ones boxed
+/// (`Row` above, with its `String`, is boxed natively): both must compare and skip alike.
+#[test]
+fn small_arguments_stored_in_place_skip_and_rebuild_like_boxed_ones() {
+    thread_local! {
+        static SMALL_VIEWS: Cell<usize> = const { Cell::new(0) };
+    }
+    fn small(&(id, selected): &(u32, bool)) -> Element<u32> {
+        SMALL_VIEWS.with(|c| c.set(c.get() + 1));
+        span(
+            vec![class(if selected { "on" } else { "off" })],
+            vec![text(id.to_string())],
+        )
+    }
+    let list = |selected: u32| {
+        html::keyed(
+            "div",
+            vec![],
+            (0..50u32).map(|i| (Key::from(i), lazy((i, i == selected), small))),
+        )
+    };
+    let views = || SMALL_VIEWS.with(Cell::get);
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    let mut dom = Dom::mount(backend, root, list(3));
+    assert_eq!(views(), 50);
+    dom.update(list(3));
+    assert_eq!(views(), 50, "nothing changed: no view ran");
+    dom.update(list(7));
+    assert_eq!(views(), 52, "only the two rows whose argument changed");
+    assert_eq!(dom.backend().inner_state(root), fresh_state(list(7)));
+}
