@@ -1,5 +1,5 @@
-//! `cargo run --release -p rally-bench-ssr --example select [-- N [select|swap]]`: the
-//! js-framework-benchmark "select row" (or "swap rows") update natively — `view` of the
+//! `cargo run --release -p rally-bench-ssr --example select [-- N [select|swap|replace]]`: the
+//! js-framework-benchmark "select row" (or "swap rows", "replace all rows") update natively — `view` of the
 //! 1,000-row model plus the diff against the previous view on the in-memory DOM — timed over N
 //! updates (default 2,000). The browser's script-only figure for these is mostly this work in
 //! wasm; this is its native proxy for profiling (`perf record`, `valgrind --tool=callgrind`).
@@ -15,7 +15,9 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(2_000);
-    let swap = std::env::args().nth(2).as_deref() == Some("swap");
+    let op = std::env::args().nth(2).unwrap_or_default();
+    let swap = op == "swap";
+    let replace = op == "replace";
     let mut model = Model::default();
     let _ = update(&mut model, Msg::Run);
     let mut backend = MemoryDom::new();
@@ -23,7 +25,9 @@ fn main() {
     let mut dom = Dom::mount(backend, root, view(&model));
     let started = Instant::now();
     for i in 0..n {
-        let msg = if swap {
+        let msg = if replace {
+            Msg::Run
+        } else if swap {
             Msg::SwapRows
         } else {
             Msg::Select(1 + i % 1_000)
@@ -32,7 +36,13 @@ fn main() {
         dom.update(view(&model));
     }
     let per = started.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let what = if swap { "swap" } else { "select" };
+    let what = if replace {
+        "replace"
+    } else if swap {
+        "swap"
+    } else {
+        "select"
+    };
     println!("{what}: {per:.1} µs per update (view + diff of 1,000 lazy rows)");
     let started = Instant::now();
     for _ in 0..n {
