@@ -49,6 +49,18 @@ fn names(client: &mut impl Executor) -> Result<Vec<String>, Error> {
         .collect())
 }
 
+/// A pool of one connection on a fresh copy of the template, so every closure gets the same one.
+fn one_connection() -> PgDb {
+    PgDb::open(
+        test_db::template(migrations())
+            .unwrap()
+            .config()
+            .unwrap()
+            .pool_size(1),
+    )
+    .unwrap()
+}
+
 fn read_names(db: &PgDb) -> Vec<String> {
     db.read_sync(names).unwrap()
 }
@@ -163,14 +175,7 @@ fn savepoints_roll_back_only_their_own_work() {
 #[test]
 fn a_panic_rolls_back_and_the_connection_is_reused() {
     // One connection, so the read after the panic gets the connection the panic left.
-    let db = PgDb::open(
-        test_db::template(migrations())
-            .unwrap()
-            .config()
-            .unwrap()
-            .pool_size(1),
-    )
-    .unwrap();
+    let db = one_connection();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         db.write_sync(|tx| {
             insert(tx, "before panic")?;
@@ -302,14 +307,7 @@ fn a_login_refused_after_open_is_reported_as_unavailable() {
 #[test]
 fn each_pooled_connection_prepares_a_query_once_for_reads_and_writes() {
     // One connection, so every closure below gets the same one.
-    let db = PgDb::open(
-        test_db::template(migrations())
-            .unwrap()
-            .config()
-            .unwrap()
-            .pool_size(1),
-    )
-    .unwrap();
+    let db = one_connection();
     // Through the simple protocol: a `query` would prepare a statement of its own.
     let prepared = |c: &mut Connection| -> Result<String, Error> {
         let messages = c.simple_query("SELECT count(*) FROM pg_prepared_statements")?;
@@ -338,14 +336,7 @@ fn each_pooled_connection_prepares_a_query_once_for_reads_and_writes() {
 
 #[test]
 fn an_idle_connection_the_server_closed_is_replaced_unnoticed() {
-    let pool = PgDb::open(
-        test_db::template(migrations())
-            .unwrap()
-            .config()
-            .unwrap()
-            .pool_size(1),
-    )
-    .unwrap();
+    let pool = one_connection();
     let backend = || {
         pool.read_sync(|c| Ok::<i32, Error>(c.query_one("SELECT pg_backend_pid()", &[])?.get(0)))
             .unwrap()
