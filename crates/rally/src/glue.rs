@@ -9,7 +9,7 @@
 
 pub use crate::broadcast::Topic;
 pub use crate::form::{FormError, save_form};
-pub use crate::mount::{Loaded, Mount};
+pub use crate::mount::{Loaded, Mount, PageView};
 pub use crate::page::{Access, Head, LoadError, SaveError};
 pub use crate::remote::{load, save};
 pub use crate::routes::QueryParams;

@@ -12,6 +12,15 @@ use crate::page::{Head, LoadError};
 use crate::routes::QueryParams;
 use crate::shell::Chrome;
 
+/// What to do with the active page's view; see [`Mount::with_view`].
+pub trait PageView<Msg> {
+    /// What the visit returns.
+    type Output;
+    /// Called once, with the page's view in its own message type and the function that wraps
+    /// those messages into the mount's `Msg`.
+    fn page<P: Clone + 'static>(self, view: Element<P>, wrap: fn(P) -> Msg) -> Self::Output;
+}
+
 /// A mount's pages.
 pub trait Mount: Sized + 'static {
     /// The mount's route enum.
@@ -52,6 +61,16 @@ pub trait Mount: Sized + 'static {
     fn update(shared: &Self::Shared, page: &mut Self::Page, msg: Self::Msg) -> Effect<Self::Msg>;
     /// Renders the active page.
     fn view(page: &Self::Page) -> Element<Self::Msg>;
+    /// Hands the active page's view to `visitor` as the page built it, in the page's own
+    /// message type, with the function that wraps those messages into the mount's.
+    ///
+    /// [`Mount::view`] returns the view already wrapped, and wrapping rebuilds the whole tree
+    /// (`Element::map`). The server renders the page's own tree without wrapping it, and the
+    /// browser wraps it once into its final message type instead of twice. Codegen implements
+    /// this with one arm per page; the default wraps through `view`.
+    fn with_view<V: PageView<Self::Msg>>(page: &Self::Page, visitor: V) -> V::Output {
+        visitor.page(Self::view(page), std::convert::identity)
+    }
     /// The active page's title and description (its `head` function); by default none, so
     /// the app's title stays.
     fn head(page: &Self::Page) -> Head {

@@ -273,6 +273,10 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
                 match page { #(Page::#variants(m) => #paths::view(m).map(Msg::#variants),)* }
             }
 
+            fn with_view<V: rally::glue::PageView<Msg>>(page: &Page, visitor: V) -> V::Output {
+                match page { #(Page::#variants(m) => visitor.page(#paths::view(m), Msg::#variants),)* }
+            }
+
             #head
 
             #shell

@@ -61,6 +61,18 @@ pub enum MountMsg<M: Mount> {
     RestoreState(String, Vec<u8>),
 }
 
+/// Wraps the page's view into the mount program's messages in one pass over the tree (the
+/// mount's `view` would wrap it into the mount's `Msg` first: two rebuilds per render).
+struct IntoMountMsg<M>(std::marker::PhantomData<M>);
+
+impl<M: Mount> crate::mount::PageView<M::Msg> for IntoMountMsg<M> {
+    type Output = Element<MountMsg<M>>;
+
+    fn page<P: Clone + 'static>(self, view: Element<P>, wrap: fn(P) -> M::Msg) -> Self::Output {
+        view.map(move |msg| MountMsg::Page(wrap(msg)))
+    }
+}
+
 impl<M: Mount> Clone for MountMsg<M> {
     fn clone(&self) -> Self {
         match self {
@@ -135,7 +147,7 @@ impl<M: Mount> Lifecycle<M> {
         M::shell(
             &model.shared,
             &chrome,
-            M::view(&model.page).map(MountMsg::Page),
+            M::with_view(&model.page, IntoMountMsg(std::marker::PhantomData)),
         )
     }
 

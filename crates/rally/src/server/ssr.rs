@@ -93,7 +93,13 @@ pub fn render<M: ServerMount>(
         dark_mode,
         on_dark_mode: |_| ServerMsg::DarkMode,
     };
-    let body = render_in_shell::<M>(&shared, &chrome, M::view(&page));
+    let body = M::with_view(
+        &page,
+        InShell::<M> {
+            shared: &shared,
+            chrome: &chrome,
+        },
+    );
     let head = M::head(&page);
     let payload = crate::payload::encode(&Hydration { shared, load }).unwrap_or_default();
     Rendered {
@@ -115,32 +121,47 @@ const PAGE_MARKER: &str = "\u{F8FF}rally-page\u{F8FF}";
 /// The page's `view` inside the mount's shell, as HTML.
 ///
 /// The shell takes the page as an `Element<ServerMsg<Msg>>`, and `Element::map` rebuilds the
-/// whole page tree to change its message type: 15–20 % of a `/games` render (issue 19). So the
-/// shell is rendered around a marker text, and the page, rendered as it is, replaces the marker.
-/// The HTML is the same as rendering the mapped tree: an element child renders the same
-/// wherever it sits. A page that is text or a fragment (whose children the shell's element
-/// would merge with its own), or a shell that does not show its content exactly once, takes the
-/// mapping path.
-fn render_in_shell<M: ServerMount>(
-    shared: &M::Shared,
-    chrome: &Chrome<ServerMsg<M::Msg>>,
-    view: rally_view::Element<M::Msg>,
-) -> String {
-    use rally_view::Element;
-    if matches!(view, Element::Node(_) | Element::Lazy(_)) {
-        let shell = M::shell(shared, chrome, rally_view::html::text(PAGE_MARKER));
-        let shell = rally_view::render::to_html(&shell);
-        if let Some((before, after)) = shell.split_once(PAGE_MARKER)
-            && !after.contains(PAGE_MARKER)
-        {
-            let mut out = String::with_capacity(shell.len() + 16 * 1024);
-            out.push_str(before);
-            rally_view::render::render_into(&view, &mut out);
-            out.push_str(after);
-            return out;
+/// whole page tree to change its message type (twice: into the mount's `Msg`, then into
+/// `ServerMsg`), 15–20 % of a `/games` render each (issue 19). So the page's view is taken in
+/// its own message type ([`crate::mount::Mount::with_view`]), the shell is rendered around a
+/// marker text, and the page, rendered as it is, replaces the marker. The HTML is the same as
+/// rendering the mapped tree: an element child renders the same wherever it sits. A page that
+/// is text or a fragment (whose children the shell's element would merge with its own), or a
+/// shell that does not show its content exactly once, takes the mapping path.
+struct InShell<'a, M: ServerMount> {
+    shared: &'a M::Shared,
+    chrome: &'a Chrome<ServerMsg<M::Msg>>,
+}
+
+impl<M: ServerMount> crate::mount::PageView<M::Msg> for InShell<'_, M> {
+    type Output = String;
+
+    fn page<P: Clone + 'static>(
+        self,
+        view: rally_view::Element<P>,
+        wrap: fn(P) -> M::Msg,
+    ) -> String {
+        use rally_view::Element;
+        if matches!(view, Element::Node(_) | Element::Lazy(_)) {
+            let shell = M::shell(
+                self.shared,
+                self.chrome,
+                rally_view::html::text(PAGE_MARKER),
+            );
+            let shell = rally_view::render::to_html(&shell);
+            if let Some((before, after)) = shell.split_once(PAGE_MARKER)
+                && !after.contains(PAGE_MARKER)
+            {
+                let mut out = String::with_capacity(shell.len() + 16 * 1024);
+                out.push_str(before);
+                rally_view::render::render_into(&view, &mut out);
+                out.push_str(after);
+                return out;
+            }
         }
+        let view = view.map(move |msg| ServerMsg::Page(wrap(msg)));
+        rally_view::render::to_html(&M::shell(self.shared, self.chrome, view))
     }
-    rally_view::render::to_html(&M::shell(shared, chrome, view.map(ServerMsg::Page)))
 }
 
 /// What the server answers for a page request: the rendered page, or why the caller may not

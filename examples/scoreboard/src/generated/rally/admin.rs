@@ -77,6 +77,19 @@ impl Mount for Admin {
             }
         }
     }
+    fn with_view<V: rally::glue::PageView<Msg>>(page: &Page, visitor: V) -> V::Output {
+        match page {
+            Page::AdminHome(m) => {
+                visitor.page(crate::admin::pages::home_::view(m), Msg::AdminHome)
+            }
+            Page::AdminGames(m) => {
+                visitor.page(crate::admin::pages::games::view(m), Msg::AdminGames)
+            }
+            Page::NotFound(m) => {
+                visitor.page(crate::admin::pages::not_found_::view(m), Msg::NotFound)
+            }
+        }
+    }
     fn head(page: &Page) -> rally::glue::Head {
         match page {
             Page::AdminHome(m) => crate::admin::pages::home_::head(m),

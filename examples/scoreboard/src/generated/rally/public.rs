@@ -218,6 +218,32 @@ impl Mount for Public {
             }
         }
     }
+    fn with_view<V: rally::glue::PageView<Msg>>(page: &Page, visitor: V) -> V::Output {
+        match page {
+            Page::Home(m) => {
+                visitor.page(crate::public::pages::home_::view(m), Msg::Home)
+            }
+            Page::Games(m) => {
+                visitor.page(crate::public::pages::games::view(m), Msg::Games)
+            }
+            Page::GamesId(m) => {
+                visitor.page(crate::public::pages::games::id_::view(m), Msg::GamesId)
+            }
+            Page::Me(m) => visitor.page(crate::public::pages::me::view(m), Msg::Me),
+            Page::SignIn(m) => {
+                visitor.page(crate::public::pages::sign_in::view(m), Msg::SignIn)
+            }
+            Page::Standings(m) => {
+                visitor.page(crate::public::pages::standings::view(m), Msg::Standings)
+            }
+            Page::TeamsSlug(m) => {
+                visitor.page(crate::public::pages::teams::slug_::view(m), Msg::TeamsSlug)
+            }
+            Page::NotFound(m) => {
+                visitor.page(crate::public::pages::not_found_::view(m), Msg::NotFound)
+            }
+        }
+    }
     fn head(page: &Page) -> rally::glue::Head {
         match page {
             Page::Home(m) => crate::public::pages::home_::head(m),

@@ -64,6 +64,16 @@ impl Mount for Public {
             }
         }
     }
+    fn with_view<V: rally::glue::PageView<Msg>>(page: &Page, visitor: V) -> V::Output {
+        match page {
+            Page::Home(m) => {
+                visitor.page(crate::public::pages::home_::view(m), Msg::Home)
+            }
+            Page::NotFound(m) => {
+                visitor.page(crate::public::pages::not_found_::view(m), Msg::NotFound)
+            }
+        }
+    }
     fn save_state(page: &Page) -> Option<(String, Vec<u8>)> {
         match page {
             Page::Home(m) => {
