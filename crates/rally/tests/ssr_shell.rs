@@ -88,9 +88,9 @@ macro_rules! site_mount {
     };
 }
 
-/// The generated shape: `with_view` hands over the page's own tree and wrapper.
+// The generated shape: `with_view` hands over the page's own tree and wrapper.
 site_mount!(Generated);
-/// A hand-written mount that only has `view`: the trait's default `with_view`.
+// A hand-written mount that only has `view`: the trait's default `with_view`.
 site_mount!(Default);
 
 macro_rules! mount_body {
