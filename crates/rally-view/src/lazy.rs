@@ -12,6 +12,11 @@
 //! label with a flag do, and boxed only when larger. With a box per row, allocating and freeing
 //! them took about half the native time of selecting a row in a 1,000-row table, and a fifth
 //! of the browser's script time for it (bench/README, jsfb).
+//!
+//! `Element::map` keeps lazy nodes lazy (ADR 0029): a page's view is mapped into its mount's
+//! messages on every render, and building every lazy node to map it would undo all of the
+//! above in apps. The mapped node keeps the thunk and the mapping; it is unchanged when both
+//! are, which for the mapping means the same function type carrying no data.
 
 use std::any::Any;
 use std::cell::{Ref, RefCell};
@@ -19,7 +24,7 @@ use std::cell::{Ref, RefCell};
 use smallbox::space::S4;
 use smallbox::{SmallBox, smallbox};
 
-use crate::vdom::{Children, Element, Namespace, Str};
+use crate::vdom::{Children, Element, Mapper, Namespace, Str};
 
 /// A deferred subtree: an argument, a view function, and the subtree once built.
 pub struct Lazy<Msg> {
@@ -113,12 +118,42 @@ impl<Msg> Lazy<Msg> {
         *next.built.borrow_mut() = self.built.borrow_mut().take();
     }
 
-    /// Builds and takes the subtree (for `Element::map`).
-    pub(crate) fn into_element(self) -> Element<Msg> {
-        self.force();
-        match self.built.into_inner() {
-            Some(e) => *e,
-            None => unreachable!("forced above"),
+    /// The same lazy node with its messages mapped by `f` (for `Element::map`): still lazy,
+    /// and unchanged from a previous render's mapped node when both the node and `f` are.
+    pub(crate) fn map<B: 'static>(self, f: &Mapper<Msg, B>) -> Lazy<B>
+    where
+        Msg: 'static,
+    {
+        let built = self.built.into_inner().map(|e| Box::new(e.map_with(f)));
+        Lazy {
+            thunk: smallbox!(Mapped {
+                inner: self.thunk,
+                f: f.clone(),
+            }),
+            built: RefCell::new(built),
         }
+    }
+}
+
+/// A lazy node seen through `Element::map`.
+struct Mapped<A, B> {
+    inner: SmallBox<dyn Thunk<A>, S4>,
+    f: Mapper<A, B>,
+}
+
+impl<A: 'static, B: 'static> Thunk<B> for Mapped<A, B> {
+    fn build(&self) -> Element<B> {
+        self.inner.build().map_with(&self.f)
+    }
+
+    fn same_as(&self, other: &dyn Thunk<B>) -> bool {
+        other
+            .as_any()
+            .downcast_ref::<Self>()
+            .is_some_and(|o| self.f.same_as(&o.f) && self.inner.same_as(&*o.inner))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }

@@ -219,6 +219,37 @@ pub struct Modifiers {
     pub shift: bool,
 }
 
+/// A message mapping as [`Element::map`] applies it: the function, and what identifies it
+/// from one render to the next.
+pub(crate) struct Mapper<A, B> {
+    pub(crate) f: Rc<dyn Fn(A) -> B>,
+    /// The function's type when it carries no data (a function item, a closure capturing
+    /// nothing): two mappings of the same such type do the same thing. `None` for anything
+    /// else, whose values could differ.
+    pub(crate) id: Option<std::any::TypeId>,
+}
+
+impl<A, B> Mapper<A, B> {
+    fn new<F: Fn(A) -> B + 'static>(f: F) -> Self {
+        let id = (std::mem::size_of::<F>() == 0).then(std::any::TypeId::of::<F>);
+        Mapper { f: Rc::new(f), id }
+    }
+
+    /// Whether this mapping is known to do what `other` does.
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        self.id.is_some() && self.id == other.id
+    }
+}
+
+impl<A, B> Clone for Mapper<A, B> {
+    fn clone(&self) -> Self {
+        Mapper {
+            f: self.f.clone(),
+            id: self.id,
+        }
+    }
+}
+
 impl<Msg> Attribute<Msg> {
     /// Calls `preventDefault()` on the event when this listener fires; no effect on non-events.
     pub fn prevent_default(mut self) -> Self {
@@ -303,24 +334,29 @@ impl<Msg> Element<Msg> {
 
     /// Lifts every message this subtree can produce with `f` (a child component's messages
     /// into the parent's).
-    pub fn map<B: 'static>(self, f: impl Fn(Msg) -> B + 'static) -> Element<B>
+    ///
+    /// The tree is rebuilt with the new message type, except [`lazy`](crate::lazy::lazy)
+    /// nodes: they stay lazy, with `f` applied when (and if) they are built. When `f` is a
+    /// function item or a closure that captures nothing (`Msg::Page`, `|m| Outer(Inner(m))`),
+    /// an unchanged lazy node is still recognised as unchanged across renders, so mapping a
+    /// page's view does not defeat its lazy rows.
+    pub fn map<B: 'static, F>(self, f: F) -> Element<B>
     where
         Msg: 'static,
+        F: Fn(Msg) -> B + 'static,
     {
-        let f: Rc<dyn Fn(Msg) -> B> = Rc::new(f);
-        self.map_rc(&f)
+        self.map_with(&Mapper::new(f))
     }
 
-    fn map_rc<B: 'static>(self, f: &Rc<dyn Fn(Msg) -> B>) -> Element<B>
+    pub(crate) fn map_with<B: 'static>(self, f: &Mapper<Msg, B>) -> Element<B>
     where
         Msg: 'static,
     {
         match self {
             Element::Text(t) => Element::Text(t),
-            // A mapped lazy node is built now: the mapping function is new on every render.
-            Element::Lazy(l) => l.into_element().map_rc(f),
+            Element::Lazy(l) => Element::Lazy(l.map(f)),
             Element::Fragment(children) => {
-                Element::Fragment(children.into_iter().map(|c| c.map_rc(f)).collect())
+                Element::Fragment(children.into_iter().map(|c| c.map_with(f)).collect())
             }
             Element::Node(node) => {
                 let Node {
@@ -331,18 +367,18 @@ impl<Msg> Element<Msg> {
                 } = node;
                 let children = match children {
                     Children::Plain(c) => {
-                        Children::Plain(c.into_iter().map(|c| c.map_rc(f)).collect())
+                        Children::Plain(c.into_iter().map(|c| c.map_with(f)).collect())
                     }
                     Children::Text(t) => Children::Text(t),
                     Children::Keyed(c) => {
-                        Children::Keyed(c.into_iter().map(|(k, c)| (k, c.map_rc(f))).collect())
+                        Children::Keyed(c.into_iter().map(|(k, c)| (k, c.map_with(f))).collect())
                     }
                     Children::RawHtml(h) => Children::RawHtml(h),
                 };
                 Element::Node(Node {
                     tag,
                     namespace,
-                    attrs: attrs.into_iter().map(|a| a.map(f)).collect(),
+                    attrs: attrs.into_iter().map(|a| a.map(&f.f)).collect(),
                     children,
                 })
             }

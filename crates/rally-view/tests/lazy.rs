@@ -210,3 +210,68 @@ fn small_arguments_stored_in_place_skip_and_rebuild_like_boxed_ones() {
     assert_eq!(views(), 52, "only the two rows whose argument changed");
     assert_eq!(dom.backend().inner_state(root), fresh_state(list(7)));
 }
+
+/// A page's view is mapped into its mount's messages (and again into the runtime's) on every
+/// render. Mapped lazy nodes stay lazy: with constructors or non-capturing closures as the
+/// mapping, unchanged rows are neither rebuilt nor diffed, and their listeners produce the
+/// mapped messages.
+#[test]
+fn mapped_lazy_nodes_stay_lazy() {
+    #[derive(Clone, Debug, PartialEq)]
+    enum Page {
+        Clicked(u32),
+    }
+    #[derive(Clone, Debug, PartialEq)]
+    enum Runtime {
+        Page(Page),
+    }
+    let view = |data: &[Row]| -> Element<Runtime> {
+        // As the mount's `view` then the runtime would: a constructor, then a closure that
+        // captures nothing.
+        table(data, true)
+            .map(Page::Clicked)
+            .map(|Page::Clicked(id)| Runtime::Page(Page::Clicked(id)))
+    };
+    let mut data = rows(100);
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    let mut dom = Dom::mount(backend, root, view(&data));
+    assert_eq!(calls(), 100);
+    assert_eq!(to_html(&view(&data)), to_html(&table(&data, false)));
+    calls();
+
+    data[10].selected = true;
+    data.swap(3, 60);
+    let before = dom.backend().mutations;
+    dom.update(view(&data));
+    assert_eq!(calls(), 1, "only the changed row is rebuilt");
+    assert_eq!(
+        dom.backend().inner_state(root),
+        fresh_state(table(&data, false))
+    );
+    assert!(dom.backend().mutations - before <= 3, "a class and two moves");
+
+    let tbody = dom.backend().children(root)[0];
+    let row = dom.backend().children(tbody)[3];
+    let outcome = dom.resolve_event(
+        dom.backend().slots_to_root(row, root),
+        &FakeEvent::new("click"),
+    );
+    assert_eq!(outcome.messages, vec![Runtime::Page(Page::Clicked(60))]);
+
+    // A mapping that carries data could differ between renders: rebuilt every time.
+    let offset = 1000;
+    let capturing = |data: &[Row]| table(data, true).map(move |id| id + offset);
+    dom_with(capturing(&data), |dom| {
+        calls();
+        dom.update(capturing(&data));
+        assert_eq!(calls(), 100, "a capturing mapping is never taken as unchanged");
+    });
+}
+
+fn dom_with(view: Element<u32>, check: impl FnOnce(&mut Dom<u32, MemoryDom>)) {
+    let mut backend = MemoryDom::new();
+    let root = backend.create_container();
+    let mut dom = Dom::mount(backend, root, view);
+    check(&mut dom);
+}

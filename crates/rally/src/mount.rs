@@ -17,8 +17,12 @@ pub trait PageView<Msg> {
     /// What the visit returns.
     type Output;
     /// Called once, with the page's view in its own message type and the function that wraps
-    /// those messages into the mount's `Msg`.
-    fn page<P: Clone + 'static>(self, view: Element<P>, wrap: fn(P) -> Msg) -> Self::Output;
+    /// those messages into the mount's `Msg` (a variant's constructor, such as `Msg::Games`:
+    /// a function item, so a view mapped with it keeps its lazy nodes comparable).
+    fn page<P, W>(self, view: Element<P>, wrap: W) -> Self::Output
+    where
+        P: Clone + 'static,
+        W: Fn(P) -> Msg + Copy + 'static;
 }
 
 /// A mount's pages.

@@ -198,11 +198,11 @@ fn with_view_hands_over_the_wrapper_of_the_pages_messages() {
     struct Click;
     impl PageView<SiteMsg> for Click {
         type Output = Vec<SiteMsg>;
-        fn page<P: Clone + 'static>(
-            self,
-            view: Element<P>,
-            wrap: fn(P) -> SiteMsg,
-        ) -> Self::Output {
+        fn page<P, W>(self, view: Element<P>, wrap: W) -> Self::Output
+        where
+            P: Clone + 'static,
+            W: Fn(P) -> SiteMsg + Copy + 'static,
+        {
             let (messages, _, _) = expected_event(&view, &[0, 1], &FakeEvent::new("click"));
             messages.into_iter().map(wrap).collect()
         }

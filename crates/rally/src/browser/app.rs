@@ -68,7 +68,11 @@ struct IntoMountMsg<M>(std::marker::PhantomData<M>);
 impl<M: Mount> crate::mount::PageView<M::Msg> for IntoMountMsg<M> {
     type Output = Element<MountMsg<M>>;
 
-    fn page<P: Clone + 'static>(self, view: Element<P>, wrap: fn(P) -> M::Msg) -> Self::Output {
+    fn page<P, W>(self, view: Element<P>, wrap: W) -> Self::Output
+    where
+        P: Clone + 'static,
+        W: Fn(P) -> M::Msg + Copy + 'static,
+    {
         view.map(move |msg| MountMsg::Page(wrap(msg)))
     }
 }

@@ -136,11 +136,11 @@ struct InShell<'a, M: ServerMount> {
 impl<M: ServerMount> crate::mount::PageView<M::Msg> for InShell<'_, M> {
     type Output = String;
 
-    fn page<P: Clone + 'static>(
-        self,
-        view: rally_view::Element<P>,
-        wrap: fn(P) -> M::Msg,
-    ) -> String {
+    fn page<P, W>(self, view: rally_view::Element<P>, wrap: W) -> String
+    where
+        P: Clone + 'static,
+        W: Fn(P) -> M::Msg + Copy + 'static,
+    {
         use rally_view::Element;
         if matches!(view, Element::Node(_) | Element::Lazy(_)) {
             let shell = M::shell(
