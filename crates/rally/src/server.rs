@@ -1,6 +1,8 @@
 //! The server runtime: configuration from the environment, the browser bundle, the `/ws`
 //! endpoint ([`ws`], [`dispatch`], [`hub`]), serving with graceful shutdown.
 
+#[cfg(feature = "mimalloc")]
+mod alloc;
 pub mod app;
 pub mod assets;
 #[cfg(any(feature = "redis", feature = "postgres-hub"))]
@@ -20,15 +22,13 @@ pub mod security;
 pub mod ssr;
 pub mod ws;
 
+#[cfg(feature = "mimalloc")]
+pub use alloc::MiMalloc;
 pub use assets::StaticFiles;
 pub use caller::{Caller, Denied};
 pub use dispatch::{ConnectionInfo, Dispatch, Publish, Reply, Request};
 pub use http::HttpLimits;
 pub use hub::{ConnectionId, Hub, LocalHub};
-/// mimalloc, for an app's `#[global_allocator]` (feature `mimalloc`): SSR allocates per element,
-/// and mimalloc measured 1.5–2.9× faster than the system allocator for it (bench/ssr).
-#[cfg(feature = "mimalloc")]
-pub use mimalloc::MiMalloc;
 pub use pool::{PoolConfig, PoolError, RenderPool};
 pub use security::{CspNonce, Security};
 pub use ssr::PageRequest;
