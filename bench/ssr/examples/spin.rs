@@ -1,9 +1,15 @@
-//! `cargo run --release -p rally-bench-ssr --example spin -- N [build|render|both]`: N
-//! iterations of one part of the SSR benchmark with mimalloc, and nothing else — a fixed
-//! workload for `perf stat -e instructions,cycles`, whose instruction count stays meaningful
-//! on a machine busy with other work (timings do not).
+//! `cargo run --release -p rally-bench-ssr --example spin -- N [build|render|both|leptos]`: N
+//! iterations of one part of the SSR benchmark with mimalloc (or of the Leptos peer's build and
+//! render), and nothing else — a fixed workload for `perf stat -e instructions,cycles` or
+//! `valgrind --tool=callgrind`, whose instruction counts stay meaningful on a machine busy with
+//! other work (timings do not).
 
 use std::hint::black_box;
+
+// Shared with the benches; this example uses only the build and render.
+#[allow(dead_code)]
+#[path = "../benches/common/leptos_table.rs"]
+mod leptos_table;
 
 use rally_bench_ssr::{build, build_and_render, rows_1k};
 use rally_view::render::to_html;
@@ -21,6 +27,7 @@ fn main() {
         match part.as_str() {
             "build" => drop(black_box(build(black_box(&rows)))),
             "render" => drop(black_box(to_html(black_box(&tree)))),
+            "leptos" => drop(black_box(leptos_table::build_and_render(black_box(&rows)))),
             _ => drop(black_box(build_and_render(black_box(&rows)))),
         }
     }
