@@ -40,6 +40,8 @@ extern "C" {
     fn append_child(this: &FastNode, child: &Node);
     #[wasm_bindgen(method, js_name = insertBefore)]
     fn insert_before(this: &FastNode, child: &Node, before: &Node);
+    #[wasm_bindgen(method, js_name = cloneNode)]
+    fn clone_deep(this: &FastNode, deep: bool) -> Node;
     /// The listener-slot expando.
     #[wasm_bindgen(method, setter = __rally)]
     fn set_rally_slot(this: &FastNode, slot: Option<u32>);
@@ -272,6 +274,10 @@ impl Backend for WebBackend {
 
     fn clear_children(&mut self, parent: &Node) {
         parent.set_text_content(None);
+    }
+
+    fn clone_node(&mut self, node: &Node) -> Node {
+        fast(node).clone_deep(true)
     }
 
     fn set_listener_slot(&mut self, element: &Node, slot: Option<u32>) {

@@ -249,7 +249,10 @@ fn mapped_lazy_nodes_stay_lazy() {
         dom.backend().inner_state(root),
         fresh_state(table(&data, false))
     );
-    assert!(dom.backend().mutations - before <= 3, "a class and two moves");
+    assert!(
+        dom.backend().mutations - before <= 3,
+        "a class and two moves"
+    );
 
     let tbody = dom.backend().children(root)[0];
     let row = dom.backend().children(tbody)[3];
@@ -265,7 +268,11 @@ fn mapped_lazy_nodes_stay_lazy() {
     dom_with(capturing(&data), |dom| {
         calls();
         dom.update(capturing(&data));
-        assert_eq!(calls(), 100, "a capturing mapping is never taken as unchanged");
+        assert_eq!(
+            calls(),
+            100,
+            "a capturing mapping is never taken as unchanged"
+        );
     });
 }
 

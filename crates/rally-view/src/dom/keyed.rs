@@ -67,7 +67,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 .and_then(|m| m.as_ref())
                 .map(|m| m.node.clone());
             for i in start..new_end {
-                let m = self.create(parent_tag, &new[i].1);
+                let m = self.create_item(parent_tag, &new[i].1);
                 self.backend.insert_before(parent, &m.node, before.as_ref());
                 result[i] = Some(m);
             }
@@ -86,7 +86,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 old_m.iter_mut().filter_map(Option::take).collect();
             self.clear(parent, &mut all);
             for (i, (_, child)) in new.iter().enumerate() {
-                let m = self.create(parent_tag, child);
+                let m = self.create_item(parent_tag, child);
                 self.backend.insert_before(parent, &m.node, None);
                 result[i] = Some(m);
             }
@@ -161,7 +161,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             let k = i - start;
             match &result[i] {
                 None => {
-                    let m = self.create(parent_tag, &new[i].1);
+                    let m = self.create_item(parent_tag, &new[i].1);
                     self.backend.insert_before(parent, &m.node, before.as_ref());
                     result[i] = Some(m);
                 }

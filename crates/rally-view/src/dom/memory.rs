@@ -43,6 +43,8 @@ pub struct MemoryDom {
     pub warnings: Vec<String>,
     /// Event types the renderer asked to listen to.
     pub listening: Vec<String>,
+    /// Nodes copied with `clone_node` (list items made from a template).
+    pub clones: usize,
 }
 
 impl MemoryDom {
@@ -497,6 +499,23 @@ impl Backend for MemoryDom {
         for c in kids {
             self.nodes[c].parent = None;
         }
+    }
+
+    fn clone_node(&mut self, node: &NodeId) -> NodeId {
+        self.clones += 1;
+        let mut data = self.nodes[*node].data.clone();
+        // As `cloneNode`: attributes and texts are copied; properties and expandos are not.
+        if let Data::Element { props, .. } = &mut data {
+            props.clear();
+        }
+        let copy = self.alloc(data);
+        for child in self.nodes[*node].children.clone() {
+            let child = self.clone_node(&child);
+            self.clones -= 1;
+            self.nodes[child].parent = Some(copy);
+            self.nodes[copy].children.push(child);
+        }
+        copy
     }
 
     fn set_listener_slot(&mut self, element: &NodeId, slot: Option<u32>) {

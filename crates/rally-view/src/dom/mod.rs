@@ -6,6 +6,7 @@
 mod hydrate;
 mod keyed;
 pub mod memory;
+mod template;
 
 use crate::render::{escape_raw_text, is_raw_text};
 use crate::vdom::{
@@ -64,6 +65,9 @@ pub trait Backend {
     fn replace_child(&mut self, parent: &Self::Node, new: &Self::Node, old: &Self::Node);
     /// Removes every child of `parent` at once.
     fn clear_children(&mut self, parent: &Self::Node);
+    /// A deep copy of a node the renderer created, with its attributes and texts but without
+    /// its listener slots or properties (`cloneNode(true)`), not yet in the document.
+    fn clone_node(&mut self, node: &Self::Node) -> Self::Node;
     /// Tags an element with the slot of its listeners, or clears the tag.
     fn set_listener_slot(&mut self, element: &Self::Node, slot: Option<u32>);
     /// Makes sure events of this type reach the renderer (delegation at the root).
@@ -126,6 +130,8 @@ pub struct Dom<Msg, B: Backend> {
     listeners: ListenerTable<Msg>,
     /// Event types the root already listens to (a handful; a Vec beats a set here).
     listened: Vec<crate::vdom::Str>,
+    /// Copies to clone new list items from.
+    templates: template::Templates<B::Node>,
 }
 
 struct ListenerTable<Msg> {
@@ -173,6 +179,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 free: Vec::new(),
             },
             listened: Vec::new(),
+            templates: template::Templates::default(),
         }
     }
 
@@ -291,9 +298,14 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 self.backend.insert_before(&node, &m.node, None);
                 vec![m]
             }
-            Children::Keyed(children) => {
-                self.create_children(&node, &n.tag, children.iter().map(|(_, c)| c))
-            }
+            Children::Keyed(children) => children
+                .iter()
+                .map(|(_, child)| {
+                    let m = self.create_item(&n.tag, child);
+                    self.backend.insert_before(&node, &m.node, None);
+                    m
+                })
+                .collect(),
             Children::RawHtml(html) => {
                 self.backend.set_inner_html(&node, html);
                 Vec::new()
