@@ -16,8 +16,11 @@ pub fn to_html<Msg>(element: &Element<Msg>) -> String {
 pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
     // SAFETY: the renderer appends only whole `&str`s and ASCII bytes (see `Html`), so the
     // bytes stay valid UTF-8.
-    let mut html = Html::new(unsafe { out.as_mut_vec() });
-    html.element(element);
+    let mut renderer = Renderer {
+        html: Html(unsafe { out.as_mut_vec() }),
+        clean: [(0, 0); CLEAN_SLOTS],
+    };
+    renderer.element(element);
 }
 
 /// The output while rendering: a `String`'s bytes, appended to in short pieces.
@@ -27,175 +30,45 @@ pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
 /// the C library's `memcpy`, about a sixth of the renderer's time in the SSR profile; short
 /// pieces are copied here with at most two word-sized moves instead.
 ///
+/// Invariant: only whole `&str`s and ASCII bytes are appended, so the bytes are valid UTF-8.
+struct Html<'a>(&'a mut Vec<u8>);
+
+/// Renders a tree into [`Html`].
+///
 /// Most attribute values are literals (`class("col-md-1")`), checked for characters that need
 /// entities on every element of every render: a fifth of the renderer's instructions. A literal
 /// never changes, so one found clean is remembered for the rest of the render by its address
 /// and length (a small table in the renderer, nothing global), and later copied without a
-/// scan: 13 % fewer instructions and ~20 % less time for the SSR benchmark's render.
-///
-/// Invariant: only whole `&str`s and ASCII bytes are appended, so the bytes are valid UTF-8.
-struct Html<'a> {
-    out: &'a mut Vec<u8>,
+/// scan: 13 % fewer instructions per render under callgrind, ~20 % less time in alternating
+/// runs of the SSR benchmark's `spin` example.
+struct Renderer<'a> {
+    html: Html<'a>,
     /// Literals (`&'static str`, by address and length) already found to need no escaping in
     /// this render: class names and other constant values are then copied without a scan.
     clean: [(usize, usize); CLEAN_SLOTS],
 }
 
-/// Slots of [`Html::clean`]: a page has a few dozen distinct literal values.
+/// Slots of [`Renderer::clean`]: a page has a few dozen distinct literal values.
 const CLEAN_SLOTS: usize = 32;
-
-impl<'a> Html<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
-        Html {
-            out,
-            clean: [(0, 0); CLEAN_SLOTS],
-        }
-    }
-}
 
 impl Html<'_> {
     #[inline(always)]
     fn str(&mut self, s: &str) {
         let (src, n) = (s.as_ptr(), s.len());
-        self.out.reserve(n);
+        self.0.reserve(n);
         // SAFETY: `reserve` made room for `n` more bytes after `len`, and `copy_short` writes
         // exactly `n` bytes there from the `n` readable bytes of `s`.
         unsafe {
-            let len = self.out.len();
-            copy_short(src, self.out.as_mut_ptr().add(len), n);
-            self.out.set_len(len + n);
+            let len = self.0.len();
+            copy_short(src, self.0.as_mut_ptr().add(len), n);
+            self.0.set_len(len + n);
         }
     }
 
     #[inline(always)]
     fn ascii(&mut self, b: u8) {
         debug_assert!(b.is_ascii());
-        self.out.push(b);
-    }
-
-    fn element<Msg>(&mut self, element: &Element<Msg>) {
-        match element {
-            Element::Text(t) => self.escape_str(t, false),
-            Element::Fragment(children) => {
-                for c in children {
-                    self.element(c);
-                }
-            }
-            Element::Lazy(l) => self.element(&l.force()),
-            Element::Node(node) => self.node(node),
-        }
-    }
-
-    fn node<Msg>(&mut self, node: &Node<Msg>) {
-        let tag: &str = &node.tag;
-        self.ascii(b'<');
-        self.str(tag);
-        let mut textarea_value = None;
-        for attr in &node.attrs {
-            match attr {
-                Attribute::Attr { name, value } => self.attr(name, value),
-                Attribute::Prop { name, value } => match (*name, value) {
-                    ("value", PropValue::Str(v)) if tag == "textarea" => textarea_value = Some(v),
-                    ("value", PropValue::Str(_)) if tag == "select" => {}
-                    (name, PropValue::Str(v)) if is_reflected_prop(name) => {
-                        self.attr(name, &AttrValue::Str(v.clone()))
-                    }
-                    (name, PropValue::Bool(b)) if is_reflected_prop(name) => {
-                        self.attr(name, &AttrValue::Bool(*b))
-                    }
-                    _ => {}
-                },
-                Attribute::Event(_) | Attribute::None => {}
-            }
-        }
-        self.ascii(b'>');
-        // Void elements never have children; only a childless node needs the check.
-        if matches!(&node.children, Children::Plain(c) if c.is_empty()) && is_void(tag) {
-            return;
-        }
-        if let Some(value) = textarea_value {
-            self.leading_newline(tag, value);
-            self.escape_str(value, false);
-        } else {
-            match &node.children {
-                Children::RawHtml(html) => self.str(html),
-                Children::Plain(children) => self.children(tag, children.iter()),
-                Children::Text(t) => self.text(tag, t, true),
-                Children::Keyed(children) => self.children(tag, children.iter().map(|(_, c)| c)),
-            }
-        }
-        self.str("</");
-        self.str(tag);
-        self.ascii(b'>');
-    }
-
-    fn children<'a, Msg: 'a>(
-        &mut self,
-        tag: &str,
-        children: impl Iterator<Item = &'a Element<Msg>>,
-    ) {
-        for (i, child) in children.enumerate() {
-            match child {
-                Element::Text(t) => self.text(tag, t, i == 0),
-                other => self.element(other),
-            }
-        }
-    }
-
-    /// A text child of `tag`: raw inside `<script>` and `<style>`, escaped elsewhere.
-    fn text(&mut self, tag: &str, text: &Str, first: bool) {
-        if is_raw_text(tag) {
-            self.str(&escape_raw_text(tag, text));
-            return;
-        }
-        if first {
-            self.leading_newline(tag, text);
-        }
-        self.escape_str(text, false);
-    }
-
-    /// The HTML parser drops one newline right after `<pre>`, `<textarea>` and `<listing>`; a
-    /// second one keeps the text's own.
-    fn leading_newline(&mut self, tag: &str, text: &str) {
-        if matches!(tag, "pre" | "textarea" | "listing") && text.starts_with('\n') {
-            self.ascii(b'\n');
-        }
-    }
-
-    fn attr(&mut self, name: &str, value: &AttrValue) {
-        match value {
-            AttrValue::Bool(false) => {}
-            AttrValue::Bool(true) => {
-                self.ascii(b' ');
-                self.str(name);
-            }
-            AttrValue::Str(v) => {
-                self.ascii(b' ');
-                self.str(name);
-                self.str("=\"");
-                self.escape_str(v, true);
-                self.ascii(b'"');
-            }
-        }
-    }
-
-    /// Escapes a view string, skipping the scan for a literal already found clean.
-    #[inline]
-    fn escape_str(&mut self, s: &Str, quotes: bool) {
-        let Str::Borrowed(literal) = s else {
-            return self.escape(s, quotes);
-        };
-        let key = (literal.as_ptr() as usize, literal.len());
-        let slot = &mut self.clean[(key.0 >> 3 ^ key.1) % CLEAN_SLOTS];
-        if *slot == key {
-            return self.str(literal);
-        }
-        // Clean for an attribute value means clean as text too.
-        if !needs_escaping(literal.as_bytes(), true) {
-            *slot = key;
-            return self.str(literal);
-        }
-        self.escape(literal, quotes)
+        self.0.push(b);
     }
 
     #[inline]
@@ -215,6 +88,133 @@ impl Html<'_> {
             start = i + 1;
         }
         self.str(&s[start..]);
+    }
+}
+
+impl Renderer<'_> {
+    fn element<Msg>(&mut self, element: &Element<Msg>) {
+        match element {
+            Element::Text(t) => self.escape_str(t, false),
+            Element::Fragment(children) => {
+                for c in children {
+                    self.element(c);
+                }
+            }
+            Element::Lazy(l) => self.element(&l.force()),
+            Element::Node(node) => self.node(node),
+        }
+    }
+
+    fn node<Msg>(&mut self, node: &Node<Msg>) {
+        let tag: &str = &node.tag;
+        self.html.ascii(b'<');
+        self.html.str(tag);
+        let mut textarea_value = None;
+        for attr in &node.attrs {
+            match attr {
+                Attribute::Attr { name, value } => self.attr(name, value),
+                Attribute::Prop { name, value } => match (*name, value) {
+                    ("value", PropValue::Str(v)) if tag == "textarea" => textarea_value = Some(v),
+                    ("value", PropValue::Str(_)) if tag == "select" => {}
+                    (name, PropValue::Str(v)) if is_reflected_prop(name) => {
+                        self.attr(name, &AttrValue::Str(v.clone()))
+                    }
+                    (name, PropValue::Bool(b)) if is_reflected_prop(name) => {
+                        self.attr(name, &AttrValue::Bool(*b))
+                    }
+                    _ => {}
+                },
+                Attribute::Event(_) | Attribute::None => {}
+            }
+        }
+        self.html.ascii(b'>');
+        // Void elements never have children; only a childless node needs the check.
+        if matches!(&node.children, Children::Plain(c) if c.is_empty()) && is_void(tag) {
+            return;
+        }
+        if let Some(value) = textarea_value {
+            self.leading_newline(tag, value);
+            self.escape_str(value, false);
+        } else {
+            match &node.children {
+                Children::RawHtml(html) => self.html.str(html),
+                Children::Plain(children) => self.children(tag, children.iter()),
+                Children::Text(t) => self.text(tag, t, true),
+                Children::Keyed(children) => self.children(tag, children.iter().map(|(_, c)| c)),
+            }
+        }
+        self.html.str("</");
+        self.html.str(tag);
+        self.html.ascii(b'>');
+    }
+
+    fn children<'a, Msg: 'a>(
+        &mut self,
+        tag: &str,
+        children: impl Iterator<Item = &'a Element<Msg>>,
+    ) {
+        for (i, child) in children.enumerate() {
+            match child {
+                Element::Text(t) => self.text(tag, t, i == 0),
+                other => self.element(other),
+            }
+        }
+    }
+
+    /// A text child of `tag`: raw inside `<script>` and `<style>`, escaped elsewhere.
+    fn text(&mut self, tag: &str, text: &Str, first: bool) {
+        if is_raw_text(tag) {
+            self.html.str(&escape_raw_text(tag, text));
+            return;
+        }
+        if first {
+            self.leading_newline(tag, text);
+        }
+        self.escape_str(text, false);
+    }
+
+    /// The HTML parser drops one newline right after `<pre>`, `<textarea>` and `<listing>`; a
+    /// second one keeps the text's own.
+    fn leading_newline(&mut self, tag: &str, text: &str) {
+        if matches!(tag, "pre" | "textarea" | "listing") && text.starts_with('\n') {
+            self.html.ascii(b'\n');
+        }
+    }
+
+    fn attr(&mut self, name: &str, value: &AttrValue) {
+        match value {
+            AttrValue::Bool(false) => {}
+            AttrValue::Bool(true) => {
+                self.html.ascii(b' ');
+                self.html.str(name);
+            }
+            AttrValue::Str(v) => {
+                self.html.ascii(b' ');
+                self.html.str(name);
+                self.html.str("=\"");
+                self.escape_str(v, true);
+                self.html.ascii(b'"');
+            }
+        }
+    }
+
+    /// Escapes a view string, skipping the scan for a literal already found clean.
+    #[inline(always)]
+    fn escape_str(&mut self, s: &Str, quotes: bool) {
+        let Str::Borrowed(literal) = s else {
+            return self.html.escape(s, quotes);
+        };
+        let key = (literal.as_ptr() as usize, literal.len());
+        let slot = &mut self.clean[(key.0 >> 3 ^ key.1) % CLEAN_SLOTS];
+        if *slot == key {
+            return self.html.str(literal);
+        }
+        // Clean for an attribute value means clean as text too.
+        if !needs_escaping(literal.as_bytes(), true) {
+            *slot = key;
+            return self.html.str(literal);
+        }
+        self.html.escape(literal, quotes)
     }
 }
 
@@ -349,7 +349,7 @@ fn needs_escaping(bytes: &[u8], quotes: bool) -> bool {
 
 fn escape(s: &str, out: &mut String, quotes: bool) {
     // SAFETY: `Html` appends only whole `&str`s and ASCII bytes.
-    Html::new(unsafe { out.as_mut_vec() }).escape(s, quotes)
+    Html(unsafe { out.as_mut_vec() }).escape(s, quotes)
 }
 
 /// Makes the text of a `<script>` or `<style>` unable to end its element early.

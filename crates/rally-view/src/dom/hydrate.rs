@@ -99,11 +99,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     self.mismatch(report, path, &msg);
                     self.backend.set_text(&dom, &expected);
                 }
-                Mounted {
-                    node: dom,
-                    slot: None,
-                    children: Vec::new(),
-                }
+                Mounted::leaf(dom)
             }
             (Element::Node(n), NodeKind::Element(tag)) if *tag == *n.tag => {
                 self.hydrate_element(dom, n, path, report)

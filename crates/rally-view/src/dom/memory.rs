@@ -87,6 +87,22 @@ impl MemoryDom {
         self.nodes.len() - 1
     }
 
+    /// A detached deep copy of `node`, as `cloneNode(true)` makes it: attributes and texts are
+    /// copied; properties and listener slots are not.
+    fn deep_copy(&mut self, node: NodeId) -> NodeId {
+        let mut data = self.nodes[node].data.clone();
+        if let Data::Element { props, .. } = &mut data {
+            props.clear();
+        }
+        let copy = self.alloc(data);
+        for child in self.nodes[node].children.clone() {
+            let child = self.deep_copy(child);
+            self.nodes[child].parent = Some(copy);
+            self.nodes[copy].children.push(child);
+        }
+        copy
+    }
+
     fn detach(&mut self, child: NodeId) {
         if let Some(p) = self.nodes[child].parent.take() {
             self.nodes[p].children.retain(|&c| c != child);
@@ -503,19 +519,7 @@ impl Backend for MemoryDom {
 
     fn clone_node(&mut self, node: &NodeId) -> NodeId {
         self.clones += 1;
-        let mut data = self.nodes[*node].data.clone();
-        // As `cloneNode`: attributes and texts are copied; properties and expandos are not.
-        if let Data::Element { props, .. } = &mut data {
-            props.clear();
-        }
-        let copy = self.alloc(data);
-        for child in self.nodes[*node].children.clone() {
-            let child = self.clone_node(&child);
-            self.clones -= 1;
-            self.nodes[child].parent = Some(copy);
-            self.nodes[copy].children.push(child);
-        }
-        copy
+        self.deep_copy(*node)
     }
 
     fn set_listener_slot(&mut self, element: &NodeId, slot: Option<u32>) {

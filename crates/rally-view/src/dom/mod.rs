@@ -94,6 +94,17 @@ pub(crate) struct Mounted<N> {
     pub(crate) children: Vec<Mounted<N>>,
 }
 
+impl<N> Mounted<N> {
+    /// A node with no listeners and no children (a text, or a node left as it is).
+    pub(crate) fn leaf(node: N) -> Self {
+        Mounted {
+            node,
+            slot: None,
+            children: Vec::new(),
+        }
+    }
+}
+
 /// What handling one DOM event produced.
 pub struct EventOutcome<Msg> {
     /// Messages for `update`, innermost listener first.
@@ -253,11 +264,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             Element::Lazy(l) => self.create(parent_tag, &l.force()),
             // Normalisation removed fragments from children; an empty placeholder keeps the
             // one-node-per-child invariant should one slip through.
-            Element::Fragment(_) => Mounted {
-                node: self.backend.create_text(&Str::Borrowed("")),
-                slot: None,
-                children: Vec::new(),
-            },
+            Element::Fragment(_) => Mounted::leaf(self.backend.create_text(&Str::Borrowed(""))),
         }
     }
 
@@ -268,11 +275,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         } else {
             self.backend.create_text(t)
         };
-        Mounted {
-            node,
-            slot: None,
-            children: Vec::new(),
-        }
+        Mounted::leaf(node)
     }
 
     fn create_node(&mut self, n: &Node<Msg>) -> Mounted<B::Node> {

@@ -88,54 +88,56 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     ) -> Mounted<B::Node> {
         let mut shape = std::mem::take(&mut self.templates.scratch);
         shape.clear();
-        let small = match shape_of(n, &mut shape) {
-            Some(nodes) => nodes < MIN_NODES,
-            None => true,
-        };
-        let position = if small {
-            None
+        let mounted = if shape_of(n, &mut shape).is_some_and(|nodes| nodes >= MIN_NODES) {
+            self.create_shaped(parent_tag, element, n, &shape)
         } else {
-            self.templates.entries.iter().position(|(s, _)| *s == shape)
-        };
-        let mounted = match position {
-            _ if small => self.create(parent_tag, element),
-            None => {
-                if self.templates.entries.len() == CAPACITY {
-                    self.templates.entries.remove(0);
-                }
-                self.templates
-                    .entries
-                    .push((shape.clone(), Entry::SeenOnce));
-                self.create(parent_tag, element)
-            }
-            Some(i) => match &self.templates.entries[i].1 {
-                Entry::Ready(template) => {
-                    let template = Rc::clone(template);
-                    let node = self.backend.clone_node(&template.node);
-                    let mut values = template.values.iter();
-                    self.adopt(node, n, &mut values)
-                }
-                Entry::SeenOnce => {
-                    let mounted = self.create(parent_tag, element);
-                    let mut values = Vec::new();
-                    values_of(n, &mut values);
-                    let template = Template {
-                        node: self.backend.clone_node(&mounted.node),
-                        values,
-                    };
-                    // Creating the item may have created lists inside it, whose shapes moved
-                    // or evicted this entry: look it up again.
-                    if let Some((_, entry)) =
-                        self.templates.entries.iter_mut().find(|(s, _)| *s == shape)
-                    {
-                        *entry = Entry::Ready(Rc::new(template));
-                    }
-                    mounted
-                }
-            },
+            self.create(parent_tag, element)
         };
         self.templates.scratch = shape;
         mounted
+    }
+
+    /// Creates an item of shape `shape`: cloned when a template is ready, else created and
+    /// remembered (the second time, with a copy to clone next time).
+    fn create_shaped(
+        &mut self,
+        parent_tag: &str,
+        element: &Element<Msg>,
+        n: &Node<Msg>,
+        shape: &[u8],
+    ) -> Mounted<B::Node> {
+        let entries = &mut self.templates.entries;
+        match entries.iter().find(|(s, _)| s == shape).map(|(_, e)| e) {
+            Some(Entry::Ready(template)) => {
+                let template = Rc::clone(template);
+                let node = self.backend.clone_node(&template.node);
+                self.adopt(node, n, &mut template.values.iter())
+            }
+            Some(Entry::SeenOnce) => {
+                let mounted = self.create(parent_tag, element);
+                let mut values = Vec::new();
+                values_of(n, &mut values);
+                let template = Template {
+                    node: self.backend.clone_node(&mounted.node),
+                    values,
+                };
+                // Creating the item may have created lists inside it, whose shapes moved or
+                // evicted this entry: look it up again.
+                if let Some((_, entry)) =
+                    self.templates.entries.iter_mut().find(|(s, _)| s == shape)
+                {
+                    *entry = Entry::Ready(Rc::new(template));
+                }
+                mounted
+            }
+            None => {
+                if entries.len() == CAPACITY {
+                    entries.remove(0);
+                }
+                entries.push((shape.to_vec(), Entry::SeenOnce));
+                self.create(parent_tag, element)
+            }
+        }
     }
 
     /// Makes `node`, a clone of a template of `n`'s shape, show `n`: writes the values that
@@ -212,18 +214,10 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             Element::Lazy(l) => match &*l.force() {
                 Element::Node(n) => self.adopt(handle, n, values),
                 // A lazy child that is not one node is not part of a templated shape.
-                _ => Mounted {
-                    node: handle,
-                    slot: None,
-                    children: Vec::new(),
-                },
+                _ => Mounted::leaf(handle),
             },
             // Not part of a templated shape either.
-            Element::Fragment(_) => Mounted {
-                node: handle,
-                slot: None,
-                children: Vec::new(),
-            },
+            Element::Fragment(_) => Mounted::leaf(handle),
         };
         children.push(mounted);
     }
@@ -237,11 +231,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         if values.next() != Some(text) {
             self.backend.set_text(&node, text);
         }
-        Mounted {
-            node,
-            slot: None,
-            children: Vec::new(),
-        }
+        Mounted::leaf(node)
     }
 }
 

@@ -121,9 +121,9 @@ const PAGE_MARKER: &str = "\u{F8FF}rally-page\u{F8FF}";
 /// The page's `view` inside the mount's shell, as HTML.
 ///
 /// The shell takes the page as an `Element<ServerMsg<Msg>>`, and `Element::map` rebuilds the
-/// whole page tree to change its message type (twice: into the mount's `Msg`, then into
-/// `ServerMsg`), 15–20 % of a `/games` render each (issue 19). So the page's view is taken in
-/// its own message type ([`crate::mount::Mount::with_view`]), the shell is rendered around a
+/// whole page tree to change its message type: 15–20 % of a `/games` render for each map
+/// (issue 19), and the mount's `view` already maps the page into the mount's `Msg`. So the
+/// page's view is taken in its own message type ([`crate::mount::Mount::with_view`]), the shell is rendered around a
 /// marker text, and the page, rendered as it is, replaces the marker. The HTML is the same as
 /// rendering the mapped tree: an element child renders the same wherever it sits. A page that
 /// is text or a fragment (whose children the shell's element would merge with its own), or a
