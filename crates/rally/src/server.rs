@@ -9,6 +9,7 @@ pub mod assets;
 mod broker;
 pub mod caller;
 pub mod dispatch;
+mod encoding;
 mod fair_queue;
 pub mod http;
 pub mod hub;
@@ -124,16 +125,18 @@ pub fn app(pages: Router, bundle_dir: &Path) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// The compression of dynamic responses (pages, JSON), brotli or gzip as the client prefers,
-/// at the fastest levels: with the default levels, gzipping `/games` cost more CPU than
-/// rendering it (412 against 219 µs per request, issue 19). The fastest levels keep most of the
-/// saving for a fraction of the CPU: the measured trade-off is in bench/README.md (Scoreboard).
-/// Responses under 1 KiB are sent as they are (one packet either way), and neither
-/// [`StaticFiles`]' responses (already encoded once, at the highest levels) nor images, event
-/// streams or gRPC are compressed.
+/// The compression of dynamic responses other than pages (JSON, the 403 and sign-in pages):
+/// gzip at the fastest level. Pages compress themselves where they are rendered
+/// (`server/encoding.rs`). With the default levels, gzipping `/games` cost more CPU than
+/// rendering it (412 against 219 µs per request, issue 19), and brotli at its fastest level
+/// still cost 2–3× gzip's CPU for a worse ratio on bodies of a few KB, so it is left to static
+/// files; the measured trade-off is in bench/README.md (Scoreboard). Responses under 1 KiB are
+/// sent as they are (one packet either way), and neither [`StaticFiles`]' responses nor pages
+/// (already encoded) nor images, event streams or gRPC are compressed.
 pub fn compression() -> CompressionLayer<impl Predicate> {
     use tower_http::compression::predicate::{NotForContentType, SizeAbove};
     CompressionLayer::new()
+        .no_br()
         .no_deflate()
         .no_zstd()
         .quality(CompressionLevel::Fastest)

@@ -47,6 +47,8 @@ enum Route {
     },
     /// A page whose load panics.
     Panic,
+    /// A page of ~10 KB, as large as the Scoreboard's `/games`.
+    Long,
     NotFound,
 }
 
@@ -66,6 +68,7 @@ impl Mount for Site {
             "/" => Route::Home,
             "/private" => Route::Private,
             "/panic" => Route::Panic,
+            "/long" => Route::Long,
             _ => match path.strip_prefix("/owner/").map(str::parse) {
                 Some(Ok(id)) => Route::Owner { id },
                 _ => Route::NotFound,
@@ -77,6 +80,7 @@ impl Mount for Site {
             Route::Home => "/".into(),
             Route::Private => "/private".into(),
             Route::Panic => "/panic".into(),
+            Route::Long => "/long".into(),
             Route::Owner { id } => format!("/owner/{id}"),
             Route::NotFound => "/not_found".into(),
         }
@@ -120,7 +124,7 @@ impl ServerMount for Site {
     fn authorize(ctx: &Context, caller: &Caller<'_>, route: &Route) -> Result<(), Denied> {
         let _ = ctx;
         match route {
-            Route::Home | Route::Panic | Route::NotFound => Ok(()),
+            Route::Home | Route::Panic | Route::Long | Route::NotFound => Ok(()),
             Route::Private => rally::server::caller::allow(Access::SignedIn, caller, None),
             Route::Owner { id } => {
                 let owner = |user: &Identity| user.user_id == *id;
@@ -131,6 +135,14 @@ impl ServerMount for Site {
 
     fn load_data(ctx: &Context, caller: &Caller<'_>, route: &Route) -> Option<Loaded<String>> {
         assert!(*route != Route::Panic, "the load panics");
+        if *route == Route::Long {
+            let long = (0..200)
+                .map(|i| format!("row {i} of the long page; "))
+                .collect();
+            return Some(Loaded::new(Ok::<String, LoadError>(long), |r| {
+                r.unwrap_or_default()
+            }));
+        }
         let loaded: Result<String, LoadError> = Ok(format!(
             "{} user {:?} at {}",
             ctx.greeting,
@@ -360,6 +372,109 @@ async fn the_boot_script_runs_under_the_csp_and_signed_in_pages_are_not_stored()
     let (_, signed_in) = get_raw(running.addr, "/", Some(7)).await;
     assert_eq!(header_of(&signed_in, "cache-control"), Some("no-store"));
     assert_eq!(header_of(&signed_in, "x-frame-options"), Some("DENY"));
+    let _ = running.stop.send(());
+    running.served.await.unwrap().unwrap();
+}
+
+/// A request's response head and body bytes.
+async fn get_bytes(addr: std::net::SocketAddr, path: &str, headers: &str) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..split + 4]).into_owned();
+    (head, response[split + 4..].to_vec())
+}
+
+/// Every value of a header, comma-separated lists split.
+fn header_values(head: &str, name: &str) -> Vec<String> {
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .flat_map(|(_, v)| v.split(',').map(|v| v.trim().to_ascii_lowercase()))
+        .collect()
+}
+
+/// The document with its per-request CSP nonce blanked out.
+fn without_nonce(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("nonce=\"") {
+        out.push_str(&rest[..at + 7]);
+        rest = &rest[at + 7..];
+        rest = &rest[rest.find('"').unwrap()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_gzipped_for_browsers_and_decode_to_the_same_document() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let running = serve(builder(dir.path())).await;
+    let addr = running.addr;
+
+    let (head, plain) = get_bytes(addr, "/long", "").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(header_of(&head, "content-encoding"), None, "{head}");
+    assert!(header_values(&head, "vary").contains(&"accept-encoding".to_owned()));
+    let plain = String::from_utf8(plain).unwrap();
+    assert!(plain.len() > 5_000, "{}", plain.len());
+
+    // What Chromium sends: gzip, although brotli is listed too (server/encoding.rs).
+    let browser = "Accept-Encoding: gzip, deflate, br, zstd\r\n";
+    let (head, zipped) = get_bytes(addr, "/long", browser).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(header_of(&head, "content-encoding"), Some("gzip"), "{head}");
+    assert_eq!(
+        header_of(&head, "content-length"),
+        Some(zipped.len().to_string().as_str()),
+        "sent whole, with its length: {head}"
+    );
+    assert!(header_values(&head, "vary").contains(&"accept-encoding".to_owned()));
+    assert!(
+        header_of(&head, "content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        zipped.len() < plain.len() / 4,
+        "{} of {}",
+        zipped.len(),
+        plain.len()
+    );
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&zipped[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(without_nonce(&unzipped), without_nonce(&plain));
+    assert!(unzipped.contains("row 199 of the long page"));
+
+    // A client that refuses gzip, or takes only brotli, gets the document as it is.
+    for refusing in ["Accept-Encoding: gzip;q=0\r\n", "Accept-Encoding: br\r\n"] {
+        let (head, body) = get_bytes(addr, "/long", refusing).await;
+        assert_eq!(
+            header_of(&head, "content-encoding"),
+            None,
+            "{refusing}: {head}"
+        );
+        assert_eq!(
+            without_nonce(&String::from_utf8(body).unwrap()),
+            without_nonce(&plain)
+        );
+    }
+    // The 403 page goes through the compression layer: gzip too, never brotli.
+    let (head, _) = get_bytes(addr, "/owner/6", &format!("x-user: 5\r\n{browser}")).await;
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+    assert_ne!(header_of(&head, "content-encoding"), Some("br"), "{head}");
+
     let _ = running.stop.send(());
     running.served.await.unwrap().unwrap();
 }

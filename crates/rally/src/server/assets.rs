@@ -32,8 +32,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
-/// Marks a response of [`StaticFiles`]: its encoding is already chosen, so the compression
-/// layer leaves it alone (an uncompressed answer means compressing it did not pay).
+use super::encoding::{Encoding, Offer, choose};
+
+/// Marks a response whose encoding is already chosen ([`StaticFiles`]' files, rendered pages),
+/// so the compression layer leaves it alone (an uncompressed answer means compressing it did
+/// not pay, or the client does not take it).
 #[derive(Debug, Clone, Copy)]
 pub struct Precompressed;
 
@@ -77,21 +80,12 @@ impl Entry {
     }
 }
 
-/// The encodings a response may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    Identity,
-    Gzip,
-    Br,
-}
-
-impl Encoding {
-    fn suffix(self) -> &'static str {
-        match self {
-            Encoding::Identity => "",
-            Encoding::Gzip => ".gz",
-            Encoding::Br => ".br",
-        }
+/// The `ETag` suffix of an encoding: each has its own validator.
+fn suffix(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Identity => "",
+        Encoding::Gzip => ".gz",
+        Encoding::Br => ".br",
     }
 }
 
@@ -350,62 +344,6 @@ fn relative_path(path: &str) -> Option<String> {
     Some(segments.join("/"))
 }
 
-/// The encoding to send: the available one the client rates highest (brotli first on a tie);
-/// identity unless the client refuses it and accepts an available one.
-fn choose(accept: &HeaderMap, entry: &Entry) -> Encoding {
-    let mut best = (Encoding::Identity, 0.0f32);
-    let mut identity_q = None;
-    let mut star_q = None;
-    for value in accept.get_all(header::ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else { continue };
-        for item in value.split(',') {
-            // Codings and parameter names are case-insensitive.
-            let item = item.to_ascii_lowercase();
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0)
-                .clamp(0.0, 1.0);
-            let encoding = match name {
-                "br" if entry.br.is_some() => Encoding::Br,
-                "gzip" | "x-gzip" if entry.gzip.is_some() => Encoding::Gzip,
-                "identity" => {
-                    identity_q = Some(q);
-                    continue;
-                }
-                "*" => {
-                    star_q = Some(q);
-                    continue;
-                }
-                _ => continue,
-            };
-            let better = q > best.1 || (q == best.1 && q > 0.0 && encoding == Encoding::Br);
-            if better {
-                best = (encoding, q);
-            }
-        }
-    }
-    if best.1 == 0.0 {
-        // `*` covers the encodings not named: brotli, then gzip.
-        if star_q.is_some_and(|q| q > 0.0) {
-            if entry.br.is_some() {
-                return Encoding::Br;
-            }
-            if entry.gzip.is_some() {
-                return Encoding::Gzip;
-            }
-        }
-        return Encoding::Identity;
-    }
-    // Identity is acceptable unless refused; a named encoding rated at least as high wins.
-    match identity_q {
-        Some(q) if q > best.1 => Encoding::Identity,
-        _ => best.0,
-    }
-}
-
 /// Whether `If-None-Match` lists `etag` (weak comparison, as for GET; `*` matches any).
 fn none_match(headers: &HeaderMap, etag: &str) -> Option<bool> {
     let mut present = false;
@@ -441,8 +379,14 @@ async fn serve(State(files): State<StaticFiles>, request: Request) -> Response {
         Err(path) => return stream(path, request).await,
     };
     let headers = request.headers();
-    let encoding = choose(headers, &entry);
-    let etag = format!("\"{}{}\"", entry.tag, encoding.suffix());
+    let encoding = choose(
+        headers,
+        Offer {
+            br: entry.br.is_some(),
+            gzip: entry.gzip.is_some(),
+        },
+    );
+    let etag = format!("\"{}{}\"", entry.tag, suffix(encoding));
     let body = match encoding {
         Encoding::Identity => &entry.identity,
         Encoding::Br => entry.br.as_ref().unwrap_or(&entry.identity),
@@ -463,15 +407,8 @@ async fn serve(State(files): State<StaticFiles>, request: Request) -> Response {
         let out = response.headers_mut();
         out.insert(header::CONTENT_TYPE, entry.content_type.clone());
         out.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        if encoding != Encoding::Identity {
-            out.insert(
-                header::CONTENT_ENCODING,
-                HeaderValue::from_static(if encoding == Encoding::Br {
-                    "br"
-                } else {
-                    "gzip"
-                }),
-            );
+        if let Some(coding) = encoding.header() {
+            out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
         }
         response
     };
@@ -549,64 +486,6 @@ mod tests {
         ] {
             assert_eq!(relative_path(bad), None, "{bad}");
         }
-    }
-
-    fn entry(br: bool, gzip: bool) -> Entry {
-        Entry {
-            path: PathBuf::new(),
-            modified: None,
-            len: 0,
-            content_type: HeaderValue::from_static("text/css"),
-            tag: String::new(),
-            last_modified: None,
-            identity: Bytes::new(),
-            br: br.then(Bytes::new),
-            gzip: gzip.then(Bytes::new),
-            checked: Mutex::new(Instant::now()),
-        }
-    }
-
-    fn accept(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_str(value).unwrap(),
-        );
-        headers
-    }
-
-    #[test]
-    fn the_encoding_follows_the_clients_q_values() {
-        let both = entry(true, true);
-        assert_eq!(choose(&HeaderMap::new(), &both), Encoding::Identity);
-        assert_eq!(
-            choose(&accept("gzip, deflate, br, zstd"), &both),
-            Encoding::Br
-        );
-        assert_eq!(choose(&accept("gzip"), &both), Encoding::Gzip);
-        assert_eq!(
-            choose(&accept("br;q=0.5, gzip;q=0.8"), &both),
-            Encoding::Gzip
-        );
-        assert_eq!(
-            choose(&accept("br;q=0, gzip;q=0"), &both),
-            Encoding::Identity
-        );
-        assert_eq!(choose(&accept("*"), &both), Encoding::Br);
-        assert_eq!(choose(&accept("identity"), &both), Encoding::Identity);
-        assert_eq!(
-            choose(&accept("gzip;q=0.5, identity"), &both),
-            Encoding::Identity
-        );
-        assert_eq!(
-            choose(&accept("br"), &entry(false, true)),
-            Encoding::Identity
-        );
-        assert_eq!(
-            choose(&accept("br, gzip"), &entry(false, true)),
-            Encoding::Gzip
-        );
-        assert_eq!(choose(&accept("BR;Q=1"), &both), Encoding::Br);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::caller::{Caller, Denied};
+use super::encoding::{Offer, PageBody, choose};
 use super::html;
 use super::pool::{PoolError, RenderPool};
 use crate::document::Document;
@@ -167,9 +168,10 @@ impl<M: ServerMount> crate::mount::PageView<M::Msg> for InShell<'_, M> {
 /// What the server answers for a page request: the rendered page, or why the caller may not
 /// see it.
 enum Outcome {
-    /// The page; `private` when rendered for a signed-in user.
+    /// The page's document, encoded; `private` when rendered for a signed-in user.
     Rendered {
-        page: Rendered,
+        status: StatusCode,
+        body: PageBody,
         private: bool,
     },
     /// The mount's gate refused the request (no session, or one the app does not let in).
@@ -372,10 +374,15 @@ where
     );
     let context = Arc::clone(&server.context);
     let shared_fn = Arc::clone(&server.shared);
+    let document = Arc::clone(&server.document);
+    let script = server.script.clone();
     let page_path = path.clone();
     let auth = server.auth.clone();
+    let encoding = choose(&headers, Offer::PAGE);
+    let page_notice = notice.clone();
     // The mount's gate (the session lookup), the page's rule, shared state and loads may all
     // query SQLite: one trip to the render pool for all of them, none on the async threads.
+    // The document is written and compressed there too (server/encoding.rs).
     let outcome = server
         .pool
         .run(move || {
@@ -399,24 +406,19 @@ where
                 identity: caller.identity(),
             };
             let shared = shared_fn(&context, &request);
+            let mut page = render::<M>(&context, &caller, shared, &page_path, dark_mode);
+            page.nonce = nonce;
+            page.notice = page_notice;
             Outcome::Rendered {
-                page: render::<M>(&context, &caller, shared, &page_path, dark_mode),
+                status: page.status,
+                body: PageBody::new(document(&page, Some(&script)), encoding),
                 private,
             }
         })
         .await;
     let private = matches!(outcome, Ok(Outcome::Rendered { private: true, .. }));
     let mut response = match outcome {
-        Ok(Outcome::Rendered {
-            page: mut rendered, ..
-        }) => {
-            rendered.nonce = nonce;
-            rendered.notice.clone_from(&notice);
-            html(
-                rendered.status,
-                (server.document)(&rendered, Some(&server.script)),
-            )
-        }
+        Ok(Outcome::Rendered { status, body, .. }) => page_response(status, body),
         Ok(Outcome::MountRefused) => match &server.auth {
             Some(auth) => auth.sign_in_redirect(request_path(&path)),
             None => forbidden(&server.document, request_path(&path), dark_mode),
@@ -465,6 +467,31 @@ where
     response
         .headers_mut()
         .append(header::VARY, axum::http::HeaderValue::from_static("cookie"));
+    response
+}
+
+/// A rendered page as sent: its encoding chosen and made, so the compression layer skips it.
+fn page_response(status: StatusCode, body: PageBody) -> Response {
+    let mut response = Response::new(axum::body::Body::from(body.bytes));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Some(coding) = body.encoding.header() {
+        headers.insert(
+            header::CONTENT_ENCODING,
+            axum::http::HeaderValue::from_static(coding),
+        );
+    }
+    headers.append(
+        header::VARY,
+        axum::http::HeaderValue::from_static("accept-encoding"),
+    );
+    response
+        .extensions_mut()
+        .insert(super::assets::Precompressed);
     response
 }
 
