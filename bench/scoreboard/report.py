@@ -149,7 +149,7 @@ def merge(out, parts_dir, meta):
         except ValueError:
             previous = {}
     result = {"meta": json.load(open(meta))}
-    names = ["ssr", "ssr_gzip", "ssr_plain", "render", "click", "sizes", "build"]
+    names = ["ssr", "ssr_gzip", "ssr_browser", "ssr_plain", "render", "click", "sizes", "build"]
     for name in names:
         path = os.path.join(parts_dir, f"{name}.json")
         if os.path.exists(path):
@@ -177,6 +177,7 @@ def table(out):
     r = json.load(open(out))
     print(f"commit {r['meta'].get('commit')}, {r['meta'].get('date')}, {r['meta'].get('machine')}\n")
     for key, title in (("ssr", "SSR over HTTP (no compression)"), ("ssr_gzip", "SSR over HTTP, Accept-Encoding: gzip"),
+                       ("ssr_browser", "SSR over HTTP, Accept-Encoding: gzip, deflate, br, zstd (what Chromium sends)"),
                        ("ssr_plain", "Without TCP_QUICKACK in the client")):
         if key not in r:
             continue

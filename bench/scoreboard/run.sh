@@ -166,6 +166,11 @@ if want ssr; then
   DATABASE_PATH=$(fresh_db ssr) timeout 900 "$BENCH" http --server "$SERVER" --cwd "$APP" \
     --paths /games,/standings,/assets/app.css,/favicon.ico --conns 16 --secs "$SECS" --rounds "$ROUNDS" \
     --header 'Accept-Encoding: gzip' --pid-file "$WORK/http.pid" --json "$PARTS/ssr_gzip.json"
+  # What browsers send: brotli is listed too, and a server may pick it (pages get gzip).
+  wait_load ssr_browser
+  DATABASE_PATH=$(fresh_db ssr) timeout 900 "$BENCH" http --server "$SERVER" --cwd "$APP" \
+    --paths /games,/standings,/assets/app.css,/favicon.ico --conns 16 --secs "$SECS" --rounds "$ROUNDS" \
+    --header 'Accept-Encoding: gzip, deflate, br, zstd' --pid-file "$WORK/http.pid" --json "$PARTS/ssr_browser.json"
   # The same client without TCP_QUICKACK, as wrk or a browser would connect: shows the delayed-ACK
   # stall behind responses the server writes in two parts.
   DATABASE_PATH=$(fresh_db ssr) timeout 300 "$BENCH" http --server "$SERVER" --cwd "$APP" \
