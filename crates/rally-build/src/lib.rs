@@ -251,6 +251,10 @@ fn bindgen(build: &WasmBuild, input: &Path) -> Result<(), BuildError> {
             // The library's default is to omit it, which breaks `init()` without arguments.
             .omit_default_module_path(false)
             .debug(build.profile == "dev")
+            // Function names are for debugging: 3.5 KB of every optimised bundle (the
+            // counter's), shipped to every visitor. Dev builds keep them for stack traces.
+            .remove_name_section(build.profile != "dev")
+            .remove_producers_section(build.profile != "dev")
             .generate(&build.out_dir)
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
