@@ -25,7 +25,7 @@ mod query;
 #[cfg(feature = "codegen")]
 pub mod codegen;
 
-pub use param::{FromParam, ToParam, encode_param};
+pub use param::{FromParam, ToParam, encode_param, push_param};
 
 /// The mount served at `/`, whose pages anyone may see (every other mount is at `/<name>` and
 /// needs a signed-in user): the one place this convention is spelled.

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::path::{encode_segment, is_unreserved};
+use crate::path::{encode_segment, is_unreserved, push_encoded};
 
 /// A type a dynamic route segment can hold: the generated `Route::parse` calls
 /// [`from_param`](FromParam::from_param) on the decoded segment, and a `None` makes the whole
@@ -17,7 +17,7 @@ pub trait FromParam: Sized {
 }
 
 /// A type that prints as a route segment (before percent-encoding): the generated path helpers
-/// call it through [`encode_param`]. `parse(to_path(route)) == route` needs
+/// call it through [`push_param`]. `parse(to_path(route)) == route` needs
 /// `T::from_param(&value.to_param()) == Some(value)`.
 pub trait ToParam {
     /// The segment's text, not yet percent-encoded.
@@ -84,6 +84,23 @@ pub fn encode_param<T: ToParam + ?Sized>(value: &T) -> String {
     }
 }
 
+/// Appends `value` to `path` as a percent-encoded segment, as [`encode_param`] writes it: what
+/// the generated path helpers call, so a link costs one string and no formatting.
+///
+/// ```
+/// let mut path = String::from("/teams/");
+/// rally_routes::push_param(&mut path, "montréal-meteors");
+/// assert_eq!(path, "/teams/montr%C3%A9al-meteors");
+/// ```
+pub fn push_param<T: ToParam + ?Sized>(path: &mut String, value: &T) {
+    let text = value.to_param();
+    if text.bytes().all(is_unreserved) {
+        path.push_str(&text);
+    } else {
+        push_encoded(path, &text, false);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +122,12 @@ mod tests {
         assert_eq!(String::from_param("a/b c").as_deref(), Some("a/b c"));
         assert_eq!(encode_param(&String::from("a/b c")), "a%2Fb%20c");
         assert_eq!(encode_param(&&"x"), "x");
+        let mut path = String::from("/a/");
+        push_param(&mut path, "b c/d");
+        path.push('/');
+        push_param(&mut path, &-7_i64);
+        push_param(&mut path, "");
+        assert_eq!(path, "/a/b%20c%2Fd/-7");
         assert_eq!(encode_param(&-7_i32), "-7");
     }
 }

@@ -27,12 +27,12 @@ pub struct InvalidRuntimePath(pub String);
 
 impl GenerateOptions {
     /// The same options with the generated code reaching this crate's runtime ([`split_path`],
-    /// [`FromParam`], [`encode_param`]) at `path`, e.g. `::rally::routes` in an app that
+    /// [`FromParam`], [`push_param`]) at `path`, e.g. `::rally::routes` in an app that
     /// depends on `rally` only.
     ///
     /// [`split_path`]: crate::split_path
     /// [`FromParam`]: crate::FromParam
-    /// [`encode_param`]: crate::encode_param
+    /// [`push_param`]: crate::push_param
     pub fn with_runtime_path(mut self, path: &str) -> Result<Self, InvalidRuntimePath> {
         let path = path.trim();
         syn::parse_str::<syn::Path>(path).map_err(|_| InvalidRuntimePath(path.to_owned()))?;
@@ -352,31 +352,34 @@ impl Emit<'_> {
                 }
             }
         });
-        let mut format = self.table.prefix_path();
-        for segment in &route.segments {
-            match segment {
-                Segment::Static(name) => format.push_str(&format!("/{name}")),
-                Segment::Param(name) => format.push_str(&format!("/{{{name}}}")),
-            }
-        }
-        if format.is_empty() {
-            format.push('/');
-        }
-        let body = if route.params.is_empty() {
-            quote!(String::from(#format))
-        } else {
-            let encoded = route.params.iter().map(|p| {
-                let name = ident(&p.name);
-                match p.ty.passing() {
-                    Passing::Copy => quote!(let #name = #runtime::encode_param(&#name);),
-                    Passing::Str | Passing::Ref => {
-                        quote!(let #name = #runtime::encode_param(#name);)
+        let pieces = path_pieces(self.table.prefix_path(), route);
+        let body = match pieces.as_slice() {
+            [] => quote!(String::from("/")),
+            [Piece::Text(path)] => quote!(String::from(#path)),
+            _ => {
+                // Appended piece by piece: one string per link and no formatting machinery
+                // (a `format!` of `encode_param`s cost two strings per link).
+                let (first, rest) = match pieces.split_first() {
+                    Some((Piece::Text(text), rest)) => (quote!(String::from(#text)), rest),
+                    _ => (quote!(String::new()), pieces.as_slice()),
+                };
+                let rest = rest.iter().map(|piece| match piece {
+                    Piece::Text(text) => quote!(path.push_str(#text);),
+                    Piece::Param(param) => {
+                        let name = ident(&param.name);
+                        match param.ty.passing() {
+                            Passing::Copy => quote!(#runtime::push_param(&mut path, &#name);),
+                            Passing::Str | Passing::Ref => {
+                                quote!(#runtime::push_param(&mut path, #name);)
+                            }
+                        }
                     }
+                });
+                quote! {
+                    let mut path = #first;
+                    #(#rest)*
+                    path
                 }
-            });
-            quote! {
-                #(#encoded)*
-                format!(#format)
             }
         };
         quote! {
@@ -386,6 +389,40 @@ impl Emit<'_> {
             }
         }
     }
+}
+
+/// A part of a route's path as its helper writes it.
+enum Piece<'a> {
+    /// Literal text, such as `/teams/`.
+    Text(String),
+    /// A parameter's value, percent-encoded.
+    Param(&'a super::Param),
+}
+
+/// `route`'s path after `prefix` as literal texts between parameters (`/teams/`, `slug`),
+/// adjacent texts joined; empty for the root of an unprefixed mount.
+fn path_pieces<'a>(prefix: String, route: &'a RouteInfo) -> Vec<Piece<'a>> {
+    let mut pieces = Vec::new();
+    let mut text = prefix;
+    for segment in &route.segments {
+        match segment {
+            Segment::Static(name) => {
+                text.push('/');
+                text.push_str(name);
+            }
+            Segment::Param(name) => {
+                text.push('/');
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+                if let Some(param) = route.params.iter().find(|p| &p.name == name) {
+                    pieces.push(Piece::Param(param));
+                }
+            }
+        }
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text));
+    }
+    pieces
 }
 
 fn ident(name: &str) -> Ident {

@@ -202,34 +202,43 @@ pub fn console_orgs_new_path() -> String {
 
 /// The path of [`Route::ConsoleOrgsOrg`]: `/app/console/orgs/:org`.
 pub fn console_orgs_org_path(org: &str) -> String {
-    let org = ::rally_routes::encode_param(org);
-    format!("/app/console/orgs/{org}")
+    let mut path = String::from("/app/console/orgs/");
+    ::rally_routes::push_param(&mut path, org);
+    path
 }
 
 /// The path of [`Route::ConsoleOrgsOrgMembers`]: `/app/console/orgs/:org/members`.
 pub fn console_orgs_org_members_path(org: &str) -> String {
-    let org = ::rally_routes::encode_param(org);
-    format!("/app/console/orgs/{org}/members")
+    let mut path = String::from("/app/console/orgs/");
+    ::rally_routes::push_param(&mut path, org);
+    path.push_str("/members");
+    path
 }
 
 /// The path of [`Route::ConsoleOrgsOrgMembersMember`]: `/app/console/orgs/:org/members/:member`.
 pub fn console_orgs_org_members_member_path(org: &str, member: u32) -> String {
-    let org = ::rally_routes::encode_param(org);
-    let member = ::rally_routes::encode_param(&member);
-    format!("/app/console/orgs/{org}/members/{member}")
+    let mut path = String::from("/app/console/orgs/");
+    ::rally_routes::push_param(&mut path, org);
+    path.push_str("/members/");
+    ::rally_routes::push_param(&mut path, &member);
+    path
 }
 
 /// The path of [`Route::ConsoleOrgsOrgMembersMemberEdit`]: `/app/console/orgs/:org/members/:member/edit`.
 pub fn console_orgs_org_members_member_edit_path(org: &str, member: u32) -> String {
-    let org = ::rally_routes::encode_param(org);
-    let member = ::rally_routes::encode_param(&member);
-    format!("/app/console/orgs/{org}/members/{member}/edit")
+    let mut path = String::from("/app/console/orgs/");
+    ::rally_routes::push_param(&mut path, org);
+    path.push_str("/members/");
+    ::rally_routes::push_param(&mut path, &member);
+    path.push_str("/edit");
+    path
 }
 
 /// The path of [`Route::ConsoleTagsTag`]: `/app/console/tags/:tag`.
 pub fn console_tags_tag_path(tag: &crate::Tag) -> String {
-    let tag = ::rally_routes::encode_param(tag);
-    format!("/app/console/tags/{tag}")
+    let mut path = String::from("/app/console/tags/");
+    ::rally_routes::push_param(&mut path, tag);
+    path
 }
 
 /// The path of [`Route::ConsoleV2`]: `/app/console/v2`.

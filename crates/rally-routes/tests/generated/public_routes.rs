@@ -118,8 +118,9 @@ pub fn games_path() -> String {
 
 /// The path of [`Route::GamesId`]: `/games/:id`.
 pub fn games_id_path(id: i64) -> String {
-    let id = ::rally_routes::encode_param(&id);
-    format!("/games/{id}")
+    let mut path = String::from("/games/");
+    ::rally_routes::push_param(&mut path, &id);
+    path
 }
 
 /// The path of [`Route::SignIn`]: `/sign_in`.
@@ -134,8 +135,9 @@ pub fn standings_path() -> String {
 
 /// The path of [`Route::TeamsSlug`]: `/teams/:slug`.
 pub fn teams_slug_path(slug: &str) -> String {
-    let slug = ::rally_routes::encode_param(slug);
-    format!("/teams/{slug}")
+    let mut path = String::from("/teams/");
+    ::rally_routes::push_param(&mut path, slug);
+    path
 }
 
 /// The path of [`Route::NotFound`] (the 404 page): `/not_found`.

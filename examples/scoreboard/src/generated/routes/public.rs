@@ -122,8 +122,9 @@ pub fn games_path() -> String {
 
 /// The path of [`Route::GamesId`]: `/games/:id`.
 pub fn games_id_path(id: i64) -> String {
-    let id = ::rally::routes::encode_param(&id);
-    format!("/games/{id}")
+    let mut path = String::from("/games/");
+    ::rally::routes::push_param(&mut path, &id);
+    path
 }
 
 /// The path of [`Route::Me`]: `/me`.
@@ -143,8 +144,9 @@ pub fn standings_path() -> String {
 
 /// The path of [`Route::TeamsSlug`]: `/teams/:slug`.
 pub fn teams_slug_path(slug: &str) -> String {
-    let slug = ::rally::routes::encode_param(slug);
-    format!("/teams/{slug}")
+    let mut path = String::from("/teams/");
+    ::rally::routes::push_param(&mut path, slug);
+    path
 }
 
 /// The path of [`Route::NotFound`] (the 404 page): `/not_found`.
