@@ -117,13 +117,7 @@ fn normalize_keyed<Msg>(children: Vec<(Key, Element<Msg>)>) -> Vec<(Key, Element
         match child {
             Element::Fragment(inner) => {
                 for (i, node) in normalize(inner).into_iter().enumerate() {
-                    // `key`, then `key` + one NUL per later node: unique, and no `format!`
-                    // (and its machinery) in browser bundles.
-                    let mut key = key.clone();
-                    for _ in 0..i {
-                        key.0.make_mut().push('\0');
-                    }
-                    push_keyed(&mut out, key, node);
+                    push_keyed(&mut out, key.sibling(i), node);
                 }
             }
             node => push_keyed(&mut out, key, node),

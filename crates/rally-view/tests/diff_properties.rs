@@ -496,6 +496,25 @@ fn keyed_children_are_normalised() {
                 ],
             )
         },
+        // Integer keys: a fragment's later nodes get text keys of their own.
+        || {
+            keyed(
+                "ul",
+                vec![],
+                vec![
+                    (
+                        1.into(),
+                        fragment(vec![
+                            li(vec![], vec![text("1a")]),
+                            li(vec![], vec![text("1b")]),
+                        ]),
+                    ),
+                    (2.into(), li(vec![], vec![text("2")])),
+                    // A text key of the same digits is another key.
+                    ("1".into(), li(vec![], vec![text("text key")])),
+                ],
+            )
+        },
         // Was hydrated with two mismatches: an empty text has no node in the server HTML.
         || {
             keyed(
