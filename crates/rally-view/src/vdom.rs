@@ -120,6 +120,7 @@ macro_rules! key_from_int {
     ($($t:ty),*) => {$(
         /// The number itself: an integer key is never formatted.
         impl From<$t> for Key {
+            #[inline]
             fn from(n: $t) -> Self { Key(KeyRepr::Int(i64::from(n))) }
         }
     )*};
@@ -129,6 +130,7 @@ macro_rules! key_from_wide_int {
     ($($t:ty),*) => {$(
         /// The number itself; past `i64::MAX`, its digits.
         impl From<$t> for Key {
+            #[inline]
             fn from(n: $t) -> Self {
                 Key(i64::try_from(n).map_or_else(|_| KeyRepr::Text(Str::from(n)), KeyRepr::Int))
             }
