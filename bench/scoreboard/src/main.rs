@@ -14,6 +14,12 @@
 mod http;
 mod render;
 
+/// The allocator the Scoreboard's server uses (`examples/scoreboard/src/main.rs`), so that the
+/// in-process render measures what a request costs there. (Until 2026-12-04 this binary used
+/// the system allocator; its in-process figures from before are not comparable.)
+#[global_allocator]
+static ALLOCATOR: rally::server::MiMalloc = rally::server::MiMalloc;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
