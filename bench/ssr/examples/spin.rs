@@ -15,7 +15,7 @@ use rally_bench_ssr::{build, build_and_render, rows_1k};
 use rally_view::render::to_html;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: rally::server::MiMalloc = rally::server::MiMalloc;
 
 fn main() {
     let mut args = std::env::args().skip(1);
