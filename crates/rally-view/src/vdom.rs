@@ -565,6 +565,19 @@ fn merge_attrs<Msg>(mut attrs: Attrs<Msg>) -> Attrs<Msg> {
     if attrs.is_empty() {
         return attrs;
     }
+    // Two attributes (a class and a listener, say) need work only if one is `None` or both
+    // have the same name.
+    if let [a, b] = attrs.as_slice() {
+        let clash = match (a, b) {
+            (Attribute::None, _) | (_, Attribute::None) => true,
+            (Attribute::Attr { name: x, .. }, Attribute::Attr { name: y, .. }) => x == y,
+            (Attribute::Prop { name: x, .. }, Attribute::Prop { name: y, .. }) => x == y,
+            _ => false,
+        };
+        if !clash {
+            return attrs;
+        }
+    }
     // `None`s (conditional attributes) are dropped in place, without a new vector.
     if attrs.iter().any(|a| matches!(a, Attribute::None)) {
         attrs.retain(|a| !matches!(a, Attribute::None));
@@ -646,6 +659,23 @@ mod tests {
         assert_ne!(Key::from(u64::MAX), Key::from(-1));
         assert_eq!(Key::from(-3).to_string(), "-3");
         assert_eq!(Key::from("row").to_string(), "row");
+    }
+
+    #[test]
+    fn two_attributes_merge_only_when_they_clash() {
+        use crate::attribute::{class, id, none};
+        use crate::html::div;
+        use crate::render::to_html;
+        let html = |attrs: [Attribute<()>; 2]| to_html(&div(attrs, []));
+        assert_eq!(html([class("a"), class("b")]), r#"<div class="a b"></div>"#);
+        assert_eq!(html([id("x"), id("y")]), r#"<div id="y"></div>"#);
+        assert_eq!(html([none(), class("b")]), r#"<div class="b"></div>"#);
+        assert_eq!(html([class("a"), none()]), r#"<div class="a"></div>"#);
+        assert_eq!(html([none(), none()]), "<div></div>");
+        assert_eq!(
+            html([class("a"), id("x")]),
+            r#"<div class="a" id="x"></div>"#
+        );
     }
 
     #[test]
