@@ -141,7 +141,7 @@ pub fn compression() -> CompressionLayer<impl Predicate> {
         .no_zstd()
         .quality(CompressionLevel::Fastest)
         .compress_when(
-            SizeAbove::new(1024)
+            SizeAbove::new(encoding::MIN_COMPRESS_BYTES as u16)
                 .and(NotForContentType::GRPC)
                 .and(NotForContentType::IMAGES)
                 .and(NotForContentType::SSE)

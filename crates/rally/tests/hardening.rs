@@ -21,6 +21,9 @@ use rally_wire::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
+
+mod support;
+use support::header_value;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -157,14 +160,6 @@ fn get_request(host: &str, extra: &str) -> String {
     format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n")
 }
 
-fn header_of<'a>(response: &'a str, name: &str) -> Option<&'a str> {
-    let head = response.split("\r\n\r\n").next()?;
-    head.lines().find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
 async fn send_frame(client: &mut Client, frame: &ClientFrame) {
     client
         .send(Message::Binary(rally_wire::encode(frame).into()))
@@ -249,7 +244,7 @@ async fn connections_over_the_per_address_cap_get_503_and_others_are_served() {
     let mut third = connect_from("127.0.0.2", server.addr).await;
     let refused = read_until_closed(&mut third).await;
     assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
-    assert_eq!(header_of(&refused, "retry-after"), Some("5"));
+    assert_eq!(header_value(&refused, "retry-after"), Some("5"));
 
     // Another address is served meanwhile, and the capped one once a slot is free.
     let mut other = connect_from("127.0.0.3", server.addr).await;
@@ -312,13 +307,16 @@ async fn every_response_carries_the_security_headers_and_html_a_csp_with_a_fresh
     let server = start(|_| {}, |_| {}).await;
     let first = server.raw(get_request("127.0.0.1", "").as_bytes()).await;
     assert!(first.starts_with("HTTP/1.1 200"), "{first}");
-    assert_eq!(header_of(&first, "x-content-type-options"), Some("nosniff"));
-    assert_eq!(header_of(&first, "x-frame-options"), Some("DENY"));
     assert_eq!(
-        header_of(&first, "referrer-policy"),
+        header_value(&first, "x-content-type-options"),
+        Some("nosniff")
+    );
+    assert_eq!(header_value(&first, "x-frame-options"), Some("DENY"));
+    assert_eq!(
+        header_value(&first, "referrer-policy"),
         Some("strict-origin-when-cross-origin")
     );
-    let csp = header_of(&first, "content-security-policy").expect("a CSP on HTML");
+    let csp = header_value(&first, "content-security-policy").expect("a CSP on HTML");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
     let nonce = |csp: &str| {
@@ -331,10 +329,10 @@ async fn every_response_carries_the_security_headers_and_html_a_csp_with_a_fresh
             .to_owned()
     };
     let second = server.raw(get_request("localhost", "").as_bytes()).await;
-    let second_csp = header_of(&second, "content-security-policy").unwrap();
+    let second_csp = header_value(&second, "content-security-policy").unwrap();
     assert_ne!(nonce(csp), nonce(second_csp), "one nonce per response");
     // Development: no HSTS (plain http on loopback).
-    assert_eq!(header_of(&first, "strict-transport-security"), None);
+    assert_eq!(header_value(&first, "strict-transport-security"), None);
 }
 
 #[tokio::test]

@@ -32,6 +32,9 @@ use rally::wire::Fingerprint;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod support;
+use support::{header_value, request_raw};
+
 /// What the app hands its pages.
 struct Context {
     greeting: &'static str,
@@ -344,19 +347,12 @@ async fn a_panicking_render_answers_500_with_a_trace_id_and_its_thread_serves_on
     running.served.await.unwrap().unwrap();
 }
 
-fn header_of<'a>(response: &'a str, name: &str) -> Option<&'a str> {
-    response.split("\r\n\r\n").next()?.lines().find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_boot_script_runs_under_the_csp_and_signed_in_pages_are_not_stored() {
     let dir = tempfile::tempdir().unwrap();
     let running = serve(builder(dir.path())).await;
     let (_, anonymous) = get_raw(running.addr, "/", None).await;
-    let csp = header_of(&anonymous, "content-security-policy").expect("a CSP");
+    let csp = header_value(&anonymous, "content-security-policy").expect("a CSP");
     let nonce = csp
         .split("'nonce-")
         .nth(1)
@@ -368,28 +364,12 @@ async fn the_boot_script_runs_under_the_csp_and_signed_in_pages_are_not_stored()
         anonymous.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)),
         "{anonymous}"
     );
-    assert_eq!(header_of(&anonymous, "cache-control"), None);
+    assert_eq!(header_value(&anonymous, "cache-control"), None);
     let (_, signed_in) = get_raw(running.addr, "/", Some(7)).await;
-    assert_eq!(header_of(&signed_in, "cache-control"), Some("no-store"));
-    assert_eq!(header_of(&signed_in, "x-frame-options"), Some("DENY"));
+    assert_eq!(header_value(&signed_in, "cache-control"), Some("no-store"));
+    assert_eq!(header_value(&signed_in, "x-frame-options"), Some("DENY"));
     let _ = running.stop.send(());
     running.served.await.unwrap().unwrap();
-}
-
-/// A request's response head and body bytes.
-async fn get_bytes(addr: std::net::SocketAddr, path: &str, headers: &str) -> (String, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a response head");
-    let head = String::from_utf8_lossy(&response[..split + 4]).into_owned();
-    (head, response[split + 4..].to_vec())
 }
 
 /// Every value of a header, comma-separated lists split.
@@ -421,26 +401,30 @@ async fn pages_are_gzipped_for_browsers_and_decode_to_the_same_document() {
     let running = serve(builder(dir.path())).await;
     let addr = running.addr;
 
-    let (head, plain) = get_bytes(addr, "/long", "").await;
+    let (head, plain) = request_raw(addr, "GET", "/long", "").await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert_eq!(header_of(&head, "content-encoding"), None, "{head}");
+    assert_eq!(header_value(&head, "content-encoding"), None, "{head}");
     assert!(header_values(&head, "vary").contains(&"accept-encoding".to_owned()));
     let plain = String::from_utf8(plain).unwrap();
     assert!(plain.len() > 5_000, "{}", plain.len());
 
     // What Chromium sends: gzip, although brotli is listed too (server/encoding.rs).
     let browser = "Accept-Encoding: gzip, deflate, br, zstd\r\n";
-    let (head, zipped) = get_bytes(addr, "/long", browser).await;
+    let (head, zipped) = request_raw(addr, "GET", "/long", browser).await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert_eq!(header_of(&head, "content-encoding"), Some("gzip"), "{head}");
     assert_eq!(
-        header_of(&head, "content-length"),
+        header_value(&head, "content-encoding"),
+        Some("gzip"),
+        "{head}"
+    );
+    assert_eq!(
+        header_value(&head, "content-length"),
         Some(zipped.len().to_string().as_str()),
         "sent whole, with its length: {head}"
     );
     assert!(header_values(&head, "vary").contains(&"accept-encoding".to_owned()));
     assert!(
-        header_of(&head, "content-type")
+        header_value(&head, "content-type")
             .unwrap()
             .starts_with("text/html")
     );
@@ -459,9 +443,9 @@ async fn pages_are_gzipped_for_browsers_and_decode_to_the_same_document() {
 
     // A client that refuses gzip, or takes only brotli, gets the document as it is.
     for refusing in ["Accept-Encoding: gzip;q=0\r\n", "Accept-Encoding: br\r\n"] {
-        let (head, body) = get_bytes(addr, "/long", refusing).await;
+        let (head, body) = request_raw(addr, "GET", "/long", refusing).await;
         assert_eq!(
-            header_of(&head, "content-encoding"),
+            header_value(&head, "content-encoding"),
             None,
             "{refusing}: {head}"
         );
@@ -471,9 +455,13 @@ async fn pages_are_gzipped_for_browsers_and_decode_to_the_same_document() {
         );
     }
     // The 403 page goes through the compression layer: gzip too, never brotli.
-    let (head, _) = get_bytes(addr, "/owner/6", &format!("x-user: 5\r\n{browser}")).await;
+    let (head, _) = request_raw(addr, "GET", "/owner/6", &format!("x-user: 5\r\n{browser}")).await;
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
-    assert_ne!(header_of(&head, "content-encoding"), Some("br"), "{head}");
+    assert_ne!(
+        header_value(&head, "content-encoding"),
+        Some("br"),
+        "{head}"
+    );
 
     let _ = running.stop.send(());
     running.served.await.unwrap().unwrap();

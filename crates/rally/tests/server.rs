@@ -11,6 +11,9 @@ use rally::server::{app, html, serve_until};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod support;
+use support::{header_value, request_raw};
+
 async fn get_raw(addr: std::net::SocketAddr, path: &str, extra_headers: &str) -> String {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let request =
@@ -19,13 +22,6 @@ async fn get_raw(addr: std::net::SocketAddr, path: &str, extra_headers: &str) ->
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();
     String::from_utf8_lossy(&response).into_owned()
-}
-
-fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
-    response.split("\r\n\r\n").next()?.lines().find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 #[tokio::test]
@@ -71,7 +67,7 @@ async fn serves_pages_bundle_and_favicon_then_shuts_down() {
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.ends_with("<p>hello</p>"));
     assert!(
-        header(&page, "content-type")
+        header_value(&page, "content-type")
             .unwrap()
             .starts_with("text/html")
     );
@@ -94,18 +90,22 @@ async fn serves_pages_bundle_and_favicon_then_shuts_down() {
 
     let js = get_raw(addr, "/pkg/app.js", "Accept-Encoding: gzip\r\n").await;
     assert!(js.starts_with("HTTP/1.1 200"), "{js}");
-    assert_eq!(header(&js, "cache-control"), Some("no-cache"));
-    assert_eq!(header(&js, "content-encoding"), Some("gzip"));
-    assert!(header(&js, "content-type").unwrap().contains("javascript"));
+    assert_eq!(header_value(&js, "cache-control"), Some("no-cache"));
+    assert_eq!(header_value(&js, "content-encoding"), Some("gzip"));
+    assert!(
+        header_value(&js, "content-type")
+            .unwrap()
+            .contains("javascript")
+    );
     let js = get_raw(addr, "/pkg/public/0123456789abcdef/app.js", "").await;
     assert!(js.starts_with("HTTP/1.1 200"), "{js}");
     assert_eq!(
-        header(&js, "cache-control"),
+        header_value(&js, "cache-control"),
         Some("public, max-age=31536000, immutable"),
         "a content-hashed bundle is cached for good"
     );
     let missing = get_raw(addr, "/pkg/public/0123456789abcdef/nope.js", "").await;
-    assert_eq!(header(&missing, "cache-control"), Some("no-cache"));
+    assert_eq!(header_value(&missing, "cache-control"), Some("no-cache"));
 
     stop.send(()).unwrap();
     let result = tokio::time::timeout(Duration::from_secs(5), server).await;
@@ -148,28 +148,6 @@ async fn the_root_mount_answers_get_on_a_path_other_routers_serve_only_for_post(
     assert_eq!(body(other).await, "page /games");
 }
 
-/// A raw request with `method`, returning the response head and body bytes.
-async fn request_raw(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    extra_headers: &str,
-) -> (String, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra_headers}\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a response head");
-    let head = String::from_utf8_lossy(&response[..split + 4]).into_owned();
-    (head, response[split + 4..].to_vec())
-}
-
 #[tokio::test]
 async fn static_files_are_served_from_memory_with_encodings_validators_and_no_escape() {
     use std::io::Read;
@@ -202,17 +180,17 @@ async fn static_files_are_served_from_memory_with_encodings_validators_and_no_es
     let (head, body) =
         request_raw(addr, "GET", "/pkg/app.css", "Accept-Encoding: gzip, br\r\n").await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert_eq!(header(&head, "content-encoding"), Some("br"));
+    assert_eq!(header_value(&head, "content-encoding"), Some("br"));
     assert_eq!(
-        header(&head, "content-type"),
+        header_value(&head, "content-type"),
         Some("text/css; charset=utf-8")
     );
-    assert_eq!(header(&head, "vary"), Some("accept-encoding"));
-    assert_eq!(header(&head, "cache-control"), Some("no-cache"));
+    assert_eq!(header_value(&head, "vary"), Some("accept-encoding"));
+    assert_eq!(header_value(&head, "cache-control"), Some("no-cache"));
     let mut plain = Vec::new();
     brotli_decompress(&body, &mut plain);
     assert_eq!(plain, css.as_bytes());
-    let br_tag = header(&head, "etag").unwrap().to_owned();
+    let br_tag = header_value(&head, "etag").unwrap().to_owned();
 
     let (head, body) = request_raw(
         addr,
@@ -221,19 +199,23 @@ async fn static_files_are_served_from_memory_with_encodings_validators_and_no_es
         "Accept-Encoding: br;q=0.1, gzip\r\n",
     )
     .await;
-    assert_eq!(header(&head, "content-encoding"), Some("gzip"), "{head}");
+    assert_eq!(
+        header_value(&head, "content-encoding"),
+        Some("gzip"),
+        "{head}"
+    );
     let mut plain = String::new();
     flate2::read::GzDecoder::new(&body[..])
         .read_to_string(&mut plain)
         .unwrap();
     assert_eq!(plain, css);
-    let gzip_tag = header(&head, "etag").unwrap().to_owned();
+    let gzip_tag = header_value(&head, "etag").unwrap().to_owned();
     assert_ne!(gzip_tag, br_tag, "each encoding has its own ETag");
 
     let (head, body) = request_raw(addr, "GET", "/pkg/app.css", "").await;
-    assert_eq!(header(&head, "content-encoding"), None, "{head}");
+    assert_eq!(header_value(&head, "content-encoding"), None, "{head}");
     assert_eq!(body, css.as_bytes());
-    let last_modified = header(&head, "last-modified").unwrap().to_owned();
+    let last_modified = header_value(&head, "last-modified").unwrap().to_owned();
 
     // 304s: by ETag (of the encoding that would be sent), else by date.
     let (head, body) = request_raw(
@@ -265,7 +247,7 @@ async fn static_files_are_served_from_memory_with_encodings_validators_and_no_es
     // HEAD: the headers of a GET, no body.
     let (head, body) = request_raw(addr, "HEAD", "/pkg/app.css", "Accept-Encoding: gzip\r\n").await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert_eq!(header(&head, "content-encoding"), Some("gzip"));
+    assert_eq!(header_value(&head, "content-encoding"), Some("gzip"));
     assert!(body.is_empty());
     let (head, _) = request_raw(addr, "POST", "/pkg/app.css", "Content-Length: 0\r\n").await;
     assert!(head.starts_with("HTTP/1.1 405"), "{head}");
@@ -273,7 +255,7 @@ async fn static_files_are_served_from_memory_with_encodings_validators_and_no_es
     // Tiny files are not compressed, by the service or the compression layer.
     let (head, body) =
         request_raw(addr, "GET", "/pkg/tiny.js", "Accept-Encoding: gzip, br\r\n").await;
-    assert_eq!(header(&head, "content-encoding"), None, "{head}");
+    assert_eq!(header_value(&head, "content-encoding"), None, "{head}");
     assert_eq!(body, b"export default 1;\n");
 
     // The build's precompressed copy, with the hashed directory's cache policy.
@@ -284,14 +266,18 @@ async fn static_files_are_served_from_memory_with_encodings_validators_and_no_es
         "Accept-Encoding: br\r\n",
     )
     .await;
-    assert_eq!(header(&head, "content-encoding"), Some("br"), "{head}");
+    assert_eq!(
+        header_value(&head, "content-encoding"),
+        Some("br"),
+        "{head}"
+    );
     assert_eq!(body, b"built brotli");
     assert_eq!(
-        header(&head, "cache-control"),
+        header_value(&head, "cache-control"),
         Some("public, max-age=31536000, immutable")
     );
     assert!(
-        header(&head, "content-type")
+        header_value(&head, "content-type")
             .unwrap()
             .contains("javascript")
     );

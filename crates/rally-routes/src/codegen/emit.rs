@@ -413,6 +413,7 @@ fn path_pieces<'a>(prefix: String, route: &'a RouteInfo) -> Vec<Piece<'a>> {
             Segment::Param(name) => {
                 text.push('/');
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
+                // Every parameter segment has its `Param`: generation stops on route errors.
                 if let Some(param) = route.params.iter().find(|p| &p.name == name) {
                     pieces.push(Piece::Param(param));
                 }

@@ -112,8 +112,8 @@ pub(crate) fn choose(accept: &HeaderMap, offer: Offer) -> Encoding {
     }
 }
 
-/// Bodies below this are sent as they are: one packet either way (as the compression layer
-/// does for other responses).
+/// Dynamic bodies below this are sent as they are: one packet either way (pages here, other
+/// responses through the compression layer).
 pub(crate) const MIN_COMPRESS_BYTES: usize = 1024;
 
 /// A rendered document as it is sent.

@@ -124,11 +124,12 @@ const PAGE_MARKER: &str = "\u{F8FF}rally-page\u{F8FF}";
 /// The shell takes the page as an `Element<ServerMsg<Msg>>`, and `Element::map` rebuilds the
 /// whole page tree to change its message type: 15–20 % of a `/games` render for each map
 /// (issue 19), and the mount's `view` already maps the page into the mount's `Msg`. So the
-/// page's view is taken in its own message type ([`crate::mount::Mount::with_view`]), the shell is rendered around a
-/// marker text, and the page, rendered as it is, replaces the marker. The HTML is the same as
-/// rendering the mapped tree: an element child renders the same wherever it sits. A page that
-/// is text or a fragment (whose children the shell's element would merge with its own), or a
-/// shell that does not show its content exactly once, takes the mapping path.
+/// page's view is taken in its own message type ([`crate::mount::Mount::with_view`]), the
+/// shell is rendered around a marker text, and the page, rendered as it is, replaces the
+/// marker. The HTML is the same as rendering the mapped tree: an element child renders the
+/// same wherever it sits. A page that is text or a fragment (whose children the shell's element
+/// would merge with its own), or a shell that does not show its content exactly once, takes the
+/// mapping path.
 struct InShell<'a, M: ServerMount> {
     shared: &'a M::Shared,
     chrome: &'a Chrome<ServerMsg<M::Msg>>,
@@ -344,7 +345,10 @@ fn canonical_redirect<M: ServerMount>(uri: &axum::http::Uri) -> Option<Response>
     Some(response)
 }
 
-async fn page<M: ServerMount>(State(server): State<MountServer<M>>, request: Request) -> Response
+async fn page<M: ServerMount>(
+    State(mut server): State<MountServer<M>>,
+    request: Request,
+) -> Response
 where
     M::Shared: Send,
 {
@@ -358,6 +362,7 @@ where
     }
     let headers = request.headers().clone();
     let notice = flash::read(&headers);
+    let has_notice = notice.is_some();
     let nonce = request
         .extensions()
         .get::<super::security::CspNonce>()
@@ -375,11 +380,11 @@ where
     let context = Arc::clone(&server.context);
     let shared_fn = Arc::clone(&server.shared);
     let document = Arc::clone(&server.document);
-    let script = server.script.clone();
+    // The state is this request's own copy: its script URL is taken, not copied again.
+    let script = std::mem::take(&mut server.script);
     let page_path = path.clone();
     let auth = server.auth.clone();
     let encoding = choose(&headers, Offer::PAGE);
-    let page_notice = notice.clone();
     // The mount's gate (the session lookup), the page's rule, shared state and loads may all
     // query SQLite: one trip to the render pool for all of them, none on the async threads.
     // The document is written and compressed there too (server/encoding.rs).
@@ -408,7 +413,7 @@ where
             let shared = shared_fn(&context, &request);
             let mut page = render::<M>(&context, &caller, shared, &page_path, dark_mode);
             page.nonce = nonce;
-            page.notice = page_notice;
+            page.notice = notice;
             Outcome::Rendered {
                 status: page.status,
                 body: PageBody::new(document(&page, Some(&script)), encoding),
@@ -446,13 +451,13 @@ where
             )
         }
     };
-    if private || notice.is_some() {
+    if private || has_notice {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             axum::http::HeaderValue::from_static("no-store"),
         );
     }
-    if notice.is_some() {
+    if has_notice {
         // Shown once: the next visit renders the page without it.
         flash::clear(&mut response, request_path(&path));
     }
