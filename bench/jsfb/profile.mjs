@@ -4,8 +4,9 @@
 //
 //   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
 //
-// Wasm functions show with their Rust names when the bundle keeps its name section (the
-// wasm-speed build does; wasm-opt drops it from wasm-release). "(program)" is the browser's own
+// Wasm functions show with their Rust names when the bundle keeps its name section: build it
+// with `RALLY_WASM_NAMES=1` (optimised bundles drop it otherwise; wasm-opt drops it from
+// wasm-release whatever the setting). "(program)" is the browser's own
 // work outside JS and wasm: DOM, style, layout.
 
 import { here, serve, launch, openPage, implementations, prepare, selectOps } from './lib.mjs';

@@ -252,8 +252,9 @@ fn bindgen(build: &WasmBuild, input: &Path) -> Result<(), BuildError> {
             .omit_default_module_path(false)
             .debug(build.profile == "dev")
             // Function names are for debugging: 3.5 KB of every optimised bundle (the
-            // counter's), shipped to every visitor. Dev builds keep them for stack traces.
-            .remove_name_section(build.profile != "dev")
+            // counter's), shipped to every visitor. Dev builds keep them for stack traces, and
+            // `RALLY_WASM_NAMES=1` keeps them in any build, for profiling.
+            .remove_name_section(build.profile != "dev" && !keep_names())
             .remove_producers_section(build.profile != "dev")
             .generate(&build.out_dir)
     };
@@ -268,6 +269,11 @@ fn bindgen(build: &WasmBuild, input: &Path) -> Result<(), BuildError> {
                 .unwrap_or_else(|| "wasm-bindgen panicked".to_owned()),
         )),
     }
+}
+
+/// Whether `RALLY_WASM_NAMES` asks for function names in optimised bundles.
+fn keep_names() -> bool {
+    std::env::var_os("RALLY_WASM_NAMES").is_some_and(|v| v != "0")
 }
 
 fn find_wasm_opt() -> Option<PathBuf> {

@@ -357,13 +357,19 @@ impl Emit<'_> {
             [] => quote!(String::from("/")),
             [Piece::Text(path)] => quote!(String::from(#path)),
             _ => {
-                // Appended piece by piece: one string per link and no formatting machinery
-                // (a `format!` of `encode_param`s cost two strings per link).
-                let (first, rest) = match pieces.split_first() {
-                    Some((Piece::Text(text), rest)) => (quote!(String::from(#text)), rest),
-                    _ => (quote!(String::new()), pieces.as_slice()),
-                };
-                let rest = rest.iter().map(|piece| match piece {
+                // Appended piece by piece into one string sized for the usual parameter
+                // (an id, a slug): no formatting machinery and no regrowth (a `format!` of
+                // `encode_param`s cost two strings per link, and a string made from the first
+                // piece grew on each parameter).
+                let capacity = pieces
+                    .iter()
+                    .map(|piece| match piece {
+                        Piece::Text(text) => text.len(),
+                        Piece::Param(_) => PARAM_CAPACITY,
+                    })
+                    .sum::<usize>();
+                let capacity = proc_macro2::Literal::usize_unsuffixed(capacity);
+                let pieces = pieces.iter().map(|piece| match piece {
                     Piece::Text(text) => quote!(path.push_str(#text);),
                     Piece::Param(param) => {
                         let name = ident(&param.name);
@@ -376,8 +382,8 @@ impl Emit<'_> {
                     }
                 });
                 quote! {
-                    let mut path = #first;
-                    #(#rest)*
+                    let mut path = String::with_capacity(#capacity);
+                    #(#pieces)*
                     path
                 }
             }
@@ -390,6 +396,9 @@ impl Emit<'_> {
         }
     }
 }
+
+/// Bytes a path helper reserves per parameter: an id or a slug fits.
+const PARAM_CAPACITY: usize = 24;
 
 /// A part of a route's path as its helper writes it.
 enum Piece<'a> {

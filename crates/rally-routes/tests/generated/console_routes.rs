@@ -202,14 +202,16 @@ pub fn console_orgs_new_path() -> String {
 
 /// The path of [`Route::ConsoleOrgsOrg`]: `/app/console/orgs/:org`.
 pub fn console_orgs_org_path(org: &str) -> String {
-    let mut path = String::from("/app/console/orgs/");
+    let mut path = String::with_capacity(42);
+    path.push_str("/app/console/orgs/");
     ::rally_routes::push_param(&mut path, org);
     path
 }
 
 /// The path of [`Route::ConsoleOrgsOrgMembers`]: `/app/console/orgs/:org/members`.
 pub fn console_orgs_org_members_path(org: &str) -> String {
-    let mut path = String::from("/app/console/orgs/");
+    let mut path = String::with_capacity(50);
+    path.push_str("/app/console/orgs/");
     ::rally_routes::push_param(&mut path, org);
     path.push_str("/members");
     path
@@ -217,7 +219,8 @@ pub fn console_orgs_org_members_path(org: &str) -> String {
 
 /// The path of [`Route::ConsoleOrgsOrgMembersMember`]: `/app/console/orgs/:org/members/:member`.
 pub fn console_orgs_org_members_member_path(org: &str, member: u32) -> String {
-    let mut path = String::from("/app/console/orgs/");
+    let mut path = String::with_capacity(75);
+    path.push_str("/app/console/orgs/");
     ::rally_routes::push_param(&mut path, org);
     path.push_str("/members/");
     ::rally_routes::push_param(&mut path, &member);
@@ -226,7 +229,8 @@ pub fn console_orgs_org_members_member_path(org: &str, member: u32) -> String {
 
 /// The path of [`Route::ConsoleOrgsOrgMembersMemberEdit`]: `/app/console/orgs/:org/members/:member/edit`.
 pub fn console_orgs_org_members_member_edit_path(org: &str, member: u32) -> String {
-    let mut path = String::from("/app/console/orgs/");
+    let mut path = String::with_capacity(80);
+    path.push_str("/app/console/orgs/");
     ::rally_routes::push_param(&mut path, org);
     path.push_str("/members/");
     ::rally_routes::push_param(&mut path, &member);
@@ -236,7 +240,8 @@ pub fn console_orgs_org_members_member_edit_path(org: &str, member: u32) -> Stri
 
 /// The path of [`Route::ConsoleTagsTag`]: `/app/console/tags/:tag`.
 pub fn console_tags_tag_path(tag: &crate::Tag) -> String {
-    let mut path = String::from("/app/console/tags/");
+    let mut path = String::with_capacity(42);
+    path.push_str("/app/console/tags/");
     ::rally_routes::push_param(&mut path, tag);
     path
 }

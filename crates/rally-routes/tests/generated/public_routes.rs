@@ -118,7 +118,8 @@ pub fn games_path() -> String {
 
 /// The path of [`Route::GamesId`]: `/games/:id`.
 pub fn games_id_path(id: i64) -> String {
-    let mut path = String::from("/games/");
+    let mut path = String::with_capacity(31);
+    path.push_str("/games/");
     ::rally_routes::push_param(&mut path, &id);
     path
 }
@@ -135,7 +136,8 @@ pub fn standings_path() -> String {
 
 /// The path of [`Route::TeamsSlug`]: `/teams/:slug`.
 pub fn teams_slug_path(slug: &str) -> String {
-    let mut path = String::from("/teams/");
+    let mut path = String::with_capacity(31);
+    path.push_str("/teams/");
     ::rally_routes::push_param(&mut path, slug);
     path
 }

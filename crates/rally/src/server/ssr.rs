@@ -119,6 +119,20 @@ pub fn render<M: ServerMount>(
 /// as they are and no app writes.
 const PAGE_MARKER: &str = "\u{F8FF}rally-page\u{F8FF}";
 
+/// Where [`PAGE_MARKER`] starts in `html` at or after byte `from`: found by its first
+/// character, a byte search through the few kilobytes of a shell, where a substring search
+/// cost ~4,000 instructions per page.
+fn find_marker(html: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        at += html.get(at..)?.find('\u{F8FF}')?;
+        if html[at..].starts_with(PAGE_MARKER) {
+            return Some(at);
+        }
+        at += '\u{F8FF}'.len_utf8();
+    }
+}
+
 /// The page's `view` inside the mount's shell, as HTML.
 ///
 /// The shell takes the page as an `Element<ServerMsg<Msg>>`, and `Element::map` rebuilds the
@@ -151,9 +165,10 @@ impl<M: ServerMount> crate::mount::PageView<M::Msg> for InShell<'_, M> {
                 rally_view::html::text(PAGE_MARKER),
             );
             let shell = rally_view::render::to_html(&shell);
-            if let Some((before, after)) = shell.split_once(PAGE_MARKER)
-                && !after.contains(PAGE_MARKER)
+            if let Some(at) = find_marker(&shell, 0)
+                && find_marker(&shell, at + PAGE_MARKER.len()).is_none()
             {
+                let (before, after) = (&shell[..at], &shell[at + PAGE_MARKER.len()..]);
                 let mut out = String::with_capacity(shell.len() + 16 * 1024);
                 out.push_str(before);
                 rally_view::render::render_into(&view, &mut out);
@@ -677,4 +692,27 @@ pub fn with_root(router: Router, root: Router) -> Router {
                 }
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_marker_is_found_wherever_it_sits() {
+        let m = PAGE_MARKER;
+        assert_eq!(find_marker(m, 0), Some(0));
+        assert_eq!(find_marker(&format!("<main>{m}</main>"), 0), Some(6));
+        // A lone marker character, or one run into another text, is not the marker.
+        let tricky = format!("\u{F8FF}x\u{F8FF}rally-pag\u{F8FF}<p>{m}</p>");
+        let at = find_marker(&tricky, 0).expect("the marker is there");
+        assert!(tricky[at..].starts_with(m));
+        assert_eq!(&tricky[..at], "\u{F8FF}x\u{F8FF}rally-pag\u{F8FF}<p>");
+        assert_eq!(find_marker(&tricky, at + m.len()), None);
+        assert_eq!(find_marker("<main></main>", 0), None);
+        // A second marker is found after the first (the shell then takes the mapping path).
+        let twice = format!("{m}<hr>{m}");
+        assert_eq!(find_marker(&twice, m.len()), Some(m.len() + 4));
+        assert_eq!(find_marker(&twice, twice.len()), None);
+    }
 }
