@@ -1,5 +1,6 @@
-//! `cargo run --release -p rally-bench-ssr --example select [-- N [select|swap|replace]]`: the
-//! js-framework-benchmark "select row" (or "swap rows", "replace all rows") update natively — `view` of the
+//! `cargo run --release -p rally-bench-ssr --example select [-- N [select|swap|replace|update]]`:
+//! the js-framework-benchmark "select row" (or "swap rows", "replace all rows", "update every
+//! 10th row") update natively — `view` of the
 //! 1,000-row model plus the diff against the previous view on the in-memory DOM — timed over N
 //! updates (default 2,000). The browser's script-only figure for these is mostly this work in
 //! wasm; this is its native proxy for profiling (`perf record`, `valgrind --tool=callgrind`).
@@ -18,6 +19,7 @@ fn main() {
     let op = std::env::args().nth(2).unwrap_or_default();
     let swap = op == "swap";
     let replace = op == "replace";
+    let partial = op == "update";
     let mut model = Model::default();
     let _ = update(&mut model, Msg::Run);
     let mut backend = MemoryDom::new();
@@ -27,6 +29,8 @@ fn main() {
     for i in 0..n {
         let msg = if replace {
             Msg::Run
+        } else if partial {
+            Msg::Update
         } else if swap {
             Msg::SwapRows
         } else {
@@ -38,6 +42,8 @@ fn main() {
     let per = started.elapsed().as_secs_f64() * 1e6 / n as f64;
     let what = if replace {
         "replace"
+    } else if partial {
+        "update"
     } else if swap {
         "swap"
     } else {

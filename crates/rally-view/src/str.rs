@@ -156,6 +156,10 @@ impl PartialEq for Str {
             // Keys of integer ids: compared as two words, without a `memcmp` call. Bytes past
             // `len` are always zero (`new`, `from_ascii`), so equal texts have equal arrays.
             (Str::Inline(a), Str::Inline(b)) => a.len == b.len && a.bytes == b.bytes,
+            // The same literal (a class, an attribute name) or the same shared text on both
+            // sides of a diff, most of what it compares: no `memcmp` call.
+            (Str::Borrowed(a), Str::Borrowed(b)) if std::ptr::eq(*a, *b) => true,
+            (Str::Shared(a), Str::Shared(b)) if std::sync::Arc::ptr_eq(a, b) => true,
             _ => self.as_str() == other.as_str(),
         }
     }
