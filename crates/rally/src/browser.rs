@@ -1,8 +1,16 @@
 //! Browser boot: read the server's payload and hydrate the server-rendered view; [`live`]:
 //! the tab's WebSocket (loads, saves, pushes, reconnects).
 
+mod allocator;
 pub mod app;
 pub mod live;
+
+#[cfg(all(
+    feature = "talc",
+    target_arch = "wasm32",
+    not(target_feature = "atomics")
+))]
+pub use allocator::Allocator;
 
 pub use live::{connect, on_push, on_reconnect, request, set_topics};
 

@@ -1,5 +1,10 @@
 //! A counter: the smallest page that renders on the server and hydrates in the browser.
 
+/// talc as the browser bundle's allocator (the `rally/talc` feature): smaller than the default.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: rally::browser::Allocator = rally::browser::Allocator::new();
+
 use rally_view::attribute::id;
 use rally_view::event::on_click;
 use rally_view::html::{button, div, span, text};

@@ -1,6 +1,11 @@
 //! The view-layer demo: one model, one `update`, one `view`, rendered by the server and
 //! hydrated by the browser from the same code.
 
+/// talc as the browser bundle's allocator (the `rally/talc` feature): smaller than the default.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: rally::browser::Allocator = rally::browser::Allocator::new();
+
 use rally_view::attribute::{self as attr, class, id};
 use rally_view::event::{on_check, on_click, on_input, on_submit};
 use rally_view::html::{self, button, form, h1, h2, input, li, main, p, section, span, text};
