@@ -1,7 +1,5 @@
 //! Keyed children: match by key, keep the longest run already in order, move only the rest.
 
-use std::collections::HashMap;
-
 use super::{Backend, Dom, Mounted};
 use crate::vdom::{Element, Key};
 
@@ -123,13 +121,13 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         old_end: usize,
         new_end: usize,
     ) {
-        let old_index: HashMap<&Key, usize> = (start..old_end).map(|i| (&old[i].0, i)).collect();
+        let old_index = KeyIndex::new((start..old_end).map(|i| (&old[i].0, i)));
         // For each new child in the middle, the old position it came from, if any.
         let mut sources: Vec<Option<usize>> = vec![None; new_end - start];
         let mut in_order = true;
         let mut last = 0;
         for i in start..new_end {
-            let Some(&j) = old_index.get(&new[i].0) else {
+            let Some(j) = old_index.get(&new[i].0) else {
                 continue;
             };
             // A duplicated key keeps only its first match; later ones are created fresh.
@@ -179,9 +177,35 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 }
 
 fn no_shared_keys<Msg>(old: &[(Key, Element<Msg>)], new: &[(Key, Element<Msg>)]) -> bool {
-    // The same map type as `patch_middle`, so the bundle carries one hash table, not two.
-    let keys: HashMap<&Key, usize> = old.iter().enumerate().map(|(i, (k, _))| (k, i)).collect();
-    !new.iter().any(|(k, _)| keys.contains_key(k))
+    let keys = KeyIndex::new(old.iter().enumerate().map(|(i, (k, _))| (k, i)));
+    !new.iter().any(|(k, _)| keys.get(k).is_some())
+}
+
+/// Old children's keys and positions, sorted by key and found by binary search.
+///
+/// A hash map did the same, but brought hashbrown and SipHash into every browser bundle
+/// (~3 KB of wasm, ~1 KiB gzip, for a path only reorders take); sorting integer keys is as
+/// quick as hashing them (`--example select … swap`, callgrind).
+struct KeyIndex<'k> {
+    sorted: Vec<(&'k Key, usize)>,
+}
+
+impl<'k> KeyIndex<'k> {
+    fn new(keys: impl Iterator<Item = (&'k Key, usize)>) -> Self {
+        let mut sorted: Vec<(&Key, usize)> = keys.collect();
+        sorted.sort_unstable();
+        KeyIndex { sorted }
+    }
+
+    /// The position of `key`; for a key given twice, the later one (as a map built in order
+    /// would keep).
+    fn get(&self, key: &Key) -> Option<usize> {
+        let end = self.sorted.partition_point(|(k, _)| *k <= key);
+        match end.checked_sub(1).map(|i| self.sorted[i]) {
+            Some((k, i)) if k == key => Some(i),
+            _ => None,
+        }
+    }
 }
 
 /// Indices into `seq` of a longest strictly increasing subsequence of its `Some` values,
@@ -214,6 +238,26 @@ pub(crate) fn longest_increasing_subsequence(seq: &[Option<usize>]) -> Vec<usize
 #[cfg(test)]
 mod tests {
     use super::longest_increasing_subsequence as lis;
+    use super::{Key, KeyIndex};
+
+    #[test]
+    fn the_key_index_finds_each_key_and_the_last_of_a_repeated_one() {
+        let keys = [
+            Key::from(7),
+            Key::from("b"),
+            Key::from(3),
+            Key::from(7),
+            Key::from("a"),
+        ];
+        let index = KeyIndex::new(keys.iter().enumerate().map(|(i, k)| (k, i)));
+        assert_eq!(index.get(&Key::from(3)), Some(2));
+        assert_eq!(index.get(&Key::from("a")), Some(4));
+        assert_eq!(index.get(&Key::from("b")), Some(1));
+        assert_eq!(index.get(&Key::from(7)), Some(3));
+        assert_eq!(index.get(&Key::from(5)), None);
+        assert_eq!(index.get(&Key::from("7")), None);
+        assert_eq!(KeyIndex::new(std::iter::empty()).get(&Key::from(1)), None);
+    }
 
     #[test]
     fn lis_finds_a_longest_run() {
