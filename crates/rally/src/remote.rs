@@ -39,21 +39,22 @@ pub(crate) fn reload_as_document() {
     #[cfg(all(feature = "browser", target_arch = "wasm32"))]
     {
         const KEY: &str = "rally.unauthorized-reload";
-        const AGAIN_AFTER_MS: f64 = 10_000.0;
+        const AGAIN_AFTER_MS: u64 = 10_000;
         let Some(window) = web_sys::window() else {
             return;
         };
         let location = window.location();
         let url = location.href().unwrap_or_default();
-        let now = js_sys::Date::now();
+        // Whole milliseconds as an integer, as in `live::reload`: no float formatting.
+        let now = js_sys::Date::now() as u64;
         let storage = window.session_storage().ok().flatten();
         let last = storage
             .as_ref()
             .and_then(|s| s.get_item(KEY).ok().flatten());
         let recent = last.and_then(|last| {
             let (at, last_url) = last.split_once(' ')?;
-            let at: f64 = at.parse().ok()?;
-            (last_url == url && now - at < AGAIN_AFTER_MS).then_some(())
+            let at: u64 = at.parse().ok()?;
+            (last_url == url && now.saturating_sub(at) < AGAIN_AFTER_MS).then_some(())
         });
         if recent.is_some() {
             return;

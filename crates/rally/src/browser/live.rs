@@ -268,13 +268,15 @@ fn reload(reason: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let now = js_sys::Date::now();
+    // Whole milliseconds, written and read as an integer: an `f64` would bring float
+    // printing and parsing, ~20 KB, into every bundle for this one timestamp.
+    let now = js_sys::Date::now() as u64;
     let storage = window.session_storage().ok().flatten();
     let last = storage
         .as_ref()
         .and_then(|s| s.get_item(KEY).ok().flatten())
-        .and_then(|v| v.parse::<f64>().ok());
-    if last.is_some_and(|t| now - t < 10_000.0) {
+        .and_then(|v| v.parse::<u64>().ok());
+    if last.is_some_and(|t| now.saturating_sub(t) < 10_000) {
         web_sys::console::error_1(
             &format!("rally: {reason}; reloading did not help, so the page stays as it is").into(),
         );

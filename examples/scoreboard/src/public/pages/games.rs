@@ -84,7 +84,8 @@ pub fn initial_model(_shared: &SharedState, query: &QueryParams) -> Model {
             .get("team")
             .map(str::trim)
             .filter(|code| !code.is_empty())
-            .map(str::to_uppercase),
+            // Team codes are ASCII; Unicode case mapping would add its tables to the bundle.
+            .map(str::to_ascii_uppercase),
         ..Model::default()
     }
 }
