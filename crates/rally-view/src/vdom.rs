@@ -678,6 +678,59 @@ mod tests {
         );
     }
 
+    /// The general merge (three attributes or more): `None`s dropped, classes and styles
+    /// joined where they first appear, any other repeated attribute or property taking the
+    /// last value at its first place, listeners kept in order.
+    #[test]
+    fn many_attributes_merge_in_place() {
+        use crate::attribute::{checked, class, id, none, style};
+        use crate::event::on_click;
+        use crate::html::div;
+        let Element::Node(node) = div::<u8>(
+            [
+                class("a"),
+                on_click(1),
+                none(),
+                id("x"),
+                class("b"),
+                style("color", "red"),
+                id("y"),
+                checked(true),
+                on_click(2),
+                style("margin", "0"),
+                class(""),
+                checked(false),
+            ],
+            [],
+        ) else {
+            panic!("a div is a node");
+        };
+        let shown: Vec<String> = node
+            .attrs()
+            .iter()
+            .map(|a| match a {
+                Attribute::Attr { name, value } => format!("{name}={value:?}"),
+                Attribute::Prop { name, value } => format!("{name}:{value:?}"),
+                Attribute::Event(l) => match &l.handler {
+                    Handler::Message(m) => format!("on{}({m})", l.event),
+                    Handler::Decode(_) => format!("on{}(…)", l.event),
+                },
+                Attribute::None => "none".to_owned(),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                r#"class=Str("a b")"#,
+                "onclick(1)",
+                r#"id=Str("y")"#,
+                r#"style=Str("color:red;margin:0")"#,
+                "checked:Bool(false)",
+                "onclick(2)",
+            ]
+        );
+    }
+
     #[test]
     fn a_fragments_nodes_get_distinct_keys_from_its_key() {
         for key in [Key::from(5), Key::from("a")] {

@@ -5,8 +5,6 @@
 //! (`opened`, `closed`, bytes received, the clock); the state answers with the frames to write
 //! and the callbacks to run. Keeping the rules here makes them testable without a browser.
 
-use std::collections::BTreeMap;
-
 use crate::error::ApiError;
 use crate::frame::{ClientFrame, Request, ServerFrame};
 
@@ -68,7 +66,10 @@ struct Pending<P> {
 /// The protocol state of one browser tab.
 pub struct ClientState<P> {
     next_id: u32,
-    pending: BTreeMap<u32, Pending<P>>,
+    /// In the order they were made, which is the order of their ids. A tab has a handful at a
+    /// time, so a vector does what a `BTreeMap` did, without its ~10 KB of wasm in every
+    /// bundle.
+    pending: Vec<(u32, Pending<P>)>,
     open: bool,
     ever_opened: bool,
     attempts: u32,
@@ -81,7 +82,7 @@ impl<P> Default for ClientState<P> {
     fn default() -> Self {
         ClientState {
             next_id: 1,
-            pending: BTreeMap::new(),
+            pending: Vec::new(),
             open: false,
             ever_opened: false,
             attempts: 0,
@@ -127,14 +128,14 @@ impl<P> ClientState<P> {
         } else {
             (Some(frame), None)
         };
-        self.pending.insert(
+        self.pending.push((
             id,
             Pending {
                 deadline: now + REQUEST_TIMEOUT_MS,
                 queued,
                 callback,
             },
-        );
+        ));
         (id, write)
     }
 
@@ -169,7 +170,7 @@ impl<P> ClientState<P> {
         self.attempts = 0;
         let reconnected = std::mem::replace(&mut self.ever_opened, true);
         let mut frames: Vec<Vec<u8>> = self.topics_frame().into_iter().collect();
-        frames.extend(self.pending.values_mut().filter_map(|p| p.queued.take()));
+        frames.extend(self.pending.iter_mut().filter_map(|(_, p)| p.queued.take()));
         Opened {
             frames,
             reconnected,
@@ -185,24 +186,14 @@ impl<P> ClientState<P> {
         self.sent_topics = None;
         let cap = (BACKOFF_BASE_MS * 2f64.powi(self.attempts.min(16) as i32)).min(BACKOFF_CAP_MS);
         self.attempts = self.attempts.saturating_add(1);
-        let written: Vec<u32> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.queued.is_none())
-            .map(|(id, _)| *id)
-            .collect();
-        let lost = written
-            .into_iter()
-            .filter_map(|id| self.pending.remove(&id))
-            .map(|p| p.callback)
-            .collect();
+        let lost = self.take_pending(|p| p.queued.is_none());
         (cap / 2.0 + random.clamp(0.0, 1.0) * cap / 2.0, lost)
     }
 
     /// Resolves a frame from the server.
     pub fn receive(&mut self, bytes: &[u8]) -> Incoming<P> {
         match crate::decode::<ServerFrame>(bytes) {
-            Ok(ServerFrame::Result { id, result }) => match self.pending.remove(&id) {
+            Ok(ServerFrame::Result { id, result }) => match self.remove(id) {
                 Some(p) => Incoming::Result {
                     callback: p.callback,
                     result: result.map(|r| r.0),
@@ -220,21 +211,30 @@ impl<P> ClientState<P> {
     /// Removes the requests whose deadline passed at `now`; their callbacks get
     /// [`ApiError::Timeout`].
     pub fn expire(&mut self, now: f64) -> Vec<P> {
-        let due: Vec<u32> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        due.into_iter()
-            .filter_map(|id| self.pending.remove(&id))
-            .map(|p| p.callback)
-            .collect()
+        self.take_pending(|p| p.deadline <= now)
+    }
+
+    /// The pending request `id`, taken out.
+    fn remove(&mut self, id: u32) -> Option<Pending<P>> {
+        let at = self.pending.iter().position(|(i, _)| *i == id)?;
+        Some(self.pending.remove(at).1)
+    }
+
+    /// The callbacks of the pending requests that match, taken out in id order.
+    fn take_pending(&mut self, matches: impl Fn(&Pending<P>) -> bool) -> Vec<P> {
+        let (taken, kept) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|(_, p)| matches(p));
+        self.pending = kept;
+        taken.into_iter().map(|(_, p)| p.callback).collect()
     }
 
     /// The earliest deadline of a pending request.
     pub fn next_deadline(&self) -> Option<f64> {
-        self.pending.values().map(|p| p.deadline).reduce(f64::min)
+        self.pending
+            .iter()
+            .map(|(_, p)| p.deadline)
+            .reduce(f64::min)
     }
 }
 
