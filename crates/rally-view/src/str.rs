@@ -336,6 +336,16 @@ macro_rules! str_from_signed {
 str_from_unsigned!(u8, u16, u32, u64, usize);
 str_from_signed!(i8, i16, i32, i64, isize);
 
+/// `parts` one after the other, in one allocation: for the runtime's warnings, where
+/// `format!` or `[&str]::concat` would bring kilobytes of generic code into every bundle.
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,11 +187,11 @@ impl Backend for WebBackend {
         match created {
             Ok(node) => node,
             Err(_) => {
-                // Not `[&str]::concat`, a kilobyte of generic code for one warning.
-                let mut message = String::from("rally: cannot create element <");
-                message.push_str(tag);
-                message.push_str(">; rendering a comment instead");
-                self.warn(&message);
+                self.warn(&crate::str::concat(&[
+                    "rally: cannot create element <",
+                    tag,
+                    ">; rendering a comment instead",
+                ]));
                 self.document.create_comment(tag).into()
             }
         }

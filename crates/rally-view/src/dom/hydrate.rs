@@ -7,6 +7,7 @@
 
 use super::{Backend, Dom, Mounted, NodeKind};
 use crate::render::{escape_raw_text, is_raw_text, is_reflected_prop};
+use crate::str::concat;
 use crate::vdom::{AttrValue, Attribute, Children, Element, Node, PropValue, Str};
 
 /// What hydration had to repair.
@@ -276,16 +277,9 @@ fn describe_kind(kind: &NodeKind) -> String {
     }
 }
 
-// Messages are assembled by hand: `format!` and `Debug` would pull Rust's formatting machinery
-// and Unicode tables into every browser bundle for a warning that should never print.
-
-fn concat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
-}
+// Messages are assembled by hand (`crate::str::concat`): `format!` and `Debug` would pull
+// Rust's formatting machinery and Unicode tables into every browser bundle for a warning that
+// should never print.
 
 /// `"text"`, shortened to 60 characters, with quotes and control characters made visible.
 fn quoted(text: &str) -> String {
