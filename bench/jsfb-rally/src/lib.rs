@@ -160,38 +160,43 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
 }
 
 /// One `<tr>`: id, label link (select), remove link, spacer.
+///
+/// Inside `view!`, so the server writes the row's constant markup in one copy per run of it;
+/// in the browser it is the plain expression.
 pub fn row_view(row: &Row, selected: bool) -> Element<Msg> {
-    tr(
-        [if selected {
-            class("danger")
-        } else {
-            attribute::none()
-        }],
-        [
-            td([class("col-md-1")], [text(row.id)]),
-            td(
-                [class("col-md-4")],
-                [a(
-                    [class("lbl"), on_click(Msg::Select(row.id))],
-                    [text(&row.label)],
-                )],
-            ),
-            td(
-                [class("col-md-1")],
-                [a(
-                    [class("remove"), on_click(Msg::Remove(row.id))],
-                    [span(
-                        [
-                            class("remove glyphicon glyphicon-remove"),
-                            attribute::aria("hidden", "true"),
-                        ],
-                        [],
+    rally_view::view! {
+        tr(
+            [if selected {
+                class("danger")
+            } else {
+                attribute::none()
+            }],
+            [
+                td([class("col-md-1")], [text(row.id)]),
+                td(
+                    [class("col-md-4")],
+                    [a(
+                        [class("lbl"), on_click(Msg::Select(row.id))],
+                        [text(&row.label)],
                     )],
-                )],
-            ),
-            td([class("col-md-6")], []),
-        ],
-    )
+                ),
+                td(
+                    [class("col-md-1")],
+                    [a(
+                        [class("remove"), on_click(Msg::Remove(row.id))],
+                        [span(
+                            [
+                                class("remove glyphicon glyphicon-remove"),
+                                attribute::aria("hidden", "true"),
+                            ],
+                            [],
+                        )],
+                    )],
+                ),
+                td([class("col-md-6")], []),
+            ],
+        )
+    }
 }
 
 /// The `<table>` with one keyed row per model row.

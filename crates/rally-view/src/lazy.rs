@@ -34,10 +34,16 @@ pub struct Lazy<Msg> {
     built: RefCell<Option<Box<Element<Msg>>>>,
 }
 
-trait Thunk<Msg> {
+/// What a lazy node defers: a view and its input, or a compiled template and its holes.
+pub(crate) trait Thunk<Msg> {
     fn build(&self) -> Element<Msg>;
     fn same_as(&self, other: &dyn Thunk<Msg>) -> bool;
     fn as_any(&self) -> &dyn Any;
+    /// Writes the subtree's HTML without building it, if this thunk can.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn render_html(&self, _renderer: &mut crate::render::Renderer<'_>) -> bool {
+        false
+    }
 }
 
 struct ViewOf<A, F> {
@@ -87,7 +93,23 @@ where
     })
 }
 
+/// A lazy node over any thunk (a compiled template's).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn from_thunk<Msg, T: Thunk<Msg> + 'static>(thunk: T) -> Element<Msg> {
+    Element::Lazy(Lazy {
+        thunk: smallbox!(thunk),
+        built: RefCell::new(None),
+    })
+}
+
 impl<Msg> Lazy<Msg> {
+    /// Writes the subtree's HTML without building it, when it is a compiled template that was
+    /// not built yet.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn render_html(&self, renderer: &mut crate::render::Renderer<'_>) -> bool {
+        self.built.borrow().is_none() && self.thunk.render_html(renderer)
+    }
+
     /// The subtree, built on first use.
     pub(crate) fn force(&self) -> Ref<'_, Element<Msg>> {
         if self.built.borrow().is_none() {
@@ -155,5 +177,11 @@ impl<A: 'static, B: 'static> Thunk<B> for Mapped<A, B> {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn render_html(&self, renderer: &mut crate::render::Renderer<'_>) -> bool {
+        // Listeners render nothing, so mapping their messages changes no markup.
+        self.inner.render_html(renderer)
     }
 }

@@ -6,6 +6,8 @@
 //! [`dom::Backend`] — the browser DOM (feature `web`) or [`dom::memory::MemoryDom`] in tests.
 
 pub mod attribute;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod compiled;
 pub mod dom;
 pub mod effect;
 pub mod event;
@@ -30,10 +32,40 @@ pub use vdom::{
     Listener, Modifiers, Namespace, Node, PropValue, Str,
 };
 
+/// A view whose constant markup the server renders once: `view! { tr([], [td([class("id")],
+/// [text(row.id)])]) }` means the expression inside, which must be an element call (`div`,
+/// `td`, … with array or `vec![]` arguments).
+///
+/// In the browser it is that expression. On the server, element calls, literal attributes
+/// (`class("card")`) and literal texts (`text("Total")`) are rendered to HTML once per process,
+/// and each render writes that markup around the other attributes and children, which are
+/// evaluated in source order as usual. Whatever needs the tree (a diff, a test) gets the one
+/// the expression builds. See [`compiled`] and docs/adr/0035.
+///
+/// ```
+/// use rally_view::attribute::class;
+/// use rally_view::html::{td, text, tr};
+/// use rally_view::{Element, render, view};
+///
+/// fn row(id: u32, name: &str) -> Element<()> {
+///     view! { tr([], [td([class("id")], [text(id)]), td([], [text("Name: "), text(name.to_owned())])]) }
+/// }
+/// assert_eq!(
+///     render::to_html(&row(7, "<Ada>")),
+///     r#"<tr><td class="id">7</td><td>Name: &lt;Ada&gt;</td></tr>"#
+/// );
+/// ```
+#[macro_export]
+macro_rules! view {
+    ($($view:tt)*) => { $crate::__view! { $crate; $($view)* } };
+}
+#[doc(hidden)]
+pub use rally_view_macros::view as __view;
+
 /// The usual imports for writing a view.
 pub mod prelude {
     pub use crate::attribute::{self, class, id};
     pub use crate::event::{self, on_click, on_input};
     pub use crate::html::{self, text};
-    pub use crate::{Effect, Element, Key};
+    pub use crate::{Effect, Element, Key, view};
 }

@@ -23,6 +23,18 @@ pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
     renderer.element(element);
 }
 
+/// Appends one attribute as the renderer writes it on an element other than `textarea` and
+/// `select` (a compiled template's constant attributes).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn render_attribute_into<Msg>(attr: &Attribute<Msg>, out: &mut String) {
+    // SAFETY: as in `render_into`.
+    let mut renderer = Renderer {
+        html: Html(unsafe { out.as_mut_vec() }),
+        clean: [(0, 0); CLEAN_SLOTS],
+    };
+    renderer.attribute("", attr);
+}
+
 /// The output while rendering: a `String`'s bytes, appended to in short pieces.
 ///
 /// A page is mostly tags, attribute names, class names and short texts, so the renderer makes
@@ -41,7 +53,7 @@ struct Html<'a>(&'a mut Vec<u8>);
 /// and length (a small table in the renderer, nothing global), and later copied without a
 /// scan: 13 % fewer instructions per render under callgrind, ~20 % less time in alternating
 /// runs of the SSR benchmark's `spin` example.
-struct Renderer<'a> {
+pub(crate) struct Renderer<'a> {
     html: Html<'a>,
     /// Literals (`&'static str`, by address and length) already found to need no escaping in
     /// this render: class names and other constant values are then copied without a scan.
@@ -92,7 +104,7 @@ impl Html<'_> {
 }
 
 impl Renderer<'_> {
-    fn element<Msg>(&mut self, element: &Element<Msg>) {
+    pub(crate) fn element<Msg>(&mut self, element: &Element<Msg>) {
         match element {
             Element::Text(t) => self.escape_str(t, false),
             Element::Fragment(children) => {
@@ -100,7 +112,14 @@ impl Renderer<'_> {
                     self.element(c);
                 }
             }
-            Element::Lazy(l) => self.element(&l.force()),
+            Element::Lazy(l) => {
+                // A compiled template writes its markup without building its tree.
+                #[cfg(not(target_arch = "wasm32"))]
+                if l.render_html(self) {
+                    return;
+                }
+                self.element(&l.force())
+            }
             Element::Node(node) => self.node(node),
         }
     }
@@ -111,20 +130,8 @@ impl Renderer<'_> {
         self.html.str(tag);
         let mut textarea_value = None;
         for attr in &node.attrs {
-            match attr {
-                Attribute::Attr { name, value } => self.attr(name, value),
-                Attribute::Prop { name, value } => match (*name, value) {
-                    ("value", PropValue::Str(v)) if tag == "textarea" => textarea_value = Some(v),
-                    ("value", PropValue::Str(_)) if tag == "select" => {}
-                    (name, PropValue::Str(v)) if is_reflected_prop(name) => {
-                        self.attr(name, &AttrValue::Str(v.clone()))
-                    }
-                    (name, PropValue::Bool(b)) if is_reflected_prop(name) => {
-                        self.attr(name, &AttrValue::Bool(*b))
-                    }
-                    _ => {}
-                },
-                Attribute::Event(_) | Attribute::None => {}
+            if let Some(value) = self.attribute(tag, attr) {
+                textarea_value = Some(value);
             }
         }
         self.html.ascii(b'>');
@@ -146,6 +153,38 @@ impl Renderer<'_> {
         self.html.str("</");
         self.html.str(tag);
         self.html.ascii(b'>');
+    }
+
+    /// One attribute of an element `tag`; a `textarea`'s value is returned, to be written
+    /// as its text.
+    #[inline(always)]
+    pub(crate) fn attribute<'v, Msg>(
+        &mut self,
+        tag: &str,
+        attr: &'v Attribute<Msg>,
+    ) -> Option<&'v Str> {
+        match attr {
+            Attribute::Attr { name, value } => self.attr(name, value),
+            Attribute::Prop { name, value } => match (*name, value) {
+                ("value", PropValue::Str(v)) if tag == "textarea" => return Some(v),
+                ("value", PropValue::Str(_)) if tag == "select" => {}
+                (name, PropValue::Str(v)) if is_reflected_prop(name) => {
+                    self.attr(name, &AttrValue::Str(v.clone()))
+                }
+                (name, PropValue::Bool(b)) if is_reflected_prop(name) => {
+                    self.attr(name, &AttrValue::Bool(*b))
+                }
+                _ => {}
+            },
+            Attribute::Event(_) | Attribute::None => {}
+        }
+        None
+    }
+
+    /// Markup copied as it is (a compiled template's constant part).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn markup(&mut self, markup: &str) {
+        self.html.str(markup);
     }
 
     fn children<'a, Msg: 'a>(

@@ -553,7 +553,7 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
 
 /// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute or
 /// property of the same name win, so the renderer and the diff see each name once.
-fn merge_attrs<Msg>(mut attrs: Attrs<Msg>) -> Attrs<Msg> {
+pub(crate) fn merge_attrs<Msg>(mut attrs: Attrs<Msg>) -> Attrs<Msg> {
     // Most elements have one attribute or none: nothing to merge (the general check below
     // cost ~90 instructions per element in the SSR profile).
     if let [only] = attrs.as_slice() {
