@@ -120,6 +120,40 @@ const ELEMENTS: &[&str] = &[
     "slot",
 ];
 
+/// SVG element builders of `rally_view::svg` (`svg::path([d("...")], [])`): also `(attrs,
+/// children)`. Names shared with HTML (`a`, `title`) are told apart by the builder itself,
+/// which the template calls.
+const SVG_ELEMENTS: &[&str] = &[
+    "svg",
+    "g",
+    "defs",
+    "symbol",
+    "use_",
+    "desc",
+    "path",
+    "circle",
+    "ellipse",
+    "line",
+    "polygon",
+    "polyline",
+    "rect",
+    "text",
+    "tspan",
+    "text_path",
+    "image",
+    "clip_path",
+    "mask",
+    "pattern",
+    "marker",
+    "linear_gradient",
+    "radial_gradient",
+    "stop",
+    "filter",
+    "foreign_object",
+    "animate",
+    "animate_transform",
+];
+
 /// Void element builders of `rally_view::html`: `(attrs)` only.
 const VOID_ELEMENTS: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -395,7 +429,7 @@ impl<'a> ElementCall<'a> {
             return None;
         };
         let name = last_ident(&call.func)?;
-        let void = if ELEMENTS.contains(&name.as_str()) {
+        let void = if ELEMENTS.contains(&name.as_str()) || SVG_ELEMENTS.contains(&name.as_str()) {
             false
         } else if VOID_ELEMENTS.contains(&name.as_str()) {
             true

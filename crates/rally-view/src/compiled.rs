@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use crate::lazy::Thunk;
 use crate::render::{Renderer, is_void, render_attribute_into, render_into};
-use crate::vdom::{Attribute, Children, Element, Namespace, merge_attrs};
+use crate::vdom::{Attribute, Children, Element, merge_attrs};
 
 /// The constant markup of one `view!` call, compiled on first use.
 pub struct Def {
@@ -236,7 +236,6 @@ impl Compiler {
         let tag = match &empty {
             Element::Node(node)
                 if node.attrs.is_empty()
-                    && node.namespace == Namespace::Html
                     && matches!(&node.children, Children::Plain(c) if c.is_empty()) =>
             {
                 node.tag.to_string()

@@ -15,7 +15,7 @@ use rally_view::html::{
 };
 use rally_view::render::to_html;
 use rally_view::testing::FakeEvent;
-use rally_view::{Attribute, Element, Key, lazy, view};
+use rally_view::{Attribute, Element, Key, lazy, svg, view};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Msg {
@@ -105,6 +105,18 @@ both!(holes(rows: &[Row], open: bool) -> Msg {
     ])
 });
 
+// SVG elements, with a dynamic label and a title element of SVG's own.
+both!(icon(label: &str) -> Msg {
+    svg::svg(
+        [attribute("viewBox", "0 0 24 24"), aria("label", label.to_owned())],
+        [
+            svg::title([], [text(label.to_owned())]),
+            svg::circle([attribute("cx", "12"), attribute("r", "4")], []),
+            svg::path([attribute("d", "M12 2v2")], []),
+        ],
+    )
+});
+
 fn rows(n: u32) -> Vec<Row> {
     (1..=n)
         .map(|id| Row {
@@ -168,6 +180,18 @@ fn voids_properties_and_mixed_text_render_like_the_expression() {
     for (name, on) in [("Ada", true), ("<b>\"x\"</b>", false), ("", true)] {
         assert_same(|| form::plain(name, on), || form::compiled(name, on));
     }
+}
+
+#[test]
+fn svg_elements_render_and_mount_in_their_namespace() {
+    for label in ["Light mode", "<dark>"] {
+        assert_same(|| icon::plain(label), || icon::compiled(label));
+    }
+    assert_eq!(
+        to_html(&icon::compiled("Sun")),
+        "<svg viewBox=\"0 0 24 24\" aria-label=\"Sun\"><title>Sun</title><circle cx=\"12\" r=\"4\">\
+         </circle><path d=\"M12 2v2\"></path></svg>"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use rally::view::attribute::{class, href};
 use rally::view::event::on_click;
 use rally::view::html::{a, article, div, span, strong, text};
-use rally::view::{Element, Key};
+use rally::view::{Element, Key, view};
 
 use crate::generated::routes::public::{games_id_path, teams_slug_path};
 
@@ -54,11 +54,13 @@ pub struct CardLinks<Msg> {
 }
 
 /// `span.badge` "Scheduled", `span.badge.live` with the period, or `span.badge.final` "Final".
-pub fn status_badge<Msg>(status: CardStatus<'_>) -> Element<Msg> {
+pub fn status_badge<Msg: 'static>(status: CardStatus<'_>) -> Element<Msg> {
     match status {
-        CardStatus::Scheduled => span([class("badge")], [text("Scheduled")]),
-        CardStatus::Live(period) => span([class("badge live")], [text(period.to_owned())]),
-        CardStatus::Final => span([class("badge final")], [text("Final")]),
+        CardStatus::Scheduled => view! { span([class("badge")], [text("Scheduled")]) },
+        CardStatus::Live(period) => {
+            view! { span([class("badge live")], [text(period.to_owned())]) }
+        }
+        CardStatus::Final => view! { span([class("badge final")], [text("Final")]) },
     }
 }
 
@@ -77,44 +79,62 @@ pub fn team_link<Msg: Clone + 'static>(
     )
 }
 
-fn team_row<Msg: Clone + 'static>(
-    team: &CardTeam<'_>,
-    score: i64,
-    links: &CardLinks<Msg>,
-) -> Element<Msg> {
-    div(
-        [class("team-row")],
-        [
-            team_link(
-                team.slug,
-                vec![strong(vec![], vec![text(team.name.to_owned())])],
-                links.team,
-            ),
-            span([class("score")], [text(score.to_string())]),
-        ],
-    )
+/// `article.game-card`: the away row, the home row, then the status and a Details link.
+///
+/// One `view!`, so the server writes the card's constant markup in a few copies; the team
+/// rows are [`team_link`]'s markup written out.
+pub fn game_card<Msg: Clone + 'static>(card: &Card<'_>, links: &CardLinks<Msg>) -> Element<Msg> {
+    let (away, home) = (&card.away, &card.home);
+    view! {
+        article(
+            [class("game-card")],
+            [
+                div(
+                    [class("team-row")],
+                    [
+                        a(
+                            [
+                                href(teams_slug_path(away.slug)),
+                                on_click((links.team)(away.slug.to_owned())).prevent_default(),
+                            ],
+                            [strong([], [text(away.name.to_owned())])],
+                        ),
+                        span([class("score")], [text(card.away_score)]),
+                    ],
+                ),
+                div(
+                    [class("team-row")],
+                    [
+                        a(
+                            [
+                                href(teams_slug_path(home.slug)),
+                                on_click((links.team)(home.slug.to_owned())).prevent_default(),
+                            ],
+                            [strong([], [text(home.name.to_owned())])],
+                        ),
+                        span([class("score")], [text(card.home_score)]),
+                    ],
+                ),
+                div(
+                    [class("score-line")],
+                    [status_badge(card.status), details_link(card.id, links.game)],
+                ),
+            ],
+        )
+    }
 }
 
-/// `article.game-card`: the away row, the home row, then the status and a Details link.
-pub fn game_card<Msg: Clone + 'static>(card: &Card<'_>, links: &CardLinks<Msg>) -> Element<Msg> {
-    let mut status_line = vec![status_badge(card.status)];
-    if let Some(game) = links.game {
-        status_line.push(a(
-            [
-                href(games_id_path(card.id)),
-                on_click(game(card.id)).prevent_default(),
-            ],
-            [text("Details")],
-        ));
+/// The Details link of a card, when the card has one.
+fn details_link<Msg: Clone + 'static>(id: i64, game: Option<fn(i64) -> Msg>) -> Element<Msg> {
+    match game {
+        Some(game) => view! {
+            a(
+                [href(games_id_path(id)), on_click(game(id)).prevent_default()],
+                [text("Details")],
+            )
+        },
+        None => rally::view::html::none(),
     }
-    article(
-        [class("game-card")],
-        [
-            team_row(&card.away, card.away_score, links),
-            team_row(&card.home, card.home_score, links),
-            div([class("score-line")], status_line),
-        ],
-    )
 }
 
 /// `div.game-grid` of cards, keyed by game id.

@@ -1,9 +1,9 @@
 //! The `public` mount, served at `/`: scores, game and team pages, standings and sign-in.
 
 use rally::shell::Chrome;
-use rally::view::Element;
 use rally::view::attribute::class;
-use rally::view::html::{div, header, nav};
+use rally::view::html::{div, header, nav, none};
+use rally::view::{Element, view};
 use serde::{Deserialize, Serialize};
 
 use crate::chrome::{Nav, brand, nav_link, session_link, theme_switch};
@@ -46,38 +46,47 @@ pub fn shell<Msg: Clone + 'static>(
     content: Element<Msg>,
 ) -> Element<Msg> {
     let path = chrome.path.as_str();
-    let mut links = vec![
-        nav_link(
-            "Games",
-            "/games",
-            Nav::Spa,
-            path == "/" || chrome.is_under("/games"),
-        ),
-        nav_link(
-            "Standings",
-            "/standings",
-            Nav::Spa,
-            chrome.is_under("/standings"),
-        ),
-    ];
-    if shared.can_access_admin {
-        links.push(nav_link(
-            "Admin",
-            "/admin/games",
-            Nav::Document,
-            chrome.is_under("/admin"),
-        ));
+    view! {
+        div(
+            [class("scoreboard-app")],
+            [
+                header(
+                    [class("topbar")],
+                    [
+                        brand("Public scores"),
+                        nav(
+                            [class("nav")],
+                            [
+                                nav_link(
+                                    "Games",
+                                    "/games",
+                                    Nav::Spa,
+                                    path == "/" || chrome.is_under("/games"),
+                                ),
+                                nav_link(
+                                    "Standings",
+                                    "/standings",
+                                    Nav::Spa,
+                                    chrome.is_under("/standings"),
+                                ),
+                                if shared.can_access_admin {
+                                    nav_link(
+                                        "Admin",
+                                        "/admin/games",
+                                        Nav::Document,
+                                        chrome.is_under("/admin"),
+                                    )
+                                } else {
+                                    none()
+                                },
+                                session_link(shared.authentication_context.as_ref(), chrome),
+                                theme_switch(chrome),
+                            ],
+                        ),
+                    ],
+                ),
+                content,
+            ],
+        )
     }
-    links.push(session_link(shared.authentication_context.as_ref(), chrome));
-    links.push(theme_switch(chrome));
-    div(
-        vec![class("scoreboard-app")],
-        vec![
-            header(
-                vec![class("topbar")],
-                vec![brand("Public scores"), nav(vec![class("nav")], links)],
-            ),
-            content,
-        ],
-    )
 }

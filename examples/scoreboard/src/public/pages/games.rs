@@ -5,8 +5,8 @@
 use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::{class, href};
-use rally::view::html::{div, h1, main, p, section, span, text};
-use rally::view::{Effect, Element};
+use rally::view::html::{div, h1, main, none, p, section, span, text};
+use rally::view::{Effect, Element, view};
 use serde::{Deserialize, Serialize};
 
 use crate::broadcasts::{Event, GameSnapshot, Topic};
@@ -180,29 +180,17 @@ pub fn view(model: &Model) -> Element<Message> {
         1 => "1 game".to_owned(),
         n => format!("{n} games"),
     };
-    let mut children = vec![div(
-        [class("section-head")],
-        [div(
-            [],
-            [
-                h1([], [text("Today")]),
-                span(
-                    [class("muted")],
-                    [text(if model.loaded { count } else { String::new() })],
-                ),
-            ],
-        )],
-    )];
-    if let Some(code) = &model.team {
-        children.push(p(
+    let filter_line = match &model.team {
+        Some(code) => p(
             [class("muted filter-line")],
             [
                 text(format!("Showing {code} games · ")),
                 rally::view::html::a([href("/games")], [text("All games")]),
             ],
-        ));
-    }
-    children.push(if let Some(error) = &model.error {
+        ),
+        None => none(),
+    };
+    let body = if let Some(error) = &model.error {
         p([class("auth-error")], [text(error.clone())])
     } else if !model.loaded {
         p([class("muted")], [text("Waiting for scores...")])
@@ -217,8 +205,32 @@ pub fn view(model: &Model) -> Element<Message> {
                 game: Some(|id| Message::NavigateGame { id }),
             },
         )
-    });
-    main([], [section([class("panel")], children)])
+    };
+    view! {
+        main(
+            [],
+            [section(
+                [class("panel")],
+                [
+                    div(
+                        [class("section-head")],
+                        [div(
+                            [],
+                            [
+                                h1([], [text("Today")]),
+                                span(
+                                    [class("muted")],
+                                    [text(if model.loaded { count } else { String::new() })],
+                                ),
+                            ],
+                        )],
+                    ),
+                    filter_line,
+                    body,
+                ],
+            )],
+        )
+    }
 }
 
 /// A game row as the page shows it.
