@@ -14,6 +14,7 @@ mod fair_queue;
 pub mod http;
 pub mod hub;
 mod mailbox;
+mod page_cache;
 #[cfg(feature = "postgres-hub")]
 pub mod pg_hub;
 pub mod pool;

@@ -441,6 +441,27 @@ async fn pages_are_gzipped_for_browsers_and_decode_to_the_same_document() {
     assert_eq!(without_nonce(&unzipped), without_nonce(&plain));
     assert!(unzipped.contains("row 199 of the long page"));
 
+    // The same page again comes from the page cache (server/page_cache.rs), each time with the
+    // nonce its own Content-Security-Policy names.
+    for _ in 0..3 {
+        let (head, zipped) = request_raw(addr, "GET", "/long", browser).await;
+        assert_eq!(header_value(&head, "content-encoding"), Some("gzip"));
+        let mut again = String::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_string(&mut again)
+            .unwrap();
+        assert_eq!(without_nonce(&again), without_nonce(&plain));
+        let csp = header_value(&head, "content-security-policy").unwrap();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        assert!(again.contains(&format!("nonce=\"{nonce}\"")), "{csp}");
+    }
+
     // A client that refuses gzip, or takes only brotli, gets the document as it is.
     for refusing in ["Accept-Encoding: gzip;q=0\r\n", "Accept-Encoding: br\r\n"] {
         let (head, body) = request_raw(addr, "GET", "/long", refusing).await;

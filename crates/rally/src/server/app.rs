@@ -11,6 +11,7 @@ use axum::routing::MethodRouter;
 
 use super::assets::StaticFiles;
 use super::hub::{Hub, HubConfig};
+use super::page_cache::PageCache;
 use super::pool::{PoolConfig, RenderPool};
 use super::security::Security;
 use super::ssr::{DocumentFn, Layout, MountServer, SharedFn};
@@ -184,6 +185,8 @@ pub struct AppBuilder<C> {
     endpoint: Option<Endpoint>,
     /// Where every mount's renders and form saves run.
     pool: RenderPool,
+    /// Every mount's compressed pages, by content.
+    pages: Arc<PageCache>,
 }
 
 impl<C: Send + Sync + 'static> AppBuilder<C> {
@@ -193,6 +196,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
         let pool = RenderPool::new(app.render);
         AppBuilder {
             pool,
+            pages: Arc::default(),
             app,
             context: Arc::new(context),
             routes: Router::new(),
@@ -327,6 +331,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             script: self.app.bundle_script(M::NAME),
             endpoint: self.endpoint.clone(),
             pool: self.pool.clone(),
+            pages: Arc::clone(&self.pages),
         }
         .router()
     }

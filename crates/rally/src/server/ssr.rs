@@ -14,6 +14,7 @@ use axum::routing::get;
 use super::caller::{Caller, Denied};
 use super::encoding::{Offer, PageBody, choose};
 use super::html;
+use super::page_cache::PageCache;
 use super::pool::{PoolError, RenderPool};
 use crate::document::Document;
 use crate::mount::{Hydration, ServerMount};
@@ -298,6 +299,8 @@ pub struct MountServer<M: ServerMount> {
     pub endpoint: Option<super::Endpoint>,
     /// Where renders and form saves run (they may block on SQLite), shared by the app's mounts.
     pub pool: RenderPool,
+    /// Gzipped pages by content, shared by the app's mounts (server/page_cache.rs).
+    pub(crate) pages: Arc<PageCache>,
 }
 
 impl<M: ServerMount> Clone for MountServer<M> {
@@ -310,6 +313,7 @@ impl<M: ServerMount> Clone for MountServer<M> {
             script: self.script.clone(),
             endpoint: self.endpoint.clone(),
             pool: self.pool.clone(),
+            pages: Arc::clone(&self.pages),
         }
     }
 }
@@ -400,6 +404,7 @@ where
     let page_path = path.clone();
     let auth = server.auth.clone();
     let encoding = choose(&headers, Offer::PAGE);
+    let pages = Arc::clone(&server.pages);
     // The mount's gate (the session lookup), the page's rule, shared state and loads may all
     // query SQLite: one trip to the render pool for all of them, none on the async threads.
     // The document is written and compressed there too (server/encoding.rs).
@@ -429,9 +434,10 @@ where
             let mut page = render::<M>(&context, &caller, shared, &page_path, dark_mode);
             page.nonce = nonce;
             page.notice = notice;
+            let html = document(&page, Some(&script));
             Outcome::Rendered {
                 status: page.status,
-                body: PageBody::new(document(&page, Some(&script)), encoding),
+                body: PageBody::new(html, &page.nonce, encoding, &pages),
                 private,
             }
         })
