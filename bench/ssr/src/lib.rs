@@ -11,8 +11,11 @@ pub fn rows_1k() -> Vec<Row> {
 }
 
 /// The view being measured: `table > tbody` with 1,000 keyed `tr > td, td > a[on_click],
-/// td > a[on_click] > span, td`, the browser app's `row_view` built eagerly (the app itself may
-/// wrap rows in `lazy`, which only defers the same work to the renderer).
+/// td > a[on_click] > span, td`, the browser app's `row_view` called for each row (the app
+/// itself wraps rows in `lazy`, which only defers the same work to the renderer). `row_view`
+/// is a `view!` template: natively each row is its holes (the id, the label, the conditional
+/// class and two listeners) and the renderer writes the row's constant markup around them
+/// (ADR 0035).
 pub fn build(rows: &[Row]) -> Element<Msg> {
     html::table(
         [class("table table-hover table-striped test-data")],

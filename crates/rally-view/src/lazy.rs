@@ -114,7 +114,8 @@ impl<Msg> Lazy<Msg> {
     pub(crate) fn force(&self) -> Ref<'_, Element<Msg>> {
         if self.built.borrow().is_none() {
             let built = match self.thunk.build() {
-                node @ Element::Node(_) => node,
+                // A lazy node (a `view!` template on the server) is one node too.
+                node @ (Element::Node(_) | Element::Lazy(_)) => node,
                 other => Element::with_children(
                     Str::Borrowed("rally-lazy"),
                     Namespace::Html,

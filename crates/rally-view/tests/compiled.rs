@@ -206,6 +206,27 @@ fn children_the_macro_cannot_see_into_render_in_place() {
 }
 
 #[test]
+fn lazy_rows_around_templates_render_without_a_wrapper() {
+    let data = rows(4);
+    let table = |compiled: bool| {
+        html::keyed(
+            "tbody",
+            [],
+            data.iter().map(move |r| {
+                let row = if compiled {
+                    lazy(r.clone(), |r: &Row| row::compiled(r))
+                } else {
+                    lazy(r.clone(), |r: &Row| row::plain(r))
+                };
+                (Key::from(r.id), row)
+            }),
+        )
+    };
+    assert_same(|| table(false), || table(true));
+    assert!(!to_html(&table(true)).contains("rally-lazy"));
+}
+
+#[test]
 fn listeners_in_holes_send_their_messages() {
     let data = rows(5);
     let mut backend = MemoryDom::new();
