@@ -5,7 +5,7 @@ use rally::routes::QueryParams;
 use rally::view::attribute::id;
 use rally::view::event::on_click;
 use rally::view::html::{button, div, h1, p, span, text};
-use rally::view::{Effect, Element};
+use rally::view::{Effect, Element, view};
 use serde::{Deserialize, Serialize};
 
 use crate::broadcasts::{Event, Topic};
@@ -89,19 +89,23 @@ pub fn update(model: &mut Model, msg: Message) -> Effect<Message> {
 
 /// Renders the page.
 pub fn view(model: &Model) -> Element<Message> {
-    div(
-        [id("counter")],
-        [
-            h1([], [text("Counter")]),
-            button([id("dec"), on_click(Message::Decrement)], [text("−")]),
-            span([id("count")], [text(model.count.to_string())]),
-            button([id("inc"), on_click(Message::Increment)], [text("+")]),
-            match &model.error {
-                Some(e) => p([id("error")], [text(e.clone())]),
-                None => text(""),
-            },
-        ],
-    )
+    // Inside `view!` the server writes the constant markup (tags, ids, the labels) in one copy
+    // and renders only the rest; in the browser it is this expression (docs/guides/views.md).
+    view! {
+        div(
+            [id("counter")],
+            [
+                h1([], [text("Counter")]),
+                button([id("dec"), on_click(Message::Decrement)], [text("−")]),
+                span([id("count")], [text(model.count.to_string())]),
+                button([id("inc"), on_click(Message::Increment)], [text("+")]),
+                match &model.error {
+                    Some(e) => p([id("error")], [text(e.clone())]),
+                    None => text(""),
+                },
+            ],
+        )
+    }
 }
 
 /// Listens for changes from other tabs.
