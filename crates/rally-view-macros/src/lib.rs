@@ -296,16 +296,67 @@ pub fn view(input: TokenStream) -> TokenStream {
 }
 
 fn compile(krate: &Tokens, view: &Expr) -> syn::Result<Tokens> {
-    let Some(root) = ElementCall::of(view) else {
+    let mut found = false;
+    let out = branches(krate, view, &mut found);
+    if !found {
         return Err(syn::Error::new_spanned(
             view,
-            "`view!` needs an element call at its root, such as `div([class(\"card\")], [...])` \
-             with array or `vec![]` arguments; wrap conditional views in an element, or call \
-             `view!` inside each branch",
+            "`view!` found no element call to compile: it needs one at its root, such as \
+             `div([class(\"card\")], [...])` with array or `vec![]` arguments, or in the \
+             branches of an `if` or `match` there",
         ));
+    }
+    Ok(out)
+}
+
+/// A view, with each element call at its root — or at the end of a branch of a root `if` or
+/// `match` — compiled to a template; anything else is left as it is.
+fn branches(krate: &Tokens, view: &Expr, found: &mut bool) -> Tokens {
+    match ungroup(view) {
+        Expr::If(e) => {
+            let (cond, then) = (&e.cond, block(krate, &e.then_branch, found));
+            match &e.else_branch {
+                Some((_, other)) => {
+                    let other = branches(krate, other, found);
+                    quote!(if #cond #then else #other)
+                }
+                None => quote!(#view),
+            }
+        }
+        Expr::Match(m) => {
+            let subject = &m.expr;
+            let arms = m.arms.iter().map(|arm| {
+                // The pattern carries its guard (`Pat::Guard`) in syn 3.
+                let (attrs, pat) = (&arm.attrs, &arm.pat);
+                let body = branches(krate, &arm.body, found);
+                quote!(#(#attrs)* #pat => #body,)
+            });
+            quote!(match #subject { #(#arms)* })
+        }
+        Expr::Block(b) if b.attrs.is_empty() && b.label.is_none() => block(krate, &b.block, found),
+        other => match ElementCall::of(other) {
+            Some(root) => {
+                *found = true;
+                template(krate, other, &root)
+            }
+            None => quote!(#other),
+        },
+    }
+}
+
+/// A block whose final expression is compiled by [`branches`].
+fn block(krate: &Tokens, block: &syn::Block, found: &mut bool) -> Tokens {
+    let Some((syn::Stmt::Expr(tail, None), stmts)) = block.stmts.split_last() else {
+        return quote!(#block);
     };
+    let tail = branches(krate, tail, found);
+    quote!({ #(#stmts)* #tail })
+}
+
+/// One element call as a template.
+fn template(krate: &Tokens, view: &Expr, root: &ElementCall<'_>) -> Tokens {
     let mut template = Template::default();
-    let rebuilt = template.element(&root);
+    let rebuilt = template.element(root);
     let Template { holes, init } = template;
     let hole_values = holes.iter().map(|(kind, expr)| match kind {
         Kind::Attr => quote!(#krate::compiled::Hole::Attr(#expr)),
@@ -318,7 +369,7 @@ fn compile(krate: &Tokens, view: &Expr) -> syn::Result<Tokens> {
             Kind::Child => quote!(let #name = #krate::compiled::Hole::into_child(holes.next());),
         }
     });
-    Ok(quote! {
+    quote! {
         match () {
             #[cfg(target_arch = "wasm32")]
             () => #view,
@@ -338,7 +389,7 @@ fn compile(krate: &Tokens, view: &Expr) -> syn::Result<Tokens> {
                 )
             }
         }
-    })
+    }
 }
 
 fn hole_name(i: usize) -> syn::Ident {

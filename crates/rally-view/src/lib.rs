@@ -33,8 +33,9 @@ pub use vdom::{
 };
 
 /// A view whose constant markup the server renders once: `view! { tr([], [td([class("id")],
-/// [text(row.id)])]) }` means the expression inside, which must be an element call (`div`,
-/// `td`, … with array or `vec![]` arguments).
+/// [text(row.id)])]) }` means the expression inside: an element call (`div`, `td`, … with
+/// array or `vec![]` arguments), or an `if` or `match` whose branches end in element calls
+/// (each such branch is a template of its own; other branches are left as they are).
 ///
 /// In the browser it is that expression. On the server, element calls, literal attributes
 /// (`class("card")`) and literal texts (`text("Total")`) are rendered to HTML once per process,

@@ -11,7 +11,7 @@ use rally_view::dom::Dom;
 use rally_view::dom::memory::MemoryDom;
 use rally_view::event::on_click;
 use rally_view::html::{
-    self, a, br, button, div, fragment, img, input, li, p, pre, span, td, text, tr, ul,
+    self, a, br, button, div, fragment, img, input, li, p, pre, span, strong, td, text, tr, ul,
 };
 use rally_view::render::to_html;
 use rally_view::testing::FakeEvent;
@@ -117,6 +117,19 @@ both!(icon(label: &str) -> Msg {
     )
 });
 
+// A root `if` or `match`: each branch that ends in an element call is a template of its own.
+both!(badge(status: u8, live: bool) -> Msg {
+    match status {
+        0 => span([class("badge")], [text("Scheduled")]),
+        1 if live => {
+            let period = format!("P{}", status + 1);
+            span([class("badge live")], [text(period)])
+        }
+        2 => if live { strong([], [text("Final")]) } else { span([class("badge final")], [text("Final")]) },
+        _ => html::none(),
+    }
+});
+
 fn rows(n: u32) -> Vec<Row> {
     (1..=n)
         .map(|id| Row {
@@ -179,6 +192,22 @@ fn attributes_that_merge_are_merged_as_the_tree_merges_them() {
 fn voids_properties_and_mixed_text_render_like_the_expression() {
     for (name, on) in [("Ada", true), ("<b>\"x\"</b>", false), ("", true)] {
         assert_same(|| form::plain(name, on), || form::compiled(name, on));
+    }
+}
+
+#[test]
+fn each_branch_of_a_root_if_or_match_is_compiled() {
+    for status in 0..4 {
+        for live in [false, true] {
+            let plain = to_html(&badge::plain(status, live));
+            assert_eq!(to_html(&badge::compiled(status, live)), plain);
+            if status < 3 {
+                assert_same(
+                    || badge::plain(status, live),
+                    || badge::compiled(status, live),
+                );
+            }
+        }
     }
 }
 
@@ -321,6 +350,10 @@ mod counting {
     }
 
     both!(cells(n: u32) -> Msg { tr([], [td([class("a")], [text(n)]), td([], [text("b")])]) });
+
+    both!(branches(n: u32) -> Msg {
+        if n.is_multiple_of(2) { tr([], [td([], [text(n)])]) } else { tr([], [td([class("odd")], [text(n)])]) }
+    });
 }
 
 #[test]
@@ -343,4 +376,17 @@ fn the_server_renders_a_template_without_building_its_tree() {
     // Anything that needs the tree still gets it.
     state(counting::cells::compiled(3));
     assert_eq!(calls(), 2);
+
+    // Both branches of a root `if` are templates.
+    calls();
+    for n in 0..10 {
+        assert_eq!(
+            to_html(&counting::branches::compiled(n)),
+            to_html(&counting::branches::plain(n))
+        );
+    }
+    assert!(
+        calls() <= 10 + 2,
+        "the plain views' 10 calls and one per branch's compilation"
+    );
 }

@@ -55,12 +55,12 @@ pub struct CardLinks<Msg> {
 
 /// `span.badge` "Scheduled", `span.badge.live` with the period, or `span.badge.final` "Final".
 pub fn status_badge<Msg: 'static>(status: CardStatus<'_>) -> Element<Msg> {
-    match status {
-        CardStatus::Scheduled => view! { span([class("badge")], [text("Scheduled")]) },
-        CardStatus::Live(period) => {
-            view! { span([class("badge live")], [text(period.to_owned())]) }
+    view! {
+        match status {
+            CardStatus::Scheduled => span([class("badge")], [text("Scheduled")]),
+            CardStatus::Live(period) => span([class("badge live")], [text(period.to_owned())]),
+            CardStatus::Final => span([class("badge final")], [text("Final")]),
         }
-        CardStatus::Final => view! { span([class("badge final")], [text("Final")]) },
     }
 }
 
@@ -126,14 +126,14 @@ pub fn game_card<Msg: Clone + 'static>(card: &Card<'_>, links: &CardLinks<Msg>) 
 
 /// The Details link of a card, when the card has one.
 fn details_link<Msg: Clone + 'static>(id: i64, game: Option<fn(i64) -> Msg>) -> Element<Msg> {
-    match game {
-        Some(game) => view! {
-            a(
+    view! {
+        match game {
+            Some(game) => a(
                 [href(games_id_path(id)), on_click(game(id)).prevent_default()],
                 [text("Details")],
-            )
-        },
-        None => rally::view::html::none(),
+            ),
+            None => rally::view::html::none(),
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::class;
 use rally::view::html::{div, h1, main, p, section, strong, table, tbody, td, text, th, thead, tr};
-use rally::view::{Effect, Element};
+use rally::view::{Effect, Element, view};
 use serde::{Deserialize, Serialize};
 
 use crate::broadcasts::{Event, Topic};
@@ -160,10 +160,6 @@ pub fn apply_broadcast(model: &mut Model, event: &Event) -> Effect<Message> {
     Effect::none()
 }
 
-fn cell(value: i64) -> Element<Message> {
-    td([], [text(value.to_string())])
-}
-
 /// The tab's title and description.
 pub fn head(_model: &Model) -> Head {
     Head::title("Standings · Scoreboard").description("Wins, losses and goals of every team.")
@@ -177,50 +173,67 @@ pub fn view(model: &Model) -> Element<Message> {
     } else if rows.is_empty() {
         p([class("muted")], [text("Waiting for standings...")])
     } else {
-        let header: Vec<_> = ["Team", "W", "L", "PF", "PA"]
-            .into_iter()
-            .map(|h| th([], [text(h)]))
-            .collect();
-        let lines: Vec<_> = rows
-            .iter()
-            .map(|row| {
-                tr(
-                    [],
-                    [
-                        td(
+        let lines: Vec<_> = rows.iter().map(standing_row).collect();
+        view! {
+            table(
+                [class("standings-table")],
+                [
+                    thead(
+                        [],
+                        [tr(
                             [],
-                            vec![team_link(
-                                &row.slug,
-                                vec![
-                                    strong(vec![], vec![text(row.code.clone())]),
-                                    text(format!(" {}", row.name)),
-                                ],
-                                |slug| Message::NavigateTeam { slug },
-                            )],
-                        ),
-                        cell(row.wins),
-                        cell(row.losses),
-                        cell(row.points_for),
-                        cell(row.points_against),
-                    ],
-                )
-            })
-            .collect();
-        table(
-            [class("standings-table")],
-            [thead([], [tr([], header)]), tbody([], lines)],
-        )
+                            [
+                                th([], [text("Team")]),
+                                th([], [text("W")]),
+                                th([], [text("L")]),
+                                th([], [text("PF")]),
+                                th([], [text("PA")]),
+                            ],
+                        )],
+                    ),
+                    tbody([], lines),
+                ],
+            )
+        }
     };
-    main(
-        [],
-        [section(
-            [class("panel")],
+    view! {
+        main(
+            [],
+            [section(
+                [class("panel")],
+                [
+                    div([class("section-head")], [h1([], [text("League table")])]),
+                    body,
+                ],
+            )],
+        )
+    }
+}
+
+/// One team's line of the table.
+fn standing_row(row: &Standing) -> Element<Message> {
+    view! {
+        tr(
+            [],
             [
-                div([class("section-head")], [h1([], [text("League table")])]),
-                body,
+                td(
+                    [],
+                    [team_link(
+                        &row.slug,
+                        vec![
+                            strong([], [text(row.code.clone())]),
+                            text(format!(" {}", row.name)),
+                        ],
+                        |slug| Message::NavigateTeam { slug },
+                    )],
+                ),
+                td([], [text(row.wins)]),
+                td([], [text(row.losses)]),
+                td([], [text(row.points_for)]),
+                td([], [text(row.points_against)]),
             ],
-        )],
-    )
+        )
+    }
 }
 
 /// Every game.

@@ -5,7 +5,7 @@ use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::class;
 use rally::view::html::{div, h1, main, p, section, span, text};
-use rally::view::{Effect, Element};
+use rally::view::{Effect, Element, view};
 use serde::{Deserialize, Serialize};
 
 use crate::broadcasts::{Event, GameSnapshot, Topic};
@@ -159,7 +159,7 @@ pub fn view(model: &Model) -> Element<Message> {
                 team: |slug| Message::NavigateTeam { slug },
                 game: None,
             };
-            div([class("game-detail")], [game_card(&card, &links)])
+            view! { div([class("game-detail")], [game_card(&card, &links)]) }
         }
         (None, Some(error)) => p([class("auth-error")], [text(error.clone())]),
         (None, None) => p([class("muted")], [text("Loading game...")]),
@@ -168,22 +168,24 @@ pub fn view(model: &Model) -> Element<Message> {
         Some(game) => format!("{} at {}", game.away.code, game.home.code),
         None => String::new(),
     };
-    main(
-        [],
-        [section(
-            [class("panel")],
-            [
-                div(
-                    [class("section-head")],
-                    [
-                        h1([], [text("Game detail")]),
-                        span([class("muted")], [text(subtitle)]),
-                    ],
-                ),
-                body,
-            ],
-        )],
-    )
+    view! {
+        main(
+            [],
+            [section(
+                [class("panel")],
+                [
+                    div(
+                        [class("section-head")],
+                        [
+                            h1([], [text("Game detail")]),
+                            span([class("muted")], [text(subtitle)]),
+                        ],
+                    ),
+                    body,
+                ],
+            )],
+        )
+    }
 }
 
 /// Game `id`; 404 when there is none.

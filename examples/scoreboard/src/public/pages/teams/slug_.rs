@@ -4,7 +4,7 @@ use rally::page::{Head, LoadError};
 use rally::routes::QueryParams;
 use rally::view::attribute::{class, href};
 use rally::view::html::{a, article, dd, div, dl, dt, h1, header, main, p, section, strong, text};
-use rally::view::{Effect, Element};
+use rally::view::{Effect, Element, view};
 use serde::{Deserialize, Serialize};
 
 use crate::broadcasts::{Event, GameSnapshot, Topic};
@@ -199,14 +199,6 @@ fn card(game: &GameSummary) -> Card<'_> {
     }
 }
 
-fn section_head(title: String) -> Element<Message> {
-    div([class("section-head")], [h1([], [text(title)])])
-}
-
-fn record_item(term: &str, value: String) -> Element<Message> {
-    div([], [dt([], [text(term.to_owned())]), dd([], [text(value)])])
-}
-
 /// The tab's title (the team once loaded) and description.
 pub fn head(model: &Model) -> Head {
     match &model.team {
@@ -225,34 +217,8 @@ pub fn view(model: &Model) -> Element<Message> {
             Some(error) => p([class("auth-error")], [text(error.clone())]),
             None => p([class("muted")], [text("Loading team...")]),
         };
-        return main([], [section([class("panel")], [message])]);
+        return view! { main([], [section([class("panel")], [message])]) };
     };
-    let record = section(
-        [class("panel")],
-        [
-            section_head(team.name.clone()),
-            article(
-                [class("card team-record-card")],
-                [
-                    header(
-                        [class("team-record-title")],
-                        [
-                            strong([], [text(team.code.clone())]),
-                            text(format!(" · {}", team.name)),
-                        ],
-                    ),
-                    dl(
-                        [class("team-record-grid")],
-                        [
-                            record_item("W-L", format!("{}-{}", team.wins, team.losses)),
-                            record_item("PF", team.points_for.to_string()),
-                            record_item("PA", team.points_against.to_string()),
-                        ],
-                    ),
-                ],
-            ),
-        ],
-    );
     let games = if team.recent_games.is_empty() {
         p([class("muted")], [text("No games yet.")])
     } else {
@@ -265,21 +231,62 @@ pub fn view(model: &Model) -> Element<Message> {
             },
         )
     };
-    let recent = section(
-        [class("panel")],
-        [
-            section_head("Recent games".to_owned()),
-            games,
-            p(
-                [class("muted filter-line")],
-                [a(
-                    [href(format!("/games?team={}", team.code))],
-                    [text(format!("{} on the scoreboard", team.code))],
-                )],
-            ),
-        ],
-    );
-    main([], [div([class("team-page")], [record, recent])])
+    view! {
+        main(
+            [],
+            [div(
+                [class("team-page")],
+                [
+                    section(
+                        [class("panel")],
+                        [
+                            div([class("section-head")], [h1([], [text(team.name.clone())])]),
+                            article(
+                                [class("card team-record-card")],
+                                [
+                                    header(
+                                        [class("team-record-title")],
+                                        [
+                                            strong([], [text(team.code.clone())]),
+                                            text(format!(" · {}", team.name)),
+                                        ],
+                                    ),
+                                    dl(
+                                        [class("team-record-grid")],
+                                        [
+                                            div(
+                                                [],
+                                                [
+                                                    dt([], [text("W-L")]),
+                                                    dd([], [text(format!("{}-{}", team.wins, team.losses))]),
+                                                ],
+                                            ),
+                                            div([], [dt([], [text("PF")]), dd([], [text(team.points_for)])]),
+                                            div([], [dt([], [text("PA")]), dd([], [text(team.points_against)])]),
+                                        ],
+                                    ),
+                                ],
+                            ),
+                        ],
+                    ),
+                    section(
+                        [class("panel")],
+                        [
+                            div([class("section-head")], [h1([], [text("Recent games")])]),
+                            games,
+                            p(
+                                [class("muted filter-line")],
+                                [a(
+                                    [href(format!("/games?team={}", team.code))],
+                                    [text(format!("{} on the scoreboard", team.code))],
+                                )],
+                            ),
+                        ],
+                    ),
+                ],
+            )],
+        )
+    }
 }
 
 /// The team with this slug and all its games; 404 when there is none.
