@@ -79,42 +79,37 @@ pub fn team_link<Msg: Clone + 'static>(
     )
 }
 
+/// `div.team-row`: the team's link (its name) and its score.
+fn team_row<Msg: Clone + 'static>(
+    team: &CardTeam<'_>,
+    score: i64,
+    links: &CardLinks<Msg>,
+) -> Element<Msg> {
+    view! {
+        div(
+            [class("team-row")],
+            [
+                a(
+                    [
+                        href(teams_slug_path(team.slug)),
+                        on_click((links.team)(team.slug.to_owned())).prevent_default(),
+                    ],
+                    [strong([], [text(team.name.to_owned())])],
+                ),
+                span([class("score")], [text(score)]),
+            ],
+        )
+    }
+}
+
 /// `article.game-card`: the away row, the home row, then the status and a Details link.
-///
-/// One `view!`, so the server writes the card's constant markup in a few copies; the team
-/// rows are [`team_link`]'s markup written out.
 pub fn game_card<Msg: Clone + 'static>(card: &Card<'_>, links: &CardLinks<Msg>) -> Element<Msg> {
-    let (away, home) = (&card.away, &card.home);
     view! {
         article(
             [class("game-card")],
             [
-                div(
-                    [class("team-row")],
-                    [
-                        a(
-                            [
-                                href(teams_slug_path(away.slug)),
-                                on_click((links.team)(away.slug.to_owned())).prevent_default(),
-                            ],
-                            [strong([], [text(away.name.to_owned())])],
-                        ),
-                        span([class("score")], [text(card.away_score)]),
-                    ],
-                ),
-                div(
-                    [class("team-row")],
-                    [
-                        a(
-                            [
-                                href(teams_slug_path(home.slug)),
-                                on_click((links.team)(home.slug.to_owned())).prevent_default(),
-                            ],
-                            [strong([], [text(home.name.to_owned())])],
-                        ),
-                        span([class("score")], [text(card.home_score)]),
-                    ],
-                ),
+                team_row(&card.away, card.away_score, links),
+                team_row(&card.home, card.home_score, links),
                 div(
                     [class("score-line")],
                     [status_badge(card.status), details_link(card.id, links.game)],
