@@ -587,3 +587,87 @@ fn is_constant_text(expr: &Expr) -> bool {
 fn is_literal(expr: &Expr) -> bool {
     matches!(ungroup(expr), Expr::Lit(_))
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+    use syn::parse_quote;
+
+    use super::*;
+
+    fn compiled(view: Expr) -> syn::Result<String> {
+        compile(&quote!(::rally_view), &view).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn a_view_without_an_element_call_is_refused_with_what_to_write() {
+        for view in [
+            parse_quote!(row_view(row)),
+            parse_quote!(if open { panel() } else { html::none() }),
+            parse_quote!(td(attrs, children)),
+        ] {
+            let error = compiled(view).expect_err("nothing to compile");
+            assert!(
+                error.to_string().contains("found no element call"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn literals_are_constant_and_everything_else_is_a_hole_in_source_order() {
+        let out = compiled(parse_quote!(tr(
+            [class("row"), on_click(Msg::Select(id))],
+            [
+                td([], [text("Name")]),
+                td([aria("hidden", "true")], [text(name)])
+            ],
+        )))
+        .expect("a template");
+        // Constants go to the compiler once; holes are evaluated in order.
+        assert!(out.contains("c . attr (class (\"row\"))"), "{out}");
+        assert!(out.contains("c . child (text (\"Name\"))"), "{out}");
+        assert!(
+            out.contains("c . attr (aria (\"hidden\" , \"true\"))"),
+            "{out}"
+        );
+        let first = out
+            .find("Hole :: Attr (on_click")
+            .expect("the listener is a hole");
+        let second = out
+            .find("Hole :: Child (text (name))")
+            .expect("the name is a hole");
+        assert!(first < second);
+        // The browser gets the expression itself.
+        assert!(
+            out.contains("# [cfg (target_arch = \"wasm32\")] () => tr ("),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn each_branch_of_a_root_match_is_its_own_template() {
+        let out = compiled(parse_quote!(match status {
+            Status::On => span([class("on")], []),
+            Status::Off if quiet => html::none(),
+            _ => {
+                let label = name();
+                span([], [text(label)])
+            }
+        }))
+        .expect("two templates");
+        assert_eq!(out.matches("static TEMPLATE").count(), 2, "{out}");
+        assert!(out.contains("html :: none ()"), "{out}");
+    }
+
+    #[test]
+    fn elements_the_renderer_treats_specially_stay_plain_calls() {
+        let out = compiled(parse_quote!(div(
+            [],
+            [pre([], [text("x")]), textarea([], [])]
+        )))
+        .expect("a template");
+        assert!(out.contains("Hole :: Child (pre ("), "{out}");
+        assert!(out.contains("Hole :: Child (textarea ("), "{out}");
+    }
+}
