@@ -14,25 +14,14 @@ pub fn to_html<Msg>(element: &Element<Msg>) -> String {
 
 /// Appends a tree's HTML to `out`.
 pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
-    // SAFETY: the renderer appends only whole `&str`s and ASCII bytes (see `Html`), so the
-    // bytes stay valid UTF-8.
-    let mut renderer = Renderer {
-        html: Html(unsafe { out.as_mut_vec() }),
-        clean: [(0, 0); CLEAN_SLOTS],
-    };
-    renderer.element(element);
+    Renderer::appending_to(out).element(element);
 }
 
 /// Appends one attribute as the renderer writes it on an element other than `textarea` and
 /// `select` (a compiled template's constant attributes).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn render_attribute_into<Msg>(attr: &Attribute<Msg>, out: &mut String) {
-    // SAFETY: as in `render_into`.
-    let mut renderer = Renderer {
-        html: Html(unsafe { out.as_mut_vec() }),
-        clean: [(0, 0); CLEAN_SLOTS],
-    };
-    renderer.attribute("", attr);
+    Renderer::appending_to(out).attribute("", attr);
 }
 
 /// The output while rendering: a `String`'s bytes, appended to in short pieces.
@@ -100,6 +89,18 @@ impl Html<'_> {
             start = i + 1;
         }
         self.str(&s[start..]);
+    }
+}
+
+impl<'a> Renderer<'a> {
+    /// A renderer appending to `out`.
+    fn appending_to(out: &'a mut String) -> Self {
+        // SAFETY: the renderer appends only whole `&str`s and ASCII bytes (see `Html`), so the
+        // bytes stay valid UTF-8.
+        Renderer {
+            html: Html(unsafe { out.as_mut_vec() }),
+            clean: [(0, 0); CLEAN_SLOTS],
+        }
     }
 }
 

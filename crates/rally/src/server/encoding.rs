@@ -144,7 +144,7 @@ impl PageBody {
             && document.len() >= MIN_COMPRESS_BYTES
             && let Some(bytes) = cache
                 .gzip(document.as_bytes(), nonce.as_bytes())
-                .filter(|gz| gz.len() <= document.len() - document.len() / 16)
+                .filter(|gz| gz.len() <= worth_sending(document.len()))
                 .or_else(|| gzip_fast(document.as_bytes()))
         {
             return PageBody {
@@ -164,6 +164,11 @@ thread_local! {
     static COMPRESSOR: RefCell<Option<libdeflater::Compressor>> = const { RefCell::new(None) };
 }
 
+/// The largest compressed size worth sending for `len` bytes: 15/16 of them.
+fn worth_sending(len: usize) -> usize {
+    len - len / 16
+}
+
 /// `data` as gzip at libdeflate's fastest level, if it comes out at most 15/16 of its size.
 fn gzip_fast(data: &[u8]) -> Option<Vec<u8>> {
     COMPRESSOR.with(|cell| {
@@ -175,7 +180,7 @@ fn gzip_fast(data: &[u8]) -> Option<Vec<u8>> {
         });
         // Room for 15/16 of the input: libdeflate fails on a fuller buffer, which is the
         // answer "not worth it" at no extra cost.
-        let mut out = vec![0; data.len() - data.len() / 16];
+        let mut out = vec![0; worth_sending(data.len())];
         let len = compressor.gzip_compress(data, &mut out).ok()?;
         out.truncate(len);
         Some(out)
