@@ -117,31 +117,78 @@ impl Security {
         let Ok(host) = host.to_str() else {
             return false;
         };
-        let host = host.to_ascii_lowercase();
-        let name = host_name(&host);
+        // `allowed` entries are lowercase (`parse_hosts`); the header is compared without case.
+        let name = host_name(host);
         hosts.iter().any(|allowed| {
             if let Some(suffix) = allowed.strip_prefix("*.") {
-                name.strip_suffix(suffix)
-                    .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1)
+                name.len()
+                    .checked_sub(suffix.len())
+                    .and_then(|cut| Some((name.get(..cut)?, name.get(cut..)?)))
+                    .is_some_and(|(sub, end)| {
+                        end.eq_ignore_ascii_case(suffix) && sub.ends_with('.') && sub.len() > 1
+                    })
             } else if allowed.contains(':') && !allowed.starts_with('[') || allowed.contains("]:") {
-                *allowed == host
+                allowed.eq_ignore_ascii_case(host)
             } else {
-                *allowed == name
+                allowed.eq_ignore_ascii_case(name)
             }
         })
     }
 
     /// Wraps `router` with the host check and the headers.
     pub fn layer(self, router: Router) -> Router {
-        let security = Arc::new(self);
+        let guard = Arc::new(Guard {
+            policy: self
+                .content_security_policy
+                .as_deref()
+                .map(PolicyTemplate::new),
+            security: self,
+        });
         router.layer(axum::middleware::from_fn(move |request, next| {
-            let security = Arc::clone(&security);
-            async move { security.guard(request, next).await }
+            let guard = Arc::clone(&guard);
+            async move { guard.check(request, next).await }
         }))
     }
+}
 
-    async fn guard(&self, mut request: Request, next: Next) -> Response {
-        if !self.allows_host(request.headers()) {
+/// [`Security`] as its middleware applies it: the policy is split at its nonces once.
+struct Guard {
+    security: Security,
+    policy: Option<PolicyTemplate>,
+}
+
+/// A `Content-Security-Policy` split at each `{nonce}`, so that a response's policy is one
+/// concatenation rather than a search and replace.
+struct PolicyTemplate {
+    pieces: Vec<String>,
+}
+
+impl PolicyTemplate {
+    fn new(policy: &str) -> Self {
+        PolicyTemplate {
+            pieces: policy.split("{nonce}").map(str::to_owned).collect(),
+        }
+    }
+
+    /// The policy with `nonce` in each place of `{nonce}`.
+    fn with(&self, nonce: &str) -> String {
+        let len = self.pieces.iter().map(String::len).sum::<usize>()
+            + nonce.len() * (self.pieces.len().saturating_sub(1));
+        let mut policy = String::with_capacity(len);
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                policy.push_str(nonce);
+            }
+            policy.push_str(piece);
+        }
+        policy
+    }
+}
+
+impl Guard {
+    async fn check(&self, mut request: Request, next: Next) -> Response {
+        let this = &self.security;
+        if !this.allows_host(request.headers()) {
             let host = request
                 .headers()
                 .get(header::HOST)
@@ -156,10 +203,7 @@ impl Security {
             )
                 .into_response();
         }
-        let nonce = self
-            .content_security_policy
-            .as_ref()
-            .map(|_| CspNonce::new());
+        let nonce = self.policy.as_ref().map(|_| CspNonce::new());
         if let Some(nonce) = &nonce {
             request.extensions_mut().insert(nonce.clone());
         }
@@ -171,16 +215,19 @@ impl Security {
             .is_some_and(|v| v.starts_with("text/html"));
         let headers = response.headers_mut();
         set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-        set_default(headers, header::REFERRER_POLICY, &self.referrer_policy);
-        if self.deny_framing {
+        set_default(headers, header::REFERRER_POLICY, &this.referrer_policy);
+        if this.deny_framing {
             set_default(headers, header::X_FRAME_OPTIONS, "DENY");
         }
-        if let Some(hsts) = &self.strict_transport_security {
+        if let Some(hsts) = &this.strict_transport_security {
             set_default(headers, header::STRICT_TRANSPORT_SECURITY, hsts);
         }
-        if let (true, Some(policy), Some(nonce)) = (html, &self.content_security_policy, &nonce) {
-            let policy = policy.replace("{nonce}", nonce.as_str());
-            set_default(headers, header::CONTENT_SECURITY_POLICY, &policy);
+        if let (true, Some(policy), Some(nonce)) = (html, &self.policy, &nonce) {
+            set_default(
+                headers,
+                header::CONTENT_SECURITY_POLICY,
+                &policy.with(nonce.as_str()),
+            );
         }
         response
     }
@@ -195,7 +242,7 @@ impl CspNonce {
     /// A fresh nonce.
     pub fn new() -> Self {
         let mut bytes = [0u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
+        if random::fill(&mut bytes).is_err() {
             // Without randomness a nonce would be guessable: fall back to a value no script
             // carries, so inline scripts stop rather than run unprotected.
             return CspNonce("unavailable".to_owned());
@@ -212,6 +259,66 @@ impl CspNonce {
 impl Default for CspNonce {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The operating system's random bytes, fetched a page at a time.
+///
+/// Every HTML response needs a nonce, and a `getrandom` call for each was one system call per
+/// page (issue 19). Each thread keeps 4 KiB of the OS generator's output and hands each byte
+/// out once, zeroing it as it goes: nonces are exactly as unpredictable as before, at one call
+/// per 256 pages. A failure of the OS generator is reported as before, never papered over.
+mod random {
+    use std::cell::RefCell;
+
+    const POOL: usize = 4096;
+
+    struct Pool {
+        bytes: [u8; POOL],
+        /// Bytes at the front already handed out (and zeroed).
+        used: usize,
+    }
+
+    thread_local! {
+        static POOLS: RefCell<Pool> = const {
+            RefCell::new(Pool { bytes: [0; POOL], used: POOL })
+        };
+    }
+
+    /// Fills `out` (at most 4 KiB) with random bytes no caller has seen.
+    pub fn fill(out: &mut [u8]) -> Result<(), getrandom::Error> {
+        if out.len() > POOL {
+            return getrandom::fill(out);
+        }
+        POOLS.with_borrow_mut(|pool| {
+            if POOL - pool.used < out.len() {
+                getrandom::fill(&mut pool.bytes)?;
+                pool.used = 0;
+            }
+            let taken = &mut pool.bytes[pool.used..pool.used + out.len()];
+            out.copy_from_slice(taken);
+            taken.fill(0);
+            pool.used += out.len();
+            Ok(())
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn bytes_are_never_handed_out_twice() {
+            // 300 draws of 16 bytes cross a refill; any repeat of 16 random bytes is a reuse.
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..300 {
+                let mut bytes = [0u8; 16];
+                super::fill(&mut bytes).unwrap();
+                assert_ne!(bytes, [0; 16], "a zeroed (used) byte run was handed out");
+                assert!(seen.insert(bytes), "the same bytes were handed out twice");
+            }
+            let mut big = vec![0u8; 5000];
+            super::fill(&mut big).unwrap();
+            assert!(big.iter().any(|&b| b != 0));
+        }
     }
 }
 
@@ -303,7 +410,8 @@ mod tests {
             "scores.example.com",
             "Scores.Example.com:443",
             "a.example.org",
-            "api.example.net:8443",
+            "B.Example.ORG",
+            "API.example.net:8443",
         ] {
             assert!(security.allows_host(&host(ok)), "{ok}");
         }
@@ -313,6 +421,8 @@ mod tests {
             "evilexample.org",
             "api.example.net",
             "api.example.net:9999",
+            ".example.org",
+            "xexample.org",
         ] {
             assert!(!security.allows_host(&host(refused)), "{refused}");
         }
@@ -330,6 +440,25 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("\"https://x.example/\" is not a host name")
+        );
+    }
+
+    #[test]
+    fn the_policy_names_the_nonce_wherever_it_asks_for_it() {
+        let nonce = "abc+/=";
+        assert_eq!(
+            PolicyTemplate::new(Security::DEFAULT_CSP).with(nonce),
+            Security::DEFAULT_CSP.replace("{nonce}", nonce)
+        );
+        let two = "script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'";
+        assert_eq!(
+            PolicyTemplate::new(two).with("n"),
+            "script-src 'nonce-n'; style-src 'nonce-n'"
+        );
+        assert_eq!(PolicyTemplate::new("{nonce}").with("n"), "n");
+        assert_eq!(
+            PolicyTemplate::new("default-src 'self'").with("n"),
+            "default-src 'self'"
         );
     }
 

@@ -303,33 +303,22 @@ pub struct MountServer<M: ServerMount> {
     pub(crate) pages: Arc<PageCache>,
 }
 
-impl<M: ServerMount> Clone for MountServer<M> {
-    fn clone(&self) -> Self {
-        MountServer {
-            context: Arc::clone(&self.context),
-            shared: Arc::clone(&self.shared),
-            document: Arc::clone(&self.document),
-            auth: self.auth.clone(),
-            script: self.script.clone(),
-            endpoint: self.endpoint.clone(),
-            pool: self.pool.clone(),
-            pages: Arc::clone(&self.pages),
-        }
-    }
-}
-
 impl<M: ServerMount> MountServer<M>
 where
     M::Shared: Send,
 {
     /// The mount's routes: every path under its prefix (the not-found page answers 404).
     pub fn router(self) -> Router {
-        let handler = if self.endpoint.is_some() {
+        // One `Arc` for the whole mount: a request's state is then one reference count, not
+        // a clone of each field (eight atomic updates on lines every thread shares, and the
+        // script URL copied).
+        let takes_posts = self.endpoint.is_some();
+        let handler = if takes_posts {
             get(page::<M>).post(save_form::<M>)
         } else {
             get(page::<M>)
         }
-        .with_state(self.clone());
+        .with_state(Arc::new(self));
         if M::PREFIX.is_empty() {
             Router::new().fallback_service(handler)
         } else {
@@ -365,7 +354,7 @@ fn canonical_redirect<M: ServerMount>(uri: &axum::http::Uri) -> Option<Response>
 }
 
 async fn page<M: ServerMount>(
-    State(mut server): State<MountServer<M>>,
+    State(server): State<Arc<MountServer<M>>>,
     request: Request,
 ) -> Response
 where
@@ -379,14 +368,16 @@ where
     if let Some(redirect) = canonical_redirect::<M>(request.uri()) {
         return redirect;
     }
-    let headers = request.headers().clone();
-    let notice = flash::read(&headers);
-    let has_notice = notice.is_some();
-    let nonce = request
-        .extensions()
+    let (parts, _) = request.into_parts();
+    let nonce = parts
+        .extensions
         .get::<super::security::CspNonce>()
         .map(|n| n.as_str().to_owned())
         .unwrap_or_default();
+    // The job owns the request's headers: a page has no body to read, so nothing else needs them.
+    let headers = parts.headers;
+    let notice = flash::read(&headers);
+    let has_notice = notice.is_some();
     let dark_mode = crate::shell::dark_mode_for_request(
         headers
             .get_all(header::COOKIE)
@@ -396,22 +387,18 @@ where
             .get(crate::shell::PREFERS_COLOR_SCHEME_HINT)
             .and_then(|v| v.to_str().ok()),
     );
-    let context = Arc::clone(&server.context);
-    let shared_fn = Arc::clone(&server.shared);
-    let document = Arc::clone(&server.document);
-    // The state is this request's own copy: its script URL is taken, not copied again.
-    let script = std::mem::take(&mut server.script);
     let page_path = path.clone();
-    let auth = server.auth.clone();
     let encoding = choose(&headers, Offer::PAGE);
-    let pages = Arc::clone(&server.pages);
+    let job = Arc::clone(&server);
     // The mount's gate (the session lookup), the page's rule, shared state and loads may all
     // query SQLite: one trip to the render pool for all of them, none on the async threads.
     // The document is written and compressed there too (server/encoding.rs).
     let outcome = server
         .pool
         .run(move || {
-            let identity = match &auth {
+            let server = job;
+            let context = &server.context;
+            let identity = match &server.auth {
                 None => None,
                 // `public` lets everyone in (with their identity); other mounts redirect to sign-in.
                 Some(auth) => match auth.authorize_blocking(M::NAME, &headers) {
@@ -423,21 +410,21 @@ where
             let private = identity.is_some();
             let caller = Caller::new(identity, &headers);
             let route = M::parse(&page_path);
-            if let Err(denied) = M::authorize(&context, &caller, &route) {
+            if let Err(denied) = M::authorize(context, &caller, &route) {
                 return Outcome::Denied(denied);
             }
             let request = PageRequest {
                 headers: &headers,
                 identity: caller.identity(),
             };
-            let shared = shared_fn(&context, &request);
-            let mut page = render::<M>(&context, &caller, shared, &page_path, dark_mode);
+            let shared = (server.shared)(context, &request);
+            let mut page = render::<M>(context, &caller, shared, &page_path, dark_mode);
             page.nonce = nonce;
             page.notice = notice;
-            let html = document(&page, Some(&script));
+            let html = (server.document)(&page, Some(&server.script));
             Outcome::Rendered {
                 status: page.status,
-                body: PageBody::new(html, &page.nonce, encoding, &pages),
+                body: PageBody::new(html, &page.nonce, encoding, &server.pages),
                 private,
             }
         })
@@ -527,7 +514,7 @@ fn page_response(status: StatusCode, body: PageBody) -> Response {
 /// cookie that the page's next render shows. A caller the page refuses is sent to sign in (or
 /// shown 403) as a visit would be; a post from another site is refused with 403.
 async fn save_form<M: ServerMount>(
-    State(server): State<MountServer<M>>,
+    State(server): State<Arc<MountServer<M>>>,
     request: Request,
 ) -> Response
 where
