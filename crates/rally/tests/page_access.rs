@@ -139,8 +139,8 @@ impl ServerMount for Site {
     fn load_data(ctx: &Context, caller: &Caller<'_>, route: &Route) -> Option<Loaded<String>> {
         assert!(*route != Route::Panic, "the load panics");
         if *route == Route::Long {
-            let long = (0..200)
-                .map(|i| format!("row {i} of the long page; "))
+            let long = std::iter::once(format!("for user {:?}: ", caller.user_id()))
+                .chain((0..200).map(|i| format!("row {i} of the long page; ")))
                 .collect();
             return Some(Loaded::new(Ok::<String, LoadError>(long), |r| {
                 r.unwrap_or_default()
@@ -460,6 +460,28 @@ async fn pages_are_gzipped_for_browsers_and_decode_to_the_same_document() {
             .next()
             .unwrap();
         assert!(again.contains(&format!("nonce=\"{nonce}\"")), "{csp}");
+    }
+
+    // A signed-in visitor's page is compressed on its own (it never enters the shared cache)
+    // and decodes to that visitor's document.
+    for _ in 0..2 {
+        let signed_in = format!("{browser}x-user: 7\r\n");
+        let (head, zipped) = request_raw(addr, "GET", "/long", &signed_in).await;
+        assert_eq!(
+            header_value(&head, "content-encoding"),
+            Some("gzip"),
+            "{head}"
+        );
+        assert_eq!(header_value(&head, "cache-control"), Some("no-store"));
+        let mut theirs = String::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_string(&mut theirs)
+            .unwrap();
+        assert!(theirs.contains("row 199 of the long page"));
+        assert!(
+            theirs.contains("for user Some(7):"),
+            "the page is the signed-in user's"
+        );
     }
 
     // A client that refuses gzip, or takes only brotli, gets the document as it is.

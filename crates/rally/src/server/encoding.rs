@@ -138,12 +138,12 @@ impl PageBody {
         document: String,
         nonce: &str,
         encoding: Encoding,
-        cache: &PageCache,
+        cache: Option<&PageCache>,
     ) -> PageBody {
         if encoding == Encoding::Gzip
             && document.len() >= MIN_COMPRESS_BYTES
             && let Some(bytes) = cache
-                .gzip(document.as_bytes(), nonce.as_bytes())
+                .and_then(|cache| cache.gzip(document.as_bytes(), nonce.as_bytes()))
                 .filter(|gz| gz.len() <= worth_sending(document.len()))
                 .or_else(|| gzip_fast(document.as_bytes()))
         {
@@ -278,7 +278,12 @@ mod tests {
     fn a_page_is_gzipped_and_decodes_to_the_same_document() {
         for rows in [20, 200, 5_000] {
             let html = document(rows);
-            let body = PageBody::new(html.clone(), "", Encoding::Gzip, &PageCache::default());
+            let body = PageBody::new(
+                html.clone(),
+                "",
+                Encoding::Gzip,
+                Some(&PageCache::default()),
+            );
             assert_eq!(body.encoding, Encoding::Gzip);
             assert!(
                 body.bytes.len() < html.len() / 3,
@@ -295,7 +300,12 @@ mod tests {
         let small = document(3);
         assert!(small.len() < MIN_COMPRESS_BYTES);
         assert_eq!(
-            PageBody::new(small.clone(), "", Encoding::Gzip, &PageCache::default()),
+            PageBody::new(
+                small.clone(),
+                "",
+                Encoding::Gzip,
+                Some(&PageCache::default())
+            ),
             PageBody {
                 bytes: small.into_bytes(),
                 encoding: Encoding::Identity
@@ -303,7 +313,13 @@ mod tests {
         );
         let html = document(100);
         assert_eq!(
-            PageBody::new(html.clone(), "", Encoding::Identity, &PageCache::default()).bytes,
+            PageBody::new(
+                html.clone(),
+                "",
+                Encoding::Identity,
+                Some(&PageCache::default())
+            )
+            .bytes,
             html.as_bytes()
         );
         // Bytes with no pattern (an xorshift's) do not get 1/16 smaller: not worth sending
@@ -327,9 +343,20 @@ mod tests {
         for i in 0..5 {
             let nonce = format!("nonce{i}AAAAAAAAAAAAAAAA");
             let html = format!("<script nonce=\"{nonce}\"></script>{}", document(200));
-            let body = PageBody::new(html.clone(), &nonce, Encoding::Gzip, &cache);
+            let body = PageBody::new(html.clone(), &nonce, Encoding::Gzip, Some(&cache));
             assert_eq!(body.encoding, Encoding::Gzip);
             assert!(body.bytes.len() < html.len() / 3);
+            assert_eq!(gunzip(&body.bytes), html, "request {i}");
+        }
+    }
+
+    #[test]
+    fn a_page_without_a_cache_is_gzipped_each_time() {
+        for i in 0..3 {
+            let nonce = format!("nonce{i}AAAAAAAAAAAAAAAA");
+            let html = format!("<script nonce=\"{nonce}\"></script>{}", document(200));
+            let body = PageBody::new(html.clone(), &nonce, Encoding::Gzip, None);
+            assert_eq!(body.encoding, Encoding::Gzip);
             assert_eq!(gunzip(&body.bytes), html, "request {i}");
         }
     }

@@ -424,7 +424,13 @@ where
             let html = (server.document)(&page, Some(&server.script));
             Outcome::Rendered {
                 status: page.status,
-                body: PageBody::new(html, &page.nonce, encoding, &server.pages),
+                // A signed-in user's page stays out of the cache every visitor's pages share.
+                body: PageBody::new(
+                    html,
+                    &page.nonce,
+                    encoding,
+                    (!private).then_some(&*server.pages),
+                ),
                 private,
             }
         })
