@@ -98,13 +98,6 @@ impl PageCache {
         Some(entry.gzip(page, nonce))
     }
 
-    /// Whether the cache has neither seen nor kept any page.
-    #[cfg(test)]
-    pub(crate) fn is_empty(&self) -> bool {
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.entries.is_empty() && state.seen.is_empty()
-    }
-
     #[cfg(test)]
     fn hits(&self) -> usize {
         self.state
