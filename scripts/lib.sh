@@ -18,6 +18,24 @@ ensure_wasm_target() {
     || fail "cannot install the wasm32-unknown-unknown target: 'rustup target add wasm32-unknown-unknown' failed. It downloads rust-std from rustup's distribution server; make that reachable or install the target by hand."
 }
 
+# Warns (does not stop) when the disk that holds target/ has less room than a run from a clean
+# checkout writes: cargo's builds, the wasm bundles and the throwaway Postgres cluster. Without
+# the warning such a run fails ten minutes in, as "No space left on device" inside some test.
+warn_if_disk_low() {
+  local need_gib=$1 dir=${CARGO_TARGET_DIR:-target}
+  mkdir -p "$dir"
+  local free_kib
+  free_kib=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+  [ -n "$free_kib" ] || return 0
+  local free_gib=$((free_kib / 1024 / 1024))
+  if [ "$free_gib" -lt "$need_gib" ]; then
+    printf '\nwarning: %s GiB free on the disk of %s; a run from a clean checkout writes about %s GiB.\n' \
+      "$free_gib" "$dir" "$need_gib" >&2
+    printf '  If it runs out, tests fail with "No space left on device": free some space, or point\n' >&2
+    printf '  CARGO_TARGET_DIR at a larger disk (CARGO_INCREMENTAL=0 saves about 3 GiB).\n' >&2
+  fi
+}
+
 # Debian packages: chromium + chromium-driver for browser tests, binaryen for wasm-opt,
 # redis for the multi-node tests, postgresql for the Postgres tests.
 ensure_debian_packages() {

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
+warn_if_disk_low 16
 ensure_wasm_target
 ensure_debian_packages
 ensure_npm_packages e2e
