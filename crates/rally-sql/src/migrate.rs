@@ -3,6 +3,8 @@
 //! - `db/migrations/NNN_name.sql`: applied in file-name order, each file in its own
 //!   transaction together with its `schema_migrations` row; recorded files are skipped, so a
 //!   re-run is idempotent; a failing file is rolled back, not recorded, and stops the run.
+//!   Foreign keys are checked at the end of each migration rather than statement by statement,
+//!   so a migration can rebuild a table that others reference (see `run_in_transaction`).
 //! - `db/seeds/NNN_name.sql`: run in order, every time, each in its own transaction; nothing
 //!   is recorded.
 //! - reset: delete the database and its `-wal`, `-shm` and `-journal` files, migrate, seed.
@@ -116,6 +118,20 @@ pub enum MigrateError {
         message: String,
         /// SQLite's error.
         source: rusqlite::Error,
+    },
+    /// A migration left rows whose foreign key points at no row (checked before its commit,
+    /// since migrations run with enforcement off); it was rolled back and not recorded.
+    #[error(
+        "{} failed, rolled back and not recorded: it leaves {count} row(s) whose foreign key points at no row (first: {first}) — make every reference point at a row that exists (a rebuilt table must keep its keys) and run again",
+        path.display()
+    )]
+    ForeignKeyViolations {
+        /// The migration.
+        path: PathBuf,
+        /// How many rows break a foreign key.
+        count: usize,
+        /// The first of them: `table row N → parent`.
+        first: String,
     },
     /// `reset` was given a directory as the database path.
     #[error("{} is a directory, not a database file — reset deletes the database file, so point it at one", path.display())]
@@ -419,6 +435,14 @@ fn read_sql(file: &SqlFile) -> Result<String, MigrateError> {
 }
 
 /// Runs `sql` and then `record` (if any) in one immediate transaction; rolls back on any error.
+///
+/// A migration runs with foreign-key enforcement off and is checked with
+/// `PRAGMA foreign_key_check` before its commit. That is SQLite's own procedure for changing a
+/// table beyond what `ALTER TABLE` does (create the new table, copy, drop the old one, rename):
+/// with enforcement on, dropping a table that other tables reference deletes its rows first,
+/// and the commit then fails on every reference, though the renamed table holds the same keys.
+/// The cost: `ON DELETE CASCADE` and `SET NULL` actions do not fire inside a migration, and a
+/// delete that relied on them fails the check instead. Seeds run with enforcement on.
 fn run_in_transaction(
     conn: &mut Connection,
     kind: Kind,
@@ -432,19 +456,92 @@ fn run_in_transaction(
         message: sqlite_message(&source),
         source,
     };
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(failed)?;
-    tx.execute_batch(sql).map_err(failed)?;
+    // The pragma is a no-op inside a transaction, so it is switched around it.
+    let suspend = kind == Kind::Migration && foreign_keys_enforced(conn).map_err(failed)?;
+    if suspend {
+        conn.pragma_update(None, "foreign_keys", false)
+            .map_err(failed)?;
+    }
+    let outcome = run_and_commit(conn, file, sql, record, suspend).map_err(|e| match e {
+        Step::Sqlite(source) => failed(source),
+        Step::Dangling { count, first } => MigrateError::ForeignKeyViolations {
+            path: file.path.clone(),
+            count,
+            first,
+        },
+    });
+    if suspend {
+        let restored = conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(failed);
+        outcome?;
+        restored
+    } else {
+        outcome
+    }
+}
+
+/// Why a file's transaction did not commit.
+enum Step {
+    Sqlite(rusqlite::Error),
+    Dangling { count: usize, first: String },
+}
+
+impl From<rusqlite::Error> for Step {
+    fn from(e: rusqlite::Error) -> Self {
+        Step::Sqlite(e)
+    }
+}
+
+fn run_and_commit(
+    conn: &mut Connection,
+    file: &SqlFile,
+    sql: &str,
+    record: bool,
+    check_foreign_keys: bool,
+) -> Result<(), Step> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(sql)?;
+    if check_foreign_keys {
+        dangling_references(&tx)?;
+    }
     if record {
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, datetime('now'))",
             [&file.version],
-        )
-        .map_err(failed)?;
+        )?;
     }
     // Dropping `tx` on an error path above rolls it back.
-    tx.commit().map_err(failed)
+    tx.commit()?;
+    Ok(())
+}
+
+/// Whether the connection enforces foreign keys (the bundled SQLite's default, and `rally::db`'s).
+fn foreign_keys_enforced(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+}
+
+/// `Err` naming the first row whose foreign key points at no row, with how many do.
+fn dangling_references(conn: &Connection) -> Result<(), Step> {
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let rows = stmt
+        .query_map([], |row| {
+            let table: String = row.get(0)?;
+            let rowid: Option<i64> = row.get(1)?;
+            let parent: String = row.get(2)?;
+            Ok(match rowid {
+                Some(id) => format!("{table} row {id} → {parent}"),
+                None => format!("a row of {table} → {parent}"),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    match rows.first() {
+        None => Ok(()),
+        Some(first) => Err(Step::Dangling {
+            count: rows.len(),
+            first: first.clone(),
+        }),
+    }
 }
 
 /// SQLite's own message for an error, without rusqlite's wrapping.

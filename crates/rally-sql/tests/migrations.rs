@@ -103,6 +103,116 @@ fn a_failing_migration_is_rolled_back_not_recorded_and_stops_the_run() {
     );
 }
 
+/// SQLite's procedure for changing a table beyond `ALTER TABLE`: create the new table, copy,
+/// drop the old one, rename. Other tables reference the old one, so with foreign keys enforced
+/// the drop would delete its rows first and the commit fail; migrations run it as one step.
+const REBUILD_TEAMS: &str = "
+CREATE TABLE teams_new (code TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO teams_new (code, name) SELECT code, name FROM teams;
+DROP TABLE teams;
+ALTER TABLE teams_new RENAME TO teams;
+";
+
+fn league(dir: &Path) {
+    write(
+        dir,
+        "001_teams.sql",
+        "CREATE TABLE teams (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TABLE games (id INTEGER PRIMARY KEY, home TEXT NOT NULL REFERENCES teams (code));",
+    );
+    write(
+        dir,
+        "002_rows.sql",
+        "INSERT INTO teams VALUES ('TOR', 'Toronto'), ('MTL', 'Montreal');
+         INSERT INTO games (home) VALUES ('TOR'), ('MTL');",
+    );
+}
+
+#[test]
+fn a_migration_rebuilds_a_table_that_other_tables_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    let db = tmp.path().join("app.sqlite");
+    league(&dir);
+    write(&dir, "003_rebuild_teams.sql", REBUILD_TEAMS);
+
+    assert_eq!(versions(&migrate(&db, &dir).unwrap()).len(), 3);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM games JOIN teams ON teams.code = games.home"
+        ),
+        2
+    );
+    assert!(
+        Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'teams'",
+                [],
+                |r| { r.get::<_, String>(0) }
+            )
+            .unwrap()
+            .contains("WITHOUT ROWID")
+    );
+    // Enforcement is back on for what follows: a seed cannot insert a dangling reference.
+    let seeds = tmp.path().join("seeds");
+    write(
+        &seeds,
+        "001_bad.sql",
+        "INSERT INTO games (home) VALUES ('NOPE');",
+    );
+    let mut conn = Connection::open(&db).unwrap();
+    let err = rally_sql::migrate::seed_connection(&mut conn, &seeds).unwrap_err();
+    assert!(
+        err.to_string().contains("FOREIGN KEY constraint failed"),
+        "{err}"
+    );
+    assert!(
+        conn.query_row("PRAGMA foreign_keys", [], |r| r.get::<_, bool>(0))
+            .unwrap()
+    );
+}
+
+#[test]
+fn a_migration_that_leaves_a_dangling_reference_is_rolled_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    let db = tmp.path().join("app.sqlite");
+    league(&dir);
+    // Rebuilt without Montreal: game 2 would point at no team.
+    write(
+        &dir,
+        "003_rebuild_teams.sql",
+        &REBUILD_TEAMS.replace("FROM teams;", "FROM teams WHERE code <> 'MTL';"),
+    );
+
+    let err = migrate(&db, &dir).unwrap_err();
+    let MigrateError::ForeignKeyViolations {
+        path,
+        count: n,
+        first,
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert!(path.ends_with("003_rebuild_teams.sql"), "{err}");
+    assert_eq!(*n, 1, "{err}");
+    assert_eq!(first, "games row 2 → teams", "{err}");
+    assert!(err.to_string().contains("rolled back"), "{err}");
+
+    // Nothing of it stayed: the old table, both teams, two recorded migrations.
+    assert_eq!(count(&db, "SELECT count(*) FROM teams"), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'teams_new'"
+        ),
+        0
+    );
+}
+
 #[test]
 fn file_names_are_checked_strictly() {
     let tmp = tempfile::tempdir().unwrap();
