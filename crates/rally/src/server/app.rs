@@ -322,6 +322,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
     where
         M: ServerMount<Context = C>,
         M::Shared: Send,
+        M::Route: Send,
     {
         MountServer::<M> {
             context: Arc::clone(&self.context),

@@ -71,7 +71,18 @@ pub fn render<M: ServerMount>(
     path: &str,
     dark_mode: bool,
 ) -> Rendered {
-    let route = M::parse(path);
+    render_route::<M>(ctx, caller, shared, M::parse(path), path, dark_mode)
+}
+
+/// [`render`] of a route already parsed from `path`.
+fn render_route<M: ServerMount>(
+    ctx: &M::Context,
+    caller: &Caller<'_>,
+    shared: M::Shared,
+    route: M::Route,
+    path: &str,
+    dark_mode: bool,
+) -> Rendered {
     let query = QueryParams::from_url(path);
     let mut page = M::initial_model(&shared, &route, &query);
     let mut status = if M::is_not_found(&route) {
@@ -306,6 +317,7 @@ pub struct MountServer<M: ServerMount> {
 impl<M: ServerMount> MountServer<M>
 where
     M::Shared: Send,
+    M::Route: Send,
 {
     /// The mount's routes: every path under its prefix (the not-found page answers 404).
     pub fn router(self) -> Router {
@@ -329,28 +341,35 @@ where
     }
 }
 
-/// A `308` to the route's canonical path when the request spelled it otherwise (`/games/01`,
-/// `/games/%31`, `/games/1/`), keeping the query, so each page has one address (for caches,
-/// search engines and shared links). The not-found page is never redirected, and neither is a
-/// path whose canonical form would not parse back to itself (no redirect loops).
-fn canonical_redirect<M: ServerMount>(uri: &axum::http::Uri) -> Option<Response> {
+/// The route of `uri`, or where to send a `308` when the request spelled the route otherwise
+/// than its canonical path (`/games/01`, `/games/%31`, `/games/1/`), keeping the query, so each
+/// page has one address (for caches, search engines and shared links). The not-found page is
+/// never redirected, and neither is a path whose canonical form would not parse back to itself
+/// (no redirect loops).
+fn canonical_route<M: ServerMount>(
+    uri: &axum::http::Uri,
+) -> Result<M::Route, axum::http::HeaderValue> {
     let route = M::parse(uri.path());
     if M::is_not_found(&route) {
-        return None;
+        return Ok(route);
     }
     let canonical = M::path(&route);
     if canonical == uri.path() || M::parse(&canonical) != route {
-        return None;
+        return Ok(route);
     }
     let location = match uri.query() {
         Some(query) => format!("{canonical}?{query}"),
         None => canonical,
     };
+    axum::http::HeaderValue::from_str(&location).map_or(Ok(route), Err)
+}
+
+/// A `308` to `location`.
+fn permanent_redirect(location: axum::http::HeaderValue) -> Response {
     let mut response = Response::new(axum::body::Body::empty());
     *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
-    let value = axum::http::HeaderValue::from_str(&location).ok()?;
-    response.headers_mut().insert(header::LOCATION, value);
-    Some(response)
+    response.headers_mut().insert(header::LOCATION, location);
+    response
 }
 
 async fn page<M: ServerMount>(
@@ -359,15 +378,18 @@ async fn page<M: ServerMount>(
 ) -> Response
 where
     M::Shared: Send,
+    M::Route: Send,
 {
     let path = request
         .uri()
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    if let Some(redirect) = canonical_redirect::<M>(request.uri()) {
-        return redirect;
-    }
+    // Parsed once: the render job takes the route along.
+    let route = match canonical_route::<M>(request.uri()) {
+        Ok(route) => route,
+        Err(location) => return permanent_redirect(location),
+    };
     let (parts, _) = request.into_parts();
     let nonce = parts
         .extensions
@@ -409,7 +431,6 @@ where
             // A page rendered for a signed-in user may hold what only they may see: no cache keeps it.
             let private = identity.is_some();
             let caller = Caller::new(identity, &headers);
-            let route = M::parse(&page_path);
             if let Err(denied) = M::authorize(context, &caller, &route) {
                 return Outcome::Denied(denied);
             }
@@ -418,7 +439,8 @@ where
                 identity: caller.identity(),
             };
             let shared = (server.shared)(context, &request);
-            let mut page = render::<M>(context, &caller, shared, &page_path, dark_mode);
+            let mut page =
+                render_route::<M>(context, &caller, shared, route, &page_path, dark_mode);
             page.nonce = nonce;
             page.notice = notice;
             let html = (server.document)(&page, Some(&server.script));
