@@ -471,9 +471,14 @@ fn run_in_transaction(
         },
     });
     if suspend {
+        // After a commit the migration is applied: a failure here is the connection's, not the
+        // file's, so it is not reported as a rolled-back migration.
         let restored = conn
             .pragma_update(None, "foreign_keys", true)
-            .map_err(failed);
+            .map_err(|source| MigrateError::Database {
+                path: PathBuf::from(":memory:"),
+                source,
+            });
         outcome?;
         restored
     } else {
