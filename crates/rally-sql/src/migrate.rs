@@ -526,27 +526,25 @@ fn foreign_keys_enforced(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))
 }
 
-/// `Err` naming the first row whose foreign key points at no row, with how many do.
+/// `Err` naming the first row whose foreign key points at no row, with how many do. Only the
+/// first is described: a broken rebuild of a large table can leave millions.
 fn dangling_references(conn: &Connection) -> Result<(), Step> {
     let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
-    let rows = stmt
-        .query_map([], |row| {
-            let table: String = row.get(0)?;
-            let rowid: Option<i64> = row.get(1)?;
-            let parent: String = row.get(2)?;
-            Ok(match rowid {
-                Some(id) => format!("{table} row {id} → {parent}"),
-                None => format!("a row of {table} → {parent}"),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    match rows.first() {
-        None => Ok(()),
-        Some(first) => Err(Step::Dangling {
-            count: rows.len(),
-            first: first.clone(),
-        }),
+    let mut rows = stmt.query([])?;
+    let Some(row) = rows.next()? else {
+        return Ok(());
+    };
+    let table: String = row.get(0)?;
+    let parent: String = row.get(2)?;
+    let first = match row.get::<_, Option<i64>>(1)? {
+        Some(id) => format!("{table} row {id} → {parent}"),
+        None => format!("a row of {table} → {parent}"),
+    };
+    let mut count = 1;
+    while rows.next()?.is_some() {
+        count += 1;
     }
+    Err(Step::Dangling { count, first })
 }
 
 /// SQLite's own message for an error, without rusqlite's wrapping.
