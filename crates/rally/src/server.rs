@@ -20,6 +20,7 @@ pub mod pg_hub;
 pub mod pool;
 #[cfg(feature = "redis")]
 pub mod redis_hub;
+mod render_memo;
 pub mod security;
 pub mod ssr;
 pub mod ws;

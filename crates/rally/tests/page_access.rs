@@ -52,10 +52,17 @@ enum Route {
     Panic,
     /// A page of ~10 KB, as large as the Scoreboard's `/games`.
     Long,
+    /// A page whose data is [`VERSION`] and whose view counts its renders in [`RENDERS`].
+    Counted,
     NotFound,
 }
 
 struct Site;
+
+/// The data of `/counted`: what a save would change.
+static VERSION: AtomicUsize = AtomicUsize::new(1);
+/// How many times `/counted`'s view ran.
+static RENDERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Mount for Site {
     type Route = Route;
@@ -72,6 +79,7 @@ impl Mount for Site {
             "/private" => Route::Private,
             "/panic" => Route::Panic,
             "/long" => Route::Long,
+            "/counted" => Route::Counted,
             _ => match path.strip_prefix("/owner/").map(str::parse) {
                 Some(Ok(id)) => Route::Owner { id },
                 _ => Route::NotFound,
@@ -84,6 +92,7 @@ impl Mount for Site {
             Route::Private => "/private".into(),
             Route::Panic => "/panic".into(),
             Route::Long => "/long".into(),
+            Route::Counted => "/counted".into(),
             Route::Owner { id } => format!("/owner/{id}"),
             Route::NotFound => "/not_found".into(),
         }
@@ -99,6 +108,9 @@ impl Mount for Site {
         Effect::none()
     }
     fn view(page: &String) -> Element<String> {
+        if page.starts_with("counted") {
+            RENDERS.fetch_add(1, Ordering::SeqCst);
+        }
         p(vec![], vec![text(page.clone())])
     }
     fn head(page: &String) -> Head {
@@ -127,7 +139,7 @@ impl ServerMount for Site {
     fn authorize(ctx: &Context, caller: &Caller<'_>, route: &Route) -> Result<(), Denied> {
         let _ = ctx;
         match route {
-            Route::Home | Route::Panic | Route::Long | Route::NotFound => Ok(()),
+            Route::Home | Route::Panic | Route::Long | Route::Counted | Route::NotFound => Ok(()),
             Route::Private => rally::server::caller::allow(Access::SignedIn, caller, None),
             Route::Owner { id } => {
                 let owner = |user: &Identity| user.user_id == *id;
@@ -138,6 +150,13 @@ impl ServerMount for Site {
 
     fn load_data(ctx: &Context, caller: &Caller<'_>, route: &Route) -> Option<Loaded<String>> {
         assert!(*route != Route::Panic, "the load panics");
+        if *route == Route::Counted {
+            let version = VERSION.load(Ordering::SeqCst);
+            let loaded = format!("counted version {version} for {:?}", caller.user_id());
+            return Some(Loaded::new(Ok::<String, LoadError>(loaded), |r| {
+                r.unwrap_or_default()
+            }));
+        }
         if *route == Route::Long {
             let long = std::iter::once(format!("for user {:?}: ", caller.user_id()))
                 .chain((0..200).map(|i| format!("row {i} of the long page; ")))
@@ -508,6 +527,64 @@ async fn pages_are_gzipped_for_browsers_and_decode_to_the_same_document() {
 
     let _ = running.stop.send(());
     running.served.await.unwrap().unwrap();
+}
+
+/// The page as sent, without what differs per response (the nonce).
+fn page_of(response: &str) -> String {
+    without_nonce(response.split("\r\n\r\n").nth(1).unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_whose_data_path_and_theme_repeat_is_rendered_once_and_new_data_renders_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = serve(builder(dir.path())).await;
+    let addr = running.addr;
+    let renders = || RENDERS.load(Ordering::SeqCst);
+
+    // Kept from the second sighting; the third request is not rendered, and is the same page.
+    let (_, first) = get_raw(addr, "/counted", None).await;
+    assert!(first.contains("counted version 1 for None"), "{first}");
+    get_raw(addr, "/counted", None).await;
+    assert_eq!(renders(), 2);
+    for _ in 0..3 {
+        let (status, again) = get_raw(addr, "/counted", None).await;
+        assert_eq!(status, 200);
+        assert_eq!(page_of(&again), page_of(&first));
+        assert_ne!(again, first, "each response has its own nonce");
+    }
+    assert_eq!(renders(), 2, "the kept page was served");
+
+    // Another theme or query is another page.
+    let dark = get_raw_with(addr, "/counted", "Cookie: dark=1\r\n").await;
+    assert!(dark.contains("data-theme=\"dark\""), "{dark}");
+    assert_eq!(renders(), 3);
+    get_raw(addr, "/counted?tab=2", None).await;
+    assert_eq!(renders(), 4);
+
+    // New data (a save) is rendered at once, never the kept page.
+    VERSION.store(2, Ordering::SeqCst);
+    let (_, changed) = get_raw(addr, "/counted", None).await;
+    assert!(changed.contains("counted version 2 for None"), "{changed}");
+    assert!(!changed.contains("version 1"), "{changed}");
+    assert_eq!(renders(), 5);
+    let (_, again) = get_raw(addr, "/counted", None).await;
+    assert_eq!(page_of(&again), page_of(&changed));
+    assert_eq!(renders(), 5, "the new page replaced the old one");
+
+    // A signed-in visitor's page is rendered for them every time and never kept.
+    for _ in 0..3 {
+        let (_, theirs) = get_raw(addr, "/counted", Some(7)).await;
+        assert!(theirs.contains("counted version 2 for Some(7)"), "{theirs}");
+    }
+    assert_eq!(renders(), 8);
+
+    let _ = running.stop.send(());
+    running.served.await.unwrap().unwrap();
+}
+
+async fn get_raw_with(addr: std::net::SocketAddr, path: &str, headers: &str) -> String {
+    let (head, body) = request_raw(addr, "GET", path, headers).await;
+    format!("{head}\r\n\r\n{}", String::from_utf8_lossy(&body))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

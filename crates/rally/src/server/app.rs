@@ -333,6 +333,7 @@ impl<C: Send + Sync + 'static> AppBuilder<C> {
             endpoint: self.endpoint.clone(),
             pool: self.pool.clone(),
             pages: Arc::clone(&self.pages),
+            renders: Default::default(),
         }
         .router()
     }

@@ -16,6 +16,7 @@ use super::encoding::{Offer, PageBody, choose};
 use super::html;
 use super::page_cache::PageCache;
 use super::pool::{PoolError, RenderPool};
+use super::render_memo::{Key, Page, RenderMemo};
 use crate::document::Document;
 use crate::mount::{Hydration, ServerMount};
 use crate::page::Head;
@@ -71,10 +72,11 @@ pub fn render<M: ServerMount>(
     path: &str,
     dark_mode: bool,
 ) -> Rendered {
-    render_route::<M>(ctx, caller, shared, M::parse(path), path, dark_mode)
+    render_route::<M>(ctx, caller, shared, M::parse(path), path, dark_mode, None)
 }
 
-/// [`render`] of a route already parsed from `path`.
+/// [`render`] of a route already parsed from `path`; with `memo`, a page whose path, theme and
+/// payload were rendered before is not rendered again (server/render_memo.rs).
 fn render_route<M: ServerMount>(
     ctx: &M::Context,
     caller: &Caller<'_>,
@@ -82,7 +84,53 @@ fn render_route<M: ServerMount>(
     route: M::Route,
     path: &str,
     dark_mode: bool,
+    memo: Option<&RenderMemo>,
 ) -> Rendered {
+    let (msg, load, load_status) = match M::load_data(ctx, caller, &route) {
+        Some(loaded) => (Some(loaded.msg), Some(loaded.payload), loaded.status),
+        None => (None, None, 200),
+    };
+    let payload = crate::payload::encode(&Hydration {
+        shared: &shared,
+        load,
+    })
+    .unwrap_or_default();
+    let key = Key {
+        path,
+        dark_mode,
+        payload: &payload,
+    };
+    let page = match memo.and_then(|memo| memo.get(key)) {
+        Some(page) => page,
+        None => {
+            let page = render_page::<M>(shared, route, path, dark_mode, msg, load_status);
+            if let Some(memo) = memo {
+                memo.keep(key, &page);
+            }
+            page
+        }
+    };
+    Rendered {
+        status: page.status,
+        body: page.body,
+        payload,
+        path: page.canonical,
+        dark_mode,
+        head: page.head,
+        nonce: String::new(),
+        notice: None,
+    }
+}
+
+/// `initial_model`, the load's message through `update`, then `view` in the shell and `head`.
+fn render_page<M: ServerMount>(
+    shared: M::Shared,
+    route: M::Route,
+    path: &str,
+    dark_mode: bool,
+    loaded: Option<M::Msg>,
+    load_status: u16,
+) -> Page {
     let query = QueryParams::from_url(path);
     let mut page = M::initial_model(&shared, &route, &query);
     let mut status = if M::is_not_found(&route) {
@@ -90,15 +138,12 @@ fn render_route<M: ServerMount>(
     } else {
         StatusCode::OK
     };
-    let mut load = None;
-    if let Some(loaded) = M::load_data(ctx, caller, &route) {
+    if let Some(msg) = loaded {
         // Effects are the browser's business; the server only renders.
-        let _ = M::update(&shared, &mut page, loaded.msg);
-        if loaded.status != 200 {
-            status =
-                StatusCode::from_u16(loaded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let _ = M::update(&shared, &mut page, msg);
+        if load_status != 200 {
+            status = StatusCode::from_u16(load_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         }
-        load = Some(loaded.payload);
     }
     let canonical = M::path(&route);
     let chrome = Chrome {
@@ -113,17 +158,11 @@ fn render_route<M: ServerMount>(
             chrome: &chrome,
         },
     );
-    let head = M::head(&page);
-    let payload = crate::payload::encode(&Hydration { shared, load }).unwrap_or_default();
-    Rendered {
+    Page {
         status,
         body,
-        payload,
-        path: canonical,
-        dark_mode,
-        head,
-        nonce: String::new(),
-        notice: None,
+        canonical,
+        head: M::head(&page),
     }
 }
 
@@ -312,6 +351,8 @@ pub struct MountServer<M: ServerMount> {
     pub pool: RenderPool,
     /// Gzipped pages by content, shared by the app's mounts (server/page_cache.rs).
     pub(crate) pages: Arc<PageCache>,
+    /// The mount's pages by their inputs, rendered once (server/render_memo.rs).
+    pub(crate) renders: RenderMemo,
 }
 
 impl<M: ServerMount> MountServer<M>
@@ -439,8 +480,9 @@ where
                 identity: caller.identity(),
             };
             let shared = (server.shared)(context, &request);
+            let memo = (!private).then_some(&server.renders);
             let mut page =
-                render_route::<M>(context, &caller, shared, route, &page_path, dark_mode);
+                render_route::<M>(context, &caller, shared, route, &page_path, dark_mode, memo);
             page.nonce = nonce;
             page.notice = notice;
             let html = (server.document)(&page, Some(&server.script));
