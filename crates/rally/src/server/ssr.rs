@@ -90,11 +90,19 @@ fn render_route<M: ServerMount>(
         Some(loaded) => (Some(loaded.msg), Some(loaded.payload), loaded.status),
         None => (None, None, 200),
     };
-    let payload = crate::payload::encode(&Hydration {
+    let payload = match crate::payload::encode(&Hydration {
         shared: &shared,
         load,
-    })
-    .unwrap_or_default();
+    }) {
+        Ok(payload) => payload,
+        Err(error) => {
+            // Without its payload a page has no key: an empty one would be every such
+            // request's, and one visitor's page would be served to the next.
+            tracing::error!(path, "the page's payload could not be encoded: {error}");
+            let page = render_page::<M>(shared, route, path, dark_mode, msg, load_status);
+            return page.into_rendered(String::new(), dark_mode);
+        }
+    };
     let key = Key {
         path,
         dark_mode,
@@ -110,15 +118,21 @@ fn render_route<M: ServerMount>(
             page
         }
     };
-    Rendered {
-        status: page.status,
-        body: page.body,
-        payload,
-        path: page.canonical,
-        dark_mode,
-        head: page.head,
-        nonce: String::new(),
-        notice: None,
+    page.into_rendered(payload, dark_mode)
+}
+
+impl Page {
+    fn into_rendered(self, payload: String, dark_mode: bool) -> Rendered {
+        Rendered {
+            status: self.status,
+            body: self.body,
+            payload,
+            path: self.canonical,
+            dark_mode,
+            head: self.head,
+            nonce: String::new(),
+            notice: None,
+        }
     }
 }
 
