@@ -10,8 +10,8 @@
 //!
 //! Only anonymous visitors' pages are kept (a signed-in user's page may hold what only they
 //! may see, as in the gzip cache, ADR 0036). A path is kept from its second sighting, so a
-//! flood of distinct URLs costs each a short string in a ring and cannot push the popular
-//! pages out. Entries are few and bounded in size; the oldest goes first.
+//! flood of URLs seen once costs each a short string in a ring and cannot push the popular
+//! pages out (URLs each seen twice can: the oldest entry goes first, not the least used). Entries are few and bounded in size; the oldest goes first.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -73,7 +73,7 @@ impl RenderMemo {
     /// The page rendered before for `key`, if it is kept.
     pub(crate) fn get(&self, key: Key<'_>) -> Option<Page> {
         let entry = self.lock().find(key)?;
-        // Compared outside the lock: a payload is a few kilobytes.
+        // Compared outside the lock: a payload may be up to `MAX_PAYLOAD_BYTES`.
         (*entry.payload == *key.payload).then(|| entry.page.clone())
     }
 
