@@ -11,7 +11,8 @@
 //! Only anonymous visitors' pages are kept (a signed-in user's page may hold what only they
 //! may see, as in the gzip cache, ADR 0036). A path is kept from its second sighting, so a
 //! flood of URLs seen once costs each a short string in a ring and cannot push the popular
-//! pages out (URLs each seen twice can: the oldest entry goes first, not the least used). Entries are few and bounded in size; the oldest goes first.
+//! pages out (URLs each seen twice can: the oldest entry goes first, not the least used).
+//! Entries are few and bounded in size.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -86,26 +87,33 @@ impl RenderMemo {
         {
             return;
         }
-        let mut state = self.lock();
-        let at = state.position(key);
-        if at.is_none() && !state.seen_before(key.path) {
-            return;
+        {
+            let mut state = self.lock();
+            if state.position(key).is_none() && !state.seen_before(key.path) {
+                return;
+            }
         }
+        // Copied outside the lock: a page and its payload may be hundreds of kilobytes.
         let entry = Arc::new(Entry {
             path: key.path.into(),
             dark_mode: key.dark_mode,
             payload: key.payload.into(),
             page: page.clone(),
         });
-        match at {
-            Some(at) => state.entries[at] = entry,
-            None => {
-                if state.entries.len() == ENTRIES {
-                    state.entries.remove(0);
+        let replaced = {
+            let mut state = self.lock();
+            // Looked up again: another thread may have kept or evicted the path meanwhile.
+            match state.position(key) {
+                Some(at) => Some(std::mem::replace(&mut state.entries[at], entry)),
+                None => {
+                    let evicted = (state.entries.len() == ENTRIES).then(|| state.entries.remove(0));
+                    state.entries.push(entry);
+                    evicted
                 }
-                state.entries.push(entry);
             }
-        }
+        };
+        // The old entry is freed after the lock is released.
+        drop(replaced);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -153,6 +161,12 @@ mod tests {
         }
     }
 
+    /// Keeps `page` for `key` from its second sighting, as a popular page is.
+    fn kept(memo: &RenderMemo, key: Key<'_>, page: &Page) {
+        memo.keep(key, page);
+        memo.keep(key, page);
+    }
+
     fn key<'a>(path: &'a str, dark_mode: bool, payload: &'a str) -> Key<'a> {
         Key {
             path,
@@ -175,8 +189,7 @@ mod tests {
     fn another_payload_theme_or_path_is_not_served_the_kept_page() {
         let memo = RenderMemo::default();
         let games = key("/games", false, "AAA");
-        memo.keep(games, &page("light"));
-        memo.keep(games, &page("light"));
+        kept(&memo, games, &page("light"));
         assert_eq!(memo.get(key("/games", false, "AAB")), None, "new data");
         assert_eq!(memo.get(key("/games", true, "AAA")), None, "dark theme");
         assert_eq!(memo.get(key("/games?team=x", false, "AAA")), None);
@@ -186,8 +199,7 @@ mod tests {
     #[test]
     fn new_data_replaces_the_kept_page_of_its_path() {
         let memo = RenderMemo::default();
-        memo.keep(key("/games", false, "old"), &page("old"));
-        memo.keep(key("/games", false, "old"), &page("old"));
+        kept(&memo, key("/games", false, "old"), &page("old"));
         memo.keep(key("/games", false, "new"), &page("new"));
         assert_eq!(memo.get(key("/games", false, "old")), None);
         assert_eq!(memo.get(key("/games", false, "new")), Some(page("new")));
@@ -198,8 +210,7 @@ mod tests {
     fn a_flood_of_distinct_paths_keeps_the_popular_page() {
         let memo = RenderMemo::default();
         let games = key("/games", false, "AAA");
-        memo.keep(games, &page("games"));
-        memo.keep(games, &page("games"));
+        kept(&memo, games, &page("games"));
         for i in 0..10_000 {
             let path = format!("/games?x={i}");
             memo.keep(key(&path, false, "AAA"), &page("flood"));
@@ -215,8 +226,7 @@ mod tests {
         let memo = RenderMemo::default();
         let paths: Vec<String> = (0..=ENTRIES).map(|i| format!("/p{i}")).collect();
         for path in &paths {
-            memo.keep(key(path, false, "x"), &page(path));
-            memo.keep(key(path, false, "x"), &page(path));
+            kept(&memo, key(path, false, "x"), &page(path));
         }
         assert_eq!(memo.lock().entries.len(), ENTRIES);
         assert_eq!(memo.get(key(&paths[0], false, "x")), None);
@@ -229,12 +239,10 @@ mod tests {
         let memo = RenderMemo::default();
         let big = "x".repeat(MAX_BODY_BYTES + 1);
         let games = key("/games", false, "AAA");
-        memo.keep(games, &page(&big));
-        memo.keep(games, &page(&big));
+        kept(&memo, games, &page(&big));
         assert_eq!(memo.get(games), None);
         let long_path = format!("/games?{}", "q".repeat(MAX_PATH_BYTES));
-        memo.keep(key(&long_path, false, "A"), &page("a"));
-        memo.keep(key(&long_path, false, "A"), &page("a"));
+        kept(&memo, key(&long_path, false, "A"), &page("a"));
         assert_eq!(memo.get(key(&long_path, false, "A")), None);
     }
 }
