@@ -1,6 +1,6 @@
-//! `cargo run --release -p rally-bench-ssr --example select [-- N [select|swap|replace|update]]`:
+//! `cargo run --release -p rally-bench-ssr --example select [-- N [select|swap|replace|update|remove]]`:
 //! the js-framework-benchmark "select row" (or "swap rows", "replace all rows", "update every
-//! 10th row") update natively — `view` of the
+//! 10th row", "remove row": N at most 1,000) update natively — `view` of the
 //! 1,000-row model plus the diff against the previous view on the in-memory DOM — timed over N
 //! updates (default 2,000). The browser's script-only figure for these is mostly this work in
 //! wasm; this is its native proxy for profiling (`perf record`, `valgrind --tool=callgrind`).
@@ -23,6 +23,7 @@ fn main() {
     let swap = op == "swap";
     let replace = op == "replace";
     let partial = op == "update";
+    let remove = op == "remove";
     let mut model = Model::default();
     let _ = update(&mut model, Msg::Run);
     let mut backend = MemoryDom::new();
@@ -36,6 +37,10 @@ fn main() {
             Msg::Update
         } else if swap {
             Msg::SwapRows
+        } else if remove {
+            // The fourth row, as the benchmark's "remove row" does; the table shrinks by one
+            // row per update.
+            Msg::Remove(model.rows.get(3).map_or(0, |r| r.id))
         } else {
             Msg::Select(1 + i % 1_000)
         };
@@ -49,6 +54,8 @@ fn main() {
         "update"
     } else if swap {
         "swap"
+    } else if remove {
+        "remove"
     } else {
         "select"
     };

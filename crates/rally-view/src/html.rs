@@ -77,6 +77,8 @@ pub fn none<Msg>() -> Element<Msg> {
     Element::none()
 }
 
+pub use crate::lazy_list::keyed_lazy;
+
 /// An element whose children are identified by key, so reordering moves DOM nodes instead of
 /// rewriting them. Keys must be unique among the siblings.
 ///
@@ -160,7 +162,7 @@ pub fn is_valid_name(name: &str) -> bool {
 
 /// HTML tag names are case-insensitive and the browser reports them lowercase, so a custom
 /// `element("My-Widget")` is stored as `my-widget` to hydrate.
-fn checked_tag(tag: Str) -> Str {
+pub(crate) fn checked_tag(tag: Str) -> Str {
     if is_valid_name(&tag) {
         if tag.bytes().any(|b| b.is_ascii_uppercase()) {
             Str::Owned(tag.to_ascii_lowercase())

@@ -13,6 +13,7 @@ pub mod effect;
 pub mod event;
 pub mod html;
 pub mod lazy;
+pub mod lazy_list;
 pub mod program;
 pub mod render;
 pub mod str;

@@ -149,6 +149,9 @@ impl Renderer<'_> {
                 Children::Plain(children) => self.children(tag, children.iter()),
                 Children::Text(t) => self.text(tag, t, true),
                 Children::Keyed(children) => self.children(tag, children.iter().map(|(_, c)| c)),
+                Children::LazyKeyed(list) => {
+                    self.children(tag, list.force_all().iter().flatten().map(|row| &**row))
+                }
             }
         }
         self.html.str("</");

@@ -659,6 +659,7 @@ fn size<Msg>(e: &Element<Msg>) -> usize {
                 Children::Plain(c) => c.iter().map(size).sum(),
                 Children::Text(_) => 1,
                 Children::Keyed(c) => c.iter().map(|(_, c)| size(c)).sum(),
+                Children::LazyKeyed(l) => l.len(),
                 Children::RawHtml(_) => 0,
             }
         }
@@ -700,6 +701,7 @@ fn dom_children<Msg>(element: &Element<Msg>, is_root: bool) -> Vec<Flat<'_, Msg>
             Children::Plain(c) => flatten(c.iter(), &mut out),
             Children::Text(_) => out.push(Flat::Text),
             Children::Keyed(c) => flatten(c.iter().map(|(_, c)| c), &mut out),
+            Children::LazyKeyed(_) => unreachable!("random views hold no lazy lists"),
             Children::RawHtml(_) => {}
         },
         root => flatten(std::iter::once(root), &mut out),
@@ -742,6 +744,7 @@ pub fn has_raw_html<Msg>(view: &Element<Msg>) -> bool {
             Children::Text(_) => false,
             Children::Plain(c) => c.iter().any(has_raw_html),
             Children::Keyed(c) => c.iter().any(|(_, c)| has_raw_html(c)),
+            Children::LazyKeyed(l) => l.force_all().iter().flatten().any(|row| has_raw_html(row)),
         },
     }
 }

@@ -60,6 +60,9 @@ pub enum Children<Msg> {
     Text(Str),
     /// Children diffed by key, moved rather than rebuilt when they reorder.
     Keyed(Vec<(Key, Element<Msg>)>),
+    /// Keyed rows built by one view from their arguments, only where an argument changed;
+    /// see [`crate::html::keyed_lazy`].
+    LazyKeyed(crate::lazy_list::LazyList<Msg>),
     /// Markup inserted verbatim; see [`crate::html::unsafe_raw_html`].
     RawHtml(Str),
 }
@@ -417,6 +420,7 @@ impl<Msg> Element<Msg> {
                     Children::Keyed(c) => {
                         Children::Keyed(c.into_iter().map(|(k, c)| (k, c.map_with(f))).collect())
                     }
+                    Children::LazyKeyed(l) => Children::LazyKeyed(l.map(f)),
                     Children::RawHtml(h) => Children::RawHtml(h),
                 };
                 Element::Node(Node {
@@ -496,7 +500,7 @@ impl<Msg> Children<Msg> {
         match self {
             Children::Plain(c) => c,
             Children::Text(t) => std::slice::from_ref(scratch.insert(Element::Text(t.clone()))),
-            Children::Keyed(_) | Children::RawHtml(_) => &[],
+            Children::Keyed(_) | Children::LazyKeyed(_) | Children::RawHtml(_) => &[],
         }
     }
 }

@@ -157,6 +157,16 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             Children::Keyed(c) => {
                 self.hydrate_children(&dom, &n.tag, c.iter().map(|(_, c)| c), path, report)
             }
+            Children::LazyKeyed(list) => {
+                let rows = list.force_all();
+                self.hydrate_children(
+                    &dom,
+                    &n.tag,
+                    rows.iter().flatten().map(|row| &**row),
+                    path,
+                    report,
+                )
+            }
         };
         Mounted {
             node: dom,

@@ -1,18 +1,204 @@
 //! Keyed children: match by key, keep the longest run already in order, move only the rest.
+//!
+//! The algorithm runs over a [`KeyedPair`]: plain keyed children (`html::keyed`) or the rows
+//! of a lazy list (`html::keyed_lazy`), which are built only where they are new or changed.
 
 use super::{Backend, Dom, Mounted};
+use crate::lazy_list::LazyList;
 use crate::vdom::{Element, Key};
 
+/// The old and new children of one keyed diff: their keys, and how to patch an old child into
+/// a new one or create a new one.
+///
+/// Keys live as long as the views (`'k`), not as the pair, so an index of them can be kept
+/// while the pair patches.
+pub(super) trait KeyedPair<'k, Msg> {
+    fn old_len(&self) -> usize;
+    fn new_len(&self) -> usize;
+    fn old_key(&self, j: usize) -> &'k Key;
+    fn new_key(&self, i: usize) -> &'k Key;
+    /// Patches old child `j`, mounted as `m`, into new child `i`.
+    fn patch<B: Backend>(
+        &mut self,
+        dom: &mut Dom<Msg, B>,
+        parent: &B::Node,
+        parent_tag: &str,
+        j: usize,
+        m: &mut Mounted<B::Node>,
+        i: usize,
+    ) where
+        Msg: Clone + 'static;
+    /// Creates new child `i`.
+    fn create<B: Backend>(
+        &mut self,
+        dom: &mut Dom<Msg, B>,
+        parent_tag: &str,
+        i: usize,
+    ) -> Mounted<B::Node>
+    where
+        Msg: Clone + 'static;
+}
+
+/// Keyed children as `html::keyed` makes them.
+pub(super) struct Plain<'a, Msg> {
+    pub(super) old: &'a [(Key, Element<Msg>)],
+    pub(super) new: &'a [(Key, Element<Msg>)],
+}
+
+impl<'k, Msg> KeyedPair<'k, Msg> for Plain<'k, Msg> {
+    fn old_len(&self) -> usize {
+        self.old.len()
+    }
+    fn new_len(&self) -> usize {
+        self.new.len()
+    }
+    fn old_key(&self, j: usize) -> &'k Key {
+        &self.old[j].0
+    }
+    fn new_key(&self, i: usize) -> &'k Key {
+        &self.new[i].0
+    }
+    fn patch<B: Backend>(
+        &mut self,
+        dom: &mut Dom<Msg, B>,
+        parent: &B::Node,
+        parent_tag: &str,
+        j: usize,
+        m: &mut Mounted<B::Node>,
+        i: usize,
+    ) where
+        Msg: Clone + 'static,
+    {
+        dom.patch(parent, parent_tag, &self.old[j].1, m, &self.new[i].1);
+    }
+    fn create<B: Backend>(
+        &mut self,
+        dom: &mut Dom<Msg, B>,
+        parent_tag: &str,
+        i: usize,
+    ) -> Mounted<B::Node>
+    where
+        Msg: Clone + 'static,
+    {
+        dom.create_item(parent_tag, &self.new[i].1)
+    }
+}
+
+/// The rows of two renders of a lazy list, with their built rows held for the diff (no
+/// `RefCell` borrow per row): the old ones taken out of `old`, the new ones put into `new`
+/// when the diff is done.
+pub(super) struct Lazy<'a, Msg> {
+    old: &'a LazyList<Msg>,
+    new: &'a LazyList<Msg>,
+    old_rows: Vec<Option<Box<Element<Msg>>>>,
+    new_rows: Vec<Option<Box<Element<Msg>>>>,
+}
+
+impl<Msg> Lazy<'_, Msg> {
+    /// Old row `j` as it was built (and mounted); rebuilt should it be missing.
+    fn take_old(&mut self, j: usize) -> Box<Element<Msg>> {
+        match self.old_rows.get_mut(j).and_then(Option::take) {
+            Some(row) => row,
+            None => self.old.build(j),
+        }
+    }
+}
+
+impl<'k, Msg> KeyedPair<'k, Msg> for Lazy<'k, Msg> {
+    fn old_len(&self) -> usize {
+        self.old.len()
+    }
+    fn new_len(&self) -> usize {
+        self.new.len()
+    }
+    fn old_key(&self, j: usize) -> &'k Key {
+        &self.old.keys[j]
+    }
+    fn new_key(&self, i: usize) -> &'k Key {
+        &self.new.keys[i]
+    }
+    fn patch<B: Backend>(
+        &mut self,
+        dom: &mut Dom<Msg, B>,
+        parent: &B::Node,
+        parent_tag: &str,
+        j: usize,
+        m: &mut Mounted<B::Node>,
+        i: usize,
+    ) where
+        Msg: Clone + 'static,
+    {
+        let old_row = self.take_old(j);
+        let row = if self.new.same_at(i, self.old, j) {
+            // Same view, equal argument: the DOM and the built row stay as they are.
+            old_row
+        } else {
+            let new_row = self.new.build(i);
+            dom.patch(parent, parent_tag, &old_row, m, &new_row);
+            new_row
+        };
+        self.new_rows[i] = Some(row);
+    }
+    fn create<B: Backend>(
+        &mut self,
+        dom: &mut Dom<Msg, B>,
+        parent_tag: &str,
+        i: usize,
+    ) -> Mounted<B::Node>
+    where
+        Msg: Clone + 'static,
+    {
+        let row = self.new.build(i);
+        let mounted = dom.create_item(parent_tag, &row);
+        self.new_rows[i] = Some(row);
+        mounted
+    }
+}
+
 impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
-    pub(super) fn patch_keyed(
+    /// Diffs two renders of a lazy list. With the same keys in the same order — a selection,
+    /// an edit of some rows, most updates of a long list — the old built rows are taken over
+    /// whole and only the rows whose argument changed are built and patched.
+    pub(super) fn patch_lazy_list(
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        old: &[(Key, Element<Msg>)],
+        old: &LazyList<Msg>,
         mounted: &mut Vec<Mounted<B::Node>>,
-        new: &[(Key, Element<Msg>)],
+        new: &LazyList<Msg>,
     ) {
-        if new.is_empty() {
+        if old.keys == new.keys && mounted.len() == new.len() {
+            let mut rows = old.take_rows();
+            for i in new.changed_since(old) {
+                let old_row = rows[i].take().unwrap_or_else(|| old.build(i));
+                let new_row = new.build(i);
+                self.patch(parent, parent_tag, &old_row, &mut mounted[i], &new_row);
+                rows[i] = Some(new_row);
+            }
+            new.keep_rows(rows);
+            return;
+        }
+        let mut new_rows = Vec::new();
+        new_rows.resize_with(new.len(), || None);
+        let mut pair = Lazy {
+            old,
+            new,
+            old_rows: old.take_rows(),
+            new_rows,
+        };
+        self.patch_keyed(parent, parent_tag, &mut pair, mounted);
+        new.keep_rows(pair.new_rows);
+    }
+
+    pub(super) fn patch_keyed<'k>(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        pair: &mut impl KeyedPair<'k, Msg>,
+        mounted: &mut Vec<Mounted<B::Node>>,
+    ) {
+        let (old_len, new_len) = (pair.old_len(), pair.new_len());
+        if new_len == 0 {
             if !mounted.is_empty() {
                 self.clear(parent, mounted);
             }
@@ -23,36 +209,33 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         // updates of a long list — nothing else is needed: none of the bookkeeping below,
         // whose two vectors of every child cost more than the patches.
         let mut start = 0;
-        while start < old.len() && start < new.len() && old[start].0 == new[start].0 {
+        while start < old_len && start < new_len && pair.old_key(start) == pair.new_key(start) {
             start += 1;
         }
-        for ((old, new), m) in old[..start].iter().zip(new).zip(mounted.iter_mut()) {
-            self.patch(parent, parent_tag, &old.1, m, &new.1);
+        for (i, m) in mounted.iter_mut().enumerate().take(start) {
+            pair.patch(self, parent, parent_tag, i, m, i);
         }
-        if start == old.len() && start == new.len() {
+        if start == old_len && start == new_len {
             return;
         }
         let mut old_m: Vec<Option<Mounted<B::Node>>> =
             std::mem::take(mounted).into_iter().map(Some).collect();
-        let mut result: Vec<Option<Mounted<B::Node>>> = Vec::with_capacity(new.len());
-        result.resize_with(new.len(), || None);
+        let mut result: Vec<Option<Mounted<B::Node>>> = Vec::with_capacity(new_len);
+        result.resize_with(new_len, || None);
         for (slot, m) in result[..start].iter_mut().zip(old_m.iter_mut()) {
             *slot = m.take();
         }
 
         // The common suffix is patched in place too.
-        let (mut old_end, mut new_end) = (old.len(), new.len());
-        while old_end > start && new_end > start && old[old_end - 1].0 == new[new_end - 1].0 {
+        let (mut old_end, mut new_end) = (old_len, new_len);
+        while old_end > start
+            && new_end > start
+            && pair.old_key(old_end - 1) == pair.new_key(new_end - 1)
+        {
             let mut m = old_m[old_end - 1]
                 .take()
                 .expect("each old child is taken once");
-            self.patch(
-                parent,
-                parent_tag,
-                &old[old_end - 1].1,
-                &mut m,
-                &new[new_end - 1].1,
-            );
+            pair.patch(self, parent, parent_tag, old_end - 1, &mut m, new_end - 1);
             result[new_end - 1] = Some(m);
             old_end -= 1;
             new_end -= 1;
@@ -64,37 +247,32 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 .get(new_end)
                 .and_then(|m| m.as_ref())
                 .map(|m| m.node.clone());
-            for i in start..new_end {
-                let m = self.create_item(parent_tag, &new[i].1);
+            for (i, slot) in result.iter_mut().enumerate().take(new_end).skip(start) {
+                let m = pair.create(self, parent_tag, i);
                 self.backend.insert_before(parent, &m.node, before.as_ref());
-                result[i] = Some(m);
+                *slot = Some(m);
             }
         } else if start == new_end {
             // Only removals.
             for m in old_m[start..old_end].iter_mut().filter_map(Option::take) {
                 self.remove(parent, m);
             }
-        } else if start == 0
-            && old_end == old.len()
-            && new_end == new.len()
-            && no_shared_keys(old, new)
-        {
+        } else if start == 0 && old_end == old_len && new_end == new_len && no_shared_keys(pair) {
             // Nothing survives (a table replaced wholesale): one clear beats n removals.
             let mut all: Vec<Mounted<B::Node>> =
                 old_m.iter_mut().filter_map(Option::take).collect();
             self.clear(parent, &mut all);
-            for (i, (_, child)) in new.iter().enumerate() {
-                let m = self.create_item(parent_tag, child);
+            for (i, slot) in result.iter_mut().enumerate() {
+                let m = pair.create(self, parent_tag, i);
                 self.backend.insert_before(parent, &m.node, None);
-                result[i] = Some(m);
+                *slot = Some(m);
             }
         } else {
             self.patch_middle(
                 parent,
                 parent_tag,
-                old,
+                pair,
                 &mut old_m,
-                new,
                 &mut result,
                 start,
                 old_end,
@@ -109,32 +287,31 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn patch_middle(
+    fn patch_middle<'k>(
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        old: &[(Key, Element<Msg>)],
+        pair: &mut impl KeyedPair<'k, Msg>,
         old_m: &mut [Option<Mounted<B::Node>>],
-        new: &[(Key, Element<Msg>)],
         result: &mut [Option<Mounted<B::Node>>],
         start: usize,
         old_end: usize,
         new_end: usize,
     ) {
-        let old_index = KeyIndex::new((start..old_end).map(|i| (&old[i].0, i)));
+        let old_index = KeyIndex::new((start..old_end).map(|j| (pair.old_key(j), j)));
         // For each new child in the middle, the old position it came from, if any.
         let mut sources: Vec<Option<usize>> = vec![None; new_end - start];
         let mut in_order = true;
         let mut last = 0;
         for i in start..new_end {
-            let Some(j) = old_index.get(&new[i].0) else {
+            let Some(j) = old_index.get(pair.new_key(i)) else {
                 continue;
             };
             // A duplicated key keeps only its first match; later ones are created fresh.
             let Some(mut m) = old_m[j].take() else {
                 continue;
             };
-            self.patch(parent, parent_tag, &old[j].1, &mut m, &new[i].1);
+            pair.patch(self, parent, parent_tag, j, &mut m, i);
             result[i] = Some(m);
             sources[i - start] = Some(j);
             in_order &= j >= last;
@@ -159,7 +336,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             let k = i - start;
             match &result[i] {
                 None => {
-                    let m = self.create_item(parent_tag, &new[i].1);
+                    let m = pair.create(self, parent_tag, i);
                     self.backend.insert_before(parent, &m.node, before.as_ref());
                     result[i] = Some(m);
                 }
@@ -176,9 +353,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 }
 
-fn no_shared_keys<Msg>(old: &[(Key, Element<Msg>)], new: &[(Key, Element<Msg>)]) -> bool {
-    let keys = KeyIndex::new(old.iter().enumerate().map(|(i, (k, _))| (k, i)));
-    !new.iter().any(|(k, _)| keys.get(k).is_some())
+fn no_shared_keys<'k, Msg>(pair: &impl KeyedPair<'k, Msg>) -> bool {
+    let keys = KeyIndex::new((0..pair.old_len()).map(|j| (pair.old_key(j), j)));
+    !(0..pair.new_len()).any(|i| keys.get(pair.new_key(i)).is_some())
 }
 
 /// Old children's keys and positions, sorted by key and found by binary search.

@@ -309,6 +309,16 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     m
                 })
                 .collect(),
+            Children::LazyKeyed(list) => list
+                .force_all()
+                .iter()
+                .flatten()
+                .map(|child| {
+                    let m = self.create_item(&n.tag, child);
+                    self.backend.insert_before(&node, &m.node, None);
+                    m
+                })
+                .collect(),
             Children::RawHtml(html) => {
                 self.backend.set_inner_html(&node, html);
                 Vec::new()
@@ -510,8 +520,17 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 let (a, b) = (a.as_plain(&mut scratch_a), b.as_plain(&mut scratch_b));
                 self.patch_plain(&node, &new.tag, a, &mut m.children, b)
             }
-            (Children::Keyed(a), Children::Keyed(b)) => {
-                self.patch_keyed(&node, &new.tag, a, &mut m.children, b)
+            (Children::Keyed(old), Children::Keyed(new_children)) => self.patch_keyed(
+                &node,
+                &new.tag,
+                &mut keyed::Plain {
+                    old,
+                    new: new_children,
+                },
+                &mut m.children,
+            ),
+            (Children::LazyKeyed(a), Children::LazyKeyed(b)) => {
+                self.patch_lazy_list(&node, &new.tag, a, &mut m.children, b)
             }
             (Children::RawHtml(a), Children::RawHtml(b)) => {
                 if a != b {

@@ -181,6 +181,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     self.adopt_child(&mut next, e, values, &mut children);
                 }
             }
+            // Not templated (see `shape_of`).
+            Children::LazyKeyed(_) => {}
             Children::Text(t) => {
                 if let Some(handle) = next {
                     children.push(self.adopt_text(handle, t, values));
@@ -283,6 +285,8 @@ fn shape_of<Msg>(n: &Node<Msg>, out: &mut Vec<u8>) -> Option<usize> {
     match &n.children {
         Children::Plain(c) => c.iter().try_for_each(|e| child(e, out))?,
         Children::Keyed(c) => c.iter().try_for_each(|(_, e)| child(e, out))?,
+        // Rows built on demand: a list of lists is not worth a template.
+        Children::LazyKeyed(_) => return None,
         Children::Text(_) => {
             out.push(b'"');
             nodes += 1;
@@ -317,6 +321,7 @@ fn values_of<Msg>(n: &Node<Msg>, out: &mut Vec<Str>) {
     match &n.children {
         Children::Plain(c) => c.iter().for_each(|e| child(e, out)),
         Children::Keyed(c) => c.iter().for_each(|(_, e)| child(e, out)),
+        Children::LazyKeyed(_) => {}
         Children::Text(t) => out.push(t.clone()),
         Children::RawHtml(_) => {}
     }
