@@ -6,7 +6,7 @@
 // round by round.
 //
 //   node clicks.mjs [--builds wasm-release,wasm-release-base] [--clicks 200] [--rounds 5]
-//                   [--ops select,swap,update,remove] [--out file.json]
+//                   [--ops select,swap,update,remove,replace,create] [--out file.json]
 //
 // Each figure is `performance.now()` around `el.click()` (the handler and, for rally, its
 // synchronous render and DOM patch), without style or layout.
@@ -32,6 +32,8 @@ function clickLoop([op, clicks]) {
       case 'remove': return document.querySelector('tbody tr:nth-child(4) a.remove');
       case 'swap': return document.getElementById('swaprows');
       case 'update': return document.getElementById('update');
+      case 'replace':
+      case 'create': return document.getElementById('run');
       default: throw new Error(`unknown op ${op}`);
     }
   };
@@ -40,6 +42,7 @@ function clickLoop([op, clicks]) {
     if (op === 'remove' && document.querySelectorAll('tbody tr').length < 900) {
       document.getElementById('run').click();
     }
+    if (op === 'create') document.getElementById('clear').click();
     const el = target(k);
     const t0 = performance.now();
     el.click();

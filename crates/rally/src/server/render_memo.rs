@@ -11,9 +11,12 @@
 //! Only anonymous visitors' pages are kept (a signed-in user's page may hold what only they
 //! may see, as in the gzip cache, ADR 0036). A path is kept from its second sighting, so a
 //! flood of URLs seen once costs each a short string in a ring and cannot push the popular
-//! pages out (URLs each seen twice can: the oldest entry goes first, not the least used).
+//! pages out. When the entries are full, the oldest one that was not served since it was
+//! last passed over goes (a second chance, as in a CLOCK cache): a stream of URLs each
+//! requested twice pushes out only each other, not a page that visitors keep asking for.
 //! Entries are few and bounded in size.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::http::StatusCode;
@@ -68,6 +71,8 @@ struct Entry {
     dark_mode: bool,
     payload: Box<str>,
     page: Page,
+    /// Served since eviction last passed over it: it gets a second chance.
+    served: AtomicBool,
 }
 
 impl RenderMemo {
@@ -75,7 +80,11 @@ impl RenderMemo {
     pub(crate) fn get(&self, key: Key<'_>) -> Option<Page> {
         let entry = self.lock().find(key)?;
         // Compared outside the lock: a payload may be up to `MAX_PAYLOAD_BYTES`.
-        (*entry.payload == *key.payload).then(|| entry.page.clone())
+        if *entry.payload != *key.payload {
+            return None;
+        }
+        entry.served.store(true, Ordering::Relaxed);
+        Some(entry.page.clone())
     }
 
     /// Keeps `page` as the render for `key` if its path was seen before (or is kept with
@@ -99,6 +108,7 @@ impl RenderMemo {
             dark_mode: key.dark_mode,
             payload: key.payload.into(),
             page: page.clone(),
+            served: AtomicBool::new(false),
         });
         let replaced = {
             let mut state = self.lock();
@@ -106,7 +116,7 @@ impl RenderMemo {
             match state.position(key) {
                 Some(at) => Some(std::mem::replace(&mut state.entries[at], entry)),
                 None => {
-                    let evicted = (state.entries.len() == ENTRIES).then(|| state.entries.remove(0));
+                    let evicted = (state.entries.len() == ENTRIES).then(|| state.evict());
                     state.entries.push(entry);
                     evicted
                 }
@@ -131,6 +141,19 @@ impl State {
 
     fn find(&self, key: Key<'_>) -> Option<Arc<Entry>> {
         self.position(key).map(|at| Arc::clone(&self.entries[at]))
+    }
+
+    /// Removes the oldest entry not served since it was last passed over; the served ones it
+    /// passes go to the back with their mark cleared. At most one round: when every entry was
+    /// served, the oldest goes after all.
+    fn evict(&mut self) -> Arc<Entry> {
+        for _ in 0..self.entries.len() {
+            if !self.entries[0].served.swap(false, Ordering::Relaxed) {
+                break;
+            }
+            self.entries.rotate_left(1);
+        }
+        self.entries.remove(0)
     }
 
     /// Whether `path` was seen before; records it otherwise.
@@ -232,6 +255,29 @@ mod tests {
         assert_eq!(memo.get(key(&paths[0], false, "x")), None);
         let last = &paths[ENTRIES];
         assert_eq!(memo.get(key(last, false, "x")), Some(page(last)));
+    }
+
+    #[test]
+    fn a_page_served_again_outlives_a_stream_of_pages_each_requested_twice() {
+        let memo = RenderMemo::default();
+        let games = key("/games", false, "AAA");
+        kept(&memo, games, &page("games"));
+        for i in 0..10 * ENTRIES {
+            let path = format!("/team/{i}");
+            kept(&memo, key(&path, false, "x"), &page(&path));
+            if i % ENTRIES == 0 {
+                assert_eq!(memo.get(games), Some(page("games")), "after {i} others");
+            }
+        }
+        assert_eq!(memo.get(games), Some(page("games")));
+        assert_eq!(memo.lock().entries.len(), ENTRIES);
+
+        // Once it is no longer asked for, it goes like the others.
+        for i in 0..2 * ENTRIES {
+            let path = format!("/player/{i}");
+            kept(&memo, key(&path, false, "x"), &page(&path));
+        }
+        assert_eq!(memo.get(games), None);
     }
 
     #[test]
