@@ -23,17 +23,53 @@
 use std::any::Any;
 use std::cell::{Ref, RefCell};
 
-use crate::vdom::{Attribute, Children, Element, Key, Mapper, Namespace, Str};
+use crate::vdom::{Attribute, Children, Element, Key, KeyRef, Mapper, Namespace, Str};
 
 /// The rows of a [`keyed_lazy`] list: their keys, their arguments and view, and the rows once
 /// built.
 pub struct LazyList<Msg> {
-    pub(crate) keys: Vec<Key>,
+    pub(crate) keys: Keys,
     rows: Box<dyn Rows<Msg>>,
     /// Built rows by position; shorter than `keys` (or `None`) where a row is not built yet.
     /// Boxed, so that handing a row from one render to the next moves a pointer: rows moved
     /// in place took a quarter more script time to remove one row of 1,000 in Chromium.
     built: RefCell<Vec<Option<Box<Element<Msg>>>>>,
+}
+
+/// A list's keys: integers (ids, nearly always) in a vector of their own, which costs a
+/// third of the `Key`s' bytes to build and compares without matching each key's kind.
+pub(crate) enum Keys {
+    Ints(Vec<i64>),
+    Any(Vec<Key>),
+}
+
+impl Keys {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Keys::Ints(ints) => ints.len(),
+            Keys::Any(keys) => keys.len(),
+        }
+    }
+
+    /// Key `i`, which must exist.
+    pub(crate) fn get(&self, i: usize) -> KeyRef<'_> {
+        match self {
+            Keys::Ints(ints) => KeyRef::Int(ints[i]),
+            Keys::Any(keys) => keys[i].key_ref(),
+        }
+    }
+
+    /// Whether both lists have the same keys in the same order.
+    pub(crate) fn same_as(&self, other: &Keys) -> bool {
+        match (self, other) {
+            // Without early exit, so the loop needs no branch per key (nor `memcmp`, a byte
+            // loop in wasm).
+            (Keys::Ints(a), Keys::Ints(b)) => {
+                a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+            }
+            _ => self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i)),
+        }
+    }
 }
 
 /// A list's arguments and view, behind one trait object per list (not per row).
@@ -166,14 +202,28 @@ where
     A: PartialEq + 'static,
     F: Fn(&A) -> Element<Msg> + 'static,
 {
-    let rows = rows.into_iter();
-    let (mut keys, mut args) = (Vec::new(), Vec::new());
-    keys.reserve(rows.size_hint().0);
-    args.reserve(rows.size_hint().0);
-    for (key, arg) in rows {
-        keys.push(key.into());
+    let mut rows = rows.into_iter();
+    let mut args = Vec::with_capacity(rows.size_hint().0);
+    let mut ints = Vec::with_capacity(rows.size_hint().0);
+    // Integer keys in a loop of their own; the first other key turns the list general.
+    let keys = loop {
+        let Some((key, arg)) = rows.next() else {
+            break Keys::Ints(ints);
+        };
         args.push(arg);
-    }
+        match key.into().into_int() {
+            Ok(n) => ints.push(n),
+            Err(key) => {
+                let mut keys: Vec<Key> = ints.into_iter().map(Key::from).collect();
+                keys.push(key);
+                for (key, arg) in rows {
+                    keys.push(key.into());
+                    args.push(arg);
+                }
+                break Keys::Any(keys);
+            }
+        }
+    };
     let list = LazyList {
         keys,
         rows: Box::new(RowsOf { args, view }),
@@ -208,12 +258,7 @@ impl<Msg> LazyList<Msg> {
 
     /// Whether the list has no rows.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// The rows' keys, in order.
-    pub fn keys(&self) -> &[Key] {
-        &self.keys
+        self.keys.len() == 0
     }
 
     /// Every row, built where it was not yet (rendering, hydrating, creating the list).

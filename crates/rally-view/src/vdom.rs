@@ -83,7 +83,32 @@ enum KeyRepr {
     Text(Str),
 }
 
+/// A key as the keyed diff compares it, borrowed: ordered and equal exactly as [`Key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum KeyRef<'a> {
+    Int(i64),
+    Text(&'a Str),
+}
+
 impl Key {
+    /// This key, borrowed for comparing.
+    #[inline]
+    pub(crate) fn key_ref(&self) -> KeyRef<'_> {
+        match &self.0 {
+            KeyRepr::Int(n) => KeyRef::Int(*n),
+            KeyRepr::Text(t) => KeyRef::Text(t),
+        }
+    }
+
+    /// The integer of an integer key; the key itself otherwise.
+    #[inline]
+    pub(crate) fn into_int(self) -> Result<i64, Key> {
+        match self.0 {
+            KeyRepr::Int(n) => Ok(n),
+            text => Err(Key(text)),
+        }
+    }
+
     /// The key of the `nth` node (from 0) of a fragment given this key: the key itself, then
     /// its text with `nth` NULs, unique among siblings with no `format!` in browser bundles.
     pub(crate) fn sibling(&self, nth: usize) -> Key {

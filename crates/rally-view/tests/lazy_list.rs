@@ -351,3 +351,61 @@ fn repeated_keys_still_render_every_row() {
     dom.update(lazy_list(&list[1..]));
     assert_eq!(state(&dom), state(&mount(plain_list(&list[1..]))));
 }
+
+/// Integer keys are kept in a vector of their own; a text key turns the list into one of
+/// general keys. Either way, and across renders of different kinds, the list diffs as
+/// `html::keyed` does, and an integer key never matches the text of its digits.
+#[test]
+fn text_keys_and_mixed_kinds_diff_like_keyed_rows() {
+    let key = |id: u64| -> Key {
+        if id.is_multiple_of(3) {
+            Key::from(format!("{id}"))
+        } else {
+            Key::from(id)
+        }
+    };
+    let lazy = |ids: &[u64], mixed: bool| {
+        keyed_lazy(
+            "ul",
+            [class("items")],
+            ids.iter().map(move |&id| {
+                let k = if mixed { key(id) } else { Key::from(id) };
+                (k, Item { id, version: 0 })
+            }),
+            item_view,
+        )
+    };
+    let plain = |ids: &[u64], mixed: bool| {
+        html::keyed(
+            "ul",
+            [class("items")],
+            ids.iter().map(move |&id| {
+                let k = if mixed { key(id) } else { Key::from(id) };
+                (k, plain_item(&Item { id, version: 0 }))
+            }),
+        )
+    };
+    let steps: [(&[u64], bool); 6] = [
+        (&[1, 2, 3, 4, 5, 6], false),
+        (&[1, 2, 3, 4, 5, 6], true),
+        (&[6, 5, 4, 3, 2, 1], true),
+        (&[6, 4, 2, 9], true),
+        (&[6, 4, 2, 9], false),
+        (&[2, 6], false),
+    ];
+    let mut dom = mount(lazy(steps[0].0, steps[0].1));
+    let mut plain_dom = mount(plain(steps[0].0, steps[0].1));
+    for (ids, mixed) in &steps[1..] {
+        let (lazy_before, plain_before) = (dom.backend().mutations, plain_dom.backend().mutations);
+        dom.update(lazy(ids, *mixed));
+        plain_dom.update(plain(ids, *mixed));
+        assert_eq!(state(&dom), state(&mount(plain(ids, *mixed))), "{ids:?}");
+        assert_eq!(
+            dom.backend().mutations - lazy_before,
+            plain_dom.backend().mutations - plain_before,
+            "{ids:?}, mixed {mixed}: the same mutations as keyed rows"
+        );
+        let items: Vec<Item> = ids.iter().map(|&id| Item { id, version: 0 }).collect();
+        check_listeners(&dom, &items).unwrap();
+    }
+}

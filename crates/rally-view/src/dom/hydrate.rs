@@ -24,17 +24,20 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let view = super::root_children(view);
         let mut report = HydrationReport::default();
         let mut path = Vec::new();
-        let mounted = dom.hydrate_children(&root, "", view.iter(), &mut path, &mut report);
+        let mounted = dom.hydrate_children(&root, "", &mut view.iter(), &mut path, &mut report);
         dom.view = view;
         dom.mounted = mounted;
         (dom, report)
     }
 
-    fn hydrate_children<'a>(
+    /// Children arrive as a trait object: plain, keyed and lazy-list children are three
+    /// iterator types, and one copy of this function in every bundle is enough for a pass
+    /// that runs once per page.
+    fn hydrate_children(
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        children: impl Iterator<Item = &'a Element<Msg>>,
+        children: &mut dyn Iterator<Item = &Element<Msg>>,
         path: &mut Vec<String>,
         report: &mut HydrationReport,
     ) -> Vec<Mounted<B::Node>> {
@@ -152,17 +155,17 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             plain @ (Children::Plain(_) | Children::Text(_)) => {
                 let mut scratch = None;
                 let c = plain.as_plain(&mut scratch);
-                self.hydrate_children(&dom, &n.tag, c.iter(), path, report)
+                self.hydrate_children(&dom, &n.tag, &mut c.iter(), path, report)
             }
             Children::Keyed(c) => {
-                self.hydrate_children(&dom, &n.tag, c.iter().map(|(_, c)| c), path, report)
+                self.hydrate_children(&dom, &n.tag, &mut c.iter().map(|(_, c)| c), path, report)
             }
             Children::LazyKeyed(list) => {
                 let rows = list.force_all();
                 self.hydrate_children(
                     &dom,
                     &n.tag,
-                    rows.iter().flatten().map(|row| &**row),
+                    &mut rows.iter().flatten().map(|row| &**row),
                     path,
                     report,
                 )

@@ -5,20 +5,24 @@
 
 use super::{Backend, Dom, Mounted};
 use crate::lazy_list::LazyList;
-use crate::vdom::{Element, Key};
+use crate::vdom::{Element, Key, KeyRef};
 
 /// The old and new children of one keyed diff: their keys, and how to patch an old child into
 /// a new one or create a new one.
 ///
 /// Keys live as long as the views (`'k`), not as the pair, so an index of them can be kept
 /// while the pair patches.
-pub(super) trait KeyedPair<'k, Msg> {
+///
+/// Used as a trait object: one copy of the keyed diff serves both kinds of list in every
+/// bundle (a generic one cost every app about 2 KiB gzip, used or not); a virtual call per row
+/// is small next to the patch it makes.
+pub(super) trait KeyedPair<'k, Msg, B: Backend> {
     fn old_len(&self) -> usize;
     fn new_len(&self) -> usize;
-    fn old_key(&self, j: usize) -> &'k Key;
-    fn new_key(&self, i: usize) -> &'k Key;
+    fn old_key(&self, j: usize) -> KeyRef<'k>;
+    fn new_key(&self, i: usize) -> KeyRef<'k>;
     /// Patches old child `j`, mounted as `m`, into new child `i`.
-    fn patch<B: Backend>(
+    fn patch(
         &mut self,
         dom: &mut Dom<Msg, B>,
         parent: &B::Node,
@@ -26,17 +30,9 @@ pub(super) trait KeyedPair<'k, Msg> {
         j: usize,
         m: &mut Mounted<B::Node>,
         i: usize,
-    ) where
-        Msg: Clone + 'static;
+    );
     /// Creates new child `i`.
-    fn create<B: Backend>(
-        &mut self,
-        dom: &mut Dom<Msg, B>,
-        parent_tag: &str,
-        i: usize,
-    ) -> Mounted<B::Node>
-    where
-        Msg: Clone + 'static;
+    fn create(&mut self, dom: &mut Dom<Msg, B>, parent_tag: &str, i: usize) -> Mounted<B::Node>;
 }
 
 /// Keyed children as `html::keyed` makes them.
@@ -45,20 +41,20 @@ pub(super) struct Plain<'a, Msg> {
     pub(super) new: &'a [(Key, Element<Msg>)],
 }
 
-impl<'k, Msg> KeyedPair<'k, Msg> for Plain<'k, Msg> {
+impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Plain<'k, Msg> {
     fn old_len(&self) -> usize {
         self.old.len()
     }
     fn new_len(&self) -> usize {
         self.new.len()
     }
-    fn old_key(&self, j: usize) -> &'k Key {
-        &self.old[j].0
+    fn old_key(&self, j: usize) -> KeyRef<'k> {
+        self.old[j].0.key_ref()
     }
-    fn new_key(&self, i: usize) -> &'k Key {
-        &self.new[i].0
+    fn new_key(&self, i: usize) -> KeyRef<'k> {
+        self.new[i].0.key_ref()
     }
-    fn patch<B: Backend>(
+    fn patch(
         &mut self,
         dom: &mut Dom<Msg, B>,
         parent: &B::Node,
@@ -66,20 +62,10 @@ impl<'k, Msg> KeyedPair<'k, Msg> for Plain<'k, Msg> {
         j: usize,
         m: &mut Mounted<B::Node>,
         i: usize,
-    ) where
-        Msg: Clone + 'static,
-    {
+    ) {
         dom.patch(parent, parent_tag, &self.old[j].1, m, &self.new[i].1);
     }
-    fn create<B: Backend>(
-        &mut self,
-        dom: &mut Dom<Msg, B>,
-        parent_tag: &str,
-        i: usize,
-    ) -> Mounted<B::Node>
-    where
-        Msg: Clone + 'static,
-    {
+    fn create(&mut self, dom: &mut Dom<Msg, B>, parent_tag: &str, i: usize) -> Mounted<B::Node> {
         dom.create_item(parent_tag, &self.new[i].1)
     }
 }
@@ -104,20 +90,20 @@ impl<Msg> Lazy<'_, Msg> {
     }
 }
 
-impl<'k, Msg> KeyedPair<'k, Msg> for Lazy<'k, Msg> {
+impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Lazy<'k, Msg> {
     fn old_len(&self) -> usize {
         self.old.len()
     }
     fn new_len(&self) -> usize {
         self.new.len()
     }
-    fn old_key(&self, j: usize) -> &'k Key {
-        &self.old.keys[j]
+    fn old_key(&self, j: usize) -> KeyRef<'k> {
+        self.old.keys.get(j)
     }
-    fn new_key(&self, i: usize) -> &'k Key {
-        &self.new.keys[i]
+    fn new_key(&self, i: usize) -> KeyRef<'k> {
+        self.new.keys.get(i)
     }
-    fn patch<B: Backend>(
+    fn patch(
         &mut self,
         dom: &mut Dom<Msg, B>,
         parent: &B::Node,
@@ -125,9 +111,7 @@ impl<'k, Msg> KeyedPair<'k, Msg> for Lazy<'k, Msg> {
         j: usize,
         m: &mut Mounted<B::Node>,
         i: usize,
-    ) where
-        Msg: Clone + 'static,
-    {
+    ) {
         let old_row = self.take_old(j);
         let row = if self.new.same_at(i, self.old, j) {
             // Same view, equal argument: the DOM and the built row stay as they are.
@@ -139,15 +123,7 @@ impl<'k, Msg> KeyedPair<'k, Msg> for Lazy<'k, Msg> {
         };
         self.new_rows[i] = Some(row);
     }
-    fn create<B: Backend>(
-        &mut self,
-        dom: &mut Dom<Msg, B>,
-        parent_tag: &str,
-        i: usize,
-    ) -> Mounted<B::Node>
-    where
-        Msg: Clone + 'static,
-    {
+    fn create(&mut self, dom: &mut Dom<Msg, B>, parent_tag: &str, i: usize) -> Mounted<B::Node> {
         let row = self.new.build(i);
         let mounted = dom.create_item(parent_tag, &row);
         self.new_rows[i] = Some(row);
@@ -167,7 +143,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         mounted: &mut Vec<Mounted<B::Node>>,
         new: &LazyList<Msg>,
     ) {
-        if old.keys == new.keys && mounted.len() == new.len() {
+        if old.keys.same_as(&new.keys) && mounted.len() == new.len() {
             let mut rows = old.take_rows();
             for i in new.changed_since(old) {
                 let old_row = rows[i].take().unwrap_or_else(|| old.build(i));
@@ -194,7 +170,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        pair: &mut impl KeyedPair<'k, Msg>,
+        pair: &mut dyn KeyedPair<'k, Msg, B>,
         mounted: &mut Vec<Mounted<B::Node>>,
     ) {
         let (old_len, new_len) = (pair.old_len(), pair.new_len());
@@ -291,7 +267,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        pair: &mut impl KeyedPair<'k, Msg>,
+        pair: &mut dyn KeyedPair<'k, Msg, B>,
         old_m: &mut [Option<Mounted<B::Node>>],
         result: &mut [Option<Mounted<B::Node>>],
         start: usize,
@@ -353,7 +329,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 }
 
-fn no_shared_keys<'k, Msg>(pair: &impl KeyedPair<'k, Msg>) -> bool {
+fn no_shared_keys<'k, Msg, B: Backend>(pair: &dyn KeyedPair<'k, Msg, B>) -> bool {
     let keys = KeyIndex::new((0..pair.old_len()).map(|j| (pair.old_key(j), j)));
     !(0..pair.new_len()).any(|i| keys.get(pair.new_key(i)).is_some())
 }
@@ -364,19 +340,19 @@ fn no_shared_keys<'k, Msg>(pair: &impl KeyedPair<'k, Msg>) -> bool {
 /// (~3 KB of wasm, ~1 KiB gzip, for a path only reorders take); sorting integer keys is as
 /// quick as hashing them (`--example select … swap`, callgrind).
 struct KeyIndex<'k> {
-    sorted: Vec<(&'k Key, usize)>,
+    sorted: Vec<(KeyRef<'k>, usize)>,
 }
 
 impl<'k> KeyIndex<'k> {
-    fn new(keys: impl Iterator<Item = (&'k Key, usize)>) -> Self {
-        let mut sorted: Vec<(&Key, usize)> = keys.collect();
+    fn new(keys: impl Iterator<Item = (KeyRef<'k>, usize)>) -> Self {
+        let mut sorted: Vec<(KeyRef<'k>, usize)> = keys.collect();
         sorted.sort_unstable();
         KeyIndex { sorted }
     }
 
     /// The position of `key`; for a key given twice, the later one (as a map built in order
     /// would keep).
-    fn get(&self, key: &Key) -> Option<usize> {
+    fn get(&self, key: KeyRef<'_>) -> Option<usize> {
         let end = self.sorted.partition_point(|(k, _)| *k <= key);
         match end.checked_sub(1).map(|i| self.sorted[i]) {
             Some((k, i)) if k == key => Some(i),
@@ -426,14 +402,16 @@ mod tests {
             Key::from(7),
             Key::from("a"),
         ];
-        let index = KeyIndex::new(keys.iter().enumerate().map(|(i, k)| (k, i)));
-        assert_eq!(index.get(&Key::from(3)), Some(2));
-        assert_eq!(index.get(&Key::from("a")), Some(4));
-        assert_eq!(index.get(&Key::from("b")), Some(1));
-        assert_eq!(index.get(&Key::from(7)), Some(3));
-        assert_eq!(index.get(&Key::from(5)), None);
-        assert_eq!(index.get(&Key::from("7")), None);
-        assert_eq!(KeyIndex::new(std::iter::empty()).get(&Key::from(1)), None);
+        let index = KeyIndex::new(keys.iter().enumerate().map(|(i, k)| (k.key_ref(), i)));
+        let get = |k: Key| index.get(k.key_ref());
+        assert_eq!(get(Key::from(3)), Some(2));
+        assert_eq!(get(Key::from("a")), Some(4));
+        assert_eq!(get(Key::from("b")), Some(1));
+        assert_eq!(get(Key::from(7)), Some(3));
+        assert_eq!(get(Key::from(5)), None);
+        assert_eq!(get(Key::from("7")), None);
+        let empty = KeyIndex::new(std::iter::empty());
+        assert_eq!(empty.get(Key::from(1).key_ref()), None);
     }
 
     #[test]
