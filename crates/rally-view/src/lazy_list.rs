@@ -308,23 +308,21 @@ impl<Msg> LazyList<Msg> {
 
     /// The same list with its messages mapped by `f`: still lazy, and unchanged from a
     /// previous render's mapped list where both the rows and `f` are.
+    ///
+    /// Rows built already are dropped, to be built again through `f` if needed: a list is
+    /// mapped as its view is made, before anything builds it, and mapping built rows here
+    /// cost every bundle an iterator pipeline per pair of message types.
     pub(crate) fn map<B: 'static>(self, f: &Mapper<Msg, B>) -> LazyList<B>
     where
         Msg: 'static,
     {
-        let built = self
-            .built
-            .into_inner()
-            .into_iter()
-            .map(|row| row.map(|row| Box::new(row.map_with(f))))
-            .collect();
         LazyList {
             keys: self.keys,
             rows: Box::new(MappedRows {
                 inner: self.rows,
                 f: f.clone(),
             }),
-            built: RefCell::new(built),
+            built: RefCell::new(Vec::new()),
         }
     }
 }
