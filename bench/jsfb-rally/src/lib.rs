@@ -23,8 +23,7 @@ pub struct Row {
 /// each row with the previous one's (`keyed_lazy`), and a label is replaced, not edited.
 impl PartialEq for Row {
     fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-            && (Arc::ptr_eq(&self.label, &other.label) || self.label == other.label)
+        self.id == other.id && (Arc::ptr_eq(&self.label, &other.label) || self.label == other.label)
     }
 }
 
