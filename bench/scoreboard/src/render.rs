@@ -1,6 +1,7 @@
 //! In-process SSR throughput of the scoreboard's public pages on one thread:
-//! `rally::server::ssr::render::<Public>` (route, `initial_model`, `load` through SQLite,
-//! `update(Loaded)`, `view` in the shell, HTML, the hydration payload), and the load alone.
+//! `rally::server::ssr::render::<Public>` (route, `load` through SQLite, the hydration payload,
+//! `initial_model`, `update(Loaded)`, `view` in the shell, HTML; never the render memo, so every
+//! page is rendered), and the load alone.
 
 use std::time::{Duration, Instant};
 
@@ -128,7 +129,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     eprintln!("others' CPU while rendering: {others:.2} cores");
     let out = json!({
         "other_cpu_cores": (others.max(0.0) * 100.0).round() / 100.0,
-        "what": "rally::server::ssr::render::<Public> on one thread: route, initial_model, load (SQLite), update(Loaded), view in the shell, to_html, payload; no document, no HTTP",
+        "what": "rally::server::ssr::render::<Public> on one thread: route, load (SQLite), payload, initial_model, update(Loaded), view in the shell, to_html; no render memo, no document, no HTTP",
         "secs": secs.as_secs_f64(),
         "load_average_start": load_start,
         "load_average_end": loadavg(),

@@ -578,6 +578,15 @@ async fn a_page_whose_data_path_and_theme_repeat_is_rendered_once_and_new_data_r
     }
     assert_eq!(renders(), 8);
 
+    // A page that is not there is kept like any other, with its status.
+    let (status, missing) = get_raw(addr, "/no/such/page", None).await;
+    assert_eq!(status, 404, "{missing}");
+    for _ in 0..3 {
+        let (status, again) = get_raw(addr, "/no/such/page", None).await;
+        assert_eq!(status, 404, "a kept 404 is still a 404: {again}");
+        assert_eq!(page_of(&again), page_of(&missing));
+    }
+
     let _ = running.stop.send(());
     running.served.await.unwrap().unwrap();
 }

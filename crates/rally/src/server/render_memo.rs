@@ -27,7 +27,7 @@ use crate::page::Head;
 const ENTRIES: usize = 32;
 /// Paths seen once, waiting for a second sighting.
 const SEEN: usize = 64;
-/// Larger paths, payloads or pages are rendered per request.
+/// Larger paths, payloads or pages (body and head) are rendered per request.
 const MAX_PATH_BYTES: usize = 2 * 1024;
 const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -51,6 +51,17 @@ pub(crate) struct Page {
     /// The route's canonical path.
     pub canonical: String,
     pub head: Head,
+}
+
+impl Page {
+    /// The bytes it holds: the body, the canonical path and the head's texts.
+    fn size(&self) -> usize {
+        let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+        self.body.len()
+            + self.canonical.len()
+            + text(&self.head.title)
+            + text(&self.head.description)
+    }
 }
 
 /// Rendered pages by their inputs, for one mount.
@@ -92,7 +103,7 @@ impl RenderMemo {
     pub(crate) fn keep(&self, key: Key<'_>, page: &Page) {
         if key.path.len() > MAX_PATH_BYTES
             || key.payload.len() > MAX_PAYLOAD_BYTES
-            || page.body.len() > MAX_BODY_BYTES
+            || page.size() > MAX_BODY_BYTES
         {
             return;
         }
@@ -287,6 +298,10 @@ mod tests {
         let games = key("/games", false, "AAA");
         kept(&memo, games, &page(&big));
         assert_eq!(memo.get(games), None);
+        let mut long_title = page("small body");
+        long_title.head.title = Some("t".repeat(MAX_BODY_BYTES));
+        kept(&memo, games, &long_title);
+        assert_eq!(memo.get(games), None, "the head counts too");
         let long_path = format!("/games?{}", "q".repeat(MAX_PATH_BYTES));
         kept(&memo, key(&long_path, false, "A"), &page("a"));
         assert_eq!(memo.get(key(&long_path, false, "A")), None);

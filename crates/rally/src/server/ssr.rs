@@ -1,7 +1,9 @@
 //! Server rendering of a mount's pages: request → route → caller (the mount's gate, then the
-//! page's access rule) → shared state → `initial_model` → `load` → `update(Loaded)` (effects
-//! dropped) → `view` → HTML inside the document, with the load result embedded for the
-//! browser.
+//! page's access rule) → shared state → `load` → the hydration payload (shared state and load
+//! result, encoded) → `initial_model` → `update(Loaded)` (effects dropped) → `view` → HTML
+//! inside the document, with the payload embedded for the browser. For anonymous visitors the
+//! steps after the payload are skipped when the path, theme and payload repeat
+//! (server/render_memo.rs, ADR 0038).
 
 use std::sync::Arc;
 
