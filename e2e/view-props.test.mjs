@@ -40,6 +40,13 @@ export async function suite() {
       assertEq(n, 150, 'cases passed');
     });
 
+    test('keyed lists of lazy rows patch, keep their rows and hydrate like the parser (100 random edits)', async () => {
+      const n = await page.evaluate((seed) => {
+        try { return window.props.run_lazy_list_properties(BigInt(seed), 100); } catch (e) { return String(e); }
+      }, SEED.toString());
+      assertEq(n, 100, 'cases passed');
+    });
+
     test('clicks on every element dispatch the listeners the view attaches (60 random cases)', async () => {
       const n = await page.evaluate((seed) => {
         try { return window.props.run_event_properties(BigInt(seed), 60, 40); } catch (e) { return String(e); }

@@ -7,13 +7,13 @@
 use rally_view::attribute::{self as attr, id, name, type_};
 use rally_view::dom::Dom;
 use rally_view::event::{self, on_check, on_click, on_input, on_keydown, on_submit};
-use rally_view::html::{button, div, form, input, option, select, span, text};
+use rally_view::html::{self, button, div, form, input, li, option, select, span, text};
 use rally_view::render::to_html;
 use rally_view::testing::{
-    FakeEvent, TestMsg, element_paths, expected_event, has_raw_html, mix, related_view, tag_at,
+    FakeEvent, Rng, TestMsg, element_paths, expected_event, has_raw_html, mix, related_view, tag_at,
 };
 use rally_view::web::{self, WebBackend};
-use rally_view::{App, Effect, Element};
+use rally_view::{App, Effect, Element, Key};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Node};
@@ -247,6 +247,153 @@ pub fn run_dom_properties(seed: u64, cases: u32, max_nodes: usize) -> Result<u32
     }
     let body = document().body().expect("body");
     body.set_inner_html("");
+    Ok(cases)
+}
+
+// ---- keyed lists of lazy rows ------------------------------------------------------------------
+
+/// A row of a lazy list: its id and a version that changes what it shows.
+type Row = (u64, u8);
+
+fn lazy_row(&(id, version): &Row) -> Element<TestMsg> {
+    li(
+        [
+            attr::class(format!("v{version}")),
+            on_click(TestMsg::Click(id as u32)),
+        ],
+        [
+            text(format!("row {id} v{version}")),
+            button([on_click(TestMsg::Remove(id as u32))], [text("x")]),
+        ],
+    )
+}
+
+fn lazy_rows(rows: &[Row]) -> Element<TestMsg> {
+    html::keyed_lazy(
+        "ul",
+        [attr::class("rows")],
+        rows.iter().map(|&r| (r.0, r)),
+        lazy_row,
+    )
+}
+
+/// What `lazy_rows` must render and diff like.
+fn keyed_rows_of(rows: &[Row]) -> Element<TestMsg> {
+    html::keyed(
+        "ul",
+        [attr::class("rows")],
+        rows.iter().map(|r| (Key::from(r.0), lazy_row(r))),
+    )
+}
+
+/// A random edit: rows shuffled or kept in order, some dropped, some new, some changed; a
+/// third of the edits only change rows, as a selection does (the keys stay in place).
+fn edited(rng: &mut Rng, rows: &[Row], next_id: &mut u64) -> Vec<Row> {
+    if rng.chance(33) {
+        let bump = |(id, v): Row, rng: &mut Rng| (id, v.wrapping_add(u8::from(rng.chance(20))));
+        return rows.iter().map(|&r| bump(r, rng)).collect();
+    }
+    let mut out: Vec<Row> = rows.iter().copied().filter(|_| !rng.chance(15)).collect();
+    if rng.chance(40) {
+        for i in (1..out.len()).rev() {
+            out.swap(i, rng.below(i + 1));
+        }
+    }
+    for row in &mut out {
+        if rng.chance(20) {
+            row.1 = row.1.wrapping_add(1);
+        }
+    }
+    for _ in 0..rng.below(4) {
+        let at = rng.below(out.len() + 1);
+        out.insert(at, (*next_id, 0));
+        *next_id += 1;
+    }
+    out
+}
+
+/// The `<li>` nodes under the list in `root`.
+fn row_nodes(root: &web_sys::Element) -> Vec<Node> {
+    let Some(ul) = root.first_child() else {
+        return Vec::new();
+    };
+    let children = ul.child_nodes();
+    (0..children.length())
+        .filter_map(|i| children.item(i))
+        .collect()
+}
+
+/// For `cases` random edits of a `keyed_lazy` list on the real DOM: the patched list is what
+/// the parser builds from the edited list's HTML, rows that stay keep their DOM nodes, and
+/// hydrating the server's HTML changes nothing and patches on correctly. Returns the number of
+/// cases run, or throws the first failure.
+#[wasm_bindgen]
+pub fn run_lazy_list_properties(seed: u64, cases: u32) -> Result<u32, JsValue> {
+    for case in 0..cases {
+        let s = mix(seed, u64::from(case));
+        let mut rng = Rng::new(s);
+        let mut next_id = 1000;
+        let old: Vec<Row> = (0..rng.below(30) as u64).map(|id| (id, 0)).collect();
+        let new = edited(&mut rng, &old, &mut next_id);
+        let expected = |rows: &[Row]| state(&parsed(&to_html(&keyed_rows_of(rows))));
+
+        let root = container();
+        let mut dom = Dom::mount(
+            WebBackend::without_events(root.clone()),
+            root.clone().into(),
+            lazy_rows(&old),
+        );
+        let before: Vec<(u64, Node)> = old.iter().map(|r| r.0).zip(row_nodes(&root)).collect();
+        dom.update(lazy_rows(&new));
+        if state(&root) != expected(&new) {
+            let what = format!("patching {old:?} into {new:?}");
+            return Err(fail(case, s, &what, &expected(&new), &state(&root)));
+        }
+        for (row, node) in new.iter().zip(row_nodes(&root)) {
+            if let Some((_, was)) = before.iter().find(|(id, _)| *id == row.0)
+                && !was.is_same_node(Some(&node))
+            {
+                return Err(fail(
+                    case,
+                    s,
+                    "a kept row was recreated",
+                    &row.0.to_string(),
+                    "",
+                ));
+            }
+        }
+
+        let host = parsed(&to_html(&keyed_rows_of(&new)));
+        let observer = Observer::new(&host);
+        let (mut hydrated, report) = Dom::hydrate(
+            WebBackend::without_events(host.clone()),
+            host.clone().into(),
+            lazy_rows(&new),
+        );
+        let mutations = observer.take();
+        if report.mismatches != 0 || mutations != 0 {
+            return Err(fail(
+                case,
+                s,
+                "hydrating the list's own HTML",
+                "0 mismatches, 0 mutations",
+                &format!("{} mismatches, {mutations} mutations", report.mismatches),
+            ));
+        }
+        hydrated.update(lazy_rows(&old));
+        if state(&host) != expected(&old) {
+            return Err(fail(
+                case,
+                s,
+                "patching the hydrated list back",
+                &expected(&old),
+                &state(&host),
+            ));
+        }
+        root.remove();
+        host.remove();
+    }
+    document().body().expect("body").set_inner_html("");
     Ok(cases)
 }
 
