@@ -423,6 +423,20 @@ fn swapping_two_of_a_thousand_rows_is_two_inserts() {
 }
 
 #[test]
+fn swapping_the_first_and_last_of_a_thousand_rows_is_two_inserts() {
+    let old = thousand();
+    let mut new = old.clone();
+    new.swap(0, 999);
+    assert_eq!(reorder(&old, &new).unwrap(), 2);
+    // With nothing kept between the two ends, one of them stays: one move.
+    assert_eq!(
+        reorder(&[0, 1, 2], &[2, 0]).unwrap(),
+        2,
+        "a removal and a move"
+    );
+}
+
+#[test]
 fn removing_one_row_is_one_mutation() {
     let old = thousand();
     for at in [0, 500, 999] {

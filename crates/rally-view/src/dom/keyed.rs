@@ -202,38 +202,80 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             *slot = m.take();
         }
 
-        // The common suffix is patched in place too.
-        let (mut old_end, mut new_end) = (old_len, new_len);
-        while old_end > start
-            && new_end > start
-            && pair.old_key(old_end - 1) == pair.new_key(new_end - 1)
-        {
-            let mut m = old_m[old_end - 1]
-                .take()
-                .expect("each old child is taken once");
-            pair.patch(self, parent, parent_tag, old_end - 1, &mut m, new_end - 1);
-            result[new_end - 1] = Some(m);
-            old_end -= 1;
-            new_end -= 1;
+        // Then the ends are matched from both sides (old and new positions part here): equal
+        // keys at either end are patched in place, and when the first and last children
+        // swapped places both are moved — a swap of two rows of a thousand is two moves and
+        // no search.
+        let (mut os, mut ns, mut oe, mut ne) = (start, start, old_len, new_len);
+        loop {
+            while os < oe && ns < ne && pair.old_key(os) == pair.new_key(ns) {
+                let Some(mut m) = old_m[os].take() else {
+                    break;
+                };
+                pair.patch(self, parent, parent_tag, os, &mut m, ns);
+                result[ns] = Some(m);
+                os += 1;
+                ns += 1;
+            }
+            while os < oe && ns < ne && pair.old_key(oe - 1) == pair.new_key(ne - 1) {
+                let Some(mut m) = old_m[oe - 1].take() else {
+                    break;
+                };
+                pair.patch(self, parent, parent_tag, oe - 1, &mut m, ne - 1);
+                result[ne - 1] = Some(m);
+                oe -= 1;
+                ne -= 1;
+            }
+            // The two ends swapped, around a child that stays on: no order keeps either end
+            // in place, so moving both is part of every fewest-moves patch. (Without a child
+            // kept between them, keeping one end and moving the other is one move fewer.)
+            let swapped = os + 2 < oe
+                && ns + 2 < ne
+                && old_m[os].is_some()
+                && old_m[oe - 1].is_some()
+                && pair.old_key(os) == pair.new_key(ne - 1)
+                && pair.old_key(oe - 1) == pair.new_key(ns)
+                && (pair.old_key(os + 1) == pair.new_key(ns + 1)
+                    || pair.old_key(oe - 2) == pair.new_key(ne - 2));
+            if !swapped {
+                break;
+            }
+            for (from, to) in [(os, ne - 1), (oe - 1, ns)] {
+                if let Some(mut m) = old_m[from].take() {
+                    pair.patch(self, parent, parent_tag, from, &mut m, to);
+                    result[to] = Some(m);
+                }
+            }
+            // The old first goes before what follows it in the new order, all of which is in
+            // place; the old last before the first old child left.
+            if let Some(m) = &result[ne - 1] {
+                let anchor = result.get(ne).and_then(Option::as_ref).map(|r| &r.node);
+                self.backend.insert_before(parent, &m.node, anchor);
+            }
+            if let (Some(m), Some(next)) = (&result[ns], &old_m[os + 1]) {
+                self.backend
+                    .insert_before(parent, &m.node, Some(&next.node));
+            }
+            os += 1;
+            oe -= 1;
+            ns += 1;
+            ne -= 1;
         }
 
-        if start == old_end {
+        if os == oe {
             // Only insertions: before the first node of the suffix, or at the end.
-            let before = result
-                .get(new_end)
-                .and_then(|m| m.as_ref())
-                .map(|m| m.node.clone());
-            for (i, slot) in result.iter_mut().enumerate().take(new_end).skip(start) {
+            for i in ns..ne {
                 let m = pair.create(self, parent_tag, i);
-                self.backend.insert_before(parent, &m.node, before.as_ref());
-                *slot = Some(m);
+                let anchor = result.get(ne).and_then(Option::as_ref).map(|r| &r.node);
+                self.backend.insert_before(parent, &m.node, anchor);
+                result[i] = Some(m);
             }
-        } else if start == new_end {
+        } else if ns == ne {
             // Only removals.
-            for m in old_m[start..old_end].iter_mut().filter_map(Option::take) {
+            for m in old_m[os..oe].iter_mut().filter_map(Option::take) {
                 self.remove(parent, m);
             }
-        } else if start == 0 && old_end == old_len && new_end == new_len && no_shared_keys(pair) {
+        } else if os == 0 && ns == 0 && oe == old_len && ne == new_len && no_shared_keys(pair) {
             // Nothing survives (a table replaced wholesale): one clear beats n removals.
             let mut all: Vec<Mounted<B::Node>> =
                 old_m.iter_mut().filter_map(Option::take).collect();
@@ -250,9 +292,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 pair,
                 &mut old_m,
                 &mut result,
-                start,
-                old_end,
-                new_end,
+                (os, oe),
+                (ns, ne),
             );
         }
 
@@ -270,17 +311,16 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         pair: &mut dyn KeyedPair<'k, Msg, B>,
         old_m: &mut [Option<Mounted<B::Node>>],
         result: &mut [Option<Mounted<B::Node>>],
-        start: usize,
-        old_end: usize,
-        new_end: usize,
+        (old_start, old_end): (usize, usize),
+        (start, new_end): (usize, usize),
     ) {
-        let old_index = KeyIndex::new((start..old_end).map(|j| (pair.old_key(j), j)));
+        let mut finder = OldPositions::new(old_start, old_end);
         // For each new child in the middle, the old position it came from, if any.
         let mut sources: Vec<Option<usize>> = vec![None; new_end - start];
         let mut in_order = true;
         let mut last = 0;
         for i in start..new_end {
-            let Some(j) = old_index.get(pair.new_key(i)) else {
+            let Some(j) = finder.find(&*pair, pair.new_key(i), old_m) else {
                 continue;
             };
             // A duplicated key keeps only its first match; later ones are created fresh.
@@ -293,7 +333,10 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             in_order &= j >= last;
             last = j;
         }
-        for m in old_m[start..old_end].iter_mut().filter_map(Option::take) {
+        for m in old_m[old_start..old_end]
+            .iter_mut()
+            .filter_map(Option::take)
+        {
             self.remove(parent, m);
         }
         let stay = if in_order {
@@ -304,28 +347,84 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             longest_increasing_subsequence(&sources)
         };
         let mut stay = stay.into_iter().rev().peekable();
-        let mut before = result
-            .get(new_end)
-            .and_then(|m| m.as_ref())
-            .map(|m| m.node.clone());
+        // The node to insert before, as a position in `result`: a node handle is a JS
+        // reference in the browser, and cloning one per row cost a table slot each.
+        let mut before = Some(new_end).filter(|&b| result.get(b).is_some_and(Option::is_some));
         for i in (start..new_end).rev() {
             let k = i - start;
-            match &result[i] {
-                None => {
-                    let m = pair.create(self, parent_tag, i);
-                    self.backend.insert_before(parent, &m.node, before.as_ref());
-                    result[i] = Some(m);
-                }
-                Some(m) => {
-                    if stay.peek() == Some(&k) {
-                        stay.next();
-                    } else {
-                        self.backend.insert_before(parent, &m.node, before.as_ref());
-                    }
-                }
+            if result[i].is_none() {
+                let m = pair.create(self, parent_tag, i);
+                let anchor = before.and_then(|b| result[b].as_ref()).map(|b| &b.node);
+                self.backend.insert_before(parent, &m.node, anchor);
+                result[i] = Some(m);
+            } else if stay.peek() == Some(&k) {
+                stay.next();
+            } else if let Some(m) = &result[i] {
+                let anchor = before.and_then(|b| result[b].as_ref()).map(|b| &b.node);
+                self.backend.insert_before(parent, &m.node, anchor);
             }
-            before = result[i].as_ref().map(|m| m.node.clone());
+            before = Some(i);
         }
+    }
+}
+
+/// Finds where a new child's key was among the old children of a keyed diff's middle.
+///
+/// Reorders mostly keep runs (a swap of two rows of a thousand, a row moved): the old child
+/// after the last one found is tried first, then, for the first few misses, a scan of the old
+/// keys; only past [`OldPositions::SCANS`] misses are the old keys sorted into a [`KeyIndex`].
+/// Sorting and searching a thousand keys for a swap was a third of its instructions.
+struct OldPositions<'k> {
+    start: usize,
+    end: usize,
+    next: Option<usize>,
+    misses: usize,
+    index: Option<KeyIndex<'k>>,
+}
+
+impl<'k> OldPositions<'k> {
+    /// Misses answered by scanning before the keys are indexed.
+    const SCANS: usize = 16;
+
+    fn new(start: usize, end: usize) -> Self {
+        OldPositions {
+            start,
+            end,
+            next: None,
+            misses: 0,
+            index: None,
+        }
+    }
+
+    /// The old position of `key` whose child is still unclaimed in `old_m`, if any. Of
+    /// repeated keys, the guess may pick another one than the index would (the last); either
+    /// is patched into the new child.
+    fn find<Msg, B: Backend, T>(
+        &mut self,
+        pair: &dyn KeyedPair<'k, Msg, B>,
+        key: KeyRef<'_>,
+        old_m: &[Option<T>],
+    ) -> Option<usize> {
+        let guess = self
+            .next
+            .filter(|&j| j < self.end && old_m[j].is_some() && pair.old_key(j) == key);
+        let found = guess.or_else(|| {
+            self.misses += 1;
+            if self.index.is_none() && self.misses > Self::SCANS {
+                let keys = (self.start..self.end).map(|j| (pair.old_key(j), j));
+                self.index = Some(KeyIndex::new(keys));
+            }
+            match &self.index {
+                Some(index) => index.get(key),
+                None => (self.start..self.end)
+                    .rev()
+                    .find(|&j| pair.old_key(j) == key),
+            }
+        });
+        if let Some(j) = found {
+            self.next = Some(j + 1);
+        }
+        found
     }
 }
 
@@ -365,17 +464,25 @@ impl<'k> KeyIndex<'k> {
 /// in increasing order (patience sorting with predecessor links, O(n log n)).
 pub(crate) fn longest_increasing_subsequence(seq: &[Option<usize>]) -> Vec<usize> {
     let mut tails: Vec<usize> = Vec::new(); // indices into seq
+    // The values at `tails`, searched directly rather than through `seq`.
+    let mut tail_values: Vec<usize> = Vec::new();
     let mut prev: Vec<Option<usize>> = vec![None; seq.len()];
     for (i, v) in seq.iter().enumerate() {
         let Some(v) = *v else { continue };
-        let pos = tails.partition_point(|&t| seq[t].is_some_and(|tv| tv < v));
+        // Mostly increasing (a few rows moved): extending the longest run needs no search.
+        let pos = match tail_values.last() {
+            Some(&t) if t >= v => tail_values.partition_point(|&tv| tv < v),
+            _ => tail_values.len(),
+        };
         if pos > 0 {
             prev[i] = Some(tails[pos - 1]);
         }
         if pos == tails.len() {
             tails.push(i);
+            tail_values.push(v);
         } else {
             tails[pos] = i;
+            tail_values[pos] = v;
         }
     }
     let mut out = Vec::with_capacity(tails.len());
