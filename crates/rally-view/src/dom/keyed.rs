@@ -112,16 +112,16 @@ impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Lazy<'k, Ms
         m: &mut Mounted<B::Node>,
         i: usize,
     ) {
-        let old_row = self.take_old(j);
-        let row = if self.new.same_at(i, self.old, j) {
-            // Same view, equal argument: the DOM and the built row stay as they are.
-            old_row
+        if self.new.same_at(i, self.old, j) {
+            // Same view, equal argument: the DOM and the built row (or its absence: a mapped
+            // list is rebuilt on demand) stay as they are.
+            self.new_rows[i] = self.old_rows.get_mut(j).and_then(Option::take);
         } else {
+            let old_row = self.take_old(j);
             let new_row = self.new.build(i);
             dom.patch(parent, parent_tag, &old_row, m, &new_row);
-            new_row
-        };
-        self.new_rows[i] = Some(row);
+            self.new_rows[i] = Some(new_row);
+        }
     }
     fn create(&mut self, dom: &mut Dom<Msg, B>, parent_tag: &str, i: usize) -> Mounted<B::Node> {
         let row = self.new.build(i);
@@ -228,7 +228,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             }
             // The two ends swapped, around a child that stays on: no order keeps either end
             // in place, so moving both is part of every fewest-moves patch. (Without a child
-            // kept between them, keeping one end and moving the other is one move fewer.)
+            // kept between them, keeping one end can be a move fewer: [0, 1, 2] -> [2, 0].)
             let swapped = os + 2 < oe
                 && ns + 2 < ne
                 && old_m[os].is_some()
