@@ -73,7 +73,8 @@ pub enum Children<Msg> {
 /// Integer keys are kept and compared as integers: a list's keys are made on every render and
 /// compared on every update, and formatting each id was 18 % of a 1,000-row "select row"
 /// update (issue 19). An integer key never equals a text key, even one of the same digits, so
-/// a list should make its keys one way.
+/// a list should make its keys one way. The exception: a `u64` or `usize` past `i64::MAX` is
+/// kept as its digits, so it equals the text key of those digits.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(KeyRepr);
 
