@@ -26,6 +26,20 @@ use smallbox::{SmallBox, smallbox};
 
 use crate::vdom::{Children, Element, Mapper, Namespace, Str};
 
+/// A built subtree as one DOM node: an element, or a lazy node (a `view!` template on the
+/// server); anything else is wrapped in a `<rally-lazy>` element.
+pub(crate) fn one_node<Msg>(built: Element<Msg>) -> Element<Msg> {
+    match built {
+        node @ (Element::Node(_) | Element::Lazy(_)) => node,
+        other => Element::with_children(
+            Str::Borrowed("rally-lazy"),
+            Namespace::Html,
+            Default::default(),
+            Children::from_vec(vec![other]),
+        ),
+    }
+}
+
 /// A deferred subtree: an argument, a view function, and the subtree once built.
 pub struct Lazy<Msg> {
     /// In place when the argument fits four words (a row's id and shared label, a flag), so a
@@ -113,17 +127,7 @@ impl<Msg> Lazy<Msg> {
     /// The subtree, built on first use.
     pub(crate) fn force(&self) -> Ref<'_, Element<Msg>> {
         if self.built.borrow().is_none() {
-            let built = match self.thunk.build() {
-                // A lazy node (a `view!` template on the server) is one node too.
-                node @ (Element::Node(_) | Element::Lazy(_)) => node,
-                other => Element::with_children(
-                    Str::Borrowed("rally-lazy"),
-                    Namespace::Html,
-                    Default::default(),
-                    Children::from_vec(vec![other]),
-                ),
-            };
-            *self.built.borrow_mut() = Some(Box::new(built));
+            *self.built.borrow_mut() = Some(Box::new(one_node(self.thunk.build())));
         }
         Ref::map(self.built.borrow(), |b| match b {
             Some(e) => &**e,

@@ -23,6 +23,7 @@
 use std::any::Any;
 use std::cell::{Ref, RefCell};
 
+use crate::lazy::one_node;
 use crate::vdom::{Attribute, Children, Element, Key, KeyRef, Mapper, Namespace, Str};
 
 /// The rows of a [`keyed_lazy`] list: their keys, their arguments and view, and the rows once
@@ -235,19 +236,6 @@ where
         crate::vdom::collect_attrs(attrs),
         Children::LazyKeyed(list),
     )
-}
-
-/// A built row as one node, as `lazy` makes it.
-fn one_node<Msg>(built: Element<Msg>) -> Element<Msg> {
-    match built {
-        node @ (Element::Node(_) | Element::Lazy(_)) => node,
-        other => Element::with_children(
-            Str::Borrowed("rally-lazy"),
-            Namespace::Html,
-            Default::default(),
-            Children::from_vec(vec![other]),
-        ),
-    }
 }
 
 impl<Msg> LazyList<Msg> {
