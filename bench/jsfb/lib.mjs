@@ -288,7 +288,7 @@ export async function launch() {
       '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
       // Frames as soon as they are ready, so the "frame" figure is not rounded up to vsync.
       '--disable-frame-rate-limit', '--disable-gpu-vsync',
-      '--js-flags=--expose-gc',
+      `--js-flags=--expose-gc ${process.env.JSFB_JS_FLAGS || ''}`.trim(),
     ],
   });
 }

@@ -11,10 +11,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 /// assert_eq!(rally_routes::path_part("/games/12?tab=box#score"), "/games/12");
 /// ```
 pub fn path_part(raw: &str) -> &str {
-    match raw.find(['?', '#']) {
-        Some(end) => &raw[..end],
-        None => raw,
-    }
+    // `split` rather than slicing at `find`'s index: indexing a `str` links core's
+    // boundary-error formatting (`char`'s `Debug` and its Unicode tables, ~4 KB) into every
+    // browser bundle, and the first piece of a split is the same text.
+    raw.split(['?', '#']).next().unwrap_or(raw)
 }
 
 /// The segments of a request path, each percent-decoded, or `None` when a segment is not

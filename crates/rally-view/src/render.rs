@@ -429,8 +429,11 @@ pub fn escape_raw_text<'a>(tag: &str, text: &'a str) -> std::borrow::Cow<'a, str
     let positions = (0..bytes.len()).filter(|&i| bytes[i] == b'<' && breaks_out(i));
     let mut out = String::new();
     let mut copied = 0;
+    // `get` rather than indexing: each cut is next to an ASCII `<`, so always on a character
+    // boundary, and indexing a `str` links core's boundary-error formatting (with `char`'s
+    // `Debug` and its Unicode tables, ~4 KB) into every browser bundle.
     for i in positions {
-        out.push_str(&text[copied..=i]);
+        out.push_str(text.get(copied..=i).unwrap_or_default());
         // `<` + `\` + the rest: `<\/script`, `<\!--`.
         out.push('\\');
         copied = i + 1;
@@ -438,7 +441,7 @@ pub fn escape_raw_text<'a>(tag: &str, text: &'a str) -> std::borrow::Cow<'a, str
     if copied == 0 {
         return std::borrow::Cow::Borrowed(text);
     }
-    out.push_str(&text[copied..]);
+    out.push_str(text.get(copied..).unwrap_or_default());
     std::borrow::Cow::Owned(out)
 }
 

@@ -148,10 +148,16 @@ impl<P> ClientState<P> {
 
     /// Replaces the wanted topic set; returns the frame to write if the server's set differs
     /// and the socket is open. Order and duplicates do not matter.
-    pub fn set_topics(&mut self, mut topics: Vec<String>) -> Option<Vec<u8>> {
-        topics.sort_unstable();
-        topics.dedup();
-        self.topics = topics;
+    pub fn set_topics(&mut self, topics: Vec<String>) -> Option<Vec<u8>> {
+        // Sorted by insertion rather than `sort_unstable`, whose code (~3.5 KB of wasm) every
+        // browser bundle would carry for a page's handful of topics.
+        let mut sorted: Vec<String> = Vec::with_capacity(topics.len());
+        for topic in topics {
+            if let Err(at) = sorted.binary_search(&topic) {
+                sorted.insert(at, topic);
+            }
+        }
+        self.topics = sorted;
         if self.open { self.topics_frame() } else { None }
     }
 

@@ -74,8 +74,12 @@ pub enum DecodeError {
 /// Encodes a value with postcard.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     // Serializing into a Vec only fails for types serde cannot represent (maps with unknown
-    // length are fine in postcard); such a type is a programming error, not bad input.
-    postcard::to_allocvec(value).expect("wire types serialize with postcard")
+    // length are fine in postcard); such a type is a programming error, not bad input. The
+    // message is static: `expect` would link postcard's error `Debug` into every browser bundle.
+    match postcard::to_allocvec(value) {
+        Ok(bytes) => bytes,
+        Err(_) => panic!("a wire type does not serialize with postcard (a serde feature it lacks)"),
+    }
 }
 
 /// Decodes a value with [`Limits::DEFAULT`].

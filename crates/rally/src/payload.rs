@@ -82,7 +82,9 @@ pub(crate) fn base64url_encode(bytes: &[u8]) -> String {
         }
         _ => {}
     }
-    String::from_utf8(out).expect("the base64url alphabet is ASCII")
+    // The alphabet is ASCII, so this never falls back; `expect` would link `FromUtf8Error`'s
+    // `Debug` (and the byte-list formatting under it) into every browser bundle.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn sextet(c: u8) -> Option<u32> {
