@@ -692,7 +692,10 @@ pub fn view(model: &Model) -> Element<Message> { todo!() }
         &format!("Some(({key:?}.to_owned(), rally::glue::encode(m)))"),
     );
     assert_has(&public, &format!("Route::Notes if key == {key:?} =>"));
-    assert_has(&public, "rally::glue::decode(bytes).ok().map(Page::Notes)");
+    assert_has(
+        &public,
+        "rally::glue::decode_from_server(bytes).ok().map(Page::Notes)",
+    );
     // The home page's model is not serde: it has no state, and nothing names it.
     assert_eq!(state_key(&public, "home_"), None);
 

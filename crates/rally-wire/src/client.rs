@@ -198,7 +198,7 @@ impl<P> ClientState<P> {
 
     /// Resolves a frame from the server.
     pub fn receive(&mut self, bytes: &[u8]) -> Incoming<P> {
-        match crate::decode::<ServerFrame>(bytes) {
+        match crate::decode_from_server::<ServerFrame>(bytes) {
             Ok(ServerFrame::Result { id, result }) => match self.remove(id) {
                 Some(p) => Incoming::Result {
                     callback: p.callback,

@@ -107,6 +107,25 @@ pub fn decode_with<T: DeserializeOwned>(bytes: &[u8], limits: Limits) -> Result<
     }
 }
 
+/// Decodes a value the server sent to this browser page: the whole input must be one value,
+/// without the depth and count budget of [`decode_with`].
+///
+/// The budget protects a server from its clients: a frame nesting a million levels overflows
+/// the stack, a five-byte frame claiming four billion `()`s spins. A page trusts the origin it
+/// was loaded from, which can send it any script anyway, and the budget's wrappers are
+/// instantiated for every decoded type: in the Scoreboard's `public` bundle they were a few
+/// KiB of wasm (bench/README.md, "Bundle sizes"). Servers decode with [`decode_with`].
+pub fn decode_from_server<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut de = postcard::Deserializer::from_bytes(bytes);
+    let value = T::deserialize(&mut de).map_err(from_postcard)?;
+    let rest = de.finalize().map_err(from_postcard)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(DecodeError::TrailingBytes(rest.len()))
+    }
+}
+
 fn from_postcard(e: postcard::Error) -> DecodeError {
     match e {
         postcard::Error::DeserializeUnexpectedEnd => DecodeError::Truncated,

@@ -22,7 +22,7 @@ pub mod fingerprint;
 pub mod frame;
 mod limited;
 
-pub use codec::{DecodeError, Limits, decode, decode_with, encode};
+pub use codec::{DecodeError, Limits, decode, decode_from_server, decode_with, encode};
 pub use error::{ApiError, LimitKind};
 pub use fingerprint::Fingerprint;
 pub use frame::{ClientFrame, Request, ServerFrame};

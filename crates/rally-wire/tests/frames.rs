@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use rally_wire::{
     ApiError, ClientFrame, DecodeError, LimitKind, Limits, Request, ServerFrame, decode,
-    decode_with, encode,
+    decode_from_server, decode_with, encode,
 };
 use serde::{Deserialize, Serialize};
 
@@ -225,6 +225,48 @@ proptest! {
 
     #[test]
     fn server_frames_round_trip(frame in arb_server_frame()) {
-        prop_assert_eq!(decode::<ServerFrame>(&encode(&frame)), Ok(frame));
+        prop_assert_eq!(decode::<ServerFrame>(&encode(&frame)), Ok(frame.clone()));
+        prop_assert_eq!(decode_from_server::<ServerFrame>(&encode(&frame)), Ok(frame));
     }
 }
+
+#[test]
+fn the_browser_decoder_refuses_what_the_server_decoder_refuses_but_the_budget() {
+    assert_eq!(
+        decode_from_server::<ServerFrame>(&[]),
+        Err(DecodeError::Truncated)
+    );
+    let full = encode(&ServerFrame::Reload {
+        reason: "deployed".into(),
+    });
+    for cut in 0..full.len() {
+        assert!(
+            decode_from_server::<ServerFrame>(&full[..cut]).is_err(),
+            "prefix of {cut} bytes decoded"
+        );
+    }
+    assert!(matches!(
+        decode_from_server::<ServerFrame>(&[9]),
+        Err(DecodeError::Malformed(_))
+    ));
+    let mut long = full.clone();
+    long.push(0);
+    assert_eq!(
+        decode_from_server::<ServerFrame>(&long),
+        Err(DecodeError::TrailingBytes(1))
+    );
+    // Nesting past the servers' depth limit: only the server's decoder refuses it.
+    let mut deep: Option<Box<Nested>> = None;
+    for _ in 0..200 {
+        deep = Some(Box::new(Nested(deep)));
+    }
+    let bytes = encode(&deep);
+    assert!(matches!(
+        decode::<Option<Box<Nested>>>(&bytes),
+        Err(DecodeError::TooDeep { .. })
+    ));
+    assert_eq!(decode_from_server::<Option<Box<Nested>>>(&bytes), Ok(deep));
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Nested(Option<Box<Nested>>);

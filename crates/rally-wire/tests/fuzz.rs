@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use rally_wire::{ClientFrame, DecodeError, Request, ServerFrame, decode, encode};
+use rally_wire::{
+    ClientFrame, DecodeError, Request, ServerFrame, decode, decode_from_server, encode,
+};
 
 fn cases() -> u32 {
     std::env::var("RALLY_FUZZ_CASES")
@@ -33,6 +35,7 @@ fn survives(bytes: &[u8]) -> Result<(), TestCaseError> {
     let errors = [
         decode::<ClientFrame>(bytes).err(),
         decode::<ServerFrame>(bytes).err(),
+        decode_from_server::<ServerFrame>(bytes).err(),
     ];
     for err in errors.into_iter().flatten() {
         prop_assert!(!err.to_string().is_empty());

@@ -15,7 +15,7 @@ pub use crate::remote::{load, save};
 pub use crate::routes::QueryParams;
 pub use crate::shell::Chrome;
 pub use crate::view::{Attribute, Effect, Element};
-pub use crate::wire::{ApiError, Fingerprint, decode, encode};
+pub use crate::wire::{ApiError, Fingerprint, decode, decode_from_server, encode};
 
 #[cfg(feature = "server")]
 pub use crate::auth_http::{Auth, RequestAuth};

@@ -72,7 +72,7 @@ fn dev_state(entries: &[Entry<'_>]) -> Option<TokenStream> {
         .iter()
         .map(|(v, _, key)| quote!(Page::#v(m) => Some((#key.to_owned(), rally::glue::encode(m))),));
     let restores = stateful.iter().map(|(v, pattern, key)| {
-        quote!(#pattern if key == #key => rally::glue::decode(bytes).ok().map(Page::#v),)
+        quote!(#pattern if key == #key => rally::glue::decode_from_server(bytes).ok().map(Page::#v),)
     });
     Some(quote! {
         fn save_state(page: &Page) -> Option<(String, Vec<u8>)> {
@@ -177,7 +177,7 @@ pub fn mount(mount: &str, prefix: &str, entries: &[Entry<'_>], parts: MountParts
     });
     let apply_body = if any_broadcast {
         quote! {
-            let Ok(event) = rally::glue::decode::<crate::broadcasts::Event>(event) else {
+            let Ok(event) = rally::glue::decode_from_server::<crate::broadcasts::Event>(event) else {
                 return Effect::none();
             };
             match page { #(#apply)* }
@@ -506,7 +506,7 @@ fn hydrate_arm(e: &Entry<'_>) -> TokenStream {
     if has_load {
         let p = e.load_owner();
         quote! {
-            #pat => rally::glue::decode::<Result<#p::LoadResult, LoadError>>(load)
+            #pat => rally::glue::decode_from_server::<Result<#p::LoadResult, LoadError>>(load)
                 .ok()
                 .map(|r| Msg::#v(#p::Message::Loaded(r))),
         }

@@ -99,7 +99,7 @@ where
     Effect::from(move |dispatch: Dispatch<Msg>| {
         let callback: Callback = Box::new(move |result| {
             let typed = result.and_then(|bytes| {
-                rally_wire::decode::<R>(&bytes).map_err(|e| {
+                rally_wire::decode_from_server::<R>(&bytes).map_err(|e| {
                     vec![ApiError::BadRequest {
                         reason: format!("undecodable result from {page}: {e}"),
                     }]

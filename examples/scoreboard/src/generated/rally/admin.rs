@@ -145,7 +145,7 @@ impl Mount for Admin {
     fn hydrate(route: &Route, load: &[u8]) -> Option<Msg> {
         match route {
             Route::AdminHome => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::admin::pages::games::LoadResult, LoadError>,
                 >(load)
                     .ok()
@@ -154,7 +154,7 @@ impl Mount for Admin {
                     ))
             }
             Route::AdminGames => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::admin::pages::games::LoadResult, LoadError>,
                 >(load)
                     .ok()
@@ -188,7 +188,9 @@ impl Mount for Admin {
         }
     }
     fn apply_broadcast(page: &mut Page, event: &[u8]) -> Effect<Msg> {
-        let Ok(event) = rally::glue::decode::<crate::broadcasts::Event>(event) else {
+        let Ok(event) = rally::glue::decode_from_server::<
+            crate::broadcasts::Event,
+        >(event) else {
             return Effect::none();
         };
         match page {

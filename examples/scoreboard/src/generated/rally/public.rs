@@ -374,21 +374,21 @@ impl Mount for Public {
     fn hydrate(route: &Route, load: &[u8]) -> Option<Msg> {
         match route {
             Route::Home => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::public::pages::games::LoadResult, LoadError>,
                 >(load)
                     .ok()
                     .map(|r| Msg::Home(crate::public::pages::games::Message::Loaded(r)))
             }
             Route::Games => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::public::pages::games::LoadResult, LoadError>,
                 >(load)
                     .ok()
                     .map(|r| Msg::Games(crate::public::pages::games::Message::Loaded(r)))
             }
             Route::GamesId { .. } => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::public::pages::games::id_::LoadResult, LoadError>,
                 >(load)
                     .ok()
@@ -397,7 +397,7 @@ impl Mount for Public {
                     ))
             }
             Route::Me => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::public::pages::me::LoadResult, LoadError>,
                 >(load)
                     .ok()
@@ -408,7 +408,7 @@ impl Mount for Public {
                 None
             }
             Route::Standings => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::public::pages::standings::LoadResult, LoadError>,
                 >(load)
                     .ok()
@@ -417,7 +417,7 @@ impl Mount for Public {
                     ))
             }
             Route::TeamsSlug { .. } => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::public::pages::teams::slug_::LoadResult, LoadError>,
                 >(load)
                     .ok()
@@ -477,7 +477,9 @@ impl Mount for Public {
         }
     }
     fn apply_broadcast(page: &mut Page, event: &[u8]) -> Effect<Msg> {
-        let Ok(event) = rally::glue::decode::<crate::broadcasts::Event>(event) else {
+        let Ok(event) = rally::glue::decode_from_server::<
+            crate::broadcasts::Event,
+        >(event) else {
             return Effect::none();
         };
         match page {

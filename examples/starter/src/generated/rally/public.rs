@@ -89,7 +89,7 @@ impl Mount for Public {
     fn restore_state(route: &Route, key: &str, bytes: &[u8]) -> Option<Page> {
         match route {
             Route::Home if key == "public/pages/home_@ec0031d5eeb82187" => {
-                rally::glue::decode(bytes).ok().map(Page::Home)
+                rally::glue::decode_from_server(bytes).ok().map(Page::Home)
             }
             _ => None,
         }
@@ -119,7 +119,7 @@ impl Mount for Public {
     fn hydrate(route: &Route, load: &[u8]) -> Option<Msg> {
         match route {
             Route::Home => {
-                rally::glue::decode::<
+                rally::glue::decode_from_server::<
                     Result<crate::public::pages::home_::LoadResult, LoadError>,
                 >(load)
                     .ok()
@@ -145,7 +145,9 @@ impl Mount for Public {
         }
     }
     fn apply_broadcast(page: &mut Page, event: &[u8]) -> Effect<Msg> {
-        let Ok(event) = rally::glue::decode::<crate::broadcasts::Event>(event) else {
+        let Ok(event) = rally::glue::decode_from_server::<
+            crate::broadcasts::Event,
+        >(event) else {
             return Effect::none();
         };
         match page {
