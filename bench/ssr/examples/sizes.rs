@@ -3,7 +3,8 @@ fn main() {
     use rally_view::*;
     println!("Str {}", std::mem::size_of::<Str>());
     println!("Attribute {}", std::mem::size_of::<Attribute<Msg>>());
-    println!("Attrs {}", std::mem::size_of::<Attrs<Msg>>());
+    println!("Attr {}", std::mem::size_of::<Attr>());
+    println!("Listener {}", std::mem::size_of::<Listener<Msg>>());
     println!("Node {}", std::mem::size_of::<Node<Msg>>());
     println!("Children {}", std::mem::size_of::<Children<Msg>>());
     println!("Element {}", std::mem::size_of::<Element<Msg>>());

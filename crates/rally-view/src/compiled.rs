@@ -20,8 +20,8 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 
 use crate::lazy::Thunk;
-use crate::render::{Renderer, is_void, render_attribute_into, render_into};
-use crate::vdom::{Attribute, Children, Element, merge_attrs};
+use crate::render::{Renderer, is_void, render_attr_into, render_attribute_into, render_into};
+use crate::vdom::{Attribute, Children, Element, collect_attrs, merge_attrs};
 
 /// The constant markup of one `view!` call, compiled on first use.
 pub struct Def {
@@ -295,15 +295,12 @@ impl Compiler {
             .collect();
         if holes.is_empty() {
             // All constant: merged as the tree merges them, once.
-            let constants = slots
-                .into_iter()
-                .filter_map(|s| match s {
-                    Slot::Constant(a) => Some(a),
-                    Slot::Hole(_) => None,
-                })
-                .collect();
-            for attr in merge_attrs(constants) {
-                render_attribute_into(&attr, &mut self.markup);
+            let constants = collect_attrs(slots.into_iter().filter_map(|s| match s {
+                Slot::Constant(a) => Some(a),
+                Slot::Hole(_) => None,
+            }));
+            for attr in merge_attrs(constants.attrs) {
+                render_attr_into(&attr, &mut self.markup);
             }
         } else {
             let names: Vec<String> = slots

@@ -36,7 +36,7 @@
 //! ```
 
 use crate::vdom::{
-    Attribute, Attrs, Children, Element, Key, Namespace, Str, collect_attrs, normalize,
+    AttrSet, Attribute, Children, Element, Key, Namespace, Str, collect_attrs, normalize,
 };
 
 /// An element with any tag; an invalid tag name yields a `<rally-invalid-tag>` so the mistake is
@@ -56,7 +56,7 @@ pub fn element<Msg>(
 pub(crate) fn known<Msg>(
     tag: &'static str,
     namespace: Namespace,
-    attrs: Attrs<Msg>,
+    attrs: AttrSet<Msg>,
     children: Children<Msg>,
 ) -> Element<Msg> {
     Element::with_children(Str::Borrowed(tag), namespace, attrs, children)

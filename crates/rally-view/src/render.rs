@@ -3,7 +3,9 @@
 //! The output is exactly what the hydrator expects to find once the browser has parsed it:
 //! one DOM node per virtual child, text escaped, raw-text elements made unable to close early.
 
-use crate::vdom::{AttrValue, Attribute, Children, Element, Node, PropValue, Str};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::vdom::Attribute;
+use crate::vdom::{Attr, AttrValue, Children, Element, Node, PropValue, Str};
 
 /// Renders a tree to an HTML string.
 pub fn to_html<Msg>(element: &Element<Msg>) -> String {
@@ -22,6 +24,12 @@ pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn render_attribute_into<Msg>(attr: &Attribute<Msg>, out: &mut String) {
     Renderer::appending_to(out).attribute("", attr);
+}
+
+/// Appends one merged attribute or property, as [`render_attribute_into`] does.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn render_attr_into(attr: &Attr, out: &mut String) {
+    Renderer::appending_to(out).attr_or_prop("", attr);
 }
 
 /// The output while rendering: a `String`'s bytes, appended to in short pieces.
@@ -131,7 +139,7 @@ impl Renderer<'_> {
         self.html.str(tag);
         let mut textarea_value = None;
         for attr in &node.attrs {
-            if let Some(value) = self.attribute(tag, attr) {
+            if let Some(value) = self.attr_or_prop(tag, attr) {
                 textarea_value = Some(value);
             }
         }
@@ -160,7 +168,8 @@ impl Renderer<'_> {
     }
 
     /// One attribute of an element `tag`; a `textarea`'s value is returned, to be written
-    /// as its text.
+    /// as its text. (A compiled template's holes; a tree's attributes are merged first.)
+    #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     pub(crate) fn attribute<'v, Msg>(
         &mut self,
@@ -169,18 +178,38 @@ impl Renderer<'_> {
     ) -> Option<&'v Str> {
         match attr {
             Attribute::Attr { name, value } => self.attr(name, value),
-            Attribute::Prop { name, value } => match (*name, value) {
-                ("value", PropValue::Str(v)) if tag == "textarea" => return Some(v),
-                ("value", PropValue::Str(_)) if tag == "select" => {}
-                (name, PropValue::Str(v)) if is_reflected_prop(name) => {
-                    self.attr(name, &AttrValue::Str(v.clone()))
-                }
-                (name, PropValue::Bool(b)) if is_reflected_prop(name) => {
-                    self.attr(name, &AttrValue::Bool(*b))
-                }
-                _ => {}
-            },
+            Attribute::Prop { name, value } => return self.prop(tag, name, value),
             Attribute::Event(_) | Attribute::None => {}
+        }
+        None
+    }
+
+    /// One merged attribute or property of an element `tag`, as [`Renderer::attribute`].
+    #[inline(always)]
+    pub(crate) fn attr_or_prop<'v>(&mut self, tag: &str, attr: &'v Attr) -> Option<&'v Str> {
+        match attr {
+            Attr::Attr { name, value } => {
+                self.attr(name, value);
+                None
+            }
+            Attr::Prop { name, value } => self.prop(tag, name, value),
+        }
+    }
+
+    /// A property as the markup shows it: reflected ones as attributes; a `textarea`'s value
+    /// is returned, to be written as its text.
+    #[inline(always)]
+    fn prop<'v>(&mut self, tag: &str, name: &'static str, value: &'v PropValue) -> Option<&'v Str> {
+        match (name, value) {
+            ("value", PropValue::Str(v)) if tag == "textarea" => return Some(v),
+            ("value", PropValue::Str(_)) if tag == "select" => {}
+            (name, PropValue::Str(v)) if is_reflected_prop(name) => {
+                self.attr(name, &AttrValue::Str(v.clone()))
+            }
+            (name, PropValue::Bool(b)) if is_reflected_prop(name) => {
+                self.attr(name, &AttrValue::Bool(*b))
+            }
+            _ => {}
         }
         None
     }

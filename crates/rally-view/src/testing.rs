@@ -787,8 +787,7 @@ pub fn expected_event<Msg: Clone>(
             break;
         }
         let Element::Node(n) = element else { continue };
-        for attr in &n.attrs {
-            let Attribute::Event(l) = attr else { continue };
+        for l in &n.listeners {
             if l.event != kind {
                 continue;
             }

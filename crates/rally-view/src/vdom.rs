@@ -9,8 +9,71 @@ use std::rc::Rc;
 
 pub use crate::str::Str;
 
-/// An element's attributes, properties and listeners.
-pub type Attrs<Msg> = Vec<Attribute<Msg>>;
+/// An element's attributes and properties, each name once (see [`merge_attrs`]).
+pub type Attrs = Vec<Attr>;
+
+/// An attribute or a DOM property as an element holds it: an [`Attribute`] other than a
+/// listener or `none`.
+///
+/// An element keeps these apart from its listeners, the only part of a view that depends on
+/// its message type. Merging, mapping, rendering and diffing them is then one copy of the code
+/// in a browser bundle, not one per message type: an app has one message type per page, and
+/// the per-type copies were a large part of the Scoreboard's bundle (bench/README.md, "Bundle
+/// sizes").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attr {
+    /// An HTML attribute. `Bool(false)` means absent, `Bool(true)` present and empty.
+    Attr {
+        /// The attribute's name.
+        name: Str,
+        /// Its value.
+        value: AttrValue,
+    },
+    /// A DOM property that can drift from its attribute (`value`, `checked`, `selected`).
+    Prop {
+        /// The property's name.
+        name: &'static str,
+        /// Its value.
+        value: PropValue,
+    },
+}
+
+/// An element's attributes, properties and listeners as a builder collects them.
+pub struct AttrSet<Msg> {
+    pub(crate) attrs: Attrs,
+    pub(crate) listeners: Vec<Listener<Msg>>,
+}
+
+impl<Msg> AttrSet<Msg> {
+    /// No attributes and no listeners.
+    pub fn new() -> Self {
+        AttrSet {
+            attrs: Vec::new(),
+            listeners: Vec::new(),
+        }
+    }
+
+    /// Adds one attribute, property or listener; `none` adds nothing.
+    pub fn push(&mut self, attribute: Attribute<Msg>) {
+        match attribute {
+            Attribute::Attr { name, value } => self.attrs.push(Attr::Attr { name, value }),
+            Attribute::Prop { name, value } => self.attrs.push(Attr::Prop { name, value }),
+            Attribute::Event(l) => {
+                // Most elements have one listener or none: room for exactly one at first,
+                // not the four a growing vector starts with.
+                self.listeners.reserve_exact(1);
+                self.listeners.push(l)
+            }
+            Attribute::None => {}
+        }
+    }
+}
+
+impl<Msg> Default for AttrSet<Msg> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// The namespace an element is created in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,7 +110,8 @@ pub enum Element<Msg> {
 pub struct Node<Msg> {
     pub(crate) tag: Str,
     pub(crate) namespace: Namespace,
-    pub(crate) attrs: Attrs<Msg>,
+    pub(crate) attrs: Attrs,
+    pub(crate) listeners: Vec<Listener<Msg>>,
     pub(crate) children: Children<Msg>,
 }
 
@@ -349,17 +413,27 @@ impl<Msg> Attribute<Msg> {
             Attribute::Attr { name, value } => Attribute::Attr { name, value },
             Attribute::Prop { name, value } => Attribute::Prop { name, value },
             Attribute::None => Attribute::None,
-            Attribute::Event(l) => Attribute::Event(Listener {
-                event: l.event,
-                options: l.options,
-                handler: match l.handler {
-                    Handler::Message(m) => Handler::Message(f(m)),
-                    Handler::Decode(d) => {
-                        let f = f.clone();
-                        Handler::Decode(Rc::new(move |e| d(e).map(|m| f(m))))
-                    }
-                },
-            }),
+            Attribute::Event(l) => Attribute::Event(l.map(f)),
+        }
+    }
+}
+
+impl<Msg> Listener<Msg> {
+    /// Lifts the message type of this listener.
+    pub fn map<B: 'static>(self, f: &Rc<dyn Fn(Msg) -> B>) -> Listener<B>
+    where
+        Msg: 'static,
+    {
+        Listener {
+            event: self.event,
+            options: self.options,
+            handler: match self.handler {
+                Handler::Message(m) => Handler::Message(f(m)),
+                Handler::Decode(d) => {
+                    let f = f.clone();
+                    Handler::Decode(Rc::new(move |e| d(e).map(|m| f(m))))
+                }
+            },
         }
     }
 }
@@ -383,14 +457,14 @@ impl<Msg> Element<Msg> {
     pub fn with_children(
         tag: Str,
         namespace: Namespace,
-        attrs: Attrs<Msg>,
+        attrs: AttrSet<Msg>,
         children: Children<Msg>,
     ) -> Self {
-        let attrs = merge_attrs(attrs);
         Element::Node(Node {
             tag,
             namespace,
-            attrs,
+            attrs: merge_attrs(attrs.attrs),
+            listeners: attrs.listeners,
             children,
         })
     }
@@ -436,6 +510,7 @@ impl<Msg> Element<Msg> {
                     tag,
                     namespace,
                     attrs,
+                    listeners,
                     children,
                 } = node;
                 let children = match children {
@@ -449,10 +524,12 @@ impl<Msg> Element<Msg> {
                     Children::LazyKeyed(l) => Children::LazyKeyed(l.map(f)),
                     Children::RawHtml(h) => Children::RawHtml(h),
                 };
+                // Only the listeners depend on the message type: the attributes move as they are.
                 Element::Node(Node {
                     tag,
                     namespace,
-                    attrs: attrs.into_iter().map(|a| a.map(&f.f)).collect(),
+                    attrs,
+                    listeners: listeners.into_iter().map(|l| l.map(&f.f)).collect(),
                     children,
                 })
             }
@@ -477,9 +554,13 @@ impl<Msg> Node<Msg> {
     pub fn namespace(&self) -> Namespace {
         self.namespace
     }
-    /// The element's attributes, properties and listeners.
-    pub fn attrs(&self) -> &[Attribute<Msg>] {
+    /// The element's attributes and properties.
+    pub fn attrs(&self) -> &[Attr] {
         &self.attrs
+    }
+    /// The element's listeners.
+    pub fn listeners(&self) -> &[Listener<Msg>] {
+        &self.listeners
     }
     /// The element's children.
     pub fn children(&self) -> &Children<Msg> {
@@ -531,23 +612,23 @@ impl<Msg> Children<Msg> {
     }
 }
 
-/// The attributes of an element from any sequence: a `Vec` is kept as it is, an array is
-/// moved into one exactly sized allocation, no attributes cost nothing.
+/// The attributes, properties and listeners of an element from any sequence, sorted apart;
+/// `none`s are dropped.
 #[inline]
-pub fn collect_attrs<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> Attrs<Msg> {
+pub fn collect_attrs<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> AttrSet<Msg> {
     let mut attrs = attrs.into_iter();
-    // The short arrays views are made of are moved straight into their vector: `collect`'s
-    // general machinery cost more than the moves themselves in the SSR profile.
-    match attrs.size_hint() {
-        (_, Some(0)) => Attrs::new(),
-        (1, Some(1)) => attrs.next().map_or_else(Vec::new, |a| vec![a]),
-        (2, Some(2)) => match (attrs.next(), attrs.next()) {
-            (Some(a), Some(b)) => vec![a, b],
-            (a, b) => a.into_iter().chain(b).collect(),
-        },
-        // A `Vec` is kept (collected in place), a longer array moved into one allocation.
-        _ => attrs.collect(),
+    let mut set = AttrSet::new();
+    while let Some(attr) = attrs.next() {
+        // Room for the rest at the first attribute, not before: an element with listeners
+        // only holds no empty allocation.
+        if set.attrs.capacity() == 0
+            && matches!(attr, Attribute::Attr { .. } | Attribute::Prop { .. })
+        {
+            set.attrs.reserve_exact(1 + attrs.size_hint().0);
+        }
+        set.push(attr);
     }
+    set
 }
 
 /// Flattens fragments, drops empty text and merges adjacent text, so every child is one DOM node.
@@ -581,88 +662,57 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
     }
 }
 
-/// Drops `Attribute::None`, joins repeated `class` and `style`, and lets a later attribute or
-/// property of the same name win, so the renderer and the diff see each name once.
-pub(crate) fn merge_attrs<Msg>(mut attrs: Attrs<Msg>) -> Attrs<Msg> {
-    // Most elements have one attribute or none: nothing to merge (the general check below
-    // cost ~90 instructions per element in the SSR profile).
-    if let [only] = attrs.as_slice() {
-        if matches!(only, Attribute::None) {
-            attrs.clear();
-        }
-        return attrs;
+/// Joins repeated `class` and `style`, and lets a later attribute or property of the same
+/// name win, so the renderer and the diff see each name once.
+pub(crate) fn merge_attrs(mut attrs: Attrs) -> Attrs {
+    // Most elements have two attributes or fewer: nothing to merge unless both have the same
+    // name (the general check below cost ~90 instructions per element in the SSR profile).
+    match attrs.as_slice() {
+        [] | [_] => return attrs,
+        [a, b] if attr_key(a) != attr_key(b) => return attrs,
+        _ => {}
     }
-    if attrs.is_empty() {
-        return attrs;
-    }
-    // Two attributes (a class and a listener, say) need work only if one is `None` or both
-    // have the same name.
-    if let [a, b] = attrs.as_slice() {
-        let clash = match (a, b) {
-            (Attribute::None, _) | (_, Attribute::None) => true,
-            (Attribute::Attr { name: x, .. }, Attribute::Attr { name: y, .. }) => x == y,
-            (Attribute::Prop { name: x, .. }, Attribute::Prop { name: y, .. }) => x == y,
-            _ => false,
-        };
-        if !clash {
-            return attrs;
-        }
-    }
-    // `None`s (conditional attributes) are dropped in place, without a new vector.
-    if attrs.iter().any(|a| matches!(a, Attribute::None)) {
-        attrs.retain(|a| !matches!(a, Attribute::None));
-    }
-    let needs_work = attrs.iter().enumerate().any(|(i, a)| match a {
-        Attribute::None => false,
-        Attribute::Attr { name, .. } => attrs[..i]
-            .iter()
-            .any(|b| matches!(b, Attribute::Attr { name: n, .. } if n == name)),
-        Attribute::Prop { name, .. } => attrs[..i]
-            .iter()
-            .any(|b| matches!(b, Attribute::Prop { name: n, .. } if n == name)),
-        Attribute::Event(_) => false,
-    });
+    let needs_work = attrs
+        .iter()
+        .enumerate()
+        .any(|(i, a)| attrs[..i].iter().any(|b| attr_key(b) == attr_key(a)));
     if !needs_work {
         return attrs;
     }
-    let mut out: Attrs<Msg> = Attrs::with_capacity(attrs.len());
+    let mut out: Attrs = Attrs::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
-        match attr {
-            Attribute::None => {}
-            Attribute::Attr { name, value } => {
-                let existing = out.iter_mut().find_map(|b| match b {
-                    Attribute::Attr { name: n, value: v } if *n == name => Some(v),
-                    _ => None,
-                });
-                match existing {
-                    Some(AttrValue::Str(prev)) if name == "class" || name == "style" => {
-                        if let AttrValue::Str(s) = value {
-                            let sep = if name == "class" { " " } else { ";" };
-                            let p = prev.make_mut();
-                            if !p.is_empty() && !s.is_empty() {
-                                p.push_str(sep);
-                            }
-                            p.push_str(&s);
-                        }
+        let existing = out.iter_mut().find(|b| attr_key(b) == attr_key(&attr));
+        match (existing, attr) {
+            // A class or style after a text one joins it (a boolean one is dropped).
+            (
+                Some(Attr::Attr {
+                    name,
+                    value: AttrValue::Str(prev),
+                }),
+                Attr::Attr { value, .. },
+            ) if *name == "class" || *name == "style" => {
+                if let AttrValue::Str(s) = value {
+                    let sep = if *name == "class" { " " } else { ";" };
+                    let p = prev.make_mut();
+                    if !p.is_empty() && !s.is_empty() {
+                        p.push_str(sep);
                     }
-                    Some(v) => *v = value,
-                    None => out.push(Attribute::Attr { name, value }),
+                    p.push_str(&s);
                 }
             }
-            Attribute::Prop { name, value } => {
-                let existing = out.iter_mut().find_map(|b| match b {
-                    Attribute::Prop { name: n, value: v } if *n == name => Some(v),
-                    _ => None,
-                });
-                match existing {
-                    Some(v) => *v = value,
-                    None => out.push(Attribute::Prop { name, value }),
-                }
-            }
-            other => out.push(other),
+            (Some(existing), attr) => *existing = attr,
+            (None, attr) => out.push(attr),
         }
     }
     out
+}
+
+/// What identifies an attribute or property among its element's: its kind and name.
+pub(crate) fn attr_key(a: &Attr) -> (bool, &str) {
+    match a {
+        Attr::Attr { name, .. } => (false, name),
+        Attr::Prop { name, .. } => (true, name),
+    }
 }
 
 impl<Msg> fmt::Debug for Element<Msg> {
@@ -710,7 +760,7 @@ mod tests {
 
     /// The general merge (three attributes or more): `None`s dropped, classes and styles
     /// joined where they first appear, any other repeated attribute or property taking the
-    /// last value at its first place, listeners kept in order.
+    /// last value at its first place; listeners kept apart, in order.
     #[test]
     fn many_attributes_merge_in_place() {
         use crate::attribute::{checked, class, id, none, style};
@@ -739,26 +789,28 @@ mod tests {
             .attrs()
             .iter()
             .map(|a| match a {
-                Attribute::Attr { name, value } => format!("{name}={value:?}"),
-                Attribute::Prop { name, value } => format!("{name}:{value:?}"),
-                Attribute::Event(l) => match &l.handler {
-                    Handler::Message(m) => format!("on{}({m})", l.event),
-                    Handler::Decode(_) => format!("on{}(…)", l.event),
-                },
-                Attribute::None => "none".to_owned(),
+                Attr::Attr { name, value } => format!("{name}={value:?}"),
+                Attr::Prop { name, value } => format!("{name}:{value:?}"),
             })
             .collect();
         assert_eq!(
             shown,
             [
                 r#"class=Str("a b")"#,
-                "onclick(1)",
                 r#"id=Str("y")"#,
                 r#"style=Str("color:red;margin:0")"#,
                 "checked:Bool(false)",
-                "onclick(2)",
             ]
         );
+        let listeners: Vec<String> = node
+            .listeners()
+            .iter()
+            .map(|l| match &l.handler {
+                Handler::Message(m) => format!("on{}({m})", l.event),
+                Handler::Decode(_) => format!("on{}(…)", l.event),
+            })
+            .collect();
+        assert_eq!(listeners, ["onclick(1)", "onclick(2)"]);
     }
 
     #[test]

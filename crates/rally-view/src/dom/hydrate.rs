@@ -8,7 +8,7 @@
 use super::{Backend, Dom, Mounted, NodeKind};
 use crate::render::{escape_raw_text, is_raw_text, is_reflected_prop};
 use crate::str::concat;
-use crate::vdom::{AttrValue, Attribute, Children, Element, Node, PropValue, Str};
+use crate::vdom::{Attr, AttrValue, Children, Element, Node, PropValue, Str};
 
 /// What hydration had to repair.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -132,21 +132,16 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
         self.hydrate_attributes(&dom, n, path, report);
-        let mut listeners = Vec::new();
         let mut has_value_prop = false;
         for attr in &n.attrs {
-            match attr {
-                Attribute::Prop { name, value } => {
-                    has_value_prop |= *name == "value";
-                    if self.backend.get_property(&dom, name).as_ref() != Some(value) {
-                        self.backend.set_property(&dom, name, value);
-                    }
+            if let Attr::Prop { name, value } = attr {
+                has_value_prop |= *name == "value";
+                if self.backend.get_property(&dom, name).as_ref() != Some(value) {
+                    self.backend.set_property(&dom, name, value);
                 }
-                Attribute::Event(l) => listeners.push(l.clone()),
-                _ => {}
             }
         }
-        let slot = self.bind_listeners(&dom, None, listeners);
+        let slot = self.bind_listeners(&dom, None, n.listeners.clone());
         let children = match &n.children {
             // The markup is the app's; Rally adopts it whole.
             Children::RawHtml(_) => Vec::new(),
@@ -245,15 +240,15 @@ fn expected_attributes<Msg>(n: &Node<Msg>) -> Vec<(&str, String)> {
     let mut out = Vec::with_capacity(n.attrs.len());
     for attr in &n.attrs {
         match attr {
-            Attribute::Attr {
+            Attr::Attr {
                 name,
                 value: AttrValue::Str(v),
             } => out.push((name.as_ref(), v.to_string())),
-            Attribute::Attr {
+            Attr::Attr {
                 name,
                 value: AttrValue::Bool(true),
             } => out.push((name.as_ref(), String::new())),
-            Attribute::Prop { name, value } if is_reflected_prop(name) => match value {
+            Attr::Prop { name, value } if is_reflected_prop(name) => match value {
                 PropValue::Str(_) if n.tag == "textarea" || n.tag == "select" => {}
                 PropValue::Str(v) => out.push((name, v.to_string())),
                 PropValue::Bool(true) => out.push((name, String::new())),

@@ -10,7 +10,8 @@ mod template;
 
 use crate::render::{escape_raw_text, is_raw_text};
 use crate::vdom::{
-    AttrValue, Attribute, Children, Element, EventData, Listener, Namespace, Node, PropValue, Str,
+    Attr, AttrValue, Children, Element, EventData, Listener, Namespace, Node, PropValue, Str,
+    attr_key,
 };
 
 pub use hydrate::HydrationReport;
@@ -280,20 +281,17 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 
     fn create_node(&mut self, n: &Node<Msg>) -> Mounted<B::Node> {
         let node = self.backend.create_element(&n.tag, n.namespace);
-        let mut listeners = Vec::new();
         for attr in &n.attrs {
             match attr {
-                Attribute::Attr { name, value } => match value {
+                Attr::Attr { name, value } => match value {
                     AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
                     AttrValue::Bool(true) => self.backend.set_attribute(&node, name, &EMPTY),
                     AttrValue::Bool(false) => {}
                 },
-                Attribute::Prop { name, value } => self.backend.set_property(&node, name, value),
-                Attribute::Event(l) => listeners.push(l.clone()),
-                Attribute::None => {}
+                Attr::Prop { name, value } => self.backend.set_property(&node, name, value),
             }
         }
-        let slot = self.bind_listeners(&node, None, listeners);
+        let slot = self.bind_listeners(&node, None, n.listeners.clone());
         let children = match &n.children {
             Children::Plain(children) => self.create_children(&node, &n.tag, children.iter()),
             Children::Text(t) => {
@@ -548,23 +546,23 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 .attrs
                 .iter()
                 .zip(&new.attrs)
-                .all(|(a, b)| attr_name(a) == attr_name(b));
+                .all(|(a, b)| attr_key(a) == attr_key(b));
         for (i, attr) in new.attrs.iter().enumerate() {
             let previous = if same_shape {
                 Some(&old.attrs[i])
             } else {
-                old.attrs.iter().find(|a| attr_name(a) == attr_name(attr))
+                old.attrs.iter().find(|a| attr_key(a) == attr_key(attr))
             };
             match attr {
-                Attribute::Attr { name, value } => {
+                Attr::Attr { name, value } => {
                     let unchanged =
-                        matches!(previous, Some(Attribute::Attr { value: v, .. }) if v == value);
+                        matches!(previous, Some(Attr::Attr { value: v, .. }) if v == value);
                     if !unchanged {
                         match value {
                             AttrValue::Str(v) => self.backend.set_attribute(node, name, v),
                             AttrValue::Bool(true) => self.backend.set_attribute(node, name, &EMPTY),
                             AttrValue::Bool(false) => {
-                                if matches!(previous, Some(Attribute::Attr { value: v, .. }) if *v != AttrValue::Bool(false))
+                                if matches!(previous, Some(Attr::Attr { value: v, .. }) if *v != AttrValue::Bool(false))
                                 {
                                     self.backend.remove_attribute(node, name)
                                 }
@@ -573,27 +571,26 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     }
                 }
                 // Compared with the live DOM: the user may have typed since the last render.
-                Attribute::Prop { name, value } => {
+                Attr::Prop { name, value } => {
                     if self.backend.get_property(node, name).as_ref() != Some(value) {
                         self.backend.set_property(node, name, value);
                     }
                 }
-                Attribute::Event(_) | Attribute::None => {}
             }
         }
         for attr in &old.attrs {
-            let still_there =
-                same_shape || new.attrs.iter().any(|a| attr_name(a) == attr_name(attr));
+            let still_there = same_shape || new.attrs.iter().any(|a| attr_key(a) == attr_key(attr));
             if still_there {
                 continue;
             }
             match attr {
-                Attribute::Attr { name, value } if *value != AttrValue::Bool(false) => {
+                Attr::Attr { name, value } if *value != AttrValue::Bool(false) => {
                     self.backend.remove_attribute(node, name)
                 }
+                Attr::Attr { .. } => {}
                 // Back to what the markup alone would give: an empty or false property, and no
                 // attribute (a checkbox's `.value` reflects its attribute, "on" without one).
-                Attribute::Prop { name, value } => {
+                Attr::Prop { name, value } => {
                     let cleared = match value {
                         PropValue::Str(_) => PropValue::Str("".into()),
                         PropValue::Bool(_) => PropValue::Bool(false),
@@ -601,15 +598,10 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     self.backend.set_property(node, name, &cleared);
                     self.backend.remove_attribute(node, name);
                 }
-                _ => {}
             }
         }
         let node = node.clone();
-        let listeners = new.attrs.iter().filter_map(|a| match a {
-            Attribute::Event(l) => Some(l),
-            _ => None,
-        });
-        m.slot = self.rebind_listeners(&node, m.slot, listeners);
+        m.slot = self.rebind_listeners(&node, m.slot, new.listeners.iter());
     }
 }
 
@@ -620,16 +612,6 @@ fn same_kind<Msg>(a: &Node<Msg>, b: &Node<Msg>) -> bool {
         && a.namespace == b.namespace
         && (std::mem::discriminant(&a.children) == std::mem::discriminant(&b.children)
             || plain(&a.children) && plain(&b.children))
-}
-
-/// A name identifying an attribute among its element's attributes (events by event type).
-fn attr_name<Msg>(a: &Attribute<Msg>) -> (u8, &str) {
-    match a {
-        Attribute::Attr { name, .. } => (0, name),
-        Attribute::Prop { name, .. } => (1, name),
-        Attribute::Event(l) => (2, &l.event),
-        Attribute::None => (3, ""),
-    }
 }
 
 /// The container's children for a view: a fragment's items, or the single element.

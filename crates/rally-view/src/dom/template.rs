@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use super::{Backend, Dom, Mounted};
 use crate::render::is_raw_text;
-use crate::vdom::{AttrValue, Attribute, Children, Element, Node, Str};
+use crate::vdom::{Attr, AttrValue, Children, Element, Node, Str};
 
 /// Shapes remembered per rendered container; the oldest are dropped beyond this.
 const CAPACITY: usize = 8;
@@ -149,10 +149,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         n: &Node<Msg>,
         values: &mut impl Iterator<Item = &'v Str>,
     ) -> Mounted<B::Node> {
-        let mut listeners = Vec::new();
         for attr in &n.attrs {
             match attr {
-                Attribute::Attr {
+                Attr::Attr {
                     name,
                     value: AttrValue::Str(v),
                 } => {
@@ -161,13 +160,13 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     }
                 }
                 // Part of the shape: present on the clone exactly when set here.
-                Attribute::Attr { .. } | Attribute::None => {}
+                Attr::Attr { .. } => {}
                 // Properties are not copied by a clone.
-                Attribute::Prop { name, value } => self.backend.set_property(&node, name, value),
-                Attribute::Event(l) => listeners.push(l.clone()),
+                Attr::Prop { name, value } => self.backend.set_property(&node, name, value),
             }
         }
-        let slot = self.bind_listeners(&node, None, listeners);
+        // Clones carry no listeners.
+        let slot = self.bind_listeners(&node, None, n.listeners.clone());
         let mut children = Vec::new();
         let mut next = self.backend.first_child(&node);
         match &n.children {
@@ -250,16 +249,16 @@ fn shape_of<Msg>(n: &Node<Msg>, out: &mut Vec<u8>) -> Option<usize> {
     out.push(n.namespace as u8);
     for attr in &n.attrs {
         let (kind, name): (u8, &str) = match attr {
-            Attribute::Attr {
+            Attr::Attr {
                 name,
                 value: AttrValue::Str(_),
             } => (b'a', name),
-            Attribute::Attr {
+            Attr::Attr {
                 name,
                 value: AttrValue::Bool(true),
             } => (b'b', name),
-            Attribute::Prop { name, .. } => (b'p', name),
-            Attribute::Attr { .. } | Attribute::Event(_) | Attribute::None => continue,
+            Attr::Prop { name, .. } => (b'p', name),
+            Attr::Attr { .. } => continue,
         };
         out.push(kind);
         out.extend_from_slice(name.as_bytes());
@@ -300,7 +299,7 @@ fn shape_of<Msg>(n: &Node<Msg>, out: &mut Vec<u8>) -> Option<usize> {
 /// `n`'s attribute values and texts, in the order [`Dom::adopt`] meets them.
 fn values_of<Msg>(n: &Node<Msg>, out: &mut Vec<Str>) {
     for attr in &n.attrs {
-        if let Attribute::Attr {
+        if let Attr::Attr {
             value: AttrValue::Str(v),
             ..
         } = attr
