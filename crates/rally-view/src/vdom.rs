@@ -61,7 +61,9 @@ impl<Msg> AttrSet<Msg> {
             Attribute::Event(l) => {
                 // Most elements have one listener or none: room for exactly one at first,
                 // not the four a growing vector starts with.
-                self.listeners.reserve_exact(1);
+                if self.listeners.capacity() == 0 {
+                    self.listeners.reserve_exact(1);
+                }
                 self.listeners.push(l)
             }
             Attribute::None => {}

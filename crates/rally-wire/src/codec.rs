@@ -107,10 +107,11 @@ pub fn decode_with<T: DeserializeOwned>(bytes: &[u8], limits: Limits) -> Result<
     }
 }
 
-/// Decodes a value the server sent to this browser page: the whole input must be one value,
-/// without the depth and count budget of [`decode_with`].
+/// Decodes a value a browser page got from its own origin (what its server sent, or what it
+/// stored itself in `sessionStorage`): the whole input must be one value, with none of the
+/// [`Limits`] of [`decode_with`] (no size cap, no depth or count budget).
 ///
-/// The budget protects a server from its clients: a frame nesting a million levels overflows
+/// The limits protect a server from its clients: a frame nesting a million levels overflows
 /// the stack, a five-byte frame claiming four billion `()`s spins. A page trusts the origin it
 /// was loaded from, which can send it any script anyway, and the budget's wrappers are
 /// instantiated for every decoded type: in the Scoreboard's `public` bundle they were a few
