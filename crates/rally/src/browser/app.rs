@@ -127,6 +127,8 @@ impl<M: Mount> Lifecycle<M> {
                 model.dark_mode = dark;
                 Effect::from(move |_| set_theme_attribute(dark))
             }
+            // Sent only by dev-profile bundles (see `start`).
+            MountMsg::RestoreState(_, _) if !cfg!(debug_assertions) => Effect::none(),
             MountMsg::RestoreState(key, bytes) => {
                 match M::restore_state(&model.route, &key, &bytes) {
                     Some(page) => {
@@ -231,9 +233,14 @@ pub fn start<M: Mount>(contract: Fingerprint) {
         set_document_title(M::head(&m.page).title.as_deref().unwrap_or(&app_title));
     });
     intercept_links::<M>(&program);
-    keep_state_in_dev::<M>(&program);
-    if let Some((key, bytes)) = take_dev_state(&M::path(&program.with_model(|m| m.route.clone()))) {
-        program.dispatch(MountMsg::RestoreState(key, bytes));
+    // Only `cargo rally dev` keeps state, and it builds in the dev profile: release bundles
+    // leave out this code and every page's model encoding with it.
+    if cfg!(debug_assertions) {
+        keep_state_in_dev::<M>(&program);
+        let path = M::path(&program.with_model(|m| m.route.clone()));
+        if let Some((key, bytes)) = take_dev_state(&path) {
+            program.dispatch(MountMsg::RestoreState(key, bytes));
+        }
     }
     // Without a chosen theme, the system's preference (the server may not have known it).
     if let Some(dark) = system_theme_correction() {
@@ -249,7 +256,7 @@ const DEV_STATE_KEY: &str = "rally.dev-state";
 
 /// Under `cargo rally dev` (its reload script sets `window.__rallyDev`), keeps the page's state
 /// in `sessionStorage` as `path\nkey\nbase64url` when the page goes away (a reload, a
-/// rebuild's reload), for [`take_dev_state`] to restore. Nothing happens in other builds.
+/// rebuild's reload), for [`take_dev_state`] to restore. Called by dev-profile bundles only.
 fn keep_state_in_dev<M: Mount>(program: &super::WebProgram<MountModel<M>, MountMsg<M>>) {
     let Some(window) = web_sys::window() else {
         return;
