@@ -666,14 +666,20 @@ fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>
 
 /// Joins repeated `class` and `style`, and lets a later attribute or property of the same
 /// name win, so the renderer and the diff see each name once.
-pub(crate) fn merge_attrs(mut attrs: Attrs) -> Attrs {
+#[inline]
+pub(crate) fn merge_attrs(attrs: Attrs) -> Attrs {
     // Most elements have two attributes or fewer: nothing to merge unless both have the same
     // name (the general check below cost ~90 instructions per element in the SSR profile).
     match attrs.as_slice() {
-        [] | [_] => return attrs,
-        [a, b] if attr_key(a) != attr_key(b) => return attrs,
-        _ => {}
+        [] | [_] => attrs,
+        [a, b] if attr_key(a) != attr_key(b) => attrs,
+        _ => merge_repeated(attrs),
     }
+}
+
+/// [`merge_attrs`] for three attributes or more, or two of one name.
+#[inline(never)]
+fn merge_repeated(mut attrs: Attrs) -> Attrs {
     let needs_work = attrs
         .iter()
         .enumerate()
@@ -710,6 +716,7 @@ pub(crate) fn merge_attrs(mut attrs: Attrs) -> Attrs {
 }
 
 /// What identifies an attribute or property among its element's: its kind and name.
+#[inline]
 pub(crate) fn attr_key(a: &Attr) -> (bool, &str) {
     match a {
         Attr::Attr { name, .. } => (false, name),

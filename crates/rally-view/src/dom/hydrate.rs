@@ -141,7 +141,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 }
             }
         }
-        let slot = self.bind_listeners(&dom, None, n.listeners.clone());
+        let slot = self.bind_listeners(&dom, None, &n.listeners);
         let children = match &n.children {
             // The markup is the app's; Rally adopts it whole.
             Children::RawHtml(_) => Vec::new(),

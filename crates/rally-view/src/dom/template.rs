@@ -166,7 +166,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             }
         }
         // Clones carry no listeners.
-        let slot = self.bind_listeners(&node, None, n.listeners.clone());
+        let slot = self.bind_listeners(&node, None, &n.listeners);
         let mut children = Vec::new();
         let mut next = self.backend.first_child(&node);
         match &n.children {
