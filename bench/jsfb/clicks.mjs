@@ -12,7 +12,7 @@
 // synchronous render and DOM patch), without style or layout.
 
 import { writeFileSync } from 'node:fs';
-import { serve, launch, openPage, implementations, here } from './lib.mjs';
+import { serve, launch, openPage, implementations, here, median } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -50,11 +50,6 @@ function clickLoop([op, clicks]) {
   }
   return times;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
-};
 
 async function main() {
   const server = await serve(here);

@@ -277,6 +277,12 @@ function pageApi(page) {
 }
 
 
+/// The median of a list of numbers (the mean of the middle two for an even count); NaN for none.
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
+};
+
 /// Headless Debian Chromium; never a Playwright-downloaded browser.
 export async function launch() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium) or set CHROMIUM`);

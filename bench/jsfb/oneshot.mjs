@@ -17,7 +17,7 @@
 //
 // Each figure is `performance.now()` around `el.click()` alone, as in clicks.mjs.
 
-import { serve, launch, openPage, implementations, prepare, selectOps, here } from './lib.mjs';
+import { serve, launch, openPage, implementations, prepare, selectOps, here, median } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -70,11 +70,6 @@ async function clickLoop([op, mode, clicks]) {
   }
   return times;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
-};
 
 async function main() {
   const [op] = selectOps(PREPARE[OP] ?? '');

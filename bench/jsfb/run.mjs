@@ -19,7 +19,7 @@ import { join, dirname } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import {
-  here, CHROMIUM, WARMUP_COUNT, serve, launch, openPage, implementations, prepare, selectOps,
+  here, CHROMIUM, WARMUP_COUNT, median, serve, launch, openPage, implementations, prepare, selectOps,
 } from './lib.mjs';
 
 // ---- options -----------------------------------------------------------------------------------
@@ -36,11 +36,6 @@ const OUT = opt('out', join(here, '..', 'results', 'jsfb.json'));
 
 // ---- statistics ---------------------------------------------------------------------------------
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const stddev = (xs) => {
   const m = mean(xs);

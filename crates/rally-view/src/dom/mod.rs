@@ -358,9 +358,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
     }
 
-    /// Puts a patched node's listeners in its slot: rewritten in place when it has one, so
-    /// that an unchanged row does not allocate a vector and free the old one on every patch
-    /// (a tenth of patching a table row, natively).
+    /// Puts a node's listeners in its slot (`None` for a new node) and returns the slot.
+    /// A slot is rewritten in place, so that an unchanged row does not allocate a vector and
+    /// free the old one on every patch (a tenth of patching a table row, natively).
     fn bind_listeners(
         &mut self,
         node: &B::Node,
