@@ -47,6 +47,17 @@ extern "C" {
     fn set_rally_slot(this: &FastNode, slot: Option<u32>);
     #[wasm_bindgen(method, getter = __rally)]
     fn rally_slot(this: &FastNode) -> Option<u32>;
+
+    #[wasm_bindgen(js_name = requestAnimationFrame)]
+    fn request_animation_frame(callback: &JsValue) -> i32;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &JsValue) -> i32;
+}
+
+/// A JS function that runs `task` once; one instantiation of wasm-bindgen's closure glue for
+/// every caller.
+fn once_into_js(task: Box<dyn FnOnce()>) -> JsValue {
+    Closure::once_into_js(task)
 }
 
 fn fast(node: &Node) -> &FastNode {
@@ -275,6 +286,15 @@ impl Backend for WebBackend {
 
     fn clone_node(&mut self, node: &Node) -> Node {
         fast(node).clone_deep(true)
+    }
+
+    fn after_paint(&mut self, task: Box<dyn FnOnce()>) {
+        // A timeout set from an animation frame callback runs after that frame's paint. In a
+        // hidden tab frames stop, and the next render frees instead.
+        let after: Box<dyn FnOnce()> = Box::new(move || {
+            set_timeout(&once_into_js(task));
+        });
+        request_animation_frame(&once_into_js(after));
     }
 
     fn set_listener_slot(&mut self, element: &Node, slot: Option<u32>) {

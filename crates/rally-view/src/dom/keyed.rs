@@ -164,6 +164,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         };
         self.patch_keyed(parent, parent_tag, &mut pair, mounted);
         new.keep_rows(pair.new_rows);
+        if pair.old_rows.iter().any(Option::is_some) {
+            self.bin.put(Box::new(pair.old_rows));
+        }
     }
 
     pub(super) fn patch_keyed<'k>(

@@ -45,12 +45,42 @@ pub struct MemoryDom {
     pub listening: Vec<String>,
     /// Nodes copied with `clone_node` (list items made from a template).
     pub clones: usize,
+    /// Tasks waiting for a paint (see [`MemoryDom::paint`]).
+    after_paint: AfterPaint,
+}
+
+/// Tasks the renderer asked to run after the next paint. A copy of the DOM starts without
+/// them: they belong to the program that scheduled them.
+#[derive(Default)]
+struct AfterPaint(Vec<Box<dyn FnOnce()>>);
+
+impl Clone for AfterPaint {
+    fn clone(&self) -> Self {
+        AfterPaint(Vec::new())
+    }
+}
+
+impl std::fmt::Debug for AfterPaint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} task(s) after paint", self.0.len())
+    }
 }
 
 impl MemoryDom {
     /// An empty DOM.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Takes the tasks waiting for the next paint, for the caller to run as the browser would
+    /// once it has painted (outside any borrow of the program).
+    pub fn paint(&mut self) -> Vec<Box<dyn FnOnce()>> {
+        std::mem::take(&mut self.after_paint.0)
+    }
+
+    /// How many tasks wait for the next paint.
+    pub fn waiting_for_paint(&self) -> usize {
+        self.after_paint.0.len()
     }
 
     /// A detached `<div>` to render into, observed for mutations.
@@ -515,6 +545,10 @@ impl Backend for MemoryDom {
         for c in kids {
             self.nodes[c].parent = None;
         }
+    }
+
+    fn after_paint(&mut self, task: Box<dyn FnOnce()>) {
+        self.after_paint.0.push(task);
     }
 
     fn clone_node(&mut self, node: &NodeId) -> NodeId {

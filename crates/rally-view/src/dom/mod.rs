@@ -3,6 +3,9 @@
 //! Everything here is written against the [`Backend`] trait, implemented by the browser DOM
 //! (`web`, wasm32) and by an in-memory DOM ([`memory::MemoryDom`]) that tests run natively.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 mod hydrate;
 mod keyed;
 pub mod memory;
@@ -17,6 +20,10 @@ use crate::vdom::{
 pub use hydrate::HydrationReport;
 
 const EMPTY: Str = Str::Borrowed("");
+
+/// Removing at least this many nodes frees them after the paint; fewer are freed at once,
+/// which costs less than scheduling the task (two closures and two calls into JS).
+const FREE_AFTER_PAINT: usize = 64;
 
 /// What a node found while hydrating turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +40,7 @@ pub enum NodeKind {
 /// would see; property and listener-slot writes are invisible to it, as in the browser.
 pub trait Backend {
     /// A handle to a DOM node.
-    type Node: Clone;
+    type Node: Clone + 'static;
 
     // Names, tags and values arrive as `Str`: a `Cow::Borrowed` is a `&'static str`, which the
     // browser backend converts to a JS string once and caches.
@@ -66,6 +73,11 @@ pub trait Backend {
     fn replace_child(&mut self, parent: &Self::Node, new: &Self::Node, old: &Self::Node);
     /// Removes every child of `parent` at once.
     fn clear_children(&mut self, parent: &Self::Node);
+    /// Runs `task` once the browser has painted what was rendered (ADR 0042). A backend
+    /// without frames may drop it: what it would have freed is then freed by the next render.
+    fn after_paint(&mut self, task: Box<dyn FnOnce()>) {
+        drop(task);
+    }
     /// A deep copy of a node the renderer created, with its attributes and texts but without
     /// its listener slots or properties (`cloneNode(true)`), not yet in the document.
     fn clone_node(&mut self, node: &Self::Node) -> Self::Node;
@@ -144,6 +156,58 @@ pub struct Dom<Msg, B: Backend> {
     listened: Vec<crate::vdom::Str>,
     /// Copies to clone new list items from.
     templates: template::Templates<B::Node>,
+    /// The mounted nodes the render under way removed, their listener slots released.
+    removed: Vec<Mounted<B::Node>>,
+    /// How many nodes they are.
+    removed_nodes: usize,
+    /// What renders removed, waiting to be freed after the paint.
+    bin: Rc<Bin>,
+}
+
+/// Anything, to be dropped later.
+trait Garbage {}
+
+impl<T> Garbage for T {}
+
+/// What renders removed — mounted nodes, the views they came from — waiting to be freed.
+///
+/// Freeing a large table's nodes and views is a tenth to a fifth of replacing or clearing it
+/// (ADR 0042), work that can wait until the browser has painted the result. The bin is shared
+/// with the task that empties it after the paint, and type-erased, so that its code is one
+/// copy whatever the page's message type.
+#[derive(Default)]
+struct Bin {
+    trees: RefCell<Vec<Box<dyn Garbage>>>,
+    /// Whether a task to empty the bin is waiting for a paint.
+    scheduled: Cell<bool>,
+}
+
+impl Bin {
+    fn put(&self, tree: Box<dyn Garbage>) {
+        self.trees.borrow_mut().push(tree);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.trees.borrow().is_empty()
+    }
+
+    /// The task that empties the bin after the paint, unless one waits already.
+    fn schedule(self: &Rc<Self>) -> Option<Box<dyn FnOnce()>> {
+        if self.scheduled.replace(true) {
+            return None;
+        }
+        let bin = Rc::clone(self);
+        Some(Box::new(move || {
+            bin.scheduled.set(false);
+            bin.empty();
+        }))
+    }
+
+    fn empty(&self) {
+        // Taken out first: dropping a tree must not find the bin borrowed.
+        let trees = std::mem::take(&mut *self.trees.borrow_mut());
+        drop(trees);
+    }
 }
 
 /// The listeners of every tagged node, by slot.
@@ -196,11 +260,18 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             },
             listened: Vec::new(),
             templates: template::Templates::default(),
+            removed: Vec::new(),
+            removed_nodes: 0,
+            bin: Rc::default(),
         }
     }
 
     /// Re-renders with a new view: diffs it against the last one and patches the DOM.
+    ///
+    /// What it removes is freed after the browser's next paint; what earlier renders removed
+    /// and is not freed yet (frames stop in a hidden tab) is freed first.
     pub fn update(&mut self, view: Element<Msg>) {
+        self.free_retired();
         let new = root_children(view);
         let old = std::mem::take(&mut self.view);
         let mut mounted = std::mem::take(&mut self.mounted);
@@ -208,6 +279,30 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         self.patch_plain(&root, "", &old, &mut mounted, &new);
         self.view = new;
         self.mounted = mounted;
+        // The old view holds what was removed too. A render that removed a few nodes (or
+        // none: a click that changes a text) frees them now, which costs less than the task.
+        if self.removed_nodes >= FREE_AFTER_PAINT {
+            self.bin.put(Box::new(old));
+            self.bin.put(Box::new(std::mem::take(&mut self.removed)));
+            if let Some(task) = self.bin.schedule() {
+                self.backend.after_paint(task);
+            }
+        } else {
+            drop(old);
+            self.removed.clear();
+            self.bin.empty();
+        }
+        self.removed_nodes = 0;
+    }
+
+    /// Whether earlier renders removed trees that are not freed yet.
+    pub fn has_retired(&self) -> bool {
+        !self.bin.is_empty()
+    }
+
+    /// Frees what earlier renders removed, without waiting for the paint.
+    pub fn free_retired(&mut self) {
+        self.bin.empty();
     }
 
     /// The backend, for reading the DOM in tests.
@@ -390,10 +485,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
     }
 
+    /// Releases the listener slots of a removed subtree, counting its nodes.
     fn release(&mut self, m: &Mounted<B::Node>) {
         if let Some(slot) = m.slot {
             self.listeners.release(slot);
         }
+        self.removed_nodes += 1;
         for c in &m.children {
             self.release(c);
         }
@@ -402,6 +499,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn remove(&mut self, parent: &B::Node, m: Mounted<B::Node>) {
         self.release(&m);
         self.backend.remove_child(parent, &m.node);
+        self.removed.push(m);
     }
 
     // ---- patching -------------------------------------------------------------------------
@@ -435,10 +533,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 
     fn clear(&mut self, parent: &B::Node, mounted: &mut Vec<Mounted<B::Node>>) {
-        for m in mounted.drain(..) {
-            self.release(&m);
+        for m in mounted.iter() {
+            self.release(m);
         }
         self.backend.clear_children(parent);
+        self.removed.append(mounted);
     }
 
     fn patch(
@@ -469,7 +568,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 let fresh = self.create(parent_tag, new);
                 self.backend.replace_child(parent, &fresh.node, &m.node);
                 self.release(m);
-                *m = fresh;
+                let old = std::mem::replace(m, fresh);
+                self.removed.push(old);
             }
         }
     }

@@ -293,7 +293,9 @@ pub(crate) fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let callback = Closure::once_into_js(f);
+    // Boxed: the same closure glue as rally-view's after-paint tasks.
+    let task: Box<dyn FnOnce()> = Box::new(f);
+    let callback = Closure::once_into_js(task);
     let _ =
         window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
 }
