@@ -89,6 +89,24 @@ export async function suite() {
       await page.close();
     });
 
+    test('texts reach the DOM intact: ASCII and not, around the glue\'s short-string limit', async () => {
+      // rally-build reads short ASCII strings in JS and leaves the rest to TextDecoder.
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await hydrated(page);
+      const texts = ['a', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'naïve café', '東京 ✓ 🚀',
+        `${'a'.repeat(63)}é`, `é${'b'.repeat(70)}`, 'tab\there ~\u007f', ''];
+      for (const t of texts) {
+        await page.fill('#draft', t);
+        assertEq(await page.textContent('#echo'), `Draft: ${t}`, `echo of ${JSON.stringify(t)}`);
+        if (t === '') continue;
+        // A todo's title is a text of its own (the echo's is merged with "Draft: ").
+        await page.press('#draft', 'Enter');
+        assertEq(await page.textContent('#todos li:last-child .title'), t, `title ${JSON.stringify(t)}`);
+      }
+      await page.close();
+    });
+
     test('a mismatched page logs a warning naming the node and ends up correct', async () => {
       const page = await browser.newPage();
       const warnings = [];

@@ -4,6 +4,8 @@
 //! `cargo rally build` will own this; for now the demo, the browser tests and the benchmarks
 //! call it through the `rally-build` binary.
 
+pub mod glue;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -127,6 +129,14 @@ pub enum BuildError {
         /// What it printed.
         message: String,
     },
+    /// wasm-bindgen's JS glue could not be rewritten.
+    #[error("rewriting the JS glue {path}: {source}")]
+    Glue {
+        /// The glue file.
+        path: PathBuf,
+        /// Why.
+        source: glue::GlueError,
+    },
     /// wasm-opt failed.
     #[error("wasm-opt failed on {path}: {message}. Set WASM_OPT=off to skip it.")]
     WasmOpt {
@@ -229,11 +239,26 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
         }
         Err(e) => return Err(e),
     };
+    let js = build.out_dir.join(format!("{}.js", build.out_name));
+    rewrite_glue(&js)?;
     Ok(BuildOutput {
-        js: build.out_dir.join(format!("{}.js", build.out_name)),
+        js,
         wasm: build.out_dir.join(format!("{}_bg.wasm", build.out_name)),
         wasm_opt_ran,
     })
+}
+
+/// Applies [`glue`]'s rewrites to the JS wasm-bindgen wrote.
+fn rewrite_glue(path: &Path) -> Result<(), BuildError> {
+    let js = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    let rewritten = glue::read_short_strings_in_js(&js).map_err(|source| BuildError::Glue {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let std::borrow::Cow::Owned(rewritten) = rewritten {
+        std::fs::write(path, rewritten).map_err(|e| io(path, e))?;
+    }
+    Ok(())
 }
 
 /// wasm-bindgen on `input` into the bundle's directory; its panics are errors too.
