@@ -214,6 +214,19 @@ fn only_values_that_differ_from_the_template_are_written() {
     );
 }
 
+/// A clone's nodes are found with one handle read each: none for a leaf's first child or a
+/// last child's next sibling, which are not there.
+#[test]
+fn a_clone_reads_one_handle_per_node() {
+    let mut dom = created(table(&[], false), table(&rows(0..2), false));
+    let reads = dom.backend().handle_reads.get();
+    dom.update(table(&rows(0..3), false));
+    assert_eq!(dom.backend().clones, 2, "the template, then row 3");
+    // tr, 4 × td, the id text, 2 × a, the label text, the span: the clone is the tr.
+    assert_eq!(dom.backend().handle_reads.get() - reads, 9);
+    assert_eq!(state(&dom), parsed(&table(&rows(0..3), false)));
+}
+
 /// Items with lists inside: creating an item creates the inner list's items, whose shapes
 /// join the outer one's; more shapes than are kept evict the oldest.
 #[test]

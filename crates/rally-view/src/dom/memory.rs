@@ -45,6 +45,9 @@ pub struct MemoryDom {
     pub listening: Vec<String>,
     /// Nodes copied with `clone_node` (list items made from a template).
     pub clones: usize,
+    /// Calls of `first_child` and `next_sibling`: in a browser, each is a call into JS and a
+    /// slot in wasm-bindgen's externref table.
+    pub handle_reads: std::cell::Cell<usize>,
     /// Tasks waiting for a paint (see [`MemoryDom::paint`]).
     after_paint: AfterPaint,
 }
@@ -565,10 +568,12 @@ impl Backend for MemoryDom {
     }
 
     fn first_child(&self, node: &NodeId) -> Option<NodeId> {
+        self.handle_reads.set(self.handle_reads.get() + 1);
         self.nodes[*node].children.first().copied()
     }
 
     fn next_sibling(&self, node: &NodeId) -> Option<NodeId> {
+        self.handle_reads.set(self.handle_reads.get() + 1);
         let parent = self.nodes[*node].parent?;
         let kids = &self.nodes[parent].children;
         let at = kids.iter().position(|c| c == node)?;

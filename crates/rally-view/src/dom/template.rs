@@ -168,16 +168,24 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         // Clones carry no listeners.
         let slot = self.bind_listeners(&node, None, &n.listeners);
         let mut children = Vec::new();
-        let mut next = self.backend.first_child(&node);
+        // Each handle read is a call into JS and a slot in the externref table: none is made
+        // for a child that is not there (a leaf's first child, a last child's sibling).
+        let mut next = match &n.children {
+            Children::Plain(c) if c.is_empty() => None,
+            Children::Keyed(c) if c.is_empty() => None,
+            _ => self.backend.first_child(&node),
+        };
         match &n.children {
             Children::Plain(c) => {
-                for e in c {
-                    self.adopt_child(&mut next, e, values, &mut children);
+                for (i, e) in c.iter().enumerate() {
+                    let last = i + 1 == c.len();
+                    self.adopt_child(&mut next, last, e, values, &mut children);
                 }
             }
             Children::Keyed(c) => {
-                for (_, e) in c {
-                    self.adopt_child(&mut next, e, values, &mut children);
+                for (i, (_, e)) in c.iter().enumerate() {
+                    let last = i + 1 == c.len();
+                    self.adopt_child(&mut next, last, e, values, &mut children);
                 }
             }
             // Not templated (see `shape_of`).
@@ -197,10 +205,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
     }
 
-    /// Mounts the clone's node `next` as `element`, and moves `next` to its sibling.
+    /// Mounts the clone's node `next` as `element`, and moves `next` to its sibling unless
+    /// it is the `last` child.
     fn adopt_child<'v>(
         &mut self,
         next: &mut Option<B::Node>,
+        last: bool,
         element: &Element<Msg>,
         values: &mut impl Iterator<Item = &'v Str>,
         children: &mut Vec<Mounted<B::Node>>,
@@ -208,7 +218,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let Some(handle) = next.take() else {
             return;
         };
-        *next = self.backend.next_sibling(&handle);
+        if !last {
+            *next = self.backend.next_sibling(&handle);
+        }
         let mounted = match element {
             Element::Text(t) => self.adopt_text(handle, t, values),
             Element::Node(n) => self.adopt(handle, n, values),
