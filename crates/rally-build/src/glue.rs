@@ -15,6 +15,8 @@
 
 use std::borrow::Cow;
 
+use wasm_encoder::reencode::Reencode;
+
 /// Strings up to this many bytes are read in JS when they are ASCII.
 pub const SHORT: usize = 64;
 
@@ -45,6 +47,15 @@ function getStringFromWasm0(ptr, len) {
 /// Why the glue could not be rewritten.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum GlueError {
+    /// The wasm module did not parse.
+    #[error("the wasm module does not parse: {0}")]
+    Wasm(String),
+    /// The wasm imports a function the glue's import object does not list once.
+    #[error(
+        "the wasm imports `{0}`, which the glue does not list as a key of its import object; \
+         this Rally's glue rewrite no longer matches its embedded wasm-bindgen: please report it"
+    )]
+    UnknownImport(String),
     /// The glue reads strings, but not with the reader this rewrite knows.
     #[error(
         "its string reader (getStringFromWasm0) is not the one wasm-bindgen {version} writes; \
@@ -69,6 +80,82 @@ pub fn read_short_strings_in_js(js: &str) -> Result<Cow<'_, str>, GlueError> {
     }
     let fast = FAST_READER.replace("SHORT", &SHORT.to_string());
     Ok(Cow::Owned(js.replacen(READER, &fast, 1)))
+}
+
+/// The module name the wasm imports the glue's functions from, once renamed.
+const SHORT_MODULE: &str = "a";
+
+/// The wasm module and its glue with the glue's imports renamed to short names (`a`, `b`, …,
+/// `ba`, …) and imported from module `a`.
+///
+/// wasm-bindgen names each import after the JS function it wraps plus a 16-digit hash
+/// (`__wbg_addEventListener_70e3766f6252144d`), imported from `./<name>_bg.js`, and writes
+/// each name twice: in the wasm's import section and as a key of the glue's import object.
+/// The hashes do not compress; the counter's ~95 imports carried ~2 KiB of them (gzip, both
+/// files). `module` is the import module wasm-bindgen used (`./<name>_bg.js`).
+pub fn shorten_import_names(
+    wasm: &[u8],
+    js: &str,
+    module: &str,
+) -> Result<(Vec<u8>, String), GlueError> {
+    let mut names = Vec::new();
+    let mut out = wasm_encoder::Module::new();
+    let mut js = js.to_owned();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| GlueError::Wasm(e.to_string()))?;
+        if let wasmparser::Payload::ImportSection(reader) = payload {
+            let mut section = wasm_encoder::ImportSection::new();
+            for import in reader.into_imports() {
+                let import = import.map_err(|e| GlueError::Wasm(e.to_string()))?;
+                let ty = wasm_encoder::reencode::RoundtripReencoder
+                    .entity_type(import.ty)
+                    .map_err(|e| GlueError::Wasm(e.to_string()))?;
+                if import.module == module {
+                    let short = short_name(names.len());
+                    names.push((import.name.to_owned(), short));
+                    let short = &names[names.len() - 1].1;
+                    section.import(SHORT_MODULE, short, ty);
+                } else {
+                    section.import(import.module, import.name, ty);
+                }
+            }
+            out.section(&section);
+        } else if let Some((id, range)) = payload.as_section() {
+            out.section(&wasm_encoder::RawSection {
+                id,
+                data: &wasm[range],
+            });
+        }
+    }
+    for (long, short) in &names {
+        let key = format!("\n        {long}: ");
+        if js.matches(&key).count() != 1 {
+            return Err(GlueError::UnknownImport(long.clone()));
+        }
+        js = js.replacen(&key, &format!("\n        {short}: "), 1);
+    }
+    let object = format!("\n        \"{module}\": import0,");
+    if !names.is_empty() {
+        if js.matches(&object).count() != 1 {
+            return Err(GlueError::UnknownImport(module.to_owned()));
+        }
+        js = js.replacen(&object, &format!("\n        {SHORT_MODULE}: import0,"), 1);
+    }
+    Ok((out.finish(), js))
+}
+
+/// `a`…`z`, then `ba`…`zz`, `baa`…: base 26 without leading `a`s, so every name is distinct.
+fn short_name(mut n: usize) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -108,5 +195,124 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("getStringFromWasm0"));
+    }
+
+    /// A module importing `names` from `./app_bg.js` and `other` from `env`, whose one
+    /// function calls them all.
+    fn module(names: &[&str]) -> Vec<u8> {
+        use wasm_encoder::{
+            CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
+            ImportSection, Instruction, Module, TypeSection,
+        };
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        let mut imports = ImportSection::new();
+        for name in names {
+            imports.import("./app_bg.js", name, EntityType::Function(0));
+        }
+        imports.import("env", "other", EntityType::Function(0));
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        let mut exports = ExportSection::new();
+        exports.export("start", ExportKind::Func, names.len() as u32 + 1);
+        let mut body = Function::new([]);
+        for i in 0..=names.len() as u32 {
+            body.instruction(&Instruction::Call(i));
+        }
+        body.instruction(&Instruction::End);
+        let mut code = CodeSection::new();
+        code.function(&body);
+        let mut module = Module::new();
+        module
+            .section(&types)
+            .section(&imports)
+            .section(&functions)
+            .section(&exports)
+            .section(&code);
+        module.finish()
+    }
+
+    fn import_object(names: &[&str]) -> String {
+        let mut js = String::from(
+            "function __wbg_get_imports() {\n    const import0 = {\n        __proto__: null,",
+        );
+        for name in names {
+            js.push_str(&format!(
+                "\n        {name}: function() {{ calls.push('{name}'); }},"
+            ));
+        }
+        js.push_str("\n    };\n    return {\n        __proto__: null,\n        \"./app_bg.js\": import0,\n    };\n}\n");
+        js
+    }
+
+    fn imports_of(wasm: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+            if let Ok(wasmparser::Payload::ImportSection(reader)) = payload {
+                for import in reader.into_imports() {
+                    let import = import.expect("an import");
+                    out.push((import.module.to_owned(), import.name.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    const NAMES: [&str; 3] = [
+        "__wbg_addEventListener_70e3766f6252144d",
+        "__wbg_set_textContent_0177b2a6d9293c2c",
+        "__wbindgen_init_externref_table",
+    ];
+
+    #[test]
+    fn imports_from_the_glue_get_short_names_in_the_module_and_the_glue_alike() {
+        let wasm = module(&NAMES);
+        let (short_wasm, js) =
+            shorten_import_names(&wasm, &import_object(&NAMES), "./app_bg.js").expect("renamed");
+        wasmparser::validate(&short_wasm).expect("still a valid module");
+        assert_eq!(
+            imports_of(&short_wasm),
+            [("a", "a"), ("a", "b"), ("a", "c"), ("env", "other")]
+                .map(|(m, n)| (m.to_owned(), n.to_owned()))
+        );
+        // The glue's keys follow, each to the function it named, and the object's module.
+        assert!(js.contains(
+            "\n        a: function() { calls.push('__wbg_addEventListener_70e3766f6252144d'); },"
+        ));
+        assert!(js.contains(
+            "\n        c: function() { calls.push('__wbindgen_init_externref_table'); },"
+        ));
+        assert!(js.contains("\n        a: import0,"));
+        assert!(!js.contains("\"./app_bg.js\""));
+        assert!(short_wasm.len() < wasm.len());
+    }
+
+    #[test]
+    fn an_import_the_glue_does_not_list_is_an_error_naming_it() {
+        let wasm = module(&NAMES);
+        let err =
+            shorten_import_names(&wasm, &import_object(&NAMES[..2]), "./app_bg.js").unwrap_err();
+        assert_eq!(err, GlueError::UnknownImport(NAMES[2].to_owned()));
+        assert!(err.to_string().contains("please report it"));
+    }
+
+    #[test]
+    fn bytes_that_are_not_wasm_are_an_error() {
+        let err = shorten_import_names(b"not wasm", "", "./app_bg.js").unwrap_err();
+        assert!(matches!(err, GlueError::Wasm(_)), "{err:?}");
+    }
+
+    #[test]
+    fn short_names_are_distinct_identifiers() {
+        let names: Vec<String> = (0..2000).map(short_name).collect();
+        let unique: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+        assert_eq!(&names[..3], ["a", "b", "c"]);
+        assert_eq!(names[26], "ba");
+        assert!(
+            names
+                .iter()
+                .all(|n| n.bytes().all(|b| b.is_ascii_lowercase()))
+        );
     }
 }

@@ -239,25 +239,35 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
         }
         Err(e) => return Err(e),
     };
-    let js = build.out_dir.join(format!("{}.js", build.out_name));
-    rewrite_glue(&js)?;
-    Ok(BuildOutput {
-        js,
+    let output = BuildOutput {
+        js: build.out_dir.join(format!("{}.js", build.out_name)),
         wasm: build.out_dir.join(format!("{}_bg.wasm", build.out_name)),
         wasm_opt_ran,
-    })
+    };
+    // Dev builds and profiling builds keep wasm-bindgen's import names, for stack traces and
+    // profiles.
+    let shorten = build.profile != "dev" && !keep_names();
+    rewrite_glue(&output, &format!("./{}_bg.js", build.out_name), shorten)?;
+    Ok(output)
 }
 
-/// Applies [`glue`]'s rewrites to the JS wasm-bindgen wrote.
-fn rewrite_glue(path: &Path) -> Result<(), BuildError> {
-    let js = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
-    let rewritten = glue::read_short_strings_in_js(&js).map_err(|source| BuildError::Glue {
-        path: path.to_path_buf(),
+/// Applies [`glue`]'s rewrites to the JS and wasm wasm-bindgen wrote; `module` is the name
+/// the wasm imports the glue's functions from; `shorten` renames the imports.
+fn rewrite_glue(output: &BuildOutput, module: &str, shorten: bool) -> Result<(), BuildError> {
+    let glue_err = |source| BuildError::Glue {
+        path: output.js.clone(),
         source,
-    })?;
-    if let std::borrow::Cow::Owned(rewritten) = rewritten {
-        std::fs::write(path, rewritten).map_err(|e| io(path, e))?;
-    }
+    };
+    let js = std::fs::read_to_string(&output.js).map_err(|e| io(&output.js, e))?;
+    let wasm = read(&output.wasm)?;
+    let (wasm, js) = if shorten {
+        glue::shorten_import_names(&wasm, &js, module).map_err(glue_err)?
+    } else {
+        (wasm, js)
+    };
+    let js = glue::read_short_strings_in_js(&js).map_err(glue_err)?;
+    std::fs::write(&output.js, js.as_bytes()).map_err(|e| io(&output.js, e))?;
+    std::fs::write(&output.wasm, wasm).map_err(|e| io(&output.wasm, e))?;
     Ok(())
 }
 
