@@ -116,14 +116,25 @@ pub fn decode_with<T: DeserializeOwned>(bytes: &[u8], limits: Limits) -> Result<
 /// was loaded from, which can send it any script anyway, and the budget's wrappers are
 /// instantiated for every decoded type: in the Scoreboard's `public` bundle they were a few
 /// KiB of wasm (bench/README.md, "Bundle sizes"). Servers decode with [`decode_with`].
+///
+/// Its errors do not carry postcard's description (which byte was wrong): that text, for every
+/// kind of error, would be in every browser bundle (~0.3 KiB gzip), for a message that only
+/// ever says the two ends were built from different code.
 pub fn decode_from_server<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut de = postcard::Deserializer::from_bytes(bytes);
-    let value = T::deserialize(&mut de).map_err(from_postcard)?;
-    let rest = de.finalize().map_err(from_postcard)?;
+    let value = T::deserialize(&mut de).map_err(from_postcard_briefly)?;
+    let rest = de.finalize().map_err(from_postcard_briefly)?;
     if rest.is_empty() {
         Ok(value)
     } else {
         Err(DecodeError::TrailingBytes(rest.len()))
+    }
+}
+
+fn from_postcard_briefly(e: postcard::Error) -> DecodeError {
+    match e {
+        postcard::Error::DeserializeUnexpectedEnd => DecodeError::Truncated,
+        _ => DecodeError::Malformed("not a value of the expected type".to_owned()),
     }
 }
 
