@@ -158,6 +158,66 @@ fn short_name(mut n: usize) -> String {
     String::from_utf8(name).unwrap_or_default()
 }
 
+/// The glue with the JS snippets it imports pasted in, and the snippets pasted (paths
+/// relative to the bundle's directory, as the glue names them).
+///
+/// Rally's own JS (`#[wasm_bindgen(inline_js = …)]` in rally-view) is written by wasm-bindgen
+/// to `snippets/<crate>-<hash>/inline<n>.js` and imported by the glue. Pasted in, it ships
+/// with the glue: one file to serve, cache and hash. A snippet is pasted only when it declares
+/// nothing but exported functions (`export function name(`) and the glue imports them by
+/// name; any other snippet stays a file beside the glue. `read` gives a snippet's text.
+pub fn inline_snippets(js: &str, read: impl Fn(&str) -> Option<String>) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(js.len());
+    let mut inlined = Vec::new();
+    for line in js.split_inclusive('\n') {
+        match snippet_import(line).and_then(|(names, path)| {
+            let text = read(path)?;
+            pasteable(&text, &names).then_some((text, path))
+        }) {
+            Some((text, path)) => {
+                out.push_str(&text.replace("export function ", "function "));
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
+                inlined.push(path.to_owned());
+            }
+            None => out.push_str(line),
+        }
+    }
+    (out, inlined)
+}
+
+/// `import { a, b } from './snippets/…';` as its names and path.
+fn snippet_import(line: &str) -> Option<(Vec<&str>, &str)> {
+    let rest = line.trim_end().strip_prefix("import { ")?;
+    let (names, rest) = rest.split_once(" } from '")?;
+    let path = rest.strip_suffix("';")?.strip_prefix("./")?;
+    if !path.starts_with("snippets/") || path.contains("..") {
+        return None;
+    }
+    let names: Vec<&str> = names.split(", ").collect();
+    let identifiers = names.iter().all(|n| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+    });
+    identifiers.then_some((names, path))
+}
+
+/// Whether a snippet only declares exported functions, among them every one of `names`: at
+/// its top level (lines that do not start with a space) only `export function`s, their closing
+/// braces and comments, so that pasting it declares nothing else in the glue's scope.
+fn pasteable(text: &str, names: &[&str]) -> bool {
+    let declarations_only = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with([' ', '\t']))
+        .all(|l| l.starts_with("export function ") || l.starts_with('}') || l.starts_with("//"));
+    declarations_only
+        && names
+            .iter()
+            .all(|n| text.contains(&format!("export function {n}(")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +374,57 @@ mod tests {
                 .iter()
                 .all(|n| n.bytes().all(|b| b.is_ascii_lowercase()))
         );
+    }
+
+    const SNIPPET: &str = "export function rallyEventSlots(event, root, out) {\n  return 0;\n}\n";
+
+    #[test]
+    fn a_snippet_of_functions_is_pasted_into_the_glue() {
+        let js =
+            "import { rallyEventSlots } from './snippets/rally-view-1/inline0.js';\n\nlet wasm;\n";
+        let (out, inlined) = inline_snippets(js, |path| {
+            (path == "snippets/rally-view-1/inline0.js").then(|| SNIPPET.to_owned())
+        });
+        assert_eq!(
+            out,
+            "function rallyEventSlots(event, root, out) {\n  return 0;\n}\n\nlet wasm;\n"
+        );
+        assert_eq!(inlined, ["snippets/rally-view-1/inline0.js"]);
+    }
+
+    #[test]
+    fn other_snippets_stay_files() {
+        let with_state = "export const cache = new Map();\nexport function f() {}\n";
+        let importing = "import { g } from './other.js';\nexport function f() {}\n";
+        let with_private_state = "let wasm;\nexport function f() {}\n";
+        for (snippet, import) in [
+            (
+                with_private_state,
+                "import { f } from './snippets/app-1/inline0.js';\n",
+            ),
+            (
+                with_state,
+                "import { f } from './snippets/app-1/inline0.js';\n",
+            ),
+            (
+                importing,
+                "import { f } from './snippets/app-1/inline0.js';\n",
+            ),
+            // A name the snippet does not declare as a function.
+            (
+                SNIPPET,
+                "import { other } from './snippets/app-1/inline0.js';\n",
+            ),
+            // Not a snippet.
+            (SNIPPET, "import { f } from './elsewhere.js';\n"),
+            (SNIPPET, "import { f } from './snippets/../../etc.js';\n"),
+        ] {
+            let (out, inlined) = inline_snippets(import, |_| Some(snippet.to_owned()));
+            assert_eq!(out, import);
+            assert!(inlined.is_empty(), "{import}");
+        }
+        // A snippet that cannot be read stays an import too.
+        let import = "import { f } from './snippets/app-1/inline0.js';\n";
+        assert_eq!(inline_snippets(import, |_| None).0, import);
     }
 }

@@ -266,7 +266,22 @@ fn rewrite_glue(output: &BuildOutput, module: &str, shorten: bool) -> Result<(),
         (wasm, js)
     };
     let js = glue::read_short_strings_in_js(&js).map_err(glue_err)?;
+    let dir = output.js.parent().unwrap_or(Path::new("."));
+    let (js, inlined) =
+        glue::inline_snippets(&js, |path| std::fs::read_to_string(dir.join(path)).ok());
     std::fs::write(&output.js, js.as_bytes()).map_err(|e| io(&output.js, e))?;
+    for path in inlined {
+        let file = dir.join(&path);
+        std::fs::remove_file(&file).map_err(|e| io(&file, e))?;
+        // The snippet's directories go too once empty (`remove_dir` keeps a non-empty one).
+        let mut parent = file.parent();
+        while let Some(d) = parent.filter(|d| *d != dir) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            parent = d.parent();
+        }
+    }
     std::fs::write(&output.wasm, wasm).map_err(|e| io(&output.wasm, e))?;
     Ok(())
 }
