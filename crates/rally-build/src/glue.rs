@@ -1,17 +1,10 @@
-//! Rewrites of wasm-bindgen's JS glue.
+//! Rewrites of wasm-bindgen's output (ADR 0043): short ASCII strings read in JS
+//! ([`read_short_strings_in_js`]), imports with short names ([`shorten_import_names`]) and
+//! function snippets pasted into the glue ([`inline_snippets`]).
 //!
-//! Every string the wasm hands to the DOM — a row's label, an id, an attribute value — goes
-//! through the glue's `getStringFromWasm0`, which makes a `subarray` view of the wasm memory
-//! and calls `TextDecoder.decode` on it. For the short strings a view is made of, that call
-//! costs more than the decoding: in the js-framework-benchmark it was ~1.3 ms of the ~12 ms
-//! Rally spent creating 1,000 rows (two strings per row), and reading the bytes in JS
-//! instead took creating rows from 10.9 to 9.3 ms per 1,000 (`bench/jsfb/clicks.mjs`).
-//!
-//! So strings of up to [`SHORT`] bytes are read byte by byte while they are ASCII, and
-//! anything else (a longer string, a non-ASCII byte) still goes to the `TextDecoder`. The
-//! reader is rewritten in the glue's text: wasm-bindgen has no hook for it, and the version
-//! it comes from is pinned (`WASM_BINDGEN_VERSION`), so its text is known. A glue whose reader
-//! reads differently is an error rather than a silently slower bundle.
+//! wasm-bindgen has no hooks for these. The version the glue comes from is pinned
+//! (`WASM_BINDGEN_VERSION`), so its text is known; glue of another shape is an error rather
+//! than a silently slower or broken bundle.
 
 use std::borrow::Cow;
 
@@ -69,6 +62,13 @@ pub enum GlueError {
 
 /// The glue with short ASCII strings read in JS. Glue that reads no strings is returned as
 /// it is.
+///
+/// Every string the wasm hands to the DOM goes through the glue's `getStringFromWasm0`, which
+/// makes a `subarray` view of the wasm memory and calls `TextDecoder.decode` on it. For the
+/// short strings a view is made of, that call costs more than the decoding: ~1.3 ms of the
+/// ~12 ms Rally spent creating 1,000 rows in the js-framework-benchmark. Strings of up to
+/// [`SHORT`] bytes are read byte by byte while they are ASCII; anything else still goes to the
+/// `TextDecoder`.
 pub fn read_short_strings_in_js(js: &str) -> Result<Cow<'_, str>, GlueError> {
     if !js.contains("function getStringFromWasm0(") {
         return Ok(Cow::Borrowed(js));
