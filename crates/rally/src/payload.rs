@@ -176,7 +176,9 @@ mod tests {
         ));
         assert!(matches!(
             decode::<Model>("AAAA"),
-            Err(PayloadError::Decode(rally_wire::DecodeError::TrailingBytes(1)))
+            Err(PayloadError::Decode(
+                rally_wire::DecodeError::TrailingBytes(1)
+            ))
         ));
         assert!(matches!(
             decode::<Model>("_w"),
