@@ -259,11 +259,12 @@ fn rewrite_glue(output: &BuildOutput, module: &str, shorten: bool) -> Result<(),
         source,
     };
     let js = std::fs::read_to_string(&output.js).map_err(|e| io(&output.js, e))?;
-    let wasm = read(&output.wasm)?;
     let (wasm, js) = if shorten {
-        glue::shorten_import_names(&wasm, &js, module).map_err(glue_err)?
+        let wasm = read(&output.wasm)?;
+        let (wasm, js) = glue::shorten_import_names(&wasm, &js, module).map_err(glue_err)?;
+        (Some(wasm), js)
     } else {
-        (wasm, js)
+        (None, js)
     };
     let js = glue::read_short_strings_in_js(&js).map_err(glue_err)?;
     let dir = output.js.parent().unwrap_or(Path::new("."));
@@ -282,7 +283,9 @@ fn rewrite_glue(output: &BuildOutput, module: &str, shorten: bool) -> Result<(),
             parent = d.parent();
         }
     }
-    std::fs::write(&output.wasm, wasm).map_err(|e| io(&output.wasm, e))?;
+    if let Some(wasm) = wasm {
+        std::fs::write(&output.wasm, wasm).map_err(|e| io(&output.wasm, e))?;
+    }
     Ok(())
 }
 

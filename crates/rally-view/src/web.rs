@@ -45,8 +45,6 @@ extern "C" {
     /// The listener-slot expando.
     #[wasm_bindgen(method, setter = __rally)]
     fn set_rally_slot(this: &FastNode, slot: Option<u32>);
-    #[wasm_bindgen(method, getter = __rally)]
-    fn rally_slot(this: &FastNode) -> Option<u32>;
 
     #[wasm_bindgen(js_name = requestAnimationFrame)]
     fn request_animation_frame(callback: &JsValue) -> i32;
@@ -430,7 +428,7 @@ extern "C" {
 }
 
 /// The listener slots of the event's target and its ancestors below the root, innermost first.
-fn slots_from_target(event: &Event, root: &Node) -> Vec<Option<u32>> {
+fn slots_from_target(event: &Event, root: &Node) -> impl Iterator<Item = Option<u32>> {
     let mut raw = vec![0; 32];
     let depth = event_slots(event, root, &mut raw) as usize;
     if depth > raw.len() {
@@ -440,7 +438,6 @@ fn slots_from_target(event: &Event, root: &Node) -> Vec<Option<u32>> {
     raw.truncate(depth);
     raw.into_iter()
         .map(|slot| (slot != u32::MAX).then_some(slot))
-        .collect()
 }
 
 /// A browser event as the decoders see it.
