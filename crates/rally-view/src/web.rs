@@ -42,6 +42,14 @@ extern "C" {
     fn insert_before(this: &FastNode, child: &Node, before: &Node);
     #[wasm_bindgen(method, js_name = cloneNode)]
     fn clone_deep(this: &FastNode, deep: bool) -> Node;
+    /// `firstChild` of a node that has one. A getter typed `Option<Node>` makes its handle
+    /// in JS, a call back into wasm and a `Table.set` per node; typed `Node`, wasm stores the
+    /// reference itself.
+    #[wasm_bindgen(method, getter = firstChild)]
+    fn present_first_child(this: &FastNode) -> Node;
+    /// `nextSibling` of a node that has one (see `present_first_child`).
+    #[wasm_bindgen(method, getter = nextSibling)]
+    fn present_next_sibling(this: &FastNode) -> Node;
     /// The listener-slot expando.
     #[wasm_bindgen(method, setter = __rally)]
     fn set_rally_slot(this: &FastNode, slot: Option<u32>);
@@ -314,6 +322,14 @@ impl Backend for WebBackend {
 
     fn next_sibling(&self, node: &Node) -> Option<Node> {
         node.next_sibling()
+    }
+
+    fn present_first_child(&self, node: &Node) -> Option<Node> {
+        Some(fast(node).present_first_child())
+    }
+
+    fn present_next_sibling(&self, node: &Node) -> Option<Node> {
+        Some(fast(node).present_next_sibling())
     }
 
     fn kind(&self, node: &Node) -> NodeKind {

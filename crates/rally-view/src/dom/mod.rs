@@ -90,6 +90,16 @@ pub trait Backend {
     fn first_child(&self, node: &Self::Node) -> Option<Self::Node>;
     /// The node's next sibling.
     fn next_sibling(&self, node: &Self::Node) -> Option<Self::Node>;
+    /// `first_child` of a node that has one by construction (a fresh clone whose shape says
+    /// so): a backend may skip the check for none, which in the browser makes the handle in
+    /// wasm instead of in JS.
+    fn present_first_child(&self, node: &Self::Node) -> Option<Self::Node> {
+        self.first_child(node)
+    }
+    /// `next_sibling` of a node that has one by construction, like `present_first_child`.
+    fn present_next_sibling(&self, node: &Self::Node) -> Option<Self::Node> {
+        self.next_sibling(node)
+    }
     /// Whether the node is an element (and its tag), a text or something else.
     fn kind(&self, node: &Self::Node) -> NodeKind;
     /// The names of an element's attributes.

@@ -173,7 +173,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let mut next = match &n.children {
             Children::Plain(c) if c.is_empty() => None,
             Children::Keyed(c) if c.is_empty() => None,
-            _ => self.backend.first_child(&node),
+            _ => self.backend.present_first_child(&node),
         };
         match &n.children {
             Children::Plain(c) => {
@@ -219,7 +219,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             return;
         };
         if !last {
-            *next = self.backend.next_sibling(&handle);
+            *next = self.backend.present_next_sibling(&handle);
         }
         let mounted = match element {
             Element::Text(t) => self.adopt_text(handle, t, values),
