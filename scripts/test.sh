@@ -15,9 +15,11 @@ step "building the workspace (native)"
 cargo build --workspace --all-targets
 
 step "building the browser bundles (wasm32 + wasm-bindgen)"
+# view-demo and live-counter are release bundles, so their browser tests run what apps ship:
+# renamed imports and minified glue (ADR 0043, 0044), live connection included.
 ./target/debug/rally-build view-demo target/rally/view-demo
 ./target/debug/rally-build view-props target/rally/view-props --profile dev --no-wasm-opt
-./target/debug/rally-build live-counter target/rally/live-counter --profile dev --no-wasm-opt
+./target/debug/rally-build live-counter target/rally/live-counter
 
 step "the starter app through cargo rally (gen --check, reset, build)"
 (cd examples/starter && ../../target/debug/cargo-rally rally gen --check && ../../target/debug/cargo-rally rally reset && ../../target/debug/cargo-rally rally build)

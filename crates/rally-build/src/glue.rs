@@ -58,6 +58,12 @@ pub enum GlueError {
         /// The wasm-bindgen version the rewrite was written for.
         version: &'static str,
     },
+    /// The glue, as rewritten, is not an ES module the minifier can parse.
+    #[error(
+        "it does not parse as a JavaScript module before minifying ({0}); \
+         RALLY_WASM_NAMES=1 builds without minifying; please report it"
+    )]
+    Unparsable(String),
 }
 
 /// The glue with short ASCII strings read in JS. Glue that reads no strings is returned as

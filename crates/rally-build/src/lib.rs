@@ -5,6 +5,7 @@
 //! call it through the `rally-build` binary.
 
 pub mod glue;
+pub mod minify;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -252,7 +253,8 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
 }
 
 /// Applies [`glue`]'s rewrites to the JS and wasm wasm-bindgen wrote; `module` is the name
-/// the wasm imports the glue's functions from; `shorten` renames the imports.
+/// the wasm imports the glue's functions from; `shorten` renames the imports and minifies the
+/// glue.
 fn rewrite_glue(output: &BuildOutput, module: &str, shorten: bool) -> Result<(), BuildError> {
     let glue_err = |source| BuildError::Glue {
         path: output.js.clone(),
@@ -270,6 +272,11 @@ fn rewrite_glue(output: &BuildOutput, module: &str, shorten: bool) -> Result<(),
     let dir = output.js.parent().unwrap_or(Path::new("."));
     let (js, inlined) =
         glue::inline_snippets(&js, |path| std::fs::read_to_string(dir.join(path)).ok());
+    let js = if shorten {
+        minify::minify_module(&js).map_err(glue_err)?
+    } else {
+        js
+    };
     std::fs::write(&output.js, js.as_bytes()).map_err(|e| io(&output.js, e))?;
     for path in inlined {
         let file = dir.join(&path);
