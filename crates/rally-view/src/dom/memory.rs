@@ -580,6 +580,20 @@ impl Backend for MemoryDom {
         kids.get(at + 1).copied()
     }
 
+    // The browser's versions skip the check for none; these assert that the renderer asks
+    // only where the node is there, as it must.
+    fn present_first_child(&self, node: &NodeId) -> Option<NodeId> {
+        let child = self.first_child(node);
+        assert!(child.is_some(), "present_first_child of {node}, which has no child");
+        child
+    }
+
+    fn present_next_sibling(&self, node: &NodeId) -> Option<NodeId> {
+        let sibling = self.next_sibling(node);
+        assert!(sibling.is_some(), "present_next_sibling of {node}, which has none");
+        sibling
+    }
+
     fn kind(&self, node: &NodeId) -> NodeKind {
         match &self.nodes[*node].data {
             Data::Element { tag, .. } => NodeKind::Element(tag.clone()),
