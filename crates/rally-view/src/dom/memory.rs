@@ -584,13 +584,19 @@ impl Backend for MemoryDom {
     // only where the node is there, as it must.
     fn present_first_child(&self, node: &NodeId) -> Option<NodeId> {
         let child = self.first_child(node);
-        assert!(child.is_some(), "present_first_child of {node}, which has no child");
+        assert!(
+            child.is_some(),
+            "present_first_child of {node}, which has no child"
+        );
         child
     }
 
     fn present_next_sibling(&self, node: &NodeId) -> Option<NodeId> {
         let sibling = self.next_sibling(node);
-        assert!(sibling.is_some(), "present_next_sibling of {node}, which has none");
+        assert!(
+            sibling.is_some(),
+            "present_next_sibling of {node}, which has none"
+        );
         sibling
     }
 
