@@ -281,7 +281,7 @@ default = []
 # The server build: SSR, the WebSocket, the database.
 server = ["rally/server", "rally/mimalloc", "dep:tokio", "dep:axum", {server_database}]
 # One browser bundle per mount.
-browser = ["rally/browser", "rally/talc", "dep:wasm-bindgen"]
+browser = ["rally/browser", "rally/allocator", "dep:wasm-bindgen"]
 mount-public = ["browser"]
 
 # `cargo rally build --release`: small browser bundles.

@@ -6,7 +6,7 @@ pub mod app;
 pub mod live;
 
 #[cfg(all(
-    feature = "talc",
+    feature = "allocator",
     target_arch = "wasm32",
     not(target_feature = "atomics")
 ))]

@@ -1,6 +1,6 @@
 //! A counter: the smallest page that renders on the server and hydrates in the browser.
 
-/// talc as the browser bundle's allocator (the `rally/talc` feature): smaller than the default.
+/// The browser bundle's allocator (the `rally/allocator` feature): smaller than the default.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: rally::browser::Allocator = rally::browser::Allocator::new();

@@ -5,7 +5,7 @@
 //! This page is written by hand against the runtime; codegen writes the same wiring for an
 //! app's pages (route, dispatch, boot).
 
-/// talc as the browser bundle's allocator (the `rally/talc` feature): smaller than the default.
+/// The browser bundle's allocator (the `rally/allocator` feature): smaller than the default.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: rally::browser::Allocator = rally::browser::Allocator::new();

@@ -3,7 +3,7 @@
 //! score change on the desk is saved over the WebSocket and pushed to every page that shows
 //! the game.
 
-/// talc as the browser bundle's allocator (the `rally/talc` feature): smaller than the default.
+/// The browser bundle's allocator (the `rally/allocator` feature): smaller than the default.
 #[cfg(all(target_arch = "wasm32", feature = "browser"))]
 #[global_allocator]
 static ALLOCATOR: rally::browser::Allocator = rally::browser::Allocator::new();

@@ -1,6 +1,6 @@
 //! A Rally app: one mount (`public`) with a counter page whose count lives in SQLite.
 
-/// talc as the browser bundle's allocator (the `rally/talc` feature): smaller than the default.
+/// The browser bundle's allocator (the `rally/allocator` feature): smaller than the default.
 #[cfg(all(target_arch = "wasm32", feature = "browser"))]
 #[global_allocator]
 static ALLOCATOR: rally::browser::Allocator = rally::browser::Allocator::new();

@@ -1,7 +1,7 @@
 //! The view-layer demo: one model, one `update`, one `view`, rendered by the server and
 //! hydrated by the browser from the same code.
 
-/// talc as the browser bundle's allocator (the `rally/talc` feature): smaller than the default.
+/// The browser bundle's allocator (the `rally/allocator` feature): smaller than the default.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: rally::browser::Allocator = rally::browser::Allocator::new();

@@ -1,10 +1,10 @@
-//! [`Allocator`]: talc as a browser bundle's `#[global_allocator]` (feature `talc`).
+//! [`Allocator`]: rlsf as a browser bundle's `#[global_allocator]` (feature `allocator`).
 //!
-//! Rust's default allocator on wasm32 is dlmalloc. talc does the same job in less code: the
-//! counter's bundle is 1.8 KiB (gzip) smaller with it, 53.4 KiB against 55.2 (issue 19,
-//! bench/README "Bundle sizes"), and creating 10,000 table rows took the same time with
-//! either (ADR 0034). An app opts in with one line in its library, as servers do with
-//! [`MiMalloc`](crate::server::MiMalloc):
+//! Rust's default allocator on wasm32 is dlmalloc. rlsf's TLSF in its size-optimised
+//! configuration does the same job in less code: the counter's bundle is 1.1 KiB (gzip)
+//! smaller than with talc, which Rally used before (ADR 0034), and 2.5 KiB smaller than with
+//! dlmalloc, at the same speed in the js-framework-benchmark app (ADR 0045). An app opts in
+//! with one line in its library, as servers do with [`MiMalloc`](crate::server::MiMalloc):
 //!
 //! ```ignore
 //! #[cfg(target_arch = "wasm32")]
@@ -13,30 +13,30 @@
 //! ```
 
 #![cfg(all(
-    feature = "talc",
+    feature = "allocator",
     target_arch = "wasm32",
     not(target_feature = "atomics")
 ))]
 
 use std::alloc::{GlobalAlloc, Layout};
 
-/// talc for an app's `#[global_allocator]` in the browser.
-pub struct Allocator(talc::TalckWasm);
+/// rlsf for an app's `#[global_allocator]` in the browser.
+pub struct Allocator(rlsf::SmallGlobalTlsf);
 
 impl Allocator {
     /// The allocator, growing the wasm memory as it needs.
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
-        // SAFETY: `TalckWasm` takes no lock and assumes one thread; this module is compiled
-        // only for wasm32 without the `atomics` target feature, where there is one.
-        Allocator(unsafe { talc::TalckWasm::new_global() })
+        // rlsf's global allocator takes no lock on wasm32 without `atomics`, the only target
+        // this module is compiled for: there is one thread.
+        Allocator(rlsf::SmallGlobalTlsf::new())
     }
 }
 
-// SAFETY: every method forwards to talc's own `GlobalAlloc` implementation unchanged.
+// SAFETY: every method forwards to rlsf's own `GlobalAlloc` implementation unchanged.
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's contract is talc's.
+        // SAFETY: the caller's contract is rlsf's.
         unsafe { self.0.alloc(layout) }
     }
 
