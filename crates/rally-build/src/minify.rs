@@ -4,11 +4,11 @@
 //! indentation, 4.4 KiB of the counter's 45 KiB gzip. oxc parses it as an ES module, renames
 //! every binding that is not exported to a short name, and prints it without whitespace.
 //! Mangling and whitespace are all it does: oxc's compressor, which rewrites expressions, is
-//! left off, so what runs is the code wasm-bindgen wrote, renamed.
+//! not used (not even linked), so what runs is the code wasm-bindgen wrote, renamed.
 
 use oxc_allocator::Allocator;
 use oxc_codegen::{Codegen, CodegenOptions, CommentOptions};
-use oxc_minifier::{MangleOptions, Minifier, MinifierOptions};
+use oxc_mangler::{MangleOptions, Mangler};
 use oxc_parser::Parser;
 use oxc_span::SourceType;
 
@@ -25,24 +25,21 @@ pub fn minify_module(js: &str) -> Result<String, GlueError> {
             .map_or_else(|| "the parser gave up".to_string(), |d| d.to_string());
         return Err(GlueError::Unparsable(first));
     }
-    let mut program = parsed.program;
-    let options = MinifierOptions {
-        mangle: Some(MangleOptions {
+    let program = parsed.program;
+    let mangled = Mangler::new()
+        .with_options(MangleOptions {
             // A module's top-level names are its own: only the exports are seen outside.
             top_level: Some(true),
             ..MangleOptions::default()
-        }),
-        mangle_properties: None,
-        compress: None,
-    };
-    let minified = Minifier::new(options).minify(&allocator, &mut program);
+        })
+        .build(&program);
     let code = Codegen::new()
         .with_options(CodegenOptions {
             minify: true,
             comments: CommentOptions::disabled(),
             ..CodegenOptions::default()
         })
-        .with_scoping(minified.scoping)
+        .with_scoping(Some(mangled.scoping))
         .build(&program)
         .code;
     Ok(code)

@@ -583,21 +583,11 @@ impl Backend for MemoryDom {
     // The browser's versions skip the check for none; these assert that the renderer asks
     // only where the node is there, as it must.
     fn present_first_child(&self, node: &NodeId) -> Option<NodeId> {
-        let child = self.first_child(node);
-        assert!(
-            child.is_some(),
-            "present_first_child of {node}, which has no child"
-        );
-        child
+        present(self.first_child(node), "present_first_child", *node)
     }
 
     fn present_next_sibling(&self, node: &NodeId) -> Option<NodeId> {
-        let sibling = self.next_sibling(node);
-        assert!(
-            sibling.is_some(),
-            "present_next_sibling of {node}, which has none"
-        );
-        sibling
+        present(self.next_sibling(node), "present_next_sibling", *node)
     }
 
     fn kind(&self, node: &NodeId) -> NodeKind {
@@ -628,4 +618,10 @@ impl Backend for MemoryDom {
     fn warn(&mut self, message: &str) {
         self.warnings.push(message.to_string());
     }
+}
+
+/// `found`, asserted to be a node: `read` of `node` was asked where one must be.
+fn present(found: Option<NodeId>, read: &str, node: NodeId) -> Option<NodeId> {
+    assert!(found.is_some(), "{read} of {node} found no node");
+    found
 }
