@@ -76,6 +76,15 @@ export async function suite() {
 
       await page.check('#todos li:nth-child(2) input');
       assertEq(await page.textContent('#summary'), '4 todos, 2 done', 'checking a todo');
+      // The new item was cloned from the template's DOM copy (dom-templates): its holes —
+      // class, checked, listeners — follow the model like a hydrated item's.
+      await page.check('#todos li:last-child input');
+      assertEq(await page.getAttribute('#todos li:last-child', 'class'), 'done', 'a checked new todo is done');
+      assertEq(await page.textContent('#summary'), '4 todos, 3 done', 'checking the new todo');
+      await page.uncheck('#todos li:last-child input');
+      assertEq(await page.getAttribute('#todos li:last-child', 'class'), '', 'unchecked again');
+      assert(!(await page.isChecked('#todos li:last-child input')), 'the box follows the model');
+      assertEq(await page.textContent('#summary'), '4 todos, 2 done', 'unchecking the new todo');
 
       // Keyed moves keep the DOM nodes: the first item's node survives a reverse.
       await page.click('#reverse');

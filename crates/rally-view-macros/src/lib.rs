@@ -2,13 +2,15 @@
 //! `rally_view`'s items through the path that wrapper passes in).
 //!
 //! `view! { div([class("card")], [text(name)]) }` means exactly the expression inside it. In
-//! the browser (wasm32) it *is* that expression. On the server it becomes a compiled template:
-//! the element calls it can see (`div`, `td`, … with array or `vec![]` arguments), their
+//! the browser (wasm32) it *is* that expression, unless rally-view's `dom-templates` feature
+//! is on. Otherwise it becomes a compiled template: the element calls it can see (`div`, `td`, … with array or `vec![]` arguments), their
 //! literal attributes (`class("card")`) and literal texts (`text("Total: ")`) are rendered to
 //! HTML once per process, and each render writes that markup whole, in between the values that
 //! can change (the *holes*: every other attribute and child, evaluated in source order as the
 //! expression would). The same expression, with the holes' values put back, rebuilds the tree
-//! whenever something needs one (a diff, a test), so the two can never disagree about it.
+//! whenever something needs one (hydration, a test), so the two can never disagree about it.
+//! With `dom-templates`, the browser clones list items from a DOM copy of the same definition
+//! and diffs two renders of a template by their holes (docs/adr/0046).
 //!
 //! Why a macro and not a cleverer renderer: building and dropping the tree was more than half
 //! of a server page's render, and two runtime ways around it were slower (docs/adr/0033). Only
@@ -369,26 +371,23 @@ fn template(krate: &Tokens, view: &Expr, root: &ElementCall<'_>) -> Tokens {
             Kind::Child => quote!(let #name = #krate::compiled::Hole::into_child(holes.next());),
         }
     });
+    // Where templates are not compiled (the browser without `dom-templates`), rally-view's
+    // switch keeps the plain expression and drops the template unchecked.
     quote! {
-        match () {
-            #[cfg(target_arch = "wasm32")]
-            () => #view,
-            #[cfg(not(target_arch = "wasm32"))]
-            () => {
-                static TEMPLATE: #krate::compiled::Def = #krate::compiled::Def::new(
-                    |c: &mut #krate::compiled::Compiler| { #init }
-                );
-                #krate::compiled::template(
-                    &TEMPLATE,
-                    ::std::vec![#(#hole_values),*],
-                    |holes| {
-                        let mut holes = ::std::iter::IntoIterator::into_iter(holes);
-                        #(#take_holes)*
-                        #rebuilt
-                    },
-                )
-            }
-        }
+        #krate::__view_template!(#view, {
+            static TEMPLATE: #krate::compiled::Def = #krate::compiled::Def::new(
+                |c: &mut #krate::compiled::Compiler| { #init }
+            );
+            #krate::compiled::template(
+                &TEMPLATE,
+                ::std::vec![#(#hole_values),*],
+                |holes| {
+                    let mut holes = ::std::iter::IntoIterator::into_iter(holes);
+                    #(#take_holes)*
+                    #rebuilt
+                },
+            )
+        })
     }
 }
 
@@ -638,9 +637,10 @@ mod tests {
             .find("Hole :: Child (text (name))")
             .expect("the name is a hole");
         assert!(first < second);
-        // The browser gets the expression itself.
+        // rally-view's switch picks the template or, in the browser without
+        // `dom-templates`, the expression itself.
         assert!(
-            out.contains("# [cfg (target_arch = \"wasm32\")] () => tr ("),
+            out.contains(":: rally_view :: __view_template ! (tr ("),
             "{out}"
         );
     }

@@ -1,4 +1,4 @@
-//! Compiled templates: what [`view!`](crate::view) becomes on the server.
+//! Compiled templates: what [`view!`](crate::view) becomes.
 //!
 //! A server page builds its view tree only to render it once, and building and dropping the
 //! tree was more than half of that work (docs/adr/0033). Yet most of a view never changes:
@@ -9,21 +9,29 @@
 //! run of markup between them.
 //!
 //! The template is a lazy node ([`crate::lazy`]) whose thunk holds the holes and the view
-//! expression with the holes' values put back. Whatever needs a tree (a diff, hydration, a
-//! test looking for an element) builds it from that expression, so the tree is the one the
-//! plain expression builds. The renderer writes the markup directly instead, unless a hole
-//! could have merged with another attribute (two `class`es, a repeated name): then it renders
-//! the tree, because the merge rules live there. In the browser `view!` is the plain
-//! expression and none of this is compiled in.
+//! expression with the holes' values put back. Whatever needs a tree (hydration, a test looking
+//! for an element, a diff against something else) builds it from that expression, so the tree
+//! is the one the plain expression builds. The renderer writes the markup directly instead,
+//! unless a hole could have merged with another attribute (two `class`es, a repeated name):
+//! then it renders the tree, because the merge rules live there.
+//!
+//! In the browser the same definition gives a [`Skeleton`]: the constant elements, attributes
+//! and texts, and where the holes go. A keyed list creates an item by cloning the skeleton's
+//! DOM and filling in the holes, and two renders of one template are diffed hole by hole,
+//! without building either tree (docs/adr/0046). Markup is not compiled there.
 
 use std::cell::Cell;
 use std::sync::OnceLock;
 
 use crate::lazy::Thunk;
-use crate::render::{Renderer, is_void, render_attr_into, render_attribute_into, render_into};
-use crate::vdom::{Attribute, Children, Element, collect_attrs, merge_attrs};
+use crate::render::is_void;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::render::{Renderer, render_attr_into, render_attribute_into, render_into};
+use crate::vdom::{
+    Attr, Attribute, Attrs, Children, Element, Namespace, Str, collect_attrs, merge_attrs,
+};
 
-/// The constant markup of one `view!` call, compiled on first use.
+/// The constant part of one `view!` call, compiled on first use.
 pub struct Def {
     init: fn(&mut Compiler),
     compiled: OnceLock<Compiled>,
@@ -45,6 +53,11 @@ impl Def {
             (self.init)(&mut compiler);
             compiler.finish()
         })
+    }
+
+    /// The template's structure, when its instances can be cloned from one DOM copy.
+    pub(crate) fn skeleton(&self) -> Option<&Skeleton> {
+        self.compiled().skeleton.as_ref()
     }
 }
 
@@ -120,7 +133,7 @@ where
     }
 
     fn same_as(&self, _: &dyn Thunk<Msg>) -> bool {
-        // Holes are not comparable; a template is rebuilt and diffed like the plain tree.
+        // Holes are not comparable as a whole; two renders are diffed hole by hole.
         false
     }
 
@@ -128,6 +141,14 @@ where
         self
     }
 
+    fn instance(&self) -> Option<InstanceRef<'_, Msg>> {
+        Some(InstanceRef {
+            def: self.def,
+            holes: &self.holes,
+        })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
     fn render_html(&self, renderer: &mut Renderer<'_>) -> bool {
         let holes = self.holes.take();
         let done = self.def.compiled().render(renderer, &holes);
@@ -136,17 +157,117 @@ where
     }
 }
 
-/// The markup of a template, split at its holes.
+/// A template instance that was not built into a tree: its definition and its holes.
+pub(crate) struct InstanceRef<'a, Msg> {
+    pub(crate) def: &'static Def,
+    holes: &'a Cell<Vec<Hole<Msg>>>,
+}
+
+impl<Msg> InstanceRef<'_, Msg> {
+    /// Runs `f` on the holes. They are taken out meanwhile: a nested look at the same
+    /// instance sees none, and so never fits a skeleton.
+    pub(crate) fn with_holes<R>(&self, f: impl FnOnce(&[Hole<Msg>]) -> R) -> R {
+        let holes = self.holes.take();
+        let result = f(&holes);
+        self.holes.set(holes);
+        result
+    }
+}
+
+/// A template's constant structure, for cloning its instances in the browser.
+pub(crate) struct Skeleton {
+    pub(crate) root: SkeletonElement,
+    holes: usize,
+}
+
+/// An element of a skeleton.
+pub(crate) struct SkeletonElement {
+    pub(crate) tag: Str,
+    pub(crate) namespace: Namespace,
+    /// The constant attributes, merged as the tree merges them.
+    pub(crate) attrs: Attrs,
+    /// The attribute holes, and the constant attributes' names they must not repeat.
+    pub(crate) attr_holes: Check,
+    pub(crate) children: Vec<SkeletonChild>,
+    /// Whether a hole is anywhere in this subtree (none: a diff skips it).
+    pub(crate) has_holes: bool,
+}
+
+/// A child in a skeleton: one DOM node each.
+pub(crate) enum SkeletonChild {
+    Element(SkeletonElement),
+    Text(Str),
+    /// A child hole; an empty text node holds its place in the DOM copy.
+    Hole(usize),
+}
+
+impl Skeleton {
+    /// Whether these holes give the tree the skeleton describes: one DOM node per child,
+    /// attributes that merge with nothing. Anything else is built as a tree.
+    pub(crate) fn fits<Msg>(&self, holes: &[Hole<Msg>]) -> bool {
+        holes.len() == self.holes && self.root.fits(holes)
+    }
+}
+
+impl SkeletonElement {
+    fn fits<Msg>(&self, holes: &[Hole<Msg>]) -> bool {
+        if !self.has_holes {
+            return true;
+        }
+        let attrs_fit = self.attr_holes.holes.iter().all(|&i| {
+            matches!(
+                holes[i],
+                Hole::Attr(
+                    Attribute::Attr { .. }
+                        | Attribute::Prop { .. }
+                        | Attribute::Event(_)
+                        | Attribute::None
+                )
+            )
+        }) && !self.attr_holes.clashes(holes);
+        if !attrs_fit {
+            return false;
+        }
+        // Adjacent texts merge into one node, and an empty one is no node at all.
+        let mut after_text = false;
+        self.children.iter().all(|child| match child {
+            SkeletonChild::Element(e) => {
+                after_text = false;
+                e.fits(holes)
+            }
+            SkeletonChild::Text(_) => !std::mem::replace(&mut after_text, true),
+            SkeletonChild::Hole(i) => match &holes[*i] {
+                Hole::Child(Element::Text(t)) => {
+                    !t.is_empty() && !std::mem::replace(&mut after_text, true)
+                }
+                Hole::Child(Element::Node(_) | Element::Lazy(_)) => {
+                    after_text = false;
+                    true
+                }
+                _ => false,
+            },
+        })
+    }
+}
+
+/// The compiled form of a template.
 struct Compiled {
+    /// Its markup, split at the holes.
+    #[cfg(not(target_arch = "wasm32"))]
     ops: Vec<Op>,
     /// Elements with attribute holes, checked before writing anything.
+    #[cfg(not(target_arch = "wasm32"))]
     checks: Vec<Check>,
+    #[cfg(not(target_arch = "wasm32"))]
     holes: usize,
     /// Set when the template cannot be rendered from markup (an element call that is not a
     /// plain builder, constant attributes that merge): its instances are plain trees.
     fallback: bool,
+    /// Set when its instances can be cloned.
+    skeleton: Option<Skeleton>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 enum Op {
     Markup(Box<str>),
     Attr(usize),
@@ -154,8 +275,9 @@ enum Op {
 }
 
 /// An element whose attributes include holes: the names of its constant attributes.
-struct Check {
-    holes: Vec<usize>,
+#[derive(Default)]
+pub(crate) struct Check {
+    pub(crate) holes: Vec<usize>,
     names: Vec<String>,
 }
 
@@ -174,6 +296,7 @@ impl Check {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Compiled {
     /// Writes the template with these holes, or returns `false` (having written nothing) when
     /// its tree must be rendered instead.
@@ -205,21 +328,28 @@ impl Compiled {
     }
 }
 
-/// Records a template's markup; `view!` drives it, in source order.
+/// Records a template's markup and skeleton; `view!` drives it, in source order.
 #[derive(Default)]
 pub struct Compiler {
+    #[cfg(not(target_arch = "wasm32"))]
     ops: Vec<Op>,
+    #[cfg(not(target_arch = "wasm32"))]
     markup: String,
-    open: Vec<Open>,
+    #[cfg(not(target_arch = "wasm32"))]
     checks: Vec<Check>,
+    open: Vec<Open>,
+    root: Option<SkeletonElement>,
     holes: usize,
     fallback: bool,
+    /// Set when instances cannot be cloned from the skeleton (a property or a listener among
+    /// the constants, texts that merge or vanish).
+    unclonable: bool,
 }
 
 struct Open {
-    tag: String,
     attrs: Vec<Slot>,
     has_children: bool,
+    element: SkeletonElement,
 }
 
 enum Slot {
@@ -233,32 +363,44 @@ impl Compiler {
         if let Some(parent) = self.open.last_mut() {
             parent.has_children = true;
         }
-        let tag = match &empty {
+        let (tag, namespace) = match &empty {
             Element::Node(node)
                 if node.attrs.is_empty()
+                    && node.listeners.is_empty()
                     && matches!(&node.children, Children::Plain(c) if c.is_empty()) =>
             {
-                node.tag.to_string()
+                (node.tag.clone(), node.namespace)
             }
             // Not a plain element builder (a function of the app's with a builder's name):
             // render its instances as trees.
             other => {
                 self.fallback = true;
-                other.tag().unwrap_or("rally-template").to_owned()
+                let tag = other.tag().unwrap_or("rally-template").to_owned();
+                (Str::from(tag), Namespace::Html)
             }
         };
         if matches!(
-            tag.as_str(),
+            &*tag,
             "script" | "style" | "pre" | "textarea" | "listing" | "select" | "template"
         ) {
             self.fallback = true;
         }
-        self.markup.push('<');
-        self.markup.push_str(&tag);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.markup.push('<');
+            self.markup.push_str(&tag);
+        }
         self.open.push(Open {
-            tag,
             attrs: Vec::new(),
             has_children: false,
+            element: SkeletonElement {
+                tag,
+                namespace,
+                attrs: Attrs::new(),
+                attr_holes: Check::default(),
+                children: Vec::new(),
+                has_holes: false,
+            },
         });
     }
 
@@ -293,58 +435,89 @@ impl Compiler {
                 Slot::Constant(_) => None,
             })
             .collect();
-        if holes.is_empty() {
-            // All constant: merged as the tree merges them, once.
-            let constants = collect_attrs(slots.into_iter().filter_map(|s| match s {
-                Slot::Constant(a) => Some(a),
-                Slot::Hole(_) => None,
-            }));
-            for attr in merge_attrs(constants.attrs) {
-                render_attr_into(&attr, &mut self.markup);
-            }
-        } else {
-            let names: Vec<String> = slots
-                .iter()
-                .filter_map(|s| match s {
-                    Slot::Constant(Attribute::Attr { name, .. }) => Some(name.to_string()),
-                    Slot::Constant(Attribute::Prop { name, .. }) => Some((*name).to_owned()),
-                    _ => None,
-                })
-                .collect();
-            // Constants that merge with each other around a hole are left to the tree.
-            if names
+        let names: Vec<String> = slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Constant(Attribute::Attr { name, .. }) => Some(name.to_string()),
+                Slot::Constant(Attribute::Prop { name, .. }) => Some((*name).to_owned()),
+                _ => None,
+            })
+            .collect();
+        // Constants that merge with each other around a hole are left to the tree.
+        if !holes.is_empty()
+            && names
                 .iter()
                 .enumerate()
                 .any(|(i, n)| names[..i].contains(n))
-            {
-                self.fallback = true;
-            }
-            for slot in slots {
-                match slot {
-                    Slot::Constant(attr) => render_attribute_into(&attr, &mut self.markup),
-                    Slot::Hole(i) => {
-                        self.flush();
-                        self.ops.push(Op::Attr(i));
-                    }
+        {
+            self.fallback = true;
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        if !holes.is_empty() {
+            markup_around_holes(&slots, &mut self.markup, &mut self.ops);
+            self.checks.push(Check {
+                holes: holes.clone(),
+                names: names.clone(),
+            });
+        }
+        let constants = collect_attrs(slots.into_iter().filter_map(|s| match s {
+            Slot::Constant(a) => Some(a),
+            Slot::Hole(_) => None,
+        }));
+        let attrs = merge_attrs(constants.attrs);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            // All constant: merged as the tree merges them, once.
+            if holes.is_empty() {
+                for attr in &attrs {
+                    render_attr_into(attr, &mut self.markup);
                 }
             }
-            self.checks.push(Check { holes, names });
+            self.markup.push('>');
         }
-        self.markup.push('>');
+        if !constants.listeners.is_empty() || attrs.iter().any(|a| matches!(a, Attr::Prop { .. })) {
+            // A clone carries neither.
+            self.unclonable = true;
+        }
+        open.element.has_holes = !holes.is_empty();
+        open.element.attrs = attrs;
+        open.element.attr_holes = Check { holes, names };
     }
 
     /// A constant child (a literal text) of the open element.
     pub fn child(&mut self, child: Element<()>) {
         self.mark_child();
+        #[cfg(not(target_arch = "wasm32"))]
         render_into(&child, &mut self.markup);
+        let child = match child {
+            Element::Text(t) if !t.is_empty() => SkeletonChild::Text(t),
+            _ => {
+                self.unclonable = true;
+                return;
+            }
+        };
+        if let Some(open) = self.open.last_mut() {
+            if matches!(open.element.children.last(), Some(SkeletonChild::Text(_))) {
+                // Two literal texts in a row are one DOM node.
+                self.unclonable = true;
+            }
+            open.element.children.push(child);
+        }
     }
 
     /// A child hole of the open element.
     pub fn child_hole(&mut self) {
         self.mark_child();
         let hole = self.next_hole();
-        self.flush();
-        self.ops.push(Op::Child(hole));
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            flush(&mut self.markup, &mut self.ops);
+            self.ops.push(Op::Child(hole));
+        }
+        if let Some(open) = self.open.last_mut() {
+            open.element.children.push(SkeletonChild::Hole(hole));
+            open.element.has_holes = true;
+        }
     }
 
     /// Closes the open element.
@@ -353,16 +526,31 @@ impl Compiler {
             self.fallback = true;
             return;
         };
-        if is_void(&open.tag) {
+        if is_void(&open.element.tag) {
             // The renderer leaves a void element unclosed only when it has no children.
             if open.has_children {
                 self.fallback = true;
             }
-            return;
+        } else {
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                self.markup.push_str("</");
+                self.markup.push_str(&open.element.tag);
+                self.markup.push('>');
+            }
         }
-        self.markup.push_str("</");
-        self.markup.push_str(&open.tag);
-        self.markup.push('>');
+        let element = open.element;
+        match self.open.last_mut() {
+            Some(parent) => {
+                parent.element.has_holes |= element.has_holes;
+                parent
+                    .element
+                    .children
+                    .push(SkeletonChild::Element(element));
+            }
+            None if self.root.is_none() => self.root = Some(element),
+            None => self.fallback = true,
+        }
     }
 
     fn mark_child(&mut self) {
@@ -377,20 +565,50 @@ impl Compiler {
         self.holes - 1
     }
 
-    fn flush(&mut self) {
-        if !self.markup.is_empty() {
-            let markup = std::mem::take(&mut self.markup);
-            self.ops.push(Op::Markup(markup.into_boxed_str()));
+    fn finish(self) -> Compiled {
+        let fallback = self.fallback || !self.open.is_empty();
+        let skeleton = match self.root {
+            Some(root) if !fallback && !self.unclonable => Some(Skeleton {
+                root,
+                holes: self.holes,
+            }),
+            _ => None,
+        };
+        Compiled {
+            #[cfg(not(target_arch = "wasm32"))]
+            ops: {
+                let (mut markup, mut ops) = (self.markup, self.ops);
+                flush(&mut markup, &mut ops);
+                ops
+            },
+            #[cfg(not(target_arch = "wasm32"))]
+            checks: self.checks,
+            #[cfg(not(target_arch = "wasm32"))]
+            holes: self.holes,
+            fallback,
+            skeleton,
         }
     }
+}
 
-    fn finish(mut self) -> Compiled {
-        self.flush();
-        Compiled {
-            ops: self.ops,
-            checks: self.checks,
-            holes: self.holes,
-            fallback: self.fallback || !self.open.is_empty(),
+/// An opening tag's attributes, in source order around its holes.
+#[cfg(not(target_arch = "wasm32"))]
+fn markup_around_holes(slots: &[Slot], markup: &mut String, ops: &mut Vec<Op>) {
+    for slot in slots {
+        match slot {
+            Slot::Constant(attr) => render_attribute_into(attr, markup),
+            Slot::Hole(i) => {
+                flush(markup, ops);
+                ops.push(Op::Attr(*i));
+            }
         }
+    }
+}
+
+/// Ends the markup before a hole.
+#[cfg(not(target_arch = "wasm32"))]
+fn flush(markup: &mut String, ops: &mut Vec<Op>) {
+    if !markup.is_empty() {
+        ops.push(Op::Markup(std::mem::take(markup).into_boxed_str()));
     }
 }

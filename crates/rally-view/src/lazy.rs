@@ -53,6 +53,11 @@ pub(crate) trait Thunk<Msg> {
     fn build(&self) -> Element<Msg>;
     fn same_as(&self, other: &dyn Thunk<Msg>) -> bool;
     fn as_any(&self) -> &dyn Any;
+    /// The compiled template this thunk builds, with its holes.
+    #[cfg(rally_templates)]
+    fn instance(&self) -> Option<crate::compiled::InstanceRef<'_, Msg>> {
+        None
+    }
     /// Writes the subtree's HTML without building it, if this thunk can.
     #[cfg(not(target_arch = "wasm32"))]
     fn render_html(&self, _renderer: &mut crate::render::Renderer<'_>) -> bool {
@@ -108,7 +113,7 @@ where
 }
 
 /// A lazy node over any thunk (a compiled template's).
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(rally_templates)]
 pub(crate) fn from_thunk<Msg, T: Thunk<Msg> + 'static>(thunk: T) -> Element<Msg> {
     Element::Lazy(Lazy {
         thunk: smallbox!(thunk),
@@ -122,6 +127,15 @@ impl<Msg> Lazy<Msg> {
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn render_html(&self, renderer: &mut crate::render::Renderer<'_>) -> bool {
         self.built.borrow().is_none() && self.thunk.render_html(renderer)
+    }
+
+    /// The compiled template instance this node stands for, while it is not built.
+    #[cfg(rally_templates)]
+    pub(crate) fn instance(&self) -> Option<crate::compiled::InstanceRef<'_, Msg>> {
+        match &*self.built.borrow() {
+            Some(_) => None,
+            None => self.thunk.instance(),
+        }
     }
 
     /// The subtree, built on first use.

@@ -6,7 +6,7 @@
 //! [`dom::Backend`] — the browser DOM (feature `web`) or [`dom::memory::MemoryDom`] in tests.
 
 pub mod attribute;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(rally_templates)]
 pub mod compiled;
 pub mod dom;
 pub mod effect;
@@ -38,11 +38,12 @@ pub use vdom::{
 /// array or `vec![]` arguments), or an `if` or `match` whose branches end in element calls
 /// (each such branch is a template of its own; other branches are left as they are).
 ///
-/// In the browser it is that expression. On the server, element calls, literal attributes
-/// (`class("card")`) and literal texts (`text("Total")`) are rendered to HTML once per process,
-/// and each render writes that markup around the other attributes and children, which are
-/// evaluated in source order as usual. Whatever needs the tree (a diff, a test) gets the one
-/// the expression builds. See [`compiled`] and docs/adr/0035.
+/// In the browser it is that expression, unless the `dom-templates` feature is on (then keyed
+/// lists clone its rows and diff their holes, docs/adr/0046). On the server, element calls,
+/// literal attributes (`class("card")`) and literal texts (`text("Total")`) are rendered to
+/// HTML once per process, and each render writes that markup around the other attributes and
+/// children, which are evaluated in source order as usual. Whatever needs the tree (a diff, a
+/// test) gets the one the expression builds. See `compiled` and docs/adr/0035.
 ///
 /// ```
 /// use rally_view::attribute::class;
@@ -63,6 +64,28 @@ macro_rules! view {
 }
 #[doc(hidden)]
 pub use rally_view_macros::view as __view;
+
+/// What `view!` expands to: its compiled template where templates are compiled (natively, and
+/// in the browser with the `dom-templates` feature), else the plain expression.
+#[cfg(rally_templates)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __view_template {
+    ($plain:expr, $compiled:expr) => {
+        $compiled
+    };
+}
+
+/// What `view!` expands to: its compiled template where templates are compiled (natively, and
+/// in the browser with the `dom-templates` feature), else the plain expression.
+#[cfg(not(rally_templates))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __view_template {
+    ($plain:expr, $compiled:expr) => {
+        $plain
+    };
+}
 
 /// The usual imports for writing a view.
 pub mod prelude {

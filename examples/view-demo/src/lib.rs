@@ -162,10 +162,12 @@ pub fn view(model: &Model) -> Element<Msg> {
     )
 }
 
+/// One todo's list item, keyed by its id. A `view!` template: with rally-view's `dom-templates` feature (on in this demo's browser
+/// bundle), new items are cloned from one DOM copy and re-renders compare only the values
+/// that can change (docs/adr/0046).
 fn todo_item(todo: &Todo) -> (Key, Element<Msg>) {
     let id = todo.id;
-    (
-        Key::from(id),
+    let item = rally_view::view! {
         li(
             [
                 attr::data("id", id.to_string()),
@@ -182,8 +184,9 @@ fn todo_item(todo: &Todo) -> (Key, Element<Msg>) {
                 button([class("down"), on_click(Msg::MoveDown(id))], [text("↓")]),
                 button([class("remove"), on_click(Msg::Remove(id))], [text("×")]),
             ],
-        ),
-    )
+        )
+    };
+    (Key::from(id), item)
 }
 
 /// The demo as a TEA app.

@@ -6,6 +6,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+#[cfg(rally_templates)]
+mod compiled;
 mod hydrate;
 mod keyed;
 pub mod memory;
@@ -230,14 +232,17 @@ struct ListenerTable<Msg> {
 }
 
 impl<Msg: Clone> ListenerTable<Msg> {
-    fn alloc(&mut self, listeners: &[Listener<Msg>]) -> u32 {
+    fn alloc<'l>(&mut self, listeners: impl Iterator<Item = &'l Listener<Msg>>) -> u32
+    where
+        Msg: 'l,
+    {
         match self.free.pop() {
             Some(slot) => {
-                self.slots[slot as usize].extend_from_slice(listeners);
+                self.slots[slot as usize].extend(listeners.cloned());
                 slot
             }
             None => {
-                self.slots.push(listeners.to_vec());
+                self.slots.push(listeners.cloned().collect());
                 (self.slots.len() - 1) as u32
             }
         }
@@ -454,7 +459,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 
     /// Makes the root listen for the events of `listeners` it does not listen for yet.
-    fn listen_for(&mut self, listeners: &[Listener<Msg>]) {
+    fn listen_for<'l>(&mut self, listeners: impl Iterator<Item = &'l Listener<Msg>>) {
         for l in listeners {
             if !self.listened.contains(&l.event) {
                 self.listened.push(l.event.clone());
@@ -472,19 +477,29 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         slot: Option<u32>,
         listeners: &[Listener<Msg>],
     ) -> Option<u32> {
-        if listeners.is_empty() {
+        self.bind_listeners_of(node, slot, listeners.iter())
+    }
+
+    /// [`Self::bind_listeners`] for listeners that are not in one slice (a template's holes).
+    fn bind_listeners_of<'l>(
+        &mut self,
+        node: &B::Node,
+        slot: Option<u32>,
+        listeners: impl Iterator<Item = &'l Listener<Msg>> + Clone,
+    ) -> Option<u32> {
+        if listeners.clone().next().is_none() {
             if let Some(slot) = slot {
                 self.listeners.release(slot);
                 self.backend.set_listener_slot(node, None);
             }
             return None;
         }
-        self.listen_for(listeners);
+        self.listen_for(listeners.clone());
         match slot {
             Some(slot) => {
                 let held = &mut self.listeners.slots[slot as usize];
                 held.clear();
-                held.extend_from_slice(listeners);
+                held.extend(listeners.cloned());
                 Some(slot)
             }
             None => {
@@ -572,6 +587,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             (Element::Node(a), Element::Node(b)) if same_kind(a, b) => self.patch_node(a, m, b),
             // Same function, equal argument: the DOM and the built subtree stay as they are.
             (Element::Lazy(a), Element::Lazy(b)) if a.same_as(b) => a.pass_to(b),
+            // Two renders of one `view!` template: only their holes can differ.
+            #[cfg(rally_templates)]
+            (Element::Lazy(a), Element::Lazy(b)) if self.patch_compiled(a, m, b) => {}
             (Element::Lazy(a), _) => self.patch(parent, parent_tag, &a.force(), m, new),
             (_, Element::Lazy(b)) => self.patch(parent, parent_tag, old, m, &b.force()),
             _ => {

@@ -37,6 +37,9 @@ pub(crate) struct Templates<N> {
     entries: Vec<(Vec<u8>, Entry<N>)>,
     /// The shape being looked up; kept to reuse its allocation.
     scratch: Vec<u8>,
+    /// DOM copies of `view!` templates' skeletons (`compiled.rs`), by definition.
+    #[cfg(rally_templates)]
+    pub(super) compiled: Vec<(&'static crate::compiled::Def, N)>,
 }
 
 enum Entry<N> {
@@ -56,6 +59,8 @@ impl<N> Default for Templates<N> {
         Templates {
             entries: Vec::new(),
             scratch: Vec::new(),
+            #[cfg(rally_templates)]
+            compiled: Vec::new(),
         }
     }
 }
@@ -70,9 +75,15 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         match element {
             Element::Node(n) => self.create_item_node(parent_tag, element, n),
             Element::Lazy(l) => {
+                #[cfg(rally_templates)]
+                if let Some(mounted) = self.create_compiled(l) {
+                    return mounted;
+                }
                 let built = l.force();
                 match &*built {
                     Element::Node(n) => self.create_item_node(parent_tag, &built, n),
+                    // A lazy row whose view is a `view!` template.
+                    lazy @ Element::Lazy(_) => self.create_item(parent_tag, lazy),
                     other => self.create(parent_tag, other),
                 }
             }
