@@ -4,9 +4,8 @@
 //! 1,000-row model plus the diff against the previous view on the in-memory DOM — timed over N
 //! updates (default 2,000). The browser's script-only figure for these is mostly this work in
 //! wasm; this is its native proxy for profiling (`perf record`, `valgrind --tool=callgrind`).
-//! One difference: `row_view` is a `view!` template, which natively builds each changed row
-//! from its holes when the diff asks for the tree, while in wasm it is the plain expression;
-//! unchanged (lazy) rows cost the same on both.
+//! `row_view` is a `view!` template, and the benchmark's browser build has `dom-templates`
+//! on, so changed rows are diffed hole by hole on both (docs/adr/0046).
 
 use std::time::Instant;
 

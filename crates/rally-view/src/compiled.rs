@@ -177,7 +177,12 @@ impl<Msg> InstanceRef<'_, Msg> {
 /// A template's constant structure, for cloning its instances in the browser.
 pub(crate) struct Skeleton {
     pub(crate) root: SkeletonElement,
-    holes: usize,
+    /// What each hole may hold, by hole.
+    rules: Vec<Rule>,
+    /// The elements whose attribute holes could merge with another attribute.
+    clashes: Vec<Check>,
+    /// Each element with holes, where it is, for diffing two instances without a walk.
+    pub(crate) patches: Vec<ElementHoles>,
 }
 
 /// An element of a skeleton.
@@ -189,7 +194,7 @@ pub(crate) struct SkeletonElement {
     /// The attribute holes, and the constant attributes' names they must not repeat.
     pub(crate) attr_holes: Check,
     pub(crate) children: Vec<SkeletonChild>,
-    /// Whether a hole is anywhere in this subtree (none: a diff skips it).
+    /// Whether a hole is anywhere in this subtree.
     pub(crate) has_holes: bool,
 }
 
@@ -201,52 +206,129 @@ pub(crate) enum SkeletonChild {
     Hole(usize),
 }
 
+/// An element with holes: its path from the root (child positions), tag and holes.
+pub(crate) struct ElementHoles {
+    pub(crate) path: Box<[usize]>,
+    pub(crate) tag: Str,
+    pub(crate) attr_holes: Box<[usize]>,
+    /// Child holes, with their positions among the element's children.
+    pub(crate) child_holes: Box<[(usize, usize)]>,
+}
+
+/// What a hole may hold and still give one DOM node where the skeleton has one.
+enum Rule {
+    /// An attribute, property, listener or nothing.
+    Attr,
+    /// A non-empty text or one element; never a text next to another text (they would be one
+    /// node): so no text at all `next_to_text` (a literal one), nor when hole `after` is one.
+    Child {
+        next_to_text: bool,
+        after: Option<usize>,
+    },
+}
+
 impl Skeleton {
+    fn new(root: SkeletonElement, holes: usize) -> Self {
+        let mut plan = Plan {
+            rules: (0..holes).map(|_| Rule::Attr).collect(),
+            clashes: Vec::new(),
+            patches: Vec::new(),
+        };
+        plan.visit(&root, &mut Vec::new());
+        Skeleton {
+            root,
+            rules: plan.rules,
+            clashes: plan.clashes,
+            patches: plan.patches,
+        }
+    }
+
     /// Whether these holes give the tree the skeleton describes: one DOM node per child,
     /// attributes that merge with nothing. Anything else is built as a tree.
     pub(crate) fn fits<Msg>(&self, holes: &[Hole<Msg>]) -> bool {
-        holes.len() == self.holes && self.root.fits(holes)
+        holes.len() == self.rules.len()
+            && self
+                .rules
+                .iter()
+                .zip(holes)
+                .all(|(rule, hole)| match (rule, hole) {
+                    (Rule::Attr, Hole::Attr(_)) => true,
+                    (
+                        Rule::Child {
+                            next_to_text,
+                            after,
+                        },
+                        Hole::Child(Element::Text(t)),
+                    ) => {
+                        !t.is_empty()
+                            && !next_to_text
+                            && !after
+                                .is_some_and(|j| matches!(holes[j], Hole::Child(Element::Text(_))))
+                    }
+                    (Rule::Child { .. }, Hole::Child(Element::Node(_) | Element::Lazy(_))) => true,
+                    _ => false,
+                })
+            && !self.clashes.iter().any(|c| c.clashes(holes))
     }
 }
 
-impl SkeletonElement {
-    fn fits<Msg>(&self, holes: &[Hole<Msg>]) -> bool {
-        if !self.has_holes {
-            return true;
+/// What [`Skeleton::new`] works out once, so that each instance is checked and diffed
+/// without walking the skeleton.
+struct Plan {
+    rules: Vec<Rule>,
+    clashes: Vec<Check>,
+    patches: Vec<ElementHoles>,
+}
+
+impl Plan {
+    /// Records the rules, checks and patches of `element` (at `path`) and its descendants.
+    fn visit(&mut self, element: &SkeletonElement, path: &mut Vec<usize>) {
+        if !element.has_holes {
+            return;
         }
-        let attrs_fit = self.attr_holes.holes.iter().all(|&i| {
-            matches!(
-                holes[i],
-                Hole::Attr(
-                    Attribute::Attr { .. }
-                        | Attribute::Prop { .. }
-                        | Attribute::Event(_)
-                        | Attribute::None
-                )
-            )
-        }) && !self.attr_holes.clashes(holes);
-        if !attrs_fit {
-            return false;
+        let attr_holes = &element.attr_holes;
+        if !attr_holes.holes.is_empty()
+            && (!attr_holes.names.is_empty() || attr_holes.holes.len() > 1)
+        {
+            self.clashes.push(Check {
+                holes: attr_holes.holes.clone(),
+                names: attr_holes.names.clone(),
+            });
         }
-        // Adjacent texts merge into one node, and an empty one is no node at all.
-        let mut after_text = false;
-        self.children.iter().all(|child| match child {
-            SkeletonChild::Element(e) => {
-                after_text = false;
-                e.fits(holes)
+        let literal_text = |c: Option<&SkeletonChild>| matches!(c, Some(SkeletonChild::Text(_)));
+        let mut child_holes = Vec::new();
+        for (k, child) in element.children.iter().enumerate() {
+            match child {
+                SkeletonChild::Element(e) => {
+                    path.push(k);
+                    self.visit(e, path);
+                    path.pop();
+                }
+                SkeletonChild::Text(_) => {}
+                SkeletonChild::Hole(h) => {
+                    let before = k.checked_sub(1).and_then(|j| element.children.get(j));
+                    self.rules[*h] = Rule::Child {
+                        next_to_text: literal_text(before)
+                            || literal_text(element.children.get(k + 1)),
+                        after: match before {
+                            Some(SkeletonChild::Hole(j)) => Some(*j),
+                            _ => None,
+                        },
+                    };
+                    child_holes.push((k, *h));
+                }
             }
-            SkeletonChild::Text(_) => !std::mem::replace(&mut after_text, true),
-            SkeletonChild::Hole(i) => match &holes[*i] {
-                Hole::Child(Element::Text(t)) => {
-                    !t.is_empty() && !std::mem::replace(&mut after_text, true)
-                }
-                Hole::Child(Element::Node(_) | Element::Lazy(_)) => {
-                    after_text = false;
-                    true
-                }
-                _ => false,
-            },
-        })
+        }
+        if attr_holes.holes.is_empty() && child_holes.is_empty() {
+            // Holes only further down.
+            return;
+        }
+        self.patches.push(ElementHoles {
+            path: path.clone().into_boxed_slice(),
+            tag: element.tag.clone(),
+            attr_holes: attr_holes.holes.clone().into_boxed_slice(),
+            child_holes: child_holes.into_boxed_slice(),
+        });
     }
 }
 
@@ -568,10 +650,7 @@ impl Compiler {
     fn finish(self) -> Compiled {
         let fallback = self.fallback || !self.open.is_empty();
         let skeleton = match self.root {
-            Some(root) if !fallback && !self.unclonable => Some(Skeleton {
-                root,
-                holes: self.holes,
-            }),
+            Some(root) if !fallback && !self.unclonable => Some(Skeleton::new(root, self.holes)),
             _ => None,
         };
         Compiled {

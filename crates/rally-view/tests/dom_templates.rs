@@ -200,12 +200,19 @@ fn holes_that_do_not_fit_the_template_are_built_as_trees() {
             1 => attribute("title", format!("t{n}")),
             _ => attribute::none(),
         };
+        // Two holes side by side: two texts there are one node.
+        let either = |k: u32| match k % 3 {
+            0 => text(format!("{k}")),
+            1 => b([], [text("b")]),
+            _ => Element::none(),
+        };
         view! {
             html::li(
                 [class("item"), tone],
                 [
                     span([], [text("Item "), text(label)]),
                     span([], [extra]),
+                    span([], [either(variant), either(variant / 3)]),
                     a([on_click(Msg::Select(n))], [text("select")]),
                 ],
             )

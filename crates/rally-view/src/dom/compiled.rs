@@ -19,7 +19,7 @@
 //! are the same either way, so the two paths can follow each other in any order.
 
 use super::{Backend, Dom, EMPTY, Mounted};
-use crate::compiled::{Def, Hole, InstanceRef, SkeletonChild, SkeletonElement};
+use crate::compiled::{Def, ElementHoles, Hole, InstanceRef, SkeletonChild, SkeletonElement};
 use crate::lazy::Lazy;
 use crate::vdom::{AttrValue, Attribute, Element, Listener, PropValue, Str};
 
@@ -62,7 +62,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             if !skeleton.fits(old) || !skeleton.fits(new) {
                 return false;
             }
-            self.patch_holes(&skeleton.root, m, old, new);
+            for element in &skeleton.patches {
+                self.patch_holes(element, m, old, new);
+            }
             true
         })
     }
@@ -117,7 +119,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         if !element.has_holes && element.children.is_empty() {
             return Mounted::leaf(node);
         }
-        for attr in attr_holes(element, holes) {
+        for attr in attr_holes(&element.attr_holes.holes, holes) {
             match attr {
                 Attribute::Attr { name, value } => match value {
                     AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
@@ -129,7 +131,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 Attribute::Event(_) | Attribute::None => {}
             }
         }
-        let slot = self.bind_listeners_of(&node, None, listeners(element, holes));
+        let slot = self.bind_listeners_of(&node, None, listeners(&element.attr_holes.holes, holes));
         let mut children = Vec::with_capacity(element.children.len());
         // Each handle read is a call into JS: none for a child that is not there.
         let mut next = match element.children.is_empty() {
@@ -167,30 +169,26 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
     }
 
-    /// Applies what changed between two fitting sets of holes to `element`'s mounted nodes.
+    /// Applies what changed between two fitting sets of holes to one element's mounted nodes
+    /// (`root` is the instance's).
     fn patch_holes(
         &mut self,
-        element: &SkeletonElement,
-        m: &mut Mounted<B::Node>,
+        element: &ElementHoles,
+        root: &mut Mounted<B::Node>,
         old: &[Hole<Msg>],
         new: &[Hole<Msg>],
     ) {
-        if !element.has_holes {
-            return;
+        let mut m = root;
+        for &k in &element.path {
+            m = &mut m.children[k];
         }
-        if !element.attr_holes.holes.is_empty() {
-            self.patch_attr_holes(element, m, old, new);
+        if !element.attr_holes.is_empty() {
+            self.patch_attr_holes(&element.attr_holes, m, old, new);
         }
-        for (child, mounted) in element.children.iter().zip(m.children.iter_mut()) {
-            match child {
-                SkeletonChild::Element(e) => self.patch_holes(e, mounted, old, new),
-                SkeletonChild::Text(_) => {}
-                SkeletonChild::Hole(h) => {
-                    if let (Hole::Child(a), Hole::Child(b)) = (&old[*h], &new[*h]) {
-                        let parent = m.node.clone();
-                        self.patch(&parent, &element.tag, a, mounted, b);
-                    }
-                }
+        for &(k, h) in &element.child_holes {
+            if let (Hole::Child(a), Hole::Child(b)) = (&old[h], &new[h]) {
+                let parent = m.node.clone();
+                self.patch(&parent, &element.tag, a, &mut m.children[k], b);
             }
         }
     }
@@ -199,7 +197,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// first, so that a name moving from one hole to another ends up set.
     fn patch_attr_holes(
         &mut self,
-        element: &SkeletonElement,
+        element: &[usize],
         m: &mut Mounted<B::Node>,
         old: &[Hole<Msg>],
         new: &[Hole<Msg>],
@@ -262,25 +260,21 @@ fn old_and_new<Msg, R>(
     old.with_holes(|old| new.with_holes(|new| f(old, new)))
 }
 
-/// The attributes in `element`'s attribute holes, in order.
+/// The attributes in an element's attribute holes (`element`), in order.
 fn attr_holes<'h, Msg>(
-    element: &'h SkeletonElement,
+    element: &'h [usize],
     holes: &'h [Hole<Msg>],
 ) -> impl Iterator<Item = &'h Attribute<Msg>> + Clone {
     // `fits` admits no child in an attribute's place, so old and new holes stay aligned.
-    element
-        .attr_holes
-        .holes
-        .iter()
-        .filter_map(|&i| match &holes[i] {
-            Hole::Attr(attr) => Some(attr),
-            Hole::Child(_) => None,
-        })
+    element.iter().filter_map(|&i| match &holes[i] {
+        Hole::Attr(attr) => Some(attr),
+        Hole::Child(_) => None,
+    })
 }
 
-/// The listeners in `element`'s attribute holes, in order.
+/// The listeners in an element's attribute holes (`element`), in order.
 fn listeners<'h, Msg>(
-    element: &'h SkeletonElement,
+    element: &'h [usize],
     holes: &'h [Hole<Msg>],
 ) -> impl Iterator<Item = &'h Listener<Msg>> + Clone {
     attr_holes(element, holes).filter_map(|a| match a {
