@@ -60,6 +60,33 @@ impl Keys {
         }
     }
 
+    /// How many keys at the start both lists share.
+    pub(crate) fn common_prefix(&self, other: &Keys) -> usize {
+        match (self, other) {
+            (Keys::Ints(a), Keys::Ints(b)) => a.iter().zip(b).take_while(|(x, y)| x == y).count(),
+            _ => (0..self.len().min(other.len()))
+                .take_while(|&i| self.get(i) == other.get(i))
+                .count(),
+        }
+    }
+
+    /// How many keys at the end both lists share, at most `max`.
+    pub(crate) fn common_suffix(&self, other: &Keys, max: usize) -> usize {
+        let (n, m) = (self.len(), other.len());
+        match (self, other) {
+            (Keys::Ints(a), Keys::Ints(b)) => a
+                .iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take(max)
+                .take_while(|(x, y)| x == y)
+                .count(),
+            _ => (1..=max.min(n).min(m))
+                .take_while(|&k| self.get(n - k) == other.get(m - k))
+                .count(),
+        }
+    }
+
     /// Whether both lists have the same keys in the same order.
     pub(crate) fn same_as(&self, other: &Keys) -> bool {
         match (self, other) {
@@ -78,9 +105,16 @@ trait Rows<Msg> {
     fn build(&self, i: usize) -> Element<Msg>;
     /// Whether row `i` shows what `old`'s row `j` showed: same view, equal arguments.
     fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool;
-    /// For lists of one length whose keys match position by position: the positions whose
-    /// argument changed, in order; `None` when the view differs (every row changed).
-    fn changed(&self, old: &dyn Rows<Msg>) -> Option<Vec<usize>>;
+    /// For `len` rows from position `at` here matching `old`'s from `old_at` key by key: the
+    /// positions (here) whose argument changed, in order; `None` when the view differs (every
+    /// row changed).
+    fn changed(
+        &self,
+        old: &dyn Rows<Msg>,
+        at: usize,
+        old_at: usize,
+        len: usize,
+    ) -> Option<Vec<usize>>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -114,13 +148,28 @@ where
                 .is_some_and(|o| o.args.get(j) == self.args.get(i))
     }
 
-    fn changed(&self, old: &dyn Rows<Msg>) -> Option<Vec<usize>> {
+    fn changed(
+        &self,
+        old: &dyn Rows<Msg>,
+        at: usize,
+        old_at: usize,
+        len: usize,
+    ) -> Option<Vec<usize>> {
         let old = old.as_any().downcast_ref::<Self>()?;
-        if !self.same_view() || old.args.len() != self.args.len() {
+        if !self.same_view() {
             return None;
         }
-        let pairs = self.args.iter().zip(&old.args).enumerate();
-        Some(pairs.filter(|(_, (a, b))| a != b).map(|(i, _)| i).collect())
+        let (new, old) = (
+            self.args.get(at..at + len)?,
+            old.args.get(old_at..old_at + len)?,
+        );
+        let pairs = new.iter().zip(old).enumerate();
+        Some(
+            pairs
+                .filter(|(_, (a, b))| a != b)
+                .map(|(i, _)| at + i)
+                .collect(),
+        )
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -153,8 +202,15 @@ impl<A: 'static, B: 'static> Rows<B> for MappedRows<A, B> {
             .is_some_and(|o| self.inner.same_at(i, &*o.inner, j))
     }
 
-    fn changed(&self, old: &dyn Rows<B>) -> Option<Vec<usize>> {
-        self.inner.changed(&*self.same_mapping(old)?.inner)
+    fn changed(
+        &self,
+        old: &dyn Rows<B>,
+        at: usize,
+        old_at: usize,
+        len: usize,
+    ) -> Option<Vec<usize>> {
+        self.inner
+            .changed(&*self.same_mapping(old)?.inner, at, old_at, len)
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -271,9 +327,21 @@ impl<Msg> LazyList<Msg> {
     /// For two lists with the same keys in the same order: the positions whose argument
     /// changed, all of them when the view differs.
     pub(crate) fn changed_since(&self, old: &LazyList<Msg>) -> Vec<usize> {
+        self.changed_between(old, 0, 0, self.len())
+    }
+
+    /// For `len` rows from `at` here whose keys match `old`'s from `old_at`: the positions
+    /// (here) whose argument changed, all of them when the view differs.
+    pub(crate) fn changed_between(
+        &self,
+        old: &LazyList<Msg>,
+        at: usize,
+        old_at: usize,
+        len: usize,
+    ) -> Vec<usize> {
         self.rows
-            .changed(&*old.rows)
-            .unwrap_or_else(|| (0..self.len()).collect())
+            .changed(&*old.rows, at, old_at, len)
+            .unwrap_or_else(|| (at..at + len).collect())
     }
 
     /// The built rows, taken out of the list (to hand them to the next render), one slot per

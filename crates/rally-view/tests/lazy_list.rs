@@ -152,6 +152,67 @@ fn selecting_a_row_builds_and_patches_only_the_rows_that_changed() {
     check_listeners(&dom, &list).unwrap();
 }
 
+/// One run of rows inserted or removed between ends that stay (appending rows, removing one,
+/// as the js-framework-benchmark does): the same DOM and mutations as the plain keyed list,
+/// every other row kept on its node, and only new and changed rows built.
+#[test]
+fn a_run_inserted_or_removed_keeps_both_ends() {
+    let bumped = |mut list: Vec<Item>, ids: &[u64]| {
+        for item in list.iter_mut().filter(|i| ids.contains(&i.id)) {
+            item.version = 1;
+        }
+        list
+    };
+    let old = items(0..20);
+    let without = |gone: std::ops::Range<u64>| items((0..20).filter(|i| !gone.contains(i)));
+    let cases = [
+        without(5..6),
+        without(0..1),
+        without(19..20),
+        without(3..9),
+        items(0..25),
+        items((100..103).chain(0..20)),
+        items((0..7).chain(100..102).chain(7..20)),
+        bumped(without(10..12), &[2, 15]),
+        bumped(items(0..23), &[0, 19]),
+        items(0..0).into_iter().chain(items(100..104)).collect(),
+    ];
+    for new in cases {
+        let mut plain = mount(plain_list(&old));
+        let before = plain.backend().mutations;
+        plain.update(plain_list(&new));
+        let plain_cost = plain.backend().mutations - before;
+
+        let mut dom = mount(lazy_list(&old));
+        let kept: Vec<(u64, NodeId)> = old.iter().map(|i| i.id).zip(rows(&dom)).collect();
+        views();
+        let before = dom.backend().mutations;
+        dom.update(lazy_list(&new));
+        let ids: Vec<u64> = new.iter().map(|i| i.id).collect();
+        assert_eq!(dom.backend().mutations - before, plain_cost, "{ids:?}");
+        assert_eq!(state(&dom), state(&mount(plain_list(&new))), "{ids:?}");
+        let built = new.iter().filter(|item| !old.contains(item)).count();
+        assert_eq!(
+            views(),
+            built,
+            "only new and changed rows are built: {ids:?}"
+        );
+        for (item, node) in new.iter().zip(rows(&dom)) {
+            if let Some((_, was)) = kept.iter().find(|(id, _)| *id == item.id) {
+                assert_eq!(node, *was, "row {} was recreated: {ids:?}", item.id);
+            }
+        }
+        check_listeners(&dom, &new).expect("listeners");
+        dom.update(lazy_list(&old));
+        assert_eq!(
+            state(&dom),
+            state(&mount(plain_list(&old))),
+            "{ids:?}, back"
+        );
+        check_listeners(&dom, &old).expect("listeners");
+    }
+}
+
 /// Old keys `0..n`; new ones reordered, some dropped, some inserted; each kept row's version
 /// changed or not.
 fn edit() -> impl Strategy<Value = (Vec<Item>, Vec<Item>)> {

@@ -154,6 +154,15 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             new.keep_rows(rows);
             return;
         }
+        if mounted.len() == old.len() && !new.is_empty() {
+            let prefix = old.keys.common_prefix(&new.keys);
+            let most = old.len().min(new.len()) - prefix;
+            let suffix = old.keys.common_suffix(&new.keys, most);
+            if prefix + suffix == old.len().min(new.len()) {
+                self.patch_lazy_run(parent, parent_tag, old, mounted, new, (prefix, suffix));
+                return;
+            }
+        }
         let mut new_rows = Vec::new();
         new_rows.resize_with(new.len(), || None);
         let mut pair = Lazy {
@@ -167,6 +176,55 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         if pair.old_rows.iter().any(Option::is_some) {
             self.bin.put(Box::new(pair.old_rows));
         }
+    }
+
+    /// Diffs two renders of a lazy list whose keys differ by one run of rows inserted or
+    /// removed between a common `prefix` and `suffix` (appending rows, removing one): the
+    /// run is created or removed, and the rows at both ends are compared in two monomorphic
+    /// loops and taken over, without the keyed diff's bookkeeping of every row.
+    fn patch_lazy_run(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        old: &LazyList<Msg>,
+        mounted: &mut Vec<Mounted<B::Node>>,
+        new: &LazyList<Msg>,
+        (prefix, suffix): (usize, usize),
+    ) {
+        let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+        let mut rows = old.take_rows();
+        let gone: Vec<Mounted<B::Node>> = mounted.drain(prefix..old_end).collect();
+        for m in gone {
+            self.remove(parent, m);
+        }
+        let mut created = Vec::with_capacity(new_end - prefix);
+        let mut built = Vec::with_capacity(new_end - prefix);
+        for i in prefix..new_end {
+            let row = new.build(i);
+            let m = self.create_item(parent_tag, &row);
+            let anchor = mounted.get(prefix).map(|m| &m.node);
+            self.backend.insert_before(parent, &m.node, anchor);
+            created.push(m);
+            built.push(Some(row));
+        }
+        mounted.splice(prefix..prefix, created);
+        let removed: Vec<_> = rows.splice(prefix..old_end, built).collect();
+        if removed.iter().any(Option::is_some) {
+            self.bin.put(Box::new(removed));
+        }
+        // Both ends now sit at their new positions; patch the rows whose argument changed.
+        let changed = new
+            .changed_between(old, 0, 0, prefix)
+            .into_iter()
+            .chain(new.changed_between(old, new_end, old_end, suffix));
+        for i in changed {
+            let j = if i < prefix { i } else { i - new_end + old_end };
+            let old_row = rows[i].take().unwrap_or_else(|| old.build(j));
+            let new_row = new.build(i);
+            self.patch(parent, parent_tag, &old_row, &mut mounted[i], &new_row);
+            rows[i] = Some(new_row);
+        }
+        new.keep_rows(rows);
     }
 
     pub(super) fn patch_keyed<'k>(
