@@ -62,29 +62,17 @@ impl Keys {
 
     /// How many keys at the start both lists share.
     pub(crate) fn common_prefix(&self, other: &Keys) -> usize {
-        match (self, other) {
-            (Keys::Ints(a), Keys::Ints(b)) => a.iter().zip(b).take_while(|(x, y)| x == y).count(),
-            _ => (0..self.len().min(other.len()))
-                .take_while(|&i| self.get(i) == other.get(i))
-                .count(),
-        }
+        (0..self.len().min(other.len()))
+            .take_while(|&i| self.get(i) == other.get(i))
+            .count()
     }
 
     /// How many keys at the end both lists share, at most `max`.
     pub(crate) fn common_suffix(&self, other: &Keys, max: usize) -> usize {
         let (n, m) = (self.len(), other.len());
-        match (self, other) {
-            (Keys::Ints(a), Keys::Ints(b)) => a
-                .iter()
-                .rev()
-                .zip(b.iter().rev())
-                .take(max)
-                .take_while(|(x, y)| x == y)
-                .count(),
-            _ => (1..=max.min(n).min(m))
-                .take_while(|&k| self.get(n - k) == other.get(m - k))
-                .count(),
-        }
+        (1..=max.min(n).min(m))
+            .take_while(|&k| self.get(n - k) == other.get(m - k))
+            .count()
     }
 
     /// Whether both lists have the same keys in the same order.
