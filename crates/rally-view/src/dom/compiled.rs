@@ -19,9 +19,11 @@
 //! are the same either way, so the two paths can follow each other in any order.
 
 use super::{Backend, Dom, EMPTY, Mounted};
-use crate::compiled::{Def, ElementHoles, Hole, InstanceRef, SkeletonChild, SkeletonElement};
+use crate::compiled::{
+    Def, ElementHoles, Hole, InstanceRef, Skeleton, SkeletonChild, SkeletonElement,
+};
 use crate::lazy::Lazy;
-use crate::vdom::{AttrValue, Attribute, Element, Listener, PropValue, Str};
+use crate::vdom::{Attr, AttrValue, Attribute, Element, Listener, PropValue, Str};
 
 /// Templates whose DOM copies a container keeps; the oldest are dropped beyond this.
 const CAPACITY: usize = 8;
@@ -35,7 +37,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             if !skeleton.fits(holes) {
                 return None;
             }
-            let copy = self.copy_of(instance.def);
+            let copy = self.copy_of(instance.def, skeleton);
             let node = self.backend.clone_node(&copy);
             Some(self.fill(node, &skeleton.root, holes))
         })
@@ -70,15 +72,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 
     /// The DOM copy of `def`'s skeleton, made on first use.
-    fn copy_of(&mut self, def: &'static Def) -> B::Node {
+    fn copy_of(&mut self, def: &'static Def, skeleton: &Skeleton) -> B::Node {
         let copies = &self.templates.compiled;
         if let Some((_, node)) = copies.iter().find(|(d, _)| std::ptr::eq(*d, def)) {
             return node.clone();
         }
-        let node = match def.skeleton() {
-            Some(skeleton) => self.build_copy(&skeleton.root),
-            None => self.backend.create_text(&EMPTY),
-        };
+        let node = self.build_copy(&skeleton.root);
         let copies = &mut self.templates.compiled;
         if copies.len() == CAPACITY {
             copies.remove(0);
@@ -90,7 +89,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn build_copy(&mut self, element: &SkeletonElement) -> B::Node {
         let node = self.backend.create_element(&element.tag, element.namespace);
         for attr in &element.attrs {
-            if let crate::vdom::Attr::Attr { name, value } = attr {
+            if let Attr::Attr { name, value } = attr {
                 match value {
                     AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
                     AttrValue::Bool(true) => self.backend.set_attribute(&node, name, &EMPTY),
