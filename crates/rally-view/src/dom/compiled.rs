@@ -177,17 +177,25 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         old: &[Hole<Msg>],
         new: &[Hole<Msg>],
     ) {
-        let mut m = root;
+        // Mounted as the skeleton says (by `fill`, or by a tree that fits it): the lookups
+        // cannot miss, but a miss skips the element rather than panic in a user's tab.
+        let mut m = Some(root);
         for &k in &element.path {
-            m = &mut m.children[k];
+            m = m.and_then(|m| m.children.get_mut(k));
         }
+        let Some(m) = m else {
+            debug_assert!(false, "a mounted template does not match its skeleton");
+            return;
+        };
         if !element.attr_holes.is_empty() {
             self.patch_attr_holes(&element.attr_holes, m, old, new);
         }
+        let Mounted { node, children, .. } = m;
         for &(k, h) in &element.child_holes {
-            if let (Hole::Child(a), Hole::Child(b)) = (&old[h], &new[h]) {
-                let parent = m.node.clone();
-                self.patch(&parent, &element.tag, a, &mut m.children[k], b);
+            if let (Hole::Child(a), Hole::Child(b), Some(child)) =
+                (&old[h], &new[h], children.get_mut(k))
+            {
+                self.patch(node, &element.tag, a, child, b);
             }
         }
     }
@@ -201,13 +209,14 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         old: &[Hole<Msg>],
         new: &[Hole<Msg>],
     ) {
-        let node = m.node.clone();
+        // Borrowed, not cloned: a clone of a browser handle is a call into JS.
+        let Mounted { node, slot, .. } = m;
         for old_attr in attr_holes(element, old) {
             if let Some((name, _)) = present(old_attr) {
                 let kept =
                     attr_holes(element, new).any(|a| present(a).is_some_and(|(n, _)| n == name));
                 if !kept {
-                    self.backend.remove_attribute(&node, name);
+                    self.backend.remove_attribute(node, name);
                 }
             } else if let Attribute::Prop { name, value } = old_attr {
                 let kept = attr_holes(element, new)
@@ -218,16 +227,16 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                         PropValue::Str(_) => PropValue::Str("".into()),
                         PropValue::Bool(_) => PropValue::Bool(false),
                     };
-                    self.backend.set_property(&node, name, &cleared);
-                    self.backend.remove_attribute(&node, name);
+                    self.backend.set_property(node, name, &cleared);
+                    self.backend.remove_attribute(node, name);
                 }
             }
         }
         for (old_attr, new_attr) in attr_holes(element, old).zip(attr_holes(element, new)) {
             if let Attribute::Prop { name, value } = new_attr {
                 // Compared with the live DOM: the user may have typed since the last render.
-                if self.backend.get_property(&node, name).as_ref() != Some(value) {
-                    self.backend.set_property(&node, name, value);
+                if self.backend.get_property(node, name).as_ref() != Some(value) {
+                    self.backend.set_property(node, name, value);
                 }
                 continue;
             }
@@ -239,13 +248,13 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     AttrValue::Str(v) => v,
                     _ => &EMPTY,
                 };
-                self.backend.set_attribute(&node, name, value);
+                self.backend.set_attribute(node, name, value);
             }
         }
         let had_listeners = listeners(element, old).next().is_some();
         let has_listeners = listeners(element, new).next().is_some();
         if had_listeners || has_listeners {
-            m.slot = self.bind_listeners_of(&node, m.slot, listeners(element, new));
+            *slot = self.bind_listeners_of(node, *slot, listeners(element, new));
         }
     }
 }

@@ -604,20 +604,22 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 
     fn patch_node(&mut self, old: &Node<Msg>, m: &mut Mounted<B::Node>, new: &Node<Msg>) {
         self.patch_attrs(old, m, new);
-        let node = m.node.clone();
+        // Borrowed apart, so that the handle is not cloned for every patched node.
+        let Mounted { node, children, .. } = m;
+        let node = &*node;
         match (&old.children, &new.children) {
             (Children::Plain(a), Children::Plain(b)) => {
-                self.patch_plain(&node, &new.tag, a, &mut m.children, b)
+                self.patch_plain(node, &new.tag, a, children, b)
             }
             (Children::Text(a), Children::Text(b)) => {
                 if a != b
-                    && let Some(text) = m.children.first()
+                    && let Some(text) = children.first()
                 {
-                    let text = text.node.clone();
+                    let text = &text.node;
                     if is_raw_text(&new.tag) {
-                        self.backend.set_text(&text, &escape_raw_text(&new.tag, b));
+                        self.backend.set_text(text, &escape_raw_text(&new.tag, b));
                     } else {
-                        self.backend.set_text(&text, b);
+                        self.backend.set_text(text, b);
                     }
                 }
             }
@@ -625,23 +627,23 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             (a @ (Children::Plain(_) | Children::Text(_)), b) => {
                 let (mut scratch_a, mut scratch_b) = (None, None);
                 let (a, b) = (a.as_plain(&mut scratch_a), b.as_plain(&mut scratch_b));
-                self.patch_plain(&node, &new.tag, a, &mut m.children, b)
+                self.patch_plain(node, &new.tag, a, children, b)
             }
             (Children::Keyed(old), Children::Keyed(new_children)) => self.patch_keyed(
-                &node,
+                node,
                 &new.tag,
                 &mut keyed::Plain {
                     old,
                     new: new_children,
                 },
-                &mut m.children,
+                children,
             ),
             (Children::LazyKeyed(a), Children::LazyKeyed(b)) => {
-                self.patch_lazy_list(&node, &new.tag, a, &mut m.children, b)
+                self.patch_lazy_list(node, &new.tag, a, children, b)
             }
             (Children::RawHtml(a), Children::RawHtml(b)) => {
                 if a != b {
-                    self.backend.set_inner_html(&node, b);
+                    self.backend.set_inner_html(node, b);
                 }
             }
             _ => unreachable!("same_kind checked the children's kind"),
@@ -709,8 +711,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 }
             }
         }
-        let node = node.clone();
-        m.slot = self.bind_listeners(&node, m.slot, &new.listeners);
+        m.slot = self.bind_listeners(node, m.slot, &new.listeners);
     }
 }
 
