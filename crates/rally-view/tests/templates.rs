@@ -3,14 +3,14 @@
 //! node: the same attributes and texts, live listeners, properties set, and a mounted tree
 //! that later patches can use.
 
+mod support;
+
 use rally_view::attribute::{class, disabled, id, type_, value};
-use rally_view::dom::Dom;
-use rally_view::dom::memory::{MemoryDom, NodeId};
 use rally_view::event::{on_click, on_input};
 use rally_view::html::{self, a, input, li, span, td, text, tr};
-use rally_view::render::to_html;
 use rally_view::testing::FakeEvent;
 use rally_view::{Element, Key, lazy};
+use support::{click, created, links, parsed, state};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Msg {
@@ -77,42 +77,6 @@ fn rows(ids: std::ops::Range<u32>) -> Vec<Row> {
         selected: id % 10 == 3,
     })
     .collect()
-}
-
-/// A DOM holding `view`, reached through an update from an empty list (so the items are
-/// created as list items, not as part of the first render).
-fn created(empty: Element<Msg>, view: Element<Msg>) -> Dom<Msg, MemoryDom> {
-    let mut backend = MemoryDom::new();
-    let root = backend.create_container();
-    let mut dom = Dom::mount(backend, root, empty);
-    dom.update(view);
-    dom
-}
-
-/// What parsing the server's HTML of `view` gives: independent of how the DOM was built.
-fn parsed(view: &Element<Msg>) -> String {
-    let mut backend = MemoryDom::new();
-    let root = backend.create_container();
-    backend.load_html(root, &to_html(view));
-    backend.inner_state(root)
-}
-
-fn state(dom: &Dom<Msg, MemoryDom>) -> String {
-    dom.backend().inner_state(*dom.root())
-}
-
-fn click(dom: &Dom<Msg, MemoryDom>, node: NodeId) -> Vec<Msg> {
-    let slots = dom.backend().slots_to_root(node, *dom.root());
-    dom.resolve_event(slots, &FakeEvent::new("click")).messages
-}
-
-/// The `a` elements of row `i`: the label link and the remove link.
-fn links(dom: &Dom<Msg, MemoryDom>, i: usize) -> (NodeId, NodeId) {
-    let b = dom.backend();
-    let tbody = b.children(*dom.root())[0];
-    let row = b.children(tbody)[i];
-    let cells = b.children(row);
-    (b.children(cells[1])[0], b.children(cells[2])[0])
 }
 
 #[test]

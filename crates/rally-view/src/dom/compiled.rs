@@ -90,11 +90,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let node = self.backend.create_element(&element.tag, element.namespace);
         for attr in &element.attrs {
             if let Attr::Attr { name, value } = attr {
-                match value {
-                    AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
-                    AttrValue::Bool(true) => self.backend.set_attribute(&node, name, &EMPTY),
-                    AttrValue::Bool(false) => {}
-                }
+                self.write_attr(&node, name, value);
             }
         }
         for child in &element.children {
@@ -120,11 +116,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
         for attr in attr_holes(&element.attr_holes.holes, holes) {
             match attr {
-                Attribute::Attr { name, value } => match value {
-                    AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
-                    AttrValue::Bool(true) => self.backend.set_attribute(&node, name, &EMPTY),
-                    AttrValue::Bool(false) => {}
-                },
+                Attribute::Attr { name, value } => self.write_attr(&node, name, value),
                 // A clone carries no properties.
                 Attribute::Prop { name, value } => self.backend.set_property(&node, name, value),
                 Attribute::Event(_) | Attribute::None => {}
@@ -244,11 +236,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 continue;
             };
             if present(old_attr) != Some((name, value)) {
-                let value = match value {
-                    AttrValue::Str(v) => v,
-                    _ => &EMPTY,
-                };
-                self.backend.set_attribute(node, name, value);
+                self.write_attr(node, name, value);
             }
         }
         let had_listeners = listeners(element, old).next().is_some();

@@ -145,12 +145,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     ) {
         if old.keys.same_as(&new.keys) && mounted.len() == new.len() {
             let mut rows = old.take_rows();
-            for i in new.changed_since(old) {
-                let old_row = rows[i].take().unwrap_or_else(|| old.build(i));
-                let new_row = new.build(i);
-                self.patch(parent, parent_tag, &old_row, &mut mounted[i], &new_row);
-                rows[i] = Some(new_row);
-            }
+            let changed = new.changed_since(old).into_iter().map(|i| (i, i));
+            self.patch_rows(parent, parent_tag, (old, new), changed, &mut rows, mounted);
             new.keep_rows(rows);
             return;
         }
@@ -236,14 +232,28 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             .changed_between(old, 0, 0, prefix)
             .into_iter()
             .chain(new.changed_between(old, new_end, old_end, suffix));
-        for i in changed {
-            let j = if i < prefix { i } else { i - new_end + old_end };
+        let changed = changed.map(|i| (i, if i < prefix { i } else { i - new_end + old_end }));
+        self.patch_rows(parent, parent_tag, (old, new), changed, &mut rows, mounted);
+        new.keep_rows(rows);
+    }
+
+    /// Patches the rows whose argument changed: new position `i`, old position `j`. Their old
+    /// built rows (if any) and mounted nodes sit at the new positions in `rows` and `mounted`.
+    fn patch_rows(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        (old, new): (&LazyList<Msg>, &LazyList<Msg>),
+        changed: impl Iterator<Item = (usize, usize)>,
+        rows: &mut [Option<Box<Element<Msg>>>],
+        mounted: &mut [Mounted<B::Node>],
+    ) {
+        for (i, j) in changed {
             let old_row = rows[i].take().unwrap_or_else(|| old.build(j));
             let new_row = new.build(i);
             self.patch(parent, parent_tag, &old_row, &mut mounted[i], &new_row);
             rows[i] = Some(new_row);
         }
-        new.keep_rows(rows);
     }
 
     /// Creates rows `run` of `new` before `anchor`, appending them to `mounted` and `rows`.

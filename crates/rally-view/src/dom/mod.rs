@@ -397,11 +397,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let node = self.backend.create_element(&n.tag, n.namespace);
         for attr in &n.attrs {
             match attr {
-                Attr::Attr { name, value } => match value {
-                    AttrValue::Str(v) => self.backend.set_attribute(&node, name, v),
-                    AttrValue::Bool(true) => self.backend.set_attribute(&node, name, &EMPTY),
-                    AttrValue::Bool(false) => {}
-                },
+                Attr::Attr { name, value } => self.write_attr(&node, name, value),
                 Attr::Prop { name, value } => self.backend.set_property(&node, name, value),
             }
         }
@@ -440,6 +436,16 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             node,
             slot,
             children,
+        }
+    }
+
+    /// Sets an attribute on a node that does not have it: a string, empty for `true`, and
+    /// nothing for `false`.
+    fn write_attr(&mut self, node: &B::Node, name: &Str, value: &AttrValue) {
+        match value {
+            AttrValue::Str(v) => self.backend.set_attribute(node, name, v),
+            AttrValue::Bool(true) => self.backend.set_attribute(node, name, &EMPTY),
+            AttrValue::Bool(false) => {}
         }
     }
 
