@@ -1,8 +1,9 @@
 // Where the time of one js-framework-benchmark operation goes: a V8 CPU profile (CDP Profiler,
-// 50 µs sampling) of the measured click and the forced layout after it (no CPU throttling),
+// 50 µs sampling unless `--interval`) of the measured click and the forced layout after it (no CPU throttling),
 // repeated, aggregated by function (self time).
 //
 //   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
+//                    [--interval 50]  (sampling interval, µs)
 //
 // Wasm functions show with their Rust names when the bundle keeps its name section: build it
 // with `RALLY_WASM_NAMES=1` (optimised bundles drop it otherwise; wasm-opt drops it from
@@ -20,6 +21,7 @@ const OP = opt('op', '04_select');
 const IMPL = opt('impl', 'rally:wasm-speed');
 const RUNS = Number(opt('runs', '10'));
 const TOP = Number(opt('top', '25'));
+const INTERVAL = Number(opt('interval', '50'));
 
 async function main() {
   const [op] = selectOps(OP);
@@ -33,7 +35,7 @@ async function main() {
   const session = await openPage(browser);
   const { cdp, page } = session;
   await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  await cdp.send('Profiler.setSamplingInterval', { interval: INTERVAL });
 
   const self = new Map(); // function -> ms
   let total = 0;
