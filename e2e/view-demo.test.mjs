@@ -85,6 +85,17 @@ export async function suite() {
       assertEq(await page.getAttribute('#todos li:last-child', 'class'), '', 'unchecked again');
       assert(!(await page.isChecked('#todos li:last-child input')), 'the box follows the model');
       assertEq(await page.textContent('#summary'), '4 todos, 2 done', 'unchecking the new todo');
+      // The model checks every box: the new item's checkbox, inside a clone mounted without
+      // its descendants' handles, is reached from its root and follows.
+      await page.click('#toggle-all');
+      assertEq(await page.textContent('#summary'), '4 todos, 4 done', 'all done');
+      assert(await page.isChecked('#todos li:last-child input'), 'the new todo is checked by the model');
+      assertEq(await page.getAttribute('#todos li:last-child', 'class'), 'done', 'and marked done');
+      await page.click('#toggle-all');
+      assert(!(await page.isChecked('#todos li:last-child input')), 'and unchecked by it');
+      assertEq(await page.textContent('#summary'), '4 todos, 0 done', 'none done');
+      await page.check('#todos li:nth-child(2) input');
+      await page.check('#todos li:first-child input');
 
       // Keyed moves keep the DOM nodes: the first item's node survives a reverse.
       await page.click('#reverse');

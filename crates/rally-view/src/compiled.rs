@@ -183,7 +183,19 @@ pub(crate) struct Skeleton {
     clashes: Vec<Check>,
     /// Each element with holes, where it is, for diffing two instances without a walk.
     pub(crate) patches: Vec<ElementHoles>,
+    /// How to reach each node after the root, in document order (the order a clone's nodes
+    /// are numbered in, `dom::TemplateOps`): `2j + 1` for the first child of node `j`, `2j`
+    /// for the next sibling of node `j`.
+    pub(crate) links: Box<[u32]>,
+    /// `links` for filling in a new instance: [`SKIPPED`] for the nodes no hole writes to and
+    /// that are not on the way to one.
+    pub(crate) fill_links: Box<[u32]>,
 }
+
+/// A link not followed (see [`Skeleton::fill_links`]): "the root's next sibling", which is
+/// no node of the instance. Small, so that JavaScript reads it from a `Uint32Array` as an
+/// integer, not as a heap number as it would `u32::MAX`.
+pub(crate) const SKIPPED: u32 = 0;
 
 /// An element of a skeleton.
 pub(crate) struct SkeletonElement {
@@ -206,13 +218,16 @@ pub(crate) enum SkeletonChild {
     Hole(usize),
 }
 
-/// An element with holes: its path from the root (child positions), tag and holes.
+/// An element with holes: its path from the root (child positions), number in document
+/// order, tag and holes.
 pub(crate) struct ElementHoles {
     pub(crate) path: Box<[usize]>,
+    pub(crate) index: u32,
     pub(crate) tag: Str,
     pub(crate) attr_holes: Box<[usize]>,
-    /// Child holes, with their positions among the element's children.
-    pub(crate) child_holes: Box<[(usize, usize)]>,
+    /// Child holes: their positions among the element's children, their holes and their
+    /// placeholders' numbers in document order.
+    pub(crate) child_holes: Box<[(usize, usize, u32)]>,
 }
 
 /// What a hole may hold and still give one DOM node where the skeleton has one.
@@ -234,12 +249,17 @@ impl Skeleton {
             clashes: Vec::new(),
             patches: Vec::new(),
         };
-        plan.visit(&root, &mut Vec::new());
+        plan.visit(&root, &mut Vec::new(), 0);
+        let mut links = Vec::new();
+        links_of(&root, 0, &mut links);
+        let fill_links = fill_links(&links, &plan.patches);
         Skeleton {
             root,
             rules: plan.rules,
             clashes: plan.clashes,
             patches: plan.patches,
+            links: links.into_boxed_slice(),
+            fill_links,
         }
     }
 
@@ -272,6 +292,53 @@ impl Skeleton {
     }
 }
 
+/// Appends the links (see [`Skeleton::links`]) of the nodes in `element`, numbered `index`.
+fn links_of(element: &SkeletonElement, index: u32, links: &mut Vec<u32>) {
+    let mut previous = None;
+    for child in &element.children {
+        let at = links.len() as u32 + 1;
+        links.push(match previous {
+            None => 2 * index + 1,
+            Some(sibling) => 2 * sibling,
+        });
+        previous = Some(at);
+        if let SkeletonChild::Element(e) = child {
+            links_of(e, at, links);
+        }
+    }
+}
+
+/// `links` with only the nodes that holes write to, and those on the way to them, left in.
+fn fill_links(links: &[u32], patches: &[ElementHoles]) -> Box<[u32]> {
+    let mut needed = vec![false; links.len() + 1];
+    let written = patches.iter().flat_map(|e| {
+        let element = (!e.attr_holes.is_empty()).then_some(e.index);
+        element
+            .into_iter()
+            .chain(e.child_holes.iter().map(|&(_, _, at)| at))
+    });
+    for mut k in written {
+        // Links point to earlier nodes: each walk ends at the root.
+        while k > 0 && !needed[k as usize] {
+            needed[k as usize] = true;
+            k = links[k as usize - 1] >> 1;
+        }
+    }
+    links
+        .iter()
+        .zip(&needed[1..])
+        .map(|(&link, &needed)| if needed { link } else { SKIPPED })
+        .collect()
+}
+
+/// How many nodes `child` is, itself included.
+fn size_of(child: &SkeletonChild) -> u32 {
+    match child {
+        SkeletonChild::Element(e) => 1 + e.children.iter().map(size_of).sum::<u32>(),
+        SkeletonChild::Text(_) | SkeletonChild::Hole(_) => 1,
+    }
+}
+
 /// What [`Skeleton::new`] works out once, so that each instance is checked and diffed
 /// without walking the skeleton.
 struct Plan {
@@ -281,8 +348,9 @@ struct Plan {
 }
 
 impl Plan {
-    /// Records the rules, checks and patches of `element` (at `path`) and its descendants.
-    fn visit(&mut self, element: &SkeletonElement, path: &mut Vec<usize>) {
+    /// Records the rules, checks and patches of `element` (at `path`, numbered `index` in
+    /// document order) and its descendants.
+    fn visit(&mut self, element: &SkeletonElement, path: &mut Vec<usize>, index: u32) {
         if !element.has_holes {
             return;
         }
@@ -297,11 +365,14 @@ impl Plan {
         }
         let literal_text = |c: Option<&SkeletonChild>| matches!(c, Some(SkeletonChild::Text(_)));
         let mut child_holes = Vec::new();
+        let mut child_index = index + 1;
         for (k, child) in element.children.iter().enumerate() {
+            let at = child_index;
+            child_index += size_of(child);
             match child {
                 SkeletonChild::Element(e) => {
                     path.push(k);
-                    self.visit(e, path);
+                    self.visit(e, path, at);
                     path.pop();
                 }
                 SkeletonChild::Text(_) => {}
@@ -315,7 +386,7 @@ impl Plan {
                             _ => None,
                         },
                     };
-                    child_holes.push((k, *h));
+                    child_holes.push((k, *h, at));
                 }
             }
         }
@@ -325,6 +396,7 @@ impl Plan {
         }
         self.patches.push(ElementHoles {
             path: path.clone().into_boxed_slice(),
+            index,
             tag: element.tag.clone(),
             attr_holes: attr_holes.holes.clone().into_boxed_slice(),
             child_holes: child_holes.into_boxed_slice(),

@@ -303,6 +303,16 @@ impl Backend for WebBackend {
         request_animation_frame(&once_into_js(after));
     }
 
+    #[cfg(rally_templates)]
+    fn clone_with(&mut self, copy: &Node, ops: &crate::dom::TemplateOps) -> Node {
+        clone_with(copy, ops.codes(), ops.texts())
+    }
+
+    #[cfg(rally_templates)]
+    fn node_at(&self, root: &Node, links: &[u32], k: u32) -> Option<Node> {
+        node_at(root, links, k)
+    }
+
     fn set_listener_slot(&mut self, element: &Node, slot: Option<u32>) {
         fast(element).set_rally_slot(slot);
     }
@@ -441,6 +451,81 @@ extern "C" {
     /// exceed `out.len()`).
     #[wasm_bindgen(js_name = rallyEventSlots)]
     fn event_slots(event: &Event, root: &Node, out: &mut [u32]) -> u32;
+}
+
+// A new `view!` instance cloned and filled in with one call (dom/ops.rs, docs/adr/0047): a
+// node is reached from an earlier one (its parent's first child, or its previous sibling's
+// next), inline in JavaScript, for the nodes written to and those on the way only: each node
+// reached gets a JS wrapper. `codes` is the number of nodes, their links (`0` for a
+// node not reached), then the writes; strings are read from `texts` in order, by their
+// UTF-16 lengths. A node patched
+// later is reached with one call the first time (`rallyNodeAt`) and its handle kept.
+#[cfg(rally_templates)]
+#[wasm_bindgen(inline_js = "export function rallyCloneWith(copy, codes, texts) {
+  const root = copy.cloneNode(true);
+  const count = codes[0];
+  const nodes = [root];
+  for (let k = 1; k < count; k++) {
+    const link = codes[k];
+    if (link === 0) {
+      nodes.push(null);
+    } else {
+      const from = nodes[link >>> 1];
+      nodes.push((link & 1) === 1 ? from.firstChild : from.nextSibling);
+    }
+  }
+  let t = 0;
+  for (let i = count; i < codes.length; ) {
+    const op = codes[i];
+    const target = nodes[codes[i + 1]];
+    if (op === 2) {
+      target.__rally = codes[i + 2];
+      i += 3;
+      continue;
+    }
+    const end = t + codes[i + 3];
+    const first = texts.substring(t, end);
+    t = end;
+    if (op === 0) {
+      target.nodeValue = first;
+      i += 4;
+    } else if (op === 3) {
+      target[first] = codes[i + 4] === 1;
+      i += 5;
+    } else {
+      const valueEnd = t + codes[i + 5];
+      const value = texts.substring(t, valueEnd);
+      t = valueEnd;
+      if (op === 1) {
+        target.setAttribute(first, value);
+      } else {
+        target[first] = value;
+      }
+      i += 6;
+    }
+  }
+  return root;
+}
+export function rallyNodeAt(root, links, k) {
+  const steps = [];
+  while (k > 0) {
+    const link = links[k - 1];
+    steps.push(link & 1);
+    k = link >>> 1;
+  }
+  let node = root;
+  for (let s = steps.length - 1; s >= 0; s--) {
+    node = steps[s] === 1 ? node.firstChild : node.nextSibling;
+  }
+  return node;
+}")]
+extern "C" {
+    /// `Backend::clone_with`.
+    #[wasm_bindgen(js_name = rallyCloneWith)]
+    fn clone_with(copy: &Node, codes: &[u32], texts: &str) -> Node;
+    /// `Backend::node_at`.
+    #[wasm_bindgen(js_name = rallyNodeAt)]
+    fn node_at(root: &Node, links: &[u32], k: u32) -> Option<Node>;
 }
 
 /// The listener slots of the event's target and its ancestors below the root, innermost first.

@@ -97,12 +97,16 @@ fn every_row_is_a_clone_of_one_copy_and_matches_the_server_markup() {
 }
 
 #[test]
-fn a_clone_reads_one_handle_per_node_and_writes_only_its_holes() {
+fn a_clone_is_filled_in_one_batch_without_reading_a_handle() {
     let mut dom = created(table(&[], true), table(&rows(0..2), true));
     let (reads, mutations) = (dom.backend().handle_reads.get(), dom.backend().mutations);
+    let (clones, batches) = (dom.backend().clones, dom.backend().batches);
     dom.update(table(&rows(0..3), true));
-    // tr, 4 × td, the id text, 2 × a, the label text, the span.
-    assert_eq!(dom.backend().handle_reads.get() - reads, 9);
+    // Its two texts and two listener tags in one batch, addressed by number: no handle of
+    // the tr's nine descendants is read.
+    assert_eq!(dom.backend().clones - clones, 1);
+    assert_eq!(dom.backend().batches - batches, 1);
+    assert_eq!(dom.backend().handle_reads.get() - reads, 0);
     // The clone is filled in while detached: the only mutation an observer sees is its
     // insertion.
     assert_eq!(dom.backend().mutations - mutations, 1);
@@ -335,4 +339,79 @@ fn random_edits_keep_the_dom_equal_to_the_server_markup() {
             assert_eq!(click(&dom, remove), vec![Msg::Remove(row.id)]);
         }
     }
+}
+
+/// An item whose holes only write (texts, attributes, listeners) is mounted without its
+/// descendants' handles; when its holes stop fitting that, or stop fitting the template, it is
+/// mounted from the DOM and diffed as before. Its listener slots go with it: the link keeps
+/// its slot on every path, and removed items' slots are reused, not leaked.
+#[test]
+fn listener_slots_survive_every_path_and_are_freed_with_their_items() {
+    fn item(n: u32, variant: u32) -> Element<Msg> {
+        let label = match variant {
+            // Does not fit the template: an empty text has no node.
+            2 => String::new(),
+            _ => format!("item {n}"),
+        };
+        // An element in a child hole needs handles to be created.
+        let extra = match variant {
+            1 => b([], [text("new")]),
+            _ => text("plain"),
+        };
+        view! {
+            html::li(
+                [class("item")],
+                [a([on_click(Msg::Select(n))], [text(label)]), span([], [extra])],
+            )
+        }
+    }
+    let list = |variant: u32, ns: &[u32]| {
+        html::keyed(
+            "ul",
+            [],
+            ns.iter().map(|&n| (Key::from(n), item(n, variant))),
+        )
+    };
+    let link_slots = |dom: &rally_view::dom::Dom<Msg, rally_view::dom::memory::MemoryDom>| {
+        let b = dom.backend();
+        let ul = b.children(*dom.root())[0];
+        let links: Vec<_> = b.children(ul).iter().map(|&li| b.children(li)[0]).collect();
+        links.iter().map(|&a| b.slot(a)).collect::<Vec<_>>()
+    };
+    let sorted = |mut slots: Vec<Option<u32>>| {
+        slots.sort();
+        slots
+    };
+    let mut dom = created(list(0, &[]), list(0, &[10, 11, 12, 13, 14]));
+    let first = link_slots(&dom);
+    assert!(first.iter().all(Option::is_some));
+    // Removed, then created again: the new items take the freed slots.
+    dom.update(list(0, &[]));
+    let ns: Vec<u32> = (0..5).collect();
+    dom.update(list(0, &ns));
+    assert_eq!(sorted(link_slots(&dom)), sorted(first));
+    let first = link_slots(&dom);
+    for variant in [1, 0, 2, 0, 2, 1, 0] {
+        dom.update(list(variant, &ns));
+        assert_eq!(
+            state(&dom),
+            parsed(&list(variant, &ns)),
+            "variant {variant}"
+        );
+        assert_eq!(
+            link_slots(&dom),
+            first,
+            "variant {variant}: slots rewritten in place"
+        );
+        let b = dom.backend();
+        let ul = b.children(*dom.root())[0];
+        for (i, &n) in ns.iter().enumerate() {
+            let link = b.children(b.children(ul)[i])[0];
+            assert_eq!(click(&dom, link), vec![Msg::Select(n)], "variant {variant}");
+        }
+    }
+    // Mounted as trees by now: their slots are freed as a tree's are.
+    dom.update(list(0, &[]));
+    dom.update(list(0, &[10, 11, 12, 13, 14]));
+    assert_eq!(sorted(link_slots(&dom)), sorted(first));
 }

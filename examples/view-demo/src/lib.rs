@@ -41,6 +41,8 @@ pub enum Msg {
     MoveUp(u64),
     MoveDown(u64),
     Reverse,
+    /// Marks every todo done, or every one open when all are done.
+    ToggleAll,
 }
 
 /// The model the server starts from.
@@ -111,6 +113,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
             }
         }
         Msg::Reverse => model.todos.reverse(),
+        Msg::ToggleAll => {
+            let done = !model.todos.iter().all(|t| t.done);
+            for todo in &mut model.todos {
+                todo.done = done;
+            }
+        }
     }
     Effect::none()
 }
@@ -156,6 +164,10 @@ pub fn view(model: &Model) -> Element<Msg> {
                         [text(format!("{} todos, {done} done", model.todos.len()))],
                     ),
                     button([id("reverse"), on_click(Msg::Reverse)], [text("Reverse")]),
+                    button(
+                        [id("toggle-all"), on_click(Msg::ToggleAll)],
+                        [text("All done")],
+                    ),
                 ],
             ),
         ],

@@ -18,7 +18,7 @@
 //! a tree, as are instances outside lists, hydrated ones and mapped ones. The mounted nodes
 //! are the same either way, so the two paths can follow each other in any order.
 
-use super::{Backend, Dom, EMPTY, Mounted};
+use super::{Backend, Dom, EMPTY, Linked, Mounted};
 use crate::compiled::{
     Def, ElementHoles, Hole, InstanceRef, Skeleton, SkeletonChild, SkeletonElement,
 };
@@ -27,6 +27,54 @@ use crate::vdom::{Attr, AttrValue, Attribute, Element, Listener, PropValue, Str}
 
 /// Templates whose DOM copies a container keeps; the oldest are dropped beyond this.
 const CAPACITY: usize = 8;
+
+/// What a `view!` instance mounted without its descendants' handles keeps instead: its
+/// template, the listener slots of its elements below the root (by number in document
+/// order; the root's is the mounted node's own), and the handles of the nodes patched so far.
+pub(crate) struct Compact<N> {
+    def: &'static Def,
+    pub(super) slots: Vec<(u32, u32)>,
+    handles: Vec<(u32, N)>,
+}
+
+impl<N> Compact<N> {
+    /// How many nodes the instance has below its root.
+    pub(super) fn nodes(&self) -> usize {
+        self.def.skeleton().map_or(0, |s| s.links.len())
+    }
+
+    fn slot(&self, node: u32) -> Option<u32> {
+        self.slots.iter().find(|(n, _)| *n == node).map(|(_, s)| *s)
+    }
+
+    fn set_slot(&mut self, node: u32, slot: Option<u32>) {
+        self.slots.retain(|(n, _)| *n != node);
+        if let Some(slot) = slot {
+            self.slots.push((node, slot));
+        }
+    }
+
+    /// Node `k` of the instance rooted at `root`, reached the first time it is asked for.
+    fn node<'a, B: Backend<Node = N>>(
+        &'a mut self,
+        backend: &B,
+        root: &'a N,
+        links: &[u32],
+        k: u32,
+    ) -> Option<&'a N> {
+        if k == 0 {
+            return Some(root);
+        }
+        let i = match self.handles.iter().position(|(n, _)| *n == k) {
+            Some(i) => i,
+            None => {
+                self.handles.push((k, backend.node_at(root, links, k)?));
+                self.handles.len() - 1
+            }
+        };
+        Some(&self.handles[i].1)
+    }
+}
 
 impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// Creates a list item from its template's DOM copy, when it is an instance that fits it.
@@ -38,6 +86,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 return None;
             }
             let copy = self.copy_of(instance.def, skeleton);
+            if writes_only(holes) {
+                return Some(self.create_compact(&copy, instance.def, skeleton, holes));
+            }
             let node = self.backend.clone_node(&copy);
             Some(self.fill(node, &skeleton.root, holes))
         })
@@ -64,11 +115,129 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             if !skeleton.fits(old) || !skeleton.fits(new) {
                 return false;
             }
+            if m.compact.is_some() {
+                if writes_only(old) && writes_only(new) {
+                    self.patch_compact(skeleton, m, old, new);
+                    return true;
+                }
+                self.mount_descendants(m);
+            }
             for element in &skeleton.patches {
                 self.patch_holes(element, m, old, new);
             }
             true
         })
+    }
+
+    /// Creates an instance whose holes are all writes (see [`writes_only`]): a clone of its
+    /// copy with the writes applied in one batch, mounted without its descendants.
+    fn create_compact(
+        &mut self,
+        copy: &B::Node,
+        def: &'static Def,
+        skeleton: &Skeleton,
+        holes: &[Hole<Msg>],
+    ) -> Mounted<B::Node> {
+        let mut ops = std::mem::take(&mut self.templates.ops);
+        ops.start(&skeleton.fill_links);
+        let mut root_slot = None;
+        let mut slots = Vec::new();
+        for element in &skeleton.patches {
+            let at = element.index;
+            for attr in attr_holes(&element.attr_holes, holes) {
+                match attr {
+                    // A clone carries no properties.
+                    Attribute::Prop { name, value } => ops.set_property(at, name, value),
+                    _ => {
+                        if let Some((name, value)) = present(attr) {
+                            ops.set_attribute(at, name, text_of(value));
+                        }
+                    }
+                }
+            }
+            let slot = self.hold_listeners(None, listeners(&element.attr_holes, holes));
+            if let Some(slot) = slot {
+                ops.slot(at, slot);
+                match at {
+                    0 => root_slot = Some(slot),
+                    _ => slots.push((at, slot)),
+                }
+            }
+            for &(_, h, text_at) in &element.child_holes {
+                if let Hole::Child(Element::Text(t)) = &holes[h] {
+                    ops.text(text_at, t);
+                }
+            }
+        }
+        let node = self.backend.clone_with(copy, &ops);
+        self.templates.ops = ops;
+        let mut mounted = Mounted::new(node, root_slot, Vec::new());
+        mounted.compact = Some(Box::new(Compact {
+            def,
+            slots,
+            handles: Vec::new(),
+        }));
+        mounted
+    }
+
+    /// Diffs two instances whose holes are all writes, on an instance mounted without its
+    /// descendants: a node written to is reached from the root in one call the first time
+    /// and kept, so that a row edited again costs what a mounted tree's edit does.
+    fn patch_compact(
+        &mut self,
+        skeleton: &Skeleton,
+        m: &mut Mounted<B::Node>,
+        old: &[Hole<Msg>],
+        new: &[Hole<Msg>],
+    ) {
+        let Mounted {
+            node: root,
+            slot,
+            compact: Some(compact),
+            ..
+        } = m
+        else {
+            return;
+        };
+        let links = &skeleton.links;
+        for element in &skeleton.patches {
+            if !element.attr_holes.is_empty() {
+                let mut place = Place::Compact {
+                    root,
+                    root_slot: &mut *slot,
+                    compact: &mut **compact,
+                    links,
+                    at: element.index,
+                };
+                self.patch_attr_holes(&element.attr_holes, &mut place, old, new);
+            }
+            for &(_, h, text_at) in &element.child_holes {
+                if let (Hole::Child(Element::Text(a)), Hole::Child(Element::Text(b))) =
+                    (&old[h], &new[h])
+                    && a != b
+                    && let Some(node) = compact.node(&self.backend, root, links, text_at)
+                {
+                    self.backend.set_text(node, b);
+                }
+            }
+        }
+    }
+
+    /// Mounts the descendants of an instance mounted without them, from the DOM, so that
+    /// it can be diffed as a tree.
+    pub(super) fn mount_descendants(&mut self, m: &mut Mounted<B::Node>) {
+        let Some(compact) = m.compact.take() else {
+            return;
+        };
+        let Some(skeleton) = compact.def.skeleton() else {
+            return;
+        };
+        let mut linked = Linked::new(m.node.clone(), &skeleton.links);
+        let mut nodes = (1..=skeleton.links.len() as u32)
+            .map_while(|k| linked.get(&self.backend, k))
+            .collect::<Vec<_>>()
+            .into_iter();
+        m.children = mount_children(&skeleton.root, &mut nodes, &mut 0, &compact);
     }
 
     /// The DOM copy of `def`'s skeleton, made on first use.
@@ -153,11 +322,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             };
             children.push(mounted);
         }
-        Mounted {
-            node,
-            slot,
-            children,
-        }
+        Mounted::new(node, slot, children)
     }
 
     /// Applies what changed between two fitting sets of holes to one element's mounted nodes
@@ -179,11 +344,17 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             debug_assert!(false, "a mounted template does not match its skeleton");
             return;
         };
+        let Mounted {
+            node,
+            slot,
+            children,
+            ..
+        } = m;
         if !element.attr_holes.is_empty() {
-            self.patch_attr_holes(&element.attr_holes, m, old, new);
+            let mut place = Place::Mounted { node, slot };
+            self.patch_attr_holes(&element.attr_holes, &mut place, old, new);
         }
-        let Mounted { node, children, .. } = m;
-        for &(k, h) in &element.child_holes {
+        for &(k, h, _) in &element.child_holes {
             if let (Hole::Child(a), Hole::Child(b), Some(child)) =
                 (&old[h], &new[h], children.get_mut(k))
             {
@@ -193,27 +364,26 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 
     /// An element's attribute holes: the attributes set before and not now are removed
-    /// first, so that a name moving from one hole to another ends up set.
+    /// first, so that a name moving from one hole to another ends up set. The element's
+    /// handle is asked of `place` only when something is written.
     fn patch_attr_holes(
         &mut self,
         element: &[usize],
-        m: &mut Mounted<B::Node>,
+        place: &mut Place<'_, B::Node>,
         old: &[Hole<Msg>],
         new: &[Hole<Msg>],
     ) {
-        // Borrowed, not cloned: a clone of a browser handle is a call into JS.
-        let Mounted { node, slot, .. } = m;
         for old_attr in attr_holes(element, old) {
             if let Some((name, _)) = present(old_attr) {
                 let kept =
                     attr_holes(element, new).any(|a| present(a).is_some_and(|(n, _)| n == name));
-                if !kept {
+                if !kept && let Some(node) = place.node(&self.backend) {
                     self.backend.remove_attribute(node, name);
                 }
             } else if let Attribute::Prop { name, value } = old_attr {
                 let kept = attr_holes(element, new)
                     .any(|a| matches!(a, Attribute::Prop { name: n, .. } if n == name));
-                if !kept {
+                if !kept && let Some(node) = place.node(&self.backend) {
                     // Back to what the markup alone would give, as for a tree.
                     let cleared = match value {
                         PropValue::Str(_) => PropValue::Str("".into()),
@@ -227,7 +397,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         for (old_attr, new_attr) in attr_holes(element, old).zip(attr_holes(element, new)) {
             if let Attribute::Prop { name, value } = new_attr {
                 // Compared with the live DOM: the user may have typed since the last render.
-                if self.backend.get_property(node, name).as_ref() != Some(value) {
+                if let Some(node) = place.node(&self.backend)
+                    && self.backend.get_property(node, name).as_ref() != Some(value)
+                {
                     self.backend.set_property(node, name, value);
                 }
                 continue;
@@ -235,15 +407,121 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             let Some((name, value)) = present(new_attr) else {
                 continue;
             };
-            if present(old_attr) != Some((name, value)) {
+            if present(old_attr) != Some((name, value))
+                && let Some(node) = place.node(&self.backend)
+            {
                 self.write_attr(node, name, value);
             }
         }
         let had_listeners = listeners(element, old).next().is_some();
         let has_listeners = listeners(element, new).next().is_some();
         if had_listeners || has_listeners {
-            *slot = self.bind_listeners_of(node, *slot, listeners(element, new));
+            let was = place.slot();
+            let now = self.hold_listeners(was, listeners(element, new));
+            if now != was {
+                place.set_slot(now);
+                if let Some(node) = place.node(&self.backend) {
+                    self.backend.set_listener_slot(node, now);
+                }
+            }
         }
+    }
+}
+
+/// Where an element of a template instance is, for patching its attribute holes: mounted
+/// with its handle and slot, or an element of an instance mounted without its descendants,
+/// reached from the root when first written to.
+enum Place<'a, N> {
+    Mounted {
+        node: &'a N,
+        slot: &'a mut Option<u32>,
+    },
+    Compact {
+        root: &'a N,
+        root_slot: &'a mut Option<u32>,
+        compact: &'a mut Compact<N>,
+        links: &'a [u32],
+        at: u32,
+    },
+}
+
+impl<N> Place<'_, N> {
+    fn node<B: Backend<Node = N>>(&mut self, backend: &B) -> Option<&N> {
+        match self {
+            Place::Mounted { node, .. } => Some(*node),
+            Place::Compact {
+                root,
+                compact,
+                links,
+                at,
+                ..
+            } => compact.node(backend, root, links, *at),
+        }
+    }
+
+    fn slot(&self) -> Option<u32> {
+        match self {
+            Place::Mounted { slot, .. } => **slot,
+            Place::Compact {
+                root_slot: slot,
+                at: 0,
+                ..
+            } => **slot,
+            Place::Compact { compact, at, .. } => compact.slot(*at),
+        }
+    }
+
+    fn set_slot(&mut self, now: Option<u32>) {
+        match self {
+            Place::Mounted { slot, .. }
+            | Place::Compact {
+                root_slot: slot,
+                at: 0,
+                ..
+            } => **slot = now,
+            Place::Compact { compact, at, .. } => compact.set_slot(*at, now),
+        }
+    }
+}
+
+/// The mounted children of `element`, numbered `*at` in document order, from its nodes
+/// (`nodes`, in that order) and the slots in `compact`.
+fn mount_children<N>(
+    element: &SkeletonElement,
+    nodes: &mut std::vec::IntoIter<N>,
+    at: &mut u32,
+    compact: &Compact<N>,
+) -> Vec<Mounted<N>> {
+    let mut children = Vec::with_capacity(element.children.len());
+    for child in &element.children {
+        *at += 1;
+        let Some(node) = nodes.next() else { break };
+        children.push(match child {
+            SkeletonChild::Element(e) => {
+                let slot = compact.slot(*at);
+                Mounted::new(node, slot, mount_children(e, nodes, at, compact))
+            }
+            SkeletonChild::Text(_) | SkeletonChild::Hole(_) => Mounted::leaf(node),
+        });
+    }
+    children
+}
+
+/// Whether an instance's holes only write to nodes its clone already has: attributes,
+/// properties, listeners and texts. A child element is created, which needs its
+/// placeholder's handle.
+fn writes_only<Msg>(holes: &[Hole<Msg>]) -> bool {
+    holes.iter().all(|hole| match hole {
+        Hole::Attr(_) => true,
+        Hole::Child(child) => matches!(child, Element::Text(_)),
+    })
+}
+
+/// An attribute's value as written: `true` is the empty string.
+fn text_of(value: &AttrValue) -> &str {
+    match value {
+        AttrValue::Str(s) => s,
+        AttrValue::Bool(_) => "",
     }
 }
 

@@ -166,11 +166,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 )
             }
         };
-        Mounted {
-            node: dom,
-            slot,
-            children,
-        }
+        Mounted::new(dom, slot, children)
     }
 
     /// Compares attributes with what the renderer would have written; fixes only the ones that

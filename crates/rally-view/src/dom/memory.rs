@@ -48,6 +48,9 @@ pub struct MemoryDom {
     /// Calls of `first_child` and `next_sibling`: in a browser, each is a call into JS and a
     /// slot in wasm-bindgen's externref table.
     pub handle_reads: std::cell::Cell<usize>,
+    /// `view!` instances cloned and filled in with one batch of writes (`clone_with`): in a
+    /// browser, one call into JS each.
+    pub batches: usize,
     /// Tasks waiting for a paint (see [`MemoryDom::paint`]).
     after_paint: AfterPaint,
 }
@@ -450,6 +453,17 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
+impl MemoryDom {
+    /// `node` and its descendants, in document order.
+    #[cfg(rally_templates)]
+    fn in_document_order(&self, node: NodeId, out: &mut Vec<NodeId>) {
+        out.push(node);
+        for &c in &self.nodes[node].children {
+            self.in_document_order(c, out);
+        }
+    }
+}
+
 impl Backend for MemoryDom {
     type Node = NodeId;
 
@@ -552,6 +566,56 @@ impl Backend for MemoryDom {
 
     fn after_paint(&mut self, task: Box<dyn FnOnce()>) {
         self.after_paint.0.push(task);
+    }
+
+    /// The browser's version in one call: the nodes are found without handle reads, and the
+    /// copy must have the nodes and links the renderer numbered it by.
+    #[cfg(rally_templates)]
+    fn clone_with(&mut self, copy: &NodeId, ops: &super::TemplateOps) -> NodeId {
+        use super::TemplateOp;
+        self.batches += 1;
+        let root = self.clone_node(copy);
+        let mut nodes = Vec::new();
+        self.in_document_order(root, &mut nodes);
+        let number = |m: NodeId| nodes.iter().position(|&x| x == m).unwrap_or(0) as u32;
+        let links: Vec<u32> = nodes[1..]
+            .iter()
+            .map(|&n| {
+                let parent = self.nodes[n].parent.unwrap_or(root);
+                let kids = &self.nodes[parent].children;
+                match kids.iter().position(|&c| c == n) {
+                    Some(0) | None => 2 * number(parent) + 1,
+                    Some(i) => 2 * number(kids[i - 1]),
+                }
+            })
+            .collect();
+        let followed = links
+            .iter()
+            .zip(ops.links())
+            .map(|(&link, &given)| match given {
+                crate::compiled::SKIPPED => crate::compiled::SKIPPED,
+                _ => link,
+            });
+        assert!(
+            links.len() == ops.links().len() && followed.eq(ops.links().iter().copied()),
+            "the copy has the nodes its writes number"
+        );
+        for op in ops.iter() {
+            match op {
+                TemplateOp::Text { node, text } => self.set_text(&nodes[node as usize], text),
+                TemplateOp::SetAttribute { node, name, value } => {
+                    let (name, value) = (Str::from(name.to_owned()), Str::from(value.to_owned()));
+                    self.set_attribute(&nodes[node as usize], &name, &value);
+                }
+                TemplateOp::SetProperty { node, name, value } => {
+                    self.set_property(&nodes[node as usize], name, &value)
+                }
+                TemplateOp::Slot { node, slot } => {
+                    self.set_listener_slot(&nodes[node as usize], Some(slot))
+                }
+            }
+        }
+        root
     }
 
     fn clone_node(&mut self, node: &NodeId) -> NodeId {

@@ -11,6 +11,8 @@ mod compiled;
 mod hydrate;
 mod keyed;
 pub mod memory;
+#[cfg(rally_templates)]
+mod ops;
 mod template;
 
 use crate::render::{escape_raw_text, is_raw_text};
@@ -20,6 +22,8 @@ use crate::vdom::{
 };
 
 pub use hydrate::HydrationReport;
+#[cfg(rally_templates)]
+pub use ops::{TemplateOp, TemplateOps};
 
 const EMPTY: Str = Str::Borrowed("");
 
@@ -83,6 +87,48 @@ pub trait Backend {
     /// A deep copy of a node the renderer created, with its attributes and texts but without
     /// its listener slots or properties (`cloneNode(true)`), not yet in the document.
     fn clone_node(&mut self, node: &Self::Node) -> Self::Node;
+    /// A deep copy of `copy` (see `clone_node`) filled in by `ops` ([`TemplateOps`]). This
+    /// default reads the handles of the nodes written to (and of those on the way to them)
+    /// one by one; the browser's backend makes one call.
+    #[cfg(rally_templates)]
+    fn clone_with(&mut self, copy: &Self::Node, ops: &TemplateOps) -> Self::Node {
+        let root = self.clone_node(copy);
+        let mut nodes = Linked::new(root.clone(), ops.links());
+        for op in ops.iter() {
+            match op {
+                TemplateOp::Text { node, text } => {
+                    if let Some(n) = nodes.get(self, node) {
+                        self.set_text(&n, text);
+                    }
+                }
+                TemplateOp::SetAttribute { node, name, value } => {
+                    if let Some(n) = nodes.get(self, node) {
+                        let (name, value) =
+                            (Str::from(name.to_owned()), Str::from(value.to_owned()));
+                        self.set_attribute(&n, &name, &value);
+                    }
+                }
+                TemplateOp::SetProperty { node, name, value } => {
+                    if let Some(n) = nodes.get(self, node) {
+                        self.set_property(&n, name, &value);
+                    }
+                }
+                TemplateOp::Slot { node, slot } => {
+                    if let Some(n) = nodes.get(self, node) {
+                        self.set_listener_slot(&n, Some(slot));
+                    }
+                }
+            }
+        }
+        root
+    }
+    /// Node `k` of the `view!` instance whose root is `root`, reached by `links`
+    /// ([`TemplateOps::links`]). This default reads the handles on the way one by one; the
+    /// browser's backend makes one call.
+    #[cfg(rally_templates)]
+    fn node_at(&self, root: &Self::Node, links: &[u32], k: u32) -> Option<Self::Node> {
+        Linked::new(root.clone(), links).get(self, k)
+    }
     /// Tags an element with the slot of its listeners, or clears the tag.
     fn set_listener_slot(&mut self, element: &Self::Node, slot: Option<u32>);
     /// Makes sure events of this type reach the renderer (delegation at the root).
@@ -112,21 +158,69 @@ pub trait Backend {
     fn warn(&mut self, message: &str);
 }
 
+/// The nodes of a `view!` instance, reached from its root by their links
+/// ([`TemplateOps::links`]) when first asked for.
+#[cfg(rally_templates)]
+pub(crate) struct Linked<'l, N> {
+    links: &'l [u32],
+    nodes: Vec<Option<N>>,
+}
+
+#[cfg(rally_templates)]
+impl<'l, N: Clone> Linked<'l, N> {
+    pub(crate) fn new(root: N, links: &'l [u32]) -> Self {
+        let mut nodes = vec![None; links.len() + 1];
+        nodes[0] = Some(root);
+        Linked { links, nodes }
+    }
+
+    /// Node `k`; `None` only for a number the links do not reach.
+    pub(crate) fn get<B: Backend<Node = N> + ?Sized>(&mut self, backend: &B, k: u32) -> Option<N> {
+        let k = k as usize;
+        if let Some(node) = self.nodes.get(k)? {
+            return Some(node.clone());
+        }
+        let link = *self.links.get(k.checked_sub(1)?)?;
+        if link == crate::compiled::SKIPPED {
+            return None;
+        }
+        // Links point to earlier nodes, so this recursion ends.
+        let from = self.get(backend, (link >> 1).min(k as u32 - 1))?;
+        let node = match link & 1 {
+            1 => backend.present_first_child(&from),
+            _ => backend.present_next_sibling(&from),
+        }?;
+        self.nodes[k] = Some(node.clone());
+        Some(node)
+    }
+}
+
 /// A rendered node: its DOM handle, its listener slot and its rendered children.
 pub(crate) struct Mounted<N> {
     pub(crate) node: N,
     pub(crate) slot: Option<u32>,
     pub(crate) children: Vec<Mounted<N>>,
+    /// Set for a `view!` instance mounted without its descendants' handles
+    /// (`compiled.rs`); `children` is then empty until it is needed as a tree.
+    #[cfg(rally_templates)]
+    pub(crate) compact: Option<Box<compiled::Compact<N>>>,
 }
 
 impl<N> Mounted<N> {
-    /// A node with no listeners and no children (a text, or a node left as it is).
-    pub(crate) fn leaf(node: N) -> Self {
+    /// A node with its listener slot and rendered children.
+    pub(crate) fn new(node: N, slot: Option<u32>, children: Vec<Mounted<N>>) -> Self {
         Mounted {
             node,
-            slot: None,
-            children: Vec::new(),
+            slot,
+            children,
+            #[cfg(rally_templates)]
+            compact: None,
         }
+    }
+
+    /// A node with no listeners and no children (a text, or a node left as it is).
+    pub(crate) fn leaf(node: N) -> Self {
+        Mounted::new(node, None, Vec::new())
     }
 }
 
@@ -432,11 +526,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 Vec::new()
             }
         };
-        Mounted {
-            node,
-            slot,
-            children,
-        }
+        Mounted::new(node, slot, children)
     }
 
     /// Sets an attribute on a node that does not have it: a string, empty for `true`, and
@@ -493,10 +583,24 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         slot: Option<u32>,
         listeners: impl Iterator<Item = &'l Listener<Msg>> + Clone,
     ) -> Option<u32> {
+        let held = self.hold_listeners(slot, listeners);
+        if held != slot {
+            self.backend.set_listener_slot(node, held);
+        }
+        held
+    }
+
+    /// Puts listeners in a node's slot (`None` for a node without one) and returns the
+    /// slot now holding them, `None` when there are none: the node's tag must change when
+    /// the two differ.
+    fn hold_listeners<'l>(
+        &mut self,
+        slot: Option<u32>,
+        listeners: impl Iterator<Item = &'l Listener<Msg>> + Clone,
+    ) -> Option<u32> {
         if listeners.clone().next().is_none() {
             if let Some(slot) = slot {
                 self.listeners.release(slot);
-                self.backend.set_listener_slot(node, None);
             }
             return None;
         }
@@ -508,11 +612,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 held.extend(listeners.cloned());
                 Some(slot)
             }
-            None => {
-                let slot = self.listeners.alloc(listeners);
-                self.backend.set_listener_slot(node, Some(slot));
-                Some(slot)
-            }
+            None => Some(self.listeners.alloc(listeners)),
         }
     }
 
@@ -520,6 +620,13 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn release(&mut self, m: &Mounted<B::Node>) {
         if let Some(slot) = m.slot {
             self.listeners.release(slot);
+        }
+        #[cfg(rally_templates)]
+        if let Some(compact) = &m.compact {
+            for &(_, slot) in &compact.slots {
+                self.listeners.release(slot);
+            }
+            self.removed_nodes += compact.nodes();
         }
         self.removed_nodes += 1;
         for c in &m.children {
@@ -609,6 +716,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 
     fn patch_node(&mut self, old: &Node<Msg>, m: &mut Mounted<B::Node>, new: &Node<Msg>) {
+        // A `view!` instance mounted without its descendants, diffed as a tree.
+        #[cfg(rally_templates)]
+        if m.compact.is_some() {
+            self.mount_descendants(m);
+        }
         self.patch_attrs(old, m, new);
         // Borrowed apart, so that the handle is not cloned for every patched node.
         let Mounted { node, children, .. } = m;

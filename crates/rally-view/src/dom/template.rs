@@ -40,6 +40,10 @@ pub(crate) struct Templates<N> {
     /// DOM copies of `view!` templates' skeletons (`compiled.rs`), by definition.
     #[cfg(rally_templates)]
     pub(super) compiled: Vec<(&'static crate::compiled::Def, N)>,
+    /// The writes to the `view!` instance being created or patched; kept to reuse its
+    /// buffers.
+    #[cfg(rally_templates)]
+    pub(super) ops: super::TemplateOps,
 }
 
 enum Entry<N> {
@@ -61,6 +65,8 @@ impl<N> Default for Templates<N> {
             scratch: Vec::new(),
             #[cfg(rally_templates)]
             compiled: Vec::new(),
+            #[cfg(rally_templates)]
+            ops: super::TemplateOps::default(),
         }
     }
 }
@@ -209,11 +215,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             // Not templated (see `shape_of`).
             Children::RawHtml(_) => {}
         }
-        Mounted {
-            node,
-            slot,
-            children,
-        }
+        Mounted::new(node, slot, children)
     }
 
     /// Mounts the clone's node `next` as `element`, and moves `next` to its sibling unless
