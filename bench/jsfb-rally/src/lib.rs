@@ -244,32 +244,8 @@ pub fn view(model: &Model) -> Element<Msg> {
     div(
         vec![class("container")],
         vec![
-            div(
-                vec![class("jumbotron")],
-                vec![div(
-                    vec![class("row")],
-                    vec![
-                        div(
-                            vec![class("col-md-6")],
-                            vec![h1(vec![], vec![text("Rally-keyed")])],
-                        ),
-                        div(
-                            vec![class("col-md-6")],
-                            vec![div(
-                                vec![class("row")],
-                                vec![
-                                    action("run", "Create 1,000 rows", Msg::Run),
-                                    action("runlots", "Create 10,000 rows", Msg::RunLots),
-                                    action("add", "Append 1,000 rows", Msg::Add),
-                                    action("update", "Update every 10th row", Msg::Update),
-                                    action("clear", "Clear", Msg::Clear),
-                                    action("swaprows", "Swap Rows", Msg::SwapRows),
-                                ],
-                            )],
-                        ),
-                    ],
-                )],
-            ),
+            // Like Elm's `lazy`: the header never changes, so it is built once.
+            rally_view::lazy(0, |_: &u8| header()),
             table_view(&model.rows, model.selected),
             span(
                 vec![
@@ -279,6 +255,36 @@ pub fn view(model: &Model) -> Element<Msg> {
                 vec![],
             ),
         ],
+    )
+}
+
+/// The title and the six buttons.
+fn header() -> Element<Msg> {
+    div(
+        vec![class("jumbotron")],
+        vec![div(
+            vec![class("row")],
+            vec![
+                div(
+                    vec![class("col-md-6")],
+                    vec![h1(vec![], vec![text("Rally-keyed")])],
+                ),
+                div(
+                    vec![class("col-md-6")],
+                    vec![div(
+                        vec![class("row")],
+                        vec![
+                            action("run", "Create 1,000 rows", Msg::Run),
+                            action("runlots", "Create 10,000 rows", Msg::RunLots),
+                            action("add", "Append 1,000 rows", Msg::Add),
+                            action("update", "Update every 10th row", Msg::Update),
+                            action("clear", "Clear", Msg::Clear),
+                            action("swaprows", "Swap Rows", Msg::SwapRows),
+                        ],
+                    )],
+                ),
+            ],
+        )],
     )
 }
 

@@ -17,6 +17,12 @@
 //! else (a hole that is a fragment, a class that would merge with a constant one) is built as
 //! a tree, as are instances outside lists, hydrated ones and mapped ones. The mounted nodes
 //! are the same either way, so the two paths can follow each other in any order.
+//!
+//! An instance whose holes only write to its clone's nodes ([`writes_only`]) goes further
+//! (docs/adr/0047): it is cloned and filled in with one call into the backend
+//! ([`Backend::clone_with`]) and mounted with its root's handle only ([`Compact`]); a patch
+//! reaches a node the first time it writes to it, and a diff that needs the tree mounts the
+//! descendants from the DOM first ([`Dom::mount_descendants`]).
 
 use super::{Backend, Dom, EMPTY, Linked, Mounted};
 use crate::compiled::{

@@ -118,10 +118,12 @@ impl TemplateOps {
     }
 
     fn string(&mut self, s: &str) {
-        let utf16 = match s.is_ascii() {
-            true => s.len(),
-            false => s.encode_utf16().count(),
-        };
+        // Each character is one code unit but for those of four bytes, which are two; counted
+        // from the bytes, without the UTF-8 decoder `encode_utf16` brings into the bundle.
+        let utf16 = s
+            .bytes()
+            .map(|b| usize::from(b & 0xc0 != 0x80) + usize::from(b >= 0xf0))
+            .sum::<usize>();
         self.codes.extend([s.len() as u32, utf16 as u32]);
         self.texts.push_str(s);
     }
