@@ -24,7 +24,8 @@
 //! reaches a node the first time it writes to it, and a diff that needs the tree mounts the
 //! descendants from the DOM first ([`Dom::mount_descendants`]).
 
-use super::{Backend, Dom, EMPTY, Linked, Mounted};
+use super::ops::Linked;
+use super::{Backend, Dom, EMPTY, Mounted};
 use crate::compiled::{
     Def, ElementHoles, Hole, InstanceRef, Skeleton, SkeletonChild, SkeletonElement,
 };

@@ -572,49 +572,28 @@ impl Backend for MemoryDom {
     /// copy must have the nodes and links the renderer numbered it by.
     #[cfg(rally_templates)]
     fn clone_with(&mut self, copy: &NodeId, ops: &super::TemplateOps) -> NodeId {
-        use super::TemplateOp;
         self.batches += 1;
         let root = self.clone_node(copy);
         let mut nodes = Vec::new();
         self.in_document_order(root, &mut nodes);
         let number = |m: NodeId| nodes.iter().position(|&x| x == m).unwrap_or(0) as u32;
-        let links: Vec<u32> = nodes[1..]
-            .iter()
-            .map(|&n| {
-                let parent = self.nodes[n].parent.unwrap_or(root);
-                let kids = &self.nodes[parent].children;
-                match kids.iter().position(|&c| c == n) {
-                    Some(0) | None => 2 * number(parent) + 1,
-                    Some(i) => 2 * number(kids[i - 1]),
-                }
-            })
-            .collect();
-        let followed = links
-            .iter()
-            .zip(ops.links())
-            .map(|(&link, &given)| match given {
-                crate::compiled::SKIPPED => crate::compiled::SKIPPED,
-                _ => link,
-            });
+        let links = nodes[1..].iter().map(|&n| {
+            let parent = self.nodes[n].parent.unwrap_or(root);
+            let kids = &self.nodes[parent].children;
+            match kids.iter().position(|&c| c == n) {
+                Some(0) | None => 2 * number(parent) + 1,
+                Some(i) => 2 * number(kids[i - 1]),
+            }
+        });
+        let given = ops.links();
         assert!(
-            links.len() == ops.links().len() && followed.eq(ops.links().iter().copied()),
+            nodes.len() == given.len() + 1
+                && links
+                    .zip(given)
+                    .all(|(link, &g)| g == crate::compiled::SKIPPED || g == link),
             "the copy has the nodes its writes number"
         );
-        for op in ops.iter() {
-            match op {
-                TemplateOp::Text { node, text } => self.set_text(&nodes[node as usize], text),
-                TemplateOp::SetAttribute { node, name, value } => {
-                    let (name, value) = (Str::from(name.to_owned()), Str::from(value.to_owned()));
-                    self.set_attribute(&nodes[node as usize], &name, &value);
-                }
-                TemplateOp::SetProperty { node, name, value } => {
-                    self.set_property(&nodes[node as usize], name, &value)
-                }
-                TemplateOp::Slot { node, slot } => {
-                    self.set_listener_slot(&nodes[node as usize], Some(slot))
-                }
-            }
-        }
+        super::ops::apply(self, ops, |_, k| nodes.get(k as usize).copied());
         root
     }
 

@@ -93,33 +93,8 @@ pub trait Backend {
     #[cfg(rally_templates)]
     fn clone_with(&mut self, copy: &Self::Node, ops: &TemplateOps) -> Self::Node {
         let root = self.clone_node(copy);
-        let mut nodes = Linked::new(root.clone(), ops.links());
-        for op in ops.iter() {
-            match op {
-                TemplateOp::Text { node, text } => {
-                    if let Some(n) = nodes.get(self, node) {
-                        self.set_text(&n, text);
-                    }
-                }
-                TemplateOp::SetAttribute { node, name, value } => {
-                    if let Some(n) = nodes.get(self, node) {
-                        let (name, value) =
-                            (Str::from(name.to_owned()), Str::from(value.to_owned()));
-                        self.set_attribute(&n, &name, &value);
-                    }
-                }
-                TemplateOp::SetProperty { node, name, value } => {
-                    if let Some(n) = nodes.get(self, node) {
-                        self.set_property(&n, name, &value);
-                    }
-                }
-                TemplateOp::Slot { node, slot } => {
-                    if let Some(n) = nodes.get(self, node) {
-                        self.set_listener_slot(&n, Some(slot));
-                    }
-                }
-            }
-        }
+        let mut nodes = ops::Linked::new(root.clone(), ops.links());
+        ops::apply(self, ops, |backend, k| nodes.get(backend, k));
         root
     }
     /// Node `k` of the `view!` instance whose root is `root`, reached by `links`
@@ -127,7 +102,7 @@ pub trait Backend {
     /// browser's backend makes one call.
     #[cfg(rally_templates)]
     fn node_at(&self, root: &Self::Node, links: &[u32], k: u32) -> Option<Self::Node> {
-        Linked::new(root.clone(), links).get(self, k)
+        ops::Linked::new(root.clone(), links).get(self, k)
     }
     /// Tags an element with the slot of its listeners, or clears the tag.
     fn set_listener_slot(&mut self, element: &Self::Node, slot: Option<u32>);
@@ -156,43 +131,6 @@ pub trait Backend {
     fn get_attribute(&self, element: &Self::Node, name: &str) -> Option<String>;
     /// Reports a problem a developer should see (the browser console).
     fn warn(&mut self, message: &str);
-}
-
-/// The nodes of a `view!` instance, reached from its root by their links
-/// ([`TemplateOps::links`]) when first asked for.
-#[cfg(rally_templates)]
-pub(crate) struct Linked<'l, N> {
-    links: &'l [u32],
-    nodes: Vec<Option<N>>,
-}
-
-#[cfg(rally_templates)]
-impl<'l, N: Clone> Linked<'l, N> {
-    pub(crate) fn new(root: N, links: &'l [u32]) -> Self {
-        let mut nodes = vec![None; links.len() + 1];
-        nodes[0] = Some(root);
-        Linked { links, nodes }
-    }
-
-    /// Node `k`; `None` only for a number the links do not reach.
-    pub(crate) fn get<B: Backend<Node = N> + ?Sized>(&mut self, backend: &B, k: u32) -> Option<N> {
-        let k = k as usize;
-        if let Some(node) = self.nodes.get(k)? {
-            return Some(node.clone());
-        }
-        let link = *self.links.get(k.checked_sub(1)?)?;
-        if link == crate::compiled::SKIPPED {
-            return None;
-        }
-        // Links point to earlier nodes, so this recursion ends.
-        let from = self.get(backend, (link >> 1).min(k as u32 - 1))?;
-        let node = match link & 1 {
-            1 => backend.present_first_child(&from),
-            _ => backend.present_next_sibling(&from),
-        }?;
-        self.nodes[k] = Some(node.clone());
-        Some(node)
-    }
 }
 
 /// A rendered node: its DOM handle, its listener slot and its rendered children.

@@ -14,8 +14,14 @@
 //! Strings travel in one buffer, each with its length in bytes (read by Rust) and in UTF-16
 //! code units (read by JavaScript, whose string offsets count those).
 //!
+//! A later patch writes to single nodes through the backend's usual methods; it reaches a
+//! node with [`Backend::node_at`] (one call in the browser) the first time, by the same
+//! links, and keeps its handle.
+//!
 //! [`Skeleton`]: crate::compiled
 
+use super::Backend;
+use crate::compiled::SKIPPED;
 use crate::vdom::{PropValue, Str};
 
 /// A batch of writes filling in one new template instance.
@@ -23,7 +29,8 @@ use crate::vdom::{PropValue, Str};
 pub struct TemplateOps {
     /// The instance's number of nodes `n`, its nodes' links (`codes[k]` for node `k` in
     /// `1..n`: `2j + 1` for the first child of node `j`, `2j` for the next sibling of node
-    /// `j`), then the writes: an opcode, a node's number, and the write's operands.
+    /// `j`, `0` for a node not reached), then the writes: an opcode, a node's number, and the
+    /// write's operands.
     codes: Vec<u32>,
     texts: String,
 }
@@ -70,6 +77,18 @@ pub enum TemplateOp<'a> {
         /// The slot.
         slot: u32,
     },
+}
+
+impl TemplateOp<'_> {
+    /// The node written to.
+    pub fn node(&self) -> u32 {
+        match self {
+            TemplateOp::Text { node, .. }
+            | TemplateOp::SetAttribute { node, .. }
+            | TemplateOp::SetProperty { node, .. }
+            | TemplateOp::Slot { node, .. } => *node,
+        }
+    }
 }
 
 impl TemplateOps {
@@ -192,6 +211,66 @@ impl TemplateOps {
                 _ => return None,
             })
         })
+    }
+}
+
+/// The nodes of a `view!` instance, reached from its root by their links
+/// ([`TemplateOps::links`]) when first asked for.
+pub(crate) struct Linked<'l, N> {
+    links: &'l [u32],
+    nodes: Vec<Option<N>>,
+}
+
+impl<'l, N: Clone> Linked<'l, N> {
+    pub(crate) fn new(root: N, links: &'l [u32]) -> Self {
+        let mut nodes = vec![None; links.len() + 1];
+        nodes[0] = Some(root);
+        Linked { links, nodes }
+    }
+
+    /// Node `k`; `None` only for a number the links do not reach.
+    pub(crate) fn get<B: Backend<Node = N> + ?Sized>(&mut self, backend: &B, k: u32) -> Option<N> {
+        let k = k as usize;
+        if let Some(node) = self.nodes.get(k)? {
+            return Some(node.clone());
+        }
+        let link = *self.links.get(k.checked_sub(1)?)?;
+        if link == SKIPPED {
+            return None;
+        }
+        // Links point to earlier nodes, so this recursion ends.
+        let from = self.get(backend, (link >> 1).min(k as u32 - 1))?;
+        let node = match link & 1 {
+            1 => backend.present_first_child(&from),
+            _ => backend.present_next_sibling(&from),
+        }?;
+        self.nodes[k] = Some(node.clone());
+        Some(node)
+    }
+}
+
+/// Applies `ops` through `backend`'s single-node methods, finding each write's node with
+/// `node_at` (which may read handles through `backend`).
+pub(super) fn apply<B: Backend + ?Sized>(
+    backend: &mut B,
+    ops: &TemplateOps,
+    mut node_at: impl FnMut(&B, u32) -> Option<B::Node>,
+) {
+    for op in ops.iter() {
+        let Some(node) = node_at(backend, op.node()) else {
+            continue;
+        };
+        match op {
+            TemplateOp::Text { text, .. } => backend.set_text(&node, text),
+            TemplateOp::SetAttribute { name, value, .. } => {
+                let (name, value) = (Str::from(name.to_owned()), Str::from(value.to_owned()));
+                backend.set_attribute(&node, &name, &value);
+            }
+            TemplateOp::SetProperty { name, value, .. } => {
+                backend.set_property(&node, name, &value)
+            }
+            TemplateOp::Slot { slot, .. } => backend.set_listener_slot(&node, Some(slot)),
+        }
     }
 }
 
