@@ -540,18 +540,12 @@ impl<'k> OldPositions<'k> {
 }
 
 fn no_shared_keys<'k, Msg, B: Backend>(pair: &dyn KeyedPair<'k, Msg, B>) -> bool {
-    // New rows nearly always get new, larger ids: when the new keys lie outside the old keys'
-    // range, one pass over each says so, without sorting the old keys (a sixth of a 1,000-row
-    // replace's instructions, natively).
-    let mut old = (0..pair.old_len()).map(|j| pair.old_key(j));
-    let range = old
-        .next()
-        .map(|first| old.fold((first, first), |(min, max), k| (min.min(k), max.max(k))));
-    if let Some((min, max)) = range
-        && (0..pair.new_len()).all(|i| {
-            let key = pair.new_key(i);
-            key < min || key > max
-        })
+    // New rows nearly always get new, larger ids: when every new key is above the old keys'
+    // largest, one pass over each list says so, without sorting the old keys (a sixth of a
+    // 1,000-row replace's instructions, natively). Keys below the smallest, which ids rarely
+    // take, are left to the sort: checking them too cost every bundle 54 bytes more.
+    if let Some(max) = (0..pair.old_len()).map(|j| pair.old_key(j)).max()
+        && (0..pair.new_len()).all(|i| pair.new_key(i) > max)
     {
         return true;
     }

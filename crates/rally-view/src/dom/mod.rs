@@ -531,6 +531,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// Puts listeners in a node's slot (`None` for a node without one) and returns the
     /// slot now holding them, `None` when there are none: the node's tag must change when
     /// the two differ.
+    // One caller without `dom-templates`: inlined there, the split costs no bundle bytes.
+    #[cfg_attr(not(rally_templates), inline(always))]
     fn hold_listeners<'l>(
         &mut self,
         slot: Option<u32>,
