@@ -13,19 +13,12 @@ use rally_view::attribute::{self, attribute, class, id};
 use rally_view::event::on_click;
 use rally_view::html::{self, a, b, span, td, text, tr};
 use rally_view::{Element, Key, view};
-use support::{click, created, links, parsed, state};
+use support::{Row, click, created, links, parsed, rows, state};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Msg {
     Select(u32),
     Remove(u32),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    id: u32,
-    label: String,
-    selected: bool,
 }
 
 /// The js-framework-benchmark row, as `view!`: holes for the class, the id, both listeners
@@ -69,15 +62,6 @@ fn table(rows: &[Row], lazily: bool) -> Element<Msg> {
             rows.iter().map(|r| (Key::from(r.id), row_view(r))),
         )
     }
-}
-
-fn rows(ids: std::ops::Range<u32>) -> Vec<Row> {
-    ids.map(|id| Row {
-        id,
-        label: format!("label {}", id % 7),
-        selected: id % 10 == 3,
-    })
-    .collect()
 }
 
 #[test]

@@ -10,20 +10,13 @@ use rally_view::event::{on_click, on_input};
 use rally_view::html::{self, a, input, li, span, td, text, tr};
 use rally_view::testing::FakeEvent;
 use rally_view::{Element, Key, lazy};
-use support::{click, created, links, parsed, state};
+use support::{Row, click, created, links, parsed, rows, state};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Msg {
     Select(u32),
     Remove(u32),
     Typed(u32, String),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    id: u32,
-    label: String,
-    selected: bool,
 }
 
 /// A js-framework-benchmark row: the selected one has an extra attribute, so another shape.
@@ -68,15 +61,6 @@ fn table(rows: &[Row], lazily: bool) -> Element<Msg> {
             (Key::from(r.id), row)
         }),
     )
-}
-
-fn rows(ids: std::ops::Range<u32>) -> Vec<Row> {
-    ids.map(|id| Row {
-        id,
-        label: format!("label {}", id % 7),
-        selected: id % 10 == 3,
-    })
-    .collect()
 }
 
 #[test]

@@ -47,3 +47,21 @@ pub fn links<Msg: Clone + 'static>(dom: &Dom<Msg, MemoryDom>, i: usize) -> (Node
     let cells = b.children(row);
     (b.children(cells[1])[0], b.children(cells[2])[0])
 }
+
+/// A js-framework-benchmark row's data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub id: u32,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Rows with these ids: seven labels, every tenth row selected (from the fourth).
+pub fn rows(ids: std::ops::Range<u32>) -> Vec<Row> {
+    ids.map(|id| Row {
+        id,
+        label: format!("label {}", id % 7),
+        selected: id % 10 == 3,
+    })
+    .collect()
+}
