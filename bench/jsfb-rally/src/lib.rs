@@ -30,7 +30,10 @@ impl PartialEq for Row {
 /// The benchmark app's state.
 #[derive(Clone, Debug)]
 pub struct Model {
-    pub rows: Vec<Row>,
+    /// Shared with the last render, as an Elm model's list is: a render of the very same
+    /// rows (a selection) reads none of them, and changing them copies the vector once
+    /// (`Arc::make_mut`), as the view's row arguments were copied on every render before.
+    pub rows: Arc<Vec<Row>>,
     pub selected: Option<usize>,
     pub next_id: usize,
     /// xorshift32 state; the vanilla implementation uses the same generator and seed, so both
@@ -44,7 +47,7 @@ pub const SEED: u32 = 0x2545_f491;
 impl Default for Model {
     fn default() -> Self {
         Model {
-            rows: Vec::new(),
+            rows: Arc::default(),
             selected: None,
             next_id: 1,
             seed: SEED,
@@ -133,35 +136,35 @@ impl Model {
 pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
     match msg {
         Msg::Run => {
-            model.rows = model.build_rows(1_000);
+            model.rows = Arc::new(model.build_rows(1_000));
             model.selected = None;
         }
         Msg::RunLots => {
-            model.rows = model.build_rows(10_000);
+            model.rows = Arc::new(model.build_rows(10_000));
             model.selected = None;
         }
         Msg::Add => {
             let more = model.build_rows(1_000);
-            model.rows.extend(more);
+            Arc::make_mut(&mut model.rows).extend(more);
         }
         Msg::Update => {
-            for row in model.rows.iter_mut().step_by(10) {
+            for row in Arc::make_mut(&mut model.rows).iter_mut().step_by(10) {
                 row.label = format!("{} !!!", row.label).into();
             }
         }
         Msg::Clear => {
-            model.rows.clear();
+            model.rows = Arc::default();
             model.selected = None;
         }
         Msg::SwapRows => {
             if model.rows.len() > 998 {
-                model.rows.swap(1, 998);
+                Arc::make_mut(&mut model.rows).swap(1, 998);
             }
         }
         Msg::Select(id) => model.selected = Some(id),
         Msg::Remove(id) => {
             if let Some(i) = model.rows.iter().position(|r| r.id == id) {
-                model.rows.remove(i);
+                Arc::make_mut(&mut model.rows).remove(i);
             }
         }
     }
@@ -209,17 +212,19 @@ pub fn row_view(row: &Row, selected: bool) -> Element<Msg> {
 }
 
 /// The `<table>` with one keyed row per model row.
-pub fn table_view(rows: &[Row], selected: Option<usize>) -> Element<Msg> {
+pub fn table_view(rows: &Arc<Vec<Row>>, selected: Option<usize>) -> Element<Msg> {
     table(
         vec![class("table table-hover table-striped test-data")],
-        vec![html::keyed_lazy(
+        vec![html::keyed_lazy_shared(
             "tbody",
             [id("tbody")],
-            // Like Elm's `lazy2 viewRow` over a keyed list: a row whose data and selection did
-            // not change is neither rebuilt nor diffed, and costs no node per render.
-            rows.iter()
-                .map(|r| (r.id, (r.clone(), selected == Some(r.id)))),
-            |(row, selected): &(Row, bool)| row_view(row, *selected),
+            // Like Elm's `lazy2 viewRow` over a keyed list of the model's rows: a row whose
+            // data and selection did not change is neither rebuilt nor diffed, and a render of
+            // the very same rows (a selection) reads only the two rows whose mark moved.
+            Arc::clone(rows),
+            |r: &Row| r.id,
+            selected,
+            row_view,
         )],
     )
 }

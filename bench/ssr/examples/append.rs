@@ -19,7 +19,7 @@ fn main() {
     let mut writes = (0, 0);
     for _ in 0..n {
         let mut model = Model::default();
-        model.rows = model.build_rows(rows);
+        model.rows = std::sync::Arc::new(model.build_rows(rows));
         let mut backend = MemoryDom::new();
         let root = backend.create_container();
         let mut dom = Dom::mount(backend, root, view(&model));

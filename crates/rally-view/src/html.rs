@@ -77,7 +77,7 @@ pub fn none<Msg>() -> Element<Msg> {
     Element::none()
 }
 
-pub use crate::lazy_list::keyed_lazy;
+pub use crate::lazy_list::{keyed_lazy, keyed_lazy_shared};
 
 /// An element whose children are identified by key, so reordering moves DOM nodes instead of
 /// rewriting them. Keys must be unique among the siblings.

@@ -15,13 +15,19 @@
 //! the changed rows are built and diffed. When keys move, the keyed diff runs as for
 //! `html::keyed`, with each row built only when it is new or its argument changed.
 //!
+//! [`keyed_lazy_shared`] goes one step further for rows the model keeps in an `Arc<Vec<T>>`:
+//! the list holds that vector, not a copy of each row, and makes its keys only when a diff
+//! needs them. A render of the very same vector, where only which row is marked changed (a
+//! selection), reads no row beyond finding the marked one (ADR 0048).
+//!
 //! On the server and when hydrating, each row is built with its view, so the markup is exactly
 //! that of `html::keyed` over `lazy` rows. As with [`lazy`](crate::lazy::lazy), a row whose
 //! view does not return one element is wrapped in a `<rally-lazy>` element, and `Element::map`
 //! keeps the list lazy (ADR 0029, ADR 0039).
 
 use std::any::Any;
-use std::cell::{Ref, RefCell};
+use std::cell::{OnceCell, Ref, RefCell};
+use std::sync::Arc;
 
 use crate::lazy::one_node;
 use crate::vdom::{Attribute, Children, Element, Key, KeyRef, Mapper, Namespace, Str};
@@ -29,7 +35,6 @@ use crate::vdom::{Attribute, Children, Element, Key, KeyRef, Mapper, Namespace, 
 /// The rows of a [`keyed_lazy`] list: their keys, their arguments and view, and the rows once
 /// built.
 pub struct LazyList<Msg> {
-    pub(crate) keys: Keys,
     rows: Box<dyn Rows<Msg>>,
     /// Built rows by position; shorter than `keys` (or `None`) where a row is not built yet.
     /// Boxed, so that handing a row from one render to the next moves a pointer: rows moved
@@ -45,6 +50,31 @@ pub(crate) enum Keys {
 }
 
 impl Keys {
+    /// The keys in order: integers in a vector of their own until the first other key.
+    fn collect(mut keys: impl Iterator<Item = Key>) -> Keys {
+        let mut ints = Vec::with_capacity(keys.size_hint().0);
+        loop {
+            let Some(key) = keys.next() else {
+                return Keys::Ints(ints);
+            };
+            match key.into_int() {
+                Ok(n) => ints.push(n),
+                Err(key) => {
+                    let mut all: Vec<Key> = ints.into_iter().map(Key::from).collect();
+                    all.push(key);
+                    all.extend(keys);
+                    return Keys::Any(all);
+                }
+            }
+        }
+    }
+
+    /// The position of `key`, if the list has it.
+    fn position(&self, key: &Key) -> Option<usize> {
+        let key = key.key_ref();
+        (0..self.len()).find(|&i| self.get(i) == key)
+    }
+
     pub(crate) fn len(&self) -> usize {
         match self {
             Keys::Ints(ints) => ints.len(),
@@ -88,8 +118,10 @@ impl Keys {
     }
 }
 
-/// A list's arguments and view, behind one trait object per list (not per row).
+/// A list's keys, arguments and view, behind one trait object per list (not per row).
 trait Rows<Msg> {
+    fn len(&self) -> usize;
+    fn keys(&self) -> &Keys;
     fn build(&self, i: usize) -> Element<Msg>;
     /// Whether row `i` shows what `old`'s row `j` showed: same view, equal arguments.
     fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool;
@@ -103,10 +135,16 @@ trait Rows<Msg> {
         old_at: usize,
         len: usize,
     ) -> Option<Vec<usize>>;
+    /// For a render of the very rows `old` showed, with the same view: the positions whose
+    /// mark changed, in order (at most two). `None` when the rows may differ.
+    fn remarked(&self, _old: &dyn Rows<Msg>) -> Option<Vec<usize>> {
+        None
+    }
     fn as_any(&self) -> &dyn Any;
 }
 
 struct RowsOf<A, F> {
+    keys: Keys,
     args: Vec<A>,
     view: F,
 }
@@ -124,6 +162,14 @@ where
     A: PartialEq + 'static,
     F: Fn(&A) -> Element<Msg> + 'static,
 {
+    fn len(&self) -> usize {
+        self.args.len()
+    }
+
+    fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
     fn build(&self, i: usize) -> Element<Msg> {
         (self.view)(&self.args[i])
     }
@@ -181,6 +227,14 @@ impl<A: 'static, B: 'static> MappedRows<A, B> {
 }
 
 impl<A: 'static, B: 'static> Rows<B> for MappedRows<A, B> {
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn keys(&self) -> &Keys {
+        self.inner.keys()
+    }
+
     fn build(&self, i: usize) -> Element<B> {
         self.inner.build(i).map_with(&self.f)
     }
@@ -199,6 +253,10 @@ impl<A: 'static, B: 'static> Rows<B> for MappedRows<A, B> {
     ) -> Option<Vec<usize>> {
         self.inner
             .changed(&*self.same_mapping(old)?.inner, at, old_at, len)
+    }
+
+    fn remarked(&self, old: &dyn Rows<B>) -> Option<Vec<usize>> {
+        self.inner.remarked(&*self.same_mapping(old)?.inner)
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -247,57 +305,224 @@ where
     A: PartialEq + 'static,
     F: Fn(&A) -> Element<Msg> + 'static,
 {
-    let mut rows = rows.into_iter();
+    let rows = rows.into_iter();
     let mut args = Vec::with_capacity(rows.size_hint().0);
-    let mut ints = Vec::with_capacity(rows.size_hint().0);
-    // Integer keys in a loop of their own; the first other key turns the list general.
-    let keys = loop {
-        let Some((key, arg)) = rows.next() else {
-            break Keys::Ints(ints);
-        };
+    let keys = Keys::collect(rows.map(|(key, arg)| {
         args.push(arg);
-        match key.into().into_int() {
-            Ok(n) => ints.push(n),
-            Err(key) => {
-                let mut keys: Vec<Key> = ints.into_iter().map(Key::from).collect();
-                keys.push(key);
-                for (key, arg) in rows {
-                    keys.push(key.into());
-                    args.push(arg);
-                }
-                break Keys::Any(keys);
-            }
-        }
-    };
+        key.into()
+    }));
+    lazy_list_element(tag.into(), attrs, Box::new(RowsOf { keys, args, view }))
+}
+
+fn lazy_list_element<Msg: 'static>(
+    tag: Str,
+    attrs: impl IntoIterator<Item = Attribute<Msg>>,
+    rows: Box<dyn Rows<Msg>>,
+) -> Element<Msg> {
     let list = LazyList {
-        keys,
-        rows: Box::new(RowsOf { args, view }),
+        rows,
         built: RefCell::new(Vec::new()),
     };
     Element::with_children(
-        crate::html::checked_tag(tag.into()),
+        crate::html::checked_tag(tag),
         Namespace::Html,
         crate::vdom::collect_attrs(attrs),
         Children::LazyKeyed(list),
     )
 }
 
+/// The rows of a [`keyed_lazy_shared`] list: the model's own vector, shared, and the key of
+/// the one row shown marked.
+struct SharedRows<T, KF, F> {
+    rows: Arc<Vec<T>>,
+    key: KF,
+    mark: Option<Key>,
+    /// Made when a diff needs them: never while the rows stay the very same.
+    keys: OnceCell<Keys>,
+    /// Where the marked row is; found once.
+    mark_at: OnceCell<Option<usize>>,
+    view: F,
+}
+
+impl<T, K, KF, F> SharedRows<T, KF, F>
+where
+    K: Into<Key>,
+    KF: Fn(&T) -> K,
+{
+    fn same_view(&self) -> bool {
+        std::mem::size_of::<F>() == 0
+    }
+
+    fn mark_at(&self) -> Option<usize> {
+        *self.mark_at.get_or_init(|| {
+            let mark = self.mark.as_ref()?;
+            match self.keys.get() {
+                Some(keys) => keys.position(mark),
+                None => self
+                    .rows
+                    .iter()
+                    .position(|row| (self.key)(row).into() == *mark),
+            }
+        })
+    }
+
+    fn marked(&self, i: usize) -> bool {
+        self.mark_at() == Some(i)
+    }
+}
+
+impl<Msg, T, K, KF, F> Rows<Msg> for SharedRows<T, KF, F>
+where
+    T: PartialEq + 'static,
+    K: Into<Key>,
+    KF: Fn(&T) -> K + 'static,
+    F: Fn(&T, bool) -> Element<Msg> + 'static,
+{
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn keys(&self) -> &Keys {
+        self.keys
+            .get_or_init(|| Keys::collect(self.rows.iter().map(|row| (self.key)(row).into())))
+    }
+
+    fn build(&self, i: usize) -> Element<Msg> {
+        (self.view)(&self.rows[i], self.marked(i))
+    }
+
+    fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool {
+        self.same_view()
+            && old
+                .as_any()
+                .downcast_ref::<Self>()
+                .is_some_and(|o| o.rows.get(j) == self.rows.get(i) && o.marked(j) == self.marked(i))
+    }
+
+    fn changed(
+        &self,
+        old: &dyn Rows<Msg>,
+        at: usize,
+        old_at: usize,
+        len: usize,
+    ) -> Option<Vec<usize>> {
+        let old = old.as_any().downcast_ref::<Self>()?;
+        if !self.same_view() {
+            return None;
+        }
+        let (new_rows, old_rows) = (
+            self.rows.get(at..at + len)?,
+            old.rows.get(old_at..old_at + len)?,
+        );
+        let (mark, old_mark) = (self.mark_at(), old.mark_at());
+        let pairs = new_rows.iter().zip(old_rows).enumerate();
+        Some(
+            pairs
+                .filter(|&(k, (a, b))| {
+                    a != b || (mark == Some(at + k)) != (old_mark == Some(old_at + k))
+                })
+                .map(|(k, _)| at + k)
+                .collect(),
+        )
+    }
+
+    fn remarked(&self, old: &dyn Rows<Msg>) -> Option<Vec<usize>> {
+        let old = old.as_any().downcast_ref::<Self>()?;
+        if !self.same_view() || !Arc::ptr_eq(&self.rows, &old.rows) {
+            return None;
+        }
+        Some(match (old.mark_at(), self.mark_at()) {
+            (Some(a), Some(b)) if a == b => Vec::new(),
+            (Some(a), Some(b)) => vec![a.min(b), a.max(b)],
+            (Some(a), None) | (None, Some(a)) => vec![a],
+            (None, None) => Vec::new(),
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A [`keyed_lazy`] list over rows the model keeps in an `Arc<Vec<T>>`, with at most one row
+/// marked (the selected one, the one under the cursor): `view(row, marked)` for each row.
+///
+/// A render of the very same vector (`Arc::ptr_eq`) costs nothing per row: marking another
+/// row rebuilds and patches the two rows whose mark changed, and reads no other row. This is
+/// what Elm's reference-equality `lazy` gives a list that did not change, and what Solid's
+/// `createSelector` gives a selection. When the vector is another one (the model changed it,
+/// with `Arc::make_mut` for instance), rows are compared as `keyed_lazy` compares arguments:
+/// only new rows, changed rows and rows whose mark changed are built.
+///
+/// `key` gives each row's key; keys must be unique among the rows. `view` should be a plain
+/// function or a closure that captures nothing (a capturing one works, but rebuilds every row
+/// on every render).
+///
+/// ```
+/// use std::sync::Arc;
+/// use rally_view::attribute::{self, class};
+/// use rally_view::html::{keyed_lazy_shared, li, text};
+/// use rally_view::{Element, render};
+///
+/// struct Todo { id: u32, name: &'static str }
+/// # impl PartialEq for Todo { fn eq(&self, o: &Self) -> bool { self.id == o.id } }
+/// fn item(todo: &Todo, selected: bool) -> Element<()> {
+///     li([if selected { class("selected") } else { attribute::none() }], [text(todo.name)])
+/// }
+/// let todos = Arc::new(vec![Todo { id: 1, name: "milk" }, Todo { id: 2, name: "bread" }]);
+/// let list = keyed_lazy_shared("ul", [], todos, |t: &Todo| t.id, Some(2), item);
+/// assert_eq!(
+///     render::to_html(&list),
+///     r#"<ul><li>milk</li><li class="selected">bread</li></ul>"#
+/// );
+/// ```
+pub fn keyed_lazy_shared<Msg, T, K, KF, F>(
+    tag: impl Into<Str>,
+    attrs: impl IntoIterator<Item = Attribute<Msg>>,
+    rows: Arc<Vec<T>>,
+    key: KF,
+    marked: Option<K>,
+    view: F,
+) -> Element<Msg>
+where
+    Msg: 'static,
+    T: PartialEq + 'static,
+    K: Into<Key>,
+    KF: Fn(&T) -> K + 'static,
+    F: Fn(&T, bool) -> Element<Msg> + 'static,
+{
+    let rows = SharedRows {
+        rows,
+        key,
+        mark: marked.map(Into::into),
+        keys: OnceCell::new(),
+        mark_at: OnceCell::new(),
+        view,
+    };
+    lazy_list_element(tag.into(), attrs, Box::new(rows))
+}
+
 impl<Msg> LazyList<Msg> {
     /// The number of rows.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.rows.len()
     }
 
     /// Whether the list has no rows.
     pub fn is_empty(&self) -> bool {
-        self.keys.len() == 0
+        self.rows.len() == 0
+    }
+
+    /// The rows' keys, in order.
+    pub(crate) fn keys(&self) -> &Keys {
+        self.rows.keys()
     }
 
     /// Every row, built where it was not yet (rendering, hydrating, creating the list).
     pub(crate) fn force_all(&self) -> Ref<'_, [Option<Box<Element<Msg>>>]> {
         {
             let mut built = self.built.borrow_mut();
-            built.resize_with(self.keys.len(), || None);
+            built.resize_with(self.len(), || None);
             for (i, row) in built.iter_mut().enumerate() {
                 if row.is_none() {
                     *row = Some(Box::new(one_node(self.rows.build(i))));
@@ -310,6 +535,12 @@ impl<Msg> LazyList<Msg> {
     /// Whether row `i` shows what `old`'s row `j` showed.
     pub(crate) fn same_at(&self, i: usize, old: &LazyList<Msg>, j: usize) -> bool {
         self.rows.same_at(i, &*old.rows, j)
+    }
+
+    /// For a render of the very rows `old` showed: the positions whose mark changed, in
+    /// order. `None` unless both are [`keyed_lazy_shared`] lists of the same rows and view.
+    pub(crate) fn remarked_since(&self, old: &LazyList<Msg>) -> Option<Vec<usize>> {
+        self.rows.remarked(&*old.rows)
     }
 
     /// For two lists with the same keys in the same order: the positions whose argument
@@ -336,7 +567,7 @@ impl<Msg> LazyList<Msg> {
     /// row.
     pub(crate) fn take_rows(&self) -> Vec<Option<Box<Element<Msg>>>> {
         let mut rows = std::mem::take(&mut *self.built.borrow_mut());
-        rows.resize_with(self.keys.len(), || None);
+        rows.resize_with(self.len(), || None);
         rows
     }
 
@@ -361,7 +592,6 @@ impl<Msg> LazyList<Msg> {
         Msg: 'static,
     {
         LazyList {
-            keys: self.keys,
             rows: Box::new(MappedRows {
                 inner: self.rows,
                 f: f.clone(),

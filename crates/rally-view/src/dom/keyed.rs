@@ -98,10 +98,10 @@ impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Lazy<'k, Ms
         self.new.len()
     }
     fn old_key(&self, j: usize) -> KeyRef<'k> {
-        self.old.keys.get(j)
+        self.old.keys().get(j)
     }
     fn new_key(&self, i: usize) -> KeyRef<'k> {
-        self.new.keys.get(i)
+        self.new.keys().get(i)
     }
     fn patch(
         &mut self,
@@ -143,17 +143,25 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         mounted: &mut Vec<Mounted<B::Node>>,
         new: &LazyList<Msg>,
     ) {
-        if old.keys.same_as(&new.keys) && mounted.len() == new.len() {
-            let mut rows = old.take_rows();
-            let changed = new.changed_since(old).into_iter().map(|i| (i, i));
-            self.patch_rows(parent, parent_tag, (old, new), changed, &mut rows, mounted);
-            new.keep_rows(rows);
-            return;
+        if mounted.len() == new.len() {
+            // The very same rows, of which only the mark moved, are not read at all.
+            let changed = new.remarked_since(old).or_else(|| {
+                old.keys()
+                    .same_as(new.keys())
+                    .then(|| new.changed_since(old))
+            });
+            if let Some(changed) = changed {
+                let mut rows = old.take_rows();
+                let changed = changed.into_iter().map(|i| (i, i));
+                self.patch_rows(parent, parent_tag, (old, new), changed, &mut rows, mounted);
+                new.keep_rows(rows);
+                return;
+            }
         }
         if mounted.len() == old.len() && !new.is_empty() {
-            let prefix = old.keys.common_prefix(&new.keys);
+            let prefix = old.keys().common_prefix(new.keys());
             let most = old.len().min(new.len()) - prefix;
-            let suffix = old.keys.common_suffix(&new.keys, most);
+            let suffix = old.keys().common_suffix(new.keys(), most);
             if prefix + suffix == old.len().min(new.len()) {
                 self.patch_lazy_run(parent, parent_tag, old, mounted, new, (prefix, suffix));
                 return;
