@@ -1,6 +1,7 @@
 // Where the time of one js-framework-benchmark operation goes: a V8 CPU profile (CDP Profiler,
 // 50 µs sampling unless `--interval`) of the measured click and the forced layout after it (no CPU throttling),
-// repeated, aggregated by function (self time).
+// repeated, aggregated by kind of code (wasm, the bundle's JS glue, the page's JS, the
+// browser's built-ins such as DOM calls) and by function (self time).
 //
 //   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
 //                    [--interval 50]  (sampling interval, µs)
@@ -38,6 +39,7 @@ async function main() {
   await cdp.send('Profiler.setSamplingInterval', { interval: INTERVAL });
 
   const self = new Map(); // function -> ms
+  const kinds = new Map(); // wasm / glue (the bundle's JS) / page / browser -> ms
   let total = 0;
   for (let run = 0; run < RUNS; run++) {
     await prepare(session, impl, op);
@@ -54,6 +56,10 @@ async function main() {
       const name = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
       const ms = (dt[i] || 0) / 1000;
       self.set(name, (self.get(name) || 0) + ms);
+      const kind = f.url.endsWith('.wasm') ? 'wasm'
+        : f.url.includes('/dist/') ? 'glue'
+          : f.url ? 'page' : f.functionName === '(program)' ? '(program)' : 'browser (DOM and other built-ins)';
+      kinds.set(kind, (kinds.get(kind) || 0) + ms);
       total += ms;
     }
   }
@@ -61,6 +67,10 @@ async function main() {
   server.close();
 
   console.log(`${op.id} on ${IMPL}: self time by function over ${RUNS} runs (${(total / RUNS).toFixed(2)} ms sampled per run)`);
+  for (const [kind, ms] of [...kinds.entries()].sort((a, b) => b[1] - a[1])) {
+    console.log(`${(ms / RUNS).toFixed(3).padStart(9)} ms  ${kind}`);
+  }
+  console.log('by function:');
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP);
   for (const [name, ms] of rows) {
     console.log(`${(ms / RUNS).toFixed(3).padStart(9)} ms  ${(100 * ms / total).toFixed(1).padStart(5)} %  ${name.slice(0, 110)}`);

@@ -119,7 +119,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             return false;
         };
         old_and_new(&old, &new, |old, new| {
-            if !skeleton.fits(old) || !skeleton.fits(new) {
+            // An instance mounted compactly fitted when it was created.
+            if !(m.compact.is_some() || skeleton.fits(old)) || !skeleton.fits(new) {
                 return false;
             }
             if m.compact.is_some() {
