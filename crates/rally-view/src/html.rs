@@ -79,6 +79,30 @@ pub fn none<Msg>() -> Element<Msg> {
 
 pub use crate::lazy_list::{keyed_lazy, keyed_lazy_shared};
 
+/// What a keyed list's messages must be: any type natively, and in the browser any type when
+/// the `lists` feature is on (rally's `lists`, rally-view's `lists`).
+///
+/// A browser bundle carries the code that diffs and hydrates keyed lists only when it may
+/// meet one: ~9.6 KiB gzip that an app without keyed lists does not pay for (docs/adr/0049).
+/// Without the feature, a browser build that makes a keyed list does not compile, and the
+/// error says which feature to turn on.
+#[diagnostic::on_unimplemented(
+    message = "keyed lists in a browser bundle need the `lists` feature",
+    label = "a keyed list made here",
+    note = "add \"rally/lists\" (or \"rally-view/lists\") to the features of your browser build in Cargo.toml; it adds ~9.6 KiB gzip to the bundle (docs/adr/0049)"
+)]
+pub trait KeyedLists: sealed::Sealed {}
+
+#[cfg(rally_lists)]
+impl<T: ?Sized> KeyedLists for T {}
+
+mod sealed {
+    /// Only rally-view says which types may be a keyed list's messages.
+    pub trait Sealed {}
+    #[cfg(rally_lists)]
+    impl<T: ?Sized> Sealed for T {}
+}
+
 /// An element whose children are identified by key, so reordering moves DOM nodes instead of
 /// rewriting them. Keys must be unique among the siblings.
 ///
@@ -86,7 +110,7 @@ pub use crate::lazy_list::{keyed_lazy, keyed_lazy_shared};
 /// (`none()`, `text("")`) are dropped, a fragment's nodes are keyed one by one (the first with
 /// the key, the next ones with the key and a suffix), and adjacent texts are merged under the
 /// first one's key, as the HTML parser would merge them.
-pub fn keyed<Msg>(
+pub fn keyed<Msg: KeyedLists>(
     tag: impl Into<Str>,
     attrs: impl IntoIterator<Item = Attribute<Msg>>,
     children: impl IntoIterator<Item = (Key, Element<Msg>)>,

@@ -19,7 +19,9 @@ pub mod render;
 pub mod str;
 pub mod svg;
 /// Deterministic random views (and an event oracle) for property tests, native and in the
-/// browser; see [`testing::random_view`].
+/// browser (with the `lists` feature: its views hold keyed lists); see
+/// [`testing::random_view`].
+#[cfg(rally_lists)]
 pub mod testing;
 mod vdom;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]

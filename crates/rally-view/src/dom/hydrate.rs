@@ -152,9 +152,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 let c = plain.as_plain(&mut scratch);
                 self.hydrate_children(&dom, &n.tag, &mut c.iter(), path, report)
             }
+            #[cfg(rally_lists)]
             Children::Keyed(c) => {
                 self.hydrate_children(&dom, &n.tag, &mut c.iter().map(|(_, c)| c), path, report)
             }
+            #[cfg(rally_lists)]
             Children::LazyKeyed(list) => {
                 let rows = list.force_all();
                 self.hydrate_children(
@@ -165,6 +167,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     report,
                 )
             }
+            #[cfg(not(rally_lists))]
+            Children::Keyed(_) | Children::LazyKeyed(_) => super::no_lists(),
         };
         Mounted::new(dom, slot, children)
     }

@@ -9,10 +9,12 @@ use std::rc::Rc;
 #[cfg(rally_templates)]
 mod compiled;
 mod hydrate;
+#[cfg(rally_lists)]
 mod keyed;
 pub mod memory;
 #[cfg(rally_templates)]
 mod ops;
+#[cfg(rally_lists)]
 mod template;
 
 use crate::render::{escape_raw_text, is_raw_text};
@@ -199,6 +201,7 @@ pub struct Dom<Msg, B: Backend> {
     /// Event types the root already listens to (a handful; a Vec beats a set here).
     listened: Vec<crate::vdom::Str>,
     /// Copies to clone new list items from.
+    #[cfg(rally_lists)]
     templates: template::Templates<B::Node>,
     /// The mounted nodes the render under way removed, their listener slots released.
     removed: Vec<Mounted<B::Node>>,
@@ -306,6 +309,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 free: Vec::new(),
             },
             listened: Vec::new(),
+            #[cfg(rally_lists)]
             templates: template::Templates::default(),
             removed: Vec::new(),
             removed_nodes: 0,
@@ -441,6 +445,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 self.backend.insert_before(&node, &m.node, None);
                 vec![m]
             }
+            #[cfg(rally_lists)]
             Children::Keyed(children) => children
                 .iter()
                 .map(|(_, child)| {
@@ -449,6 +454,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     m
                 })
                 .collect(),
+            #[cfg(rally_lists)]
             Children::LazyKeyed(list) => list
                 .force_all()
                 .iter()
@@ -463,6 +469,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 self.backend.set_inner_html(&node, html);
                 Vec::new()
             }
+            #[cfg(not(rally_lists))]
+            Children::Keyed(_) | Children::LazyKeyed(_) => no_lists(),
         };
         Mounted::new(node, slot, children)
     }
@@ -687,6 +695,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 let (a, b) = (a.as_plain(&mut scratch_a), b.as_plain(&mut scratch_b));
                 self.patch_plain(node, &new.tag, a, children, b)
             }
+            #[cfg(rally_lists)]
             (Children::Keyed(old), Children::Keyed(new_children)) => self.patch_keyed(
                 node,
                 &new.tag,
@@ -696,6 +705,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 },
                 children,
             ),
+            #[cfg(rally_lists)]
             (Children::LazyKeyed(a), Children::LazyKeyed(b)) => {
                 self.patch_lazy_list(node, &new.tag, a, children, b)
             }
@@ -704,6 +714,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     self.backend.set_inner_html(node, b);
                 }
             }
+            #[cfg(not(rally_lists))]
+            (Children::Keyed(_), _) | (Children::LazyKeyed(_), _) => no_lists(),
             _ => unreachable!("same_kind checked the children's kind"),
         }
     }
@@ -795,4 +807,12 @@ impl<Msg: Clone> Clone for Listener<Msg> {
             options: self.options,
         }
     }
+}
+
+/// A keyed list in a browser build without the `lists` feature: none can be made there
+/// (`html::KeyedLists`), so no code to diff one is linked.
+#[cfg(not(rally_lists))]
+#[cold]
+fn no_lists() -> ! {
+    unreachable!("keyed lists need the `lists` feature in the browser (docs/adr/0049)")
 }
