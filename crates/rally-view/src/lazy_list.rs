@@ -147,6 +147,15 @@ trait Rows<Msg> {
     fn as_any(&self) -> &dyn Any;
 }
 
+/// `old` as rows of the same kind `R` as the new ones, when their view is known to be the same
+/// function (`same_view`): only then can a row be compared instead of built.
+fn counterpart<'o, R: 'static, Msg>(old: &'o dyn Rows<Msg>, same_view: bool) -> Option<&'o R> {
+    if !same_view {
+        return None;
+    }
+    old.as_any().downcast_ref::<R>()
+}
+
 struct RowsOf<A, F> {
     keys: Keys,
     args: Vec<A>,
@@ -179,11 +188,8 @@ where
     }
 
     fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool {
-        self.same_view()
-            && old
-                .as_any()
-                .downcast_ref::<Self>()
-                .is_some_and(|o| o.args.get(j) == self.args.get(i))
+        counterpart::<Self, Msg>(old, self.same_view())
+            .is_some_and(|o| o.args.get(j) == self.args.get(i))
     }
 
     fn changed(
@@ -193,10 +199,7 @@ where
         old_at: usize,
         len: usize,
     ) -> Option<Vec<usize>> {
-        let old = old.as_any().downcast_ref::<Self>()?;
-        if !self.same_view() {
-            return None;
-        }
+        let old = counterpart::<Self, Msg>(old, self.same_view())?;
         let (new, old) = (
             self.args.get(at..at + len)?,
             old.args.get(old_at..old_at + len)?,
@@ -396,11 +399,8 @@ where
     }
 
     fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool {
-        self.same_view()
-            && old
-                .as_any()
-                .downcast_ref::<Self>()
-                .is_some_and(|o| o.rows.get(j) == self.rows.get(i) && o.marked(j) == self.marked(i))
+        counterpart::<Self, Msg>(old, self.same_view())
+            .is_some_and(|o| o.rows.get(j) == self.rows.get(i) && o.marked(j) == self.marked(i))
     }
 
     fn changed(
@@ -410,10 +410,7 @@ where
         old_at: usize,
         len: usize,
     ) -> Option<Vec<usize>> {
-        let old = old.as_any().downcast_ref::<Self>()?;
-        if !self.same_view() {
-            return None;
-        }
+        let old = counterpart::<Self, Msg>(old, self.same_view())?;
         let (new_rows, old_rows) = (
             self.rows.get(at..at + len)?,
             old.rows.get(old_at..old_at + len)?,
@@ -431,8 +428,8 @@ where
     }
 
     fn remarked(&self, old: &dyn Rows<Msg>) -> Option<Vec<usize>> {
-        let old = old.as_any().downcast_ref::<Self>()?;
-        if !self.same_view() || !Arc::ptr_eq(&self.rows, &old.rows) {
+        let old = counterpart::<Self, Msg>(old, self.same_view())?;
+        if !Arc::ptr_eq(&self.rows, &old.rows) {
             return None;
         }
         Some(match (old.mark_at(), self.mark_at()) {
