@@ -149,7 +149,7 @@ trait Rows<Msg> {
 
 /// `old` as rows of the same kind `R` as the new ones, when their view is known to be the same
 /// function (`same_view`): only then can a row be compared instead of built.
-fn counterpart<'o, R: 'static, Msg>(old: &'o dyn Rows<Msg>, same_view: bool) -> Option<&'o R> {
+fn counterpart<R: 'static, Msg>(old: &dyn Rows<Msg>, same_view: bool) -> Option<&R> {
     if !same_view {
         return None;
     }
