@@ -4,7 +4,7 @@
 //! of a lazy list (`html::keyed_lazy`), which are built only where they are new or changed.
 
 use super::{Backend, Dom, Mounted};
-use crate::lazy_list::LazyList;
+use crate::lazy_list::{Keys, LazyList};
 use crate::vdom::{Element, Key, KeyRef};
 
 /// The old and new children of one keyed diff: their keys, and how to patch an old child into
@@ -76,6 +76,8 @@ impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Plain<'k, M
 pub(super) struct Lazy<'a, Msg> {
     old: &'a LazyList<Msg>,
     new: &'a LazyList<Msg>,
+    /// Their keys, fetched once: the diff reads them many times per row.
+    keys: (&'a Keys, &'a Keys),
     old_rows: Vec<Option<Box<Element<Msg>>>>,
     new_rows: Vec<Option<Box<Element<Msg>>>>,
 }
@@ -98,10 +100,10 @@ impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Lazy<'k, Ms
         self.new.len()
     }
     fn old_key(&self, j: usize) -> KeyRef<'k> {
-        self.old.keys().get(j)
+        self.keys.0.get(j)
     }
     fn new_key(&self, i: usize) -> KeyRef<'k> {
-        self.new.keys().get(i)
+        self.keys.1.get(i)
     }
     fn patch(
         &mut self,
@@ -172,6 +174,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let mut pair = Lazy {
             old,
             new,
+            keys: (old.keys(), new.keys()),
             old_rows: old.take_rows(),
             new_rows,
         };
