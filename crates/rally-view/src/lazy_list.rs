@@ -73,12 +73,6 @@ impl Keys {
         }
     }
 
-    /// The position of `key`, if the list has it.
-    fn position(&self, key: &Key) -> Option<usize> {
-        let key = key.key_ref();
-        (0..self.len()).find(|&i| self.get(i) == key)
-    }
-
     pub(crate) fn len(&self) -> usize {
         match self {
             Keys::Ints(ints) => ints.len(),
@@ -340,10 +334,12 @@ fn lazy_list_element<Msg: 'static>(
 
 /// The rows of a [`keyed_lazy_shared`] list: the model's own vector, shared, and the key of
 /// the one row shown marked.
-struct SharedRows<T, KF, F> {
+struct SharedRows<T, K, KF, F> {
     rows: Arc<Vec<T>>,
     key: KF,
-    mark: Option<Key>,
+    /// Compared with each row's key as the key type itself: a scan for an integer id is a
+    /// comparison per row, not a `Key` made per row.
+    mark: Option<K>,
     /// Made when a diff needs them: never while the rows stay the very same.
     keys: OnceCell<Keys>,
     /// Where the marked row is; found once.
@@ -351,9 +347,9 @@ struct SharedRows<T, KF, F> {
     view: F,
 }
 
-impl<T, K, KF, F> SharedRows<T, KF, F>
+impl<T, K, KF, F> SharedRows<T, K, KF, F>
 where
-    K: Into<Key>,
+    K: PartialEq + Into<Key>,
     KF: Fn(&T) -> K,
 {
     fn same_view(&self) -> bool {
@@ -363,13 +359,7 @@ where
     fn mark_at(&self) -> Option<usize> {
         *self.mark_at.get_or_init(|| {
             let mark = self.mark.as_ref()?;
-            match self.keys.get() {
-                Some(keys) => keys.position(mark),
-                None => self
-                    .rows
-                    .iter()
-                    .position(|row| (self.key)(row).into() == *mark),
-            }
+            self.rows.iter().position(|row| (self.key)(row) == *mark)
         })
     }
 
@@ -378,10 +368,10 @@ where
     }
 }
 
-impl<Msg, T, K, KF, F> Rows<Msg> for SharedRows<T, KF, F>
+impl<Msg, T, K, KF, F> Rows<Msg> for SharedRows<T, K, KF, F>
 where
     T: PartialEq + 'static,
-    K: Into<Key>,
+    K: PartialEq + Into<Key> + 'static,
     KF: Fn(&T) -> K + 'static,
     F: Fn(&T, bool) -> Element<Msg> + 'static,
 {
@@ -488,14 +478,14 @@ pub fn keyed_lazy_shared<Msg, T, K, KF, F>(
 where
     Msg: crate::html::KeyedLists + 'static,
     T: PartialEq + 'static,
-    K: Into<Key>,
+    K: PartialEq + Into<Key> + 'static,
     KF: Fn(&T) -> K + 'static,
     F: Fn(&T, bool) -> Element<Msg> + 'static,
 {
     let rows = SharedRows {
         rows,
         key,
-        mark: marked.map(Into::into),
+        mark: marked,
         keys: OnceCell::new(),
         mark_at: OnceCell::new(),
         view,
