@@ -4,7 +4,7 @@
 // browser's built-ins such as DOM calls) and by function (self time).
 //
 //   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
-//                    [--interval 50]  (sampling interval, µs)
+//                    [--interval 50]  (sampling interval, µs) [--throttle 1]  (CPU throttling rate)
 //
 // Wasm functions show with their Rust names when the bundle keeps its name section: build it
 // with `RALLY_WASM_NAMES=1` (optimised bundles drop it otherwise; wasm-opt drops it from
@@ -23,6 +23,7 @@ const IMPL = opt('impl', 'rally:wasm-speed');
 const RUNS = Number(opt('runs', '10'));
 const TOP = Number(opt('top', '25'));
 const INTERVAL = Number(opt('interval', '50'));
+const THROTTLE = Number(opt('throttle', '1')); // CPU throttling rate during the measured click
 
 async function main() {
   const [op] = selectOps(OP);
@@ -43,9 +44,11 @@ async function main() {
   let total = 0;
   for (let run = 0; run < RUNS; run++) {
     await prepare(session, impl, op);
+    if (THROTTLE > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
     await cdp.send('Profiler.start');
     await page.evaluate((sel) => window.__bench.clickAndLayout(sel), op.click);
     const { profile } = await cdp.send('Profiler.stop');
+    if (THROTTLE > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
     await op.check(session.p);
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const dt = profile.timeDeltas;

@@ -280,7 +280,8 @@ required-features = ["server"]
 default = []
 # The server build: SSR, the WebSocket, the database.
 server = ["rally/server", "rally/mimalloc", "dep:tokio", "dep:axum", {server_database}]
-# One browser bundle per mount.
+# One browser bundle per mount. Keyed lists (`html::keyed`, `keyed_lazy`) in the browser need
+# "rally/lists" here too (~9.6 KiB gzip); the build says so if one is missing.
 browser = ["rally/browser", "rally/allocator", "dep:wasm-bindgen"]
 mount-public = ["browser"]
 
