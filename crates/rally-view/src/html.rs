@@ -110,6 +110,8 @@ mod sealed {
 /// (`none()`, `text("")`) are dropped, a fragment's nodes are keyed one by one (the first with
 /// the key, the next ones with the key and a suffix), and adjacent texts are merged under the
 /// first one's key, as the HTML parser would merge them.
+///
+/// In a browser build this needs the `lists` feature (see [`KeyedLists`]).
 pub fn keyed<Msg: KeyedLists>(
     tag: impl Into<Str>,
     attrs: impl IntoIterator<Item = Attribute<Msg>>,

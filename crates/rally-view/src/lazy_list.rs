@@ -294,6 +294,8 @@ impl<A: 'static, B: 'static> Rows<B> for MappedRows<A, B> {
 ///     r#"<ul><li class="done">milk</li><li class="open">bread</li></ul>"#
 /// );
 /// ```
+///
+/// In a browser build this needs the `lists` feature (see [`KeyedLists`](crate::html::KeyedLists)).
 pub fn keyed_lazy<Msg, K, A, F>(
     tag: impl Into<Str>,
     attrs: impl IntoIterator<Item = Attribute<Msg>>,
@@ -467,6 +469,8 @@ where
 ///     r#"<ul><li>milk</li><li class="selected">bread</li></ul>"#
 /// );
 /// ```
+///
+/// In a browser build this needs the `lists` feature (see [`KeyedLists`](crate::html::KeyedLists)).
 pub fn keyed_lazy_shared<Msg, T, K, KF, F>(
     tag: impl Into<Str>,
     attrs: impl IntoIterator<Item = Attribute<Msg>>,

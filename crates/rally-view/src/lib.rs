@@ -4,6 +4,7 @@
 //! A view is `fn view(&Model) -> Element<Msg>`, built with [`html`], [`attribute`], [`event`] and
 //! [`svg`]. [`render::to_html`] renders it natively; [`dom::Dom`] diffs and hydrates it against a
 //! [`dom::Backend`] — the browser DOM (feature `web`) or [`dom::memory::MemoryDom`] in tests.
+//! Keyed lists in a browser build need feature `lists` ([`html::KeyedLists`]).
 
 pub mod attribute;
 #[cfg(rally_templates)]
