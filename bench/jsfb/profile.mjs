@@ -1,7 +1,8 @@
 // Where the time of one js-framework-benchmark operation goes: a V8 CPU profile (CDP Profiler,
-// 50 µs sampling unless `--interval`) of the measured click and the forced layout after it (no CPU throttling),
-// repeated, aggregated by kind of code (wasm, the bundle's JS glue, the page's JS, the
-// browser's built-ins such as DOM calls) and by function (self time).
+// 50 µs sampling unless `--interval`) of the measured click and the forced layout after it (no CPU throttling unless `--throttle`),
+// repeated, aggregated by kind of code (wasm, the bundle's JS glue, the page's JS, and the
+// rest: the browser's built-ins such as DOM calls, with the measuring script, whose self time
+// includes the layout it forces) and by function (self time).
 //
 //   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
 //                    [--interval 50]  (sampling interval, µs) [--throttle 1]  (CPU throttling rate)
@@ -40,7 +41,7 @@ async function main() {
   await cdp.send('Profiler.setSamplingInterval', { interval: INTERVAL });
 
   const self = new Map(); // function -> ms
-  const kinds = new Map(); // wasm / glue (the bundle's JS) / page / browser -> ms
+  const kinds = new Map(); // wasm / glue (the bundle's JS) / page / browser and harness -> ms
   let total = 0;
   for (let run = 0; run < RUNS; run++) {
     await prepare(session, impl, op);
@@ -61,7 +62,7 @@ async function main() {
       self.set(name, (self.get(name) || 0) + ms);
       const kind = f.url.endsWith('.wasm') ? 'wasm'
         : f.url.includes('/dist/') ? 'glue'
-          : f.url ? 'page' : f.functionName === '(program)' ? '(program)' : 'browser (DOM and other built-ins)';
+          : f.url ? 'page' : f.functionName === '(program)' ? '(program)' : 'browser and harness (DOM and other built-ins, the measuring script and its forced layout)';
       kinds.set(kind, (kinds.get(kind) || 0) + ms);
       total += ms;
     }
