@@ -360,9 +360,11 @@ fn template(krate: &Tokens, view: &Expr, root: &ElementCall<'_>) -> Tokens {
     let mut template = Template::default();
     let rebuilt = template.element(root);
     let Template { holes, init } = template;
+    // Pushed through `Holes<Msg>`, so that every hole's message type is the template's.
+    let hole_count = holes.len();
     let hole_values = holes.iter().map(|(kind, expr)| match kind {
-        Kind::Attr => quote!(#krate::compiled::Hole::Attr(#expr)),
-        Kind::Child => quote!(#krate::compiled::Hole::Child(#expr)),
+        Kind::Attr => quote!(.attr(#expr)),
+        Kind::Child => quote!(.child(#expr)),
     });
     let take_holes = holes.iter().enumerate().map(|(i, (kind, _))| {
         let name = hole_name(i);
@@ -380,7 +382,7 @@ fn template(krate: &Tokens, view: &Expr, root: &ElementCall<'_>) -> Tokens {
             );
             #krate::compiled::template(
                 &TEMPLATE,
-                ::std::vec![#(#hole_values),*],
+                #krate::compiled::Holes::with_capacity(#hole_count)#(#hole_values)*,
                 |holes| {
                     let mut holes = ::std::iter::IntoIterator::into_iter(holes);
                     #(#take_holes)*
@@ -631,10 +633,10 @@ mod tests {
             "{out}"
         );
         let first = out
-            .find("Hole :: Attr (on_click")
+            .find(". attr (on_click")
             .expect("the listener is a hole");
         let second = out
-            .find("Hole :: Child (text (name))")
+            .find(". child (text (name))")
             .expect("the name is a hole");
         assert!(first < second);
         // rally-view's switch picks the template or, in the browser without
@@ -667,7 +669,7 @@ mod tests {
             [pre([], [text("x")]), textarea([], [])]
         )))
         .expect("a template");
-        assert!(out.contains("Hole :: Child (pre ("), "{out}");
-        assert!(out.contains("Hole :: Child (textarea ("), "{out}");
+        assert!(out.contains(". child (pre ("), "{out}");
+        assert!(out.contains(". child (textarea ("), "{out}");
     }
 }

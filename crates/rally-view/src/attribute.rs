@@ -1,76 +1,76 @@
 //! Attribute and property builders in the spirit of Lustre's `attribute` module.
 
 use crate::html::is_valid_name;
-use crate::vdom::{AttrValue, Attribute, PropValue, Str};
+use crate::vdom::{AnyAttribute, AttrValue, Attribute, PropValue, Str};
 
 /// An attribute with any name; an invalid name is dropped rather than printed into markup.
 pub fn attribute<Msg>(name: impl Into<Str>, value: impl Into<Str>) -> Attribute<Msg> {
     let name = name.into();
     if !is_valid_name(&name) {
-        return Attribute::None;
+        return Attribute::from_any(AnyAttribute::None);
     }
-    Attribute::Attr {
+    Attribute::from_any(AnyAttribute::Attr {
         name,
         value: AttrValue::Str(value.into()),
-    }
+    })
 }
 
 /// A boolean attribute: present when `on`, absent otherwise.
 pub fn bool_attribute<Msg>(name: impl Into<Str>, on: bool) -> Attribute<Msg> {
     let name = name.into();
     if !is_valid_name(&name) {
-        return Attribute::None;
+        return Attribute::from_any(AnyAttribute::None);
     }
-    Attribute::Attr {
+    Attribute::from_any(AnyAttribute::Attr {
         name,
         value: AttrValue::Bool(on),
-    }
+    })
 }
 
 /// No attribute; handy in `if` expressions.
 pub fn none<Msg>() -> Attribute<Msg> {
-    Attribute::None
+    Attribute::from_any(AnyAttribute::None)
 }
 
 #[inline]
 fn attr<Msg>(name: &'static str, value: impl Into<Str>) -> Attribute<Msg> {
-    Attribute::Attr {
+    Attribute::from_any(AnyAttribute::Attr {
         name: Str::Borrowed(name),
         value: AttrValue::Str(value.into()),
-    }
+    })
 }
 
 #[inline]
 fn flag<Msg>(name: &'static str, on: bool) -> Attribute<Msg> {
-    Attribute::Attr {
+    Attribute::from_any(AnyAttribute::Attr {
         name: Str::Borrowed(name),
         value: AttrValue::Bool(on),
-    }
+    })
 }
 
 /// The `value` property: what an input, textarea or select shows. Rendered as the `value`
 /// attribute (textarea: its text) on the server, kept in sync with the live DOM in the browser.
 pub fn value<Msg>(value: impl Into<Str>) -> Attribute<Msg> {
-    Attribute::Prop {
+    Attribute::from_any(AnyAttribute::Prop {
         name: "value",
         value: PropValue::Str(value.into()),
-    }
+    })
 }
 
 /// The `checked` property of a checkbox or radio button.
 pub fn checked<Msg>(on: bool) -> Attribute<Msg> {
-    Attribute::Prop {
+    Attribute::from_any(AnyAttribute::Prop {
         name: "checked",
         value: PropValue::Bool(on),
-    }
+    })
 }
 
 /// The `selected` property of an `<option>`.
 pub fn selected<Msg>(on: bool) -> Attribute<Msg> {
-    Attribute::Prop {
+    Attribute::from_any(AnyAttribute::Prop {
         name: "selected",
         value: PropValue::Bool(on),
-    }
+    })
 }
 
 /// Classes from `(name, on)` pairs; only the enabled ones are kept.

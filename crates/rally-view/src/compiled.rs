@@ -21,14 +21,16 @@
 //! without building either tree (docs/adr/0046). Markup is not compiled there.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::sync::OnceLock;
 
 use crate::lazy::Thunk;
 use crate::render::is_void;
 #[cfg(not(target_arch = "wasm32"))]
-use crate::render::{Renderer, render_attr_into, render_attribute_into, render_into};
+use crate::render::{Renderer, render_any_into, render_attr_into, render_attribute_into};
 use crate::vdom::{
-    Attr, Attribute, Attrs, Children, Element, Namespace, Str, collect_attrs, merge_attrs,
+    AnyAttribute, AnyElement, Attr, AttrSet, Attribute, Attrs, Children, Element, Namespace, Str,
+    merge_attrs,
 };
 
 /// The constant part of one `view!` call, compiled on first use.
@@ -62,28 +64,59 @@ impl Def {
 }
 
 /// One value of a template that can change between renders.
-pub enum Hole<Msg> {
+pub enum Hole {
     /// An attribute, property or listener that is not a literal (`on_click(..)`, a
     /// conditional class).
-    Attr(Attribute<Msg>),
+    Attr(AnyAttribute),
     /// A child that is not a literal text or an element call the macro could see into.
-    Child(Element<Msg>),
+    Child(AnyElement),
 }
 
-impl<Msg> Hole<Msg> {
-    /// The attribute in an attribute hole; nothing for anything else (which `view!` never
-    /// passes).
-    pub fn into_attr(hole: Option<Self>) -> Attribute<Msg> {
-        match hole {
-            Some(Hole::Attr(attr)) => attr,
-            _ => Attribute::None,
+/// A template's holes as `view!` passes them, in source order: all of one message type.
+pub struct Holes<Msg> {
+    holes: Vec<Hole>,
+    msg: PhantomData<fn() -> Msg>,
+}
+
+impl<Msg> Holes<Msg> {
+    /// Room for `n` holes.
+    #[inline]
+    pub fn with_capacity(n: usize) -> Self {
+        Holes {
+            holes: Vec::with_capacity(n),
+            msg: PhantomData,
         }
     }
 
+    /// Adds an attribute hole.
+    #[inline]
+    pub fn attr(mut self, attr: Attribute<Msg>) -> Self {
+        self.holes.push(Hole::Attr(attr.any));
+        self
+    }
+
+    /// Adds a child hole.
+    #[inline]
+    pub fn child(mut self, child: Element<Msg>) -> Self {
+        self.holes.push(Hole::Child(child.into_any()));
+        self
+    }
+}
+
+impl Hole {
+    /// The attribute in an attribute hole; nothing for anything else (which `view!` never
+    /// passes).
+    pub fn into_attr<Msg>(hole: Option<Self>) -> Attribute<Msg> {
+        Attribute::from_any(match hole {
+            Some(Hole::Attr(attr)) => attr,
+            _ => AnyAttribute::None,
+        })
+    }
+
     /// The element in a child hole; nothing for anything else (which `view!` never passes).
-    pub fn into_child(hole: Option<Self>) -> Element<Msg> {
+    pub fn into_child<Msg>(hole: Option<Self>) -> Element<Msg> {
         match hole {
-            Some(Hole::Child(child)) => child,
+            Some(Hole::Child(child)) => Element::from_any(child),
             _ => Element::none(),
         }
     }
@@ -91,8 +124,8 @@ impl<Msg> Hole<Msg> {
     /// The name of an attribute hole that renders as an attribute.
     fn attribute_name(&self) -> Option<&str> {
         match self {
-            Hole::Attr(Attribute::Attr { name, .. }) => Some(name),
-            Hole::Attr(Attribute::Prop { name, .. }) => Some(name),
+            Hole::Attr(AnyAttribute::Attr { name, .. }) => Some(name),
+            Hole::Attr(AnyAttribute::Prop { name, .. }) => Some(name),
             _ => None,
         }
     }
@@ -100,11 +133,12 @@ impl<Msg> Hole<Msg> {
 
 /// A template's element: `rebuild(holes)` is the view expression itself, called when a tree
 /// is needed.
-pub fn template<Msg, F>(def: &'static Def, holes: Vec<Hole<Msg>>, rebuild: F) -> Element<Msg>
+pub fn template<Msg, F>(def: &'static Def, holes: Holes<Msg>, rebuild: F) -> Element<Msg>
 where
     Msg: 'static,
-    F: Fn(Vec<Hole<Msg>>) -> Element<Msg> + 'static,
+    F: Fn(Vec<Hole>) -> Element<Msg> + 'static,
 {
+    let holes = holes.holes;
     if def.compiled().fallback {
         return rebuild(holes);
     }
@@ -112,6 +146,7 @@ where
         def,
         holes: Cell::new(holes),
         rebuild,
+        msg: PhantomData,
     })
 }
 
@@ -119,20 +154,21 @@ where
 /// lazy node without an allocation of its own.
 struct Instance<Msg, F> {
     def: &'static Def,
-    holes: Cell<Vec<Hole<Msg>>>,
+    holes: Cell<Vec<Hole>>,
     rebuild: F,
+    msg: PhantomData<fn() -> Msg>,
 }
 
-impl<Msg, F> Thunk<Msg> for Instance<Msg, F>
+impl<Msg, F> Thunk for Instance<Msg, F>
 where
     Msg: 'static,
-    F: Fn(Vec<Hole<Msg>>) -> Element<Msg> + 'static,
+    F: Fn(Vec<Hole>) -> Element<Msg> + 'static,
 {
-    fn build(&self) -> Element<Msg> {
-        (self.rebuild)(self.holes.take())
+    fn build(&self) -> AnyElement {
+        (self.rebuild)(self.holes.take()).into_any()
     }
 
-    fn same_as(&self, _: &dyn Thunk<Msg>) -> bool {
+    fn same_as(&self, _: &dyn Thunk) -> bool {
         // Holes are not comparable as a whole; two renders are diffed hole by hole.
         false
     }
@@ -141,7 +177,7 @@ where
         self
     }
 
-    fn instance(&self) -> Option<InstanceRef<'_, Msg>> {
+    fn instance(&self) -> Option<InstanceRef<'_>> {
         Some(InstanceRef {
             def: self.def,
             holes: &self.holes,
@@ -158,15 +194,15 @@ where
 }
 
 /// A template instance that was not built into a tree: its definition and its holes.
-pub(crate) struct InstanceRef<'a, Msg> {
+pub(crate) struct InstanceRef<'a> {
     pub(crate) def: &'static Def,
-    holes: &'a Cell<Vec<Hole<Msg>>>,
+    holes: &'a Cell<Vec<Hole>>,
 }
 
-impl<Msg> InstanceRef<'_, Msg> {
+impl InstanceRef<'_> {
     /// Runs `f` on the holes. They are taken out meanwhile: a nested look at the same
     /// instance sees none, and so never fits a skeleton.
-    pub(crate) fn with_holes<R>(&self, f: impl FnOnce(&[Hole<Msg>]) -> R) -> R {
+    pub(crate) fn with_holes<R>(&self, f: impl FnOnce(&[Hole]) -> R) -> R {
         let holes = self.holes.take();
         let result = f(&holes);
         self.holes.set(holes);
@@ -265,7 +301,7 @@ impl Skeleton {
 
     /// Whether these holes give the tree the skeleton describes: one DOM node per child,
     /// attributes that merge with nothing. Anything else is built as a tree.
-    pub(crate) fn fits<Msg>(&self, holes: &[Hole<Msg>]) -> bool {
+    pub(crate) fn fits(&self, holes: &[Hole]) -> bool {
         holes.len() == self.rules.len()
             && self
                 .rules
@@ -278,14 +314,18 @@ impl Skeleton {
                             next_to_text,
                             after,
                         },
-                        Hole::Child(Element::Text(t)),
+                        Hole::Child(AnyElement::Text(t)),
                     ) => {
                         !t.is_empty()
                             && !next_to_text
-                            && !after
-                                .is_some_and(|j| matches!(holes[j], Hole::Child(Element::Text(_))))
+                            && !after.is_some_and(|j| {
+                                matches!(holes[j], Hole::Child(AnyElement::Text(_)))
+                            })
                     }
-                    (Rule::Child { .. }, Hole::Child(Element::Node(_) | Element::Lazy(_))) => true,
+                    (
+                        Rule::Child { .. },
+                        Hole::Child(AnyElement::Node(_) | AnyElement::Lazy(_)),
+                    ) => true,
                     _ => false,
                 })
             && !self.clashes.iter().any(|c| c.clashes(holes))
@@ -438,7 +478,7 @@ pub(crate) struct Check {
 impl Check {
     /// Whether a hole's attribute shares a name with another of the element's attributes, so
     /// that the tree would merge them.
-    fn clashes<Msg>(&self, holes: &[Hole<Msg>]) -> bool {
+    fn clashes(&self, holes: &[Hole]) -> bool {
         self.holes.iter().enumerate().any(|(k, &i)| {
             holes[i].attribute_name().is_some_and(|name| {
                 self.names.iter().any(|n| n == name)
@@ -454,7 +494,7 @@ impl Check {
 impl Compiled {
     /// Writes the template with these holes, or returns `false` (having written nothing) when
     /// its tree must be rendered instead.
-    fn render<Msg>(&self, renderer: &mut Renderer<'_>, holes: &[Hole<Msg>]) -> bool {
+    fn render(&self, renderer: &mut Renderer<'_>, holes: &[Hole]) -> bool {
         if self.fallback
             || holes.len() != self.holes
             || self.checks.iter().any(|c| c.clashes(holes))
@@ -507,7 +547,7 @@ struct Open {
 }
 
 enum Slot {
-    Constant(Attribute<()>),
+    Constant(AnyAttribute),
     Hole(usize),
 }
 
@@ -517,8 +557,8 @@ impl Compiler {
         if let Some(parent) = self.open.last_mut() {
             parent.has_children = true;
         }
-        let (tag, namespace) = match &empty {
-            Element::Node(node)
+        let (tag, namespace) = match empty.any() {
+            AnyElement::Node(node)
                 if node.attrs.is_empty()
                     && node.listeners.is_empty()
                     && matches!(&node.children, Children::Plain(c) if c.is_empty()) =>
@@ -561,7 +601,7 @@ impl Compiler {
     /// A constant attribute of the open element.
     pub fn attr(&mut self, attr: Attribute<()>) {
         match self.open.last_mut() {
-            Some(open) => open.attrs.push(Slot::Constant(attr)),
+            Some(open) => open.attrs.push(Slot::Constant(attr.any)),
             None => self.fallback = true,
         }
     }
@@ -592,8 +632,8 @@ impl Compiler {
         let names: Vec<String> = slots
             .iter()
             .filter_map(|s| match s {
-                Slot::Constant(Attribute::Attr { name, .. }) => Some(name.to_string()),
-                Slot::Constant(Attribute::Prop { name, .. }) => Some((*name).to_owned()),
+                Slot::Constant(AnyAttribute::Attr { name, .. }) => Some(name.to_string()),
+                Slot::Constant(AnyAttribute::Prop { name, .. }) => Some((*name).to_owned()),
                 _ => None,
             })
             .collect();
@@ -614,10 +654,12 @@ impl Compiler {
                 names: names.clone(),
             });
         }
-        let constants = collect_attrs(slots.into_iter().filter_map(|s| match s {
-            Slot::Constant(a) => Some(a),
-            Slot::Hole(_) => None,
-        }));
+        let mut constants = AttrSet::new();
+        for slot in slots {
+            if let Slot::Constant(a) = slot {
+                constants.push_any(a);
+            }
+        }
         let attrs = merge_attrs(constants.attrs);
         #[cfg(not(target_arch = "wasm32"))]
         {
@@ -642,9 +684,9 @@ impl Compiler {
     pub fn child(&mut self, child: Element<()>) {
         self.mark_child();
         #[cfg(not(target_arch = "wasm32"))]
-        render_into(&child, &mut self.markup);
-        let child = match child {
-            Element::Text(t) if !t.is_empty() => SkeletonChild::Text(t),
+        render_any_into(child.any(), &mut self.markup);
+        let child = match child.into_any() {
+            AnyElement::Text(t) if !t.is_empty() => SkeletonChild::Text(t),
             _ => {
                 self.unclonable = true;
                 return;

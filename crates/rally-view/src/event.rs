@@ -5,34 +5,37 @@
 
 use std::rc::Rc;
 
-use crate::vdom::{Attribute, EventData, EventOptions, Handler, Listener, Modifiers, Str};
+use crate::vdom::{
+    AnyAttribute, AnyMessage, Attribute, EventData, EventOptions, Handler, Listener, Modifiers, Str,
+};
 
 /// A listener for any event, with a decoder that may ignore the event by returning `None`.
-pub fn on<Msg>(
+pub fn on<Msg: 'static>(
     event: impl Into<Str>,
     decode: impl Fn(&dyn EventData) -> Option<Msg> + 'static,
 ) -> Attribute<Msg> {
+    let decode = move |e: &dyn EventData| decode(e).map(|m| Box::new(m) as AnyMessage);
     listener(event.into(), Handler::Decode(Rc::new(decode)))
 }
 
 /// A listener that always produces `msg`.
-pub fn on_event<Msg>(event: impl Into<Str>, msg: Msg) -> Attribute<Msg> {
-    listener(event.into(), Handler::Message(msg))
+pub fn on_event<Msg: Clone + 'static>(event: impl Into<Str>, msg: Msg) -> Attribute<Msg> {
+    listener(event.into(), Handler::message(msg))
 }
 
-fn listener<Msg>(event: Str, handler: Handler<Msg>) -> Attribute<Msg> {
-    Attribute::Event(Listener {
+fn listener<Msg>(event: Str, handler: Handler) -> Attribute<Msg> {
+    Attribute::from_any(AnyAttribute::Event(Listener {
         event,
         handler,
         options: EventOptions::default(),
-    })
+    }))
 }
 
 macro_rules! message_events {
     ($($fn_name:ident => $event:literal),* $(,)?) => {$(
         #[doc = concat!("Produces `msg` on `", $event, "`.")]
         #[inline]
-        pub fn $fn_name<Msg>(msg: Msg) -> Attribute<Msg> { listener(Str::Borrowed($event), Handler::Message(msg)) }
+        pub fn $fn_name<Msg: Clone + 'static>(msg: Msg) -> Attribute<Msg> { listener(Str::Borrowed($event), Handler::message(msg)) }
     )*};
 }
 
@@ -44,32 +47,32 @@ message_events! {
 }
 
 /// The text of an input or textarea on every keystroke.
-pub fn on_input<Msg>(f: impl Fn(String) -> Msg + 'static) -> Attribute<Msg> {
+pub fn on_input<Msg: 'static>(f: impl Fn(String) -> Msg + 'static) -> Attribute<Msg> {
     on("input", move |e| e.target_value().map(&f))
 }
 
 /// The committed value of an input or select (`change`).
-pub fn on_change<Msg>(f: impl Fn(String) -> Msg + 'static) -> Attribute<Msg> {
+pub fn on_change<Msg: 'static>(f: impl Fn(String) -> Msg + 'static) -> Attribute<Msg> {
     on("change", move |e| e.target_value().map(&f))
 }
 
 /// The new state of a checkbox or radio button.
-pub fn on_check<Msg>(f: impl Fn(bool) -> Msg + 'static) -> Attribute<Msg> {
+pub fn on_check<Msg: 'static>(f: impl Fn(bool) -> Msg + 'static) -> Attribute<Msg> {
     on("change", move |e| e.target_checked().map(&f))
 }
 
 /// A form's submission with its named values; the browser's own submission is prevented.
-pub fn on_submit<Msg>(f: impl Fn(FormValues) -> Msg + 'static) -> Attribute<Msg> {
+pub fn on_submit<Msg: 'static>(f: impl Fn(FormValues) -> Msg + 'static) -> Attribute<Msg> {
     on("submit", move |e| Some(f(FormValues(e.form_values())))).prevent_default()
 }
 
 /// A key press (`keydown`); return `None` to ignore the key.
-pub fn on_keydown<Msg>(f: impl Fn(KeyEvent) -> Option<Msg> + 'static) -> Attribute<Msg> {
+pub fn on_keydown<Msg: 'static>(f: impl Fn(KeyEvent) -> Option<Msg> + 'static) -> Attribute<Msg> {
     on("keydown", move |e| f(KeyEvent::from_event(e)?))
 }
 
 /// A key release (`keyup`); return `None` to ignore the key.
-pub fn on_keyup<Msg>(f: impl Fn(KeyEvent) -> Option<Msg> + 'static) -> Attribute<Msg> {
+pub fn on_keyup<Msg: 'static>(f: impl Fn(KeyEvent) -> Option<Msg> + 'static) -> Attribute<Msg> {
     on("keyup", move |e| f(KeyEvent::from_event(e)?))
 }
 

@@ -36,7 +36,8 @@
 //! ```
 
 use crate::vdom::{
-    AttrSet, Attribute, Children, Element, Key, Namespace, Str, collect_attrs, normalize,
+    AnyElement, AttrSet, Attribute, Children, Element, Key, Namespace, Str, collect_attrs,
+    normalize,
 };
 
 /// An element with any tag; an invalid tag name yields a `<rally-invalid-tag>` so the mistake is
@@ -56,20 +57,22 @@ pub fn element<Msg>(
 pub(crate) fn known<Msg>(
     tag: &'static str,
     namespace: Namespace,
-    attrs: AttrSet<Msg>,
-    children: Children<Msg>,
+    attrs: AttrSet,
+    children: Children,
 ) -> Element<Msg> {
     Element::with_children(Str::Borrowed(tag), namespace, attrs, children)
 }
 
 /// A text node; its content is always escaped.
 pub fn text<Msg>(text: impl Into<Str>) -> Element<Msg> {
-    Element::Text(text.into())
+    Element::text(text)
 }
 
 /// Several siblings without a wrapper element.
 pub fn fragment<Msg>(children: impl IntoIterator<Item = Element<Msg>>) -> Element<Msg> {
-    Element::Fragment(children.into_iter().collect())
+    Element::from_any(AnyElement::Fragment(
+        children.into_iter().map(Element::into_any).collect(),
+    ))
 }
 
 /// Nothing; renders no node.
@@ -117,14 +120,17 @@ pub fn keyed<Msg: KeyedLists>(
     attrs: impl IntoIterator<Item = Attribute<Msg>>,
     children: impl IntoIterator<Item = (Key, Element<Msg>)>,
 ) -> Element<Msg> {
-    let children: Vec<(Key, Element<Msg>)> = children.into_iter().collect();
+    let children: Vec<(Key, AnyElement)> = children
+        .into_iter()
+        .map(|(k, c)| (k, c.into_any()))
+        .collect();
     // The usual case (one element per key) is already normal: keep the vector as it is.
     let needs_work = children.iter().enumerate().any(|(i, (_, c))| match c {
-        Element::Fragment(_) => true,
-        Element::Text(t) => {
-            t.is_empty() || (i > 0 && matches!(children[i - 1].1, Element::Text(_)))
+        AnyElement::Fragment(_) => true,
+        AnyElement::Text(t) => {
+            t.is_empty() || (i > 0 && matches!(children[i - 1].1, AnyElement::Text(_)))
         }
-        Element::Node(_) | Element::Lazy(_) => false,
+        AnyElement::Node(_) | AnyElement::Lazy(_) => false,
     });
     let children = if needs_work {
         normalize_keyed(children)
@@ -139,11 +145,11 @@ pub fn keyed<Msg: KeyedLists>(
     )
 }
 
-fn normalize_keyed<Msg>(children: Vec<(Key, Element<Msg>)>) -> Vec<(Key, Element<Msg>)> {
-    let mut out: Vec<(Key, Element<Msg>)> = Vec::with_capacity(children.len());
+fn normalize_keyed(children: Vec<(Key, AnyElement)>) -> Vec<(Key, AnyElement)> {
+    let mut out: Vec<(Key, AnyElement)> = Vec::with_capacity(children.len());
     for (key, child) in children {
         match child {
-            Element::Fragment(inner) => {
+            AnyElement::Fragment(inner) => {
                 for (i, node) in normalize(inner).into_iter().enumerate() {
                     push_keyed(&mut out, key.sibling(i), node);
                 }
@@ -154,10 +160,10 @@ fn normalize_keyed<Msg>(children: Vec<(Key, Element<Msg>)>) -> Vec<(Key, Element
     out
 }
 
-fn push_keyed<Msg>(out: &mut Vec<(Key, Element<Msg>)>, key: Key, child: Element<Msg>) {
+fn push_keyed(out: &mut Vec<(Key, AnyElement)>, key: Key, child: AnyElement) {
     match (out.last_mut(), child) {
-        (_, Element::Text(t)) if t.is_empty() => {}
-        (Some((_, Element::Text(prev))), Element::Text(t)) => prev.make_mut().push_str(&t),
+        (_, AnyElement::Text(t)) if t.is_empty() => {}
+        (Some((_, AnyElement::Text(prev))), AnyElement::Text(t)) => prev.make_mut().push_str(&t),
         (_, child) => out.push((key, child)),
     }
 }

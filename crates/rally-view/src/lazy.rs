@@ -20,42 +20,43 @@
 
 use std::any::Any;
 use std::cell::{Ref, RefCell};
+use std::marker::PhantomData;
 
 use smallbox::space::S4;
 use smallbox::{SmallBox, smallbox};
 
-use crate::vdom::{Children, Element, Mapper, Namespace, Str};
+use crate::vdom::{AnyElement, AttrSet, Children, Element, Mapper, Namespace, Str};
 
 /// A built subtree as one DOM node: an element, or a lazy node (a `view!` template on the
 /// server); anything else is wrapped in a `<rally-lazy>` element.
-pub(crate) fn one_node<Msg>(built: Element<Msg>) -> Element<Msg> {
+pub(crate) fn one_node(built: AnyElement) -> AnyElement {
     match built {
-        node @ (Element::Node(_) | Element::Lazy(_)) => node,
-        other => Element::with_children(
+        node @ (AnyElement::Node(_) | AnyElement::Lazy(_)) => node,
+        other => AnyElement::node(
             Str::Borrowed("rally-lazy"),
             Namespace::Html,
-            Default::default(),
+            AttrSet::new(),
             Children::from_vec(vec![other]),
         ),
     }
 }
 
 /// A deferred subtree: an argument, a view function, and the subtree once built.
-pub struct Lazy<Msg> {
+pub struct Lazy {
     /// In place when the argument fits four words (a row's id and shared label, a flag), so a
     /// list of lazy rows costs no allocation per row and render; larger ones are boxed.
-    thunk: SmallBox<dyn Thunk<Msg>, S4>,
-    built: RefCell<Option<Box<Element<Msg>>>>,
+    thunk: SmallBox<dyn Thunk, S4>,
+    built: RefCell<Option<Box<AnyElement>>>,
 }
 
 /// What a lazy node defers: a view and its input, or a compiled template and its holes.
-pub(crate) trait Thunk<Msg> {
-    fn build(&self) -> Element<Msg>;
-    fn same_as(&self, other: &dyn Thunk<Msg>) -> bool;
+pub(crate) trait Thunk {
+    fn build(&self) -> AnyElement;
+    fn same_as(&self, other: &dyn Thunk) -> bool;
     fn as_any(&self) -> &dyn Any;
     /// The compiled template this thunk builds, with its holes.
     #[cfg(rally_templates)]
-    fn instance(&self) -> Option<crate::compiled::InstanceRef<'_, Msg>> {
+    fn instance(&self) -> Option<crate::compiled::InstanceRef<'_>> {
         None
     }
     /// Writes the subtree's HTML without building it, if this thunk can.
@@ -65,21 +66,22 @@ pub(crate) trait Thunk<Msg> {
     }
 }
 
-struct ViewOf<A, F> {
+struct ViewOf<A, F, Msg> {
     arg: A,
     view: F,
+    msg: PhantomData<fn() -> Msg>,
 }
 
-impl<Msg, A, F> Thunk<Msg> for ViewOf<A, F>
+impl<Msg: 'static, A, F> Thunk for ViewOf<A, F, Msg>
 where
     A: PartialEq + 'static,
     F: Fn(&A) -> Element<Msg> + 'static,
 {
-    fn build(&self) -> Element<Msg> {
-        (self.view)(&self.arg)
+    fn build(&self) -> AnyElement {
+        (self.view)(&self.arg).into_any()
     }
 
-    fn same_as(&self, other: &dyn Thunk<Msg>) -> bool {
+    fn same_as(&self, other: &dyn Thunk) -> bool {
         // Each function item and closure has its own type, so a successful downcast means the
         // same function — unless `F` carries data (a capturing closure or a function pointer),
         // whose values could differ: those are never taken as unchanged.
@@ -106,22 +108,26 @@ where
     A: PartialEq + 'static,
     F: Fn(&A) -> Element<Msg> + 'static,
 {
-    Element::Lazy(Lazy {
-        thunk: smallbox!(ViewOf { arg, view }),
+    Element::from_any(AnyElement::Lazy(Lazy {
+        thunk: smallbox!(ViewOf {
+            arg,
+            view,
+            msg: PhantomData
+        }),
         built: RefCell::new(None),
-    })
+    }))
 }
 
 /// A lazy node over any thunk (a compiled template's).
 #[cfg(rally_templates)]
-pub(crate) fn from_thunk<Msg, T: Thunk<Msg> + 'static>(thunk: T) -> Element<Msg> {
-    Element::Lazy(Lazy {
+pub(crate) fn from_thunk<Msg, T: Thunk + 'static>(thunk: T) -> Element<Msg> {
+    Element::from_any(AnyElement::Lazy(Lazy {
         thunk: smallbox!(thunk),
         built: RefCell::new(None),
-    })
+    }))
 }
 
-impl<Msg> Lazy<Msg> {
+impl Lazy {
     /// Writes the subtree's HTML without building it, when it is a compiled template that was
     /// not built yet.
     #[cfg(not(target_arch = "wasm32"))]
@@ -131,7 +137,7 @@ impl<Msg> Lazy<Msg> {
 
     /// The compiled template instance this node stands for, while it is not built.
     #[cfg(rally_templates)]
-    pub(crate) fn instance(&self) -> Option<crate::compiled::InstanceRef<'_, Msg>> {
+    pub(crate) fn instance(&self) -> Option<crate::compiled::InstanceRef<'_>> {
         match &*self.built.borrow() {
             Some(_) => None,
             None => self.thunk.instance(),
@@ -139,7 +145,7 @@ impl<Msg> Lazy<Msg> {
     }
 
     /// The subtree, built on first use.
-    pub(crate) fn force(&self) -> Ref<'_, Element<Msg>> {
+    pub(crate) fn force(&self) -> Ref<'_, AnyElement> {
         if self.built.borrow().is_none() {
             *self.built.borrow_mut() = Some(Box::new(one_node(self.thunk.build())));
         }
@@ -150,21 +156,18 @@ impl<Msg> Lazy<Msg> {
     }
 
     /// Whether `self` and `next` have the same function and equal arguments.
-    pub(crate) fn same_as(&self, next: &Lazy<Msg>) -> bool {
+    pub(crate) fn same_as(&self, next: &Lazy) -> bool {
         self.thunk.same_as(&*next.thunk)
     }
 
     /// Hands the built subtree to `next`, which is unchanged from `self`.
-    pub(crate) fn pass_to(&self, next: &Lazy<Msg>) {
+    pub(crate) fn pass_to(&self, next: &Lazy) {
         *next.built.borrow_mut() = self.built.borrow_mut().take();
     }
 
     /// The same lazy node with its messages mapped by `f` (for `Element::map`): still lazy,
     /// and unchanged from a previous render's mapped node when both the node and `f` are.
-    pub(crate) fn map<B: 'static>(self, f: &Mapper<Msg, B>) -> Lazy<B>
-    where
-        Msg: 'static,
-    {
+    pub(crate) fn map(self, f: &Mapper) -> Lazy {
         let built = self.built.into_inner().map(|e| Box::new(e.map_with(f)));
         Lazy {
             thunk: smallbox!(Mapped {
@@ -177,17 +180,17 @@ impl<Msg> Lazy<Msg> {
 }
 
 /// A lazy node seen through `Element::map`.
-struct Mapped<A, B> {
-    inner: SmallBox<dyn Thunk<A>, S4>,
-    f: Mapper<A, B>,
+struct Mapped {
+    inner: SmallBox<dyn Thunk, S4>,
+    f: Mapper,
 }
 
-impl<A: 'static, B: 'static> Thunk<B> for Mapped<A, B> {
-    fn build(&self) -> Element<B> {
+impl Thunk for Mapped {
+    fn build(&self) -> AnyElement {
         self.inner.build().map_with(&self.f)
     }
 
-    fn same_as(&self, other: &dyn Thunk<B>) -> bool {
+    fn same_as(&self, other: &dyn Thunk) -> bool {
         other
             .as_any()
             .downcast_ref::<Self>()

@@ -31,19 +31,20 @@
 
 use std::any::Any;
 use std::cell::{OnceCell, Ref, RefCell};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::lazy::one_node;
-use crate::vdom::{Attribute, Children, Element, Key, KeyRef, Mapper, Namespace, Str};
+use crate::vdom::{AnyElement, Attribute, Children, Element, Key, KeyRef, Mapper, Namespace, Str};
 
 /// The rows of a [`keyed_lazy`] list: their keys, their arguments and view, and the rows once
 /// built.
-pub struct LazyList<Msg> {
-    rows: Box<dyn Rows<Msg>>,
+pub struct LazyList {
+    rows: Box<dyn Rows>,
     /// Built rows by position; shorter than `keys` (or `None`) where a row is not built yet.
     /// Boxed, so that handing a row from one render to the next moves a pointer: rows moved
     /// in place took a quarter more script time to remove one row of 1,000 in Chromium.
-    built: RefCell<Vec<Option<Box<Element<Msg>>>>>,
+    built: RefCell<Vec<Option<Box<AnyElement>>>>,
 }
 
 /// A list's keys: integers (ids, nearly always) in a vector of their own, which costs a
@@ -117,25 +118,19 @@ impl Keys {
 }
 
 /// A list's keys, arguments and view, behind one trait object per list (not per row).
-trait Rows<Msg> {
+trait Rows {
     fn len(&self) -> usize;
     fn keys(&self) -> &Keys;
-    fn build(&self, i: usize) -> Element<Msg>;
+    fn build(&self, i: usize) -> AnyElement;
     /// Whether row `i` shows what `old`'s row `j` showed: same view, equal arguments.
-    fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool;
+    fn same_at(&self, i: usize, old: &dyn Rows, j: usize) -> bool;
     /// For `len` rows from position `at` here matching `old`'s from `old_at` key by key: the
     /// positions (here) whose argument changed, in order; `None` when the view differs (every
     /// row changed).
-    fn changed(
-        &self,
-        old: &dyn Rows<Msg>,
-        at: usize,
-        old_at: usize,
-        len: usize,
-    ) -> Option<Vec<usize>>;
+    fn changed(&self, old: &dyn Rows, at: usize, old_at: usize, len: usize) -> Option<Vec<usize>>;
     /// For a render of the very rows `old` showed, with the same view: the positions whose
     /// mark changed, in order (at most two). `None` when the rows may differ.
-    fn remarked(&self, _old: &dyn Rows<Msg>) -> Option<Vec<usize>> {
+    fn remarked(&self, _old: &dyn Rows) -> Option<Vec<usize>> {
         None
     }
     fn as_any(&self) -> &dyn Any;
@@ -143,20 +138,21 @@ trait Rows<Msg> {
 
 /// `old` as rows of the same kind `R` as the new ones, when their view is known to be the same
 /// function (`same_view`): only then can a row be compared instead of built.
-fn counterpart<R: 'static, Msg>(old: &dyn Rows<Msg>, same_view: bool) -> Option<&R> {
+fn counterpart<R: 'static>(old: &dyn Rows, same_view: bool) -> Option<&R> {
     if !same_view {
         return None;
     }
     old.as_any().downcast_ref::<R>()
 }
 
-struct RowsOf<A, F> {
+struct RowsOf<A, F, Msg> {
     keys: Keys,
     args: Vec<A>,
     view: F,
+    msg: PhantomData<fn() -> Msg>,
 }
 
-impl<A, F> RowsOf<A, F> {
+impl<A, F, Msg> RowsOf<A, F, Msg> {
     /// Only a view that carries no data is known to be the same function as last time: a
     /// capturing closure's values could differ, so its rows are always rebuilt.
     fn same_view(&self) -> bool {
@@ -164,7 +160,7 @@ impl<A, F> RowsOf<A, F> {
     }
 }
 
-impl<Msg, A, F> Rows<Msg> for RowsOf<A, F>
+impl<Msg: 'static, A, F> Rows for RowsOf<A, F, Msg>
 where
     A: PartialEq + 'static,
     F: Fn(&A) -> Element<Msg> + 'static,
@@ -177,23 +173,17 @@ where
         &self.keys
     }
 
-    fn build(&self, i: usize) -> Element<Msg> {
-        (self.view)(&self.args[i])
+    fn build(&self, i: usize) -> AnyElement {
+        (self.view)(&self.args[i]).into_any()
     }
 
-    fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool {
-        counterpart::<Self, Msg>(old, self.same_view())
+    fn same_at(&self, i: usize, old: &dyn Rows, j: usize) -> bool {
+        counterpart::<Self>(old, self.same_view())
             .is_some_and(|o| o.args.get(j) == self.args.get(i))
     }
 
-    fn changed(
-        &self,
-        old: &dyn Rows<Msg>,
-        at: usize,
-        old_at: usize,
-        len: usize,
-    ) -> Option<Vec<usize>> {
-        let old = counterpart::<Self, Msg>(old, self.same_view())?;
+    fn changed(&self, old: &dyn Rows, at: usize, old_at: usize, len: usize) -> Option<Vec<usize>> {
+        let old = counterpart::<Self>(old, self.same_view())?;
         let (new, old) = (
             self.args.get(at..at + len)?,
             old.args.get(old_at..old_at + len)?,
@@ -213,21 +203,21 @@ where
 }
 
 /// A list seen through `Element::map`.
-struct MappedRows<A, B> {
-    inner: Box<dyn Rows<A>>,
-    f: Mapper<A, B>,
+struct MappedRows {
+    inner: Box<dyn Rows>,
+    f: Mapper,
 }
 
-impl<A: 'static, B: 'static> MappedRows<A, B> {
+impl MappedRows {
     /// `old` as a mapped list of the same mapping, if it is one.
-    fn same_mapping<'o>(&self, old: &'o dyn Rows<B>) -> Option<&'o Self> {
+    fn same_mapping<'o>(&self, old: &'o dyn Rows) -> Option<&'o Self> {
         old.as_any()
             .downcast_ref::<Self>()
             .filter(|o| self.f.same_as(&o.f))
     }
 }
 
-impl<A: 'static, B: 'static> Rows<B> for MappedRows<A, B> {
+impl Rows for MappedRows {
     fn len(&self) -> usize {
         self.inner.len()
     }
@@ -236,27 +226,21 @@ impl<A: 'static, B: 'static> Rows<B> for MappedRows<A, B> {
         self.inner.keys()
     }
 
-    fn build(&self, i: usize) -> Element<B> {
+    fn build(&self, i: usize) -> AnyElement {
         self.inner.build(i).map_with(&self.f)
     }
 
-    fn same_at(&self, i: usize, old: &dyn Rows<B>, j: usize) -> bool {
+    fn same_at(&self, i: usize, old: &dyn Rows, j: usize) -> bool {
         self.same_mapping(old)
             .is_some_and(|o| self.inner.same_at(i, &*o.inner, j))
     }
 
-    fn changed(
-        &self,
-        old: &dyn Rows<B>,
-        at: usize,
-        old_at: usize,
-        len: usize,
-    ) -> Option<Vec<usize>> {
+    fn changed(&self, old: &dyn Rows, at: usize, old_at: usize, len: usize) -> Option<Vec<usize>> {
         self.inner
             .changed(&*self.same_mapping(old)?.inner, at, old_at, len)
     }
 
-    fn remarked(&self, old: &dyn Rows<B>) -> Option<Vec<usize>> {
+    fn remarked(&self, old: &dyn Rows) -> Option<Vec<usize>> {
         self.inner.remarked(&*self.same_mapping(old)?.inner)
     }
 
@@ -314,13 +298,19 @@ where
         args.push(arg);
         key.into()
     }));
-    lazy_list_element(tag.into(), attrs, Box::new(RowsOf { keys, args, view }))
+    let rows = RowsOf {
+        keys,
+        args,
+        view,
+        msg: PhantomData,
+    };
+    lazy_list_element(tag.into(), attrs, Box::new(rows))
 }
 
 fn lazy_list_element<Msg: 'static>(
     tag: Str,
     attrs: impl IntoIterator<Item = Attribute<Msg>>,
-    rows: Box<dyn Rows<Msg>>,
+    rows: Box<dyn Rows>,
 ) -> Element<Msg> {
     let list = LazyList {
         rows,
@@ -336,7 +326,7 @@ fn lazy_list_element<Msg: 'static>(
 
 /// The rows of a [`keyed_lazy_shared`] list: the model's own vector, shared, and the key of
 /// the one row shown marked.
-struct SharedRows<T, K, KF, F> {
+struct SharedRows<T, K, KF, F, Msg> {
     rows: Arc<Vec<T>>,
     key: KF,
     /// Compared with each row's key as the key type itself: a scan for an integer id is a
@@ -347,9 +337,10 @@ struct SharedRows<T, K, KF, F> {
     /// Where the marked row is; found once.
     mark_at: OnceCell<Option<usize>>,
     view: F,
+    msg: PhantomData<fn() -> Msg>,
 }
 
-impl<T, K, KF, F> SharedRows<T, K, KF, F>
+impl<T, K, KF, F, Msg> SharedRows<T, K, KF, F, Msg>
 where
     K: PartialEq + Into<Key>,
     KF: Fn(&T) -> K,
@@ -370,7 +361,7 @@ where
     }
 }
 
-impl<Msg, T, K, KF, F> Rows<Msg> for SharedRows<T, K, KF, F>
+impl<Msg: 'static, T, K, KF, F> Rows for SharedRows<T, K, KF, F, Msg>
 where
     T: PartialEq + 'static,
     K: PartialEq + Into<Key> + 'static,
@@ -386,23 +377,17 @@ where
             .get_or_init(|| Keys::collect(self.rows.iter().map(|row| (self.key)(row).into())))
     }
 
-    fn build(&self, i: usize) -> Element<Msg> {
-        (self.view)(&self.rows[i], self.marked(i))
+    fn build(&self, i: usize) -> AnyElement {
+        (self.view)(&self.rows[i], self.marked(i)).into_any()
     }
 
-    fn same_at(&self, i: usize, old: &dyn Rows<Msg>, j: usize) -> bool {
-        counterpart::<Self, Msg>(old, self.same_view())
+    fn same_at(&self, i: usize, old: &dyn Rows, j: usize) -> bool {
+        counterpart::<Self>(old, self.same_view())
             .is_some_and(|o| o.rows.get(j) == self.rows.get(i) && o.marked(j) == self.marked(i))
     }
 
-    fn changed(
-        &self,
-        old: &dyn Rows<Msg>,
-        at: usize,
-        old_at: usize,
-        len: usize,
-    ) -> Option<Vec<usize>> {
-        let old = counterpart::<Self, Msg>(old, self.same_view())?;
+    fn changed(&self, old: &dyn Rows, at: usize, old_at: usize, len: usize) -> Option<Vec<usize>> {
+        let old = counterpart::<Self>(old, self.same_view())?;
         let (new_rows, old_rows) = (
             self.rows.get(at..at + len)?,
             old.rows.get(old_at..old_at + len)?,
@@ -419,8 +404,8 @@ where
         )
     }
 
-    fn remarked(&self, old: &dyn Rows<Msg>) -> Option<Vec<usize>> {
-        let old = counterpart::<Self, Msg>(old, self.same_view())?;
+    fn remarked(&self, old: &dyn Rows) -> Option<Vec<usize>> {
+        let old = counterpart::<Self>(old, self.same_view())?;
         if !Arc::ptr_eq(&self.rows, &old.rows) {
             return None;
         }
@@ -493,11 +478,12 @@ where
         keys: OnceCell::new(),
         mark_at: OnceCell::new(),
         view,
+        msg: PhantomData,
     };
     lazy_list_element(tag.into(), attrs, Box::new(rows))
 }
 
-impl<Msg> LazyList<Msg> {
+impl LazyList {
     /// The number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -514,7 +500,7 @@ impl<Msg> LazyList<Msg> {
     }
 
     /// Every row, built where it was not yet (rendering, hydrating, creating the list).
-    pub(crate) fn force_all(&self) -> Ref<'_, [Option<Box<Element<Msg>>>]> {
+    pub(crate) fn force_all(&self) -> Ref<'_, [Option<Box<AnyElement>>]> {
         {
             let mut built = self.built.borrow_mut();
             built.resize_with(self.len(), || None);
@@ -528,19 +514,19 @@ impl<Msg> LazyList<Msg> {
     }
 
     /// Whether row `i` shows what `old`'s row `j` showed.
-    pub(crate) fn same_at(&self, i: usize, old: &LazyList<Msg>, j: usize) -> bool {
+    pub(crate) fn same_at(&self, i: usize, old: &LazyList, j: usize) -> bool {
         self.rows.same_at(i, &*old.rows, j)
     }
 
     /// For a render of the very rows `old` showed: the positions whose mark changed, in
     /// order. `None` unless both are [`keyed_lazy_shared`] lists of the same rows and view.
-    pub(crate) fn remarked_since(&self, old: &LazyList<Msg>) -> Option<Vec<usize>> {
+    pub(crate) fn remarked_since(&self, old: &LazyList) -> Option<Vec<usize>> {
         self.rows.remarked(&*old.rows)
     }
 
     /// For two lists with the same keys in the same order: the positions whose argument
     /// changed, all of them when the view differs.
-    pub(crate) fn changed_since(&self, old: &LazyList<Msg>) -> Vec<usize> {
+    pub(crate) fn changed_since(&self, old: &LazyList) -> Vec<usize> {
         self.changed_between(old, 0, 0, self.len())
     }
 
@@ -548,7 +534,7 @@ impl<Msg> LazyList<Msg> {
     /// (here) whose argument changed, all of them when the view differs.
     pub(crate) fn changed_between(
         &self,
-        old: &LazyList<Msg>,
+        old: &LazyList,
         at: usize,
         old_at: usize,
         len: usize,
@@ -560,19 +546,19 @@ impl<Msg> LazyList<Msg> {
 
     /// The built rows, taken out of the list (to hand them to the next render), one slot per
     /// row.
-    pub(crate) fn take_rows(&self) -> Vec<Option<Box<Element<Msg>>>> {
+    pub(crate) fn take_rows(&self) -> Vec<Option<Box<AnyElement>>> {
         let mut rows = std::mem::take(&mut *self.built.borrow_mut());
         rows.resize_with(self.len(), || None);
         rows
     }
 
     /// Keeps `rows` as this list's built rows.
-    pub(crate) fn keep_rows(&self, rows: Vec<Option<Box<Element<Msg>>>>) {
+    pub(crate) fn keep_rows(&self, rows: Vec<Option<Box<AnyElement>>>) {
         *self.built.borrow_mut() = rows;
     }
 
     /// Builds row `i` without keeping it.
-    pub(crate) fn build(&self, i: usize) -> Box<Element<Msg>> {
+    pub(crate) fn build(&self, i: usize) -> Box<AnyElement> {
         Box::new(one_node(self.rows.build(i)))
     }
 
@@ -582,10 +568,7 @@ impl<Msg> LazyList<Msg> {
     /// Rows built already are dropped, to be built again through `f` if needed: a list is
     /// mapped as its view is made, before anything builds it, and mapping built rows here
     /// cost every bundle an iterator pipeline per pair of message types.
-    pub(crate) fn map<B: 'static>(self, f: &Mapper<Msg, B>) -> LazyList<B>
-    where
-        Msg: 'static,
-    {
+    pub(crate) fn map(self, f: &Mapper) -> LazyList {
         LazyList {
             rows: Box::new(MappedRows {
                 inner: self.rows,

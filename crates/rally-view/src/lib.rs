@@ -32,8 +32,9 @@ pub use effect::{Dispatch, Effect};
 pub use lazy::lazy;
 pub use program::{App, Program};
 pub use vdom::{
-    Attr, AttrSet, AttrValue, Attribute, Attrs, Children, Element, EventData, EventOptions,
-    Handler, Key, Listener, Modifiers, Namespace, Node, PropValue, Str,
+    AnyAttribute, AnyElement, AnyMessage, Attr, AttrSet, AttrValue, Attribute, Attrs, Children,
+    ConstMessage, Decoder, Element, EventData, EventOptions, Handler, Key, Listener, Modifiers,
+    Namespace, Node, PropValue, Str,
 };
 
 /// A view whose constant markup the server renders once: `view! { tr([], [td([class("id")],

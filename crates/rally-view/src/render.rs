@@ -4,25 +4,35 @@
 //! one DOM node per virtual child, text escaped, raw-text elements made unable to close early.
 
 #[cfg(not(target_arch = "wasm32"))]
-use crate::vdom::Attribute;
-use crate::vdom::{Attr, AttrValue, Children, Element, Node, PropValue, Str};
+use crate::vdom::AnyAttribute;
+use crate::vdom::{AnyElement, Attr, AttrValue, Children, Element, Node, PropValue, Str};
 
 /// Renders a tree to an HTML string.
 pub fn to_html<Msg>(element: &Element<Msg>) -> String {
+    any_to_html(element.any())
+}
+
+/// Renders a tree of any message type to an HTML string.
+pub fn any_to_html(element: &AnyElement) -> String {
     let mut out = String::with_capacity(4096);
-    render_into(element, &mut out);
+    render_any_into(element, &mut out);
     out
 }
 
 /// Appends a tree's HTML to `out`.
 pub fn render_into<Msg>(element: &Element<Msg>, out: &mut String) {
+    render_any_into(element.any(), out);
+}
+
+/// Appends the HTML of a tree of any message type to `out`.
+pub fn render_any_into(element: &AnyElement, out: &mut String) {
     Renderer::appending_to(out).element(element);
 }
 
 /// Appends one attribute as the renderer writes it on an element other than `textarea` and
 /// `select` (a compiled template's constant attributes).
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn render_attribute_into<Msg>(attr: &Attribute<Msg>, out: &mut String) {
+pub(crate) fn render_attribute_into(attr: &AnyAttribute, out: &mut String) {
     Renderer::appending_to(out).attribute("", attr);
 }
 
@@ -113,15 +123,15 @@ impl<'a> Renderer<'a> {
 }
 
 impl Renderer<'_> {
-    pub(crate) fn element<Msg>(&mut self, element: &Element<Msg>) {
+    pub(crate) fn element(&mut self, element: &AnyElement) {
         match element {
-            Element::Text(t) => self.escape_str(t, false),
-            Element::Fragment(children) => {
+            AnyElement::Text(t) => self.escape_str(t, false),
+            AnyElement::Fragment(children) => {
                 for c in children {
                     self.element(c);
                 }
             }
-            Element::Lazy(l) => {
+            AnyElement::Lazy(l) => {
                 // A compiled template writes its markup without building its tree.
                 #[cfg(not(target_arch = "wasm32"))]
                 if l.render_html(self) {
@@ -129,11 +139,11 @@ impl Renderer<'_> {
                 }
                 self.element(&l.force())
             }
-            Element::Node(node) => self.node(node),
+            AnyElement::Node(node) => self.node(node),
         }
     }
 
-    fn node<Msg>(&mut self, node: &Node<Msg>) {
+    fn node(&mut self, node: &Node) {
         let tag: &str = &node.tag;
         self.html.ascii(b'<');
         self.html.str(tag);
@@ -171,15 +181,11 @@ impl Renderer<'_> {
     /// as its text. (A compiled template's holes; a tree's attributes are merged first.)
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
-    pub(crate) fn attribute<'v, Msg>(
-        &mut self,
-        tag: &str,
-        attr: &'v Attribute<Msg>,
-    ) -> Option<&'v Str> {
+    pub(crate) fn attribute<'v>(&mut self, tag: &str, attr: &'v AnyAttribute) -> Option<&'v Str> {
         match attr {
-            Attribute::Attr { name, value } => self.attr(name, value),
-            Attribute::Prop { name, value } => return self.prop(tag, name, value),
-            Attribute::Event(_) | Attribute::None => {}
+            AnyAttribute::Attr { name, value } => self.attr(name, value),
+            AnyAttribute::Prop { name, value } => return self.prop(tag, name, value),
+            AnyAttribute::Event(_) | AnyAttribute::None => {}
         }
         None
     }
@@ -220,14 +226,10 @@ impl Renderer<'_> {
         self.html.str(markup);
     }
 
-    fn children<'a, Msg: 'a>(
-        &mut self,
-        tag: &str,
-        children: impl Iterator<Item = &'a Element<Msg>>,
-    ) {
+    fn children<'a>(&mut self, tag: &str, children: impl Iterator<Item = &'a AnyElement>) {
         for (i, child) in children.enumerate() {
             match child {
-                Element::Text(t) => self.text(tag, t, i == 0),
+                AnyElement::Text(t) => self.text(tag, t, i == 0),
                 other => self.element(other),
             }
         }
@@ -578,8 +580,8 @@ mod tests {
         );
         assert_eq!(to_html(&e), "<p>Value: 1!</p>");
         // One text node, held as a lone text.
-        match &e {
-            Element::Node(n) => match &n.children {
+        match e.any() {
+            AnyElement::Node(n) => match &n.children {
                 Children::Text(t) => assert_eq!(t, "Value: 1!"),
                 _ => panic!("one merged text expected"),
             },

@@ -24,7 +24,7 @@
 use crate::attribute::{self, class, id, title};
 use crate::event::{self, on_click, on_input};
 use crate::html::{self, text};
-use crate::vdom::{Attribute, Children, Element, EventData, Handler, Key};
+use crate::vdom::{AnyElement, Attribute, Children, Element, EventData, Handler, Key};
 
 /// The messages generated views produce.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -328,7 +328,7 @@ impl Gen {
         (0..count)
             .map(|i| {
                 let child = self.node(mix(seed, i as u64), ctx, left / (count - i));
-                left = left.saturating_sub(size(&child));
+                left = left.saturating_sub(size(child.any()));
                 child
             })
             .collect()
@@ -650,11 +650,11 @@ impl Gen {
 }
 
 /// The number of elements and texts in a tree.
-fn size<Msg>(e: &Element<Msg>) -> usize {
+fn size(e: &AnyElement) -> usize {
     match e {
-        Element::Text(_) | Element::Lazy(_) => 1,
-        Element::Fragment(c) => c.iter().map(size).sum(),
-        Element::Node(n) => {
+        AnyElement::Text(_) | AnyElement::Lazy(_) => 1,
+        AnyElement::Fragment(c) => c.iter().map(size).sum(),
+        AnyElement::Node(n) => {
             1 + match &n.children {
                 Children::Plain(c) => c.iter().map(size).sum(),
                 Children::Text(_) => 1,
@@ -669,35 +669,32 @@ fn size<Msg>(e: &Element<Msg>) -> usize {
 // ---- an oracle for event delegation ------------------------------------------------------------
 
 /// A child as the DOM sees it: fragments flattened, adjacent texts one node.
-enum Flat<'a, Msg> {
+enum Flat<'a> {
     Text,
-    Element(&'a Element<Msg>),
+    Element(&'a AnyElement),
 }
 
-fn flatten<'a, Msg>(
-    children: impl Iterator<Item = &'a Element<Msg>>,
-    out: &mut Vec<Flat<'a, Msg>>,
-) {
+fn flatten<'a>(children: impl Iterator<Item = &'a AnyElement>, out: &mut Vec<Flat<'a>>) {
     for child in children {
         match child {
-            Element::Fragment(inner) => flatten(inner.iter(), out),
-            Element::Text(t) if t.is_empty() => {}
-            Element::Text(_) => {
+            AnyElement::Fragment(inner) => flatten(inner.iter(), out),
+            AnyElement::Text(t) if t.is_empty() => {}
+            AnyElement::Text(_) => {
                 if !matches!(out.last(), Some(Flat::Text)) {
                     out.push(Flat::Text);
                 }
             }
-            Element::Node(_) => out.push(Flat::Element(child)),
-            Element::Lazy(_) => unreachable!("random views hold no lazy nodes"),
+            AnyElement::Node(_) => out.push(Flat::Element(child)),
+            AnyElement::Lazy(_) => unreachable!("random views hold no lazy nodes"),
         }
     }
 }
 
 /// The DOM children of a node (or of the container, for the root view), in order.
-fn dom_children<Msg>(element: &Element<Msg>, is_root: bool) -> Vec<Flat<'_, Msg>> {
+fn dom_children(element: &AnyElement, is_root: bool) -> Vec<Flat<'_>> {
     let mut out = Vec::new();
     match element {
-        Element::Node(n) if !is_root => match &n.children {
+        AnyElement::Node(n) if !is_root => match &n.children {
             Children::Plain(c) => flatten(c.iter(), &mut out),
             Children::Text(_) => out.push(Flat::Text),
             Children::Keyed(c) => flatten(c.iter().map(|(_, c)| c), &mut out),
@@ -712,12 +709,7 @@ fn dom_children<Msg>(element: &Element<Msg>, is_root: bool) -> Vec<Flat<'_, Msg>
 /// The paths (child indices from the container) of every element the view renders, parents
 /// before children. Children of raw HTML are not the view's and are left out.
 pub fn element_paths<Msg>(view: &Element<Msg>) -> Vec<Vec<usize>> {
-    fn walk<Msg>(
-        e: &Element<Msg>,
-        is_root: bool,
-        path: &mut Vec<usize>,
-        out: &mut Vec<Vec<usize>>,
-    ) {
+    fn walk(e: &AnyElement, is_root: bool, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
         for (i, child) in dom_children(e, is_root).into_iter().enumerate() {
             if let Flat::Element(child) = child {
                 path.push(i);
@@ -728,7 +720,7 @@ pub fn element_paths<Msg>(view: &Element<Msg>) -> Vec<Vec<usize>> {
         }
     }
     let mut out = Vec::new();
-    walk(view, true, &mut Vec::new(), &mut out);
+    walk(view.any(), true, &mut Vec::new(), &mut out);
     out
 }
 
@@ -736,25 +728,33 @@ pub fn element_paths<Msg>(view: &Element<Msg>) -> Vec<Vec<usize>> {
 /// looking inside (see [`crate::html::unsafe_raw_html`]), so after hydrating *different* server
 /// HTML its content may legitimately differ from a fresh render.
 pub fn has_raw_html<Msg>(view: &Element<Msg>) -> bool {
+    any_has_raw_html(view.any())
+}
+
+fn any_has_raw_html(view: &AnyElement) -> bool {
     match view {
-        Element::Text(_) | Element::Lazy(_) => false,
-        Element::Fragment(c) => c.iter().any(has_raw_html),
-        Element::Node(n) => match &n.children {
+        AnyElement::Text(_) | AnyElement::Lazy(_) => false,
+        AnyElement::Fragment(c) => c.iter().any(any_has_raw_html),
+        AnyElement::Node(n) => match &n.children {
             Children::RawHtml(_) => true,
             Children::Text(_) => false,
-            Children::Plain(c) => c.iter().any(has_raw_html),
-            Children::Keyed(c) => c.iter().any(|(_, c)| has_raw_html(c)),
-            Children::LazyKeyed(l) => l.force_all().iter().flatten().any(|row| has_raw_html(row)),
+            Children::Plain(c) => c.iter().any(any_has_raw_html),
+            Children::Keyed(c) => c.iter().any(|(_, c)| any_has_raw_html(c)),
+            Children::LazyKeyed(l) => l
+                .force_all()
+                .iter()
+                .flatten()
+                .any(|row| any_has_raw_html(row)),
         },
     }
 }
 
 /// The tag of the element at `path`, if there is one.
 pub fn tag_at<'a, Msg>(view: &'a Element<Msg>, path: &[usize]) -> Option<&'a str> {
-    element_chain(view, path).last().and_then(|e| e.tag())
+    element_chain(view.any(), path).last().and_then(|e| e.tag())
 }
 
-fn element_chain<'a, Msg>(view: &'a Element<Msg>, path: &[usize]) -> Vec<&'a Element<Msg>> {
+fn element_chain<'a>(view: &'a AnyElement, path: &[usize]) -> Vec<&'a AnyElement> {
     let mut chain = Vec::new();
     let mut current = view;
     for (depth, &i) in path.iter().enumerate() {
@@ -773,7 +773,7 @@ fn element_chain<'a, Msg>(view: &'a Element<Msg>, path: &[usize]) -> Vec<&'a Ele
 /// the messages of matching listeners from the target outwards (non-bubbling events: the
 /// target only), stopping after the first element with a `stop_propagation` listener; and
 /// whether any listener reached asked for `preventDefault()` / `stopPropagation()`.
-pub fn expected_event<Msg: Clone>(
+pub fn expected_event<Msg: Clone + 'static>(
     view: &Element<Msg>,
     path: &[usize],
     event: &dyn EventData,
@@ -781,12 +781,14 @@ pub fn expected_event<Msg: Clone>(
     let kind = event.kind();
     let mut messages = Vec::new();
     let (mut prevent, mut stop) = (false, false);
-    let chain = element_chain(view, path);
+    let chain = element_chain(view.any(), path);
     for (depth, element) in chain.iter().rev().enumerate() {
         if depth > 0 && crate::dom::is_non_bubbling(kind) {
             break;
         }
-        let Element::Node(n) = element else { continue };
+        let AnyElement::Node(n) = element else {
+            continue;
+        };
         for l in &n.listeners {
             if l.event != kind {
                 continue;
@@ -794,8 +796,8 @@ pub fn expected_event<Msg: Clone>(
             prevent |= l.options.prevent_default;
             stop |= l.options.stop_propagation;
             let msg = match &l.handler {
-                Handler::Message(m) => Some(m.clone()),
-                Handler::Decode(f) => f(event),
+                Handler::Message(m) => m.downcast_ref::<Msg>().cloned(),
+                Handler::Decode(f) => f(event).and_then(|m| m.downcast::<Msg>().ok()).map(|m| *m),
             };
             messages.extend(msg);
         }

@@ -3,9 +3,21 @@
 //! A view is a plain value tree. Children are normalised when an element is built (fragments
 //! flattened, empty text dropped, adjacent text merged) so that every virtual child maps to
 //! exactly one DOM node — the property the HTML renderer, the diff and the hydrator rely on.
+//!
+//! The tree itself ([`AnyElement`]) does not know its message type: a listener's messages are
+//! [`AnyMessage`]s, downcast where the program dispatches them. [`Element<Msg>`] and
+//! [`Attribute<Msg>`] carry the type for views and programs. An app has one message type per
+//! page, and everything generic over it is compiled once per page into a browser bundle; with
+//! the type outside the tree, building, mapping, rendering and diffing it is compiled once
+//! (docs/adr/0050).
 
+use std::any::{Any, TypeId};
 use std::fmt;
+use std::marker::PhantomData;
 use std::rc::Rc;
+
+use smallbox::SmallBox;
+use smallbox::space::S2;
 
 pub use crate::str::Str;
 
@@ -39,12 +51,12 @@ pub enum Attr {
 }
 
 /// An element's attributes, properties and listeners as a builder collects them.
-pub struct AttrSet<Msg> {
+pub struct AttrSet {
     pub(crate) attrs: Attrs,
-    pub(crate) listeners: Vec<Listener<Msg>>,
+    pub(crate) listeners: Vec<Listener>,
 }
 
-impl<Msg> AttrSet<Msg> {
+impl AttrSet {
     /// No attributes and no listeners.
     pub fn new() -> Self {
         AttrSet {
@@ -54,11 +66,17 @@ impl<Msg> AttrSet<Msg> {
     }
 
     /// Adds one attribute, property or listener; `none` adds nothing.
-    pub fn push(&mut self, attribute: Attribute<Msg>) {
+    #[inline]
+    pub fn push<Msg>(&mut self, attribute: Attribute<Msg>) {
+        self.push_any(attribute.any);
+    }
+
+    /// [`push`](Self::push) for an attribute of any message type.
+    pub(crate) fn push_any(&mut self, attribute: AnyAttribute) {
         match attribute {
-            Attribute::Attr { name, value } => self.attrs.push(Attr::Attr { name, value }),
-            Attribute::Prop { name, value } => self.attrs.push(Attr::Prop { name, value }),
-            Attribute::Event(l) => {
+            AnyAttribute::Attr { name, value } => self.attrs.push(Attr::Attr { name, value }),
+            AnyAttribute::Prop { name, value } => self.attrs.push(Attr::Prop { name, value }),
+            AnyAttribute::Event(l) => {
                 // Most elements have one listener or none: room for exactly one at first,
                 // not the four a growing vector starts with.
                 if self.listeners.capacity() == 0 {
@@ -66,12 +84,12 @@ impl<Msg> AttrSet<Msg> {
                 }
                 self.listeners.push(l)
             }
-            Attribute::None => {}
+            AnyAttribute::None => {}
         }
     }
 }
 
-impl<Msg> Default for AttrSet<Msg> {
+impl Default for AttrSet {
     fn default() -> Self {
         Self::new()
     }
@@ -96,39 +114,48 @@ impl Namespace {
     }
 }
 
-/// A node of the view tree, generic over the message its events produce.
-pub enum Element<Msg> {
+/// A view tree whose events produce messages of type `Msg`: what views build and return.
+///
+/// The tree inside is an [`AnyElement`]; `Msg` ties its listeners' messages to the program
+/// that dispatches them.
+pub struct Element<Msg> {
+    any: AnyElement,
+    msg: PhantomData<fn() -> Msg>,
+}
+
+/// A node of the view tree, whatever the type of the messages its events produce.
+pub enum AnyElement {
     /// A text node. Never empty after normalisation.
     Text(Str),
     /// An element with attributes and children.
-    Node(Node<Msg>),
+    Node(Node),
     /// Zero or more siblings with no wrapper; flattened into the parent when built.
-    Fragment(Vec<Element<Msg>>),
+    Fragment(Vec<AnyElement>),
     /// A subtree rebuilt only when its input changes; see [`crate::lazy::lazy`].
-    Lazy(crate::lazy::Lazy<Msg>),
+    Lazy(crate::lazy::Lazy),
 }
 
 /// An element's tag, attributes and children.
-pub struct Node<Msg> {
+pub struct Node {
     pub(crate) tag: Str,
     pub(crate) namespace: Namespace,
     pub(crate) attrs: Attrs,
-    pub(crate) listeners: Vec<Listener<Msg>>,
-    pub(crate) children: Children<Msg>,
+    pub(crate) listeners: Vec<Listener>,
+    pub(crate) children: Children,
 }
 
 /// The children of a [`Node`].
-pub enum Children<Msg> {
+pub enum Children {
     /// Children diffed by position.
-    Plain(Vec<Element<Msg>>),
+    Plain(Vec<AnyElement>),
     /// One text child, held without a vector: the most common leaf (`td`, `a`, `button`).
     /// Never empty; diffed as the one-child `Plain` it stands for.
     Text(Str),
     /// Children diffed by key, moved rather than rebuilt when they reorder.
-    Keyed(Vec<(Key, Element<Msg>)>),
+    Keyed(Vec<(Key, AnyElement)>),
     /// Keyed rows built by one view from their arguments, only where an argument changed;
     /// see [`crate::html::keyed_lazy`].
-    LazyKeyed(crate::lazy_list::LazyList<Msg>),
+    LazyKeyed(crate::lazy_list::LazyList),
     /// Markup inserted verbatim; see [`crate::html::unsafe_raw_html`].
     RawHtml(Str),
 }
@@ -243,8 +270,14 @@ impl fmt::Display for Key {
     }
 }
 
-/// An attribute, a DOM property or an event listener on an element.
-pub enum Attribute<Msg> {
+/// An attribute, a DOM property or an event listener producing `Msg`, for an element.
+pub struct Attribute<Msg> {
+    pub(crate) any: AnyAttribute,
+    msg: PhantomData<fn() -> Msg>,
+}
+
+/// An attribute, a DOM property or an event listener, whatever its messages' type.
+pub enum AnyAttribute {
     /// An HTML attribute. `Bool(false)` means absent, `Bool(true)` present and empty.
     Attr {
         /// The attribute's name.
@@ -260,7 +293,7 @@ pub enum Attribute<Msg> {
         value: PropValue,
     },
     /// An event listener.
-    Event(Listener<Msg>),
+    Event(Listener),
     /// Nothing; lets views write conditional attributes without `Option`.
     None,
 }
@@ -284,9 +317,10 @@ pub enum PropValue {
 }
 
 /// An event listener: which event, how to turn it into a message, and the DOM options.
-pub struct Listener<Msg> {
+#[derive(Clone)]
+pub struct Listener {
     pub(crate) event: Str,
-    pub(crate) handler: Handler<Msg>,
+    pub(crate) handler: Handler,
     pub(crate) options: EventOptions,
 }
 
@@ -299,33 +333,81 @@ pub struct EventOptions {
     pub stop_propagation: bool,
 }
 
+/// A message of a type the tree does not know; the program downcasts it to its own.
+pub type AnyMessage = Box<dyn Any>;
+
 /// A decoder from a DOM event to a message; `None` ignores the event.
-pub type Decoder<Msg> = Rc<dyn Fn(&dyn EventData) -> Option<Msg>>;
+pub type Decoder = Rc<dyn Fn(&dyn EventData) -> Option<AnyMessage>>;
 
 /// How a listener turns an event into a message.
-pub enum Handler<Msg> {
-    /// Always this message (`on_click(Msg::Inc)`).
-    Message(Msg),
+#[derive(Clone)]
+pub enum Handler {
+    /// Always this message (`on_click(Msg::Inc)`), cloned for each event. Held in place: a
+    /// listener of a message of two words or less (`Msg::Select(id)`) allocates nothing.
+    Message(ConstMessage),
     /// A decoder reading the event; `None` ignores the event.
-    Decode(Decoder<Msg>),
+    Decode(Decoder),
 }
 
-impl<Msg: Clone> Clone for Handler<Msg> {
-    fn clone(&self) -> Self {
+impl Handler {
+    /// A handler that always produces `msg`.
+    pub fn message<Msg: Clone + 'static>(msg: Msg) -> Self {
+        Handler::Message(ConstMessage(smallbox::smallbox!(msg)))
+    }
+
+    /// Runs the handler against an event.
+    pub fn decode(&self, event: &dyn EventData) -> Option<AnyMessage> {
         match self {
-            Handler::Message(m) => Handler::Message(m.clone()),
-            Handler::Decode(f) => Handler::Decode(f.clone()),
+            Handler::Message(m) => Some(m.0.to_any()),
+            Handler::Decode(f) => f(event),
         }
+    }
+
+    /// This handler with `f` applied to its messages.
+    fn mapped(self, f: &Mapper) -> Handler {
+        let map = f.f.clone();
+        Handler::Decode(match self {
+            Handler::Message(m) => Rc::new(move |_| Some(map(m.0.to_any()))),
+            Handler::Decode(d) => Rc::new(move |e| d(e).map(&*map)),
+        })
     }
 }
 
-impl<Msg: Clone> Handler<Msg> {
-    /// Runs the handler against an event.
-    pub fn decode(&self, event: &dyn EventData) -> Option<Msg> {
-        match self {
-            Handler::Message(m) => Some(m.clone()),
-            Handler::Decode(f) => f(event),
-        }
+/// A listener's constant message, of a type the tree does not know.
+pub struct ConstMessage(SmallBox<dyn MessageValue, S2>);
+
+impl ConstMessage {
+    /// The message, if it is an `M`.
+    pub fn downcast_ref<M: 'static>(&self) -> Option<&M> {
+        self.0.as_any().downcast_ref()
+    }
+}
+
+impl Clone for ConstMessage {
+    fn clone(&self) -> Self {
+        self.0.clone_value()
+    }
+}
+
+/// A message value held by a listener: cloned out as an [`AnyMessage`] for each event.
+pub(crate) trait MessageValue {
+    /// A copy of the message, boxed.
+    fn to_any(&self) -> AnyMessage;
+    /// A copy of the message, held as this one is.
+    fn clone_value(&self) -> ConstMessage;
+    /// The message, for downcasting.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<M: Clone + 'static> MessageValue for M {
+    fn to_any(&self) -> AnyMessage {
+        Box::new(self.clone())
+    }
+    fn clone_value(&self) -> ConstMessage {
+        ConstMessage(smallbox::smallbox!(self.clone()))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
@@ -358,19 +440,26 @@ pub struct Modifiers {
     pub shift: bool,
 }
 
-/// A message mapping as [`Element::map`] applies it: the function, and what identifies it
-/// from one render to the next.
-pub(crate) struct Mapper<A, B> {
-    pub(crate) f: Rc<dyn Fn(A) -> B>,
+/// A message mapping as [`Element::map`] applies it: the function on messages of any type,
+/// and what identifies it from one render to the next.
+#[derive(Clone)]
+pub(crate) struct Mapper {
+    pub(crate) f: Rc<dyn Fn(AnyMessage) -> AnyMessage>,
     /// The function's type when it carries no data (a function item, a closure capturing
     /// nothing): two mappings of the same such type do the same thing. `None` for anything
     /// else, whose values could differ.
-    pub(crate) id: Option<std::any::TypeId>,
+    pub(crate) id: Option<TypeId>,
 }
 
-impl<A, B> Mapper<A, B> {
-    fn new<F: Fn(A) -> B + 'static>(f: F) -> Self {
-        let id = (std::mem::size_of::<F>() == 0).then(std::any::TypeId::of::<F>);
+impl Mapper {
+    /// `f` on messages of type `A`; a message of another type (which no typed view makes)
+    /// passes unchanged, to be ignored where it is dispatched.
+    fn new<A: 'static, B: 'static, F: Fn(A) -> B + 'static>(f: F) -> Self {
+        let id = (std::mem::size_of::<F>() == 0).then(TypeId::of::<F>);
+        let f = move |m: AnyMessage| match m.downcast::<A>() {
+            Ok(a) => Box::new(f(*a)) as AnyMessage,
+            Err(m) => m,
+        };
         Mapper { f: Rc::new(f), id }
     }
 
@@ -380,19 +469,24 @@ impl<A, B> Mapper<A, B> {
     }
 }
 
-impl<A, B> Clone for Mapper<A, B> {
-    fn clone(&self) -> Self {
-        Mapper {
-            f: self.f.clone(),
-            id: self.id,
+impl<Msg> Attribute<Msg> {
+    /// This attribute as a view holds it.
+    #[inline]
+    pub(crate) fn from_any(any: AnyAttribute) -> Self {
+        Attribute {
+            any,
+            msg: PhantomData,
         }
     }
-}
 
-impl<Msg> Attribute<Msg> {
+    /// The attribute, property or listener, whatever its message type.
+    pub fn any(&self) -> &AnyAttribute {
+        &self.any
+    }
+
     /// Calls `preventDefault()` on the event when this listener fires; no effect on non-events.
     pub fn prevent_default(mut self) -> Self {
-        if let Attribute::Event(l) = &mut self {
+        if let AnyAttribute::Event(l) = &mut self.any {
             l.options.prevent_default = true;
         }
         self
@@ -400,47 +494,45 @@ impl<Msg> Attribute<Msg> {
 
     /// Stops the event from bubbling to ancestors' listeners; no effect on non-events.
     pub fn stop_propagation(mut self) -> Self {
-        if let Attribute::Event(l) = &mut self {
+        if let AnyAttribute::Event(l) = &mut self.any {
             l.options.stop_propagation = true;
         }
         self
     }
-
-    /// Lifts the message type of an event listener.
-    pub fn map<B: 'static>(self, f: &Rc<dyn Fn(Msg) -> B>) -> Attribute<B>
-    where
-        Msg: 'static,
-    {
-        match self {
-            Attribute::Attr { name, value } => Attribute::Attr { name, value },
-            Attribute::Prop { name, value } => Attribute::Prop { name, value },
-            Attribute::None => Attribute::None,
-            Attribute::Event(l) => Attribute::Event(l.map(f)),
-        }
-    }
 }
 
-impl<Msg> Listener<Msg> {
-    /// Lifts the message type of this listener.
-    pub fn map<B: 'static>(self, f: &Rc<dyn Fn(Msg) -> B>) -> Listener<B>
-    where
-        Msg: 'static,
-    {
+impl Listener {
+    /// This listener with `f` applied to its messages.
+    fn mapped(self, f: &Mapper) -> Listener {
         Listener {
             event: self.event,
             options: self.options,
-            handler: match self.handler {
-                Handler::Message(m) => Handler::Message(f(m)),
-                Handler::Decode(d) => {
-                    let f = f.clone();
-                    Handler::Decode(Rc::new(move |e| d(e).map(|m| f(m))))
-                }
-            },
+            handler: self.handler.mapped(f),
         }
     }
 }
 
 impl<Msg> Element<Msg> {
+    /// This tree as a view of `Msg` holds it.
+    #[inline]
+    pub(crate) fn from_any(any: AnyElement) -> Self {
+        Element {
+            any,
+            msg: PhantomData,
+        }
+    }
+
+    /// The tree, whatever its message type.
+    pub fn any(&self) -> &AnyElement {
+        &self.any
+    }
+
+    /// The tree, whatever its message type.
+    #[inline]
+    pub fn into_any(self) -> AnyElement {
+        self.any
+    }
+
     /// An element in the HTML namespace with normalised children.
     pub fn new(
         tag: impl Into<Str>,
@@ -459,10 +551,49 @@ impl<Msg> Element<Msg> {
     pub fn with_children(
         tag: Str,
         namespace: Namespace,
-        attrs: AttrSet<Msg>,
-        children: Children<Msg>,
+        attrs: AttrSet,
+        children: Children,
     ) -> Self {
-        Element::Node(Node {
+        Self::from_any(AnyElement::node(tag, namespace, attrs, children))
+    }
+
+    /// A text node.
+    pub fn text(text: impl Into<Str>) -> Self {
+        Self::from_any(AnyElement::Text(text.into()))
+    }
+
+    /// Nothing at all.
+    pub fn none() -> Self {
+        Self::from_any(AnyElement::Fragment(Vec::new()))
+    }
+
+    /// Lifts every message this subtree can produce with `f` (a child component's messages
+    /// into the parent's).
+    ///
+    /// The tree is rebuilt with each listener's messages mapped, except [`lazy`](crate::lazy::lazy)
+    /// nodes: they stay lazy, with `f` applied when (and if) they are built. When `f` is a
+    /// function item or a closure that captures nothing (`Msg::Page`, `|m| Outer(Inner(m))`),
+    /// an unchanged lazy node is still recognised as unchanged across renders, so mapping a
+    /// page's view does not defeat its lazy rows. The walk itself knows no message type: one
+    /// copy of it serves every page of an app.
+    pub fn map<B: 'static, F>(self, f: F) -> Element<B>
+    where
+        Msg: 'static,
+        F: Fn(Msg) -> B + 'static,
+    {
+        Element::from_any(self.any.map_with(&Mapper::new(f)))
+    }
+
+    /// The tag name when this is an element.
+    pub fn tag(&self) -> Option<&str> {
+        self.any.tag()
+    }
+}
+
+impl AnyElement {
+    /// An element with already-collected attributes and children.
+    pub(crate) fn node(tag: Str, namespace: Namespace, attrs: AttrSet, children: Children) -> Self {
+        AnyElement::Node(Node {
             tag,
             namespace,
             attrs: merge_attrs(attrs.attrs),
@@ -471,43 +602,14 @@ impl<Msg> Element<Msg> {
         })
     }
 
-    /// A text node.
-    pub fn text(text: impl Into<Str>) -> Self {
-        Element::Text(text.into())
-    }
-
-    /// Nothing at all.
-    pub fn none() -> Self {
-        Element::Fragment(Vec::new())
-    }
-
-    /// Lifts every message this subtree can produce with `f` (a child component's messages
-    /// into the parent's).
-    ///
-    /// The tree is rebuilt with the new message type, except [`lazy`](crate::lazy::lazy)
-    /// nodes: they stay lazy, with `f` applied when (and if) they are built. When `f` is a
-    /// function item or a closure that captures nothing (`Msg::Page`, `|m| Outer(Inner(m))`),
-    /// an unchanged lazy node is still recognised as unchanged across renders, so mapping a
-    /// page's view does not defeat its lazy rows.
-    pub fn map<B: 'static, F>(self, f: F) -> Element<B>
-    where
-        Msg: 'static,
-        F: Fn(Msg) -> B + 'static,
-    {
-        self.map_with(&Mapper::new(f))
-    }
-
-    pub(crate) fn map_with<B: 'static>(self, f: &Mapper<Msg, B>) -> Element<B>
-    where
-        Msg: 'static,
-    {
+    pub(crate) fn map_with(self, f: &Mapper) -> AnyElement {
         match self {
-            Element::Text(t) => Element::Text(t),
-            Element::Lazy(l) => Element::Lazy(l.map(f)),
-            Element::Fragment(children) => {
-                Element::Fragment(children.into_iter().map(|c| c.map_with(f)).collect())
+            AnyElement::Text(t) => AnyElement::Text(t),
+            AnyElement::Lazy(l) => AnyElement::Lazy(l.map(f)),
+            AnyElement::Fragment(children) => {
+                AnyElement::Fragment(children.into_iter().map(|c| c.map_with(f)).collect())
             }
-            Element::Node(node) => {
+            AnyElement::Node(node) => {
                 let Node {
                     tag,
                     namespace,
@@ -526,12 +628,12 @@ impl<Msg> Element<Msg> {
                     Children::LazyKeyed(l) => Children::LazyKeyed(l.map(f)),
                     Children::RawHtml(h) => Children::RawHtml(h),
                 };
-                // Only the listeners depend on the message type: the attributes move as they are.
-                Element::Node(Node {
+                // Only the listeners produce messages: the attributes move as they are.
+                AnyElement::Node(Node {
                     tag,
                     namespace,
                     attrs,
-                    listeners: listeners.into_iter().map(|l| l.map(&f.f)).collect(),
+                    listeners: listeners.into_iter().map(|l| l.mapped(f)).collect(),
                     children,
                 })
             }
@@ -541,13 +643,13 @@ impl<Msg> Element<Msg> {
     /// The tag name when this is an element.
     pub fn tag(&self) -> Option<&str> {
         match self {
-            Element::Node(n) => Some(&n.tag),
+            AnyElement::Node(n) => Some(&n.tag),
             _ => None,
         }
     }
 }
 
-impl<Msg> Node<Msg> {
+impl Node {
     /// The element's tag name.
     pub fn tag(&self) -> &str {
         &self.tag
@@ -561,26 +663,28 @@ impl<Msg> Node<Msg> {
         &self.attrs
     }
     /// The element's listeners.
-    pub fn listeners(&self) -> &[Listener<Msg>] {
+    pub fn listeners(&self) -> &[Listener] {
         &self.listeners
     }
     /// The element's children.
-    pub fn children(&self) -> &Children<Msg> {
+    pub fn children(&self) -> &Children {
         &self.children
     }
 }
 
-impl<Msg> Children<Msg> {
+impl Children {
     /// Normalised children from any sequence of elements; a lone text, the commonest leaf,
     /// and no children at all cost no allocation.
     #[inline]
-    pub fn from_elements(children: impl IntoIterator<Item = Element<Msg>>) -> Self {
-        let mut children = children.into_iter();
+    pub fn from_elements<Msg>(children: impl IntoIterator<Item = Element<Msg>>) -> Self {
+        let mut children = children.into_iter().map(Element::into_any);
         match children.size_hint() {
             (_, Some(0)) => Children::Plain(Vec::new()),
             (1, Some(1)) => match children.next() {
-                Some(Element::Text(t)) if !t.is_empty() => Children::Text(t),
-                Some(node @ (Element::Node(_) | Element::Lazy(_))) => Children::Plain(vec![node]),
+                Some(AnyElement::Text(t)) if !t.is_empty() => Children::Text(t),
+                Some(node @ (AnyElement::Node(_) | AnyElement::Lazy(_))) => {
+                    Children::Plain(vec![node])
+                }
                 Some(other) => Children::from_vec(vec![other]),
                 None => Children::Plain(Vec::new()),
             },
@@ -590,10 +694,10 @@ impl<Msg> Children<Msg> {
     }
 
     /// Normalised children from a vector.
-    pub(crate) fn from_vec(children: Vec<Element<Msg>>) -> Self {
+    pub(crate) fn from_vec(children: Vec<AnyElement>) -> Self {
         let mut children = normalize(children);
-        if let [Element::Text(_)] = children.as_slice()
-            && let Some(Element::Text(t)) = children.pop()
+        if let [AnyElement::Text(_)] = children.as_slice()
+            && let Some(AnyElement::Text(t)) = children.pop()
         {
             return Children::Text(t);
         }
@@ -602,13 +706,10 @@ impl<Msg> Children<Msg> {
 
     /// The children as a slice of elements, for the paths where a lone text is not worth a
     /// special case (hydration, tests): `scratch` holds it as an element while borrowed.
-    pub(crate) fn as_plain<'a>(
-        &'a self,
-        scratch: &'a mut Option<Element<Msg>>,
-    ) -> &'a [Element<Msg>] {
+    pub(crate) fn as_plain<'a>(&'a self, scratch: &'a mut Option<AnyElement>) -> &'a [AnyElement] {
         match self {
             Children::Plain(c) => c,
-            Children::Text(t) => std::slice::from_ref(scratch.insert(Element::Text(t.clone()))),
+            Children::Text(t) => std::slice::from_ref(scratch.insert(AnyElement::Text(t.clone()))),
             Children::Keyed(_) | Children::LazyKeyed(_) | Children::RawHtml(_) => &[],
         }
     }
@@ -617,18 +718,21 @@ impl<Msg> Children<Msg> {
 /// The attributes, properties and listeners of an element from any sequence, sorted apart;
 /// `none`s are dropped.
 #[inline]
-pub fn collect_attrs<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> AttrSet<Msg> {
+pub fn collect_attrs<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> AttrSet {
     let mut attrs = attrs.into_iter();
     let mut set = AttrSet::new();
     while let Some(attr) = attrs.next() {
         // Room for the rest at the first attribute, not before: an element with listeners
         // only holds no empty allocation.
         if set.attrs.capacity() == 0
-            && matches!(attr, Attribute::Attr { .. } | Attribute::Prop { .. })
+            && matches!(
+                attr.any,
+                AnyAttribute::Attr { .. } | AnyAttribute::Prop { .. }
+            )
         {
             set.attrs.reserve_exact(1 + attrs.size_hint().0);
         }
-        set.push(attr);
+        set.push_any(attr.any);
     }
     set
 }
@@ -636,11 +740,13 @@ pub fn collect_attrs<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> At
 /// Flattens fragments, drops empty text and merges adjacent text, so every child is one DOM node.
 ///
 /// Merging matters for hydration: the HTML parser turns `a` `b` into one text node `ab`.
-pub(crate) fn normalize<Msg>(children: Vec<Element<Msg>>) -> Vec<Element<Msg>> {
+pub(crate) fn normalize(children: Vec<AnyElement>) -> Vec<AnyElement> {
     let needs_work = children.iter().enumerate().any(|(i, c)| match c {
-        Element::Fragment(_) => true,
-        Element::Text(t) => t.is_empty() || (i > 0 && matches!(children[i - 1], Element::Text(_))),
-        Element::Node(_) | Element::Lazy(_) => false,
+        AnyElement::Fragment(_) => true,
+        AnyElement::Text(t) => {
+            t.is_empty() || (i > 0 && matches!(children[i - 1], AnyElement::Text(_)))
+        }
+        AnyElement::Node(_) | AnyElement::Lazy(_) => false,
     });
     if !needs_work {
         return children;
@@ -650,14 +756,14 @@ pub(crate) fn normalize<Msg>(children: Vec<Element<Msg>>) -> Vec<Element<Msg>> {
     out
 }
 
-fn push_normalized<Msg>(out: &mut Vec<Element<Msg>>, children: Vec<Element<Msg>>) {
+fn push_normalized(out: &mut Vec<AnyElement>, children: Vec<AnyElement>) {
     for child in children {
         match child {
-            Element::Fragment(inner) => push_normalized(out, inner),
-            Element::Text(t) if t.is_empty() => {}
-            Element::Text(t) => match out.last_mut() {
-                Some(Element::Text(prev)) => prev.make_mut().push_str(&t),
-                _ => out.push(Element::Text(t)),
+            AnyElement::Fragment(inner) => push_normalized(out, inner),
+            AnyElement::Text(t) if t.is_empty() => {}
+            AnyElement::Text(t) => match out.last_mut() {
+                Some(AnyElement::Text(prev)) => prev.make_mut().push_str(&t),
+                _ => out.push(AnyElement::Text(t)),
             },
             node => out.push(node),
         }
@@ -726,7 +832,13 @@ pub(crate) fn attr_key(a: &Attr) -> (bool, &str) {
 
 impl<Msg> fmt::Debug for Element<Msg> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::render::to_html(self))
+        self.any.fmt(f)
+    }
+}
+
+impl fmt::Debug for AnyElement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::render::any_to_html(self))
     }
 }
 
@@ -775,7 +887,7 @@ mod tests {
         use crate::attribute::{checked, class, id, none, style};
         use crate::event::on_click;
         use crate::html::div;
-        let Element::Node(node) = div::<u8>(
+        let AnyElement::Node(node) = div::<u8>(
             [
                 class("a"),
                 on_click(1),
@@ -791,7 +903,8 @@ mod tests {
                 checked(false),
             ],
             [],
-        ) else {
+        )
+        .into_any() else {
             panic!("a div is a node");
         };
         let shown: Vec<String> = node
@@ -815,11 +928,11 @@ mod tests {
             .listeners()
             .iter()
             .map(|l| match &l.handler {
-                Handler::Message(m) => format!("on{}({m})", l.event),
+                Handler::Message(m) => format!("on{}({:?})", l.event, m.downcast_ref::<u8>()),
                 Handler::Decode(_) => format!("on{}(…)", l.event),
             })
             .collect();
-        assert_eq!(listeners, ["onclick(1)", "onclick(2)"]);
+        assert_eq!(listeners, ["onclick(Some(1))", "onclick(Some(2))"]);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use crate::compiled::{
     Def, ElementHoles, Hole, InstanceRef, Skeleton, SkeletonChild, SkeletonElement,
 };
 use crate::lazy::Lazy;
-use crate::vdom::{Attr, AttrValue, Attribute, Element, Listener, PropValue, Str};
+use crate::vdom::{AnyAttribute, AnyElement, Attr, AttrValue, Listener, PropValue, Str};
 
 /// Templates whose DOM copies a container keeps; the oldest are dropped beyond this.
 const CAPACITY: usize = 8;
@@ -85,7 +85,7 @@ impl<N> Compact<N> {
 
 impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// Creates a list item from its template's DOM copy, when it is an instance that fits it.
-    pub(super) fn create_compiled(&mut self, lazy: &Lazy<Msg>) -> Option<Mounted<B::Node>> {
+    pub(super) fn create_compiled(&mut self, lazy: &Lazy) -> Option<Mounted<B::Node>> {
         let instance = lazy.instance()?;
         let skeleton = instance.def.skeleton()?;
         instance.with_holes(|holes| {
@@ -105,9 +105,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// they are not both unbuilt instances of one template that fit it.
     pub(super) fn patch_compiled(
         &mut self,
-        old: &Lazy<Msg>,
+        old: &Lazy,
         m: &mut Mounted<B::Node>,
-        new: &Lazy<Msg>,
+        new: &Lazy,
     ) -> bool {
         let (Some(old), Some(new)) = (old.instance(), new.instance()) else {
             return false;
@@ -144,7 +144,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         copy: &B::Node,
         def: &'static Def,
         skeleton: &Skeleton,
-        holes: &[Hole<Msg>],
+        holes: &[Hole],
     ) -> Mounted<B::Node> {
         let mut ops = std::mem::take(&mut self.templates.ops);
         ops.start(&skeleton.fill_links);
@@ -155,7 +155,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             for attr in attr_holes(&element.attr_holes, holes) {
                 match attr {
                     // A clone carries no properties.
-                    Attribute::Prop { name, value } => ops.set_property(at, name, value),
+                    AnyAttribute::Prop { name, value } => ops.set_property(at, name, value),
                     _ => {
                         if let Some((name, value)) = present(attr) {
                             ops.set_attribute(at, name, text_of(value));
@@ -172,7 +172,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 }
             }
             for &(_, h, text_at) in &element.child_holes {
-                if let Hole::Child(Element::Text(t)) = &holes[h] {
+                if let Hole::Child(AnyElement::Text(t)) = &holes[h] {
                     ops.text(text_at, t);
                 }
             }
@@ -195,8 +195,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         skeleton: &Skeleton,
         m: &mut Mounted<B::Node>,
-        old: &[Hole<Msg>],
-        new: &[Hole<Msg>],
+        old: &[Hole],
+        new: &[Hole],
     ) {
         let Mounted {
             node: root,
@@ -220,7 +220,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 self.patch_attr_holes(&element.attr_holes, &mut place, old, new);
             }
             for &(_, h, text_at) in &element.child_holes {
-                if let (Hole::Child(Element::Text(a)), Hole::Child(Element::Text(b))) =
+                if let (Hole::Child(AnyElement::Text(a)), Hole::Child(AnyElement::Text(b))) =
                     (&old[h], &new[h])
                     && a != b
                     && let Some(node) = compact.node(&self.backend, root, links, text_at)
@@ -286,17 +286,17 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         node: B::Node,
         element: &SkeletonElement,
-        holes: &[Hole<Msg>],
+        holes: &[Hole],
     ) -> Mounted<B::Node> {
         if !element.has_holes && element.children.is_empty() {
             return Mounted::leaf(node);
         }
         for attr in attr_holes(&element.attr_holes.holes, holes) {
             match attr {
-                Attribute::Attr { name, value } => self.write_attr(&node, name, value),
+                AnyAttribute::Attr { name, value } => self.write_attr(&node, name, value),
                 // A clone carries no properties.
-                Attribute::Prop { name, value } => self.backend.set_property(&node, name, value),
-                Attribute::Event(_) | Attribute::None => {}
+                AnyAttribute::Prop { name, value } => self.backend.set_property(&node, name, value),
+                AnyAttribute::Event(_) | AnyAttribute::None => {}
             }
         }
         let slot = self.bind_listeners_of(&node, None, listeners(&element.attr_holes.holes, holes));
@@ -315,7 +315,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 SkeletonChild::Element(e) => self.fill(handle, e, holes),
                 SkeletonChild::Text(_) => Mounted::leaf(handle),
                 SkeletonChild::Hole(h) => match &holes[*h] {
-                    Hole::Child(Element::Text(t)) => {
+                    Hole::Child(AnyElement::Text(t)) => {
                         self.backend.set_text(&handle, t);
                         Mounted::leaf(handle)
                     }
@@ -339,8 +339,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         element: &ElementHoles,
         root: &mut Mounted<B::Node>,
-        old: &[Hole<Msg>],
-        new: &[Hole<Msg>],
+        old: &[Hole],
+        new: &[Hole],
     ) {
         // Mounted as the skeleton says (by `fill`, or by a tree that fits it): the lookups
         // cannot miss, but a miss skips the element rather than panic in a user's tab.
@@ -378,8 +378,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         element: &[usize],
         place: &mut Place<'_, B::Node>,
-        old: &[Hole<Msg>],
-        new: &[Hole<Msg>],
+        old: &[Hole],
+        new: &[Hole],
     ) {
         for old_attr in attr_holes(element, old) {
             if let Some((name, _)) = present(old_attr) {
@@ -388,9 +388,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 if !kept && let Some(node) = place.node(&self.backend) {
                     self.backend.remove_attribute(node, name);
                 }
-            } else if let Attribute::Prop { name, value } = old_attr {
+            } else if let AnyAttribute::Prop { name, value } = old_attr {
                 let kept = attr_holes(element, new)
-                    .any(|a| matches!(a, Attribute::Prop { name: n, .. } if n == name));
+                    .any(|a| matches!(a, AnyAttribute::Prop { name: n, .. } if n == name));
                 if !kept && let Some(node) = place.node(&self.backend) {
                     // Back to what the markup alone would give, as for a tree.
                     let cleared = match value {
@@ -403,7 +403,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             }
         }
         for (old_attr, new_attr) in attr_holes(element, old).zip(attr_holes(element, new)) {
-            if let Attribute::Prop { name, value } = new_attr {
+            if let AnyAttribute::Prop { name, value } = new_attr {
                 // Compared with the live DOM: the user may have typed since the last render.
                 if let Some(node) = place.node(&self.backend)
                     && self.backend.get_property(node, name).as_ref() != Some(value)
@@ -518,10 +518,10 @@ fn mount_children<N>(
 /// Whether an instance's holes only write to nodes its clone already has: attributes,
 /// properties, listeners and texts. A child element is created, which needs its
 /// placeholder's handle.
-fn writes_only<Msg>(holes: &[Hole<Msg>]) -> bool {
+fn writes_only(holes: &[Hole]) -> bool {
     holes.iter().all(|hole| match hole {
         Hole::Attr(_) => true,
-        Hole::Child(child) => matches!(child, Element::Text(_)),
+        Hole::Child(child) => matches!(child, AnyElement::Text(_)),
     })
 }
 
@@ -534,19 +534,19 @@ fn text_of(value: &AttrValue) -> &str {
 }
 
 /// Runs `f` on two instances' holes at once.
-fn old_and_new<Msg, R>(
-    old: &InstanceRef<'_, Msg>,
-    new: &InstanceRef<'_, Msg>,
-    f: impl FnOnce(&[Hole<Msg>], &[Hole<Msg>]) -> R,
+fn old_and_new<R>(
+    old: &InstanceRef<'_>,
+    new: &InstanceRef<'_>,
+    f: impl FnOnce(&[Hole], &[Hole]) -> R,
 ) -> R {
     old.with_holes(|old| new.with_holes(|new| f(old, new)))
 }
 
 /// The attributes in an element's attribute holes (`element`), in order.
-fn attr_holes<'h, Msg>(
+fn attr_holes<'h>(
     element: &'h [usize],
-    holes: &'h [Hole<Msg>],
-) -> impl Iterator<Item = &'h Attribute<Msg>> + Clone {
+    holes: &'h [Hole],
+) -> impl Iterator<Item = &'h AnyAttribute> + Clone {
     // `fits` admits no child in an attribute's place, so old and new holes stay aligned.
     element.iter().filter_map(|&i| match &holes[i] {
         Hole::Attr(attr) => Some(attr),
@@ -555,20 +555,22 @@ fn attr_holes<'h, Msg>(
 }
 
 /// The listeners in an element's attribute holes (`element`), in order.
-fn listeners<'h, Msg>(
+fn listeners<'h>(
     element: &'h [usize],
-    holes: &'h [Hole<Msg>],
-) -> impl Iterator<Item = &'h Listener<Msg>> + Clone {
+    holes: &'h [Hole],
+) -> impl Iterator<Item = &'h Listener> + Clone {
     attr_holes(element, holes).filter_map(|a| match a {
-        Attribute::Event(l) => Some(l),
+        AnyAttribute::Event(l) => Some(l),
         _ => None,
     })
 }
 
 /// An attribute that is on the element: its name and value (`false` ones are absent).
-fn present<Msg>(attr: &Attribute<Msg>) -> Option<(&Str, &AttrValue)> {
+fn present(attr: &AnyAttribute) -> Option<(&Str, &AttrValue)> {
     match attr {
-        Attribute::Attr { name, value } if *value != AttrValue::Bool(false) => Some((name, value)),
+        AnyAttribute::Attr { name, value } if *value != AttrValue::Bool(false) => {
+            Some((name, value))
+        }
         _ => None,
     }
 }

@@ -8,7 +8,7 @@
 use super::{Backend, Dom, Mounted, NodeKind};
 use crate::render::{escape_raw_text, is_raw_text, is_reflected_prop};
 use crate::str::concat;
-use crate::vdom::{Attr, AttrValue, Children, Element, Node, PropValue, Str};
+use crate::vdom::{AnyElement, Attr, AttrValue, Children, Element, Node, PropValue, Str};
 
 /// What hydration had to repair.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,7 +21,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// Adopts the server-rendered children of `root` for `view`.
     pub fn hydrate(backend: B, root: B::Node, view: Element<Msg>) -> (Self, HydrationReport) {
         let mut dom = Self::empty(backend, root.clone());
-        let view = super::root_children(view);
+        let view = super::root_children(view.into_any());
         let mut report = HydrationReport::default();
         let mut path = Vec::new();
         let mounted = dom.hydrate_children(&root, "", &mut view.iter(), &mut path, &mut report);
@@ -37,7 +37,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        children: &mut dyn Iterator<Item = &Element<Msg>>,
+        children: &mut dyn Iterator<Item = &AnyElement>,
         path: &mut Vec<String>,
         report: &mut HydrationReport,
     ) -> Vec<Mounted<B::Node>> {
@@ -79,15 +79,15 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         parent: &B::Node,
         parent_tag: &str,
         dom: B::Node,
-        child: &Element<Msg>,
+        child: &AnyElement,
         path: &mut Vec<String>,
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
-        if let Element::Lazy(l) = child {
+        if let AnyElement::Lazy(l) = child {
             return self.hydrate_node(parent, parent_tag, dom, &l.force(), path, report);
         }
         match (child, self.backend.kind(&dom)) {
-            (Element::Text(expected), NodeKind::Text(actual)) => {
+            (AnyElement::Text(expected), NodeKind::Text(actual)) => {
                 let expected = if is_raw_text(parent_tag) {
                     escape_raw_text(parent_tag, expected)
                 } else {
@@ -105,7 +105,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 }
                 Mounted::leaf(dom)
             }
-            (Element::Node(n), NodeKind::Element(tag)) if *tag == *n.tag => {
+            (AnyElement::Node(n), NodeKind::Element(tag)) if *tag == *n.tag => {
                 self.hydrate_element(dom, n, path, report)
             }
             (_, found) => {
@@ -127,7 +127,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn hydrate_element(
         &mut self,
         dom: B::Node,
-        n: &Node<Msg>,
+        n: &Node,
         path: &mut Vec<String>,
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
@@ -178,7 +178,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn hydrate_attributes(
         &mut self,
         dom: &B::Node,
-        n: &Node<Msg>,
+        n: &Node,
         path: &[String],
         report: &mut HydrationReport,
     ) {
@@ -236,7 +236,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 }
 
 /// The attributes the HTML renderer writes for a node, as name/value pairs.
-fn expected_attributes<Msg>(n: &Node<Msg>) -> Vec<(&str, String)> {
+fn expected_attributes(n: &Node) -> Vec<(&str, String)> {
     let mut out = Vec::with_capacity(n.attrs.len());
     for attr in &n.attrs {
         match attr {
@@ -260,20 +260,20 @@ fn expected_attributes<Msg>(n: &Node<Msg>) -> Vec<(&str, String)> {
     out
 }
 
-fn step<Msg>(child: &Element<Msg>, index: usize) -> String {
+fn step(child: &AnyElement, index: usize) -> String {
     match child {
-        Element::Node(n) => concat(&[&n.tag, "[", &number(index), "]"]),
-        Element::Lazy(l) => step(&l.force(), index),
+        AnyElement::Node(n) => concat(&[&n.tag, "[", &number(index), "]"]),
+        AnyElement::Lazy(l) => step(&l.force(), index),
         _ => concat(&["#text[", &number(index), "]"]),
     }
 }
 
-fn describe<Msg>(child: &Element<Msg>) -> String {
+fn describe(child: &AnyElement) -> String {
     match child {
-        Element::Node(n) => concat(&["<", &n.tag, ">"]),
-        Element::Text(t) => concat(&["text ", &quoted(t)]),
-        Element::Fragment(_) => "a fragment".to_string(),
-        Element::Lazy(l) => describe(&l.force()),
+        AnyElement::Node(n) => concat(&["<", &n.tag, ">"]),
+        AnyElement::Text(t) => concat(&["text ", &quoted(t)]),
+        AnyElement::Fragment(_) => "a fragment".to_string(),
+        AnyElement::Lazy(l) => describe(&l.force()),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::{Backend, Dom, Mounted};
 use crate::lazy_list::{Keys, LazyList};
-use crate::vdom::{Element, Key, KeyRef};
+use crate::vdom::{AnyElement, Key, KeyRef};
 
 /// The old and new children of one keyed diff: their keys, and how to patch an old child into
 /// a new one or create a new one.
@@ -36,12 +36,12 @@ pub(super) trait KeyedPair<'k, Msg, B: Backend> {
 }
 
 /// Keyed children as `html::keyed` makes them.
-pub(super) struct Plain<'a, Msg> {
-    pub(super) old: &'a [(Key, Element<Msg>)],
-    pub(super) new: &'a [(Key, Element<Msg>)],
+pub(super) struct Plain<'a> {
+    pub(super) old: &'a [(Key, AnyElement)],
+    pub(super) new: &'a [(Key, AnyElement)],
 }
 
-impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Plain<'k, Msg> {
+impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Plain<'k> {
     fn old_len(&self) -> usize {
         self.old.len()
     }
@@ -73,18 +73,18 @@ impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Plain<'k, M
 /// The rows of two renders of a lazy list, with their built rows held for the diff (no
 /// `RefCell` borrow per row): the old ones taken out of `old`, the new ones put into `new`
 /// when the diff is done.
-pub(super) struct Lazy<'a, Msg> {
-    old: &'a LazyList<Msg>,
-    new: &'a LazyList<Msg>,
+pub(super) struct Lazy<'a> {
+    old: &'a LazyList,
+    new: &'a LazyList,
     /// Their keys, fetched once: the diff reads them many times per row.
     keys: (&'a Keys, &'a Keys),
-    old_rows: Vec<Option<Box<Element<Msg>>>>,
-    new_rows: Vec<Option<Box<Element<Msg>>>>,
+    old_rows: Vec<Option<Box<AnyElement>>>,
+    new_rows: Vec<Option<Box<AnyElement>>>,
 }
 
-impl<Msg> Lazy<'_, Msg> {
+impl Lazy<'_> {
     /// Old row `j` as it was built (and mounted); rebuilt should it be missing.
-    fn take_old(&mut self, j: usize) -> Box<Element<Msg>> {
+    fn take_old(&mut self, j: usize) -> Box<AnyElement> {
         match self.old_rows.get_mut(j).and_then(Option::take) {
             Some(row) => row,
             None => self.old.build(j),
@@ -92,7 +92,7 @@ impl<Msg> Lazy<'_, Msg> {
     }
 }
 
-impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Lazy<'k, Msg> {
+impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Lazy<'k> {
     fn old_len(&self) -> usize {
         self.old.len()
     }
@@ -141,9 +141,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        old: &LazyList<Msg>,
+        old: &LazyList,
         mounted: &mut Vec<Mounted<B::Node>>,
-        new: &LazyList<Msg>,
+        new: &LazyList,
     ) {
         if mounted.len() == new.len() {
             // The very same rows, of which only the mark moved, are not read at all.
@@ -193,9 +193,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        old: &LazyList<Msg>,
+        old: &LazyList,
         mounted: &mut Vec<Mounted<B::Node>>,
-        new: &LazyList<Msg>,
+        new: &LazyList,
         (prefix, suffix): (usize, usize),
     ) {
         let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
@@ -254,9 +254,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        (old, new): (&LazyList<Msg>, &LazyList<Msg>),
+        (old, new): (&LazyList, &LazyList),
         changed: impl Iterator<Item = (usize, usize)>,
-        rows: &mut [Option<Box<Element<Msg>>>],
+        rows: &mut [Option<Box<AnyElement>>],
         mounted: &mut [Mounted<B::Node>],
     ) {
         for (i, j) in changed {
@@ -273,11 +273,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        new: &LazyList<Msg>,
+        new: &LazyList,
         run: std::ops::Range<usize>,
         anchor: Option<&B::Node>,
         mounted: &mut Vec<Mounted<B::Node>>,
-        rows: &mut Vec<Option<Box<Element<Msg>>>>,
+        rows: &mut Vec<Option<Box<AnyElement>>>,
     ) {
         for i in run {
             let row = new.build(i);

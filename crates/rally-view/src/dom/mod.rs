@@ -4,6 +4,7 @@
 //! (`web`, wasm32) and by an in-memory DOM ([`memory::MemoryDom`]) that tests run natively.
 
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 #[cfg(rally_templates)]
@@ -19,8 +20,8 @@ mod template;
 
 use crate::render::{escape_raw_text, is_raw_text};
 use crate::vdom::{
-    Attr, AttrValue, Children, Element, EventData, Listener, Namespace, Node, PropValue, Str,
-    attr_key,
+    AnyElement, Attr, AttrValue, Children, Element, EventData, Listener, Namespace, Node,
+    PropValue, Str, attr_key,
 };
 
 pub use hydrate::HydrationReport;
@@ -195,9 +196,9 @@ pub fn is_non_bubbling(event: &str) -> bool {
 pub struct Dom<Msg, B: Backend> {
     backend: B,
     root: B::Node,
-    view: Vec<Element<Msg>>,
+    view: Vec<AnyElement>,
     mounted: Vec<Mounted<B::Node>>,
-    listeners: ListenerTable<Msg>,
+    listeners: ListenerTable,
     /// Event types the root already listens to (a handful; a Vec beats a set here).
     listened: Vec<crate::vdom::Str>,
     /// Copies to clone new list items from.
@@ -209,6 +210,8 @@ pub struct Dom<Msg, B: Backend> {
     removed_nodes: usize,
     /// What renders removed, waiting to be freed after the paint.
     bin: Rc<Bin>,
+    /// What the listeners' messages are, once downcast: the tree itself does not know.
+    msg: PhantomData<fn() -> Msg>,
 }
 
 /// Anything, to be dropped later.
@@ -261,16 +264,13 @@ impl Bin {
 ///
 /// A released slot keeps its vector's allocation for the next node: clearing a table and
 /// creating its rows again (or a list replacing its items) then allocates nothing for them.
-struct ListenerTable<Msg> {
-    slots: Vec<Vec<Listener<Msg>>>,
+struct ListenerTable {
+    slots: Vec<Vec<Listener>>,
     free: Vec<u32>,
 }
 
-impl<Msg: Clone> ListenerTable<Msg> {
-    fn alloc<'l>(&mut self, listeners: impl Iterator<Item = &'l Listener<Msg>>) -> u32
-    where
-        Msg: 'l,
-    {
+impl ListenerTable {
+    fn alloc<'l>(&mut self, listeners: impl Iterator<Item = &'l Listener>) -> u32 {
         match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize].extend(listeners.cloned());
@@ -314,6 +314,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             removed: Vec::new(),
             removed_nodes: 0,
             bin: Rc::default(),
+            msg: PhantomData,
         }
     }
 
@@ -323,7 +324,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// and is not freed yet (frames stop in a hidden tab) is freed first.
     pub fn update(&mut self, view: Element<Msg>) {
         self.free_retired();
-        let new = root_children(view);
+        let new = root_children(view.into_any());
         let old = std::mem::take(&mut self.view);
         let mut mounted = std::mem::take(&mut self.mounted);
         let root = self.root.clone();
@@ -395,8 +396,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             for listener in listeners.iter().filter(|l| l.event == kind) {
                 outcome.prevent_default |= listener.options.prevent_default;
                 outcome.stop_propagation |= listener.options.stop_propagation;
-                if let Some(msg) = listener.handler.decode(event) {
-                    outcome.messages.push(msg);
+                // A message of another type cannot come from a tree built for `Msg`.
+                if let Some(Ok(msg)) = listener.handler.decode(event).map(|m| m.downcast::<Msg>()) {
+                    outcome.messages.push(*msg);
                 }
             }
             if outcome.stop_propagation {
@@ -408,14 +410,14 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 
     // ---- creating -------------------------------------------------------------------------
 
-    fn create(&mut self, parent_tag: &str, element: &Element<Msg>) -> Mounted<B::Node> {
+    fn create(&mut self, parent_tag: &str, element: &AnyElement) -> Mounted<B::Node> {
         match element {
-            Element::Text(t) => self.create_text(parent_tag, t),
-            Element::Node(n) => self.create_node(n),
-            Element::Lazy(l) => self.create(parent_tag, &l.force()),
+            AnyElement::Text(t) => self.create_text(parent_tag, t),
+            AnyElement::Node(n) => self.create_node(n),
+            AnyElement::Lazy(l) => self.create(parent_tag, &l.force()),
             // Normalisation removed fragments from children; an empty placeholder keeps the
             // one-node-per-child invariant should one slip through.
-            Element::Fragment(_) => Mounted::leaf(self.backend.create_text(&Str::Borrowed(""))),
+            AnyElement::Fragment(_) => Mounted::leaf(self.backend.create_text(&Str::Borrowed(""))),
         }
     }
 
@@ -429,7 +431,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         Mounted::leaf(node)
     }
 
-    fn create_node(&mut self, n: &Node<Msg>) -> Mounted<B::Node> {
+    fn create_node(&mut self, n: &Node) -> Mounted<B::Node> {
         let node = self.backend.create_element(&n.tag, n.namespace);
         for attr in &n.attrs {
             match attr {
@@ -489,7 +491,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        children: impl Iterator<Item = &'a Element<Msg>>,
+        children: impl Iterator<Item = &'a AnyElement>,
     ) -> Vec<Mounted<B::Node>> {
         children
             .map(|child| {
@@ -501,7 +503,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 
     /// Makes the root listen for the events of `listeners` it does not listen for yet.
-    fn listen_for<'l>(&mut self, listeners: impl Iterator<Item = &'l Listener<Msg>>) {
+    fn listen_for<'l>(&mut self, listeners: impl Iterator<Item = &'l Listener>) {
         for l in listeners {
             if !self.listened.contains(&l.event) {
                 self.listened.push(l.event.clone());
@@ -517,7 +519,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         node: &B::Node,
         slot: Option<u32>,
-        listeners: &[Listener<Msg>],
+        listeners: &[Listener],
     ) -> Option<u32> {
         self.bind_listeners_of(node, slot, listeners.iter())
     }
@@ -527,7 +529,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         node: &B::Node,
         slot: Option<u32>,
-        listeners: impl Iterator<Item = &'l Listener<Msg>> + Clone,
+        listeners: impl Iterator<Item = &'l Listener> + Clone,
     ) -> Option<u32> {
         let held = self.hold_listeners(slot, listeners);
         if held != slot {
@@ -544,7 +546,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn hold_listeners<'l>(
         &mut self,
         slot: Option<u32>,
-        listeners: impl Iterator<Item = &'l Listener<Msg>> + Clone,
+        listeners: impl Iterator<Item = &'l Listener> + Clone,
     ) -> Option<u32> {
         if listeners.clone().next().is_none() {
             if let Some(slot) = slot {
@@ -594,9 +596,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        old: &[Element<Msg>],
+        old: &[AnyElement],
         mounted: &mut Vec<Mounted<B::Node>>,
-        new: &[Element<Msg>],
+        new: &[AnyElement],
     ) {
         if new.is_empty() && !mounted.is_empty() {
             self.clear(parent, mounted);
@@ -630,12 +632,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        old: &Element<Msg>,
+        old: &AnyElement,
         m: &mut Mounted<B::Node>,
-        new: &Element<Msg>,
+        new: &AnyElement,
     ) {
         match (old, new) {
-            (Element::Text(a), Element::Text(b)) => {
+            (AnyElement::Text(a), AnyElement::Text(b)) => {
                 if a != b {
                     if is_raw_text(parent_tag) {
                         self.backend
@@ -645,14 +647,16 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     }
                 }
             }
-            (Element::Node(a), Element::Node(b)) if same_kind(a, b) => self.patch_node(a, m, b),
+            (AnyElement::Node(a), AnyElement::Node(b)) if same_kind(a, b) => {
+                self.patch_node(a, m, b)
+            }
             // Same function, equal argument: the DOM and the built subtree stay as they are.
-            (Element::Lazy(a), Element::Lazy(b)) if a.same_as(b) => a.pass_to(b),
+            (AnyElement::Lazy(a), AnyElement::Lazy(b)) if a.same_as(b) => a.pass_to(b),
             // Two renders of one `view!` template: only their holes can differ.
             #[cfg(rally_templates)]
-            (Element::Lazy(a), Element::Lazy(b)) if self.patch_compiled(a, m, b) => {}
-            (Element::Lazy(a), _) => self.patch(parent, parent_tag, &a.force(), m, new),
-            (_, Element::Lazy(b)) => self.patch(parent, parent_tag, old, m, &b.force()),
+            (AnyElement::Lazy(a), AnyElement::Lazy(b)) if self.patch_compiled(a, m, b) => {}
+            (AnyElement::Lazy(a), _) => self.patch(parent, parent_tag, &a.force(), m, new),
+            (_, AnyElement::Lazy(b)) => self.patch(parent, parent_tag, old, m, &b.force()),
             _ => {
                 let fresh = self.create(parent_tag, new);
                 self.backend.replace_child(parent, &fresh.node, &m.node);
@@ -663,7 +667,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
     }
 
-    fn patch_node(&mut self, old: &Node<Msg>, m: &mut Mounted<B::Node>, new: &Node<Msg>) {
+    fn patch_node(&mut self, old: &Node, m: &mut Mounted<B::Node>, new: &Node) {
         // A `view!` instance mounted without its descendants, diffed as a tree.
         #[cfg(rally_templates)]
         if m.compact.is_some() {
@@ -720,7 +724,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
     }
 
-    fn patch_attrs(&mut self, old: &Node<Msg>, m: &mut Mounted<B::Node>, new: &Node<Msg>) {
+    fn patch_attrs(&mut self, old: &Node, m: &mut Mounted<B::Node>, new: &Node) {
         let node = &m.node;
         let same_shape = old.attrs.len() == new.attrs.len()
             && old
@@ -786,8 +790,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 }
 
 /// Whether two nodes can be patched into each other rather than replaced.
-fn same_kind<Msg>(a: &Node<Msg>, b: &Node<Msg>) -> bool {
-    let plain = |c: &Children<Msg>| matches!(c, Children::Plain(_) | Children::Text(_));
+fn same_kind(a: &Node, b: &Node) -> bool {
+    let plain = |c: &Children| matches!(c, Children::Plain(_) | Children::Text(_));
     a.tag == b.tag
         && a.namespace == b.namespace
         && (std::mem::discriminant(&a.children) == std::mem::discriminant(&b.children)
@@ -795,18 +799,8 @@ fn same_kind<Msg>(a: &Node<Msg>, b: &Node<Msg>) -> bool {
 }
 
 /// The container's children for a view: a fragment's items, or the single element.
-fn root_children<Msg>(view: Element<Msg>) -> Vec<Element<Msg>> {
+fn root_children(view: AnyElement) -> Vec<AnyElement> {
     crate::vdom::normalize(vec![view])
-}
-
-impl<Msg: Clone> Clone for Listener<Msg> {
-    fn clone(&self) -> Self {
-        Listener {
-            event: self.event.clone(),
-            handler: self.handler.clone(),
-            options: self.options,
-        }
-    }
 }
 
 /// A keyed list in a browser build without the `lists` feature: none can be made there

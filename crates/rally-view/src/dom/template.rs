@@ -24,7 +24,7 @@ use std::rc::Rc;
 
 use super::{Backend, Dom, Mounted};
 use crate::render::is_raw_text;
-use crate::vdom::{Attr, AttrValue, Children, Element, Node, Str};
+use crate::vdom::{AnyElement, Attr, AttrValue, Children, Node, Str};
 
 /// Shapes remembered per rendered container; the oldest are dropped beyond this.
 const CAPACITY: usize = 8;
@@ -76,20 +76,20 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     pub(crate) fn create_item(
         &mut self,
         parent_tag: &str,
-        element: &Element<Msg>,
+        element: &AnyElement,
     ) -> Mounted<B::Node> {
         match element {
-            Element::Node(n) => self.create_item_node(parent_tag, element, n),
-            Element::Lazy(l) => {
+            AnyElement::Node(n) => self.create_item_node(parent_tag, element, n),
+            AnyElement::Lazy(l) => {
                 #[cfg(rally_templates)]
                 if let Some(mounted) = self.create_compiled(l) {
                     return mounted;
                 }
                 let built = l.force();
                 match &*built {
-                    Element::Node(n) => self.create_item_node(parent_tag, &built, n),
+                    AnyElement::Node(n) => self.create_item_node(parent_tag, &built, n),
                     // A lazy row whose view is a `view!` template.
-                    lazy @ Element::Lazy(_) => self.create_item(parent_tag, lazy),
+                    lazy @ AnyElement::Lazy(_) => self.create_item(parent_tag, lazy),
                     other => self.create(parent_tag, other),
                 }
             }
@@ -100,8 +100,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn create_item_node(
         &mut self,
         parent_tag: &str,
-        element: &Element<Msg>,
-        n: &Node<Msg>,
+        element: &AnyElement,
+        n: &Node,
     ) -> Mounted<B::Node> {
         let mut shape = std::mem::take(&mut self.templates.scratch);
         shape.clear();
@@ -119,8 +119,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn create_shaped(
         &mut self,
         parent_tag: &str,
-        element: &Element<Msg>,
-        n: &Node<Msg>,
+        element: &AnyElement,
+        n: &Node,
         shape: &[u8],
     ) -> Mounted<B::Node> {
         let entries = &mut self.templates.entries;
@@ -163,7 +163,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     fn adopt<'v>(
         &mut self,
         node: B::Node,
-        n: &Node<Msg>,
+        n: &Node,
         values: &mut impl Iterator<Item = &'v Str>,
     ) -> Mounted<B::Node> {
         for attr in &n.attrs {
@@ -224,7 +224,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         next: &mut Option<B::Node>,
         last: bool,
-        element: &Element<Msg>,
+        element: &AnyElement,
         values: &mut impl Iterator<Item = &'v Str>,
         children: &mut Vec<Mounted<B::Node>>,
     ) {
@@ -235,15 +235,15 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             *next = self.backend.present_next_sibling(&handle);
         }
         let mounted = match element {
-            Element::Text(t) => self.adopt_text(handle, t, values),
-            Element::Node(n) => self.adopt(handle, n, values),
-            Element::Lazy(l) => match &*l.force() {
-                Element::Node(n) => self.adopt(handle, n, values),
+            AnyElement::Text(t) => self.adopt_text(handle, t, values),
+            AnyElement::Node(n) => self.adopt(handle, n, values),
+            AnyElement::Lazy(l) => match &*l.force() {
+                AnyElement::Node(n) => self.adopt(handle, n, values),
                 // A lazy child that is not one node is not part of a templated shape.
                 _ => Mounted::leaf(handle),
             },
             // Not part of a templated shape either.
-            Element::Fragment(_) => Mounted::leaf(handle),
+            AnyElement::Fragment(_) => Mounted::leaf(handle),
         };
         children.push(mounted);
     }
@@ -265,7 +265,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 /// on), property names, and where texts and elements sit. Returns the number of nodes, or
 /// `None` when the subtree is not templated: raw HTML, `<script>` and `<style>` text, and
 /// fragments or lazy nodes that do not build one element.
-fn shape_of<Msg>(n: &Node<Msg>, out: &mut Vec<u8>) -> Option<usize> {
+fn shape_of(n: &Node, out: &mut Vec<u8>) -> Option<usize> {
     if is_raw_text(&n.tag) {
         return None;
     }
@@ -291,18 +291,18 @@ fn shape_of<Msg>(n: &Node<Msg>, out: &mut Vec<u8>) -> Option<usize> {
     }
     out.push(b'>');
     let mut nodes = 1;
-    let mut child = |e: &Element<Msg>, out: &mut Vec<u8>| -> Option<()> {
+    let mut child = |e: &AnyElement, out: &mut Vec<u8>| -> Option<()> {
         match e {
-            Element::Text(_) => {
+            AnyElement::Text(_) => {
                 out.push(b'"');
                 nodes += 1;
             }
-            Element::Node(n) => nodes += shape_of(n, out)?,
-            Element::Lazy(l) => match &*l.force() {
-                Element::Node(n) => nodes += shape_of(n, out)?,
+            AnyElement::Node(n) => nodes += shape_of(n, out)?,
+            AnyElement::Lazy(l) => match &*l.force() {
+                AnyElement::Node(n) => nodes += shape_of(n, out)?,
                 _ => return None,
             },
-            Element::Fragment(_) => return None,
+            AnyElement::Fragment(_) => return None,
         }
         Some(())
     };
@@ -322,7 +322,7 @@ fn shape_of<Msg>(n: &Node<Msg>, out: &mut Vec<u8>) -> Option<usize> {
 }
 
 /// `n`'s attribute values and texts, in the order [`Dom::adopt`] meets them.
-fn values_of<Msg>(n: &Node<Msg>, out: &mut Vec<Str>) {
+fn values_of(n: &Node, out: &mut Vec<Str>) {
     for attr in &n.attrs {
         if let Attr::Attr {
             value: AttrValue::Str(v),
@@ -332,15 +332,15 @@ fn values_of<Msg>(n: &Node<Msg>, out: &mut Vec<Str>) {
             out.push(v.clone());
         }
     }
-    let child = |e: &Element<Msg>, out: &mut Vec<Str>| match e {
-        Element::Text(t) => out.push(t.clone()),
-        Element::Node(n) => values_of(n, out),
-        Element::Lazy(l) => {
-            if let Element::Node(n) = &*l.force() {
+    let child = |e: &AnyElement, out: &mut Vec<Str>| match e {
+        AnyElement::Text(t) => out.push(t.clone()),
+        AnyElement::Node(n) => values_of(n, out),
+        AnyElement::Lazy(l) => {
+            if let AnyElement::Node(n) = &*l.force() {
                 values_of(n, out)
             }
         }
-        Element::Fragment(_) => {}
+        AnyElement::Fragment(_) => {}
     };
     match &n.children {
         Children::Plain(c) => c.iter().for_each(|e| child(e, out)),

@@ -224,8 +224,8 @@ impl<M: ServerMount> crate::mount::PageView<M::Msg> for InShell<'_, M> {
         P: Clone + 'static,
         W: Fn(P) -> M::Msg + Copy + 'static,
     {
-        use rally_view::Element;
-        if matches!(view, Element::Node(_) | Element::Lazy(_)) {
+        use rally_view::AnyElement;
+        if matches!(view.any(), AnyElement::Node(_) | AnyElement::Lazy(_)) {
             let shell = M::shell(
                 self.shared,
                 self.chrome,
