@@ -360,11 +360,10 @@ fn template(krate: &Tokens, view: &Expr, root: &ElementCall<'_>) -> Tokens {
     let mut template = Template::default();
     let rebuilt = template.element(root);
     let Template { holes, init } = template;
-    // Pushed through `Holes<Msg>`, so that every hole's message type is the template's.
-    let hole_count = holes.len();
+    // Made through one `Holes<Msg>`, so that every hole's message type is the template's.
     let hole_values = holes.iter().map(|(kind, expr)| match kind {
-        Kind::Attr => quote!(.attr(#expr)),
-        Kind::Child => quote!(.child(#expr)),
+        Kind::Attr => quote!(__rally_holes.attr(#expr)),
+        Kind::Child => quote!(__rally_holes.child(#expr)),
     });
     let take_holes = holes.iter().enumerate().map(|(i, (kind, _))| {
         let name = hole_name(i);
@@ -380,9 +379,11 @@ fn template(krate: &Tokens, view: &Expr, root: &ElementCall<'_>) -> Tokens {
             static TEMPLATE: #krate::compiled::Def = #krate::compiled::Def::new(
                 |c: &mut #krate::compiled::Compiler| { #init }
             );
+            let __rally_holes = #krate::compiled::Holes::new();
             #krate::compiled::template(
                 &TEMPLATE,
-                #krate::compiled::Holes::with_capacity(#hole_count)#(#hole_values)*,
+                &__rally_holes,
+                ::std::vec![#(#hole_values),*],
                 |holes| {
                     let mut holes = ::std::iter::IntoIterator::into_iter(holes);
                     #(#take_holes)*
@@ -633,10 +634,10 @@ mod tests {
             "{out}"
         );
         let first = out
-            .find(". attr (on_click")
+            .find("__rally_holes . attr (on_click")
             .expect("the listener is a hole");
         let second = out
-            .find(". child (text (name))")
+            .find("__rally_holes . child (text (name))")
             .expect("the name is a hole");
         assert!(first < second);
         // rally-view's switch picks the template or, in the browser without
@@ -669,7 +670,7 @@ mod tests {
             [pre([], [text("x")]), textarea([], [])]
         )))
         .expect("a template");
-        assert!(out.contains(". child (pre ("), "{out}");
-        assert!(out.contains(". child (textarea ("), "{out}");
+        assert!(out.contains("__rally_holes . child (pre ("), "{out}");
+        assert!(out.contains("__rally_holes . child (textarea ("), "{out}");
     }
 }

@@ -72,34 +72,30 @@ pub enum Hole {
     Child(AnyElement),
 }
 
-/// A template's holes as `view!` passes them, in source order: all of one message type.
+/// What makes a template's holes, as `view!` passes them: all of one message type, the
+/// template's.
 pub struct Holes<Msg> {
-    holes: Vec<Hole>,
     msg: PhantomData<fn() -> Msg>,
 }
 
 impl<Msg> Holes<Msg> {
-    /// Room for `n` holes.
+    /// Holes of the message type the template's use says.
     #[inline]
-    pub fn with_capacity(n: usize) -> Self {
-        Holes {
-            holes: Vec::with_capacity(n),
-            msg: PhantomData,
-        }
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Holes { msg: PhantomData }
     }
 
-    /// Adds an attribute hole.
+    /// An attribute hole.
     #[inline]
-    pub fn attr(mut self, attr: Attribute<Msg>) -> Self {
-        self.holes.push(Hole::Attr(attr.any));
-        self
+    pub fn attr(&self, attr: Attribute<Msg>) -> Hole {
+        Hole::Attr(attr.any)
     }
 
-    /// Adds a child hole.
+    /// A child hole.
     #[inline]
-    pub fn child(mut self, child: Element<Msg>) -> Self {
-        self.holes.push(Hole::Child(child.into_any()));
-        self
+    pub fn child(&self, child: Element<Msg>) -> Hole {
+        Hole::Child(child.into_any())
     }
 }
 
@@ -133,12 +129,16 @@ impl Hole {
 
 /// A template's element: `rebuild(holes)` is the view expression itself, called when a tree
 /// is needed.
-pub fn template<Msg, F>(def: &'static Def, holes: Holes<Msg>, rebuild: F) -> Element<Msg>
+pub fn template<Msg, F>(
+    def: &'static Def,
+    _types: &Holes<Msg>,
+    holes: Vec<Hole>,
+    rebuild: F,
+) -> Element<Msg>
 where
     Msg: 'static,
     F: Fn(Vec<Hole>) -> Element<Msg> + 'static,
 {
-    let holes = holes.holes;
     if def.compiled().fallback {
         return rebuild(holes);
     }

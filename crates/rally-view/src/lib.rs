@@ -15,6 +15,7 @@ pub mod event;
 pub mod html;
 pub mod lazy;
 pub mod lazy_list;
+mod message;
 pub mod program;
 pub mod render;
 pub mod str;

@@ -11,13 +11,12 @@
 //! the type outside the tree, building, mapping, rendering and diffing it is compiled once
 //! (docs/adr/0050).
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use smallbox::SmallBox;
-use smallbox::space::S2;
+pub use crate::message::{AnyMessage, ConstMessage};
 
 pub use crate::str::Str;
 
@@ -333,9 +332,6 @@ pub struct EventOptions {
     pub stop_propagation: bool,
 }
 
-/// A message of a type the tree does not know; the program downcasts it to its own.
-pub type AnyMessage = Box<dyn Any>;
-
 /// A decoder from a DOM event to a message; `None` ignores the event.
 pub type Decoder = Rc<dyn Fn(&dyn EventData) -> Option<AnyMessage>>;
 
@@ -352,13 +348,13 @@ pub enum Handler {
 impl Handler {
     /// A handler that always produces `msg`.
     pub fn message<Msg: Clone + 'static>(msg: Msg) -> Self {
-        Handler::Message(ConstMessage(smallbox::smallbox!(msg)))
+        Handler::Message(ConstMessage::new(msg))
     }
 
     /// Runs the handler against an event.
     pub fn decode(&self, event: &dyn EventData) -> Option<AnyMessage> {
         match self {
-            Handler::Message(m) => Some(m.0.to_any()),
+            Handler::Message(m) => Some(m.to_any()),
             Handler::Decode(f) => f(event),
         }
     }
@@ -367,47 +363,9 @@ impl Handler {
     fn mapped(self, f: &Mapper) -> Handler {
         let map = f.f.clone();
         Handler::Decode(match self {
-            Handler::Message(m) => Rc::new(move |_| Some(map(m.0.to_any()))),
+            Handler::Message(m) => Rc::new(move |_| Some(map(m.to_any()))),
             Handler::Decode(d) => Rc::new(move |e| d(e).map(&*map)),
         })
-    }
-}
-
-/// A listener's constant message, of a type the tree does not know.
-pub struct ConstMessage(SmallBox<dyn MessageValue, S2>);
-
-impl ConstMessage {
-    /// The message, if it is an `M`.
-    pub fn downcast_ref<M: 'static>(&self) -> Option<&M> {
-        self.0.as_any().downcast_ref()
-    }
-}
-
-impl Clone for ConstMessage {
-    fn clone(&self) -> Self {
-        self.0.clone_value()
-    }
-}
-
-/// A message value held by a listener: cloned out as an [`AnyMessage`] for each event.
-pub(crate) trait MessageValue {
-    /// A copy of the message, boxed.
-    fn to_any(&self) -> AnyMessage;
-    /// A copy of the message, held as this one is.
-    fn clone_value(&self) -> ConstMessage;
-    /// The message, for downcasting.
-    fn as_any(&self) -> &dyn Any;
-}
-
-impl<M: Clone + 'static> MessageValue for M {
-    fn to_any(&self) -> AnyMessage {
-        Box::new(self.clone())
-    }
-    fn clone_value(&self) -> ConstMessage {
-        ConstMessage(smallbox::smallbox!(self.clone()))
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
