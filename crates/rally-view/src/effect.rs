@@ -29,8 +29,12 @@
 //! ```
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
+
+use crate::message::AnyMessage;
+use crate::vdom::Mapper;
 
 /// A boxed, single-threaded future, as effects and the browser runtime spawn them.
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -62,16 +66,21 @@ impl<Msg: 'static> Dispatch<Msg> {
     }
 }
 
-enum Item<Msg> {
-    Callback(Box<dyn FnOnce(Dispatch<Msg>)>),
-    Future(LocalFuture<Option<Msg>>),
+/// A dispatcher for messages of any type: what effects hold inside, so that mapping and running
+/// them is one copy of the code per bundle (docs/adr/0050).
+type AnyDispatch = Rc<dyn Fn(AnyMessage)>;
+
+enum Item {
+    Callback(Box<dyn FnOnce(&AnyDispatch)>),
+    Future(LocalFuture<Option<AnyMessage>>),
 }
 
 /// Work for the runtime to do after `update`: call a function given `dispatch`, or await a future
 /// and dispatch its message. The server drops effects when it renders a page.
 #[must_use = "an effect does nothing unless returned from update"]
 pub struct Effect<Msg> {
-    items: Vec<Item<Msg>>,
+    items: Vec<Item>,
+    msg: PhantomData<fn() -> Msg>,
 }
 
 impl<Msg: 'static> Default for Effect<Msg> {
@@ -81,9 +90,16 @@ impl<Msg: 'static> Default for Effect<Msg> {
 }
 
 impl<Msg: 'static> Effect<Msg> {
+    fn of(items: Vec<Item>) -> Self {
+        Effect {
+            items,
+            msg: PhantomData,
+        }
+    }
+
     /// No effect.
     pub fn none() -> Self {
-        Effect { items: Vec::new() }
+        Effect::of(Vec::new())
     }
 
     /// Whether this effect does nothing.
@@ -103,73 +119,94 @@ impl<Msg: 'static> Effect<Msg> {
 
     /// Several effects, run in order.
     pub fn batch(effects: impl IntoIterator<Item = Effect<Msg>>) -> Self {
-        Effect {
-            items: effects.into_iter().flat_map(|e| e.items).collect(),
-        }
+        Effect::of(effects.into_iter().flat_map(|e| e.items).collect())
     }
 
     /// An effect that calls `f` with the program's dispatcher (timers, subscriptions, ports).
     pub fn from(f: impl FnOnce(Dispatch<Msg>) + 'static) -> Self {
-        Effect {
-            items: vec![Item::Callback(Box::new(f))],
-        }
+        Effect::of(vec![Item::Callback(Box::new(
+            move |dispatch: &AnyDispatch| {
+                let dispatch = Rc::clone(dispatch);
+                f(Dispatch::new(move |msg: Msg| dispatch(Box::new(msg))))
+            },
+        ))])
     }
 
     /// An effect that awaits `future` and dispatches its message.
     pub fn from_future(future: impl Future<Output = Msg> + 'static) -> Self {
-        Effect {
-            items: vec![Item::Future(Box::pin(async move { Some(future.await) }))],
-        }
+        Effect::of(vec![Item::Future(Box::pin(async move {
+            Some(Box::new(future.await) as AnyMessage)
+        }))])
     }
 
     /// An effect that awaits `future` and dispatches its message if there is one.
     pub fn from_optional_future(future: impl Future<Output = Option<Msg>> + 'static) -> Self {
-        Effect {
-            items: vec![Item::Future(Box::pin(future))],
-        }
+        Effect::of(vec![Item::Future(Box::pin(async move {
+            future.await.map(|msg| Box::new(msg) as AnyMessage)
+        }))])
     }
 
     /// An effect that dispatches `msg` right after the current update.
     pub fn message(msg: Msg) -> Self {
-        Effect::from(move |dispatch| dispatch.send(msg))
+        Effect::of(vec![Item::Callback(Box::new(
+            move |dispatch: &AnyDispatch| dispatch(Box::new(msg)),
+        ))])
     }
 
     /// Lifts the messages this effect produces with `f`.
     pub fn map<B: 'static>(self, f: impl Fn(Msg) -> B + 'static) -> Effect<B> {
-        let f = Rc::new(f);
-        Effect {
-            items: self
-                .items
-                .into_iter()
-                .map(|item| match item {
-                    Item::Callback(cb) => {
-                        let f = f.clone();
-                        Item::Callback(Box::new(move |dispatch: Dispatch<B>| {
-                            cb(dispatch.map(move |m| f(m)))
-                        }))
-                    }
-                    Item::Future(fut) => {
-                        let f = f.clone();
-                        Item::Future(Box::pin(async move { fut.await.map(|m| f(m)) }))
-                    }
-                })
-                .collect(),
+        if self.items.is_empty() {
+            return Effect::none();
         }
+        Effect::of(map_items(self.items, &Mapper::new(f)))
     }
 
     /// Runs the effect: callbacks now, futures through `spawn`.
     pub fn run(self, dispatch: &Dispatch<Msg>, spawn: &dyn Fn(LocalFuture<()>)) {
-        for item in self.items {
+        if self.items.is_empty() {
+            return;
+        }
+        let dispatch = dispatch.clone();
+        // Only this effect's own messages come out of it: another type cannot be made here.
+        let dispatch: AnyDispatch = Rc::new(move |msg: AnyMessage| {
+            if let Ok(msg) = msg.downcast::<Msg>() {
+                dispatch.send(*msg);
+            }
+        });
+        run_items(self.items, &dispatch, spawn);
+    }
+}
+
+/// The items with `f` applied to the messages they produce.
+fn map_items(items: Vec<Item>, f: &Mapper) -> Vec<Item> {
+    items
+        .into_iter()
+        .map(|item| {
+            let f = Rc::clone(&f.f);
             match item {
-                Item::Callback(cb) => cb(dispatch.clone()),
-                Item::Future(fut) => {
-                    let dispatch = dispatch.clone();
-                    spawn(Box::pin(async move {
-                        if let Some(msg) = fut.await {
-                            dispatch.send(msg);
-                        }
-                    }))
-                }
+                Item::Callback(cb) => Item::Callback(Box::new(move |dispatch: &AnyDispatch| {
+                    let dispatch = Rc::clone(dispatch);
+                    let mapped: AnyDispatch = Rc::new(move |msg| dispatch(f(msg)));
+                    cb(&mapped)
+                })),
+                Item::Future(fut) => Item::Future(Box::pin(async move { fut.await.map(|m| f(m)) })),
+            }
+        })
+        .collect()
+}
+
+/// Runs the items: callbacks now, futures through `spawn`.
+fn run_items(items: Vec<Item>, dispatch: &AnyDispatch, spawn: &dyn Fn(LocalFuture<()>)) {
+    for item in items {
+        match item {
+            Item::Callback(cb) => cb(dispatch),
+            Item::Future(fut) => {
+                let dispatch = Rc::clone(dispatch);
+                spawn(Box::pin(async move {
+                    if let Some(msg) = fut.await {
+                        dispatch(msg);
+                    }
+                }))
             }
         }
     }

@@ -412,7 +412,7 @@ pub(crate) struct Mapper {
 impl Mapper {
     /// `f` on messages of type `A`; a message of another type (which no typed view makes)
     /// passes unchanged, to be ignored where it is dispatched.
-    fn new<A: 'static, B: 'static, F: Fn(A) -> B + 'static>(f: F) -> Self {
+    pub(crate) fn new<A: 'static, B: 'static, F: Fn(A) -> B + 'static>(f: F) -> Self {
         let id = (std::mem::size_of::<F>() == 0).then(TypeId::of::<F>);
         let f = move |m: AnyMessage| match m.downcast::<A>() {
             Ok(a) => Box::new(f(*a)) as AnyMessage,
