@@ -99,9 +99,13 @@ impl<Msg> Holes<Msg> {
     }
 }
 
+// `view!` alone calls these, with holes it made through one `Holes<Msg>` for the same `Msg`:
+// given holes of another message type, the tree's listeners would produce messages the
+// program drops (docs/adr/0050).
 impl Hole {
     /// The attribute in an attribute hole; nothing for anything else (which `view!` never
     /// passes).
+    #[doc(hidden)]
     pub fn into_attr<Msg>(hole: Option<Self>) -> Attribute<Msg> {
         Attribute::from_any(match hole {
             Some(Hole::Attr(attr)) => attr,
@@ -110,6 +114,7 @@ impl Hole {
     }
 
     /// The element in a child hole; nothing for anything else (which `view!` never passes).
+    #[doc(hidden)]
     pub fn into_child<Msg>(hole: Option<Self>) -> Element<Msg> {
         match hole {
             Some(Hole::Child(child)) => Element::from_any(child),

@@ -505,8 +505,9 @@ impl<Msg> Element<Msg> {
         )
     }
 
-    /// An element in the given namespace with already-built children.
-    pub fn with_children(
+    /// An element in the given namespace with already-built children: crate-private, since
+    /// untyped children could hold listeners of another message type.
+    pub(crate) fn with_children(
         tag: Str,
         namespace: Namespace,
         attrs: AttrSet,
