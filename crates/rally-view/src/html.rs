@@ -53,7 +53,7 @@ pub fn element<Msg>(
 /// An element with a literal tag: what every builder of this module and [`crate::svg`] calls.
 ///
 /// The builders are generic over their arguments (arrays, `Vec`s, iterators), so they only
-/// collect them; the rest is here, compiled once per message type.
+/// collect them; the rest is here, and in the untyped `AnyElement::node`, compiled once.
 pub(crate) fn known<Msg>(
     tag: &'static str,
     namespace: Namespace,

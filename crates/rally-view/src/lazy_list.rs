@@ -566,8 +566,7 @@ impl LazyList {
     /// previous render's mapped list where both the rows and `f` are.
     ///
     /// Rows built already are dropped, to be built again through `f` if needed: a list is
-    /// mapped as its view is made, before anything builds it, and mapping built rows here
-    /// cost every bundle an iterator pipeline per pair of message types.
+    /// mapped as its view is made, before anything builds it, so there are none in practice.
     pub(crate) fn map(self, f: &Mapper) -> LazyList {
         LazyList {
             rows: Box::new(MappedRows {

@@ -26,11 +26,9 @@ pub type Attrs = Vec<Attr>;
 /// An attribute or a DOM property as an element holds it: an [`Attribute`] other than a
 /// listener or `none`.
 ///
-/// An element keeps these apart from its listeners, the only part of a view that depends on
-/// its message type. Merging, mapping, rendering and diffing them is then one copy of the code
-/// in a browser bundle, not one per message type: an app has one message type per page, and
-/// the per-type copies were a large part of the Scoreboard's bundle (bench/README.md, "Bundle
-/// sizes").
+/// An element keeps these apart from its listeners, the only part of a view that produces
+/// messages: merging, rendering and diffing attributes never looks at a listener (ADR 0041;
+/// since ADR 0050 no part of the tree has a message type).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attr {
     /// An HTML attribute. `Bool(false)` means absent, `Bool(true)` present and empty.
