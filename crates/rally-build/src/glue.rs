@@ -150,6 +150,39 @@ pub fn shorten_import_names(
     Ok((out.finish(), js))
 }
 
+/// The glue without the import-object entries of `names`: functions the wasm no longer
+/// imports (`table_gc` removed their only callers).
+///
+/// wasm-bindgen writes each entry as `        name: function(…) {`, its body indented further,
+/// and `        },`. An entry of another shape is an error, not a guess.
+pub fn drop_imports(js: &str, names: &[String]) -> Result<String, GlueError> {
+    const CLOSE: &str = "\n        },";
+    let mut js = js.to_owned();
+    for name in names {
+        let key = format!("\n        {name}: function(");
+        let unknown = || GlueError::UnknownImport(name.clone());
+        if js.matches(&key).count() != 1 {
+            return Err(unknown());
+        }
+        let start = js.find(&key).ok_or_else(unknown)?;
+        let end = js[start + 1..]
+            .find(CLOSE)
+            .map(|i| start + 1 + i + CLOSE.len())
+            .ok_or_else(unknown)?;
+        // Only the entry's own body in between: no line back at the entries' indentation.
+        let body = &js[start + key.len()..end - CLOSE.len()];
+        if body
+            .split('\n')
+            .skip(1)
+            .any(|l| !l.starts_with("            "))
+        {
+            return Err(unknown());
+        }
+        js.replace_range(start..end, "");
+    }
+    Ok(js)
+}
+
 /// `a`…`z`, then `ba`…`zz`, `baa`…: base 26 without leading `a`s, so every name is distinct.
 fn short_name(mut n: usize) -> String {
     let mut name = Vec::new();
@@ -360,6 +393,46 @@ mod tests {
             shorten_import_names(&wasm, &import_object(&NAMES[..2]), "./app_bg.js").unwrap_err();
         assert_eq!(err, GlueError::UnknownImport(NAMES[2].to_owned()));
         assert!(err.to_string().contains("please report it"));
+    }
+
+    /// An import object as wasm-bindgen writes it: one multi-line function per entry.
+    fn multi_line_import_object(names: &[&str]) -> String {
+        let mut js = String::from("    const import0 = {\n        __proto__: null,");
+        for name in names {
+            js.push_str(&format!(
+                "\n        {name}: function(arg0) {{\n            const ret = arg0.{name};\n            return ret;\n        }},"
+            ));
+        }
+        js.push_str("\n    };\n");
+        js
+    }
+
+    #[test]
+    fn imports_the_wasm_no_longer_has_leave_the_glue() {
+        let js = multi_line_import_object(&NAMES);
+        let out = drop_imports(&js, &[NAMES[1].to_owned()]).expect("dropped");
+        assert_eq!(out, multi_line_import_object(&[NAMES[0], NAMES[2]]));
+        // The last entry too, and none at all.
+        let out = drop_imports(&js, &[NAMES[2].to_owned()]).expect("dropped");
+        assert_eq!(out, multi_line_import_object(&NAMES[..2]));
+        assert_eq!(drop_imports(&js, &[]).expect("nothing to drop"), js);
+    }
+
+    #[test]
+    fn an_import_to_drop_of_another_shape_is_an_error_not_a_guess() {
+        let name = NAMES[0].to_owned();
+        // Not in the glue.
+        let js = multi_line_import_object(&NAMES[1..]);
+        assert_eq!(
+            drop_imports(&js, std::slice::from_ref(&name)),
+            Err(GlueError::UnknownImport(name.clone()))
+        );
+        // On one line: its end cannot be told apart from the next entry's.
+        let js = import_object(&NAMES).replace("__proto__: null,", "__proto__: null,\n");
+        assert_eq!(
+            drop_imports(&js, std::slice::from_ref(&name)),
+            Err(GlueError::UnknownImport(name))
+        );
     }
 
     #[test]

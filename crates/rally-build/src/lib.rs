@@ -6,6 +6,7 @@
 
 pub mod glue;
 pub mod minify;
+pub mod table_gc;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -130,6 +131,16 @@ pub enum BuildError {
         /// What it printed.
         message: String,
     },
+    /// The function table of wasm-bindgen's output could not be pruned (`table_gc`).
+    #[error(
+        "pruning the function table of {path}: {message}. This is a bug in rally-build; a dev build (`--profile dev`) skips this step"
+    )]
+    PruneTable {
+        /// The module.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// wasm-bindgen's JS glue could not be rewritten.
     #[error("rewriting the JS glue {path}: {source}")]
     Glue {
@@ -246,33 +257,65 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
         wasm_opt_ran,
     };
     // Dev builds and profiling builds keep wasm-bindgen's import names, for stack traces and
-    // profiles.
-    let shorten = build.profile != "dev" && !keep_names();
-    rewrite_glue(&output, &format!("./{}_bg.js", build.out_name), shorten)?;
+    // profiles; profiling builds are pruned like the bundles they profile.
+    let rewrite = Rewrite {
+        prune: build.profile != "dev",
+        shorten: build.profile != "dev" && !keep_names(),
+    };
+    rewrite_glue(&output, &format!("./{}_bg.js", build.out_name), rewrite)?;
     Ok(output)
 }
 
+/// Which of the optional rewrites [`rewrite_glue`] applies.
+#[derive(Clone, Copy)]
+struct Rewrite {
+    /// Prune the function table ([`table_gc`]) and the glue's imports with it.
+    prune: bool,
+    /// Rename the imports and minify the glue.
+    shorten: bool,
+}
+
 /// Applies [`glue`]'s rewrites to the JS and wasm wasm-bindgen wrote; `module` is the name
-/// the wasm imports the glue's functions from; `shorten` renames the imports and minifies the
-/// glue.
-fn rewrite_glue(output: &BuildOutput, module: &str, shorten: bool) -> Result<(), BuildError> {
+/// the wasm imports the glue's functions from.
+fn rewrite_glue(output: &BuildOutput, module: &str, rewrite: Rewrite) -> Result<(), BuildError> {
     let glue_err = |source| BuildError::Glue {
         path: output.js.clone(),
         source,
     };
-    let js = std::fs::read_to_string(&output.js).map_err(|e| io(&output.js, e))?;
-    let (wasm, js) = if shorten {
-        let wasm = read(&output.wasm)?;
-        let (wasm, js) = glue::shorten_import_names(&wasm, &js, module).map_err(glue_err)?;
-        (Some(wasm), js)
-    } else {
-        (None, js)
-    };
+    let mut js = std::fs::read_to_string(&output.js).map_err(|e| io(&output.js, e))?;
+    let mut wasm = None;
+    if rewrite.prune {
+        let (pruned_wasm, pruned) =
+            table_gc::prune_function_table(&read(&output.wasm)?).map_err(|message| {
+                BuildError::PruneTable {
+                    path: output.wasm.clone(),
+                    message,
+                }
+            })?;
+        let dead: Vec<String> = pruned
+            .imports
+            .into_iter()
+            .filter(|(from, _)| from == module)
+            .map(|(_, name)| name)
+            .collect();
+        js = glue::drop_imports(&js, &dead).map_err(glue_err)?;
+        wasm = Some(pruned_wasm);
+    }
+    if rewrite.shorten {
+        let input = match wasm {
+            Some(w) => w,
+            None => read(&output.wasm)?,
+        };
+        let (short_wasm, short_js) =
+            glue::shorten_import_names(&input, &js, module).map_err(glue_err)?;
+        wasm = Some(short_wasm);
+        js = short_js;
+    }
     let js = glue::read_short_strings_in_js(&js).map_err(glue_err)?;
     let dir = output.js.parent().unwrap_or(Path::new("."));
     let (js, inlined) =
         glue::inline_snippets(&js, |path| std::fs::read_to_string(dir.join(path)).ok());
-    let js = if shorten {
+    let js = if rewrite.shorten {
         minify::minify_module(&js).map_err(glue_err)?
     } else {
         js
