@@ -49,7 +49,8 @@ struct Shared<Model, Msg, B: Backend> {
     state: RefCell<State<Model, Msg, B>>,
     queue: RefCell<VecDeque<Msg>>,
     draining: Cell<bool>,
-    spawn: Box<dyn Fn(LocalFuture<()>)>,
+    /// `None` in the browser: futures run on the executor they brought (`effect::OWN_EXECUTOR`).
+    spawn: Option<Box<dyn Fn(LocalFuture<()>)>>,
     after_render: RenderHook<Model>,
 }
 
@@ -96,9 +97,7 @@ impl<Model: 'static, Msg: Clone + 'static, B: Backend + 'static> Program<Model, 
         root: B::Node,
         spawn: impl Fn(LocalFuture<()>) + 'static,
     ) -> Self {
-        let view = (app.view)(&model);
-        let dom = Dom::mount(backend, root, view);
-        Self::start(app, model, dom, spawn)
+        Self::mount_with(app, model, backend, root, Some(Box::new(spawn)))
     }
 
     /// Starts a program on server-rendered DOM, adopting it without re-creating it.
@@ -109,6 +108,30 @@ impl<Model: 'static, Msg: Clone + 'static, B: Backend + 'static> Program<Model, 
         root: B::Node,
         spawn: impl Fn(LocalFuture<()>) + 'static,
     ) -> (Self, HydrationReport) {
+        Self::hydrate_with(app, model, backend, root, Some(Box::new(spawn)))
+    }
+
+    /// [`Program::mount`], with futures run on their own executor when `spawn` is `None`.
+    pub(crate) fn mount_with(
+        app: App<Model, Msg>,
+        model: Model,
+        backend: B,
+        root: B::Node,
+        spawn: Option<Box<dyn Fn(LocalFuture<()>)>>,
+    ) -> Self {
+        let view = (app.view)(&model);
+        let dom = Dom::mount(backend, root, view);
+        Self::start(app, model, dom, spawn)
+    }
+
+    /// [`Program::hydrate`], with futures run on their own executor when `spawn` is `None`.
+    pub(crate) fn hydrate_with(
+        app: App<Model, Msg>,
+        model: Model,
+        backend: B,
+        root: B::Node,
+        spawn: Option<Box<dyn Fn(LocalFuture<()>)>>,
+    ) -> (Self, HydrationReport) {
         let view = (app.view)(&model);
         let (dom, report) = Dom::hydrate(backend, root, view);
         (Self::start(app, model, dom, spawn), report)
@@ -118,7 +141,7 @@ impl<Model: 'static, Msg: Clone + 'static, B: Backend + 'static> Program<Model, 
         app: App<Model, Msg>,
         model: Model,
         dom: Dom<Msg, B>,
-        spawn: impl Fn(LocalFuture<()>) + 'static,
+        spawn: Option<Box<dyn Fn(LocalFuture<()>)>>,
     ) -> Self {
         Program {
             shared: Rc::new(Shared {
@@ -126,7 +149,7 @@ impl<Model: 'static, Msg: Clone + 'static, B: Backend + 'static> Program<Model, 
                 state: RefCell::new(State { model, dom }),
                 queue: RefCell::new(VecDeque::new()),
                 draining: Cell::new(false),
-                spawn: Box::new(spawn),
+                spawn,
                 after_render: RefCell::new(None),
             }),
         }
@@ -141,7 +164,7 @@ impl<Model: 'static, Msg: Clone + 'static, B: Backend + 'static> Program<Model, 
     /// Runs an effect (for example the one `init` returned) against this program.
     pub fn run_effect(&self, effect: Effect<Msg>) {
         let dispatcher = self.dispatcher();
-        effect.run(&dispatcher, &*self.shared.spawn);
+        effect.run_with(&dispatcher, self.shared.spawn.as_deref());
     }
 
     /// A handle effects and callbacks use to send messages; it does nothing once the program
@@ -218,7 +241,7 @@ fn dispatch<Model: 'static, Msg: Clone + 'static, B: Backend + 'static>(
                 let mut state = shared.state.borrow_mut();
                 (shared.app.update)(&mut state.model, msg)
             };
-            effect.run(&dispatch, &*shared.spawn);
+            effect.run_with(&dispatch, shared.spawn.as_deref());
         }
         {
             let mut state = shared.state.borrow_mut();

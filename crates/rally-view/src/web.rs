@@ -381,7 +381,7 @@ pub fn mount<Model: 'static, Msg: Clone + 'static>(
 ) -> WebProgram<Model, Msg> {
     let sink: EventSink = Rc::new(RefCell::new(None));
     let backend = WebBackend::new(root.clone(), sink.clone());
-    let program = Program::mount(app, model, backend, root.clone().into(), spawn);
+    let program = Program::mount_with(app, model, backend, root.clone().into(), None);
     connect(&program, root, &sink);
     program
 }
@@ -395,12 +395,13 @@ pub fn hydrate<Model: 'static, Msg: Clone + 'static>(
 ) -> (WebProgram<Model, Msg>, HydrationReport) {
     let sink: EventSink = Rc::new(RefCell::new(None));
     let backend = WebBackend::new(root.clone(), sink.clone());
-    let (program, report) = Program::hydrate(app, model, backend, root.clone().into(), spawn);
+    let (program, report) = Program::hydrate_with(app, model, backend, root.clone().into(), None);
     connect(&program, root, &sink);
     (program, report)
 }
 
-fn spawn(future: crate::effect::LocalFuture<()>) {
+/// The browser's executor for effects' futures (`effect::OWN_EXECUTOR`).
+pub(crate) fn spawn(future: crate::effect::LocalFuture<()>) {
     wasm_bindgen_futures::spawn_local(future);
 }
 
