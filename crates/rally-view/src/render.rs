@@ -433,23 +433,10 @@ fn escape(s: &str, out: &mut String, quotes: bool) {
 /// or `\r` become `\n`, as the parser would read them. The DOM renderer writes the same text,
 /// so server- and client-built DOMs agree.
 pub fn escape_raw_text<'a>(tag: &str, text: &'a str) -> std::borrow::Cow<'a, str> {
-    if text.contains('\r') {
-        // Split at each `\r` (a `\n` right after one is the same break): replacing a `&str`
-        // pattern would bring the substring searcher, 2 KB, into every browser bundle.
-        let mut lines = String::with_capacity(text.len());
-        for (i, part) in text.split('\r').enumerate() {
-            let part = if i > 0 {
-                lines.push('\n');
-                part.strip_prefix('\n').unwrap_or(part)
-            } else {
-                part
-            };
-            lines.push_str(part);
-        }
-        return std::borrow::Cow::Owned(escape_raw_text(tag, &lines).into_owned());
-    }
     let bytes = text.as_bytes();
-    // `</tag` (any case) or `<!--` at byte `i`.
+    // `</tag` (any case) or `<!--` at byte `i`. Line breaks never take part in one, so
+    // reading them in the same pass as the text's own breaks are rewritten is the same as
+    // rewriting the breaks first.
     let breaks_out = |i: usize| {
         let rest = &bytes[i..];
         rest.starts_with(b"<!--")
@@ -457,20 +444,38 @@ pub fn escape_raw_text<'a>(tag: &str, text: &'a str) -> std::borrow::Cow<'a, str
                 && rest[1] == b'/'
                 && rest[2..2 + tag.len()].eq_ignore_ascii_case(tag.as_bytes()))
     };
-    let positions = (0..bytes.len()).filter(|&i| bytes[i] == b'<' && breaks_out(i));
-    let mut out = String::new();
-    let mut copied = 0;
-    // `get` rather than indexing: each cut is next to an ASCII `<`, so always on a character
-    // boundary, and indexing a `str` links core's boundary-error formatting (with `char`'s
-    // `Debug` and its Unicode tables, ~4 KB) into every browser bundle.
-    for i in positions {
-        out.push_str(text.get(copied..=i).unwrap_or_default());
-        // `<` + `\` + the rest: `<\/script`, `<\!--`.
-        out.push('\\');
-        copied = i + 1;
-    }
-    if copied == 0 {
+    let special = |i: usize| bytes[i] == b'\r' || (bytes[i] == b'<' && breaks_out(i));
+    let Some(first) = (0..bytes.len()).find(|&i| special(i)) else {
         return std::borrow::Cow::Borrowed(text);
+    };
+    // One byte loop rather than `str` searching and splitting: this runs in every browser
+    // bundle, where `str`'s pattern machinery costs ~1 KB. Runs of `text` are copied with
+    // `get`: each cut is at an ASCII byte, so on a character boundary, and `get` does not
+    // link the boundary-error formatting that indexing a `str` does (~4 KB).
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut copied = 0;
+    let mut i = first;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' => {
+                out.push_str(text.get(copied..i).unwrap_or_default());
+                out.push('\n');
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                copied = i;
+            }
+            b'<' if breaks_out(i) => {
+                // `<` + `\` + the rest: `<\/script`, `<\!--`.
+                out.push_str(text.get(copied..=i).unwrap_or_default());
+                out.push('\\');
+                i += 1;
+                copied = i;
+            }
+            _ => i += 1,
+        }
     }
     out.push_str(text.get(copied..).unwrap_or_default());
     std::borrow::Cow::Owned(out)
@@ -514,6 +519,13 @@ mod tests {
         );
         assert_eq!(escape_raw_text("style", "\r\n"), "\n");
         assert_eq!(escape_raw_text("script", "x\r</script>"), "x\n<\\/script>");
+        // Cuts next to text that is not ASCII keep it whole.
+        assert_eq!(
+            escape_raw_text("style", "é</StYlE>ü\r\n€<!--ß\r"),
+            "é<\\/StYlE>ü\n€<\\!--ß\n"
+        );
+        // `</` of another element, and a tag that only starts like this one's, are left.
+        assert_eq!(escape_raw_text("script", "</b></scrip"), "</b></scrip");
         assert!(matches!(
             escape_raw_text("style", "a\nb"),
             std::borrow::Cow::Borrowed("a\nb")
