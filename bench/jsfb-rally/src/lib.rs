@@ -305,7 +305,7 @@ mod wasm {
     /// Mounts the app into `#main` and keeps it running for the page's lifetime.
     #[wasm_bindgen(start)]
     pub fn start() {
-        let document = web_sys::window()
+        let document = rally_view::web::window()
             .and_then(|w| w.document())
             .expect("a document");
         let root = document

@@ -35,7 +35,7 @@ pub enum BootError {
 }
 
 fn document() -> Option<web_sys::Document> {
-    web_sys::window()?.document()
+    rally_view::web::window()?.document()
 }
 
 /// Decodes the payload the server embedded in the page.
@@ -64,7 +64,7 @@ pub fn hydrate<Model: 'static, Msg: Clone + 'static>(
 }
 
 fn record(report: &HydrationReport) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = rally_view::web::window() else {
         return;
     };
     let info = js_sys::Object::new();
@@ -91,7 +91,7 @@ pub fn boot<Model: DeserializeOwned + 'static, Msg: Clone + 'static>(app: App<Mo
 /// it): clicks on buttons and submits of save forms, in order, now that the page's listeners
 /// are in place. [`hydrate`] schedules it for the task after the page's start-up.
 fn replay_early_events() {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = rally_view::web::window() else {
         return;
     };
     let replay = js_sys::Reflect::get(&window, &"__rallyReplay".into())

@@ -20,7 +20,7 @@ pub fn focus<Msg: 'static>(selector: impl Into<String>) -> Effect<Msg> {
 #[cfg(all(feature = "browser", target_arch = "wasm32"))]
 fn focus_now(selector: &str) {
     use wasm_bindgen::JsCast;
-    let element = web_sys::window()
+    let element = rally_view::web::window()
         .and_then(|w| w.document())
         .and_then(|d| d.query_selector(selector).ok().flatten())
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());

@@ -40,7 +40,7 @@ pub(crate) fn reload_as_document() {
     {
         const KEY: &str = "rally.unauthorized-reload";
         const AGAIN_AFTER_MS: u64 = 10_000;
-        let Some(window) = web_sys::window() else {
+        let Some(window) = rally_view::web::window() else {
             return;
         };
         let location = window.location();

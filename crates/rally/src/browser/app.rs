@@ -258,7 +258,7 @@ const DEV_STATE_KEY: &str = "rally.dev-state";
 /// in `sessionStorage` as `path\nkey\nbase64url` when the page goes away (a reload, a
 /// rebuild's reload), for [`take_dev_state`] to restore. Called by dev-profile bundles only.
 fn keep_state_in_dev<M: Mount>(program: &super::WebProgram<MountModel<M>, MountMsg<M>>) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = rally_view::web::window() else {
         return;
     };
     let dev = js_sys::Reflect::get(&window, &"__rallyDev".into()).is_ok_and(|v| v.is_truthy());
@@ -281,7 +281,7 @@ fn keep_state_in_dev<M: Mount>(program: &super::WebProgram<MountModel<M>, MountM
                 )
             })
         });
-        let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+        let storage = rally_view::web::window().and_then(|w| w.session_storage().ok().flatten());
         if let (Some(state), Some(storage)) = (state, storage) {
             let _ = storage.set_item(DEV_STATE_KEY, &state);
         }
@@ -294,7 +294,7 @@ fn keep_state_in_dev<M: Mount>(program: &super::WebProgram<MountModel<M>, MountM
 /// The state the dev reload script stored for this path, removed as it is read (a state is
 /// restored once, and only where it was saved).
 fn take_dev_state(path: &str) -> Option<(String, Vec<u8>)> {
-    let storage = web_sys::window()?.session_storage().ok()??;
+    let storage = rally_view::web::window()?.session_storage().ok()??;
     let saved = storage.get_item(DEV_STATE_KEY).ok()??;
     let _ = storage.remove_item(DEV_STATE_KEY);
     let mut parts = saved.splitn(3, '\n');
@@ -314,7 +314,7 @@ fn dev_note(what: &str) {
 /// The app's title, for pages without their own: the server's
 /// `<meta name="application-name">`, else the title it rendered.
 fn document_title() -> String {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+    let Some(document) = rally_view::web::window().and_then(|w| w.document()) else {
         return String::new();
     };
     document
@@ -328,7 +328,7 @@ fn document_title() -> String {
 /// Sets the document's title when it changed (setting it is not free: the browser updates
 /// the tab and history entry).
 fn set_document_title(title: &str) {
-    if let Some(document) = web_sys::window().and_then(|w| w.document())
+    if let Some(document) = rally_view::web::window().and_then(|w| w.document())
         && document.title() != title
     {
         document.set_title(title);
@@ -338,7 +338,7 @@ fn set_document_title(title: &str) {
 /// The theme the server rendered with (`<html data-theme>`), which hydration must match; a
 /// custom document without the attribute rendered the `dark` cookie's.
 fn rendered_dark_mode() -> bool {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+    let Some(document) = rally_view::web::window().and_then(|w| w.document()) else {
         return false;
     };
     match document
@@ -358,7 +358,7 @@ fn rendered_dark_mode() -> bool {
 /// The system's theme when the user chose none (no `dark` cookie) and it differs from what
 /// the server rendered (a first visit, or a browser that sends no colour-scheme hint).
 fn system_theme_correction() -> Option<bool> {
-    let window = web_sys::window()?;
+    let window = rally_view::web::window()?;
     let cookies = window
         .document()?
         .dyn_into::<web_sys::HtmlDocument>()
@@ -378,7 +378,7 @@ fn system_theme_correction() -> Option<bool> {
 
 /// Shows the theme now, without recording a choice.
 fn set_theme_attribute(dark: bool) {
-    if let Some(html) = web_sys::window()
+    if let Some(html) = rally_view::web::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     {
@@ -389,7 +389,7 @@ fn set_theme_attribute(dark: bool) {
 /// Keeps the theme across reloads (the cookie the server reads) and applies it now.
 fn apply_dark_mode(dark: bool) {
     set_theme_attribute(dark);
-    if let Some(doc) = web_sys::window()
+    if let Some(doc) = rally_view::web::window()
         .and_then(|w| w.document())
         .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
     {
@@ -398,7 +398,7 @@ fn apply_dark_mode(dark: bool) {
 }
 
 fn current_path() -> String {
-    let Some(location) = web_sys::window().map(|w| w.location()) else {
+    let Some(location) = rally_view::web::window().map(|w| w.location()) else {
         return "/".into();
     };
     let path = location.pathname().unwrap_or_else(|_| "/".into());
@@ -407,7 +407,7 @@ fn current_path() -> String {
 }
 
 fn push_history(path: &str) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = rally_view::web::window() else {
         return;
     };
     if current_path() == path {
@@ -432,7 +432,7 @@ fn owns<M: Mount>(path: &str) -> bool {
 /// origins, `target`, `download`, modifier keys, `data-rally-document-nav`) load a document.
 /// Back and forward re-render the page they land on.
 fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>, MountMsg<M>>) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = rally_view::web::window() else {
         return;
     };
     let Some(document) = window.document() else {
@@ -463,7 +463,7 @@ fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>
         {
             return;
         }
-        let Some(location) = web_sys::window().map(|w| w.location()) else {
+        let Some(location) = rally_view::web::window().map(|w| w.location()) else {
             return;
         };
         if anchor.origin() != location.origin().unwrap_or_default() {

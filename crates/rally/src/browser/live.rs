@@ -247,7 +247,7 @@ fn detach(socket: &WebSocket) {
 
 /// `ws(s)://<host>/ws?contract=<fingerprint>`, matching the page's scheme.
 fn socket_url(contract: Fingerprint) -> Option<String> {
-    let location = web_sys::window()?.location();
+    let location = rally_view::web::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
         "wss"
     } else {
@@ -265,7 +265,7 @@ fn socket_url(contract: Fingerprint) -> Option<String> {
 /// ten seconds: a server that keeps refusing (a stale cached bundle) must not loop reloads.
 fn reload(reason: &str) {
     const KEY: &str = "rally:contract-reload";
-    let Some(window) = web_sys::window() else {
+    let Some(window) = rally_view::web::window() else {
         return;
     };
     // Whole milliseconds, written and read as an integer: an `f64` would bring float
@@ -290,7 +290,7 @@ fn reload(reason: &str) {
 }
 
 pub(crate) fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = rally_view::web::window() else {
         return;
     };
     // Boxed: the same closure glue as rally-view's after-paint tasks.
