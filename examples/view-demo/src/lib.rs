@@ -35,7 +35,9 @@ pub enum Msg {
     Increment,
     Decrement,
     SetDraft(String),
-    Add,
+    /// The form was submitted with this title (read from the form's fields, as a form
+    /// without a model for its inputs would).
+    Add(String),
     Toggle(u64, bool),
     Remove(u64),
     MoveUp(u64),
@@ -74,8 +76,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Effect<Msg> {
         Msg::Increment => model.count += 1,
         Msg::Decrement => model.count -= 1,
         Msg::SetDraft(s) => model.draft = s,
-        Msg::Add => {
-            let title = model.draft.trim().to_string();
+        Msg::Add(title) => {
+            let title = title.trim().to_string();
             if !title.is_empty() {
                 model.todos.push(Todo {
                     id: model.next_id,
@@ -144,7 +146,12 @@ pub fn view(model: &Model) -> Element<Msg> {
                 [
                     h2([], [text("Todos")]),
                     form(
-                        [id("add"), on_submit(|_| Msg::Add)],
+                        [
+                            id("add"),
+                            on_submit(|form| {
+                                Msg::Add(form.get("title").unwrap_or_default().to_owned())
+                            }),
+                        ],
                         [
                             input([
                                 id("draft"),
