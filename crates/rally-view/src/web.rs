@@ -637,7 +637,7 @@ impl EventData for WebEvent<'_> {
     }
 
     fn form_values(&self) -> Vec<(String, String)> {
-        let flat = form_entries(&self.event);
+        let flat = form_entries(self.event);
         let text = |i: u32| flat.get(i).as_string().unwrap_or_default();
         (0..flat.length() / 2)
             .map(|i| (text(2 * i), text(2 * i + 1)))
