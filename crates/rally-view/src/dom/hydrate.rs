@@ -10,6 +10,11 @@ use crate::render::{escape_raw_text, is_raw_text, is_reflected_prop};
 use crate::str::concat;
 use crate::vdom::{AnyElement, Attr, AttrValue, Children, Element, Node, PropValue, Str};
 
+/// Where hydration is: each step a tag (`#text` for a text, empty for a node the view does
+/// not have) and its index among its siblings. Kept as the view's own strings and turned into
+/// text only for a warning: most pages have none.
+type Path = Vec<(Str, usize)>;
+
 /// What hydration had to repair.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HydrationReport {
@@ -23,7 +28,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let mut dom = Self::empty(backend, root.clone());
         let view = super::root_children(view.into_any());
         let mut report = HydrationReport::default();
-        let mut path = Vec::new();
+        let mut path = Path::new();
         let mounted = dom.hydrate_children(&root, "", &mut view.iter(), &mut path, &mut report);
         dom.view = view;
         dom.mounted = mounted;
@@ -38,13 +43,13 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         parent: &B::Node,
         parent_tag: &str,
         children: &mut dyn Iterator<Item = &AnyElement>,
-        path: &mut Vec<String>,
+        path: &mut Path,
         report: &mut HydrationReport,
     ) -> Vec<Mounted<B::Node>> {
         let mut cursor = self.backend.first_child(parent);
         let mut mounted = Vec::new();
         for (index, child) in children.enumerate() {
-            path.push(step(child, index));
+            path.push((step(child), index));
             let m = match cursor.take() {
                 None => {
                     self.mismatch(
@@ -66,7 +71,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
         while let Some(extra) = cursor {
             cursor = self.backend.next_sibling(&extra);
-            path.push(concat(&["[", &number(mounted.len()), "]"]));
+            path.push((Str::Borrowed(""), mounted.len()));
             self.mismatch(report, path, "extra node in the server HTML; removing it");
             path.pop();
             self.backend.remove_child(parent, &extra);
@@ -80,7 +85,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         parent_tag: &str,
         dom: B::Node,
         child: &AnyElement,
-        path: &mut Vec<String>,
+        path: &mut Path,
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
         if let AnyElement::Lazy(l) = child {
@@ -128,7 +133,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         dom: B::Node,
         n: &Node,
-        path: &mut Vec<String>,
+        path: &mut Path,
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
         self.hydrate_attributes(&dom, n, path, report);
@@ -179,7 +184,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         dom: &B::Node,
         n: &Node,
-        path: &[String],
+        path: &[(Str, usize)],
         report: &mut HydrationReport,
     ) {
         let expected = expected_attributes(n);
@@ -219,15 +224,18 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         }
     }
 
-    fn mismatch(&mut self, report: &mut HydrationReport, path: &[String], what: &str) {
+    fn mismatch(&mut self, report: &mut HydrationReport, path: &[(Str, usize)], what: &str) {
         report.mismatches += 1;
         // Written piece by piece: `[String]::join` is a kilobyte of generic code in the bundle.
         let mut message = String::from("rally: hydration mismatch at ");
-        for (i, step) in path.iter().enumerate() {
+        for (i, (tag, index)) in path.iter().enumerate() {
             if i > 0 {
                 message.push_str(" > ");
             }
-            message.push_str(step);
+            message.push_str(tag);
+            message.push('[');
+            message.push_str(&number(*index));
+            message.push(']');
         }
         message.push_str(": ");
         message.push_str(what);
@@ -260,11 +268,11 @@ fn expected_attributes(n: &Node) -> Vec<(&str, String)> {
     out
 }
 
-fn step(child: &AnyElement, index: usize) -> String {
+fn step(child: &AnyElement) -> Str {
     match child {
-        AnyElement::Node(n) => concat(&[&n.tag, "[", &number(index), "]"]),
-        AnyElement::Lazy(l) => step(&l.force(), index),
-        _ => concat(&["#text[", &number(index), "]"]),
+        AnyElement::Node(n) => n.tag.clone(),
+        AnyElement::Lazy(l) => step(&l.force()),
+        _ => Str::Borrowed("#text"),
     }
 }
 
