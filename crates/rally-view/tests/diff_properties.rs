@@ -632,3 +632,25 @@ fn controlled_inputs_follow_the_view() {
     dom.update(view());
     assert_eq!(state(&dom), expected);
 }
+
+/// A mismatch's warning names where it is: each step a tag (`#text` for a text, nothing for a
+/// node the view does not have) and its index among its siblings.
+#[test]
+fn mismatch_warnings_name_the_path() {
+    use rally_view::html::{div, p, span, text};
+    let html = "<div><p>a</p><span>old</span></div><i>extra</i>";
+    let view = div(
+        vec![],
+        vec![p(vec![], vec![text("a")]), span(vec![], vec![text("new")])],
+    );
+    let (dom, report) = hydrate(html, view);
+    assert_eq!(report.mismatches, 2);
+    assert_eq!(
+        dom.backend().warnings,
+        [
+            "rally: hydration mismatch at div[0] > span[1] > #text[0]: text differs: server \"old\", client \"new\"",
+            "rally: hydration mismatch at [1]: extra node in the server HTML; removing it",
+        ]
+    );
+    assert_eq!(state(&dom), loaded("<div><p>a</p><span>new</span></div>"));
+}
