@@ -202,21 +202,43 @@ fn short_name(mut n: usize) -> String {
 ///
 /// Rally's own JS (`#[wasm_bindgen(inline_js = …)]` in rally-view) is written by wasm-bindgen
 /// to `snippets/<crate>-<hash>/inline<n>.js` and imported by the glue. Pasted in, it ships
-/// with the glue: one file to serve, cache and hash. A snippet is pasted only when it declares
-/// nothing but exported functions (`export function name(`) and the glue imports them by
-/// name; any other snippet stays a file beside the glue. `read` gives a snippet's text.
+/// with the glue: one file to serve, cache and hash (`cargo rally build` publishes the glue
+/// and the wasm only). A snippet is pasted only when it declares nothing but exported
+/// functions (`export function name(`); any other snippet stays a file beside the glue.
+/// `read` gives a snippet's text.
+///
+/// The glue imports a snippet in one of two ways: by name (`import { a, b } from '…';`) when
+/// it wraps the functions, or as a namespace (`import * as import1 from "…"`) that it hands
+/// to the wasm, which then calls the functions directly (their arguments and results need no
+/// conversion). The namespace becomes an object of the pasted functions.
 pub fn inline_snippets(js: &str, read: impl Fn(&str) -> Option<String>) -> (String, Vec<String>) {
     let mut out = String::with_capacity(js.len());
     let mut inlined = Vec::new();
     for line in js.split_inclusive('\n') {
-        match snippet_import(line).and_then(|(names, path)| {
-            let text = read(path)?;
-            pasteable(&text, &names).then_some((text, path))
-        }) {
-            Some((text, path)) => {
+        let pasted = match snippet_import(line) {
+            Some((SnippetImport::Names(names), path)) => read(path)
+                .filter(|text| pasteable(text, &names))
+                .map(|text| (text, None, path)),
+            Some((SnippetImport::Namespace(binding), path)) => read(path)
+                .filter(|text| {
+                    let names = exported_functions(text);
+                    names.iter().all(|n| is_identifier(n)) && pasteable(text, &names)
+                })
+                .map(|text| (text, Some(binding), path)),
+            None => None,
+        };
+        match pasted {
+            Some((text, namespace, path)) => {
                 out.push_str(&text.replace("export function ", "function "));
                 if !text.ends_with('\n') {
                     out.push('\n');
+                }
+                if let Some(binding) = namespace {
+                    out.push_str(&format!("const {binding} = {{ __proto__: null"));
+                    for name in exported_functions(&text) {
+                        out.push_str(&format!(", {name}: {name}"));
+                    }
+                    out.push_str(" };\n");
                 }
                 inlined.push(path.to_owned());
             }
@@ -226,21 +248,58 @@ pub fn inline_snippets(js: &str, read: impl Fn(&str) -> Option<String>) -> (Stri
     (out, inlined)
 }
 
-/// `import { a, b } from './snippets/…';` as its names and path.
-fn snippet_import(line: &str) -> Option<(Vec<&str>, &str)> {
-    let rest = line.trim_end().strip_prefix("import { ")?;
-    let (names, rest) = rest.split_once(" } from '")?;
-    let path = rest.strip_suffix("';")?.strip_prefix("./")?;
+/// How the glue imports a snippet's functions.
+enum SnippetImport<'a> {
+    /// `import { a, b } from …`: these names.
+    Names(Vec<&'a str>),
+    /// `import * as binding from …`: the whole module, bound to this name.
+    Namespace(&'a str),
+}
+
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+}
+
+/// `import { a, b } from './snippets/…';` or `import * as x from "./snippets/…"` as what it
+/// imports and the snippet's path.
+fn snippet_import(line: &str) -> Option<(SnippetImport<'_>, &str)> {
+    let line = line.trim_end();
+    let line = line.strip_suffix(';').unwrap_or(line);
+    let (what, quoted) = line.strip_prefix("import ")?.split_once(" from ")?;
+    let path = quoted
+        .strip_prefix('\'')
+        .and_then(|p| p.strip_suffix('\''))
+        .or_else(|| quoted.strip_prefix('"').and_then(|p| p.strip_suffix('"')))?
+        .strip_prefix("./")?;
     if !path.starts_with("snippets/") || path.contains("..") {
         return None;
     }
-    let names: Vec<&str> = names.split(", ").collect();
-    let identifiers = names.iter().all(|n| {
-        !n.is_empty()
-            && n.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
-    });
-    identifiers.then_some((names, path))
+    let import = if let Some(binding) = what.strip_prefix("* as ") {
+        SnippetImport::Namespace(is_identifier(binding).then_some(binding)?)
+    } else {
+        let names: Vec<&str> = what
+            .strip_prefix("{ ")?
+            .strip_suffix(" }")?
+            .split(", ")
+            .collect();
+        SnippetImport::Names(names.iter().all(|n| is_identifier(n)).then_some(names)?)
+    };
+    Some((import, path))
+}
+
+/// What follows `export function ` up to `(` on each of a snippet's lines: the names of the
+/// functions it exports (a generator's `* name` is not a name).
+fn exported_functions(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| {
+            l.strip_prefix("export function ")?
+                .split_once('(')
+                .map(|(n, _)| n)
+        })
+        .collect()
 }
 
 /// Whether a snippet only declares exported functions, among them every one of `names`: at
@@ -469,6 +528,28 @@ mod tests {
             "function rallyEventSlots(event, root, out) {\n  return 0;\n}\n\nlet wasm;\n"
         );
         assert_eq!(inlined, ["snippets/rally-view-1/inline0.js"]);
+    }
+
+    #[test]
+    fn a_snippet_the_wasm_imports_as_a_module_is_pasted_as_an_object() {
+        let two = "export function f(a) {\n  return a;\n}\nexport function g() {\n  return 1;\n}";
+        let js = "import * as import1 from \"./snippets/rally-view-1/inline1.js\"\nlet wasm;\n\
+                  const imports = { \"./snippets/rally-view-1/inline1.js\": import1 };\n";
+        let (out, inlined) = inline_snippets(js, |path| {
+            (path == "snippets/rally-view-1/inline1.js").then(|| two.to_owned())
+        });
+        assert_eq!(
+            out,
+            "function f(a) {\n  return a;\n}\nfunction g() {\n  return 1;\n}\n\
+             const import1 = { __proto__: null, f: f, g: g };\nlet wasm;\n\
+             const imports = { \"./snippets/rally-view-1/inline1.js\": import1 };\n"
+        );
+        assert_eq!(inlined, ["snippets/rally-view-1/inline1.js"]);
+        // A module of anything but plain functions stays a file.
+        let generator = "export function* f() {\n  yield 1;\n}\n";
+        let (out, inlined) = inline_snippets(js, |_| Some(generator.to_owned()));
+        assert_eq!(out, js);
+        assert!(inlined.is_empty());
     }
 
     #[test]
