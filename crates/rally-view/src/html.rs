@@ -210,10 +210,7 @@ macro_rules! elements {
     ($($(#[$doc:meta])* $name:ident => $tag:literal),* $(,)?) => {$(
         $(#[$doc])*
         #[doc = concat!("The `<", $tag, ">` element.")]
-        // Natively inlined for SSR's speed; in the browser one copy per argument type is
-        // smaller than one per call site (~0.4 KiB gzip of the Scoreboard's bundle).
-        #[cfg_attr(not(target_arch = "wasm32"), inline)]
-        #[cfg_attr(target_arch = "wasm32", inline(never))]
+        #[inline]
         pub fn $name<Msg>(
             attrs: impl IntoIterator<Item = Attribute<Msg>>,
             children: impl IntoIterator<Item = Element<Msg>>,
