@@ -36,6 +36,8 @@ for peer in ("leptos-counter-csr", "leptos-counter-hydrate"):
         "rally": "counter", "leptos": peer,
         "raw": round(rally["total_bytes"] / lep["total_bytes"], 3),
         "gzip": round(rally["total_gzip"] / lep["total_gzip"], 3),
+        "served_gzip": round(rally["served_gzip"] / lep["served_gzip"], 3) if "served_gzip" in lep else None,
+        "served_brotli": round(rally["served_brotli"] / lep["served_brotli"], 3) if "served_brotli" in lep else None,
     })
 
 result = {
@@ -61,12 +63,18 @@ with open(a.out, "w") as f:
     f.write("\n")
 
 print(f"\ncommit {a.commit}, {result['meta']['date']}, {a.wasm_opt}\n")
-print("| bundle | mount | wasm B | wasm gz | JS B | JS gz | total B | total gz | total gz KiB |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+def kib(r, key):
+    return r.get(key + "_kib", "–")
+
+
+print("| bundle | mount | wasm B | wasm gz | JS B | JS gz | total B | total gz | total gz KiB "
+      "| served gzip (zopfli) KiB | served brotli KiB |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
     print(f"| {r['app']} | {r['mount']} | {r['wasm_bytes']:,} | {r['wasm_gzip']:,} | {r['js_bytes']:,} | "
-          f"{r['js_gzip']:,} | {r['total_bytes']:,} | {r['total_gzip']:,} | {r['total_gzip_kib']} |")
-print("\n| Rally / Leptos | raw | gzip |\n|---|---:|---:|")
+          f"{r['js_gzip']:,} | {r['total_bytes']:,} | {r['total_gzip']:,} | {r['total_gzip_kib']} "
+          f"| {kib(r, 'served_gzip')} | {kib(r, 'served_brotli')} |")
+print("\n| Rally / Leptos | raw | gzip -9 | served gzip | served brotli |\n|---|---:|---:|---:|---:|")
 for x in ratios:
-    print(f"| counter / {x['leptos']} | {x['raw']:.2f} | {x['gzip']:.2f} |")
+    print(f"| counter / {x['leptos']} | {x['raw']:.2f} | {x['gzip']:.2f} | {x['served_gzip']} | {x['served_brotli']} |")
 print(f"\nwrote {a.out}")

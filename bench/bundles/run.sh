@@ -9,7 +9,8 @@
 #
 #   bench/bundles/run.sh
 #
-# Sizes (raw and gzip -9 of the wasm and the JS) come from bench/scoreboard/report.py sizes;
+# Sizes (raw and gzip -9 of the wasm and the JS, and the served copies: zopfli's gzip and brotli
+# as `--precompress` writes them for every bundle, Leptos's too) come from report.py sizes;
 # ratios.py adds the totals and the Rally / Leptos ratios, prints a table and writes
 # bench/results/bundles.json. Bundles go to $CARGO_TARGET_DIR/bundles (default target/bundles).
 set -euo pipefail
@@ -32,7 +33,7 @@ bundle() {
   dir="$out_dir/${label//\//-}"
   rm -rf "$dir"
   echo "== $label ($package${features:+, features $features})" >&2
-  "$rally_build" "$package" "$dir" --name app --profile wasm-release ${features:+--features "$features"}
+  "$rally_build" "$package" "$dir" --name app --profile wasm-release --precompress ${features:+--features "$features"}
   specs+=("$label=$dir")
 }
 

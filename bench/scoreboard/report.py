@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Helpers for bench/scoreboard/run.sh (standard library only).
 
-  report.py sizes OUT.json LABEL=DIR ...     gzip -9 sizes of each DIR/app_bg.wasm and DIR/app.js
+  report.py sizes OUT.json LABEL=DIR ...     gzip -9 sizes of each DIR/app_bg.wasm and DIR/app.js,
+                                             and of the .gz/.br copies beside them if present
   report.py buildlog OUT.json LABEL=LOG ...  step wall times from timestamped `cargo rally build` logs
   report.py merge OUT.json PARTS_DIR META.json
                                              merges the parts into OUT.json (parts not run this
@@ -34,6 +35,12 @@ def sizes(out, specs):
         }
         row["total_gzip"] = row["wasm_gzip"] + row["js_gzip"]
         row["total_gzip_kib"] = round(row["total_gzip"] / 1024, 1)
+        # What a release server sends: the copies `rally-build --precompress` (and `cargo rally
+        # build --release`) wrote, zopfli's gzip and brotli.
+        for ext, key in ((".gz", "served_gzip"), (".br", "served_brotli")):
+            if os.path.exists(wasm + ext) and os.path.exists(js + ext):
+                row[key] = os.path.getsize(wasm + ext) + os.path.getsize(js + ext)
+                row[key + "_kib"] = round(row[key] / 1024, 1)
         rows.append(row)
     # Peer: the starter's single-page bundle in the same profile.
     for row in rows:

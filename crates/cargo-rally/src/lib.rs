@@ -413,8 +413,19 @@ pub fn build(root: &Path, release: bool) -> Result<Built, String> {
     let server = build_server(root, release)?;
     let bundles = build_bundles(root, release, || false)?;
     for (mount, _) in &bundles {
-        let hash = publish::publish(&root.join("target/rally/pkg").join(mount), release)?;
-        step(&format!("{mount}: published as /pkg/{mount}/{hash}/app.js"));
+        let mount_dir = root.join("target/rally/pkg").join(mount);
+        let hash = publish::publish(&mount_dir, release)?;
+        let served = match publish::served_sizes(&mount_dir, &hash) {
+            Some((gzip, brotli)) => format!(
+                " (served as {:.1} KiB gzip, {:.1} KiB brotli)",
+                gzip as f64 / 1024.0,
+                brotli as f64 / 1024.0
+            ),
+            None => String::new(),
+        };
+        step(&format!(
+            "{mount}: published as /pkg/{mount}/{hash}/app.js{served}"
+        ));
     }
     Ok(Built { server, bundles })
 }

@@ -68,6 +68,15 @@ pub fn publish(mount_dir: &Path, precompress: bool) -> Result<String, String> {
     Ok(hash)
 }
 
+/// Bytes a browser downloads for the published bundle `hash` of `mount_dir`: its `.gz` and `.br`
+/// copies (JS + wasm), if [`publish`] precompressed it.
+pub fn served_sizes(mount_dir: &Path, hash: &str) -> Option<(u64, u64)> {
+    let size = |name: &str| fs::metadata(mount_dir.join(hash).join(name)).map(|m| m.len());
+    let gzip = size("app.js.gz").ok()? + size("app_bg.wasm.gz").ok()?;
+    let brotli = size("app.js.br").ok()? + size("app_bg.wasm.br").ok()?;
+    Some((gzip, brotli))
+}
+
 /// Records that process `pid` (a server just started) links the current bundle of each mount
 /// under `pkg_dir`, so later builds keep that bundle while the process runs.
 pub fn pin(pkg_dir: &Path, pid: u32) {
@@ -146,11 +155,15 @@ mod tests {
             b"\0asm"
         );
         assert!(!dir.path().join(&hash).join("app.js.br").exists());
+        assert_eq!(served_sizes(dir.path(), &hash), None);
         // Release builds publish brotli and gzip copies beside each file.
         publish(dir.path(), true).unwrap();
+        let mut sum = [0, 0];
         for name in ["app.js.br", "app.js.gz", "app_bg.wasm.br", "app_bg.wasm.gz"] {
-            assert!(dir.path().join(&hash).join(name).is_file(), "{name}");
+            let path = dir.path().join(&hash).join(name);
+            sum[usize::from(name.ends_with(".gz"))] += fs::metadata(&path).unwrap().len();
         }
+        assert_eq!(served_sizes(dir.path(), &hash), Some((sum[1], sum[0])));
         // Same content, same name; any change, a new name.
         assert_eq!(publish(dir.path(), false).unwrap(), hash);
         bundle(dir.path(), "js", b"\0asn");

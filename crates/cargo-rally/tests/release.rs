@@ -44,7 +44,9 @@ fn build_release_makes_an_optimised_server_and_a_published_small_bundle() {
     let hash = std::fs::read_to_string(mount.join("current")).expect("a published bundle");
     let hash = hash.trim();
     assert!(
-        log.contains(&format!("public: published as /pkg/public/{hash}/app.js")),
+        log.contains(&format!(
+            "public: published as /pkg/public/{hash}/app.js (served as "
+        )),
         "{log}"
     );
     // `wasm-release` (opt-level z, LTO, panic=abort): the dev bundle is over 1.3 MB.

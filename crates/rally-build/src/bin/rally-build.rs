@@ -1,6 +1,8 @@
-//! `rally-build <package> <out_dir> [--name NAME] [--features F,..] [--profile P] [--no-wasm-opt]`
+//! `rally-build <package> <out_dir> [--name NAME] [--features F,..] [--profile P] [--no-wasm-opt]
+//! [--precompress]`
 //!
-//! Builds a browser bundle and prints its sizes. `cargo rally build` will replace this.
+//! Builds a browser bundle and prints its sizes; with `--precompress`, also writes the `.br` and
+//! `.gz` copies a release server sends (as `cargo rally build --release` does) and their sizes.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +20,8 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let usage = "usage: rally-build <package> <out_dir> [--name NAME] [--features F,..] [--profile P] [--no-wasm-opt]";
+    let usage = "usage: rally-build <package> <out_dir> [--name NAME] [--features F,..] [--profile P] [--no-wasm-opt] [--precompress]";
+    let mut precompress = false;
     let mut args = std::env::args().skip(1);
     let package = args.next().ok_or(usage)?;
     let out_dir = PathBuf::from(args.next().ok_or(usage)?);
@@ -44,6 +47,7 @@ fn run() -> Result<(), String> {
             }
             "--profile" => build.profile = args.next().ok_or(usage)?,
             "--no-wasm-opt" => build.wasm_opt = WasmOpt::Off,
+            "--precompress" => precompress = true,
             other => return Err(format!("unknown argument {other:?}\n{usage}")),
         }
     }
@@ -65,5 +69,20 @@ fn run() -> Result<(), String> {
         sizes.total_gzip(),
         sizes.total_gzip() as f64 / 1024.0
     );
+    if precompress {
+        let js = rally_build::precompress(&output.js).map_err(|e| e.to_string())?;
+        let wasm = rally_build::precompress(&output.wasm).map_err(|e| e.to_string())?;
+        println!(
+            "served: gzip (zopfli) {} + {} = {} B = {:.1} KiB; brotli {} + {} = {} B = {:.1} KiB",
+            js.gzip,
+            wasm.gzip,
+            js.gzip + wasm.gzip,
+            (js.gzip + wasm.gzip) as f64 / 1024.0,
+            js.br,
+            wasm.br,
+            js.br + wasm.br,
+            (js.br + wasm.br) as f64 / 1024.0
+        );
+    }
     Ok(())
 }
