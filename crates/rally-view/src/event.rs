@@ -12,9 +12,9 @@ use crate::vdom::{
 /// A listener for any event, with a decoder that may ignore the event by returning `None`.
 pub fn on<Msg: 'static>(
     event: impl Into<Str>,
-    decode: impl Fn(&dyn EventData) -> Option<Msg> + 'static,
+    decode: impl Fn(&EventData) -> Option<Msg> + 'static,
 ) -> Attribute<Msg> {
-    let decode = move |e: &dyn EventData| decode(e).map(|m| Box::new(m) as AnyMessage);
+    let decode = move |e: &EventData| decode(e).map(|m| Box::new(m) as AnyMessage);
     listener(event.into(), Handler::Decode(Rc::new(decode)))
 }
 
@@ -86,7 +86,7 @@ pub struct KeyEvent {
 }
 
 impl KeyEvent {
-    fn from_event(e: &dyn EventData) -> Option<Self> {
+    fn from_event(e: &EventData) -> Option<Self> {
         Some(KeyEvent {
             key: e.key()?,
             modifiers: e.modifiers(),
@@ -113,5 +113,32 @@ impl FormValues {
             .iter()
             .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An event for tests: set the fields a decoder reads, leave the rest at their defaults.
+#[derive(Clone, Debug, Default)]
+pub struct FakeEvent {
+    /// The event type (`click`, `input`, …).
+    pub kind: &'static str,
+    /// The target's `value`.
+    pub value: Option<String>,
+    /// The target's `checked`.
+    pub checked: Option<bool>,
+    /// The key of a keyboard event.
+    pub key: Option<String>,
+    /// Modifier keys held.
+    pub modifiers: crate::vdom::Modifiers,
+    /// A submitted form's fields.
+    pub form: Vec<(String, String)>,
+}
+
+impl FakeEvent {
+    /// An event of this type with nothing else set.
+    pub fn new(kind: &'static str) -> Self {
+        FakeEvent {
+            kind,
+            ..Self::default()
+        }
     }
 }

@@ -192,10 +192,10 @@ impl<Model: 'static, Msg: Clone + 'static, B: Backend + 'static> Program<Model, 
     /// with the matching listeners and dispatches the messages. Returns `None` when the program
     /// is busy rendering — the DOM fires some events (`blur` of a removed node) synchronously
     /// during patching, and those are dropped instead of re-entering the renderer.
-    pub fn handle_event(
+    pub fn handle_event<'e>(
         &self,
         slots: impl IntoIterator<Item = Option<u32>>,
-        event: &dyn EventData,
+        event: impl Into<EventData<'e>>,
     ) -> Option<(bool, bool)> {
         let outcome: EventOutcome<Msg> = {
             let state = self.shared.state.try_borrow().ok()?;

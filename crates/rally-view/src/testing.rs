@@ -22,6 +22,7 @@
 //! No dependency here: this module builds for wasm32 too, where browser tests use it.
 
 use crate::attribute::{self, class, id, title};
+pub use crate::event::FakeEvent;
 use crate::event::{self, on_click, on_input};
 use crate::html::{self, text};
 use crate::vdom::{AnyElement, Attribute, Children, Element, EventData, Handler, Key};
@@ -602,7 +603,7 @@ impl Gen {
         }
         if dice.chance(10) {
             let n = dice.below(100) as u32;
-            let mut l = event::on("click", move |e: &dyn EventData| {
+            let mut l = event::on("click", move |e: &EventData| {
                 e.modifiers().shift.then_some(TestMsg::ShiftClick(n))
             });
             if dice.chance(30) {
@@ -773,11 +774,12 @@ fn element_chain<'a>(view: &'a AnyElement, path: &[usize]) -> Vec<&'a AnyElement
 /// the messages of matching listeners from the target outwards (non-bubbling events: the
 /// target only), stopping after the first element with a `stop_propagation` listener; and
 /// whether any listener reached asked for `preventDefault()` / `stopPropagation()`.
-pub fn expected_event<Msg: Clone + 'static>(
+pub fn expected_event<'e, Msg: Clone + 'static>(
     view: &Element<Msg>,
     path: &[usize],
-    event: &dyn EventData,
+    event: impl Into<EventData<'e>>,
 ) -> (Vec<Msg>, bool, bool) {
+    let event = &event.into();
     let kind = event.kind();
     let mut messages = Vec::new();
     let (mut prevent, mut stop) = (false, false);
@@ -806,52 +808,4 @@ pub fn expected_event<Msg: Clone + 'static>(
         }
     }
     (messages, prevent, stop)
-}
-
-/// An event for tests: set the fields a decoder reads, leave the rest at their defaults.
-#[derive(Clone, Debug, Default)]
-pub struct FakeEvent {
-    /// The event type (`click`, `input`, …).
-    pub kind: &'static str,
-    /// The target's `value`.
-    pub value: Option<String>,
-    /// The target's `checked`.
-    pub checked: Option<bool>,
-    /// The key of a keyboard event.
-    pub key: Option<String>,
-    /// Modifier keys held.
-    pub modifiers: crate::vdom::Modifiers,
-    /// A submitted form's fields.
-    pub form: Vec<(String, String)>,
-}
-
-impl FakeEvent {
-    /// An event of this type with nothing else set.
-    pub fn new(kind: &'static str) -> Self {
-        FakeEvent {
-            kind,
-            ..Self::default()
-        }
-    }
-}
-
-impl EventData for FakeEvent {
-    fn kind(&self) -> &str {
-        self.kind
-    }
-    fn target_value(&self) -> Option<String> {
-        self.value.clone()
-    }
-    fn target_checked(&self) -> Option<bool> {
-        self.checked
-    }
-    fn key(&self) -> Option<String> {
-        self.key.clone()
-    }
-    fn modifiers(&self) -> crate::vdom::Modifiers {
-        self.modifiers
-    }
-    fn form_values(&self) -> Vec<(String, String)> {
-        self.form.clone()
-    }
 }

@@ -331,7 +331,7 @@ pub struct EventOptions {
 }
 
 /// A decoder from a DOM event to a message; `None` ignores the event.
-pub type Decoder = Rc<dyn Fn(&dyn EventData) -> Option<AnyMessage>>;
+pub type Decoder = Rc<dyn Fn(&EventData) -> Option<AnyMessage>>;
 
 /// How a listener turns an event into a message.
 #[derive(Clone)]
@@ -350,7 +350,7 @@ impl Handler {
     }
 
     /// Runs the handler against an event.
-    pub fn decode(&self, event: &dyn EventData) -> Option<AnyMessage> {
+    pub fn decode(&self, event: &EventData) -> Option<AnyMessage> {
         match self {
             Handler::Message(m) => Some(m.to_any()),
             Handler::Decode(f) => f(event),
@@ -368,19 +368,87 @@ impl Handler {
 }
 
 /// What an event decoder may read from a DOM event, in the browser or in tests.
-pub trait EventData {
+///
+/// A struct with one method per reader rather than a trait object: a bundle links only the
+/// readers its decoders call, so a page of click handlers carries none of them, nor their
+/// imports (docs/adr/0054).
+pub struct EventData<'a>(Source<'a>);
+
+enum Source<'a> {
+    #[cfg(all(feature = "web", target_arch = "wasm32"))]
+    Web {
+        event: &'a web_sys::Event,
+        kind: &'a str,
+    },
+    Fake(&'a crate::event::FakeEvent),
+}
+
+impl<'a> EventData<'a> {
+    /// A browser event whose type was read once as `kind`.
+    #[cfg(all(feature = "web", target_arch = "wasm32"))]
+    pub(crate) fn web(event: &'a web_sys::Event, kind: &'a str) -> Self {
+        EventData(Source::Web { event, kind })
+    }
+
     /// The event's type, such as `"click"`.
-    fn kind(&self) -> &str;
+    pub fn kind(&self) -> &str {
+        match &self.0 {
+            #[cfg(all(feature = "web", target_arch = "wasm32"))]
+            Source::Web { kind, .. } => kind,
+            Source::Fake(e) => e.kind,
+        }
+    }
+
     /// `event.target.value` for inputs, textareas and selects.
-    fn target_value(&self) -> Option<String>;
+    pub fn target_value(&self) -> Option<String> {
+        match &self.0 {
+            #[cfg(all(feature = "web", target_arch = "wasm32"))]
+            Source::Web { event, .. } => crate::web::target_value(event),
+            Source::Fake(e) => e.value.clone(),
+        }
+    }
+
     /// `event.target.checked` for checkboxes and radio buttons.
-    fn target_checked(&self) -> Option<bool>;
+    pub fn target_checked(&self) -> Option<bool> {
+        match &self.0 {
+            #[cfg(all(feature = "web", target_arch = "wasm32"))]
+            Source::Web { event, .. } => crate::web::target_checked(event),
+            Source::Fake(e) => e.checked,
+        }
+    }
+
     /// `event.key` for keyboard events.
-    fn key(&self) -> Option<String>;
+    pub fn key(&self) -> Option<String> {
+        match &self.0 {
+            #[cfg(all(feature = "web", target_arch = "wasm32"))]
+            Source::Web { event, .. } => crate::web::key(event),
+            Source::Fake(e) => e.key.clone(),
+        }
+    }
+
     /// Modifier keys held during the event.
-    fn modifiers(&self) -> Modifiers;
+    pub fn modifiers(&self) -> Modifiers {
+        match &self.0 {
+            #[cfg(all(feature = "web", target_arch = "wasm32"))]
+            Source::Web { event, .. } => crate::web::modifiers(event),
+            Source::Fake(e) => e.modifiers,
+        }
+    }
+
     /// The submitted form's named values, in document order, for `submit` events.
-    fn form_values(&self) -> Vec<(String, String)>;
+    pub fn form_values(&self) -> Vec<(String, String)> {
+        match &self.0 {
+            #[cfg(all(feature = "web", target_arch = "wasm32"))]
+            Source::Web { event, .. } => crate::web::form_values(event),
+            Source::Fake(e) => e.form.clone(),
+        }
+    }
+}
+
+impl<'a> From<&'a crate::event::FakeEvent> for EventData<'a> {
+    fn from(event: &'a crate::event::FakeEvent) -> Self {
+        EventData(Source::Fake(event))
+    }
 }
 
 /// Modifier keys held during a keyboard or mouse event.

@@ -419,8 +419,8 @@ fn connect<Model: 'static, Msg: Clone + 'static>(
             return;
         };
         let slots = slots_from_target(&event, &root);
-        let data = WebEvent::new(&event);
-        if let Some((prevent, stop)) = program.handle_event(slots, &data) {
+        let kind = event.type_();
+        if let Some((prevent, stop)) = program.handle_event(slots, EventData::web(&event, &kind)) {
             if prevent {
                 event.prevent_default();
             }
@@ -577,70 +577,54 @@ fn slots_from_target(event: &Event, root: &Node) -> impl Iterator<Item = Option<
         .map(|slot| (slot != u32::MAX).then_some(slot))
 }
 
-/// A browser event as the decoders see it.
-struct WebEvent<'a> {
-    event: &'a Event,
-    kind: String,
+// `EventData`'s readers of a browser event.
+
+fn target_property(event: &Event, name: &str) -> Option<JsValue> {
+    let target = event.target()?;
+    Reflect::get(&target, &JsValue::from_str(name)).ok()
 }
 
-impl<'a> WebEvent<'a> {
-    fn new(event: &'a Event) -> Self {
-        WebEvent {
-            event,
-            kind: event.type_(),
-        }
-    }
+/// `EventData::target_value`.
+pub(crate) fn target_value(event: &Event) -> Option<String> {
+    target_property(event, "value")?.as_string()
+}
 
-    fn target_property(&self, name: &str) -> Option<JsValue> {
-        let target = self.event.target()?;
-        Reflect::get(&target, &JsValue::from_str(name)).ok()
+/// `EventData::target_checked`.
+pub(crate) fn target_checked(event: &Event) -> Option<bool> {
+    target_property(event, "checked")?.as_bool()
+}
+
+/// `EventData::key`.
+pub(crate) fn key(event: &Event) -> Option<String> {
+    event.dyn_ref::<KeyboardEvent>().map(KeyboardEvent::key)
+}
+
+/// `EventData::modifiers`.
+pub(crate) fn modifiers(event: &Event) -> Modifiers {
+    if let Some(k) = event.dyn_ref::<KeyboardEvent>() {
+        Modifiers {
+            alt: k.alt_key(),
+            ctrl: k.ctrl_key(),
+            meta: k.meta_key(),
+            shift: k.shift_key(),
+        }
+    } else if let Some(m) = event.dyn_ref::<MouseEvent>() {
+        Modifiers {
+            alt: m.alt_key(),
+            ctrl: m.ctrl_key(),
+            meta: m.meta_key(),
+            shift: m.shift_key(),
+        }
+    } else {
+        Modifiers::default()
     }
 }
 
-impl EventData for WebEvent<'_> {
-    fn kind(&self) -> &str {
-        &self.kind
-    }
-
-    fn target_value(&self) -> Option<String> {
-        self.target_property("value")?.as_string()
-    }
-
-    fn target_checked(&self) -> Option<bool> {
-        self.target_property("checked")?.as_bool()
-    }
-
-    fn key(&self) -> Option<String> {
-        self.event
-            .dyn_ref::<KeyboardEvent>()
-            .map(KeyboardEvent::key)
-    }
-
-    fn modifiers(&self) -> Modifiers {
-        if let Some(k) = self.event.dyn_ref::<KeyboardEvent>() {
-            Modifiers {
-                alt: k.alt_key(),
-                ctrl: k.ctrl_key(),
-                meta: k.meta_key(),
-                shift: k.shift_key(),
-            }
-        } else if let Some(m) = self.event.dyn_ref::<MouseEvent>() {
-            Modifiers {
-                alt: m.alt_key(),
-                ctrl: m.ctrl_key(),
-                meta: m.meta_key(),
-                shift: m.shift_key(),
-            }
-        } else {
-            Modifiers::default()
-        }
-    }
-
-    fn form_values(&self) -> Vec<(String, String)> {
-        let flat = form_entries(self.event);
-        let text = |i: u32| flat.get(i).as_string().unwrap_or_default();
-        (0..flat.length() / 2)
-            .map(|i| (text(2 * i), text(2 * i + 1)))
-            .collect()
-    }
+/// `EventData::form_values`.
+pub(crate) fn form_values(event: &Event) -> Vec<(String, String)> {
+    let flat = form_entries(event);
+    let text = |i: u32| flat.get(i).as_string().unwrap_or_default();
+    (0..flat.length() / 2)
+        .map(|i| (text(2 * i), text(2 * i + 1)))
+        .collect()
 }

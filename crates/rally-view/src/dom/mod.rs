@@ -374,11 +374,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
 
     /// Resolves an event against the listeners of the nodes it passed, innermost first
     /// (`slots` as read from the target and its ancestors, `None` for untagged nodes).
-    pub fn resolve_event(
+    pub fn resolve_event<'e>(
         &self,
         slots: impl IntoIterator<Item = Option<u32>>,
-        event: &dyn EventData,
+        event: impl Into<EventData<'e>>,
     ) -> EventOutcome<Msg> {
+        let event = &event.into();
         let kind = event.kind();
         let mut outcome = EventOutcome {
             messages: Vec::new(),
