@@ -139,6 +139,8 @@ export async function suite() {
       assert((await mutationsSoFar(page)).length > 0, 'repairs are recorded as mutations');
       assert(await page.evaluate(() => window.__rally.mismatches) > 0, 'mismatches counted');
       assert(warnings.some((w) => /hydration mismatch at .*span\[2\]/.test(w)), `a warning names the #count path: ${warnings.join(' | ')}`);
+      // A release bundle says what differs but not the values (debug builds add them; ADR 0002).
+      assert(warnings.some((w) => /: text differs$/.test(w)), `a warning says the text differs: ${warnings.join(' | ')}`);
       assertEq(await page.textContent('#count'), '0', 'count repaired');
       assertEq(await page.locator('#todos li .title').allTextContents(),
         ['Render on the server', 'Hydrate without touching the DOM', 'Diff by key'], 'todos repaired');
