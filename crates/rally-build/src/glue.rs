@@ -1,6 +1,7 @@
 //! Rewrites of wasm-bindgen's output (ADR 0043): short ASCII strings read in JS
-//! ([`read_short_strings_in_js`]), imports with short names ([`shorten_import_names`]) and
-//! function snippets pasted into the glue ([`inline_snippets`]).
+//! ([`read_short_strings_in_js`]), imports with short names ([`shorten_import_names`]),
+//! function snippets pasted into the glue ([`inline_snippets`]) and a loader of what Rally's
+//! pages call only ([`lean_loader`]).
 //!
 //! wasm-bindgen has no hooks for these. The version the glue comes from is pinned
 //! (`WASM_BINDGEN_VERSION`), so its text is known; glue of another shape is an error rather
@@ -58,6 +59,15 @@ pub enum GlueError {
         /// The wasm-bindgen version the rewrite was written for.
         version: &'static str,
     },
+    /// The glue's loader (`__wbg_init`, `initSync`) is not the one this rewrite knows.
+    #[error(
+        "its loader (__wbg_init) is not the one wasm-bindgen {version} writes; this Rally's glue \
+         rewrite no longer matches its embedded wasm-bindgen: please report it"
+    )]
+    UnknownLoader {
+        /// The wasm-bindgen version the rewrite was written for.
+        version: &'static str,
+    },
     /// The glue, as rewritten, is not an ES module the minifier can parse.
     #[error(
         "it does not parse as a JavaScript module before minifying ({0}); \
@@ -86,6 +96,140 @@ pub fn read_short_strings_in_js(js: &str) -> Result<Cow<'_, str>, GlueError> {
     }
     let fast = FAST_READER.replace("SHORT", &SHORT.to_string());
     Ok(Cow::Owned(js.replacen(READER, &fast, 1)))
+}
+
+/// wasm-bindgen 0.2.130's loader for `--target web`, from its instantiation helper to its
+/// exports; `WASM_FILE` stands for the wasm's file name.
+const LOADER: &str = r#"async function __wbg_load(module, imports) {
+    if (typeof Response === 'function' && module instanceof Response) {
+        if (!module.ok) {
+            throw new Error(`failed to fetch Wasm: ${module.status} ${module.statusText} fetching '${module.url}'`);
+        }
+
+        if (typeof WebAssembly.instantiateStreaming === 'function') {
+            try {
+                return await WebAssembly.instantiateStreaming(module, imports);
+            } catch (e) {
+                const validResponse = expectedResponseType(module.type);
+
+                if (validResponse && module.headers.get('Content-Type') !== 'application/wasm') {
+                    console.warn("`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\n", e);
+
+                } else { throw e; }
+            }
+        }
+
+        const bytes = await module.arrayBuffer();
+        return await WebAssembly.instantiate(bytes, imports);
+    } else {
+        const instance = await WebAssembly.instantiate(module, imports);
+
+        if (instance instanceof WebAssembly.Instance) {
+            return { instance, module };
+        } else {
+            return instance;
+        }
+    }
+
+    function expectedResponseType(type) {
+        switch (type) {
+            case 'basic': case 'cors': case 'default': return true;
+        }
+        return false;
+    }
+}
+
+function initSync(module) {
+    if (wasm !== undefined) return wasm;
+
+
+    if (module !== undefined) {
+        if (Object.getPrototypeOf(module) === Object.prototype) {
+            ({module} = module)
+        } else {
+            console.warn('using deprecated parameters for `initSync()`; pass a single object instead')
+        }
+    }
+
+    const imports = __wbg_get_imports();
+    if (!(module instanceof WebAssembly.Module)) {
+        module = new WebAssembly.Module(module);
+    }
+    const instance = new WebAssembly.Instance(module, imports);
+    return __wbg_finalize_init(instance, module);
+}
+
+let __wbg_init_promise;
+async function __wbg_init(module_or_path) {
+    if (wasm !== undefined) return wasm;
+    if (__wbg_init_promise === undefined) {
+        __wbg_init_promise = __wbg_init_once(module_or_path);
+        __wbg_init_promise.catch(() => { __wbg_init_promise = undefined; });
+    }
+    return __wbg_init_promise;
+}
+
+async function __wbg_init_once(module_or_path) {
+
+    if (module_or_path !== undefined) {
+        if (Object.getPrototypeOf(module_or_path) === Object.prototype) {
+            ({module_or_path} = module_or_path)
+        } else {
+            console.warn('using deprecated parameters for the initialization function; pass a single object instead')
+        }
+    }
+
+    if (module_or_path === undefined) {
+        module_or_path = new URL('WASM_FILE', import.meta.url);
+    }
+    const imports = __wbg_get_imports();
+
+    if (typeof module_or_path === 'string' || (typeof Request === 'function' && module_or_path instanceof Request) || (typeof URL === 'function' && module_or_path instanceof URL)) {
+        module_or_path = fetch(module_or_path);
+    }
+
+    const { instance, module } = await __wbg_load(await module_or_path, imports);
+
+    return __wbg_finalize_init(instance, module);
+}
+
+export { initSync, __wbg_init as default };"#;
+
+/// The loader Rally's pages need: `init()` or `init(url)`, once, streaming.
+const LEAN_LOADER: &str = r#"let __wbg_init_promise;
+function __wbg_init(module_or_path) {
+    if (module_or_path === undefined) {
+        module_or_path = new URL('WASM_FILE', import.meta.url);
+    }
+    return __wbg_init_promise ??= WebAssembly.instantiateStreaming(fetch(module_or_path), __wbg_get_imports())
+        .then(({ instance, module }) => __wbg_finalize_init(instance, module));
+}
+
+export { __wbg_init as default };"#;
+
+/// The glue with wasm-bindgen's loader replaced by the one Rally's pages call: `init()` (or
+/// `init(url)`), which streams the wasm from the URL next to the glue.
+///
+/// wasm-bindgen's loader also accepts a `Response`, bytes or a compiled module, falls back to
+/// `WebAssembly.instantiate` when a server sends the wasm with another MIME type (warning
+/// that it is slower), warns about deprecated argument shapes, and exports `initSync`. A
+/// Rally page only ever calls `init()` on a bundle its own server sends as
+/// `application/wasm`, so that is ~0.5 KiB (gzip) of every bundle it never runs. Glue without
+/// a loader is returned as it is.
+pub fn lean_loader<'a>(js: &'a str, wasm_file: &str) -> Result<Cow<'a, str>, GlueError> {
+    let Some(start) = js.find("async function __wbg_load(") else {
+        return Ok(Cow::Borrowed(js));
+    };
+    let known = LOADER.replace("WASM_FILE", wasm_file);
+    if !js[start..].starts_with(&known) {
+        return Err(GlueError::UnknownLoader {
+            version: crate::WASM_BINDGEN_VERSION,
+        });
+    }
+    let lean = LEAN_LOADER.replace("WASM_FILE", wasm_file);
+    Ok(Cow::Owned(
+        [&js[..start], &lean, &js[start + known.len()..]].concat(),
+    ))
 }
 
 /// The module name the wasm imports the glue's functions from, once renamed.
@@ -492,6 +636,64 @@ mod tests {
             drop_imports(&js, std::slice::from_ref(&name)),
             Err(GlueError::UnknownImport(name))
         );
+    }
+
+    /// wasm-bindgen's glue around its loader: the finaliser before it, nothing after.
+    fn with_loader(loader: &str) -> String {
+        format!(
+            "let wasm;\nfunction __wbg_get_imports() {{ return {{}}; }}\n\
+             function __wbg_finalize_init(instance, module) {{ wasm = instance.exports; return wasm; }}\n\n\
+             {loader}\n"
+        )
+    }
+
+    #[test]
+    fn the_loader_streams_from_the_file_beside_the_glue_and_nothing_else_is_kept() {
+        let js = with_loader(&LOADER.replace("WASM_FILE", "app_bg.wasm"));
+        let out = lean_loader(&js, "app_bg.wasm").expect("the known loader");
+        assert!(out.starts_with("let wasm;\nfunction __wbg_get_imports()"));
+        assert!(out.contains("new URL('app_bg.wasm', import.meta.url)"));
+        assert!(out.contains("WebAssembly.instantiateStreaming(fetch(module_or_path)"));
+        assert!(out.contains("__wbg_finalize_init(instance, module)"));
+        assert!(
+            out.trim_end()
+                .ends_with("export { __wbg_init as default };")
+        );
+        for gone in [
+            "initSync",
+            "__wbg_load",
+            "console.warn",
+            "WebAssembly.instantiate(",
+        ] {
+            assert!(!out.contains(gone), "{gone} is left:\n{out}");
+        }
+        // Still a module the minifier reads.
+        crate::minify::minify_module(&out).expect("the rewritten glue parses");
+    }
+
+    #[test]
+    fn glue_without_a_loader_is_left_as_it_is() {
+        let js = glue(READER);
+        assert!(matches!(
+            lean_loader(&js, "app_bg.wasm"),
+            Ok(Cow::Borrowed(_))
+        ));
+    }
+
+    #[test]
+    fn a_loader_of_another_shape_or_for_another_file_is_an_error() {
+        let changed = LOADER
+            .replace("WASM_FILE", "app_bg.wasm")
+            .replace("if (!module.ok)", "if (module.status !== 200)");
+        let other_file = LOADER.replace("WASM_FILE", "other_bg.wasm");
+        for js in [with_loader(&changed), with_loader(&other_file)] {
+            assert_eq!(
+                lean_loader(&js, "app_bg.wasm"),
+                Err(GlueError::UnknownLoader {
+                    version: crate::WASM_BINDGEN_VERSION
+                })
+            );
+        }
     }
 
     #[test]

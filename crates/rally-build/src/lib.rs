@@ -312,6 +312,16 @@ fn rewrite_glue(output: &BuildOutput, module: &str, rewrite: Rewrite) -> Result<
         js = short_js;
     }
     let js = glue::read_short_strings_in_js(&js).map_err(glue_err)?;
+    let js = if rewrite.shorten {
+        let wasm_file = output
+            .wasm
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        glue::lean_loader(&js, &wasm_file).map_err(glue_err)?
+    } else {
+        js
+    };
     let dir = output.js.parent().unwrap_or(Path::new("."));
     let (js, inlined) =
         glue::inline_snippets(&js, |path| std::fs::read_to_string(dir.join(path)).ok());
