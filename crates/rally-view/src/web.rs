@@ -62,8 +62,19 @@ extern "C" {
 
 /// A JS function that runs `task` once; one instantiation of wasm-bindgen's closure glue for
 /// every caller.
-fn once_into_js(task: Box<dyn FnOnce()>) -> JsValue {
-    Closure::once_into_js(task)
+///
+/// A `Fn` closure that takes the task out of a cell, rather than `Closure::once_into_js`:
+/// the delegated event listener is a `Fn` closure already, so the bundle needs only the glue
+/// for `Fn` closures, not also the one for `FnMut` (docs/adr/0056). The emptied wrapper is
+/// freed when JS collects the function.
+pub fn once_into_js(task: Box<dyn FnOnce()>) -> JsValue {
+    let task = std::cell::Cell::new(Some(task));
+    Closure::<dyn Fn()>::new(move || {
+        if let Some(task) = task.take() {
+            task();
+        }
+    })
+    .into_js_value()
 }
 
 fn fast(node: &Node) -> &FastNode {

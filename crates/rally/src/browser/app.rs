@@ -268,7 +268,7 @@ fn keep_state_in_dev<M: Mount>(program: &super::WebProgram<MountModel<M>, MountM
     let weak = program.downgrade();
     // The same closure type as the link and history listeners': no new import for
     // wasm-bindgen to describe (a pre-bindgen wasm-opt pass cannot renumber it away).
-    let save = Closure::<dyn FnMut()>::new(move || {
+    let save = Closure::<dyn Fn()>::new(move || {
         let Some(program) = weak.upgrade() else {
             return;
         };
@@ -439,7 +439,7 @@ fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>
         return;
     };
     let weak = program.downgrade();
-    let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+    let click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
         if e.default_prevented()
             || e.button() != 0
             || e.meta_key()
@@ -488,7 +488,7 @@ fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>
     let _ = document.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
     click.forget();
     let weak = program.downgrade();
-    let popstate = Closure::<dyn FnMut()>::new(move || {
+    let popstate = Closure::<dyn Fn()>::new(move || {
         if let Some(p) = weak.upgrade() {
             p.dispatch(MountMsg::Navigate {
                 path: current_path(),

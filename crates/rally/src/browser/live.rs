@@ -25,9 +25,9 @@ type PushHook = Rc<dyn Fn(&str, &[u8])>;
 
 /// The socket's event handlers; kept so they can be detached when the socket is replaced.
 struct Handlers {
-    _open: Closure<dyn FnMut()>,
-    _message: Closure<dyn FnMut(MessageEvent)>,
-    _close: Closure<dyn FnMut(CloseEvent)>,
+    _open: Closure<dyn Fn()>,
+    _message: Closure<dyn Fn(MessageEvent)>,
+    _close: Closure<dyn Fn(CloseEvent)>,
 }
 
 #[derive(Default)]
@@ -135,15 +135,15 @@ impl Live {
 
     fn attach(self: &Rc<Self>, socket: &WebSocket) -> Handlers {
         let live = Rc::clone(self);
-        let open = Closure::<dyn FnMut()>::new(move || live.opened());
+        let open = Closure::<dyn Fn()>::new(move || live.opened());
         let live = Rc::clone(self);
-        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
             if let Ok(buffer) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
                 live.received(&js_sys::Uint8Array::new(&buffer).to_vec());
             }
         });
         let live = Rc::clone(self);
-        let close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| live.closed());
+        let close = Closure::<dyn Fn(CloseEvent)>::new(move |_: CloseEvent| live.closed());
         socket.set_onopen(Some(open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(close.as_ref().unchecked_ref()));
@@ -294,8 +294,7 @@ pub(crate) fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
         return;
     };
     // Boxed: the same closure glue as rally-view's after-paint tasks.
-    let task: Box<dyn FnOnce()> = Box::new(f);
-    let callback = Closure::once_into_js(task);
+    let callback = rally_view::web::once_into_js(Box::new(f));
     let _ =
         window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
 }
