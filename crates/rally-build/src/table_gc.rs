@@ -10,24 +10,34 @@
 //! when run after it (see `WasmOpt`).
 //!
 //! An entry of a table that JS cannot see is only ever called by a `call_indirect` on that
-//! table, and that traps unless the entry's signature is the one it names. So an entry whose
-//! signature no `call_indirect` on its table names is dead, whatever its index: a rule of
-//! wasm itself, not of how rustc or wasm-opt write code. A dead entry is pointed at a stub
+//! table. Two rules find entries no such call can reach; a dead entry is pointed at a stub
 //! that traps, indices do not move, and walrus's garbage collection removes what nothing else
 //! uses. Tables that are exported, imported, or read or written by other instructions than
 //! `call_indirect` are left as they are.
 //!
-//! A sharper rule was measured and dropped: also pruning entries whose index appears as no
-//! constant in code or data (a function pointer is a linker constant) saved 150–340 more bytes
-//! gzip. But wasm-opt rewrites constants: it drops runs of zeros from data segments, which cut
-//! such a word in the view-demo bundle and made it trap, and any other rewrite of a constant
-//! would do the same. The signature rule does not depend on how code was written.
+//! - **Signature.** A `call_indirect` traps unless the entry's signature is the one it names,
+//!   so an entry whose signature no `call_indirect` on its table names is dead, whatever its
+//!   index: a rule of wasm itself.
+//! - **Address.** A call reaches an entry through its index, a function pointer, and a
+//!   function pointer is a linker constant: rustc and wasm-ld write it into code or data, and
+//!   Rust does no arithmetic on it. So an entry whose index appears in no constant is dead.
+//!   The constants are every 32-bit word of every constant in code (`i32.const`, and each half
+//!   of an `i64.const`: optimisers merge two stores of constants into one), of global
+//!   initialisers, and of linear memory as the active data segments initialise it, read from
+//!   a memory image rather than segment by segment: wasm-opt drops runs of zeros from segments
+//!   (memory starts zeroed), which can cut a pointer word in two. That was the first version's
+//!   mistake; it made the view-demo bundle trap. Passive segments, whose addresses are known
+//!   only when they are copied, count at every byte offset; if an active segment's address is
+//!   not a constant, the address rule is not applied at all. Small indices collide with other
+//!   small numbers in code and data, so this rule finds fewer entries than exist; each
+//!   collision only keeps an entry.
 
 use std::collections::{HashMap, HashSet};
 
-use walrus::ir::{Instr, InstrLocId, Visitor};
+use walrus::ir::{Instr, InstrLocId, Value, Visitor};
 use walrus::{
-    ElementItems, ElementKind, FunctionBuilder, FunctionId, Module, TableId, TypeId, ValType,
+    ConstExpr, ElementItems, ElementKind, FunctionBuilder, FunctionId, Module, TableId, TypeId,
+    ValType,
 };
 
 /// What [`prune_function_table`] did.
@@ -76,26 +86,45 @@ pub fn prune_function_table(wasm: &[u8]) -> Result<(Vec<u8>, Pruned), String> {
         }
     }
 
+    let addresses = data_words(&module).map(|mut words| {
+        words.extend(uses.constants.iter().copied());
+        for global in module.globals.iter() {
+            if let walrus::GlobalKind::Local(ConstExpr::Value(v)) = global.kind {
+                add_words(&mut words, v);
+            }
+        }
+        words
+    });
     let mut stub: Option<FunctionId> = None;
     let mut pruned = Pruned::default();
     let segments: Vec<walrus::ElementId> = module.elements.iter().map(|e| e.id()).collect();
     for id in segments {
         let element = module.elements.get(id);
-        let signatures = match &element.kind {
-            ElementKind::Active { table, .. } => match called.get(table) {
-                Some(signatures) => signatures,
+        let (signatures, base) = match &element.kind {
+            ElementKind::Active { table, offset } => match called.get(table) {
+                Some(signatures) => (signatures, offset),
                 None => continue,
             },
             // Passive or declared: `table.init` (which marks its table as kept) or `ref.func`.
             _ => continue,
         };
+        let base = match base {
+            ConstExpr::Value(Value::I32(b)) => Some(*b as u32),
+            _ => None,
+        };
         let ElementItems::Functions(functions) = &element.items else {
             continue;
+        };
+        let named = |i: usize| match (base, &addresses) {
+            (Some(base), Some(addresses)) => addresses.contains(&base.wrapping_add(i as u32)),
+            _ => true,
         };
         let dead: Vec<usize> = functions
             .iter()
             .enumerate()
-            .filter(|&(_, &f)| !signatures.contains(&signature(&module, module.funcs.get(f).ty())))
+            .filter(|&(i, &f)| {
+                !signatures.contains(&signature(&module, module.funcs.get(f).ty())) || !named(i)
+            })
             .map(|(i, _)| i)
             .collect();
         if dead.is_empty() {
@@ -137,6 +166,9 @@ struct Uses {
     indirect: HashSet<(TableId, TypeId)>,
     /// Tables that other instructions read or change: all their entries are kept.
     other: HashSet<TableId>,
+    /// Every 32-bit word a constant in code holds: an `i32.const`, and each half of a wider
+    /// one (the optimisers merge adjacent stores of constants into one `i64.store`).
+    constants: HashSet<u32>,
 }
 
 impl Uses {
@@ -152,6 +184,7 @@ impl Uses {
 impl<'instr> Visitor<'instr> for Uses {
     fn visit_instr(&mut self, instr: &'instr Instr, _: &'instr InstrLocId) {
         match instr {
+            Instr::Const(c) => add_words(&mut self.constants, c.value),
             Instr::CallIndirect(c) => {
                 self.indirect.insert((c.table, c.ty));
             }
@@ -182,6 +215,59 @@ impl<'instr> Visitor<'instr> for Uses {
     }
 }
 
+/// The 32-bit words of a constant.
+fn add_words(words: &mut HashSet<u32>, value: Value) {
+    let bits: u128 = match value {
+        Value::I32(v) => u128::from(v as u32),
+        Value::I64(v) => u128::from(v as u64),
+        Value::F32(v) => u128::from(v.to_bits()),
+        Value::F64(v) => u128::from(v.to_bits()),
+        Value::V128(v) => v,
+    };
+    for k in 0..4 {
+        words.insert((bits >> (32 * k)) as u32);
+    }
+}
+
+/// Every word the module's data can hold where a function pointer could be: the 4-aligned
+/// words of linear memory as its active segments initialise it (memory starts as zeros, so a
+/// word split by a run of zeros wasm-opt dropped from a segment is whole again), and every
+/// 4-byte window of passive segments, whose addresses are only known when they are copied.
+/// `None` if an active segment's address is not a constant.
+fn data_words(module: &Module) -> Option<HashSet<u32>> {
+    let mut words = HashSet::new();
+    let mut image: Vec<u8> = Vec::new();
+    for data in module.data.iter() {
+        match &data.kind {
+            walrus::DataKind::Active { offset, .. } => {
+                let ConstExpr::Value(Value::I32(at)) = offset else {
+                    return None;
+                };
+                let at = *at as u32 as usize;
+                let end = at.checked_add(data.value.len())?;
+                if image.len() < end {
+                    image.resize(end, 0);
+                }
+                image[at..end].copy_from_slice(&data.value);
+            }
+            walrus::DataKind::Passive => {
+                words.extend(
+                    data.value
+                        .windows(4)
+                        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
+                );
+            }
+        }
+    }
+    image.resize(image.len().next_multiple_of(4), 0);
+    words.extend(
+        image
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
+    );
+    Some(words)
+}
+
 /// `() -> ()` that traps: what a pruned entry points at. No `call_indirect` had the entry's
 /// signature, so any call of it trapped already; a table slot must hold something, and a
 /// null could not be expressed in a segment of plain function indices.
@@ -194,8 +280,7 @@ fn trapping_stub(module: &mut Module) -> FunctionId {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use walrus::ir::Value;
-    use walrus::{ConstExpr, ExportItem, FunctionKind, ModuleConfig};
+    use walrus::{DataKind, ExportItem, FunctionKind, ModuleConfig};
 
     /// How the test module's table is used besides `main`'s `call_indirect`.
     #[derive(Clone, Copy, PartialEq)]
@@ -245,7 +330,8 @@ mod tests {
         let mut b = FunctionBuilder::new(&mut m.types, &[ValType::I32], &[]);
         b.name("main".to_owned());
         let index = m.locals.add(ValType::I32);
-        b.func_body().local_get(index).call_indirect(unit, table);
+        // `called`'s address is a constant here, as a function pointer is.
+        b.func_body().i32_const(1).call_indirect(unit, table);
         if table_use == Table::Read {
             b.func_body().local_get(index).table_get(table).drop();
         }
@@ -308,6 +394,128 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e.item, ExportItem::Table(_)))
         );
+    }
+
+    /// Where the test module holds the address (table index 2) of `target`.
+    #[derive(Clone, Copy, Debug)]
+    enum Address {
+        Nowhere,
+        Code,
+        /// One half of an `i64.const`, as merged stores of two constants write it.
+        CodeWide,
+        Global,
+        /// A word of an active data segment.
+        Data,
+        /// A word whose zero bytes are not in the segment: wasm-opt drops runs of zeros
+        /// from segments, as memory starts zeroed.
+        DataCut,
+        /// Anywhere in a passive segment, whose address is known only when it is copied.
+        Passive,
+        /// Nowhere, but an active segment lies at an address known only at run time.
+        NowhereButDataPlacedAtRunTime,
+    }
+
+    /// A table of `kept` (index 1, its address a constant in `main`) and `target` (index 2),
+    /// both of the signature `main`'s `call_indirect` names, with `target`'s address held as
+    /// `address` says.
+    fn pointers(address: Address) -> Vec<u8> {
+        let mut m = Module::with_config(ModuleConfig::new());
+        let unit = m.types.add(&[], &[]);
+        let memory = m.memories.add_local(false, false, 1, None, None);
+        let function = |m: &mut Module, name: &str| {
+            let mut b = FunctionBuilder::new(&mut m.types, &[], &[]);
+            b.name(name.to_owned());
+            b.func_body().i32_const(0).drop();
+            b.finish(Vec::new(), &mut m.funcs)
+        };
+        let kept = function(&mut m, "kept");
+        let target = function(&mut m, "target");
+        let table = m
+            .tables
+            .add_local(false, 3, Some(3), walrus::RefType::FUNCREF);
+        m.elements.add(
+            ElementKind::Active {
+                table,
+                offset: ConstExpr::Value(Value::I32(1)),
+            },
+            ElementItems::Functions(vec![kept, target]),
+        );
+        let mut b = FunctionBuilder::new(&mut m.types, &[ValType::I32], &[]);
+        b.name("main".to_owned());
+        let index = m.locals.add(ValType::I32);
+        b.func_body().i32_const(1).drop();
+        b.func_body().local_get(index).call_indirect(unit, table);
+        match address {
+            Address::Code => {
+                b.func_body().i32_const(2).drop();
+            }
+            Address::CodeWide => {
+                b.func_body().i64_const((2 << 32) | 7).drop();
+            }
+            _ => {}
+        }
+        let main = b.finish(vec![index], &mut m.funcs);
+        m.exports.add("main", main);
+        let active = |at: i32| DataKind::Active {
+            memory,
+            offset: ConstExpr::Value(Value::I32(at)),
+        };
+        // Words that are not the address around it: lengths, other pointers.
+        m.data.add(active(8), vec![5, 0, 0, 0, 1, 0, 0, 0]);
+        match address {
+            Address::Global => {
+                m.globals
+                    .add_local(ValType::I32, false, false, ConstExpr::Value(Value::I32(2)));
+            }
+            Address::Data => {
+                m.data
+                    .add(active(16), vec![9, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0]);
+            }
+            Address::DataCut => {
+                m.data.add(active(16), vec![9, 0, 0, 0, 2]);
+                m.data.add(active(64), vec![9]);
+            }
+            Address::Passive => {
+                m.data.add(DataKind::Passive, vec![7, 2, 0, 0, 0, 7]);
+            }
+            Address::NowhereButDataPlacedAtRunTime => {
+                let (at, _) = m.add_import_global("env", "at", ValType::I32, false, false);
+                m.data.add(
+                    DataKind::Active {
+                        memory,
+                        offset: ConstExpr::Global(at),
+                    },
+                    vec![9],
+                );
+            }
+            Address::Nowhere | Address::Code | Address::CodeWide => {}
+        }
+        m.emit_wasm()
+    }
+
+    #[test]
+    fn an_entry_whose_address_no_constant_holds_goes() {
+        let (wasm, pruned) = prune_function_table(&pointers(Address::Nowhere)).expect("prunes");
+        wasmparser::validate(&wasm).expect("still a valid module");
+        assert_eq!(pruned.entries, 1);
+        assert_eq!(names(&wasm), ["kept", "main"]);
+    }
+
+    #[test]
+    fn an_address_in_code_globals_or_data_keeps_its_entry() {
+        for address in [
+            Address::Code,
+            Address::CodeWide,
+            Address::Global,
+            Address::Data,
+            Address::DataCut,
+            Address::Passive,
+            Address::NowhereButDataPlacedAtRunTime,
+        ] {
+            let (wasm, pruned) = prune_function_table(&pointers(address)).expect("reads");
+            assert_eq!(pruned, Pruned::default(), "{address:?}");
+            assert_eq!(names(&wasm), ["kept", "main", "target"], "{address:?}");
+        }
     }
 
     #[test]
