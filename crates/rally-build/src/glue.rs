@@ -357,7 +357,7 @@ fn short_name(mut n: usize) -> String {
 /// conversion). The namespace becomes an object of the pasted functions.
 pub fn inline_snippets(js: &str, read: impl Fn(&str) -> Option<String>) -> (String, Vec<String>) {
     let mut out = String::with_capacity(js.len());
-    let mut inlined = Vec::new();
+    let mut inlined: Vec<String> = Vec::new();
     for line in js.split_inclusive('\n') {
         let pasted = match snippet_import(line) {
             Some((SnippetImport::Names(names), path)) => read(path)
@@ -373,9 +373,17 @@ pub fn inline_snippets(js: &str, read: impl Fn(&str) -> Option<String>) -> (Stri
         };
         match pasted {
             Some((text, namespace, path)) => {
-                out.push_str(&text.replace("export function ", "function "));
-                if !text.ends_with('\n') {
-                    out.push('\n');
+                // wasm-bindgen imports a snippet twice when the wasm calls some of its
+                // functions directly and others through a JS wrapper: by name and as a
+                // namespace. Its functions are pasted once; a module cannot declare a
+                // function twice.
+                let pasted_before = inlined.iter().any(|p| p == path);
+                if !pasted_before {
+                    out.push_str(&text.replace("export function ", "function "));
+                    if !text.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    inlined.push(path.to_owned());
                 }
                 if let Some(binding) = namespace {
                     out.push_str(&format!("const {binding} = {{ __proto__: null"));
@@ -384,7 +392,6 @@ pub fn inline_snippets(js: &str, read: impl Fn(&str) -> Option<String>) -> (Stri
                     }
                     out.push_str(" };\n");
                 }
-                inlined.push(path.to_owned());
             }
             None => out.push_str(line),
         }
@@ -752,6 +759,24 @@ mod tests {
         let (out, inlined) = inline_snippets(js, |_| Some(generator.to_owned()));
         assert_eq!(out, js);
         assert!(inlined.is_empty());
+    }
+
+    #[test]
+    fn a_snippet_imported_by_name_and_as_a_module_is_pasted_once() {
+        // The wasm calls `g` directly and `f` through a JS wrapper (an argument to convert).
+        let two = "export function f(a) {\n  return a;\n}\nexport function g() {\n  return 1;\n}";
+        let js = "import { f } from './snippets/rally-1/inline0.js';\n\
+                  import * as import1 from \"./snippets/rally-1/inline0.js\"\nlet wasm;\n";
+        let (out, inlined) = inline_snippets(js, |path| {
+            (path == "snippets/rally-1/inline0.js").then(|| two.to_owned())
+        });
+        assert_eq!(
+            out,
+            "function f(a) {\n  return a;\n}\nfunction g() {\n  return 1;\n}\n\
+             const import1 = { __proto__: null, f: f, g: g };\nlet wasm;\n"
+        );
+        assert_eq!(inlined, ["snippets/rally-1/inline0.js"]);
+        crate::minify::minify_module(&out).expect("one declaration of each function");
     }
 
     #[test]
