@@ -2,7 +2,8 @@
 //! into `target/rally/pkg/<mount>/<hash>/` and names that directory in
 //! `target/rally/pkg/<mount>/current`. The server links the hashed script and serves hashed
 //! paths as immutable, so browsers cache a bundle until it changes. The wasm-bindgen script
-//! loads `app_bg.wasm` relative to itself, so both files only need to move together.
+//! loads `app_bg.wasm` and imports any JS snippet it still needs (`snippets/…`, those rally-build
+//! could not paste into it) relative to itself, so they move together.
 
 use std::fs;
 use std::path::Path;
@@ -26,10 +27,44 @@ fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
 
 /// The content hash of a bundle (its script and its wasm), as 16 hex digits.
 pub fn bundle_hash(js: &[u8], wasm: &[u8]) -> String {
+    format!("{:016x}", content_hash(js, wasm, &[]))
+}
+
+fn content_hash(js: &[u8], wasm: &[u8], snippets: &[(String, Vec<u8>)]) -> u64 {
     let h = fnv1a(0xcbf2_9ce4_8422_2325, js);
-    // The length separates the two files, so moving bytes between them changes the hash.
+    // Lengths separate the parts, so moving bytes between them changes the hash.
     let h = fnv1a(h, &(js.len() as u64).to_le_bytes());
-    format!("{:016x}", fnv1a(h, wasm))
+    let h = fnv1a(h, wasm);
+    snippets.iter().fold(h, |h, (path, bytes)| {
+        let h = fnv1a(h, &(path.len() as u64).to_le_bytes());
+        let h = fnv1a(h, path.as_bytes());
+        let h = fnv1a(h, &(bytes.len() as u64).to_le_bytes());
+        fnv1a(h, bytes)
+    })
+}
+
+/// Every file under `mount_dir/snippets`, as (path relative to `mount_dir`, bytes), in path
+/// order.
+fn snippet_files(mount_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut files = Vec::new();
+    let mut dirs = vec![mount_dir.join("snippets")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(relative) = path.strip_prefix(mount_dir) {
+                let bytes =
+                    fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                files.push((relative.to_string_lossy().replace('\\', "/"), bytes));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Forgets the hashed bundle of a mount: a build that is not published (`dev`) must not leave
@@ -38,7 +73,8 @@ pub fn unpublish(mount_dir: &Path) {
     let _ = fs::remove_file(mount_dir.join(CURRENT));
 }
 
-/// Copies `app.js` and `app_bg.wasm` of `mount_dir` into `<hash>/`, with their brotli and gzip
+/// Copies `app.js`, `app_bg.wasm` and any `snippets/` of `mount_dir` into `<hash>/` (the hash
+/// covers them all), with the brotli and gzip
 /// copies at the highest levels when `precompress` (release builds; the server compresses dev
 /// bundles itself, faster, on their first request), records it as current, and removes older
 /// hashed directories beyond the last [`KEEP`]. Returns the hash.
@@ -48,15 +84,22 @@ pub fn publish(mount_dir: &Path, precompress: bool) -> Result<String, String> {
             .map_err(|e| format!("cannot read {}: {e}", mount_dir.join(name).display()))
     };
     let (js, wasm) = (read("app.js")?, read("app_bg.wasm")?);
-    let hash = bundle_hash(&js, &wasm);
+    let snippets = snippet_files(mount_dir)?;
+    let hash = format!("{:016x}", content_hash(&js, &wasm, &snippets));
     let dir = mount_dir.join(&hash);
     let write = |name: &str, bytes: &[u8]| {
-        fs::write(dir.join(name), bytes)
-            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
-    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     write("app.js", &js)?;
     write("app_bg.wasm", &wasm)?;
+    for (path, bytes) in &snippets {
+        write(path, bytes)?;
+    }
     if precompress {
         for name in ["app.js", "app_bg.wasm"] {
             rally_build::precompress(&dir.join(name)).map_err(|e| e.to_string())?;
@@ -138,6 +181,37 @@ mod tests {
     fn bundle(dir: &Path, js: &str, wasm: &[u8]) {
         fs::write(dir.join("app.js"), js).unwrap();
         fs::write(dir.join("app_bg.wasm"), wasm).unwrap();
+    }
+
+    #[test]
+    fn snippets_the_glue_imports_are_published_with_it_and_change_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        bundle(dir.path(), "js", b"\0asm");
+        let plain = publish(dir.path(), false).unwrap();
+        let snippet = dir.path().join("snippets/app-1/inline0.js");
+        fs::create_dir_all(snippet.parent().unwrap()).unwrap();
+        fs::write(
+            &snippet,
+            "let n = 0; export function next() { return ++n; }\n",
+        )
+        .unwrap();
+        let with_snippet = publish(dir.path(), false).unwrap();
+        assert_ne!(with_snippet, plain);
+        assert_eq!(
+            fs::read_to_string(
+                dir.path()
+                    .join(&with_snippet)
+                    .join("snippets/app-1/inline0.js")
+            )
+            .unwrap(),
+            "let n = 0; export function next() { return ++n; }\n"
+        );
+        fs::write(
+            &snippet,
+            "let n = 1; export function next() { return ++n; }\n",
+        )
+        .unwrap();
+        assert_ne!(publish(dir.path(), false).unwrap(), with_snippet);
     }
 
     #[test]

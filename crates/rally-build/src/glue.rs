@@ -399,6 +399,14 @@ pub fn inline_snippets(js: &str, read: impl Fn(&str) -> Option<String>) -> (Stri
     (out, inlined)
 }
 
+/// The snippet files (`snippets/…`, relative to the glue) the glue still imports.
+pub fn imported_snippets(js: &str) -> Vec<&str> {
+    js.lines()
+        .filter_map(snippet_import)
+        .map(|(_, path)| path)
+        .collect()
+}
+
 /// How the glue imports a snippet's functions.
 enum SnippetImport<'a> {
     /// `import { a, b } from …`: these names.

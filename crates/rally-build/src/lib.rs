@@ -266,6 +266,38 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
     Ok(output)
 }
 
+/// The `inline_js` snippets (`snippets/<crate>/inline<N>.js`) under `dir` that the glue does
+/// not import, relative to `dir`.
+///
+/// wasm-bindgen writes the snippets of every linked crate, used or not (the counter's bundle
+/// got rally-view's form reader beside it). Anything left in `snippets/` is published with the
+/// bundle (`cargo rally build`), so these go. Only generated `inline<N>.js` files are
+/// candidates: a `module = "…"` file may be imported by another one.
+fn unimported_inline_snippets(dir: &Path, imported: &[&str]) -> Vec<String> {
+    let Ok(crates) = std::fs::read_dir(dir.join("snippets")) else {
+        return Vec::new();
+    };
+    let mut unused = Vec::new();
+    for krate in crates.filter_map(Result::ok) {
+        let Ok(files) = std::fs::read_dir(krate.path()) else {
+            continue;
+        };
+        for file in files.filter_map(Result::ok) {
+            let name = file.file_name().to_string_lossy().into_owned();
+            let generated = name
+                .strip_prefix("inline")
+                .and_then(|n| n.strip_suffix(".js"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            let path = format!("snippets/{}/{name}", krate.file_name().to_string_lossy());
+            if generated && !imported.contains(&path.as_str()) {
+                unused.push(path);
+            }
+        }
+    }
+    unused.sort();
+    unused
+}
+
 /// Which of the optional rewrites [`rewrite_glue`] applies.
 #[derive(Clone, Copy)]
 struct Rewrite {
@@ -323,15 +355,21 @@ fn rewrite_glue(output: &BuildOutput, module: &str, rewrite: Rewrite) -> Result<
         js
     };
     let dir = output.js.parent().unwrap_or(Path::new("."));
-    let (js, inlined) =
+    let (js, mut removed) =
         glue::inline_snippets(&js, |path| std::fs::read_to_string(dir.join(path)).ok());
+    // Pasted snippets are no longer imported either: each file once.
+    for path in unimported_inline_snippets(dir, &glue::imported_snippets(&js)) {
+        if !removed.contains(&path) {
+            removed.push(path);
+        }
+    }
     let js = if rewrite.shorten {
         minify::minify_module(&js).map_err(glue_err)?
     } else {
         js
     };
     std::fs::write(&output.js, js.as_bytes()).map_err(|e| io(&output.js, e))?;
-    for path in inlined {
+    for path in removed {
         let file = dir.join(&path);
         std::fs::remove_file(&file).map_err(|e| io(&file, e))?;
         // The snippet's directories go too once empty (`remove_dir` keeps a non-empty one).
@@ -586,6 +624,31 @@ mod tests {
             .read_to_string(&mut plain)
             .unwrap();
         assert_eq!(plain, js);
+    }
+
+    #[test]
+    fn generated_snippets_the_glue_does_not_import_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [
+            "snippets/rally-view-1/inline0.js",
+            "snippets/rally-view-1/inline1.js",
+            "snippets/app-2/inline0.js",
+            "snippets/app-2/js/interop.js",
+            "snippets/app-2/inlineX.js",
+        ] {
+            let file = dir.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, "export function f() {}\n").unwrap();
+        }
+        let imported = ["snippets/rally-view-1/inline1.js"];
+        assert_eq!(
+            unimported_inline_snippets(dir.path(), &imported),
+            [
+                "snippets/app-2/inline0.js",
+                "snippets/rally-view-1/inline0.js"
+            ]
+        );
+        assert!(unimported_inline_snippets(&dir.path().join("none"), &imported).is_empty());
     }
 
     #[test]
