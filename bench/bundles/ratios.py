@@ -74,7 +74,12 @@ for r in rows:
     print(f"| {r['app']} | {r['mount']} | {r['wasm_bytes']:,} | {r['wasm_gzip']:,} | {r['js_bytes']:,} | "
           f"{r['js_gzip']:,} | {r['total_bytes']:,} | {r['total_gzip']:,} | {r['total_gzip_kib']} "
           f"| {kib(r, 'served_gzip')} | {kib(r, 'served_brotli')} |")
+def ratio(x):
+    return "–" if x is None else f"{x:.2f}"
+
+
 print("\n| Rally / Leptos | raw | gzip -9 | served gzip | served brotli |\n|---|---:|---:|---:|---:|")
 for x in ratios:
-    print(f"| counter / {x['leptos']} | {x['raw']:.2f} | {x['gzip']:.2f} | {x['served_gzip']} | {x['served_brotli']} |")
+    print(f"| counter / {x['leptos']} | {ratio(x['raw'])} | {ratio(x['gzip'])} | {ratio(x['served_gzip'])} "
+          f"| {ratio(x['served_brotli'])} |")
 print(f"\nwrote {a.out}")
