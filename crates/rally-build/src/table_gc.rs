@@ -28,7 +28,8 @@
 //!   (memory starts zeroed), which can cut a pointer word in two. That was the first version's
 //!   mistake; it made the view-demo bundle trap. Passive segments, whose addresses are known
 //!   only when they are copied, count at every byte offset; if an active segment's address is
-//!   not a constant, the address rule is not applied at all. Small indices collide with other
+//!   not a constant, or a global is computed by an extended constant, the address rule is not
+//!   applied at all. Small indices collide with other
 //!   small numbers in code and data, so this rule finds fewer entries than exist; each
 //!   collision only keeps an entry.
 
@@ -86,15 +87,23 @@ pub fn prune_function_table(wasm: &[u8]) -> Result<(Vec<u8>, Pruned), String> {
         }
     }
 
-    let addresses = data_words(&module).map(|mut words| {
-        words.extend(uses.constants.iter().copied());
-        for global in module.globals.iter() {
-            if let walrus::GlobalKind::Local(ConstExpr::Value(v)) = global.kind {
-                add_words(&mut words, v);
+    // `None` (the address rule off) if some address is computed rather than constant: a
+    // data segment placed at run time, or a global initialised by an extended constant.
+    let computed_global = module
+        .globals
+        .iter()
+        .any(|g| matches!(g.kind, walrus::GlobalKind::Local(ConstExpr::Extended(_))));
+    let addresses = data_words(&module)
+        .filter(|_| !computed_global)
+        .map(|mut words| {
+            words.extend(uses.constants.iter().copied());
+            for global in module.globals.iter() {
+                if let walrus::GlobalKind::Local(ConstExpr::Value(v)) = global.kind {
+                    add_words(&mut words, v);
+                }
             }
-        }
-        words
-    });
+            words
+        });
     let mut stub: Option<FunctionId> = None;
     let mut pruned = Pruned::default();
     let segments: Vec<walrus::ElementId> = module.elements.iter().map(|e| e.id()).collect();
@@ -413,6 +422,8 @@ mod tests {
         Passive,
         /// Nowhere, but an active segment lies at an address known only at run time.
         NowhereButDataPlacedAtRunTime,
+        /// A global computed by an extended constant expression (1 + 1).
+        ComputedGlobal,
     }
 
     /// A table of `kept` (index 1, its address a constant in `main`) and `target` (index 2),
@@ -488,6 +499,18 @@ mod tests {
                     vec![9],
                 );
             }
+            Address::ComputedGlobal => {
+                m.globals.add_local(
+                    ValType::I32,
+                    false,
+                    false,
+                    ConstExpr::Extended(vec![
+                        walrus::ConstOp::I32Const(1),
+                        walrus::ConstOp::I32Const(1),
+                        walrus::ConstOp::I32Add,
+                    ]),
+                );
+            }
             Address::Nowhere | Address::Code | Address::CodeWide => {}
         }
         m.emit_wasm()
@@ -511,6 +534,7 @@ mod tests {
             Address::DataCut,
             Address::Passive,
             Address::NowhereButDataPlacedAtRunTime,
+            Address::ComputedGlobal,
         ] {
             let (wasm, pruned) = prune_function_table(&pointers(address)).expect("reads");
             assert_eq!(pruned, Pruned::default(), "{address:?}");
