@@ -25,22 +25,20 @@ fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
     })
 }
 
-/// The content hash of a bundle (its script and its wasm), as 16 hex digits.
-pub fn bundle_hash(js: &[u8], wasm: &[u8]) -> String {
-    format!("{:016x}", content_hash(js, wasm, &[]))
-}
-
-fn content_hash(js: &[u8], wasm: &[u8], snippets: &[(String, Vec<u8>)]) -> u64 {
+/// The content hash of a bundle (its script, its wasm and the snippets the script imports, as
+/// (path, bytes)), as 16 hex digits.
+pub fn bundle_hash(js: &[u8], wasm: &[u8], snippets: &[(String, Vec<u8>)]) -> String {
     let h = fnv1a(0xcbf2_9ce4_8422_2325, js);
     // Lengths separate the parts, so moving bytes between them changes the hash.
     let h = fnv1a(h, &(js.len() as u64).to_le_bytes());
     let h = fnv1a(h, wasm);
-    snippets.iter().fold(h, |h, (path, bytes)| {
+    let h = snippets.iter().fold(h, |h, (path, bytes)| {
         let h = fnv1a(h, &(path.len() as u64).to_le_bytes());
         let h = fnv1a(h, path.as_bytes());
         let h = fnv1a(h, &(bytes.len() as u64).to_le_bytes());
         fnv1a(h, bytes)
-    })
+    });
+    format!("{h:016x}")
 }
 
 /// Every file under `mount_dir/snippets`, as (path relative to `mount_dir`, bytes), in path
@@ -74,10 +72,10 @@ pub fn unpublish(mount_dir: &Path) {
 }
 
 /// Copies `app.js`, `app_bg.wasm` and any `snippets/` of `mount_dir` into `<hash>/` (the hash
-/// covers them all), with the brotli and gzip
-/// copies at the highest levels when `precompress` (release builds; the server compresses dev
-/// bundles itself, faster, on their first request), records it as current, and removes older
-/// hashed directories beyond the last [`KEEP`]. Returns the hash.
+/// covers them all), with brotli and gzip copies of the script and the wasm at the highest
+/// levels when `precompress` (release builds; the server compresses dev bundles itself, faster,
+/// on their first request), records it as current, and removes older hashed directories beyond
+/// the last [`KEEP`]. Returns the hash.
 pub fn publish(mount_dir: &Path, precompress: bool) -> Result<String, String> {
     let read = |name: &str| {
         fs::read(mount_dir.join(name))
@@ -85,7 +83,7 @@ pub fn publish(mount_dir: &Path, precompress: bool) -> Result<String, String> {
     };
     let (js, wasm) = (read("app.js")?, read("app_bg.wasm")?);
     let snippets = snippet_files(mount_dir)?;
-    let hash = format!("{:016x}", content_hash(&js, &wasm, &snippets));
+    let hash = bundle_hash(&js, &wasm, &snippets);
     let dir = mount_dir.join(&hash);
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.join(name);
@@ -242,7 +240,7 @@ mod tests {
         assert_eq!(publish(dir.path(), false).unwrap(), hash);
         bundle(dir.path(), "js", b"\0asn");
         assert_ne!(publish(dir.path(), false).unwrap(), hash);
-        assert_ne!(bundle_hash(b"ab", b"c"), bundle_hash(b"a", b"bc"));
+        assert_ne!(bundle_hash(b"ab", b"c", &[]), bundle_hash(b"a", b"bc", &[]));
     }
 
     #[test]

@@ -54,8 +54,8 @@ fn build_release_makes_an_optimised_server_and_a_published_small_bundle() {
         .unwrap()
         .len();
     assert!(wasm < 600 * 1024, "release wasm is {wasm} bytes");
-    // Only the glue and the wasm are published: the glue must import nothing beside itself
-    // (rally-view's JS snippets are pasted into it).
+    // Rally's own JS snippets are pasted into the glue: a bundle whose app has none of its own
+    // is the glue and the wasm, and the glue imports nothing beside itself.
     let glue = std::fs::read_to_string(mount.join(hash).join("app.js")).expect("the glue");
     let compact = glue.replace(' ', "").replace('\'', "\"");
     assert!(

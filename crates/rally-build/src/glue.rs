@@ -346,9 +346,9 @@ fn short_name(mut n: usize) -> String {
 ///
 /// Rally's own JS (`#[wasm_bindgen(inline_js = …)]` in rally-view) is written by wasm-bindgen
 /// to `snippets/<crate>-<hash>/inline<n>.js` and imported by the glue. Pasted in, it ships
-/// with the glue: one file to serve, cache and hash (`cargo rally build` publishes the glue
-/// and the wasm only). A snippet is pasted only when it declares nothing but exported
-/// functions (`export function name(`); any other snippet stays a file beside the glue.
+/// with the glue: one file to serve, cache and hash, and one request fewer. A snippet is pasted
+/// only when it declares nothing but exported functions (`export function name(`); any other
+/// snippet stays a file beside the glue, and `cargo rally build` publishes it with the bundle.
 /// `read` gives a snippet's text.
 ///
 /// The glue imports a snippet in one of two ways: by name (`import { a, b } from '…';`) when

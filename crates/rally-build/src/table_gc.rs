@@ -29,9 +29,8 @@
 //!   mistake; it made the view-demo bundle trap. Passive segments, whose addresses are known
 //!   only when they are copied, count at every byte offset; if an active segment's address is
 //!   not a constant, or a global is computed by an extended constant, the address rule is not
-//!   applied at all. Small indices collide with other
-//!   small numbers in code and data, so this rule finds fewer entries than exist; each
-//!   collision only keeps an entry.
+//!   applied at all. An index that equals some other number in code or data only keeps its
+//!   entry; rally-build starts the table at `TABLE_BASE` so that few do.
 
 use std::collections::{HashMap, HashSet};
 
@@ -243,21 +242,20 @@ fn add_words(words: &mut HashSet<u32>, value: Value) {
 /// word split by a run of zeros wasm-opt dropped from a segment is whole again), and every
 /// 4-byte window of passive segments, whose addresses are only known when they are copied.
 /// `None` if an active segment's address is not a constant.
+///
+/// Memory is read where segments lie, not copied into an image of its whole extent: Rust's
+/// data starts at 1 MiB, and a segment's address may be anywhere below 4 GiB.
 fn data_words(module: &Module) -> Option<HashSet<u32>> {
     let mut words = HashSet::new();
-    let mut image: Vec<u8> = Vec::new();
+    // (address, bytes) of the active segments, in the order they are written.
+    let mut active: Vec<(u64, &[u8])> = Vec::new();
     for data in module.data.iter() {
         match &data.kind {
             walrus::DataKind::Active { offset, .. } => {
                 let ConstExpr::Value(Value::I32(at)) = offset else {
                     return None;
                 };
-                let at = *at as u32 as usize;
-                let end = at.checked_add(data.value.len())?;
-                if image.len() < end {
-                    image.resize(end, 0);
-                }
-                image[at..end].copy_from_slice(&data.value);
+                active.push((u64::from(*at as u32), &data.value));
             }
             walrus::DataKind::Passive => {
                 words.extend(
@@ -268,12 +266,28 @@ fn data_words(module: &Module) -> Option<HashSet<u32>> {
             }
         }
     }
-    image.resize(image.len().next_multiple_of(4), 0);
-    words.extend(
-        image
-            .chunks_exact(4)
-            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])),
-    );
+    // The byte at `address` once every segment is written: the last one covering it wins.
+    let byte_at = |address: u64| {
+        active
+            .iter()
+            .rev()
+            .find_map(|&(at, bytes)| {
+                let i = usize::try_from(address.checked_sub(at)?).ok()?;
+                bytes.get(i).copied()
+            })
+            .unwrap_or(0)
+    };
+    for &(at, bytes) in &active {
+        let end = at + bytes.len() as u64;
+        for word in (at & !3..end).step_by(4) {
+            words.insert(u32::from_le_bytes([
+                byte_at(word),
+                byte_at(word + 1),
+                byte_at(word + 2),
+                byte_at(word + 3),
+            ]));
+        }
+    }
     Some(words)
 }
 
