@@ -32,7 +32,8 @@ pub fn none<Msg>() -> Attribute<Msg> {
     Attribute::from_any(AnyAttribute::None)
 }
 
-#[inline]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
 fn attr<Msg>(name: &'static str, value: impl Into<Str>) -> Attribute<Msg> {
     Attribute::from_any(AnyAttribute::Attr {
         name: Str::Borrowed(name),
@@ -40,7 +41,8 @@ fn attr<Msg>(name: &'static str, value: impl Into<Str>) -> Attribute<Msg> {
     })
 }
 
-#[inline]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
 fn flag<Msg>(name: &'static str, on: bool) -> Attribute<Msg> {
     Attribute::from_any(AnyAttribute::Attr {
         name: Str::Borrowed(name),

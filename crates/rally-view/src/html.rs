@@ -64,6 +64,8 @@ pub(crate) fn known<Msg>(
 }
 
 /// A text node; its content is always escaped.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
 pub fn text<Msg>(text: impl Into<Str>) -> Element<Msg> {
     Element::text(text)
 }
@@ -210,7 +212,8 @@ macro_rules! elements {
     ($($(#[$doc:meta])* $name:ident => $tag:literal),* $(,)?) => {$(
         $(#[$doc])*
         #[doc = concat!("The `<", $tag, ">` element.")]
-        #[inline]
+        #[cfg_attr(target_arch = "wasm32", inline(never))]
+        #[cfg_attr(not(target_arch = "wasm32"), inline)]
         pub fn $name<Msg>(
             attrs: impl IntoIterator<Item = Attribute<Msg>>,
             children: impl IntoIterator<Item = Element<Msg>>,
@@ -223,7 +226,8 @@ macro_rules! elements {
 macro_rules! void_elements {
     ($($name:ident => $tag:literal),* $(,)?) => {$(
         #[doc = concat!("The void `<", $tag, ">` element.")]
-        #[inline]
+        #[cfg_attr(target_arch = "wasm32", inline(never))]
+        #[cfg_attr(not(target_arch = "wasm32"), inline)]
         pub fn $name<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> Element<Msg> {
             known($tag, Namespace::Html, collect_attrs(attrs), Children::Plain(Vec::new()))
         }

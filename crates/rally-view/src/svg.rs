@@ -6,7 +6,8 @@ use crate::vdom::{Attribute, Children, Element, Namespace, collect_attrs};
 macro_rules! svg_elements {
     ($($name:ident => $tag:literal),* $(,)?) => {$(
         #[doc = concat!("The SVG `<", $tag, ">` element.")]
-        #[inline]
+        #[cfg_attr(target_arch = "wasm32", inline(never))]
+        #[cfg_attr(not(target_arch = "wasm32"), inline)]
         pub fn $name<Msg>(
             attrs: impl IntoIterator<Item = Attribute<Msg>>,
             children: impl IntoIterator<Item = Element<Msg>>,

@@ -700,7 +700,8 @@ impl Node {
 impl Children {
     /// Normalised children from any sequence of elements; a lone text, the commonest leaf,
     /// and no children at all cost no allocation.
-    #[inline]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub fn from_elements<Msg>(children: impl IntoIterator<Item = Element<Msg>>) -> Self {
         let mut children = children.into_iter().map(Element::into_any);
         match children.size_hint() {
@@ -742,7 +743,8 @@ impl Children {
 
 /// The attributes, properties and listeners of an element from any sequence, sorted apart;
 /// `none`s are dropped.
-#[inline]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
 pub fn collect_attrs<Msg>(attrs: impl IntoIterator<Item = Attribute<Msg>>) -> AttrSet {
     let mut attrs = attrs.into_iter();
     let mut set = AttrSet::new();
