@@ -6,6 +6,7 @@
 //
 //   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
 //                    [--interval 50]  (sampling interval, µs) [--throttle 1]  (CPU throttling rate)
+//                    [--callers malloc]  (also: the call chains under functions whose name has this)
 //
 // Wasm functions show with their Rust names when the bundle keeps its name section: build it
 // with `RALLY_WASM_NAMES=1` (optimised bundles drop it otherwise; wasm-opt drops it from
@@ -25,6 +26,7 @@ const RUNS = Number(opt('runs', '10'));
 const TOP = Number(opt('top', '25'));
 const INTERVAL = Number(opt('interval', '50'));
 const THROTTLE = Number(opt('throttle', '1')); // CPU throttling rate during the measured click
+const CALLERS = opt('callers', null);
 
 async function main() {
   const [op] = selectOps(OP);
@@ -41,6 +43,7 @@ async function main() {
   await cdp.send('Profiler.setSamplingInterval', { interval: INTERVAL });
 
   const self = new Map(); // function -> ms
+  const callers = new Map(); // call chain above a `--callers` match -> ms
   const kinds = new Map(); // wasm / glue (the bundle's JS) / page / browser and harness -> ms
   let total = 0;
   for (let run = 0; run < RUNS; run++) {
@@ -52,6 +55,8 @@ async function main() {
     if (THROTTLE > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
     await op.check(session.p);
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map();
+    for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n);
     const dt = profile.timeDeltas;
     for (let i = 0; i < profile.samples.length; i++) {
       const node = byId.get(profile.samples[i]);
@@ -60,6 +65,14 @@ async function main() {
       const name = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
       const ms = (dt[i] || 0) / 1000;
       self.set(name, (self.get(name) || 0) + ms);
+      if (CALLERS && name.includes(CALLERS)) {
+        const chain = [];
+        for (let p = parent.get(node.id); p && chain.length < 5; p = parent.get(p.id)) {
+          chain.push(p.callFrame.functionName.slice(0, 60));
+        }
+        const key = chain.join(' < ');
+        callers.set(key, (callers.get(key) || 0) + ms);
+      }
       const kind = f.url.endsWith('.wasm') ? 'wasm'
         : f.url.includes('/dist/') ? 'glue'
           : f.url ? 'page' : f.functionName === '(program)' ? '(program)' : 'browser and harness (DOM and other built-ins, the measuring script and its forced layout)';
@@ -73,6 +86,12 @@ async function main() {
   console.log(`${op.id} on ${IMPL}: self time by function over ${RUNS} runs (${(total / RUNS).toFixed(2)} ms sampled per run)`);
   for (const [kind, ms] of [...kinds.entries()].sort((a, b) => b[1] - a[1])) {
     console.log(`${(ms / RUNS).toFixed(3).padStart(9)} ms  ${kind}`);
+  }
+  if (CALLERS) {
+    console.log(`called from (functions matching "${CALLERS}", self time):`);
+    for (const [chain, ms] of [...callers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)) {
+      console.log(`${(ms / RUNS).toFixed(3).padStart(9)} ms  ${chain}`);
+    }
   }
   console.log('by function:');
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP);
