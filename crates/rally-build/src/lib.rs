@@ -453,10 +453,24 @@ fn find_wasm_opt() -> Option<PathBuf> {
     }
 }
 
+/// What `wasm-opt` runs, in order (docs/adr/0058): `-Oz`, then the control flow flattened and
+/// rebuilt by the relooper and `-Oz` twice more over it, which folds what the first round left
+/// in shapes it could not merge. `--low-memory-unused` lets it fold constant additions into
+/// load and store offsets: Rust's wasm32 layout puts the stack's far end at address 0, which a
+/// page reaches only as it overflows its 1 MiB stack.
+const WASM_OPT_PASSES: &[&str] = &[
+    "-Oz",
+    "--low-memory-unused",
+    "--flatten",
+    "--rereloop",
+    "-Oz",
+    "-Oz",
+];
+
 fn run_wasm_opt(tool: &Path, input: &Path, output: &Path) -> Result<(), BuildError> {
     // Old Binaryen does not read rustc's feature section reliably; name the features rustc uses.
     let out = Command::new(tool)
-        .arg("-Oz")
+        .args(WASM_OPT_PASSES)
         .args([
             "--enable-bulk-memory",
             "--enable-nontrapping-float-to-int",
