@@ -99,16 +99,21 @@ where
     Effect::from(move |dispatch: Dispatch<Msg>| {
         let callback: Callback = Box::new(move |result| {
             let typed = result.and_then(|bytes| {
-                rally_wire::decode_from_server::<R>(&bytes).map_err(|e| {
-                    vec![ApiError::BadRequest {
-                        reason: format!("undecodable result from {page}: {e}"),
-                    }]
-                })
+                rally_wire::decode_from_server::<R>(&bytes).map_err(|e| undecodable(page, &e))
             });
             dispatch.send(to_msg(typed));
         });
         live().request(page, bytes, callback);
     })
+}
+
+/// The error a page gets for a result it cannot decode. Out of line: every request's callback,
+/// one per result type, would carry the formatting otherwise.
+#[inline(never)]
+fn undecodable(page: &str, error: &rally_wire::DecodeError) -> Vec<ApiError> {
+    vec![ApiError::BadRequest {
+        reason: format!("undecodable result from {page}: {error}"),
+    }]
 }
 
 impl Live {
