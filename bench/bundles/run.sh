@@ -3,7 +3,7 @@
 # Rally's counter (examples/counter), the Leptos counter in its two variants
 # (bench/leptos-counter, features `csr` and `hydrate`), the starter's `public` mount and the
 # Scoreboard's `public` and `admin` mounts, all with the same pipeline: rally-build, profile
-# wasm-release, wasm-opt -Oz before wasm-bindgen 0.2.130 (if a wasm-opt is on PATH or in
+# wasm-release, wasm-opt (rally-build's passes) before wasm-bindgen 0.2.130 (if a wasm-opt is on PATH or in
 # $WASM_OPT). The apps' mounts are built exactly as `cargo rally build --release` builds them
 # (rally-build with feature `mount-<mount>`), without building their release servers.
 #

@@ -4,7 +4,7 @@
 #   bench/jsfb/run.sh [run.mjs options...]      e.g. --iterations 15, --ops 04_select,05_swap
 #
 # JSFB_BUILDS (default "wasm-release,wasm-speed") picks the rally bundles: each name is a cargo
-# profile of the workspace; wasm-release gets wasm-opt -Oz (as apps ship), wasm-speed does not.
+# profile of the workspace; wasm-release gets wasm-opt (as apps ship), wasm-speed does not.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -30,7 +30,7 @@ pub struct WasmBuild {
     pub out_dir: PathBuf,
     /// Base name of the generated files.
     pub out_name: String,
-    /// Run `wasm-opt -Oz` on rustc's output before wasm-bindgen (see `WasmOpt`).
+    /// Run `wasm-opt` (`WASM_OPT_PASSES`) on rustc's output before wasm-bindgen (see `WasmOpt`).
     pub wasm_opt: WasmOpt,
 }
 
