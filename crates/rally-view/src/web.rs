@@ -54,10 +54,33 @@ extern "C" {
     #[wasm_bindgen(method, setter = __rally)]
     fn set_rally_slot(this: &FastNode, slot: Option<u32>);
 
+    /// `removeAttribute` never throws.
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove_attribute(this: &FastNode, name: &str);
+
+    /// Any event target: a node, the document, the window.
+    type FastTarget;
+    /// `addEventListener` with a function never throws.
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &FastTarget, event: &str, listener: &JsValue, capture: bool);
+
     #[wasm_bindgen(js_name = requestAnimationFrame)]
     fn request_animation_frame(callback: &JsValue) -> i32;
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &JsValue) -> i32;
+    fn set_timeout_js(callback: &JsValue, ms: i32) -> i32;
+}
+
+/// `target.addEventListener(event, listener)` (bubbling phase), without the exception glue of
+/// web-sys's binding: with a function for the listener it never throws.
+pub fn add_event_listener(target: &web_sys::EventTarget, event: &str, listener: &JsValue) {
+    let target: &FastTarget = target.unchecked_ref();
+    target.add_event_listener(event, listener, false);
+}
+
+/// Runs `task` once after `ms` milliseconds (`setTimeout`), through the one closure kind every
+/// bundle has (see [`once_into_js`]).
+pub fn set_timeout(ms: i32, task: Box<dyn FnOnce()>) {
+    set_timeout_js(&once_into_js(task), ms);
 }
 
 /// A JS function that runs `task` once; one instantiation of wasm-bindgen's closure glue for
@@ -254,9 +277,8 @@ impl Backend for WebBackend {
     }
 
     fn remove_attribute(&mut self, element: &Node, name: &str) {
-        if let Some(el) = self.element(element) {
-            let _ = el.remove_attribute(name);
-        }
+        // The renderer only removes attributes from elements.
+        fast(element).remove_attribute(name);
     }
 
     fn set_property(&mut self, element: &Node, name: &str, value: &PropValue) {
@@ -309,7 +331,7 @@ impl Backend for WebBackend {
         // A timeout set from an animation frame callback runs after that frame's paint. In a
         // hidden tab frames stop, and the next render frees instead.
         let after: Box<dyn FnOnce()> = Box::new(move || {
-            set_timeout(&once_into_js(task));
+            set_timeout(0, task);
         });
         request_animation_frame(&once_into_js(after));
     }
@@ -330,11 +352,8 @@ impl Backend for WebBackend {
 
     fn listen(&mut self, event: &str) {
         // Non-bubbling events reach the root only in the capture phase.
-        let _ = self.root.add_event_listener_with_callback_and_bool(
-            event,
-            &self.listener,
-            is_non_bubbling(event),
-        );
+        let root: &FastTarget = self.root.unchecked_ref();
+        root.add_event_listener(event, &self.listener, is_non_bubbling(event));
     }
 
     fn first_child(&self, node: &Node) -> Option<Node> {

@@ -286,7 +286,7 @@ fn keep_state_in_dev<M: Mount>(program: &super::WebProgram<MountModel<M>, MountM
             let _ = storage.set_item(DEV_STATE_KEY, &state);
         }
     });
-    let _ = window.add_event_listener_with_callback("pagehide", save.as_ref().unchecked_ref());
+    rally_view::web::add_event_listener(&window, "pagehide", save.as_ref());
     // Lives as long as the document.
     save.forget();
 }
@@ -485,7 +485,7 @@ fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>
             });
         }
     });
-    let _ = document.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+    rally_view::web::add_event_listener(&document, "click", click.as_ref());
     click.forget();
     let weak = program.downgrade();
     let popstate = Closure::<dyn Fn()>::new(move || {
@@ -496,6 +496,6 @@ fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>
             });
         }
     });
-    let _ = window.add_event_listener_with_callback("popstate", popstate.as_ref().unchecked_ref());
+    rally_view::web::add_event_listener(&window, "popstate", popstate.as_ref());
     popstate.forget();
 }

@@ -295,11 +295,5 @@ fn reload(reason: &str) {
 }
 
 pub(crate) fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
-    let Some(window) = rally_view::web::window() else {
-        return;
-    };
-    // Boxed: the same closure glue as rally-view's after-paint tasks.
-    let callback = rally_view::web::once_into_js(Box::new(f));
-    let _ =
-        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+    rally_view::web::set_timeout(ms, Box::new(f));
 }
