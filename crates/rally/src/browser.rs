@@ -4,6 +4,7 @@
 mod allocator;
 pub mod app;
 pub mod live;
+pub(crate) mod location;
 
 #[cfg(all(
     feature = "allocator",

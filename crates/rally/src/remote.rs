@@ -43,8 +43,7 @@ pub(crate) fn reload_as_document() {
         let Some(window) = rally_view::web::window() else {
             return;
         };
-        let location = window.location();
-        let url = location.href().unwrap_or_default();
+        let url = crate::browser::location::href();
         // Whole milliseconds as an integer, as in `live::reload`: no float formatting.
         let now = js_sys::Date::now() as u64;
         let storage = window.session_storage().ok().flatten();
@@ -62,7 +61,7 @@ pub(crate) fn reload_as_document() {
         if let Some(storage) = storage {
             let _ = storage.set_item(KEY, &format!("{now} {url}"));
         }
-        let _ = location.reload();
+        crate::browser::location::reload();
     }
 }
 

@@ -398,12 +398,7 @@ fn apply_dark_mode(dark: bool) {
 }
 
 fn current_path() -> String {
-    let Some(location) = rally_view::web::window().map(|w| w.location()) else {
-        return "/".into();
-    };
-    let path = location.pathname().unwrap_or_else(|_| "/".into());
-    let search = location.search().unwrap_or_default();
-    format!("{path}{search}")
+    super::location::path_and_query()
 }
 
 fn push_history(path: &str) {
@@ -463,10 +458,7 @@ fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>
         {
             return;
         }
-        let Some(location) = rally_view::web::window().map(|w| w.location()) else {
-            return;
-        };
-        if anchor.origin() != location.origin().unwrap_or_default() {
+        if anchor.origin() != super::location::origin() {
             return;
         }
         let path = anchor.pathname();

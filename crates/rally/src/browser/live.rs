@@ -252,13 +252,12 @@ fn detach(socket: &WebSocket) {
 
 /// `ws(s)://<host>/ws?contract=<fingerprint>`, matching the page's scheme.
 fn socket_url(contract: Fingerprint) -> Option<String> {
-    let location = rally_view::web::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" {
+    let scheme = if super::location::protocol() == "https:" {
         "wss"
     } else {
         "ws"
     };
-    let host = location.host().ok()?;
+    let host = super::location::host();
     Some(format!(
         "{scheme}://{host}{}?{}={contract}",
         rally_wire::WS_PATH,
@@ -291,7 +290,7 @@ fn reload(reason: &str) {
         let _ = storage.set_item(KEY, &now.to_string());
     }
     web_sys::console::warn_1(&format!("rally: {reason}; reloading").into());
-    let _ = window.location().reload();
+    super::location::reload();
 }
 
 pub(crate) fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
