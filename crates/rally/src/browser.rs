@@ -3,6 +3,7 @@
 
 mod allocator;
 pub mod app;
+pub(crate) mod document_js;
 pub mod live;
 pub(crate) mod location;
 

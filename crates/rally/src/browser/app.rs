@@ -15,7 +15,7 @@ use rally_wire::Fingerprint;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::{live, read_payload, report_error};
+use super::{document_js, live, read_payload, report_error};
 use crate::mount::{Hydration, Mount};
 use crate::routes::QueryParams;
 use crate::shell::{Chrome, dark_mode_cookie, theme_choice_from_cookies, theme_name};
@@ -314,87 +314,42 @@ fn dev_note(what: &str) {
 /// The app's title, for pages without their own: the server's
 /// `<meta name="application-name">`, else the title it rendered.
 fn document_title() -> String {
-    let Some(document) = rally_view::web::window().and_then(|w| w.document()) else {
-        return String::new();
-    };
-    document
-        .query_selector(r#"meta[name="application-name"]"#)
-        .ok()
-        .flatten()
-        .and_then(|meta| meta.get_attribute("content"))
-        .unwrap_or_else(|| document.title())
+    document_js::app_name()
 }
 
-/// Sets the document's title when it changed (setting it is not free: the browser updates
-/// the tab and history entry).
+/// Sets the document's title when it changed.
 fn set_document_title(title: &str) {
-    if let Some(document) = rally_view::web::window().and_then(|w| w.document())
-        && document.title() != title
-    {
-        document.set_title(title);
-    }
+    document_js::set_title(title);
 }
 
 /// The theme the server rendered with (`<html data-theme>`), which hydration must match; a
 /// custom document without the attribute rendered the `dark` cookie's.
 fn rendered_dark_mode() -> bool {
-    let Some(document) = rally_view::web::window().and_then(|w| w.document()) else {
-        return false;
-    };
-    match document
-        .document_element()
-        .and_then(|html| html.get_attribute("data-theme"))
-    {
+    match document_js::theme() {
         Some(theme) => theme == theme_name(true),
-        None => document
-            .dyn_into::<web_sys::HtmlDocument>()
-            .ok()
-            .and_then(|d| d.cookie().ok())
-            .and_then(|c| theme_choice_from_cookies(&c))
-            .unwrap_or(false),
+        None => theme_choice_from_cookies(&document_js::cookies()).unwrap_or(false),
     }
 }
 
 /// The system's theme when the user chose none (no `dark` cookie) and it differs from what
 /// the server rendered (a first visit, or a browser that sends no colour-scheme hint).
 fn system_theme_correction() -> Option<bool> {
-    let window = rally_view::web::window()?;
-    let cookies = window
-        .document()?
-        .dyn_into::<web_sys::HtmlDocument>()
-        .ok()?
-        .cookie()
-        .ok()?;
-    if theme_choice_from_cookies(&cookies).is_some() {
+    if theme_choice_from_cookies(&document_js::cookies()).is_some() {
         return None;
     }
-    let prefers_dark = window
-        .match_media("(prefers-color-scheme: dark)")
-        .ok()
-        .flatten()
-        .is_some_and(|query| query.matches());
+    let prefers_dark = document_js::prefers_dark();
     (prefers_dark != rendered_dark_mode()).then_some(prefers_dark)
 }
 
 /// Shows the theme now, without recording a choice.
 fn set_theme_attribute(dark: bool) {
-    if let Some(html) = rally_view::web::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
-        let _ = html.set_attribute("data-theme", theme_name(dark));
-    }
+    document_js::set_theme(theme_name(dark));
 }
 
 /// Keeps the theme across reloads (the cookie the server reads) and applies it now.
 fn apply_dark_mode(dark: bool) {
     set_theme_attribute(dark);
-    if let Some(doc) = rally_view::web::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
-    {
-        let _ = doc.set_cookie(&dark_mode_cookie(dark));
-    }
+    document_js::set_cookie(&dark_mode_cookie(dark));
 }
 
 fn current_path() -> String {
@@ -402,14 +357,8 @@ fn current_path() -> String {
 }
 
 fn push_history(path: &str) {
-    let Some(window) = rally_view::web::window() else {
-        return;
-    };
-    if current_path() == path {
-        return;
-    }
-    if let Ok(history) = window.history() {
-        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(path));
+    if current_path() != path {
+        super::location::push(path);
     }
 }
 

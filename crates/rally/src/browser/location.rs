@@ -1,4 +1,4 @@
-//! The page's URL, read by one JS function.
+//! The page's URL, read by one JS function, and its history.
 //!
 //! web-sys's `Location` getters are one import each, with exception glue (they throw for a
 //! cross-origin location, which a page's own never is) and a string return of their own. Rally
@@ -12,6 +12,13 @@ use wasm_bindgen::prelude::wasm_bindgen;
 }
 export function rallyReload() {
   location.reload();
+}
+export function rallyPushState(path) {
+  try {
+    history.pushState(null, '', path);
+  } catch (e) {
+    console.warn('rally: cannot push ' + path + ' to the history', e);
+  }
 }")]
 extern "C" {
     /// `String(location[part])`.
@@ -20,6 +27,10 @@ extern "C" {
     /// `location.reload()`.
     #[wasm_bindgen(js_name = rallyReload)]
     pub(crate) fn reload();
+    /// `history.pushState(null, '', path)`; a failure (a path of another origin) is a warning
+    /// on the console.
+    #[wasm_bindgen(js_name = rallyPushState)]
+    pub(crate) fn push(path: &str);
 }
 
 /// The path and query of the page's URL (`location.pathname + location.search`).
