@@ -215,6 +215,35 @@ export async function suite({ postgres = false } = {}) {
       await page.close();
     });
 
+    test('links the page does not route: a modified click, an in-page anchor, a document-nav link', async () => {
+      const { page, errors } = await open(context, `${server.url}/standings`);
+      await page.evaluate(() => { window.__samePage = true; });
+      // Ctrl+click: the browser's (a new tab), not a navigation of this page.
+      const popup = context.waitForEvent('page', { timeout: 5000 }).catch(() => null);
+      await page.click('nav a[href="/games"]', { modifiers: ['Control'] });
+      const opened = await popup;
+      if (opened) await opened.close();
+      assertEq(new URL(page.url()).pathname, '/standings', 'path after a ctrl+click');
+      assertEq((await ws(page)).requests, 0, 'requests after a ctrl+click');
+      // An anchor within the page: the hash changes, nothing is loaded.
+      await page.evaluate(() => {
+        const a = document.createElement('a');
+        a.href = '#standings-table';
+        a.id = 'in-page';
+        a.textContent = 'jump';
+        document.body.append(a);
+      });
+      await page.click('#in-page');
+      await waitFor(page, () => location.hash === '#standings-table', null, 'the hash');
+      assertEq((await ws(page)).requests, 0, 'requests after a ctrl+click and an in-page anchor');
+      assert(await page.evaluate(() => window.__samePage === true), 'still the same document');
+      // A same-origin link marked data-rally-document-nav loads a document.
+      await page.click('a[data-rally-document-nav]');
+      await waitFor(page, () => window.__samePage === undefined && location.pathname === '/sign_in', null, 'a document load of /sign_in');
+      assertEq(errors, [], 'console errors');
+      await page.close();
+    });
+
     test('each page hydrates without a request and with its own topics', async () => {
       for (const [path, topics] of [['/games/1', ['game:1']], ['/teams/toronto-towers', ['team:toronto-towers']],
         ['/teams/montr%C3%A9al-meteors', ['team:montréal-meteors']], ['/', ['games']]]) {

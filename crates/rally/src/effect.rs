@@ -19,14 +19,7 @@ pub fn focus<Msg: 'static>(selector: impl Into<String>) -> Effect<Msg> {
 
 #[cfg(all(feature = "browser", target_arch = "wasm32"))]
 fn focus_now(selector: &str) {
-    use wasm_bindgen::JsCast;
-    let element = rally_view::web::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector(selector).ok().flatten())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(element) = element {
-        let _ = element.focus();
-    }
+    crate::browser::document_js::focus(selector);
 }
 
 #[cfg(not(all(feature = "browser", target_arch = "wasm32")))]

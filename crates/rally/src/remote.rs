@@ -40,17 +40,11 @@ pub(crate) fn reload_as_document() {
     {
         const KEY: &str = "rally.unauthorized-reload";
         const AGAIN_AFTER_MS: u64 = 10_000;
-        let Some(window) = rally_view::web::window() else {
-            return;
-        };
+        use crate::browser::document_js::{session_get, session_set};
         let url = crate::browser::location::href();
         // Whole milliseconds as an integer, as in `live::reload`: no float formatting.
         let now = js_sys::Date::now() as u64;
-        let storage = window.session_storage().ok().flatten();
-        let last = storage
-            .as_ref()
-            .and_then(|s| s.get_item(KEY).ok().flatten());
-        let recent = last.and_then(|last| {
+        let recent = session_get(KEY).and_then(|last| {
             let (at, last_url) = last.split_once(' ')?;
             let at: u64 = at.parse().ok()?;
             (last_url == url && now.saturating_sub(at) < AGAIN_AFTER_MS).then_some(())
@@ -58,9 +52,7 @@ pub(crate) fn reload_as_document() {
         if recent.is_some() {
             return;
         }
-        if let Some(storage) = storage {
-            let _ = storage.set_item(KEY, &format!("{now} {url}"));
-        }
+        session_set(KEY, &format!("{now} {url}"));
         crate::browser::location::reload();
     }
 }

@@ -12,7 +12,6 @@ use std::marker::PhantomData;
 
 use rally_view::{App, Effect, Element};
 use rally_wire::Fingerprint;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::{document_js, live, read_payload, report_error};
@@ -23,6 +22,8 @@ use crate::shell::{Chrome, dark_mode_cookie, theme_choice_from_cookies, theme_na
 /// The mount's state: the active route and page, the shared state, and the shell's theme.
 pub struct MountModel<M: Mount> {
     route: M::Route,
+    /// The path and query the page shows.
+    location: String,
     page: M::Page,
     shared: M::Shared,
     dark_mode: bool,
@@ -114,6 +115,9 @@ impl<M: Mount> Lifecycle<M> {
             MountMsg::Loaded { msg, .. } => {
                 M::update(&model.shared, &mut model.page, msg).map(MountMsg::Page)
             }
+            // Back or forward within one page's URL: an in-page anchor (a fragment
+            // navigation fires `popstate` too) keeps the page as it is.
+            MountMsg::Navigate { path, push: false } if path == model.location => Effect::none(),
             MountMsg::Navigate { path, push } => Self::navigate(model, &path, push),
             MountMsg::Pushed(event) => {
                 M::apply_broadcast(&mut model.page, &event).map(MountMsg::Page)
@@ -163,6 +167,7 @@ impl<M: Mount> Lifecycle<M> {
         let (page, started) = M::init(&model.shared, &route, &query);
         model.page = page;
         model.route = route;
+        model.location = path.to_owned();
         model.visit += 1;
         if push {
             push_history(path);
@@ -203,6 +208,7 @@ pub fn start<M: Mount>(contract: Fingerprint) {
     };
     let model = MountModel {
         route,
+        location: path,
         page,
         shared: hydration.shared,
         dark_mode: rendered_dark_mode(),
@@ -383,40 +389,13 @@ fn intercept_links<M: Mount>(program: &rally_view::web::WebProgram<MountModel<M>
         return;
     };
     let weak = program.downgrade();
-    let click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
-        if e.default_prevented()
-            || e.button() != 0
-            || e.meta_key()
-            || e.ctrl_key()
-            || e.shift_key()
-            || e.alt_key()
-        {
-            return;
-        }
-        let Some(anchor) = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("a[href]").ok().flatten())
-            .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-        else {
+    let click = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let Some(target) = document_js::link_target(&e) else {
             return;
         };
-        if !anchor.target().is_empty()
-            || anchor.has_attribute("download")
-            || anchor.has_attribute("data-rally-document-nav")
-        {
+        let path = target.split('?').next().unwrap_or_default();
+        if !owns::<M>(path) {
             return;
-        }
-        if anchor.origin() != super::location::origin() {
-            return;
-        }
-        let path = anchor.pathname();
-        if !owns::<M>(&path) {
-            return;
-        }
-        let target = format!("{path}{}", anchor.search());
-        if target == current_path() && !anchor.hash().is_empty() {
-            return; // an in-page anchor
         }
         e.prevent_default();
         if let Some(p) = weak.upgrade() {

@@ -269,26 +269,17 @@ fn socket_url(contract: Fingerprint) -> Option<String> {
 /// ten seconds: a server that keeps refusing (a stale cached bundle) must not loop reloads.
 fn reload(reason: &str) {
     const KEY: &str = "rally:contract-reload";
-    let Some(window) = rally_view::web::window() else {
-        return;
-    };
     // Whole milliseconds, written and read as an integer: an `f64` would bring float
     // printing and parsing, ~20 KB, into every bundle for this one timestamp.
     let now = js_sys::Date::now() as u64;
-    let storage = window.session_storage().ok().flatten();
-    let last = storage
-        .as_ref()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
-        .and_then(|v| v.parse::<u64>().ok());
+    let last = super::document_js::session_get(KEY).and_then(|v| v.parse::<u64>().ok());
     if last.is_some_and(|t| now.saturating_sub(t) < 10_000) {
         web_sys::console::error_1(
             &format!("rally: {reason}; reloading did not help, so the page stays as it is").into(),
         );
         return;
     }
-    if let Some(storage) = storage {
-        let _ = storage.set_item(KEY, &now.to_string());
-    }
+    super::document_js::session_set(KEY, &now.to_string());
     web_sys::console::warn_1(&format!("rally: {reason}; reloading").into());
     super::location::reload();
 }

@@ -2,7 +2,7 @@
 //!
 //! web-sys's `Location` getters are one import each, with exception glue (they throw for a
 //! cross-origin location, which a page's own never is) and a string return of their own. Rally
-//! reads five of them and calls `reload`; one function reading any part, and one reloading,
+//! reads four of them and calls `reload`; one function reading any part, and one reloading,
 //! are what every routing bundle needs instead. rally-build pastes them into the glue.
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -38,11 +38,6 @@ pub(crate) fn path_and_query() -> String {
     let mut path = part("pathname");
     path.push_str(&part("search"));
     path
-}
-
-/// `location.origin`.
-pub(crate) fn origin() -> String {
-    part("origin")
 }
 
 /// `location.href`.
