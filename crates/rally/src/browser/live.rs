@@ -13,9 +13,8 @@ use rally_wire::client::{ClientState, Incoming, REQUEST_TIMEOUT_MS};
 use rally_wire::{ApiError, Fingerprint};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use web_sys::WebSocket;
 
 /// What a request's result is handed to.
 type Callback = Box<dyn FnOnce(Result<Vec<u8>, Vec<ApiError>>)>;
@@ -25,9 +24,51 @@ type PushHook = Rc<dyn Fn(&str, &[u8])>;
 
 /// The socket's event handlers; kept so they can be detached when the socket is replaced.
 struct Handlers {
-    _open: Closure<dyn Fn()>,
-    _message: Closure<dyn Fn(MessageEvent)>,
-    _close: Closure<dyn Fn(CloseEvent)>,
+    open: Closure<dyn Fn()>,
+    frame: Closure<dyn Fn(Vec<u8>)>,
+    close: Closure<dyn Fn()>,
+}
+
+// Opening the socket and taking its frames, in JS: through web-sys it took the constructor,
+// `binaryType`, three handler setters, and per frame `data`, an `instanceof ArrayBuffer`, a
+// `Uint8Array` and its copy, each an import with its glue. rally-build pastes these into the
+// glue.
+#[wasm_bindgen(
+    inline_js = "export function rallySocketOpen(url, onOpen, onFrame, onClose) {
+  let socket;
+  try {
+    socket = new WebSocket(url);
+  } catch (e) {
+    console.error('rally: cannot open the WebSocket:', e);
+    return undefined;
+  }
+  socket.binaryType = 'arraybuffer';
+  socket.onopen = onOpen;
+  socket.onmessage = (event) => {
+    if (event.data instanceof ArrayBuffer) onFrame(new Uint8Array(event.data));
+  };
+  socket.onclose = onClose;
+  return socket;
+}
+export function rallySocketDetach(socket) {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+}"
+)]
+extern "C" {
+    /// A WebSocket at `url` taking binary frames, with its handlers; `None` (and a console
+    /// error) if the URL is refused.
+    #[wasm_bindgen(js_name = rallySocketOpen)]
+    fn socket_open(
+        url: &str,
+        on_open: &JsValue,
+        on_frame: &JsValue,
+        on_close: &JsValue,
+    ) -> Option<WebSocket>;
+    /// Removes the handlers `socket_open` set.
+    #[wasm_bindgen(js_name = rallySocketDetach)]
+    fn detach(socket: &WebSocket);
 }
 
 #[derive(Default)]
@@ -124,39 +165,28 @@ impl Live {
         let Some(url) = socket_url(contract) else {
             return;
         };
-        let socket = match WebSocket::new(&url) {
-            Ok(s) => s,
-            Err(e) => {
-                web_sys::console::error_2(&"rally: cannot open the WebSocket:".into(), &e);
-                return;
-            }
+        let handlers = self.handlers();
+        let Some(socket) = socket_open(
+            &url,
+            handlers.open.as_ref(),
+            handlers.frame.as_ref(),
+            handlers.close.as_ref(),
+        ) else {
+            return;
         };
-        socket.set_binary_type(BinaryType::Arraybuffer);
-        let handlers = self.attach(&socket);
         if let Some((old, _)) = self.socket.replace(Some((socket, handlers))) {
             detach(&old);
         }
     }
 
-    fn attach(self: &Rc<Self>, socket: &WebSocket) -> Handlers {
+    fn handlers(self: &Rc<Self>) -> Handlers {
         let live = Rc::clone(self);
         let open = Closure::<dyn Fn()>::new(move || live.opened());
         let live = Rc::clone(self);
-        let message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Ok(buffer) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
-                live.received(&js_sys::Uint8Array::new(&buffer).to_vec());
-            }
-        });
+        let frame = Closure::<dyn Fn(Vec<u8>)>::new(move |bytes: Vec<u8>| live.received(&bytes));
         let live = Rc::clone(self);
-        let close = Closure::<dyn Fn(CloseEvent)>::new(move |_: CloseEvent| live.closed());
-        socket.set_onopen(Some(open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(message.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(close.as_ref().unchecked_ref()));
-        Handlers {
-            _open: open,
-            _message: message,
-            _close: close,
-        }
+        let close = Closure::<dyn Fn()>::new(move || live.closed());
+        Handlers { open, frame, close }
     }
 
     fn send(&self, frame: &[u8]) {
@@ -242,12 +272,6 @@ impl Live {
             });
         }
     }
-}
-
-fn detach(socket: &WebSocket) {
-    socket.set_onopen(None);
-    socket.set_onmessage(None);
-    socket.set_onclose(None);
 }
 
 /// `ws(s)://<host>/ws?contract=<fingerprint>`, matching the page's scheme.
