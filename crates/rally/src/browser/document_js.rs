@@ -1,10 +1,11 @@
 //! The document-level reads and writes of a Rally page — its title, theme, cookies, session
 //! storage, focus, and which link a click follows — as a few JS functions.
 //!
-//! Through web-sys each was an import with glue of its own: exception wrappers (`cookie`,
-//! `matchMedia`, `querySelector` and `setAttribute` are marked as throwing, and never do as
-//! Rally calls them), `instanceof` checks to reach `HtmlDocument`, and string marshalling both
-//! ways. rally-build pastes these functions into the glue.
+//! Through web-sys each was an import with glue of its own: exception wrappers (`matchMedia`,
+//! `querySelector` and `setAttribute` are marked as throwing, and never do as Rally calls them;
+//! `cookie` and `sessionStorage` do throw in a sandboxed frame, and are caught here, as Rally
+//! ignored those errors before), `instanceof` checks to reach `HtmlDocument`, and string
+//! marshalling both ways. rally-build pastes these functions into the glue.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -22,10 +23,16 @@ export function rallySetTheme(name) {
   document.documentElement.setAttribute('data-theme', name);
 }
 export function rallyCookies() {
-  return document.cookie;
+  try {
+    return document.cookie;
+  } catch (e) {
+    return '';
+  }
 }
 export function rallySetCookie(cookie) {
-  document.cookie = cookie;
+  try {
+    document.cookie = cookie;
+  } catch (e) {}
 }
 export function rallyPrefersDark() {
   return matchMedia('(prefers-color-scheme: dark)').matches;
@@ -76,10 +83,10 @@ extern "C" {
     /// Sets `<html data-theme>`.
     #[wasm_bindgen(js_name = rallySetTheme)]
     pub(crate) fn set_theme(name: &str);
-    /// `document.cookie`.
+    /// `document.cookie`; empty where cookies are refused (a sandboxed frame).
     #[wasm_bindgen(js_name = rallyCookies)]
     pub(crate) fn cookies() -> String;
-    /// Writes one cookie (`document.cookie = …`).
+    /// Writes one cookie (`document.cookie = …`); nothing where cookies are refused.
     #[wasm_bindgen(js_name = rallySetCookie)]
     pub(crate) fn set_cookie(cookie: &str);
     /// Whether the system asks for a dark theme.
