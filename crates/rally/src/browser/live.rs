@@ -162,9 +162,7 @@ impl Live {
         let Some(contract) = self.contract.get() else {
             return;
         };
-        let Some(url) = socket_url(contract) else {
-            return;
-        };
+        let url = socket_url(contract);
         let handlers = self.handlers();
         let Some(socket) = socket_open(
             &url,
@@ -275,18 +273,18 @@ impl Live {
 }
 
 /// `ws(s)://<host>/ws?contract=<fingerprint>`, matching the page's scheme.
-fn socket_url(contract: Fingerprint) -> Option<String> {
+fn socket_url(contract: Fingerprint) -> String {
     let scheme = if super::location::protocol() == "https:" {
         "wss"
     } else {
         "ws"
     };
     let host = super::location::host();
-    Some(format!(
+    format!(
         "{scheme}://{host}{}?{}={contract}",
         rally_wire::WS_PATH,
         rally_wire::CONTRACT_PARAM
-    ))
+    )
 }
 
 /// Reloads the page to pick up the server's contract, unless it already did so in the last

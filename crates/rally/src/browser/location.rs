@@ -2,7 +2,7 @@
 //!
 //! web-sys's `Location` getters are one import each, with exception glue (they throw for a
 //! cross-origin location, which a page's own never is) and a string return of their own. Rally
-//! reads four of them and calls `reload`; one function reading any part, and one reloading,
+//! reads five of them and calls `reload`; one function reading any part, and one reloading,
 //! are what every routing bundle needs instead. rally-build pastes them into the glue.
 
 use wasm_bindgen::prelude::wasm_bindgen;
