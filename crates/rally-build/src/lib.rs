@@ -353,7 +353,7 @@ fn rewrite_glue(output: &BuildOutput, module: &str, rewrite: Rewrite) -> Result<
         };
         let (short_wasm, short_js) =
             glue::shorten_import_names(&input, &js, module).map_err(glue_err)?;
-        wasm = Some(short_wasm);
+        wasm = Some(glue::strip_tool_sections(&short_wasm).map_err(glue_err)?);
         js = short_js;
     }
     let js = glue::read_short_strings_in_js(&js).map_err(glue_err)?;
