@@ -10,6 +10,7 @@ warn_if_disk_low 16
 ensure_wasm_target
 ensure_debian_packages
 ensure_npm_packages e2e
+ensure_binaryen
 
 step "building the workspace (native)"
 cargo build --workspace --all-targets

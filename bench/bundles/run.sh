@@ -3,8 +3,8 @@
 # Rally's counter (examples/counter), the Leptos counter in its two variants
 # (bench/leptos-counter, features `csr` and `hydrate`), the starter's `public` mount and the
 # Scoreboard's `public` and `admin` mounts, all with the same pipeline: rally-build, profile
-# wasm-release, wasm-opt (rally-build's passes) before wasm-bindgen 0.2.130 (if a wasm-opt is on PATH or in
-# $WASM_OPT). The apps' mounts are built exactly as `cargo rally build --release` builds them
+# wasm-release, wasm-opt (rally-build's passes) before wasm-bindgen 0.2.130 and again after it
+# (npm's Binaryen 132, which scripts/lib.sh installs; docs/adr/0060; $WASM_OPT picks another). The apps' mounts are built exactly as `cargo rally build --release` builds them
 # (rally-build with feature `mount-<mount>`), without building their release servers.
 #
 #   bench/bundles/run.sh
@@ -18,6 +18,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
+. scripts/lib.sh
+ensure_binaryen
 out_dir="${CARGO_TARGET_DIR:-$root/target}/bundles"
 parts="$(mktemp -d)"
 trap 'rm -rf "$parts"' EXIT
@@ -48,5 +50,5 @@ python3 "$root/bench/scoreboard/report.py" sizes "$parts/sizes.json" "${specs[@]
 python3 "$here/ratios.py" "$parts/sizes.json" "$root/bench/results/bundles.json" \
   --commit "$(git rev-parse --short HEAD)" \
   --dirty "$(git status --porcelain -- . ':!bench/results' | wc -l)" \
-  --wasm-opt "$( (${WASM_OPT:-wasm-opt} --version 2>/dev/null) || echo none)" \
+  --wasm-opt "$( ("$WASM_OPT" --version 2>/dev/null) || echo none)" \
   --rustc "$(rustc -V)"

@@ -37,7 +37,8 @@ pub struct WasmBuild {
 /// Whether and how to run Binaryen's `wasm-opt`.
 ///
 /// Debian's wasm-opt 108 corrupts wasm-bindgen's externref table export when run *after*
-/// bindgen (binaryen#4711), so Rally runs it *before*, on rustc's single-table module.
+/// bindgen (binaryen#4711), so Rally runs it *before*, on rustc's single-table module, and
+/// after as well only with a Binaryen that has the fix ([`POST_BINDGEN_BINARYEN`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WasmOpt {
     /// Do not run wasm-opt.
@@ -55,6 +56,8 @@ pub struct BuildOutput {
     pub wasm: PathBuf,
     /// Whether wasm-opt ran.
     pub wasm_opt_ran: bool,
+    /// Whether it also ran after wasm-bindgen (a Binaryen new enough, see [`POST_BINDGEN_BINARYEN`]).
+    pub wasm_opt_after_bindgen: bool,
 }
 
 impl BuildOutput {
@@ -224,11 +227,15 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
 
     let mut input = wasm_in.clone();
     let mut wasm_opt_ran = false;
+    let tool = match build.wasm_opt {
+        WasmOpt::IfAvailable => find_wasm_opt(),
+        WasmOpt::Off => None,
+    };
     if build.wasm_opt == WasmOpt::IfAvailable {
-        if let Some(tool) = find_wasm_opt() {
+        if let Some(tool) = &tool {
             let optimized = wasm_in.with_extension("opt.wasm");
             progress(&format!("optimising with {}", tool.display()));
-            run_wasm_opt(&tool, &wasm_in, &optimized)?;
+            run_wasm_opt(tool, &wasm_in, &optimized)?;
             input = optimized;
             wasm_opt_ran = true;
         } else {
@@ -254,10 +261,11 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
         }
         Err(e) => return Err(e),
     };
-    let output = BuildOutput {
+    let mut output = BuildOutput {
         js: build.out_dir.join(format!("{}.js", build.out_name)),
         wasm: build.out_dir.join(format!("{}_bg.wasm", build.out_name)),
         wasm_opt_ran,
+        wasm_opt_after_bindgen: false,
     };
     // Dev builds and profiling builds keep wasm-bindgen's import names, for stack traces and
     // profiles; profiling builds are pruned like the bundles they profile.
@@ -266,7 +274,56 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
         shorten: build.profile != "dev" && !keep_names(),
     };
     rewrite_glue(&output, &format!("./{}_bg.js", build.out_name), rewrite)?;
+    if let Some(tool) = tool.filter(|t| wasm_opt_ran && runs_after_bindgen(t)) {
+        output.wasm_opt_after_bindgen = optimise_after_bindgen(&tool, &output.wasm)?;
+    }
     Ok(output)
+}
+
+/// The oldest Binaryen whose `wasm-opt` keeps wasm-bindgen's externref table export intact
+/// (binaryen#4711, fixed after Debian's 108), so that it can run after bindgen too
+/// (docs/adr/0060).
+pub const POST_BINDGEN_BINARYEN: u32 = 116;
+
+/// Whether `tool` is a Binaryen new enough to optimise wasm-bindgen's output.
+fn runs_after_bindgen(tool: &Path) -> bool {
+    binaryen_version(tool).is_some_and(|v| v >= POST_BINDGEN_BINARYEN)
+}
+
+/// The version `wasm-opt --version` prints (`wasm-opt version 132 (version_132)`).
+fn binaryen_version(tool: &Path) -> Option<u32> {
+    let out = Command::new(tool).arg("--version").output().ok()?;
+    parse_binaryen_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn parse_binaryen_version(text: &str) -> Option<u32> {
+    let rest = text.trim().strip_prefix("wasm-opt version ")?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Runs `wasm-opt` again on the finished module: what bindgen added (its externref shims,
+/// closure invokers, table helpers) is visible only now. Returns whether it ran; a failure
+/// keeps the module as it was, with a note, since that module is already a working bundle.
+fn optimise_after_bindgen(tool: &Path, wasm: &Path) -> Result<bool, BuildError> {
+    progress(&format!(
+        "optimising wasm-bindgen's output with {}",
+        tool.display()
+    ));
+    let optimized = wasm.with_extension("opt.wasm");
+    match run_wasm_opt(tool, wasm, &optimized) {
+        Ok(()) => {
+            std::fs::rename(&optimized, wasm).map_err(|e| io(wasm, e))?;
+            Ok(true)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&optimized);
+            progress(&format!("{e}; keeping the module as wasm-bindgen wrote it"));
+            Ok(false)
+        }
+    }
 }
 
 /// The `inline_js` snippets (`snippets/<crate>/inline<N>.js`) under `dir` that the glue does
@@ -440,6 +497,7 @@ fn keep_names() -> bool {
     std::env::var_os("RALLY_WASM_NAMES").is_some_and(|v| v != "0")
 }
 
+/// The `wasm-opt` to run: `$WASM_OPT` (`off` for none), else the first on `PATH`.
 fn find_wasm_opt() -> Option<PathBuf> {
     match std::env::var_os("WASM_OPT") {
         Some(v) if v == "off" => None,
@@ -629,6 +687,43 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binaryen_versions_are_read_from_what_wasm_opt_prints() {
+        assert_eq!(parse_binaryen_version("wasm-opt version 108\n"), Some(108));
+        assert_eq!(
+            parse_binaryen_version("wasm-opt version 132 (version_132)\n"),
+            Some(132)
+        );
+        assert_eq!(
+            parse_binaryen_version("wasm-opt version 116-dev"),
+            Some(116)
+        );
+        assert_eq!(parse_binaryen_version("error: unknown option"), None);
+        assert_eq!(parse_binaryen_version(""), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_binaryen_that_keeps_the_externref_export_runs_after_bindgen() {
+        // A stand-in wasm-opt that prints a version, as Debian's 108 and npm's 132 do.
+        let dir = tempfile::tempdir().unwrap();
+        let tool = |version: u32| {
+            let path = dir.path().join(format!("wasm-opt-{version}"));
+            std::fs::write(
+                &path,
+                format!("#!/bin/sh\necho 'wasm-opt version {version} (version_{version})'\n"),
+            )
+            .unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            path
+        };
+        assert!(!runs_after_bindgen(&tool(108)));
+        assert!(runs_after_bindgen(&tool(POST_BINDGEN_BINARYEN)));
+        assert!(runs_after_bindgen(&tool(132)));
+        assert!(!runs_after_bindgen(&dir.path().join("missing")));
+    }
 
     #[test]
     fn precompress_writes_brotli_and_gzip_copies_that_decode_to_the_file() {

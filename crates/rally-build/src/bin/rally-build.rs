@@ -61,10 +61,10 @@ fn run() -> Result<(), String> {
         output.wasm.display(),
         sizes.wasm_raw,
         sizes.wasm_gzip,
-        if output.wasm_opt_ran {
-            "ran"
-        } else {
-            "skipped"
+        match (output.wasm_opt_ran, output.wasm_opt_after_bindgen) {
+            (true, true) => "ran before and after wasm-bindgen",
+            (true, false) => "ran",
+            (false, _) => "skipped",
         },
         sizes.total_gzip(),
         sizes.total_gzip() as f64 / 1024.0
