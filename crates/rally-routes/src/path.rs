@@ -2,8 +2,6 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-
 /// The path of `raw`: everything before the first `?` (the query) and the first `#` (the
 /// fragment).
 ///
@@ -46,41 +44,34 @@ pub fn percent_decode(encoded: &str) -> Option<Cow<'_, str>> {
     decode(encoded, false)
 }
 
-/// Shared by paths (`plus_is_space == false`) and query strings. The `percent-encoding` crate
-/// passes a malformed `%` through unchanged; Rally refuses it (such a path has no route), so
-/// the escapes are checked first.
+/// Shared by paths (`plus_is_space == false`) and query strings. A `%` not followed by two hex
+/// digits makes the whole text `None` (such a path has no route), where the `percent-encoding`
+/// crate would pass it through unchanged.
+///
+/// Written here rather than taken from that crate (docs/adr/0061): this runs in every browser
+/// bundle, where the crate's lookup table of all 256 escapes and its lossy-decoding paths
+/// were ~2.7 KB of the Scoreboard's wasm, and the rules fit in these few lines.
 pub(crate) fn decode(encoded: &str, plus_is_space: bool) -> Option<Cow<'_, str>> {
-    if !escapes_are_well_formed(encoded) {
-        return None;
+    let changes = |b: &u8| *b == b'%' || (plus_is_space && *b == b'+');
+    if !encoded.as_bytes().iter().any(changes) {
+        return Some(Cow::Borrowed(encoded));
     }
-    if plus_is_space && encoded.contains('+') {
-        // `+` becomes a space before decoding, so an encoded `%2B` stays a `+`.
-        let spaced = encoded.replace('+', " ");
-        let decoded = percent_decode_str(&spaced).decode_utf8().ok()?;
-        return Some(Cow::Owned(decoded.into_owned()));
+    let mut bytes = encoded.bytes();
+    let mut out = Vec::with_capacity(encoded.len());
+    while let Some(byte) = bytes.next() {
+        out.push(match byte {
+            // `+` is a space only as written; an encoded `%2B` stays a `+`.
+            b'+' if plus_is_space => b' ',
+            b'%' => hex_digit(bytes.next()?)? << 4 | hex_digit(bytes.next()?)?,
+            other => other,
+        });
     }
-    percent_decode_str(encoded).decode_utf8().ok()
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
-/// Whether every `%` is followed by two hex digits.
-fn escapes_are_well_formed(encoded: &str) -> bool {
-    let bytes = encoded.as_bytes();
-    bytes.iter().enumerate().all(|(i, &byte)| {
-        byte != b'%'
-            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-    })
+fn hex_digit(byte: u8) -> Option<u8> {
+    (byte as char).to_digit(16).map(|d| d as u8)
 }
-
-/// What a segment or query value escapes: everything but the RFC 3986 unreserved characters.
-const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// As [`ESCAPED`], with spaces left for `+`.
-const ESCAPED_BUT_SPACE: &AsciiSet = &ESCAPED.remove(b' ');
 
 /// RFC 3986 unreserved characters: the only ones a segment keeps as they are.
 pub(crate) fn is_unreserved(byte: u8) -> bool {
@@ -104,12 +95,17 @@ pub fn encode_segment(value: &str) -> String {
 /// Appends `value` percent-encoded to `out`; with `space_as_plus`, a space becomes `+` (query
 /// strings, as `application/x-www-form-urlencoded` and `URLSearchParams` write them).
 pub(crate) fn push_encoded(out: &mut String, value: &str, space_as_plus: bool) {
-    if space_as_plus {
-        for chunk in utf8_percent_encode(value, ESCAPED_BUT_SPACE) {
-            out.push_str(&chunk.replace(' ', "+"));
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in value.bytes() {
+        if is_unreserved(byte) {
+            out.push(byte as char);
+        } else if space_as_plus && byte == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 0xF)] as char);
         }
-    } else {
-        out.extend(utf8_percent_encode(value, ESCAPED));
     }
 }
 
@@ -129,6 +125,56 @@ mod tests {
     #[test]
     fn lowercase_hex_decodes() {
         assert_eq!(percent_decode("montr%c3%a9al").as_deref(), Some("montréal"));
+    }
+
+    /// What the `percent-encoding` crate escapes for a segment: all but the unreserved set.
+    const CRATE_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+
+    proptest::proptest! {
+        #[test]
+        fn encoding_agrees_with_the_percent_encoding_crate(value in "\\PC*") {
+            let expected = percent_encoding::utf8_percent_encode(&value, CRATE_SET).to_string();
+            proptest::prop_assert_eq!(encode_segment(&value), expected.clone());
+            let mut query = String::new();
+            push_encoded(&mut query, &value, true);
+            proptest::prop_assert_eq!(query, expected.replace("%20", "+"));
+        }
+
+        #[test]
+        fn decoding_agrees_with_the_crate_where_the_escapes_are_well_formed(
+            text in "([a-z+ /]|%[0-9a-fA-F]{2}|%C3%A9|%E2%82%AC)*",
+        ) {
+            let expected = percent_encoding::percent_decode_str(&text).decode_utf8().ok();
+            proptest::prop_assert_eq!(percent_decode(&text).map(Cow::into_owned), expected.map(Cow::into_owned));
+            let spaced = text.replace('+', " ");
+            let expected = percent_encoding::percent_decode_str(&spaced).decode_utf8().ok();
+            proptest::prop_assert_eq!(decode(&text, true).map(Cow::into_owned), expected.map(Cow::into_owned));
+        }
+
+        #[test]
+        fn whatever_is_encoded_decodes_back(value in "\\PC*") {
+            let encoded = encode_segment(&value);
+            let decoded = percent_decode(&encoded);
+            proptest::prop_assert_eq!(decoded.as_deref(), Some(value.as_str()));
+        }
+    }
+
+    #[test]
+    fn plus_is_a_space_only_in_query_strings_and_an_encoded_plus_stays_a_plus() {
+        assert_eq!(decode("a+b%2B", true).as_deref(), Some("a b+"));
+        assert_eq!(decode("a+b%2B", false).as_deref(), Some("a+b+"));
+        assert!(matches!(decode("a+b", false), Some(Cow::Borrowed("a+b"))));
+    }
+
+    #[test]
+    fn escapes_of_bytes_that_are_not_utf8_are_rejected() {
+        assert_eq!(percent_decode("%E9"), None);
+        assert_eq!(percent_decode("%C3"), None);
+        assert_eq!(percent_decode("%FF%FE"), None);
     }
 
     #[test]
