@@ -12,6 +12,8 @@ pub mod compiled;
 pub mod dom;
 pub mod effect;
 pub mod event;
+#[cfg(any(test, all(feature = "web", target_arch = "wasm32")))]
+mod executor;
 pub mod html;
 pub mod lazy;
 pub mod lazy_list;

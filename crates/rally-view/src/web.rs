@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Event, KeyboardEvent, MouseEvent, Node};
 
 use crate::dom::{Backend, HydrationReport, NodeKind, is_non_bubbling};
+use crate::executor::Executor;
 use crate::program::{App, Program};
 use crate::vdom::{EventData, Modifiers, Namespace, PropValue, Str};
 
@@ -68,6 +69,8 @@ extern "C" {
     fn request_animation_frame(callback: &JsValue) -> i32;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout_js(callback: &JsValue, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(callback: &JsValue);
 }
 
 /// `target.addEventListener(event, listener)` (bubbling phase), without the exception glue of
@@ -430,9 +433,26 @@ pub fn hydrate<Model: 'static, Msg: Clone + 'static>(
     (program, report)
 }
 
-/// The browser's executor for effects' futures (`effect::OWN_EXECUTOR`).
+thread_local! {
+    /// The page's executor for effects' futures ([`crate::executor`]).
+    static EXECUTOR: Executor = const { Executor::new() };
+    /// The JS function that drains it, made once.
+    static DRAIN: JsValue = Closure::<dyn Fn()>::new(|| EXECUTOR.with(|e| e.drain(wake))).into_js_value();
+}
+
+/// The browser's executor for effects' futures (`effect::OWN_EXECUTOR`): polled first in a
+/// microtask, as wasm-bindgen-futures' `spawn_local` did.
 pub(crate) fn spawn(future: crate::effect::LocalFuture<()>) {
-    wasm_bindgen_futures::spawn_local(future);
+    if EXECUTOR.with(|e| e.spawn(future)) {
+        DRAIN.with(queue_microtask);
+    }
+}
+
+/// What a task's waker calls.
+fn wake(id: usize) {
+    if EXECUTOR.with(|e| e.wake(id)) {
+        DRAIN.with(queue_microtask);
+    }
 }
 
 /// Points the delegated listener at the program; a weak handle, so dropping every program
