@@ -103,6 +103,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         element: &AnyElement,
         n: &Node,
     ) -> Mounted<B::Node> {
+        // Cloning is `dom-templates`' (docs/adr/0063): without it every item is created node by
+        // node, and the shapes, copies and walks below are not in the bundle.
+        if !cfg!(rally_templates) {
+            return self.create(parent_tag, element);
+        }
         let mut shape = std::mem::take(&mut self.templates.scratch);
         shape.clear();
         let mounted = if shape_of(n, &mut shape).is_some_and(|nodes| nodes >= MIN_NODES) {
