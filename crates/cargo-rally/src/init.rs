@@ -280,8 +280,9 @@ required-features = ["server"]
 default = []
 # The server build: SSR, the WebSocket, the database.
 server = ["rally/server", "rally/mimalloc", "dep:tokio", "dep:axum", {server_database}]
-# One browser bundle per mount. Keyed lists (`html::keyed`, `keyed_lazy`) in the browser need
-# "rally/lists" here too (~9.6 KiB gzip); the build says so if one is missing.
+# One browser bundle per mount. Keyed lists in the browser need "rally/lists" here too
+# (`html::keyed`, ~9.6 KiB gzip), lazy ones "rally/lazy-lists" (`keyed_lazy`, ~2.7 KiB more);
+# the build says so if one is missing.
 browser = ["rally/browser", "rally/allocator", "dep:wasm-bindgen"]
 mount-public = ["browser"]
 

@@ -106,7 +106,30 @@ mod sealed {
     pub trait Sealed {}
     #[cfg(rally_lists)]
     impl<T: ?Sized> Sealed for T {}
+
+    /// Only rally-view says which types may be a lazy keyed list's messages.
+    pub trait SealedLazy {}
+    #[cfg(rally_lazy_lists)]
+    impl<T: ?Sized> SealedLazy for T {}
 }
+
+/// What a lazy keyed list's messages must be ([`keyed_lazy`], [`keyed_lazy_shared`]): any type
+/// natively, and in the browser any type when the `lazy-lists` feature is on (rally's
+/// `lazy-lists`, rally-view's `lazy-lists`; it turns `lists` on too).
+///
+/// Lazy lists diff by row, keep their rows and re-render only the marked ones: code a bundle
+/// whose lists are all [`keyed`] does not need, ~2.7 KiB gzip (docs/adr/0064). Without the
+/// feature, a browser build that makes a lazy list does not compile, and the error says which
+/// feature to turn on.
+#[diagnostic::on_unimplemented(
+    message = "lazy keyed lists in a browser bundle need the `lazy-lists` feature",
+    label = "a lazy keyed list made here",
+    note = "add \"rally/lazy-lists\" (or \"rally-view/lazy-lists\") to the features of your browser build in Cargo.toml; it adds ~2.7 KiB gzip to the bundle on top of \"lists\" (docs/adr/0064)"
+)]
+pub trait LazyLists: sealed::SealedLazy {}
+
+#[cfg(rally_lazy_lists)]
+impl<T: ?Sized> LazyLists for T {}
 
 /// An element whose children are identified by key, so reordering moves DOM nodes instead of
 /// rewriting them. Keys must be unique among the siblings.

@@ -25,9 +25,10 @@
 //! view does not return one element is wrapped in a `<rally-lazy>` element, and `Element::map`
 //! keeps the list lazy (ADR 0029, ADR 0039).
 
-// A browser build without the `lists` feature cannot make a list (`html::KeyedLists`), so
-// what only diffs one is unused there, and left out of its bundle (docs/adr/0049).
-#![cfg_attr(not(rally_lists), allow(dead_code))]
+// A browser build without the `lazy-lists` feature cannot make a lazy list
+// (`html::LazyLists`), so what only diffs one is unused there, and left out of its bundle
+// (docs/adr/0049, 0064).
+#![cfg_attr(not(rally_lazy_lists), allow(dead_code))]
 
 use std::any::Any;
 use std::cell::{OnceCell, Ref, RefCell};
@@ -279,7 +280,7 @@ impl Rows for MappedRows {
 /// );
 /// ```
 ///
-/// In a browser build this needs the `lists` feature (see [`KeyedLists`](crate::html::KeyedLists)).
+/// In a browser build this needs the `lazy-lists` feature (see [`LazyLists`](crate::html::LazyLists)).
 pub fn keyed_lazy<Msg, K, A, F>(
     tag: impl Into<Str>,
     attrs: impl IntoIterator<Item = Attribute<Msg>>,
@@ -287,7 +288,7 @@ pub fn keyed_lazy<Msg, K, A, F>(
     view: F,
 ) -> Element<Msg>
 where
-    Msg: crate::html::KeyedLists + 'static,
+    Msg: crate::html::LazyLists + 'static,
     K: Into<Key>,
     A: PartialEq + 'static,
     F: Fn(&A) -> Element<Msg> + 'static,
@@ -455,7 +456,7 @@ where
 /// );
 /// ```
 ///
-/// In a browser build this needs the `lists` feature (see [`KeyedLists`](crate::html::KeyedLists)).
+/// In a browser build this needs the `lazy-lists` feature (see [`LazyLists`](crate::html::LazyLists)).
 pub fn keyed_lazy_shared<Msg, T, K, KF, F>(
     tag: impl Into<Str>,
     attrs: impl IntoIterator<Item = Attribute<Msg>>,
@@ -465,7 +466,7 @@ pub fn keyed_lazy_shared<Msg, T, K, KF, F>(
     view: F,
 ) -> Element<Msg>
 where
-    Msg: crate::html::KeyedLists + 'static,
+    Msg: crate::html::LazyLists + 'static,
     T: PartialEq + 'static,
     K: PartialEq + Into<Key> + 'static,
     KF: Fn(&T) -> K + 'static,

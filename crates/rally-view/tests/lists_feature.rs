@@ -1,6 +1,7 @@
-//! Keyed lists in a browser bundle are opt-in (docs/adr/0049): a wasm32 build that makes one
-//! without the `lists` feature fails, and its error says which feature to turn on; with the
-//! feature it builds. Natively keyed lists are always there (every other test uses them).
+//! Keyed lists in a browser bundle are opt-in (docs/adr/0049), and lazy ones on top of them
+//! (docs/adr/0064): a wasm32 build that makes one without the `lists` (`lazy-lists`) feature
+//! fails, and its error says which feature to turn on; with the feature it builds. Natively
+//! both are always there (every other test uses them).
 //!
 //! Builds `fixtures/keyed-without-lists` for wasm32 with the cargo that runs this test, in a
 //! target directory of its own (the workspace's is locked while tests are built).
@@ -76,6 +77,45 @@ fn a_keyed_list_in_a_browser_build_needs_the_lists_feature() {
     assert!(
         with.status.success(),
         "does not build with `lists`:\n{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+}
+
+#[test]
+fn a_lazy_keyed_list_in_a_browser_build_needs_the_lazy_lists_feature() {
+    assert!(
+        wasm_target_installed(),
+        "the wasm32-unknown-unknown target is missing: `rustup target add wasm32-unknown-unknown` (scripts/test.sh does)"
+    );
+
+    let lists_only = build_fixture_for_wasm(&["rally-view/lists", "keyed-without-lists/lazy"]);
+    let stderr = String::from_utf8_lossy(&lists_only.stderr);
+    assert!(
+        !lists_only.status.success(),
+        "built with `lists` but without `lazy-lists`:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("lazy keyed lists in a browser bundle need the `lazy-lists` feature"),
+        "the error names the feature:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"add "rally/lazy-lists""#),
+        "the error says what to add:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("a lazy keyed list made here"),
+        "the error points at the list:\n{stderr}"
+    );
+    // The plain keyed list in the same crate is fine with `lists`: only the lazy one fails.
+    assert!(
+        !stderr.contains("need the `lists` feature"),
+        "only the lazy list is refused:\n{stderr}"
+    );
+
+    let with = build_fixture_for_wasm(&["rally-view/lazy-lists", "keyed-without-lists/lazy"]);
+    assert!(
+        with.status.success(),
+        "does not build with `lazy-lists`:\n{}",
         String::from_utf8_lossy(&with.stderr)
     );
 }

@@ -176,7 +176,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             Children::Keyed(c) => {
                 self.hydrate_children(&dom, &n.tag, &mut c.iter().map(|(_, c)| c), path, report)
             }
-            #[cfg(rally_lists)]
+            #[cfg(rally_lazy_lists)]
             Children::LazyKeyed(list) => {
                 let rows = list.force_all();
                 self.hydrate_children(
@@ -189,6 +189,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             }
             #[cfg(not(rally_lists))]
             Children::Keyed(_) | Children::LazyKeyed(_) => super::no_lists(),
+            #[cfg(all(rally_lists, not(rally_lazy_lists)))]
+            Children::LazyKeyed(_) => super::no_lazy_lists(),
         };
         Mounted::new(dom, slot, children)
     }

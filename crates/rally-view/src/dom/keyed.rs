@@ -3,6 +3,10 @@
 //! The algorithm runs over a [`KeyedPair`]: plain keyed children (`html::keyed`) or the rows
 //! of a lazy list (`html::keyed_lazy`), which are built only where they are new or changed.
 
+// Without `lazy-lists` (a browser build) no lazy list can exist: its half of this module is
+// unused there, and left out of the bundle (docs/adr/0064).
+#![cfg_attr(not(rally_lazy_lists), allow(dead_code))]
+
 use super::{Backend, Dom, Mounted};
 use crate::lazy_list::{Keys, LazyList};
 use crate::vdom::{AnyElement, Key, KeyRef};

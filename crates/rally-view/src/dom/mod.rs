@@ -457,7 +457,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     m
                 })
                 .collect(),
-            #[cfg(rally_lists)]
+            #[cfg(rally_lazy_lists)]
             Children::LazyKeyed(list) => list
                 .force_all()
                 .iter()
@@ -474,6 +474,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             }
             #[cfg(not(rally_lists))]
             Children::Keyed(_) | Children::LazyKeyed(_) => no_lists(),
+            #[cfg(all(rally_lists, not(rally_lazy_lists)))]
+            Children::LazyKeyed(_) => no_lazy_lists(),
         };
         Mounted::new(node, slot, children)
     }
@@ -710,7 +712,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 },
                 children,
             ),
-            #[cfg(rally_lists)]
+            #[cfg(rally_lazy_lists)]
             (Children::LazyKeyed(a), Children::LazyKeyed(b)) => {
                 self.patch_lazy_list(node, &new.tag, a, children, b)
             }
@@ -721,6 +723,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             }
             #[cfg(not(rally_lists))]
             (Children::Keyed(_), _) | (Children::LazyKeyed(_), _) => no_lists(),
+            #[cfg(all(rally_lists, not(rally_lazy_lists)))]
+            (Children::LazyKeyed(_), _) => no_lazy_lists(),
             _ => unreachable!("same_kind checked the children's kind"),
         }
     }
@@ -810,4 +814,12 @@ fn root_children(view: AnyElement) -> Vec<AnyElement> {
 #[cold]
 fn no_lists() -> ! {
     unreachable!("keyed lists need the `lists` feature in the browser (docs/adr/0049)")
+}
+
+/// A lazy list in a build with `lists` but without `lazy-lists`: `html::LazyLists` keeps any
+/// from being made. (Without `lists` either, [`no_lists`] stands for both.)
+#[cfg(all(rally_lists, not(rally_lazy_lists)))]
+#[cold]
+fn no_lazy_lists() -> ! {
+    unreachable!("lazy keyed lists need the `lazy-lists` feature in the browser (docs/adr/0064)")
 }
