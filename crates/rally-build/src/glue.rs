@@ -235,8 +235,12 @@ pub fn lean_loader<'a>(js: &'a str, wasm_file: &str) -> Result<Cow<'a, str>, Glu
 /// The module name the wasm imports the glue's functions from, once renamed.
 const SHORT_MODULE: &str = "a";
 
+/// How the modules of `inline_js` snippets start (`./snippets/<crate>-<hash>/inline<N>.js`);
+/// [`shorten_import_names`] renames them `b`, `c`, … (the import object's keys too).
+const SNIPPETS: &str = "./snippets/";
+
 /// The wasm module and its glue with the glue's imports renamed to short names (`a`, `b`, …,
-/// `ba`, …) and imported from module `a`.
+/// `ba`, …) and imported from module `a`; the snippets' modules are named `b`, `c`, ….
 ///
 /// wasm-bindgen names each import after the JS function it wraps plus a 16-digit hash
 /// (`__wbg_addEventListener_70e3766f6252144d`), imported from `./<name>_bg.js`, and writes
@@ -249,6 +253,7 @@ pub fn shorten_import_names(
     module: &str,
 ) -> Result<(Vec<u8>, String), GlueError> {
     let mut names = Vec::new();
+    let mut snippets: Vec<(String, String)> = Vec::new();
     let mut out = wasm_encoder::Module::new();
     let mut js = js.to_owned();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
@@ -265,6 +270,17 @@ pub fn shorten_import_names(
                     names.push((import.name.to_owned(), short));
                     let short = &names[names.len() - 1].1;
                     section.import(SHORT_MODULE, short, ty);
+                } else if import.module.starts_with(SNIPPETS) {
+                    // A snippet's functions keep their names; its module's path goes.
+                    let short = match snippets.iter().find(|(long, _)| long == import.module) {
+                        Some((_, short)) => short.clone(),
+                        None => {
+                            let short = short_name(snippets.len() + 1);
+                            snippets.push((import.module.to_owned(), short.clone()));
+                            short
+                        }
+                    };
+                    section.import(&short, import.name, ty);
                 } else {
                     section.import(import.module, import.name, ty);
                 }
@@ -279,6 +295,13 @@ pub fn shorten_import_names(
     }
     for (long, short) in &names {
         let key = format!("\n        {long}: ");
+        if js.matches(&key).count() != 1 {
+            return Err(GlueError::UnknownImport(long.clone()));
+        }
+        js = js.replacen(&key, &format!("\n        {short}: "), 1);
+    }
+    for (long, short) in &snippets {
+        let key = format!("\n        \"{long}\": ");
         if js.matches(&key).count() != 1 {
             return Err(GlueError::UnknownImport(long.clone()));
         }
@@ -544,6 +567,11 @@ mod tests {
     /// A module importing `names` from `./app_bg.js` and `other` from `env`, whose one
     /// function calls them all.
     fn module(names: &[&str]) -> Vec<u8> {
+        module_with(names, &[("env", "other")])
+    }
+
+    /// As [`module`], with `others` (module, name) imported after `names`.
+    fn module_with(names: &[&str], others: &[(&str, &str)]) -> Vec<u8> {
         use wasm_encoder::{
             CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
             ImportSection, Instruction, Module, TypeSection,
@@ -554,13 +582,16 @@ mod tests {
         for name in names {
             imports.import("./app_bg.js", name, EntityType::Function(0));
         }
-        imports.import("env", "other", EntityType::Function(0));
+        for (module, name) in others {
+            imports.import(module, name, EntityType::Function(0));
+        }
+        let count = (names.len() + others.len()) as u32;
         let mut functions = FunctionSection::new();
         functions.function(0);
         let mut exports = ExportSection::new();
-        exports.export("start", ExportKind::Func, names.len() as u32 + 1);
+        exports.export("start", ExportKind::Func, count);
         let mut body = Function::new([]);
-        for i in 0..=names.len() as u32 {
+        for i in 0..count {
             body.instruction(&Instruction::Call(i));
         }
         body.instruction(&Instruction::End);
@@ -629,6 +660,47 @@ mod tests {
         assert!(js.contains("\n        a: import0,"));
         assert!(!js.contains("\"./app_bg.js\""));
         assert!(short_wasm.len() < wasm.len());
+    }
+
+    #[test]
+    fn snippet_modules_get_short_names_in_the_module_and_the_glue_alike() {
+        const ONE: &str = "./snippets/rally-a9ac8f80cdf90f48/inline1.js";
+        const TWO: &str = "./snippets/rally-a9ac8f80cdf90f48/inline2.js";
+        let wasm = module_with(
+            &NAMES[..1],
+            &[
+                (ONE, "rallyFocus"),
+                (TWO, "rallyReload"),
+                (ONE, "rallyTheme"),
+            ],
+        );
+        let js = format!(
+            "{}\n        \"{ONE}\": import1,\n        \"{TWO}\": import2,",
+            import_object(&NAMES[..1])
+        );
+        let (short_wasm, js) = shorten_import_names(&wasm, &js, "./app_bg.js").expect("renamed");
+        wasmparser::validate(&short_wasm).expect("still a valid module");
+        assert_eq!(
+            imports_of(&short_wasm),
+            [
+                ("a", "a"),
+                ("b", "rallyFocus"),
+                ("c", "rallyReload"),
+                ("b", "rallyTheme")
+            ]
+            .map(|(m, n)| (m.to_owned(), n.to_owned()))
+        );
+        assert!(js.contains("\n        b: import1,\n        c: import2,"));
+        assert!(!js.contains("./snippets/"));
+    }
+
+    #[test]
+    fn a_snippet_module_the_glue_does_not_list_is_an_error_naming_it() {
+        const ONE: &str = "./snippets/rally-a9ac8f80cdf90f48/inline1.js";
+        let wasm = module_with(&NAMES[..1], &[(ONE, "rallyFocus")]);
+        let err =
+            shorten_import_names(&wasm, &import_object(&NAMES[..1]), "./app_bg.js").unwrap_err();
+        assert_eq!(err, GlueError::UnknownImport(ONE.to_owned()));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod glue;
 pub mod minify;
+pub mod panic_snip;
 pub mod table_gc;
 
 use std::io::Write;
@@ -144,6 +145,16 @@ pub enum BuildError {
         /// Why.
         message: String,
     },
+    /// rustc's module could not be read to make its panics trap directly (`panic_snip`).
+    #[error(
+        "making the panics of {path} trap directly: {message}. This is a bug in rally-build; a dev build (`--profile dev`) skips this step"
+    )]
+    SnipPanics {
+        /// The module.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// wasm-bindgen's JS glue could not be rewritten.
     #[error("rewriting the JS glue {path}: {source}")]
     Glue {
@@ -200,6 +211,9 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
             &build.package,
         ])
         .args(["--profile", &build.profile]);
+    if let Some(config) = remapped_registry_paths() {
+        cargo.args(["--config", &config]);
+    }
     if !build.features.is_empty() {
         cargo.args(["--features", &build.features.join(",")]);
     }
@@ -226,6 +240,20 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
     }
 
     let mut input = wasm_in.clone();
+    // Release bundles: panics trap without formatting a message no one reads (panic_snip).
+    if build.profile != "dev" {
+        let (snipped, outcome) = panic_snip::snip_panics(&read(&wasm_in)?).map_err(|message| {
+            BuildError::SnipPanics {
+                path: wasm_in.clone(),
+                message,
+            }
+        })?;
+        if outcome == panic_snip::Snipped::KeptForPanicHook {
+            progress("a panic hook is installed: keeping the panic messages it formats");
+        }
+        input = wasm_in.with_extension("snipped.wasm");
+        std::fs::write(&input, snipped).map_err(|e| io(&input, e))?;
+    }
     let mut wasm_opt_ran = false;
     let tool = match build.wasm_opt {
         WasmOpt::IfAvailable => find_wasm_opt(),
@@ -235,7 +263,7 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
         if let Some(tool) = &tool {
             let optimized = wasm_in.with_extension("opt.wasm");
             progress(&format!("optimising with {}", tool.display()));
-            run_wasm_opt(tool, &wasm_in, &optimized)?;
+            run_wasm_opt(tool, &input, &optimized)?;
             input = optimized;
             wasm_opt_ran = true;
         } else {
@@ -497,6 +525,41 @@ fn keep_names() -> bool {
     std::env::var_os("RALLY_WASM_NAMES").is_some_and(|v| v != "0")
 }
 
+/// A `--config` value that makes rustc write the cargo registry's source paths relative
+/// (`js-sys-0.3.107/src/lib.rs`, not `/home/…/.cargo/registry/src/index.crates.io-…/…`).
+///
+/// Panic locations name their source file, and the data of a bundle keeps them: the builder's
+/// home directory in every bundle, ~0.1 KiB gzip of the counter, and bundles that differ by
+/// where they were built. Workspace paths are relative already. The flags are added to the
+/// target's `rustflags` from the user's configuration (cargo joins the lists); a `RUSTFLAGS`
+/// variable replaces all of them, these included.
+fn remapped_registry_paths() -> Option<String> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    remap_config(&cargo_home)
+}
+
+/// [`remapped_registry_paths`] for the cargo home `cargo_home`.
+fn remap_config(cargo_home: &Path) -> Option<String> {
+    let sources = std::fs::read_dir(cargo_home.join("registry").join("src")).ok()?;
+    let mut flags: Vec<String> = sources
+        .filter_map(Result::ok)
+        .filter_map(|index| index.path().to_str().map(str::to_owned))
+        // A path that needs quoting in TOML is left alone rather than quoted by hand.
+        .filter(|path| !path.contains(['"', '\\', '=']))
+        .map(|path| format!("\"--remap-path-prefix={path}/=\""))
+        .collect();
+    if flags.is_empty() {
+        return None;
+    }
+    flags.sort();
+    Some(format!(
+        "target.wasm32-unknown-unknown.rustflags=[{}]",
+        flags.join(",")
+    ))
+}
+
 /// The `wasm-opt` to run: `$WASM_OPT` (`off` for none), else the first on `PATH`.
 fn find_wasm_opt() -> Option<PathBuf> {
     match std::env::var_os("WASM_OPT") {
@@ -687,6 +750,26 @@ pub fn gzip_len(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_sources_are_remapped_to_relative_paths() {
+        let home = tempfile::tempdir().unwrap();
+        assert_eq!(remap_config(home.path()), None, "no registry yet");
+        let src = home.path().join("registry").join("src");
+        for index in ["index.crates.io-1949cf8c6b5b557f", "mirror.example-0123"] {
+            std::fs::create_dir_all(src.join(index)).unwrap();
+        }
+        let src = src.display();
+        assert_eq!(
+            remap_config(home.path()).as_deref(),
+            Some(
+                format!(
+                    "target.wasm32-unknown-unknown.rustflags=[\"--remap-path-prefix={src}/index.crates.io-1949cf8c6b5b557f/=\",\"--remap-path-prefix={src}/mirror.example-0123/=\"]"
+                )
+                .as_str()
+            )
+        );
+    }
 
     #[test]
     fn binaryen_versions_are_read_from_what_wasm_opt_prints() {

@@ -148,7 +148,8 @@ impl StaticStrings {
             .map(|i| &self.slots[i])
         {
             Ok(Some((_, _, v))) => v,
-            _ => unreachable!("StaticStrings::find after ensure"),
+            // `ensure` put it there. (No message: browser panics trap without one, ADR 0065.)
+            _ => unreachable!(),
         }
     }
 

@@ -7,7 +7,8 @@
 //! trailing bytes.
 
 use serde::{Serialize, de::DeserializeOwned};
-use thiserror::Error;
+
+use crate::message::{FormatterOut, Message, MessageOut};
 
 use crate::limited::{Budget, Limited};
 
@@ -38,10 +39,12 @@ impl Default for Limits {
 }
 
 /// Why bytes did not decode.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+///
+/// Its message is written by [`Message`] (`Display` included), so a browser bundle can show
+/// it without `core::fmt` (ADR 0065).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     /// The input is larger than [`Limits::max_bytes`].
-    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
     TooLarge {
         /// Input length.
         len: usize,
@@ -49,27 +52,63 @@ pub enum DecodeError {
         max: usize,
     },
     /// Nesting went deeper than [`Limits::max_depth`].
-    #[error("value nested deeper than {max} levels")]
     TooDeep {
         /// The limit.
         max: usize,
     },
     /// A collection claimed more than [`Limits::max_len`] elements.
-    #[error("collection longer than {max} elements")]
     TooLong {
         /// The limit.
         max: usize,
     },
     /// The input ended in the middle of a value.
-    #[error("input ended unexpectedly")]
     Truncated,
     /// Bytes were left over after the value.
-    #[error("{0} unexpected bytes after the value")]
     TrailingBytes(usize),
     /// The bytes do not describe a value of the expected type.
-    #[error("malformed input: {0}")]
     Malformed(String),
 }
+
+impl Message for DecodeError {
+    fn write_message(&self, out: &mut dyn MessageOut) {
+        match self {
+            DecodeError::TooLarge { len, max } => {
+                out.text("frame of ");
+                out.number(*len);
+                out.text(" bytes exceeds the limit of ");
+                out.number(*max);
+                out.text(" bytes");
+            }
+            DecodeError::TooDeep { max } => {
+                out.text("value nested deeper than ");
+                out.number(*max);
+                out.text(" levels");
+            }
+            DecodeError::TooLong { max } => {
+                out.text("collection longer than ");
+                out.number(*max);
+                out.text(" elements");
+            }
+            DecodeError::Truncated => out.text("input ended unexpectedly"),
+            DecodeError::TrailingBytes(n) => {
+                out.number(*n);
+                out.text(" unexpected bytes after the value");
+            }
+            DecodeError::Malformed(what) => {
+                out.text("malformed input: ");
+                out.text(what);
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        FormatterOut::write(f, self)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 /// Encodes a value with postcard.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {

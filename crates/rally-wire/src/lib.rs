@@ -21,6 +21,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod frame;
 mod limited;
+pub mod message;
 
 pub use codec::{DecodeError, Limits, decode, decode_from_server, decode_with, encode};
 pub use error::{ApiError, LimitKind};

@@ -270,3 +270,38 @@ fn the_browser_decoder_refuses_what_the_server_decoder_refuses_but_the_budget() 
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Nested(Option<Box<Nested>>);
+
+#[test]
+fn decode_errors_say_the_same_through_display_and_without_core_fmt() {
+    use rally_wire::message::Message;
+    let cases = [
+        (
+            DecodeError::TooLarge {
+                len: 2_000_000,
+                max: 1_048_576,
+            },
+            "frame of 2000000 bytes exceeds the limit of 1048576 bytes",
+        ),
+        (
+            DecodeError::TooDeep { max: 128 },
+            "value nested deeper than 128 levels",
+        ),
+        (
+            DecodeError::TooLong { max: 1 },
+            "collection longer than 1 elements",
+        ),
+        (DecodeError::Truncated, "input ended unexpectedly"),
+        (
+            DecodeError::TrailingBytes(3),
+            "3 unexpected bytes after the value",
+        ),
+        (
+            DecodeError::Malformed("not a bool".into()),
+            "malformed input: not a bool",
+        ),
+    ];
+    for (error, text) in cases {
+        assert_eq!(error.to_string(), text);
+        assert_eq!(error.message(), text);
+    }
+}

@@ -24,16 +24,44 @@ use wasm_bindgen::JsValue;
 
 use crate::document::{APP_ROOT_ID, PAYLOAD_ID};
 use crate::payload::{self, PayloadError};
+use rally_wire::message::{FormatterOut, Message, MessageOut};
 
 /// Why the browser side could not start.
-#[derive(Debug, thiserror::Error)]
+///
+/// Reported without `core::fmt` ([`Message`], ADR 0065).
+#[derive(Debug)]
 pub enum BootError {
     /// An element the server renders (the app root, the payload) is not in the page.
-    #[error("no #{0} element in the page; was it rendered with rally::document::Document?")]
     Missing(&'static str),
     /// The server's payload could not be read.
-    #[error(transparent)]
-    Payload(#[from] PayloadError),
+    Payload(PayloadError),
+}
+
+impl Message for BootError {
+    fn write_message(&self, out: &mut dyn MessageOut) {
+        match self {
+            BootError::Missing(id) => {
+                out.text("no #");
+                out.text(id);
+                out.text(" element in the page; was it rendered with rally::document::Document?");
+            }
+            BootError::Payload(e) => e.write_message(out),
+        }
+    }
+}
+
+impl std::fmt::Display for BootError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        FormatterOut::write(f, self)
+    }
+}
+
+impl std::error::Error for BootError {}
+
+impl From<PayloadError> for BootError {
+    fn from(e: PayloadError) -> Self {
+        BootError::Payload(e)
+    }
 }
 
 fn document() -> Option<web_sys::Document> {
@@ -101,5 +129,7 @@ extern "C" {
 
 /// Reports a boot failure on the console, where a developer will look.
 pub fn report_error(error: &BootError) {
-    web_sys::console::error_1(&JsValue::from_str(&format!("rally: cannot start: {error}")));
+    let mut text = String::from("rally: cannot start: ");
+    error.write_message(&mut text);
+    web_sys::console::error_1(&JsValue::from_str(&text));
 }

@@ -3,20 +3,58 @@
 //! base64url has no character that needs escaping inside a `<script>` element, so the payload
 //! can never end the element early whatever the data holds.
 
+use rally_wire::message::{FormatterOut, Message, MessageOut};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why a payload could not be read.
-#[derive(Debug, thiserror::Error)]
+///
+/// The browser reports it without `core::fmt` ([`Message`], ADR 0065).
+#[derive(Debug)]
 pub enum PayloadError {
     /// Not base64url at this byte.
-    #[error("the page's payload is not base64url (byte {0}); was the page altered?")]
     Base64(usize),
     /// Not one value of the expected type's postcard encoding (or bytes left over after it).
-    #[error(
-        "the page's payload does not decode as the expected type (was the server built from the same code?): {0}"
-    )]
-    Decode(#[from] rally_wire::DecodeError),
+    Decode(rally_wire::DecodeError),
+}
+
+impl Message for PayloadError {
+    fn write_message(&self, out: &mut dyn MessageOut) {
+        match self {
+            PayloadError::Base64(byte) => {
+                out.text("the page's payload is not base64url (byte ");
+                out.number(*byte);
+                out.text("); was the page altered?");
+            }
+            PayloadError::Decode(e) => {
+                out.text(
+                    "the page's payload does not decode as the expected type (was the server built from the same code?): ",
+                );
+                e.write_message(out);
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        FormatterOut::write(f, self)
+    }
+}
+
+impl std::error::Error for PayloadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PayloadError::Decode(e) => Some(e),
+            PayloadError::Base64(_) => None,
+        }
+    }
+}
+
+impl From<rally_wire::DecodeError> for PayloadError {
+    fn from(e: rally_wire::DecodeError) -> Self {
+        PayloadError::Decode(e)
+    }
 }
 
 /// Encodes a value for embedding in a page.

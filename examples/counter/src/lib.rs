@@ -39,7 +39,7 @@ pub fn view(model: &Model) -> Element<Msg> {
         [],
         [
             button([id("dec"), on_click(Msg::Decrement)], [text("−")]),
-            span([id("count")], [text(model.count.to_string())]),
+            span([id("count")], [text(model.count)]),
             button([id("inc"), on_click(Msg::Increment)], [text("+")]),
         ],
     )

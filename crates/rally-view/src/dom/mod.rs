@@ -809,17 +809,21 @@ fn root_children(view: AnyElement) -> Vec<AnyElement> {
 }
 
 /// A keyed list in a browser build without the `lists` feature: none can be made there
-/// (`html::KeyedLists`), so no code to diff one is linked.
+/// (`html::KeyedLists`), so no code to diff one is linked (docs/adr/0049).
+///
+/// No message: only a browser build has this arm, and its panics trap without formatting one
+/// (docs/adr/0065), so the text would be bytes in every bundle that no one can read.
 #[cfg(not(rally_lists))]
 #[cold]
 fn no_lists() -> ! {
-    unreachable!("keyed lists need the `lists` feature in the browser (docs/adr/0049)")
+    unreachable!()
 }
 
 /// A lazy list in a build with `lists` but without `lazy-lists`: `html::LazyLists` keeps any
 /// from being made. (Without `lists` either, [`no_lists`] stands for both.)
+/// No message, as [`no_lists`] has none (docs/adr/0064).
 #[cfg(all(rally_lists, not(rally_lazy_lists)))]
 #[cold]
 fn no_lazy_lists() -> ! {
-    unreachable!("lazy keyed lists need the `lazy-lists` feature in the browser (docs/adr/0064)")
+    unreachable!()
 }
