@@ -17,7 +17,11 @@ cd examples/scoreboard
 step "resetting the Scoreboard's database (db/scoreboard.db: migrations, then seeds)"
 ../../target/debug/cargo-rally rally reset
 release=()
-if [[ ${RELEASE:-} == 1 ]]; then release=(--release); fi
+if [[ ${RELEASE:-} == 1 ]]; then
+  release=(--release)
+  # The smallest bundles: a Binaryen that also optimises after wasm-bindgen (docs/adr/0060).
+  ensure_binaryen
+fi
 step "building the Scoreboard (server, and one wasm bundle per mount${release:+, optimised})"
 ../../target/debug/cargo-rally rally build "${release[@]}"
 if [[ ${#release[@]} == 0 ]]; then

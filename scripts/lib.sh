@@ -70,12 +70,13 @@ ensure_npm_packages() {
 # the caller chose one; rally-build falls back to Debian's, before bindgen only, without it.
 ensure_binaryen() {
   [ -n "${WASM_OPT:-}" ] && return
-  local dir=scripts/binaryen
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/binaryen"
   command -v npm >/dev/null || fail "npm is missing: install Node.js 20+ and npm (apt-get install nodejs npm)"
   if [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
     step "installing npm's binaryen in $dir (wasm-opt after wasm-bindgen)"
     (cd "$dir" && npm ci --no-audit --no-fund) || fail "npm ci failed in $dir; check that the npm registry is reachable"
   fi
-  WASM_OPT="$PWD/$dir/node_modules/.bin/wasm-opt"
+  WASM_OPT="$dir/node_modules/.bin/wasm-opt"
   export WASM_OPT
 }
