@@ -33,6 +33,13 @@ fn build_fixture_for_wasm(features: &[&str]) -> Output {
         .expect("cargo, which runs this test, can be run")
 }
 
+fn assert_wasm_target() {
+    assert!(
+        wasm_target_installed(),
+        "the wasm32-unknown-unknown target is missing: `rustup target add wasm32-unknown-unknown` (scripts/test.sh does)"
+    );
+}
+
 fn wasm_target_installed() -> bool {
     let output = Command::new("rustc")
         .args([
@@ -49,10 +56,7 @@ fn wasm_target_installed() -> bool {
 
 #[test]
 fn a_keyed_list_in_a_browser_build_needs_the_lists_feature() {
-    assert!(
-        wasm_target_installed(),
-        "the wasm32-unknown-unknown target is missing: `rustup target add wasm32-unknown-unknown` (scripts/test.sh does)"
-    );
+    assert_wasm_target();
 
     let without = build_fixture_for_wasm(&[]);
     let stderr = String::from_utf8_lossy(&without.stderr);
@@ -83,10 +87,7 @@ fn a_keyed_list_in_a_browser_build_needs_the_lists_feature() {
 
 #[test]
 fn a_lazy_keyed_list_in_a_browser_build_needs_the_lazy_lists_feature() {
-    assert!(
-        wasm_target_installed(),
-        "the wasm32-unknown-unknown target is missing: `rustup target add wasm32-unknown-unknown` (scripts/test.sh does)"
-    );
+    assert_wasm_target();
 
     let lists_only = build_fixture_for_wasm(&["rally-view/lists", "keyed-without-lists/lazy"]);
     let stderr = String::from_utf8_lossy(&lists_only.stderr);
