@@ -50,6 +50,13 @@ pub enum GlueError {
          this Rally's glue rewrite no longer matches its embedded wasm-bindgen: please report it"
     )]
     UnknownImport(String),
+    /// The wasm imports from a module with the name a snippet's module would get.
+    #[error(
+        "the wasm imports from a module named `{0}`, the short name this rewrite gives an \
+         inline_js snippet's module; build with `--profile dev` to skip the rewrite, and please \
+         report it"
+    )]
+    ModuleNameTaken(String),
     /// The glue reads strings, but not with the reader this rewrite knows.
     #[error(
         "its string reader (getStringFromWasm0) is not the one wasm-bindgen {version} writes; \
@@ -254,6 +261,8 @@ pub fn shorten_import_names(
 ) -> Result<(Vec<u8>, String), GlueError> {
     let mut names = Vec::new();
     let mut snippets: Vec<(String, String)> = Vec::new();
+    // Modules that keep their names: a snippet's short name must not be one of them.
+    let others = other_import_modules(wasm, module)?;
     let mut out = wasm_encoder::Module::new();
     let mut js = js.to_owned();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
@@ -276,6 +285,9 @@ pub fn shorten_import_names(
                         Some((_, short)) => short.clone(),
                         None => {
                             let short = short_name(snippets.len() + 1);
+                            if others.contains(&short.as_str()) {
+                                return Err(GlueError::ModuleNameTaken(short));
+                            }
                             snippets.push((import.module.to_owned(), short.clone()));
                             short
                         }
@@ -342,6 +354,24 @@ pub fn strip_tool_sections(wasm: &[u8]) -> Result<Vec<u8>, GlueError> {
         }
     }
     Ok(out.finish())
+}
+
+/// The import modules of `wasm` that [`shorten_import_names`] leaves as they are.
+fn other_import_modules<'w>(wasm: &'w [u8], glue: &str) -> Result<Vec<&'w str>, GlueError> {
+    let mut modules = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ImportSection(reader) =
+            payload.map_err(|e| GlueError::Wasm(e.to_string()))?
+        {
+            for import in reader.into_imports() {
+                let import = import.map_err(|e| GlueError::Wasm(e.to_string()))?;
+                if import.module != glue && !import.module.starts_with(SNIPPETS) {
+                    modules.push(import.module);
+                }
+            }
+        }
+    }
+    Ok(modules)
 }
 
 /// The glue without the import-object entries of `names`: functions the wasm no longer
@@ -692,6 +722,18 @@ mod tests {
         );
         assert!(js.contains("\n        b: import1,\n        c: import2,"));
         assert!(!js.contains("./snippets/"));
+    }
+
+    #[test]
+    fn a_snippet_module_is_not_renamed_onto_a_module_the_wasm_imports_from() {
+        const ONE: &str = "./snippets/rally-a9ac8f80cdf90f48/inline1.js";
+        let wasm = module_with(&NAMES[..1], &[("b", "other"), (ONE, "rallyFocus")]);
+        let js = format!(
+            "{}\n        \"{ONE}\": import1,",
+            import_object(&NAMES[..1])
+        );
+        let err = shorten_import_names(&wasm, &js, "./app_bg.js").unwrap_err();
+        assert_eq!(err, GlueError::ModuleNameTaken("b".to_owned()));
     }
 
     #[test]

@@ -240,20 +240,28 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
     }
 
     let mut input = wasm_in.clone();
-    // Release bundles: panics trap without formatting a message no one reads (panic_snip).
-    if build.profile != "dev" {
+    // Release bundles: panics trap without formatting a message no one reads (panic_snip),
+    // unless `RALLY_PANIC_MESSAGES=1` keeps them for a panic hook the module does not show.
+    if build.profile != "dev" && !keep_panic_messages() {
         let (snipped, outcome) = panic_snip::snip_panics(&read(&wasm_in)?).map_err(|message| {
             BuildError::SnipPanics {
                 path: wasm_in.clone(),
                 message,
             }
         })?;
-        if outcome == panic_snip::Snipped::KeptForPanicHook {
-            progress("a panic hook is installed: keeping the panic messages it formats");
+        match outcome {
+            panic_snip::Snipped::KeptForPanicHook => {
+                progress("a panic hook is installed: keeping the panic messages it formats")
+            }
+            panic_snip::Snipped::Functions(_) => progress(
+                "panics trap without a message (an app with its own panic hook sets RALLY_PANIC_MESSAGES=1)",
+            ),
         }
         input = wasm_in.with_extension("snipped.wasm");
         std::fs::write(&input, snipped).map_err(|e| io(&input, e))?;
     }
+    // What bindgen falls back to if it cannot read wasm-opt's output.
+    let unoptimised = input.clone();
     let mut wasm_opt_ran = false;
     let tool = match build.wasm_opt {
         WasmOpt::IfAvailable => find_wasm_opt(),
@@ -284,7 +292,7 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
             progress(&format!(
                 "wasm-bindgen cannot read the wasm-opt output ({e}); building without wasm-opt"
             ));
-            bindgen(build, &wasm_in)?;
+            bindgen(build, &unoptimised)?;
             false
         }
         Err(e) => return Err(e),
@@ -530,9 +538,13 @@ fn keep_names() -> bool {
 ///
 /// Panic locations name their source file, and the data of a bundle keeps them: the builder's
 /// home directory in every bundle, ~0.1 KiB gzip of the counter, and bundles that differ by
-/// where they were built. Workspace paths are relative already. The flags are added to the
-/// target's `rustflags` from the user's configuration (cargo joins the lists); a `RUSTFLAGS`
-/// variable replaces all of them, these included.
+/// where they were built. Workspace paths are relative already.
+///
+/// The flags go into `build.rustflags`, which cargo joins with the user's own `build.rustflags`
+/// (with `--target`, they reach only the wasm's crates). A user's
+/// `target.wasm32-unknown-unknown.rustflags` or `RUSTFLAGS` takes precedence over
+/// `build.rustflags` as a whole: their flags apply and these are dropped, a larger bundle
+/// rather than a build that ignores what the user set.
 fn remapped_registry_paths() -> Option<String> {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -542,22 +554,28 @@ fn remapped_registry_paths() -> Option<String> {
 
 /// [`remapped_registry_paths`] for the cargo home `cargo_home`.
 fn remap_config(cargo_home: &Path) -> Option<String> {
+    // rustc compares the absolute paths cargo gives it.
+    if !cargo_home.is_absolute() {
+        return None;
+    }
     let sources = std::fs::read_dir(cargo_home.join("registry").join("src")).ok()?;
     let mut flags: Vec<String> = sources
         .filter_map(Result::ok)
         .filter_map(|index| index.path().to_str().map(str::to_owned))
-        // A path that needs quoting in TOML is left alone rather than quoted by hand.
-        .filter(|path| !path.contains(['"', '\\', '=']))
+        // A path that would need escaping in TOML is left alone rather than escaped by hand.
+        .filter(|path| !path.contains(['"', '\\']) && !path.contains(char::is_control))
         .map(|path| format!("\"--remap-path-prefix={path}/=\""))
         .collect();
     if flags.is_empty() {
         return None;
     }
     flags.sort();
-    Some(format!(
-        "target.wasm32-unknown-unknown.rustflags=[{}]",
-        flags.join(",")
-    ))
+    Some(format!("build.rustflags=[{}]", flags.join(",")))
+}
+
+/// `RALLY_PANIC_MESSAGES=1`: panics format their messages for a panic hook (panic_snip).
+fn keep_panic_messages() -> bool {
+    std::env::var_os("RALLY_PANIC_MESSAGES").is_some_and(|v| v != "0")
 }
 
 /// The `wasm-opt` to run: `$WASM_OPT` (`off` for none), else the first on `PATH`.
@@ -755,6 +773,7 @@ mod tests {
     fn registry_sources_are_remapped_to_relative_paths() {
         let home = tempfile::tempdir().unwrap();
         assert_eq!(remap_config(home.path()), None, "no registry yet");
+        assert_eq!(remap_config(Path::new("relative/.cargo")), None);
         let src = home.path().join("registry").join("src");
         for index in ["index.crates.io-1949cf8c6b5b557f", "mirror.example-0123"] {
             std::fs::create_dir_all(src.join(index)).unwrap();
@@ -764,7 +783,7 @@ mod tests {
             remap_config(home.path()).as_deref(),
             Some(
                 format!(
-                    "target.wasm32-unknown-unknown.rustflags=[\"--remap-path-prefix={src}/index.crates.io-1949cf8c6b5b557f/=\",\"--remap-path-prefix={src}/mirror.example-0123/=\"]"
+                    "build.rustflags=[\"--remap-path-prefix={src}/index.crates.io-1949cf8c6b5b557f/=\",\"--remap-path-prefix={src}/mirror.example-0123/=\"]"
                 )
                 .as_str()
             )

@@ -6,12 +6,13 @@
 //! through the panics it can never skip (bounds checks, `RefCell` borrows, `unwrap`): about
 //! 5 KB of the counter's wasm, for output that is thrown away.
 //!
-//! So in release bundles the functions every panic goes through (`core::panicking::*`,
-//! `std::panicking::*`, `rust_begin_unwind`, and the few helpers that format a panic's
-//! arguments) become a single `unreachable`: the page sees the same trap, and the linker's
-//! reachability (walrus's, then `wasm-opt`'s) drops what only they used. A bundle whose code
-//! installs a panic hook (`std::panic::set_hook`, as `console_error_panic_hook` does) wants
-//! the message, and keeps it all.
+//! So in release bundles the functions only a panic runs (`core::panicking::*`, std's panic
+//! handler and its payloads, `rust_begin_unwind`, and the helpers that format a panic's
+//! arguments; all of them never return) become a single `unreachable`: the page sees the same
+//! trap, and the linker's reachability (walrus's, then `wasm-opt`'s) drops what only they
+//! used. A bundle that installs a panic hook (`std::panic::set_hook`, as
+//! `console_error_panic_hook` does) wants the message and keeps it all, when the module shows
+//! it ([`is_set_hook`]) or when `RALLY_PANIC_MESSAGES=1` says so.
 //!
 //! This is what `wasm-snip --snip-rust-panicking-code` does, with the hook rule added; written
 //! here on the walrus rally-build already uses (for `table_gc`) rather than adding that tool.
@@ -28,36 +29,83 @@ pub enum Snipped {
     KeptForPanicHook,
 }
 
-/// Whether a function, by its demangled path without hash, is one a panic goes through.
+/// Functions that never return and exist only to panic (or to abort on a failed allocation):
+/// std's panic handler and hook runner, and the helpers that format a panic's arguments. By
+/// path, without disambiguators and hash; the closures inside them count as them.
+///
+/// A list, not a prefix such as `std::panicking::`: that module also has functions that
+/// return on ordinary paths (`panicking()`, which `Mutex` asks; the panic count), and a
+/// function that returns must never become a trap.
+const DIVERGING: [&str; 28] = [
+    "rust_begin_unwind",
+    "__rustc::rust_begin_unwind",
+    "std::panicking::begin_panic",
+    "std::panicking::begin_panic_handler",
+    "std::panicking::panic_handler",
+    "std::panicking::rust_panic_with_hook",
+    "std::panicking::panic_with_hook",
+    "std::panicking::rust_panic",
+    "std::panicking::rust_panic_without_hook",
+    "__rustc::__rust_alloc_error_handler",
+    "std::alloc::rust_oom",
+    // Returns, but only `rust_oom` calls it, which aborts right after.
+    "std::alloc::default_alloc_error_hook",
+    "alloc::alloc::handle_alloc_error",
+    "alloc::raw_vec::capacity_overflow",
+    "alloc::raw_vec::handle_error",
+    "core::result::unwrap_failed",
+    "core::option::unwrap_failed",
+    "core::option::expect_failed",
+    "core::slice::index::slice_index_fail",
+    "core::slice::index::slice_start_index_len_fail",
+    "core::slice::index::slice_end_index_len_fail",
+    "core::slice::index::slice_index_order_fail",
+    "core::slice::copy_from_slice_impl::len_mismatch_fail",
+    "core::str::slice_error_fail",
+    "core::cell::panic_already_borrowed",
+    "core::cell::panic_already_mutably_borrowed",
+    "core::cell::panic_already_borrowed::do_panic",
+    "core::cell::panic_already_mutably_borrowed::do_panic",
+];
+
+/// Whether a function, by its demangled path without hash, is one only a panic runs.
 fn is_panic_path(path: &str) -> bool {
-    // With the `<…` of a trait impl: the panic payloads' methods, which only the panic
-    // machinery calls but which stay reachable through their vtables in the data.
-    const PREFIXES: [&str; 3] = ["core::panicking::", "std::panicking::", "<std::panicking::"];
-    // Helpers that format a panic's arguments (indices, lengths, an error's `Debug`) and then
-    // call `core::panicking::panic_fmt`.
-    const HELPERS: [&str; 8] = [
-        "rust_begin_unwind",
-        "core::result::unwrap_failed",
-        "core::option::unwrap_failed",
-        "core::option::expect_failed",
-        "core::slice::index::slice_index_fail",
-        "core::slice::index::slice_start_index_len_fail",
-        "core::slice::index::slice_end_index_len_fail",
-        "core::slice::index::slice_index_order_fail",
-    ];
     // std's own items carry the crate's disambiguator (`core[c5930c85a12de822]::…`).
     let path = strip_disambiguators(path);
-    PREFIXES.iter().any(|p| path.starts_with(p))
-        || HELPERS
-            .iter()
-            .any(|h| path == *h || path.ends_with(&format!("::{h}")))
-        || path.starts_with("core::cell::panic_already_")
+    // Every function of `core::panicking` panics (`panic`, `panic_bounds_check`,
+    // `assert_failed`, `panic_const_*`, …).
+    if path.starts_with("core::panicking::") {
+        return true;
+    }
+    // The payloads of std's panics: private types only the panic machinery calls, reachable
+    // otherwise only through their vtables in the data.
+    if path.starts_with("<std::panicking::") {
+        return true;
+    }
+    // The frame std wraps around its panic handler (`…, !>`: a call that never returns).
+    if path.starts_with("std::sys::backtrace::__rust_end_short_backtrace::<") {
+        return path.ends_with(", !>");
+    }
+    // `Vec::insert`'s and `remove`'s out-of-line index failures.
+    if path.starts_with("<alloc::vec::Vec<") && path.ends_with("::assert_failed") {
+        return true;
+    }
+    let function = path.split("::{").next().unwrap_or(&path);
+    DIVERGING.contains(&function)
 }
 
-/// Whether a function, by its demangled path, installs a panic hook.
+/// Whether a function, by its demangled path, shows the bundle installs a panic hook, whose
+/// messages then have a reader.
+///
+/// Fat LTO inlines `set_hook` into its one caller, so its name is often gone: the crate that
+/// most apps use for this (`console_error_panic_hook`) is recognised by name too, and
+/// `RALLY_PANIC_MESSAGES=1` keeps the messages whatever the module holds.
 fn is_set_hook(path: &str) -> bool {
     let path = strip_disambiguators(path);
-    path.starts_with("std::panicking::set_hook") || path.starts_with("std::panic::set_hook")
+    path.starts_with("std::panicking::set_hook")
+        || path.starts_with("std::panic::set_hook")
+        || path.starts_with("std::panicking::update_hook")
+        || path.contains("console_error_panic_hook::")
 }
 
 /// `core[c5930c85a12de822]::fmt` → `core::fmt`.
@@ -123,13 +171,19 @@ mod tests {
         for path in [
             "core::panicking::panic_fmt",
             "core[c5930c85a12de822]::panicking::panic_bounds_check",
-            "std[a543996e6e7dbf1e]::panicking::rust_panic_with_hook",
+            "core[c5930c85a12de822]::panicking::panic_const::panic_const_async_fn_resumed",
+            "std[a543996e6e7dbf1e]::panicking::panic_with_hook",
+            "std[a543996e6e7dbf1e]::panicking::panic_handler::{closure#0}",
+            "std[a543996e6e7dbf1e]::sys::backtrace::__rust_end_short_backtrace::<std[a543996e6e7dbf1e]::panicking::panic_handler::{closure#0}, !>",
             "__rustc[b7974e8690430dd9]::rust_begin_unwind",
             "<std[a543996e6e7dbf1e]::panicking::panic_handler::FormatStringPayload as core[c5930c85a12de822]::panic::PanicPayload>::take_box",
             "core[c5930c85a12de822]::result::unwrap_failed",
             "core::option::expect_failed",
             "core[c5930c85a12de822]::slice::index::slice_index_fail",
             "core[c5930c85a12de822]::cell::panic_already_borrowed",
+            "std[a543996e6e7dbf1e]::alloc::rust_oom::{closure#0}",
+            "alloc[3ca501edff3f0c7c]::raw_vec::capacity_overflow",
+            "<alloc[3ca501edff3f0c7c]::vec::Vec<_, _>>::remove::assert_failed",
         ] {
             assert!(is_panic_path(path), "{path}");
         }
@@ -137,14 +191,21 @@ mod tests {
             "core::fmt::write",
             "core[c5930c85a12de822]::fmt::Formatter::pad",
             "rally_view::dom::patch",
-            "alloc::raw_vec::handle_error",
+            // Functions of std's panic module that return on ordinary paths.
+            "std[a543996e6e7dbf1e]::panicking::panicking",
+            "std[a543996e6e7dbf1e]::panicking::panic_count::count_is_zero",
+            "std[a543996e6e7dbf1e]::panicking::panic_count::increase",
+            "std[a543996e6e7dbf1e]::panicking::take_hook",
+            "std[a543996e6e7dbf1e]::sys::backtrace::__rust_end_short_backtrace::<app::work, u32>",
             "app::panicking::report",
+            "app::assert_failed",
             "core::result::unwrap_failed_not_really",
         ] {
             assert!(!is_panic_path(path), "{path}");
         }
         assert!(is_set_hook("std[a543996e6e7dbf1e]::panicking::set_hook"));
         assert!(is_set_hook("std::panic::set_hook"));
+        assert!(is_set_hook("console_error_panic_hook::hook"));
         assert!(!is_set_hook("std::panicking::take_hook"));
     }
 

@@ -77,9 +77,10 @@ impl MessageOut for FormatterOut<'_, '_> {
     }
 
     fn number(&mut self, n: usize) {
-        if self.result.is_ok() {
-            self.result = fmt::Display::fmt(&n, self.formatter);
-        }
+        // Digits alone: the formatter's width or sign flags are for the whole message.
+        let mut digits = String::new();
+        digits.number(n);
+        self.text(&digits);
     }
 }
 
@@ -101,6 +102,12 @@ mod tests {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             FormatterOut::write(f, self)
         }
+    }
+
+    #[test]
+    fn flags_apply_to_the_whole_message_not_to_its_numbers() {
+        assert_eq!(format!("{:>20}", Sample(7)), "frame of 7 bytes");
+        assert_eq!(format!("{:+}", Sample(7)), "frame of 7 bytes");
     }
 
     #[test]

@@ -56,7 +56,15 @@ impl std::fmt::Display for BootError {
     }
 }
 
-impl std::error::Error for BootError {}
+impl std::error::Error for BootError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Transparent, as the payload's error: its own source is this one's.
+            BootError::Payload(e) => std::error::Error::source(e),
+            BootError::Missing(_) => None,
+        }
+    }
+}
 
 impl From<PayloadError> for BootError {
     fn from(e: PayloadError) -> Self {
