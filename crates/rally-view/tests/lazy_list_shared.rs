@@ -22,6 +22,7 @@ use rally_view::{Element, Key};
 thread_local! {
     static VIEWS: Cell<usize> = const { Cell::new(0) };
     static COMPARISONS: Cell<usize> = const { Cell::new(0) };
+    static KEYS: Cell<usize> = const { Cell::new(0) };
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,10 +68,16 @@ fn shared_list(items: &Arc<Vec<Item>>, mark: Option<u64>) -> Element<Msg> {
         "ul",
         [class("items")],
         Arc::clone(items),
-        |item: &Item| item.id,
+        item_key,
         mark,
         item_view,
     )
+}
+
+/// A row's key; keys made are counted.
+fn item_key(item: &Item) -> u64 {
+    KEYS.with(|c| c.set(c.get() + 1));
+    item.id
 }
 
 /// What `shared_list` must be equivalent to.
@@ -104,6 +111,10 @@ fn views() -> usize {
 
 fn comparisons() -> usize {
     COMPARISONS.with(|c| c.replace(0))
+}
+
+fn keys() -> usize {
+    KEYS.with(|c| c.replace(0))
 }
 
 /// The `<li>` nodes, in order.
@@ -242,6 +253,117 @@ fn edits_through_make_mut_build_only_new_changed_and_remarked_rows() {
     check_listeners(&dom, &list).unwrap();
 }
 
+#[test]
+fn a_swap_moves_two_rows_and_makes_the_keys_of_those_two_only() {
+    let mut list = items(0..1000);
+    let mut dom = mount(shared_list(&list, None));
+    let nodes = rows(&dom);
+    views();
+    comparisons();
+    keys();
+
+    Arc::make_mut(&mut list).swap(1, 998);
+    let before = dom.backend().mutations;
+    dom.update(shared_list(&list, None));
+    assert_eq!(dom.backend().mutations - before, 2, "two moves");
+    assert_eq!(views(), 0, "the swapped rows did not change");
+    assert_eq!(
+        comparisons(),
+        1000 + 2,
+        "each row once, then the swapped pair"
+    );
+    assert_eq!(
+        keys(),
+        8,
+        "the keys of the two rows that differ, twice each"
+    );
+    let mut swapped = nodes.clone();
+    swapped.swap(1, 998);
+    assert_eq!(rows(&dom), swapped, "the two rows' nodes traded places");
+    assert_eq!(state(&dom), state(&mount(plain_list(&list, None))));
+    check_listeners(&dom, &list).unwrap();
+
+    // Neighbours swap with one move, as the keyed diff moves them.
+    Arc::make_mut(&mut list).swap(500, 501);
+    let before = dom.backend().mutations;
+    dom.update(shared_list(&list, None));
+    assert_eq!(dom.backend().mutations - before, 1, "one move");
+    assert_eq!(state(&dom), state(&mount(plain_list(&list, None))));
+}
+
+#[test]
+fn removing_a_row_compares_rows_and_makes_no_key() {
+    let mut list = items(0..1000);
+    let mut dom = mount(shared_list(&list, None));
+    let nodes = rows(&dom);
+    views();
+    comparisons();
+    keys();
+
+    Arc::make_mut(&mut list).remove(3);
+    let before = dom.backend().mutations;
+    dom.update(shared_list(&list, None));
+    assert_eq!(dom.backend().mutations - before, 1, "one removal");
+    assert_eq!((views(), keys()), (0, 0), "no row built, no key made");
+    assert_eq!(
+        comparisons(),
+        1000,
+        "each remaining row once, and the first that differs"
+    );
+    let mut kept = nodes.clone();
+    kept.remove(3);
+    assert_eq!(rows(&dom), kept);
+    check_listeners(&dom, &list).unwrap();
+
+    // The next diff by keys still has them: make them for the old rows when needed.
+    let reversed = Arc::new(list.iter().rev().cloned().collect::<Vec<_>>());
+    dom.update(shared_list(&reversed, None));
+    assert_eq!(state(&dom), state(&mount(plain_list(&reversed, None))));
+}
+
+/// Edits of the shapes compared row by row: some rows changed in place, two rows swapped,
+/// one run of rows removed or inserted; each with any move of the mark.
+fn small_edit() -> impl Strategy<Value = (Vec<Item>, Option<u64>, Vec<Item>, Option<u64>)> {
+    (1..30usize)
+        .prop_flat_map(|n| {
+            (
+                Just(n),
+                0..3u8,
+                prop::collection::vec(prop::bool::weighted(0.2), n),
+                (0..n, 0..n),
+                (0..=n, 0..4usize),
+                prop::option::of(0..n as u64 + 4),
+                prop::option::of(0..n as u64 + 4),
+            )
+        })
+        .prop_map(|(n, shape, bump, (a, b), (at, len), old_mark, new_mark)| {
+            let old: Vec<Item> = (0..n as u64).map(|id| Item { id, version: 0 }).collect();
+            let mut new: Vec<Item> = old
+                .iter()
+                .zip(bump)
+                .map(|(item, bump)| Item {
+                    id: item.id,
+                    version: u8::from(bump),
+                })
+                .collect();
+            match shape {
+                0 => new.swap(a, b),
+                1 => {
+                    let end = (at + len).min(n);
+                    new.drain(at..end);
+                }
+                _ => {
+                    let fresh = (0..len as u64).map(|k| Item {
+                        id: 1000 + k,
+                        version: 0,
+                    });
+                    new.splice(at..at, fresh);
+                }
+            }
+            (old, old_mark, new, new_mark)
+        })
+}
+
 /// Old keys `0..n` with an old mark; new ones reordered, some dropped, some inserted, each
 /// kept row's version changed or not, and a new mark; in a new vector or the very same one.
 fn edit() -> impl Strategy<Value = (Vec<Item>, Option<u64>, Vec<Item>, Option<u64>)> {
@@ -335,6 +457,12 @@ proptest! {
     /// Any edit and any move of the mark, in a new vector: as the plain keyed list.
     #[test]
     fn any_edit_matches_a_plain_keyed_list((old, old_mark, new, new_mark) in edit()) {
+        an_edit_matches_the_plain_keyed_list((Arc::new(old), old_mark), (Arc::new(new), new_mark))?;
+    }
+
+    /// Edits in place, swaps and runs, found by comparing rows: as the plain keyed list.
+    #[test]
+    fn any_small_edit_matches_a_plain_keyed_list((old, old_mark, new, new_mark) in small_edit()) {
         an_edit_matches_the_plain_keyed_list((Arc::new(old), old_mark), (Arc::new(new), new_mark))?;
     }
 

@@ -8,7 +8,7 @@
 #![cfg_attr(not(rally_lazy_lists), allow(dead_code))]
 
 use super::{Backend, Dom, Mounted};
-use crate::lazy_list::{Keys, LazyList};
+use crate::lazy_list::{Keys, LazyList, RowDiff};
 use crate::vdom::{AnyElement, Key, KeyRef};
 
 /// The old and new children of one keyed diff: their keys, and how to patch an old child into
@@ -149,27 +149,40 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         mounted: &mut Vec<Mounted<B::Node>>,
         new: &LazyList,
     ) {
-        if mounted.len() == new.len() {
+        if mounted.len() == old.len() {
             // The very same rows, of which only the mark moved, are not read at all.
-            let changed = new.remarked_since(old).or_else(|| {
-                old.keys()
-                    .same_as(new.keys())
-                    .then(|| new.changed_since(old))
-            });
-            if let Some(changed) = changed {
-                let mut rows = old.take_rows();
+            if let Some(changed) = new.remarked_since(old) {
                 let changed = changed.into_iter().map(|i| (i, i));
-                self.patch_rows(parent, parent_tag, (old, new), changed, &mut rows, mounted);
-                new.keep_rows(rows);
+                self.patch_aligned(parent, parent_tag, (old, new), changed, None, mounted);
                 return;
             }
+            // Then the rows are compared, without keys, for the usual shapes of an update.
+            match new.row_diff_since(old) {
+                Some(RowDiff::Aligned { changed, swapped }) => {
+                    let changed = changed.into_iter();
+                    self.patch_aligned(parent, parent_tag, (old, new), changed, swapped, mounted);
+                    return;
+                }
+                Some(RowDiff::Run { prefix, suffix }) if !new.is_empty() => {
+                    let ends = (prefix, suffix);
+                    self.patch_lazy_run(parent, parent_tag, (old, new), mounted, ends, false);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if mounted.len() == new.len() && old.keys().same_as(new.keys()) {
+            let changed = new.changed_since(old).into_iter().map(|i| (i, i));
+            self.patch_aligned(parent, parent_tag, (old, new), changed, None, mounted);
+            return;
         }
         if mounted.len() == old.len() && !new.is_empty() {
             let prefix = old.keys().common_prefix(new.keys());
             let most = old.len().min(new.len()) - prefix;
             let suffix = old.keys().common_suffix(new.keys(), most);
             if prefix + suffix == old.len().min(new.len()) {
-                self.patch_lazy_run(parent, parent_tag, old, mounted, new, (prefix, suffix));
+                let ends = (prefix, suffix);
+                self.patch_lazy_run(parent, parent_tag, (old, new), mounted, ends, true);
                 return;
             }
         }
@@ -193,14 +206,17 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// removed between a common `prefix` and `suffix` (appending rows, removing one): the
     /// run is created or removed, and the rows at both ends are compared in two monomorphic
     /// loops and taken over, without the keyed diff's bookkeeping of every row.
+    ///
+    /// `compare`: whether the rows at both ends may have changed (found by their keys), or
+    /// are known to be the same (found by comparing them).
     fn patch_lazy_run(
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
-        old: &LazyList,
+        (old, new): (&LazyList, &LazyList),
         mounted: &mut Vec<Mounted<B::Node>>,
-        new: &LazyList,
         (prefix, suffix): (usize, usize),
+        compare: bool,
     ) {
         let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
         // One pass over the old rows: the prefix stays, the old run goes, the new run goes
@@ -208,7 +224,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let mut old_rows = old.take_rows();
         let mut rows = Vec::with_capacity(new.len());
         let mut gone = Vec::new();
-        for (j, m) in std::mem::take(mounted).into_iter().enumerate() {
+        let old_mounted = std::mem::replace(mounted, Vec::with_capacity(new.len()));
+        for (j, m) in old_mounted.into_iter().enumerate() {
             if j == old_end {
                 self.create_run(
                     parent,
@@ -243,11 +260,43 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             self.bin.put(Box::new(gone));
         }
         // Both ends now sit at their new positions; patch the rows whose argument changed.
-        let changed = new
-            .changed_between(old, 0, 0, prefix)
-            .into_iter()
-            .chain(new.changed_between(old, new_end, old_end, suffix));
-        let changed = changed.map(|i| (i, if i < prefix { i } else { i - new_end + old_end }));
+        if compare {
+            let changed = new
+                .changed_between(old, 0, 0, prefix)
+                .into_iter()
+                .chain(new.changed_between(old, new_end, old_end, suffix));
+            let changed = changed.map(|i| (i, if i < prefix { i } else { i - new_end + old_end }));
+            self.patch_rows(parent, parent_tag, (old, new), changed, &mut rows, mounted);
+        }
+        new.keep_rows(rows);
+    }
+
+    /// Diffs two renders of a lazy list of the same length whose rows stay in place, except
+    /// for one `swapped` pair: the pair's nodes trade places (two moves, or one when they are
+    /// neighbours, as the keyed diff would make), then the `changed` rows (new position, old
+    /// position) are built and patched.
+    fn patch_aligned(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        (old, new): (&LazyList, &LazyList),
+        changed: impl Iterator<Item = (usize, usize)>,
+        swapped: Option<(usize, usize)>,
+        mounted: &mut [Mounted<B::Node>],
+    ) {
+        let mut rows = old.take_rows();
+        if let Some((a, b)) = swapped {
+            mounted.swap(a, b);
+            rows.swap(a, b);
+            // The later one first, before what follows it; then the earlier one before what
+            // follows it, unless that is the later one, which is then in place already.
+            let anchor = mounted.get(b + 1).map(|m| &m.node);
+            self.backend.insert_before(parent, &mounted[b].node, anchor);
+            if b > a + 1 {
+                self.backend
+                    .insert_before(parent, &mounted[a].node, Some(&mounted[a + 1].node));
+            }
+        }
         self.patch_rows(parent, parent_tag, (old, new), changed, &mut rows, mounted);
         new.keep_rows(rows);
     }
