@@ -20,6 +20,10 @@
 //! needs them. A render of the very same vector, where only which row is marked changed (a
 //! selection), reads no row beyond finding the marked one (ADR 0048).
 //!
+//! Either list first compares its rows with the last render's ([`RowDiff`]): rows edited in
+//! place, two rows swapped and one run removed or inserted are found without making keys or
+//! running the keyed diff (ADR 0067).
+//!
 //! On the server and when hydrating, each row is built with its view, so the markup is exactly
 //! that of `html::keyed` over `lazy` rows. As with [`lazy`](crate::lazy::lazy), a row whose
 //! view does not return one element is wrapped in a `<rally-lazy>` element, and `Element::map`
