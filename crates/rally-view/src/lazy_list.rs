@@ -20,7 +20,7 @@
 //! needs them. A render of the very same vector, where only which row is marked changed (a
 //! selection), reads no row beyond finding the marked one (ADR 0048).
 //!
-//! Either list first compares its rows with the last render's ([`RowDiff`]): rows edited in
+//! Either list first compares its rows with the last render's (`RowDiff`): rows edited in
 //! place, two rows swapped and one run removed or inserted are found without making keys or
 //! running the keyed diff (ADR 0067).
 //!
