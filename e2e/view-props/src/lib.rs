@@ -287,8 +287,24 @@ fn keyed_rows_of(rows: &[Row]) -> Element<TestMsg> {
 }
 
 /// A random edit: rows shuffled or kept in order, some dropped, some new, some changed; a
-/// third of the edits only change rows, as a selection does (the keys stay in place).
+/// third of the edits only change rows, as a selection does (the keys stay in place), and
+/// some swap two rows or remove one run, which the list finds by comparing rows (ADR 0067).
 fn edited(rng: &mut Rng, rows: &[Row], next_id: &mut u64) -> Vec<Row> {
+    if !rows.is_empty() && rng.chance(25) {
+        let mut out = rows.to_vec();
+        if rng.chance(50) {
+            out.swap(rng.below(rows.len()), rng.below(rows.len()));
+        } else {
+            let at = rng.below(rows.len());
+            out.drain(at..(at + 1 + rng.below(3)).min(rows.len()));
+        }
+        for row in &mut out {
+            if rng.chance(10) {
+                row.1 = row.1.wrapping_add(1);
+            }
+        }
+        return out;
+    }
     if rng.chance(33) {
         let bump = |(id, v): Row, rng: &mut Rng| (id, v.wrapping_add(u8::from(rng.chance(20))));
         return rows.iter().map(|&r| bump(r, rng)).collect();
