@@ -4,6 +4,7 @@
 #![cfg(feature = "redis")]
 
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rally_auth::session::{RedisSessionStore, SessionId, SessionRecord, SessionStore, now_unix};
@@ -44,12 +45,22 @@ impl Drop for Redis {
     }
 }
 
+/// A port nothing listens on, never handed out twice in this process: the tests run at once,
+/// and a port one released could otherwise go to another before its Redis binds it.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
 }
 
 fn record(user_id: i64, lifetime: u64) -> SessionRecord {

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -57,11 +57,45 @@ impl Redis {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("start redis-server");
-        wait_for_port(port, "redis-server");
-        Redis {
+        let mut redis = Redis {
             child: Some(child),
             port,
             dir: dir.to_owned(),
+        };
+        redis.wait_until_ours();
+        redis
+    }
+
+    /// Waits until the server on the port is this child, not another process that had the
+    /// port first (this one then exits, unable to bind).
+    fn wait_until_ours(&mut self) {
+        let log = self.dir.join(format!("redis-{}.log", self.port));
+        let Some(child) = self.child.as_mut() else {
+            return;
+        };
+        let ours = format!("process_id:{}", child.id());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!("redis-server exited ({status}):\n{log}");
+            }
+            let info = Command::new("redis-cli")
+                .args(["-p", &self.port.to_string(), "INFO", "server"])
+                .output()
+                .expect("run redis-cli (it comes with redis-server)");
+            if String::from_utf8_lossy(&info.stdout)
+                .lines()
+                .any(|line| line.trim() == ours)
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen on {}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -217,19 +251,24 @@ fn which(program: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// A port nothing listens on, never handed out twice in this process.
+///
+/// The two tests run at once: a port one of them probed and released (or a stopped Redis's,
+/// kept for its restart) could otherwise be picked by the other before its server binds it,
+/// and then both tests talk to one Redis, which the first test stops on purpose.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(20));
+    static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
     }
 }
 
