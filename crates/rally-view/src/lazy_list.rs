@@ -152,7 +152,7 @@ trait Rows {
 /// no key but those of the changed rows; the keyed diff needs both lists' keys and visits
 /// every row through a trait object (in the js-framework-benchmark's swap, 350 instructions
 /// a row, natively).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum RowDiff {
     /// As many rows as before, each in its place except one pair that swapped places, `(a,
     /// b)` with `a < b`. `changed` are the rows to build and patch, as (new position, old

@@ -253,14 +253,20 @@ fn edits_through_make_mut_build_only_new_changed_and_remarked_rows() {
     check_listeners(&dom, &list).unwrap();
 }
 
-#[test]
-fn a_swap_moves_two_rows_and_makes_the_keys_of_those_two_only() {
-    let mut list = items(0..1000);
-    let mut dom = mount(shared_list(&list, None));
+/// `list` mounted unmarked, its row nodes, and the counters at zero.
+fn mount_counted(list: &Arc<Vec<Item>>) -> (Dom<Msg, MemoryDom>, Vec<NodeId>) {
+    let dom = mount(shared_list(list, None));
     let nodes = rows(&dom);
     views();
     comparisons();
     keys();
+    (dom, nodes)
+}
+
+#[test]
+fn a_swap_moves_two_rows_and_makes_the_keys_of_those_two_only() {
+    let mut list = items(0..1000);
+    let (mut dom, nodes) = mount_counted(&list);
 
     Arc::make_mut(&mut list).swap(1, 998);
     let before = dom.backend().mutations;
@@ -294,11 +300,7 @@ fn a_swap_moves_two_rows_and_makes_the_keys_of_those_two_only() {
 #[test]
 fn removing_a_row_compares_rows_and_makes_no_key() {
     let mut list = items(0..1000);
-    let mut dom = mount(shared_list(&list, None));
-    let nodes = rows(&dom);
-    views();
-    comparisons();
-    keys();
+    let (mut dom, nodes) = mount_counted(&list);
 
     Arc::make_mut(&mut list).remove(3);
     let before = dom.backend().mutations;

@@ -47,8 +47,9 @@ impl Redis {
                 "redis-server is not installed: `apt-get install redis-server` (scripts/test.sh installs it)"
             )
         });
-        let log = File::create(dir.join(format!("redis-{port}.log"))).unwrap();
-        let child = Command::new(server)
+        let log_path = dir.join(format!("redis-{port}.log"));
+        let log = File::create(&log_path).unwrap();
+        let mut child = Command::new(server)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")
@@ -57,45 +58,11 @@ impl Redis {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("start redis-server");
-        let mut redis = Redis {
+        wait_until_listening(&mut child, port, &log_path);
+        Redis {
             child: Some(child),
             port,
             dir: dir.to_owned(),
-        };
-        redis.wait_until_ours();
-        redis
-    }
-
-    /// Waits until the server on the port is this child, not another process that had the
-    /// port first (this one then exits, unable to bind).
-    fn wait_until_ours(&mut self) {
-        let log = self.dir.join(format!("redis-{}.log", self.port));
-        let Some(child) = self.child.as_mut() else {
-            return;
-        };
-        let ours = format!("process_id:{}", child.id());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                panic!("redis-server exited ({status}):\n{log}");
-            }
-            let info = Command::new("redis-cli")
-                .args(["-p", &self.port.to_string(), "INFO", "server"])
-                .output()
-                .expect("run redis-cli (it comes with redis-server)");
-            if String::from_utf8_lossy(&info.stdout)
-                .lines()
-                .any(|line| line.trim() == ours)
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not listen on {}",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -249,6 +216,34 @@ fn which(program: &str) -> Option<PathBuf> {
         .chain(["/usr/sbin", "/usr/bin"])
         .map(|dir| Path::new(dir).join(program))
         .find(|path| path.is_file())
+}
+
+/// Waits until the Redis answering on `port` is `child`, not another process that had the
+/// port first (`child` then exits, unable to bind; its log says why).
+fn wait_until_listening(child: &mut Child, port: u16, log: &Path) {
+    let ours = format!("process_id:{}", child.id());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("redis-server exited ({status}):\n{log}");
+        }
+        let info = Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "INFO", "server"])
+            .output()
+            .expect("run redis-cli (it comes with redis-server)");
+        if String::from_utf8_lossy(&info.stdout)
+            .lines()
+            .any(|line| line.trim() == ours)
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "redis-server did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// A port nothing listens on, never handed out twice in this process.
