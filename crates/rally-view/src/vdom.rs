@@ -377,16 +377,16 @@ pub struct EventData<'a>(Source<'a>);
 enum Source<'a> {
     #[cfg(all(feature = "web", target_arch = "wasm32"))]
     Web {
-        event: &'a web_sys::Event,
+        event: &'a crate::web::HeldEvent<'a>,
         kind: &'a str,
     },
     Fake(&'a crate::event::FakeEvent),
 }
 
 impl<'a> EventData<'a> {
-    /// A browser event whose type was read once as `kind`.
+    /// A browser event of the type `kind`, read from JS only if a reader asks.
     #[cfg(all(feature = "web", target_arch = "wasm32"))]
-    pub(crate) fn web(event: &'a web_sys::Event, kind: &'a str) -> Self {
+    pub(crate) fn web(event: &'a crate::web::HeldEvent<'a>, kind: &'a str) -> Self {
         EventData(Source::Web { event, kind })
     }
 
@@ -403,7 +403,7 @@ impl<'a> EventData<'a> {
     pub fn target_value(&self) -> Option<String> {
         match &self.0 {
             #[cfg(all(feature = "web", target_arch = "wasm32"))]
-            Source::Web { event, .. } => crate::web::target_value(event),
+            Source::Web { event, .. } => event.get().and_then(|e| crate::web::target_value(&e)),
             Source::Fake(e) => e.value.clone(),
         }
     }
@@ -412,7 +412,7 @@ impl<'a> EventData<'a> {
     pub fn target_checked(&self) -> Option<bool> {
         match &self.0 {
             #[cfg(all(feature = "web", target_arch = "wasm32"))]
-            Source::Web { event, .. } => crate::web::target_checked(event),
+            Source::Web { event, .. } => event.get().and_then(|e| crate::web::target_checked(&e)),
             Source::Fake(e) => e.checked,
         }
     }
@@ -421,7 +421,7 @@ impl<'a> EventData<'a> {
     pub fn key(&self) -> Option<String> {
         match &self.0 {
             #[cfg(all(feature = "web", target_arch = "wasm32"))]
-            Source::Web { event, .. } => crate::web::key(event),
+            Source::Web { event, .. } => event.get().and_then(|e| crate::web::key(&e)),
             Source::Fake(e) => e.key.clone(),
         }
     }
@@ -430,7 +430,10 @@ impl<'a> EventData<'a> {
     pub fn modifiers(&self) -> Modifiers {
         match &self.0 {
             #[cfg(all(feature = "web", target_arch = "wasm32"))]
-            Source::Web { event, .. } => crate::web::modifiers(event),
+            Source::Web { event, .. } => event
+                .get()
+                .map(|e| crate::web::modifiers(&e))
+                .unwrap_or_default(),
             Source::Fake(e) => e.modifiers,
         }
     }
@@ -439,7 +442,9 @@ impl<'a> EventData<'a> {
     pub fn form_values(&self) -> Vec<(String, String)> {
         match &self.0 {
             #[cfg(all(feature = "web", target_arch = "wasm32"))]
-            Source::Web { event, .. } => crate::web::form_values(event),
+            Source::Web { event, .. } => event
+                .get()
+                .map_or_else(Vec::new, |e| crate::web::form_values(&e)),
             Source::Fake(e) => e.form.clone(),
         }
     }

@@ -172,16 +172,131 @@ impl StaticStrings {
 /// A program rendering into the browser DOM.
 pub type WebProgram<Model, Msg> = Program<Model, Msg, WebBackend>;
 
-type EventSink = Rc<RefCell<Option<Box<dyn Fn(Event)>>>>;
+/// Where a delegated listener hands an event: the event, its type and the listener slots of
+/// the tagged nodes from its target up; answers whether to prevent the event's default and
+/// stop its propagation.
+type EventSink = Rc<RefCell<Option<Box<dyn Fn(&HeldEvent<'_>, &str, &[u32]) -> (bool, bool)>>>>;
+
+/// How many tagged nodes' slots a JS listener passes as arguments; an event that passed more
+/// has them read with one more call (`event_slots`).
+const SLOTS_PASSED: usize = 2;
+
+/// Set in the kind a JS listener passes when the event passed more than `SLOTS_PASSED`
+/// tagged nodes.
+const MORE_SLOTS: u32 = 1 << 31;
+
+/// The delegated listeners of one root (docs/adr/0068).
+///
+/// Each event type has a JS listener on the root (`rallyListener`) that walks from the
+/// target up, and calls the exported [`deliver_event`] once, with plain numbers: this
+/// delegation's id, the type's index and the slots of the first tagged nodes. The event
+/// itself stays in JS, on the root, read only if a decoder asks for its data. No closure
+/// wrapper, no string or vector is made per event, and wasm makes no call back into JS for
+/// what every event needs.
+struct Delegation {
+    root: web_sys::Element,
+    sink: EventSink,
+    /// The event types listened for, by the index their listener passes.
+    kinds: RefCell<Vec<&'static str>>,
+}
+
+thread_local! {
+    /// The page's delegations, by the id their listeners pass: a wasm export carries no
+    /// state of its own. A backend empties its entry when dropped.
+    static DELEGATIONS: RefCell<Vec<Option<Rc<Delegation>>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Delegation {
+    /// Makes `delegation` reachable from its listeners; returns its id.
+    fn register(delegation: &Rc<Delegation>) -> u32 {
+        // `try_with`: a page's thread-locals are never torn down, and `with`'s message for
+        // that case costs every bundle ~1 KB of formatting.
+        let id = DELEGATIONS.try_with(|all| {
+            let mut all = all.borrow_mut();
+            all.push(Some(Rc::clone(delegation)));
+            all.len() - 1
+        });
+        id.map_or(u32::MAX, |id| id as u32)
+    }
+
+    /// Forgets the delegation `register` gave `id`. Ids are not reused: the listeners of a
+    /// dropped backend stay on its root (as the page's other listeners do) and find nothing.
+    fn unregister(id: u32) {
+        let _ = DELEGATIONS.try_with(|all| {
+            if let Some(entry) = all.borrow_mut().get_mut(id as usize) {
+                *entry = None;
+            }
+        });
+    }
+
+    /// Hands the event its listener described to the sink; the flags for `rallyListener`.
+    fn deliver(&self, kind: u32, first: [u32; SLOTS_PASSED]) -> u32 {
+        let Ok(sink) = self.sink.try_borrow() else {
+            // Events fired while the sink is busy (a synchronous `blur` during a patch) are
+            // dropped rather than re-entering it.
+            return 0;
+        };
+        let Some(f) = sink.as_ref() else { return 0 };
+        // Copied out: handling the event may listen for a new type.
+        let Some(name) = self
+            .kinds
+            .borrow()
+            .get((kind & !MORE_SLOTS) as usize)
+            .copied()
+        else {
+            return 0;
+        };
+        let event = HeldEvent { root: &self.root };
+        let all;
+        let slots: &[u32] = if kind & MORE_SLOTS == 0 {
+            let passed = first.iter().take_while(|&&s| s != u32::MAX).count();
+            &first[..passed]
+        } else {
+            all = event
+                .get()
+                .map_or_else(Vec::new, |e| event_slots(&e, &self.root));
+            &all
+        };
+        let (prevent, stop) = f(&event, name, slots);
+        u32::from(prevent) | u32::from(stop) << 1
+    }
+}
+
+/// What every delegated JS listener calls (`rallyListener`): `id` names the delegation,
+/// `kind` the event type (with [`MORE_SLOTS`]), `a` and `b` the listener slots of the first
+/// tagged nodes from the target up (`u32::MAX` for none). Returns 1 to prevent the event's
+/// default, plus 2 to stop its propagation.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __rallyEvent)]
+pub fn deliver_event(id: u32, kind: u32, a: u32, b: u32) -> u32 {
+    // Cloned out: handling the event may mount or drop a program, which changes the list.
+    let delegation = DELEGATIONS.try_with(|all| all.borrow().get(id as usize).cloned().flatten());
+    match delegation {
+        Ok(Some(delegation)) => delegation.deliver(kind, [a, b]),
+        _ => 0,
+    }
+}
+
+/// The event a delegated listener is handling, read from JS when a decoder asks for its data.
+pub(crate) struct HeldEvent<'a> {
+    root: &'a web_sys::Element,
+}
+
+impl HeldEvent<'_> {
+    /// The event; `None` only if JS did not hold one (nothing Rally's listener does).
+    pub(crate) fn get(&self) -> Option<Event> {
+        held_event(self.root)
+    }
+}
 
 /// The browser DOM, reached through web-sys.
 pub struct WebBackend {
     document: Document,
     root: web_sys::Element,
     strings: StaticStrings,
-    /// The one JS function every delegated listener calls; forwards to the program once it runs.
-    listener: js_sys::Function,
-    _closure: Closure<dyn Fn(Event)>,
+    delegation: Rc<Delegation>,
+    /// `delegation`'s id in `DELEGATIONS`.
+    id: u32,
 }
 
 impl WebBackend {
@@ -191,23 +306,18 @@ impl WebBackend {
                 .and_then(|w| w.document())
                 .expect("a browser page has a document")
         });
-        let closure = Closure::<dyn Fn(Event)>::new(move |event: Event| {
-            // Events fired while the sink is busy (a synchronous `blur` during a patch) are
-            // dropped rather than re-entering it.
-            if let Ok(sink) = sink.try_borrow()
-                && let Some(f) = sink.as_ref()
-            {
-                f(event);
-            }
+        let delegation = Rc::new(Delegation {
+            root: root.clone(),
+            sink,
+            kinds: RefCell::new(Vec::new()),
         });
-        let listener: js_sys::Function =
-            closure.as_ref().unchecked_ref::<js_sys::Function>().clone();
+        let id = Delegation::register(&delegation);
         WebBackend {
             document,
             root,
             strings: StaticStrings::default(),
-            listener,
-            _closure: closure,
+            delegation,
+            id,
         }
     }
 
@@ -219,6 +329,12 @@ impl WebBackend {
 
     fn element<'a>(&self, node: &'a Node) -> Option<&'a web_sys::Element> {
         node.dyn_ref::<web_sys::Element>()
+    }
+}
+
+impl Drop for WebBackend {
+    fn drop(&mut self) {
+        Delegation::unregister(self.id);
     }
 }
 
@@ -354,10 +470,29 @@ impl Backend for WebBackend {
         fast(element).set_rally_slot(slot);
     }
 
-    fn listen(&mut self, event: &str) {
-        // Non-bubbling events reach the root only in the capture phase.
+    fn listen(&mut self, event: &Str) {
+        let kind = {
+            let mut kinds = self.delegation.kinds.borrow_mut();
+            // A page listens for a handful of types, nearly always named by literals; one
+            // made at run time is kept for the page's life rather than cloned per event.
+            kinds.push(match event {
+                Str::Borrowed(name) => name,
+                other => Box::leak(other.as_str().into()),
+            });
+            kinds.len() - 1
+        };
+        // Non-bubbling events reach the root only in the capture phase, and only their
+        // target's listeners run.
+        let only_target = is_non_bubbling(event);
+        let js = listener_for(
+            &wasm_bindgen::exports(),
+            self.id,
+            kind as u32,
+            &self.root,
+            only_target,
+        );
         let root: &FastTarget = self.root.unchecked_ref();
-        root.add_event_listener(event, &self.listener, is_non_bubbling(event));
+        root.add_event_listener(event, &js, only_target);
     }
 
     fn first_child(&self, node: &Node) -> Option<Node> {
@@ -416,7 +551,7 @@ pub fn mount<Model: 'static, Msg: Clone + 'static>(
     let sink: EventSink = Rc::new(RefCell::new(None));
     let backend = WebBackend::new(root.clone(), sink.clone());
     let program = Program::mount_with(app, model, backend, root.clone().into(), None);
-    connect(&program, root, &sink);
+    connect(&program, &sink);
     program
 }
 
@@ -430,7 +565,7 @@ pub fn hydrate<Model: 'static, Msg: Clone + 'static>(
     let sink: EventSink = Rc::new(RefCell::new(None));
     let backend = WebBackend::new(root.clone(), sink.clone());
     let (program, report) = Program::hydrate_with(app, model, backend, root.clone().into(), None);
-    connect(&program, root, &sink);
+    connect(&program, &sink);
     (program, report)
 }
 
@@ -460,49 +595,79 @@ fn wake(id: usize) {
 /// handle stops event handling instead of leaking.
 fn connect<Model: 'static, Msg: Clone + 'static>(
     program: &WebProgram<Model, Msg>,
-    root: web_sys::Element,
     sink: &EventSink,
 ) {
     let weak = program.downgrade();
-    let root: Node = root.into();
-    *sink.borrow_mut() = Some(Box::new(move |event: Event| {
+    *sink.borrow_mut() = Some(Box::new(move |event, kind, slots| {
         let Some(program) = weak.upgrade() else {
-            return;
+            return (false, false);
         };
-        let slots = slots_from_target(&event, &root);
-        let kind = event.type_();
-        if let Some((prevent, stop)) = program.handle_event(slots, EventData::web(&event, &kind)) {
-            if prevent {
-                event.prevent_default();
-            }
-            if stop {
-                event.stop_propagation();
-            }
-        }
+        let slots = slots.iter().map(|&slot| Some(slot));
+        program
+            .handle_event(slots, EventData::web(event, kind))
+            .unwrap_or_default()
     }));
 }
 
-// The walk from an event's target up to the root in one call: three calls into JS per level
-// (compare with the root, read the slot, go to the parent) cost more than the rest of a
-// click's handling in the js-framework-benchmark's select. rally-build puts this module into
-// the bundle's glue.
-#[wasm_bindgen(inline_js = "export function rallyEventSlots(event, root, out) {
-  let n = 0;
-  for (let node = event.target; node != null && node !== root; node = node.parentNode) {
-    if (n < out.length) {
+// The delegated listener of one event type, in JS. It finds the listener slots of the tagged
+// nodes from the target up to the root, keeps the event on the root for wasm to read if a
+// decoder asks (`rallyHeldEvent`), and calls `__rallyEvent` once with plain numbers. Calls
+// into JS per level of the walk, a wasm-bindgen closure wrapper, and reading `event.type` into
+// wasm cost more than the rest of a click's handling in the js-framework-benchmark's select.
+// rally-build puts this module into the bundle's glue.
+#[wasm_bindgen(
+    inline_js = "export function rallyListener(exports, id, kind, root, onlyTarget) {
+  const deliver = exports.__rallyEvent;
+  return (event) => {
+    let a = -1, b = -1, n = 0;
+    for (let node = event.target; node != null && node !== root; node = node.parentNode) {
       const slot = node.__rally;
-      out[n] = slot === undefined ? 0xffffffff : slot;
+      if (slot !== undefined) {
+        if (n === 0) a = slot;
+        else if (n === 1) b = slot;
+        n++;
+      }
+      if (onlyTarget) break;
     }
-    n++;
+    const outer = root.__rallyEvent;
+    root.__rallyEvent = event;
+    const flags = deliver(id, n > 2 ? kind | 0x80000000 : kind, a, b);
+    root.__rallyEvent = outer;
+    if (flags & 1) event.preventDefault();
+    if (flags & 2) event.stopPropagation();
+  };
+}
+export function rallyHeldEvent(root) {
+  return root.__rallyEvent;
+}
+export function rallyEventSlots(event, root) {
+  const slots = [];
+  for (let node = event.target; node != null && node !== root; node = node.parentNode) {
+    const slot = node.__rally;
+    if (slot !== undefined) slots.push(slot);
   }
-  return n;
-}")]
+  return new Uint32Array(slots);
+}"
+)]
 extern "C" {
-    /// Writes the listener slots from `event`'s target up to `root` (excluded) into `out`,
-    /// innermost first, `u32::MAX` for untagged nodes; returns how many there are (which may
-    /// exceed `out.len()`).
+    /// The JS listener for events of the type `kind` indexes, on `root`, for delegation `id`:
+    /// calls the wasm export `__rallyEvent` ([`deliver_event`]) of `exports` with
+    /// the event's slots.
+    #[wasm_bindgen(js_name = rallyListener)]
+    fn listener_for(
+        exports: &JsValue,
+        id: u32,
+        kind: u32,
+        root: &web_sys::Element,
+        only_target: bool,
+    ) -> JsValue;
+    /// The event the listener on `root` is handling.
+    #[wasm_bindgen(js_name = rallyHeldEvent)]
+    fn held_event(root: &web_sys::Element) -> Option<Event>;
+    /// The listener slots of the tagged nodes from `event`'s target up to `root` (excluded),
+    /// innermost first. For events that passed more than `SLOTS_PASSED` tagged nodes.
     #[wasm_bindgen(js_name = rallyEventSlots)]
-    fn event_slots(event: &Event, root: &Node, out: &mut [u32]) -> u32;
+    fn event_slots(event: &Event, root: &web_sys::Element) -> Vec<u32>;
 }
 
 #[wasm_bindgen(inline_js = "export function rallyWindow() {
@@ -613,19 +778,6 @@ extern "C" {
     /// `Backend::node_at`.
     #[wasm_bindgen(js_name = rallyNodeAt)]
     fn node_at(root: &Node, links: &[u32], k: u32) -> Option<Node>;
-}
-
-/// The listener slots of the event's target and its ancestors below the root, innermost first.
-fn slots_from_target(event: &Event, root: &Node) -> impl Iterator<Item = Option<u32>> {
-    let mut raw = vec![0; 32];
-    let depth = event_slots(event, root, &mut raw) as usize;
-    if depth > raw.len() {
-        raw.resize(depth, 0);
-        event_slots(event, root, &mut raw);
-    }
-    raw.truncate(depth);
-    raw.into_iter()
-        .map(|slot| (slot != u32::MAX).then_some(slot))
 }
 
 // `EventData`'s readers of a browser event.

@@ -606,7 +606,7 @@ impl Backend for MemoryDom {
         self.nodes[*element].slot = slot;
     }
 
-    fn listen(&mut self, event: &str) {
+    fn listen(&mut self, event: &Str) {
         self.listening.push(event.to_string());
     }
 

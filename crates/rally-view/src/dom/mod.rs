@@ -109,8 +109,9 @@ pub trait Backend {
     }
     /// Tags an element with the slot of its listeners, or clears the tag.
     fn set_listener_slot(&mut self, element: &Self::Node, slot: Option<u32>);
-    /// Makes sure events of this type reach the renderer (delegation at the root).
-    fn listen(&mut self, event: &str);
+    /// Makes sure events of this type reach the renderer (delegation at the root). Called
+    /// once per type.
+    fn listen(&mut self, event: &Str);
 
     /// The node's first child (hydration walks the server's DOM).
     fn first_child(&self, node: &Self::Node) -> Option<Self::Node>;
