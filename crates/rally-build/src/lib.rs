@@ -4,6 +4,7 @@
 //! `cargo rally build` will own this; for now the demo, the browser tests and the benchmarks
 //! call it through the `rally-build` binary.
 
+pub mod closure_shims;
 pub mod glue;
 pub mod minify;
 pub mod panic_snip;
@@ -133,6 +134,16 @@ pub enum BuildError {
         /// The file it ran on.
         path: PathBuf,
         /// What it printed.
+        message: String,
+    },
+    /// wasm-bindgen's output could not be read to check its closures (`closure_shims`).
+    #[error(
+        "checking the closures of {path}: {message}. This is a bug in rally-build; `--no-wasm-opt` skips this step"
+    )]
+    CheckClosures {
+        /// The module.
+        path: PathBuf,
+        /// Why.
         message: String,
     },
     /// The function table of wasm-bindgen's output could not be pruned (`table_gc`).
@@ -296,6 +307,30 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
             false
         }
         Err(e) => return Err(e),
+    };
+    let wasm_opt_ran = if wasm_opt_ran {
+        let bound = build.out_dir.join(format!("{}_bg.wasm", build.out_name));
+        let trapping =
+            closure_shims::trapping_closure_shims(&read(&bound)?).map_err(|message| {
+                BuildError::CheckClosures {
+                    path: bound.clone(),
+                    message,
+                }
+            })?;
+        if trapping.is_empty() {
+            true
+        } else {
+            // A bundle whose closures all trap builds and loads, then fails at the first
+            // click: a bundle without wasm-opt beats it (docs/adr/0068).
+            progress(&format!(
+                "wasm-opt made closure entry points trap ({}); building without wasm-opt",
+                trapping.join(", ")
+            ));
+            bindgen(build, &unoptimised)?;
+            false
+        }
+    } else {
+        false
     };
     let mut output = BuildOutput {
         js: build.out_dir.join(format!("{}.js", build.out_name)),
