@@ -294,42 +294,18 @@ pub fn build_wasm(build: &WasmBuild) -> Result<BuildOutput, BuildError> {
 
     progress("running wasm-bindgen");
     std::fs::create_dir_all(&build.out_dir).map_err(|e| io(&build.out_dir, e))?;
-    let wasm_opt_ran = match bindgen(build, &input) {
-        Ok(()) => wasm_opt_ran,
-        // wasm-bindgen interprets the module's descriptor functions, which a wasm-opt pass run
-        // before it can rewrite beyond recognition (it then fails, or panics): a bundle without
-        // wasm-opt beats no bundle.
-        Err(e) if wasm_opt_ran => {
-            progress(&format!(
-                "wasm-bindgen cannot read the wasm-opt output ({e}); building without wasm-opt"
-            ));
-            bindgen(build, &unoptimised)?;
-            false
-        }
-        Err(e) => return Err(e),
-    };
     let wasm_opt_ran = if wasm_opt_ran {
-        let bound = build.out_dir.join(format!("{}_bg.wasm", build.out_name));
-        let trapping =
-            closure_shims::trapping_closure_shims(&read(&bound)?).map_err(|message| {
-                BuildError::CheckClosures {
-                    path: bound.clone(),
-                    message,
-                }
-            })?;
-        if trapping.is_empty() {
-            true
-        } else {
-            // A bundle whose closures all trap builds and loads, then fails at the first
-            // click: a bundle without wasm-opt beats it (docs/adr/0068).
-            progress(&format!(
-                "wasm-opt made closure entry points trap ({}); building without wasm-opt",
-                trapping.join(", ")
-            ));
-            bindgen(build, &unoptimised)?;
-            false
+        match optimised_binding_fault(build, &input)? {
+            None => true,
+            // A bundle without wasm-opt beats no bundle, or one that traps.
+            Some(fault) => {
+                progress(&format!("{fault}; building without wasm-opt"));
+                bindgen(build, &unoptimised)?;
+                false
+            }
         }
     } else {
+        bindgen(build, &input)?;
         false
     };
     let mut output = BuildOutput {
@@ -526,6 +502,32 @@ fn rewrite_glue(output: &BuildOutput, module: &str, rewrite: Rewrite) -> Result<
         std::fs::write(&output.wasm, wasm).map_err(|e| io(&output.wasm, e))?;
     }
     Ok(())
+}
+
+/// wasm-bindgen on `input`, wasm-opt's output; what makes the bundle unusable, if anything.
+fn optimised_binding_fault(build: &WasmBuild, input: &Path) -> Result<Option<String>, BuildError> {
+    // wasm-bindgen interprets the module's descriptor functions, which a wasm-opt pass run
+    // before it can rewrite beyond recognition (it then fails, or panics).
+    if let Err(e) = bindgen(build, input) {
+        return Ok(Some(format!(
+            "wasm-bindgen cannot read the wasm-opt output ({e})"
+        )));
+    }
+    // A bundle whose closures only trap builds and loads, then fails at the first click
+    // (docs/adr/0068).
+    let bound = build.out_dir.join(format!("{}_bg.wasm", build.out_name));
+    let trapping = closure_shims::trapping_closure_shims(&read(&bound)?).map_err(|message| {
+        BuildError::CheckClosures {
+            path: bound.clone(),
+            message,
+        }
+    })?;
+    Ok((!trapping.is_empty()).then(|| {
+        format!(
+            "wasm-opt made closure entry points trap ({})",
+            trapping.join(", ")
+        )
+    }))
 }
 
 /// wasm-bindgen on `input` into the bundle's directory; its panics are errors too.
