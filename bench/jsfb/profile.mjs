@@ -7,6 +7,7 @@
 //   node profile.mjs [--op 04_select] [--impl rally:wasm-speed] [--runs 10] [--top 25]
 //                    [--interval 50]  (sampling interval, µs) [--throttle 1]  (CPU throttling rate)
 //                    [--callers malloc]  (also: the call chains under functions whose name has this)
+//                    [--inclusive]  (also: time under each function, its callees included)
 //
 // Wasm functions show with their Rust names when the bundle keeps its name section: build it
 // with `RALLY_WASM_NAMES=1` (optimised bundles drop it otherwise; wasm-opt drops it from
@@ -27,6 +28,7 @@ const TOP = Number(opt('top', '25'));
 const INTERVAL = Number(opt('interval', '50'));
 const THROTTLE = Number(opt('throttle', '1')); // CPU throttling rate during the measured click
 const CALLERS = opt('callers', null);
+const INCLUSIVE = args.includes('--inclusive'); // also time under each function (its callees included)
 
 async function main() {
   const [op] = selectOps(OP);
@@ -43,6 +45,7 @@ async function main() {
   await cdp.send('Profiler.setSamplingInterval', { interval: INTERVAL });
 
   const self = new Map(); // function -> ms
+  const under = new Map(); // function -> ms with its callees (counted once per sample)
   const callers = new Map(); // call chain above a `--callers` match -> ms
   const kinds = new Map(); // wasm / glue (the bundle's JS) / page / browser and harness -> ms
   let total = 0;
@@ -65,6 +68,16 @@ async function main() {
       const name = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
       const ms = (dt[i] || 0) / 1000;
       self.set(name, (self.get(name) || 0) + ms);
+      if (INCLUSIVE) {
+        const seen = new Set();
+        for (let p = node; p; p = parent.get(p.id)) {
+          const n = p.callFrame.functionName;
+          if (n && !seen.has(n)) {
+            seen.add(n);
+            under.set(n, (under.get(n) || 0) + ms);
+          }
+        }
+      }
       if (CALLERS && name.includes(CALLERS)) {
         const chain = [];
         for (let p = parent.get(node.id); p && chain.length < 5; p = parent.get(p.id)) {
@@ -91,6 +104,14 @@ async function main() {
     console.log(`called from (functions matching "${CALLERS}", self time):`);
     for (const [chain, ms] of [...callers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)) {
       console.log(`${(ms / RUNS).toFixed(3).padStart(9)} ms  ${chain}`);
+    }
+  }
+  if (INCLUSIVE) {
+    console.log('with callees (time under each function):');
+    const rows = [...under.entries()].filter(([n]) => n !== '(program)' && n !== '(root)')
+      .sort((a, b) => b[1] - a[1]).slice(0, TOP);
+    for (const [name, ms] of rows) {
+      console.log(`${(ms / RUNS).toFixed(3).padStart(9)} ms  ${name.slice(0, 110)}`);
     }
   }
   console.log('by function:');
