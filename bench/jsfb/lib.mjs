@@ -324,12 +324,13 @@ export function implementations(base, builds) {
   ];
 }
 
-/// Loads `impl` and runs `op`'s init (warmups) on it.
-export async function prepare({ page, p }, impl, op) {
+/// Loads `impl` and runs `op`'s init (warmups) on it, then a full GC as the official runner
+/// does (`gc: false` leaves it out, to see what it costs).
+export async function prepare({ page, p }, impl, op, { gc = true } = {}) {
   await page.goto(impl.url, { waitUntil: 'load' });
   await page.waitForSelector('#run', { timeout: 20000 });
   await op.init(p);
-  await page.evaluate(() => { if (window.gc) window.gc(); });
+  if (gc) await page.evaluate(() => { if (window.gc) window.gc(); });
 }
 
 /// Selects operations by id prefix (`--ops 01_,04_`), all when `list` is empty.

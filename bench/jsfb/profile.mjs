@@ -30,6 +30,9 @@ const THROTTLE = Number(opt('throttle', '1')); // CPU throttling rate during the
 const CALLERS = opt('callers', null);
 const INCLUSIVE = args.includes('--inclusive'); // also time under each function (its callees included)
 
+// A profile frame's function, anonymous ones (such as Rally's event listener) by place.
+const frameName = (f) => f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
+
 async function main() {
   const [op] = selectOps(OP);
   if (!op) throw new Error(`no operation ${OP}`);
@@ -65,14 +68,14 @@ async function main() {
       const node = byId.get(profile.samples[i]);
       const f = node.callFrame;
       if (f.functionName === '(idle)') continue;
-      const name = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
+      const name = frameName(f);
       const ms = (dt[i] || 0) / 1000;
       self.set(name, (self.get(name) || 0) + ms);
       if (INCLUSIVE) {
         const seen = new Set();
         for (let p = node; p; p = parent.get(p.id)) {
-          const n = p.callFrame.functionName;
-          if (n && !seen.has(n)) {
+          const n = frameName(p.callFrame);
+          if (!seen.has(n)) {
             seen.add(n);
             under.set(n, (under.get(n) || 0) + ms);
           }

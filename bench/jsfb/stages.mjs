@@ -138,13 +138,7 @@ async function main() {
   for (let run = 0; run < RUNS; run++) {
     for (const impl of impls) {
       const session = await openPage(browser);
-      if (NOGC) {
-        await session.page.goto(impl.url, { waitUntil: 'load' });
-        await session.page.waitForSelector('#run', { timeout: 20000 });
-        await op.init(session.p);
-      } else {
-        await prepare(session, impl, op);
-      }
+      await prepare(session, impl, op, { gc: !NOGC });
       results.get(impl.name).push(spans(await session.page.evaluate(timedClick, op.click)));
       await op.check(session.p);
       await session.page.context().close();
