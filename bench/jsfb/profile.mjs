@@ -10,8 +10,8 @@
 //                    [--inclusive]  (also: time under each function, its callees included)
 //
 // Wasm functions show with their Rust names when the bundle keeps its name section: build it
-// with `RALLY_WASM_NAMES=1` (optimised bundles drop it otherwise; wasm-opt drops it from
-// wasm-release whatever the setting). "(program)" is the browser's own
+// with `RALLY_WASM_NAMES=1` (optimised bundles drop it otherwise; rally-build passes `-g` to
+// wasm-opt then, so an optimised build keeps its names). "(program)" is the browser's own
 // work outside JS and wasm: DOM, style, layout.
 
 import { here, serve, launch, openPage, implementations, prepare, selectOps } from './lib.mjs';

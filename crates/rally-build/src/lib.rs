@@ -643,18 +643,28 @@ const WASM_OPT_PASSES: &[&str] = &[
     "-Oz",
 ];
 
-fn run_wasm_opt(tool: &Path, input: &Path, output: &Path) -> Result<(), BuildError> {
+/// `wasm-opt`'s arguments before the files: the passes, the features, and `-g` when the
+/// bundle keeps its function names (`wasm-opt` drops the name section otherwise).
+fn wasm_opt_args(keep_names: bool) -> impl Iterator<Item = &'static str> {
     // Old Binaryen does not read rustc's feature section reliably; name the features rustc uses.
+    let features = [
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+        "--enable-reference-types",
+        "--enable-multivalue",
+    ];
+    WASM_OPT_PASSES
+        .iter()
+        .copied()
+        .chain(features)
+        .chain(keep_names.then_some("-g"))
+}
+
+fn run_wasm_opt(tool: &Path, input: &Path, output: &Path) -> Result<(), BuildError> {
     let out = Command::new(tool)
-        .args(WASM_OPT_PASSES)
-        .args([
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-reference-types",
-            "--enable-multivalue",
-        ])
+        .args(wasm_opt_args(keep_names()))
         .arg(input)
         .arg("-o")
         .arg(output)
@@ -825,6 +835,16 @@ mod tests {
                 .as_str()
             )
         );
+    }
+
+    #[test]
+    fn wasm_opt_keeps_function_names_only_when_asked() {
+        let with: Vec<_> = wasm_opt_args(true).collect();
+        let without: Vec<_> = wasm_opt_args(false).collect();
+        assert!(with.contains(&"-g"), "{with:?}");
+        assert!(!without.contains(&"-g"), "{without:?}");
+        assert!(with.starts_with(WASM_OPT_PASSES), "{with:?}");
+        assert_eq!(with.len(), without.len() + 1);
     }
 
     #[test]
