@@ -12,13 +12,10 @@
 // synchronous render and DOM patch), without style or layout.
 
 import { writeFileSync } from 'node:fs';
-import { serve, launch, openPage, implementations, here, median } from './lib.mjs';
+import { serve, launch, openPage, implementations, here, median, option } from './lib.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(name, fallback, args);
 const BUILDS = opt('builds', 'wasm-release').split(',').filter(Boolean);
 const CLICKS = Number(opt('clicks', '200'));
 const ROUNDS = Number(opt('rounds', '5'));

@@ -13,16 +13,13 @@
 //
 // Binaryen comes from $WASM_OPT's directory, or from scripts/binaryen (`npm ci` there).
 
-import { readFileSync, mkdirSync, copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
-import { here, serve, launch, openPage, implementations, prepare, selectOps } from './lib.mjs';
+import { here, serve, launch, openPage, implementations, prepare, selectOps, option, distCopy } from './lib.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(name, fallback, args);
 const BUILDS = opt('builds', 'names').split(',').filter(Boolean);
 const OP = opt('op', '04_');
 const LIST = args.includes('--list');
@@ -44,9 +41,7 @@ function binaryen(tool) {
 // The instrumented copy of `build`, and what each logging point is: its function, and whether
 // it is the function's entry (the first point in its body), a loop head or an exit.
 function instrument(build) {
-  const from = join(here, 'dist', build);
-  const to = join(here, 'dist', `${build}-entries`);
-  mkdirSync(to, { recursive: true });
+  const { from, to } = distCopy(build, 'entries');
   copyFileSync(join(from, 'jsfb_rally.js'), join(to, 'jsfb_rally.js'));
   const wasm = join(to, 'jsfb_rally_bg.wasm');
   execFileSync(binaryen('wasm-opt'), [...FEATURES, '--log-execution', '-g',

@@ -4,7 +4,7 @@
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, dirname, extname, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -331,6 +331,20 @@ export async function prepare({ page, p }, impl, op, { gc = true } = {}) {
   await page.waitForSelector('#run', { timeout: 20000 });
   await op.init(p);
   if (gc) await page.evaluate(() => { if (window.gc) window.gc(); });
+}
+
+/// The value after `--name` on the command line, or `fallback`.
+export function option(name, fallback, args = process.argv.slice(2)) {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+
+/// A fresh copy's folder, dist/<build>-<suffix>/, for a script to put a changed build in.
+export function distCopy(build, suffix) {
+  const from = join(here, 'dist', build);
+  const to = join(here, 'dist', `${build}-${suffix}`);
+  mkdirSync(to, { recursive: true });
+  return { from, to };
 }
 
 /// Selects operations by id prefix (`--ops 01_,04_`), all when `list` is empty.

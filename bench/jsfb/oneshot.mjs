@@ -17,13 +17,10 @@
 //
 // Each figure is `performance.now()` around `el.click()` alone, as in clicks.mjs.
 
-import { serve, launch, openPage, implementations, prepare, selectOps, here, median } from './lib.mjs';
+import { serve, launch, openPage, implementations, prepare, selectOps, here, median, option } from './lib.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(name, fallback, args);
 const BUILDS = opt('builds', 'wasm-release').split(',').filter(Boolean);
 const OP = opt('op', 'select');
 const CLICKS = Number(opt('clicks', '200'));

@@ -14,13 +14,10 @@
 // wasm-opt then, so an optimised build keeps its names). "(program)" is the browser's own
 // work outside JS and wasm: DOM, style, layout.
 
-import { here, serve, launch, openPage, implementations, prepare, selectOps } from './lib.mjs';
+import { here, serve, launch, openPage, implementations, prepare, selectOps, option } from './lib.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(name, fallback, args);
 const OP = opt('op', '04_select');
 const IMPL = opt('impl', 'rally:wasm-speed');
 const RUNS = Number(opt('runs', '10'));

@@ -20,15 +20,13 @@ import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import {
   here, CHROMIUM, WARMUP_COUNT, median, serve, launch, openPage, implementations, prepare, selectOps,
+  option,
 } from './lib.mjs';
 
 // ---- options -----------------------------------------------------------------------------------
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(name, fallback, args);
 const ITERATIONS = Number(opt('iterations', '10'));
 const THROTTLE = !args.includes('--no-throttle');
 const BUILDS = opt('builds', 'wasm-release,wasm-speed').split(',').filter(Boolean);

@@ -16,15 +16,12 @@
 //
 //   node stages.mjs [--builds wasm-release] [--op 04_] [--runs 60] [--nogc]
 
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { here, serve, launch, openPage, implementations, prepare, selectOps, median } from './lib.mjs';
+import { here, serve, launch, openPage, implementations, prepare, selectOps, median, option, distCopy } from './lib.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const opt = (name, fallback) => option(name, fallback, args);
 const BUILDS = opt('builds', 'wasm-release').split(',').filter(Boolean);
 const OP = opt('op', '04_');
 const RUNS = Number(opt('runs', '60'));
@@ -70,9 +67,7 @@ function __stagesImports(o) {
 
 // A copy of `build` whose glue records the stages; an error if the glue has another shape.
 function stagedCopy(build) {
-  const from = join(here, 'dist', build);
-  const to = join(here, 'dist', `${build}-stages`);
-  mkdirSync(to, { recursive: true });
+  const { from, to } = distCopy(build, 'stages');
   copyFileSync(join(from, 'jsfb_rally_bg.wasm'), join(to, 'jsfb_rally_bg.wasm'));
   let glue = readFileSync(join(from, 'jsfb_rally.js'), 'utf8');
   const patch = (re, f, what) => {
