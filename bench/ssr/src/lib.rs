@@ -13,9 +13,9 @@ pub fn rows_1k() -> Vec<Row> {
 /// The view being measured: `table > tbody` with 1,000 keyed `tr > td, td > a[on_click],
 /// td > a[on_click] > span, td`, the browser app's `row_view` called for each row (the app
 /// itself wraps rows in `lazy`, which only defers the same work to the renderer). `row_view`
-/// is a `view!` template: natively each row is its holes (the id, the label, the conditional
-/// class and two listeners) and the renderer writes the row's constant markup around them
-/// (ADR 0035).
+/// is a `view!` template: natively each row is its holes (the id, the label and two
+/// listeners) and the renderer writes the row's constant markup around them (ADR 0035). Its
+/// `<tr>` has no class hole since the app's list marks the selected row itself (ADR 0069).
 pub fn build(rows: &[Row]) -> Element<Msg> {
     html::table(
         [class("table table-hover table-striped test-data")],
@@ -23,7 +23,7 @@ pub fn build(rows: &[Row]) -> Element<Msg> {
             "tbody",
             [id("tbody")],
             rows.iter()
-                .map(|r| (Key::from(r.id), jsfb_rally::row_view(r, false))),
+                .map(|r| (Key::from(r.id), jsfb_rally::row_view(r))),
         )],
     )
 }

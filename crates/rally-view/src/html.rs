@@ -82,7 +82,7 @@ pub fn none<Msg>() -> Element<Msg> {
     Element::none()
 }
 
-pub use crate::lazy_list::{keyed_lazy, keyed_lazy_shared};
+pub use crate::lazy_list::{keyed_lazy, keyed_lazy_shared, keyed_lazy_shared_class};
 
 /// What a keyed list's messages must be: any type natively, and in the browser any type when
 /// the `lists` feature is on (rally's `lists`, rally-view's `lists`).
@@ -113,9 +113,10 @@ mod sealed {
     impl<T: ?Sized> SealedLazy for T {}
 }
 
-/// What a lazy keyed list's messages must be ([`keyed_lazy`], [`keyed_lazy_shared`]): any type
-/// natively, and in the browser any type when the `lazy-lists` feature is on (rally's
-/// `lazy-lists`, rally-view's `lazy-lists`; it turns `lists` on too).
+/// What a lazy keyed list's messages must be ([`keyed_lazy`], [`keyed_lazy_shared`],
+/// [`keyed_lazy_shared_class`]): any type natively, and in the browser any type when the
+/// `lazy-lists` feature is on (rally's `lazy-lists`, rally-view's `lazy-lists`; it turns
+/// `lists` on too).
 ///
 /// Lazy lists diff by row, keep their rows and re-render only the marked ones: code a bundle
 /// whose lists are all [`keyed`] does not need, ~2.7 KiB gzip (docs/adr/0064). Without the

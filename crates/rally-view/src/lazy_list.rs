@@ -141,6 +141,20 @@ trait Rows {
     /// How these rows differ from `old`'s, found by comparing rows rather than keys, for the
     /// few shapes that settles (see [`RowDiff`]); `None` for anything else.
     fn row_diff(&self, old: &dyn Rows) -> Option<RowDiff>;
+    /// The marked row's position and the class the list puts on its root, for a list that
+    /// shows the mark itself ([`keyed_lazy_shared_class`]).
+    fn class_mark(&self) -> Option<(usize, &Str)> {
+        None
+    }
+    /// Whether `old` marked the same key with the same class: the DOM's mark then stays.
+    fn same_class_mark(&self, _old: &dyn Rows) -> bool {
+        false
+    }
+    /// Where `old`'s marked row is among these rows: `Some(None)` when it is not, `None`
+    /// when that cannot be told (another kind of list).
+    fn position_of_mark(&self, _old: &dyn Rows) -> Option<Option<usize>> {
+        None
+    }
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -327,6 +341,19 @@ impl Rows for MappedRows {
         self.inner.row_diff(&*self.same_mapping(old)?.inner)
     }
 
+    fn class_mark(&self) -> Option<(usize, &Str)> {
+        self.inner.class_mark()
+    }
+
+    fn same_class_mark(&self, old: &dyn Rows) -> bool {
+        self.same_mapping(old)
+            .is_some_and(|o| self.inner.same_class_mark(&*o.inner))
+    }
+
+    fn position_of_mark(&self, old: &dyn Rows) -> Option<Option<usize>> {
+        self.inner.position_of_mark(&*self.same_mapping(old)?.inner)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -407,9 +434,61 @@ fn lazy_list_element<Msg: 'static>(
     )
 }
 
+/// How a shared list's rows show which one is marked: through the view, or by a class the
+/// list puts on the marked row's root itself.
+trait MarkedView<T, Msg>: 'static {
+    /// Row `row`, marked or not.
+    fn view(&self, row: &T, marked: bool) -> Element<Msg>;
+    /// The class the list puts on the marked row's root; `None` when the view shows the mark
+    /// (and a row whose mark changed must be built again).
+    fn class(&self) -> Option<&Str>;
+    /// Whether the view is known to be the same function as another render's: only a view
+    /// that carries no data is (a capturing closure's values could differ).
+    fn known_same(&self) -> bool;
+}
+
+/// `view(row, marked)`: [`keyed_lazy_shared`].
+struct ViewShowsMark<F>(F);
+
+impl<T, Msg, F> MarkedView<T, Msg> for ViewShowsMark<F>
+where
+    F: Fn(&T, bool) -> Element<Msg> + 'static,
+{
+    fn view(&self, row: &T, marked: bool) -> Element<Msg> {
+        (self.0)(row, marked)
+    }
+    fn class(&self) -> Option<&Str> {
+        None
+    }
+    fn known_same(&self) -> bool {
+        std::mem::size_of::<F>() == 0
+    }
+}
+
+/// `view(row)`, and `class` on the marked row's root: [`keyed_lazy_shared_class`].
+struct ClassShowsMark<F> {
+    view: F,
+    class: Str,
+}
+
+impl<T, Msg, F> MarkedView<T, Msg> for ClassShowsMark<F>
+where
+    F: Fn(&T) -> Element<Msg> + 'static,
+{
+    fn view(&self, row: &T, _marked: bool) -> Element<Msg> {
+        (self.view)(row)
+    }
+    fn class(&self) -> Option<&Str> {
+        Some(&self.class)
+    }
+    fn known_same(&self) -> bool {
+        std::mem::size_of::<F>() == 0
+    }
+}
+
 /// The rows of a [`keyed_lazy_shared`] list: the model's own vector, shared, and the key of
 /// the one row shown marked.
-struct SharedRows<T, K, KF, F, Msg> {
+struct SharedRows<T, K, KF, V, Msg> {
     rows: Arc<Vec<T>>,
     key: KF,
     /// Compared with each row's key as the key type itself: a scan for an integer id is a
@@ -419,19 +498,16 @@ struct SharedRows<T, K, KF, F, Msg> {
     keys: OnceCell<Keys>,
     /// Where the marked row is; found once.
     mark_at: OnceCell<Option<usize>>,
-    view: F,
+    view: V,
     msg: PhantomData<fn() -> Msg>,
 }
 
-impl<T, K, KF, F, Msg> SharedRows<T, K, KF, F, Msg>
+impl<T, K, KF, V, Msg> SharedRows<T, K, KF, V, Msg>
 where
     K: PartialEq + Into<Key>,
     KF: Fn(&T) -> K,
+    V: MarkedView<T, Msg>,
 {
-    fn same_view(&self) -> bool {
-        std::mem::size_of::<F>() == 0
-    }
-
     fn mark_at(&self) -> Option<usize> {
         *self.mark_at.get_or_init(|| {
             let mark = self.mark.as_ref()?;
@@ -442,14 +518,19 @@ where
     fn marked(&self, i: usize) -> bool {
         self.mark_at() == Some(i)
     }
+
+    /// Whether a row's mark is part of what its view shows.
+    fn view_shows_mark(&self) -> bool {
+        self.view.class().is_none()
+    }
 }
 
-impl<Msg: 'static, T, K, KF, F> Rows for SharedRows<T, K, KF, F, Msg>
+impl<Msg: 'static, T, K, KF, V> Rows for SharedRows<T, K, KF, V, Msg>
 where
     T: PartialEq + 'static,
     K: PartialEq + Into<Key> + 'static,
     KF: Fn(&T) -> K + 'static,
-    F: Fn(&T, bool) -> Element<Msg> + 'static,
+    V: MarkedView<T, Msg>,
 {
     fn len(&self) -> usize {
         self.rows.len()
@@ -461,21 +542,27 @@ where
     }
 
     fn build(&self, i: usize) -> AnyElement {
-        (self.view)(&self.rows[i], self.marked(i)).into_any()
+        self.view.view(&self.rows[i], self.marked(i)).into_any()
     }
 
     fn same_at(&self, i: usize, old: &dyn Rows, j: usize) -> bool {
-        counterpart::<Self>(old, self.same_view())
-            .is_some_and(|o| o.rows.get(j) == self.rows.get(i) && o.marked(j) == self.marked(i))
+        counterpart::<Self>(old, self.view.known_same()).is_some_and(|o| {
+            o.rows.get(j) == self.rows.get(i)
+                && (!self.view_shows_mark() || o.marked(j) == self.marked(i))
+        })
     }
 
     fn changed(&self, old: &dyn Rows, at: usize, old_at: usize, len: usize) -> Option<Vec<usize>> {
-        let old = counterpart::<Self>(old, self.same_view())?;
+        let old = counterpart::<Self>(old, self.view.known_same())?;
         let (new_rows, old_rows) = (
             self.rows.get(at..at + len)?,
             old.rows.get(old_at..old_at + len)?,
         );
-        let (mark, old_mark) = (self.mark_at(), old.mark_at());
+        let (mark, old_mark) = if self.view_shows_mark() {
+            (self.mark_at(), old.mark_at())
+        } else {
+            (None, None)
+        };
         let pairs = new_rows.iter().zip(old_rows).enumerate();
         Some(
             pairs
@@ -488,9 +575,13 @@ where
     }
 
     fn remarked(&self, old: &dyn Rows) -> Option<Vec<usize>> {
-        let old = counterpart::<Self>(old, self.same_view())?;
+        let old = counterpart::<Self>(old, self.view.known_same())?;
         if !Arc::ptr_eq(&self.rows, &old.rows) {
             return None;
+        }
+        if !self.view_shows_mark() {
+            // The list moves its class itself; no row shows anything else.
+            return Some(Vec::new());
         }
         Some(match (old.mark_at(), self.mark_at()) {
             (Some(a), Some(b)) if a == b => Vec::new(),
@@ -501,9 +592,13 @@ where
     }
 
     fn row_diff(&self, old: &dyn Rows) -> Option<RowDiff> {
-        let old = counterpart::<Self>(old, self.same_view())?;
+        let old = counterpart::<Self>(old, self.view.known_same())?;
         let (new_rows, old_rows) = (&self.rows[..], &old.rows[..]);
-        let (mark, old_mark) = (self.mark_at(), old.mark_at());
+        let (mark, old_mark) = if self.view_shows_mark() {
+            (self.mark_at(), old.mark_at())
+        } else {
+            (None, None)
+        };
         let same_key = |i: usize, j: usize| (self.key)(&new_rows[i]) == (old.key)(&old_rows[j]);
         // A key function that captures nothing gives equal rows equal keys; one that
         // captures may not, so its keys are compared too.
@@ -517,6 +612,27 @@ where
             },
             same_key,
         )
+    }
+
+    fn class_mark(&self) -> Option<(usize, &Str)> {
+        Some((self.mark_at()?, self.view.class()?))
+    }
+
+    fn same_class_mark(&self, old: &dyn Rows) -> bool {
+        old.as_any()
+            .downcast_ref::<Self>()
+            .is_some_and(|o| o.mark == self.mark && o.view.class() == self.view.class())
+    }
+
+    fn position_of_mark(&self, old: &dyn Rows) -> Option<Option<usize>> {
+        let old = old.as_any().downcast_ref::<Self>()?;
+        if Arc::ptr_eq(&self.rows, &old.rows) {
+            return Some(old.mark_at());
+        }
+        let Some(mark) = &old.mark else {
+            return Some(None);
+        };
+        Some(self.rows.iter().position(|row| (self.key)(row) == *mark))
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -536,7 +652,8 @@ where
 ///
 /// `key` gives each row's key; keys must be unique among the rows. `view` should be a plain
 /// function or a closure that captures nothing (a capturing one works, but rebuilds every row
-/// on every render).
+/// on every render). When the mark only adds a class to the row, [`keyed_lazy_shared_class`]
+/// moves it without building any row.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -573,6 +690,80 @@ where
     KF: Fn(&T) -> K + 'static,
     F: Fn(&T, bool) -> Element<Msg> + 'static,
 {
+    shared_list(tag.into(), attrs, rows, key, marked, ViewShowsMark(view))
+}
+
+/// A [`keyed_lazy_shared`] list whose marked row is shown by `class` on its root element,
+/// which the list adds and removes itself: `view(row)` for each row.
+///
+/// The view does not see the mark, so moving it builds, compares and patches no row: it
+/// takes the class off one element and puts it on another (`classList.toggle`), as
+/// hand-written JavaScript does. Selecting a row of a long table costs two class changes
+/// (ADR 0069). The server writes the class into the marked row's markup (joined to the
+/// root's own `class`, if any), and hydration expects it there.
+///
+/// The root is the element the view returns, or the `<rally-lazy>` wrapper of a view that does
+/// not return one element. The view should not put `class` on the root itself: the mark's
+/// token would be taken off both. A row that lost the mark keeps an empty `class` attribute
+/// if it had no other class, as `classList` leaves it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use rally_view::html::{keyed_lazy_shared_class, li, text};
+/// use rally_view::{Element, render};
+///
+/// struct Todo { id: u32, name: &'static str }
+/// # impl PartialEq for Todo { fn eq(&self, o: &Self) -> bool { self.id == o.id } }
+/// fn item(todo: &Todo) -> Element<()> {
+///     li([], [text(todo.name)])
+/// }
+/// let todos = Arc::new(vec![Todo { id: 1, name: "milk" }, Todo { id: 2, name: "bread" }]);
+/// let list = keyed_lazy_shared_class("ul", [], todos, |t: &Todo| t.id, Some(2), "selected", item);
+/// assert_eq!(
+///     render::to_html(&list),
+///     r#"<ul><li>milk</li><li class="selected">bread</li></ul>"#
+/// );
+/// ```
+///
+/// In a browser build this needs the `lazy-lists` feature (see [`LazyLists`](crate::html::LazyLists)).
+pub fn keyed_lazy_shared_class<Msg, T, K, KF, F>(
+    tag: impl Into<Str>,
+    attrs: impl IntoIterator<Item = Attribute<Msg>>,
+    rows: Arc<Vec<T>>,
+    key: KF,
+    marked: Option<K>,
+    class: impl Into<Str>,
+    view: F,
+) -> Element<Msg>
+where
+    Msg: crate::html::LazyLists + 'static,
+    T: PartialEq + 'static,
+    K: PartialEq + Into<Key> + 'static,
+    KF: Fn(&T) -> K + 'static,
+    F: Fn(&T) -> Element<Msg> + 'static,
+{
+    let view = ClassShowsMark {
+        view,
+        class: class.into(),
+    };
+    shared_list(tag.into(), attrs, rows, key, marked, view)
+}
+
+fn shared_list<Msg, T, K, KF, V>(
+    tag: Str,
+    attrs: impl IntoIterator<Item = Attribute<Msg>>,
+    rows: Arc<Vec<T>>,
+    key: KF,
+    marked: Option<K>,
+    view: V,
+) -> Element<Msg>
+where
+    Msg: 'static,
+    T: PartialEq + 'static,
+    K: PartialEq + Into<Key> + 'static,
+    KF: Fn(&T) -> K + 'static,
+    V: MarkedView<T, Msg>,
+{
     let rows = SharedRows {
         rows,
         key,
@@ -582,7 +773,7 @@ where
         view,
         msg: PhantomData,
     };
-    lazy_list_element(tag.into(), attrs, Box::new(rows))
+    lazy_list_element(tag, attrs, Box::new(rows))
 }
 
 impl LazyList {
@@ -624,6 +815,23 @@ impl LazyList {
     /// order. `None` unless both are [`keyed_lazy_shared`] lists of the same rows and view.
     pub(crate) fn remarked_since(&self, old: &LazyList) -> Option<Vec<usize>> {
         self.rows.remarked(&*old.rows)
+    }
+
+    /// The marked row's position and the class the list itself puts on its root
+    /// ([`keyed_lazy_shared_class`]).
+    pub(crate) fn class_mark(&self) -> Option<(usize, &Str)> {
+        self.rows.class_mark()
+    }
+
+    /// Whether `old` marked the same key with the same class.
+    pub(crate) fn same_class_mark(&self, old: &LazyList) -> bool {
+        self.rows.same_class_mark(&*old.rows)
+    }
+
+    /// Where `old`'s marked row is in this list: `Some(None)` when it is not, `None` when
+    /// that cannot be told.
+    pub(crate) fn position_of_mark(&self, old: &LazyList) -> Option<Option<usize>> {
+        self.rows.position_of_mark(&*old.rows)
     }
 
     /// How this list's rows differ from `old`'s, when comparing rows settles it.

@@ -144,14 +144,28 @@ impl Renderer<'_> {
     }
 
     fn node(&mut self, node: &Node) {
+        self.node_with_class(node, None);
+    }
+
+    /// An element, with `extra` joined to its `class` (a lazy list's mark).
+    fn node_with_class(&mut self, node: &Node, extra: Option<&Str>) {
         let tag: &str = &node.tag;
         self.html.ascii(b'<');
         self.html.str(tag);
         let mut textarea_value = None;
+        let mut extra = extra;
         for attr in &node.attrs {
-            if let Some(value) = self.attr_or_prop(tag, attr) {
+            if let (Some(class), Attr::Attr { name, value }) = (extra, attr)
+                && name == "class"
+            {
+                self.joined_class(value, class);
+                extra = None;
+            } else if let Some(value) = self.attr_or_prop(tag, attr) {
                 textarea_value = Some(value);
             }
+        }
+        if let Some(class) = extra {
+            self.attr("class", &AttrValue::Str(class.clone()));
         }
         self.html.ascii(b'>');
         // Void elements never have children; only a childless node needs the check.
@@ -168,13 +182,45 @@ impl Renderer<'_> {
                 Children::Text(t) => self.text(tag, t, true),
                 Children::Keyed(children) => self.children(tag, children.iter().map(|(_, c)| c)),
                 Children::LazyKeyed(list) => {
-                    self.children(tag, list.force_all().iter().flatten().map(|row| &**row))
+                    let rows = list.force_all();
+                    let rows = rows.iter().flatten().map(|row| &**row);
+                    match list.class_mark() {
+                        None => self.children(tag, rows),
+                        Some((at, class)) => {
+                            for (i, row) in rows.enumerate() {
+                                self.row(row, Some(class).filter(|_| i == at));
+                            }
+                        }
+                    }
                 }
             }
         }
         self.html.str("</");
         self.html.str(tag);
         self.html.ascii(b'>');
+    }
+
+    /// A lazy list's row (an element, see `lazy::one_node`), with the list's mark class.
+    fn row(&mut self, row: &AnyElement, mark: Option<&Str>) {
+        match (row, mark) {
+            (AnyElement::Lazy(l), Some(_)) => self.row(&l.force(), mark),
+            (AnyElement::Node(n), Some(_)) => self.node_with_class(n, mark),
+            (other, _) => self.element(other),
+        }
+    }
+
+    /// A `class` attribute of `value` (the root's own) and `mark` after it.
+    fn joined_class(&mut self, value: &AttrValue, mark: &Str) {
+        match value {
+            AttrValue::Str(own) if !own.is_empty() => {
+                self.html.str(" class=\"");
+                self.escape_str(own, true);
+                self.html.ascii(b' ');
+                self.escape_str(mark, true);
+                self.html.ascii(b'"');
+            }
+            _ => self.attr("class", &AttrValue::Str(mark.clone())),
+        }
     }
 
     /// One attribute of an element `tag`; a `textarea`'s value is returned, to be written

@@ -58,6 +58,15 @@ extern "C" {
     /// `removeAttribute` never throws.
     #[wasm_bindgen(method, js_name = removeAttribute)]
     fn remove_attribute(this: &FastNode, name: &str);
+    /// An element's `classList`.
+    #[wasm_bindgen(method, getter = classList)]
+    fn class_list(this: &FastNode) -> FastClassList;
+
+    /// A `DOMTokenList`, whose `toggle` throws only for an empty token or one with spaces,
+    /// which `html::keyed_lazy_shared_class` does not pass (ADR 0069).
+    type FastClassList;
+    #[wasm_bindgen(method)]
+    fn toggle(this: &FastClassList, token: &JsValue, force: bool) -> bool;
 
     /// Any event target: a node, the document, the window.
     type FastTarget;
@@ -399,6 +408,14 @@ impl Backend for WebBackend {
     fn remove_attribute(&mut self, element: &Node, name: &str) {
         // The renderer only removes attributes from elements.
         fast(element).remove_attribute(name);
+    }
+
+    fn toggle_class(&mut self, element: &Node, class: &Str, on: bool) {
+        let class = match class {
+            Str::Borrowed(c) => self.strings.get(c).clone(),
+            c => JsValue::from_str(c),
+        };
+        fast(element).class_list().toggle(&class, on);
     }
 
     fn set_property(&mut self, element: &Node, name: &str, value: &PropValue) {

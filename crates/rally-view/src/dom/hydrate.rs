@@ -36,7 +36,8 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let view = super::root_children(view.into_any());
         let mut report = HydrationReport::default();
         let mut path = Path::new();
-        let mounted = dom.hydrate_children(&root, "", &mut view.iter(), &mut path, &mut report);
+        let mounted =
+            dom.hydrate_children(&root, "", &mut view.iter(), None, &mut path, &mut report);
         dom.view = view;
         dom.mounted = mounted;
         (dom, report)
@@ -45,11 +46,14 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     /// Children arrive as a trait object: plain, keyed and lazy-list children are three
     /// iterator types, and one copy of this function in every bundle is enough for a pass
     /// that runs once per page.
+    ///
+    /// `mark`: a lazy list's marked row and the class the list puts on it.
     fn hydrate_children(
         &mut self,
         parent: &B::Node,
         parent_tag: &str,
         children: &mut dyn Iterator<Item = &AnyElement>,
+        mark: Option<(usize, &Str)>,
         path: &mut Path,
         report: &mut HydrationReport,
     ) -> Vec<Mounted<B::Node>> {
@@ -57,6 +61,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let mut mounted = Vec::new();
         for (index, child) in children.enumerate() {
             path.push((step(child), index));
+            let mark = mark.filter(|&(at, _)| at == index).map(|(_, class)| class);
             let m = match cursor.take() {
                 None => {
                     self.mismatch(
@@ -65,12 +70,15 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                         "node missing from the server HTML; creating it",
                     );
                     let m = self.create(parent_tag, child);
+                    if let Some(class) = mark {
+                        self.toggle_mark(&m.node, class, true);
+                    }
                     self.backend.insert_before(parent, &m.node, None);
                     m
                 }
                 Some(dom) => {
                     cursor = self.backend.next_sibling(&dom);
-                    self.hydrate_node(parent, parent_tag, dom, child, path, report)
+                    self.hydrate_node((parent, parent_tag), dom, child, mark, path, report)
                 }
             };
             path.pop();
@@ -86,17 +94,19 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         mounted
     }
 
+    /// Adopts `dom` for `child`, a child of `parent` (an element `parent_tag`).
     fn hydrate_node(
         &mut self,
-        parent: &B::Node,
-        parent_tag: &str,
+        (parent, parent_tag): (&B::Node, &str),
         dom: B::Node,
         child: &AnyElement,
+        mark: Option<&Str>,
         path: &mut Path,
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
         if let AnyElement::Lazy(l) = child {
-            return self.hydrate_node(parent, parent_tag, dom, &l.force(), path, report);
+            let parent = (parent, parent_tag);
+            return self.hydrate_node(parent, dom, &l.force(), mark, path, report);
         }
         match (child, self.backend.kind(&dom)) {
             (AnyElement::Text(expected), NodeKind::Text(actual)) => {
@@ -122,7 +132,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 Mounted::leaf(dom)
             }
             (AnyElement::Node(n), NodeKind::Element(tag)) if *tag == *n.tag => {
-                self.hydrate_element(dom, n, path, report)
+                self.hydrate_element(dom, n, mark, path, report)
             }
             (_, found) => {
                 let msg = if DETAILS {
@@ -138,6 +148,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 };
                 self.mismatch(report, path, &msg);
                 let fresh = self.create(parent_tag, child);
+                if let Some(class) = mark {
+                    self.toggle_mark(&fresh.node, class, true);
+                }
                 self.backend.replace_child(parent, &fresh.node, &dom);
                 fresh
             }
@@ -148,10 +161,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         dom: B::Node,
         n: &Node,
+        mark: Option<&Str>,
         path: &mut Path,
         report: &mut HydrationReport,
     ) -> Mounted<B::Node> {
-        self.hydrate_attributes(&dom, n, path, report);
+        self.hydrate_attributes(&dom, n, mark, path, report);
         let mut has_value_prop = false;
         for attr in &n.attrs {
             if let Attr::Prop { name, value } = attr {
@@ -170,11 +184,12 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             plain @ (Children::Plain(_) | Children::Text(_)) => {
                 let mut scratch = None;
                 let c = plain.as_plain(&mut scratch);
-                self.hydrate_children(&dom, &n.tag, &mut c.iter(), path, report)
+                self.hydrate_children(&dom, &n.tag, &mut c.iter(), None, path, report)
             }
             #[cfg(rally_lists)]
             Children::Keyed(c) => {
-                self.hydrate_children(&dom, &n.tag, &mut c.iter().map(|(_, c)| c), path, report)
+                let c = &mut c.iter().map(|(_, c)| c);
+                self.hydrate_children(&dom, &n.tag, c, None, path, report)
             }
             #[cfg(rally_lazy_lists)]
             Children::LazyKeyed(list) => {
@@ -183,6 +198,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                     &dom,
                     &n.tag,
                     &mut rows.iter().flatten().map(|row| &**row),
+                    list.class_mark(),
                     path,
                     report,
                 )
@@ -201,10 +217,11 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         &mut self,
         dom: &B::Node,
         n: &Node,
+        mark: Option<&Str>,
         path: &[(Str, usize)],
         report: &mut HydrationReport,
     ) {
-        let expected = expected_attributes(n);
+        let expected = expected_attributes(n, mark);
         let mut actual_count = None;
         for (name, value) in &expected {
             let actual = self.backend.get_attribute(dom, name);
@@ -261,8 +278,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     }
 }
 
-/// The attributes the HTML renderer writes for a node, as name/value pairs.
-fn expected_attributes(n: &Node) -> Vec<(&str, String)> {
+/// The attributes the HTML renderer writes for a node, as name/value pairs; with a lazy list's
+/// `mark` class joined to its `class`.
+fn expected_attributes<'n>(n: &'n Node, mark: Option<&Str>) -> Vec<(&'n str, String)> {
     let mut out = Vec::with_capacity(n.attrs.len());
     for attr in &n.attrs {
         match attr {
@@ -281,6 +299,16 @@ fn expected_attributes(n: &Node) -> Vec<(&str, String)> {
                 PropValue::Bool(false) => {}
             },
             _ => {}
+        }
+    }
+    if let Some(mark) = mark {
+        match out.iter_mut().find(|(name, _)| *name == "class") {
+            Some((_, own)) if !own.is_empty() => {
+                own.push(' ');
+                own.push_str(mark);
+            }
+            Some((_, own)) => *own = mark.to_string(),
+            None => out.push(("class", mark.to_string())),
         }
     }
     out

@@ -131,16 +131,15 @@ impl<'k, Msg: Clone + 'static, B: Backend> KeyedPair<'k, Msg, B> for Lazy<'k> {
     }
     fn create(&mut self, dom: &mut Dom<Msg, B>, parent_tag: &str, i: usize) -> Mounted<B::Node> {
         let row = self.new.build(i);
-        let mounted = dom.create_item(parent_tag, &row);
+        let mounted = dom.create_row(parent_tag, self.new, i, &row);
         self.new_rows[i] = Some(row);
         mounted
     }
 }
 
 impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
-    /// Diffs two renders of a lazy list. With the same keys in the same order — a selection,
-    /// an edit of some rows, most updates of a long list — the old built rows are taken over
-    /// whole and only the rows whose argument changed are built and patched.
+    /// Diffs two renders of a lazy list, then moves the class of a list that shows its mark
+    /// itself ([`keyed_lazy_shared_class`](crate::html::keyed_lazy_shared_class)).
     pub(super) fn patch_lazy_list(
         &mut self,
         parent: &B::Node,
@@ -149,24 +148,81 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         mounted: &mut Vec<Mounted<B::Node>>,
         new: &LazyList,
     ) {
+        let same_mark = new.same_class_mark(old);
+        // Where the row that had the mark will be, found before the diff moves it. When that
+        // cannot be told, the class comes off while the old rows are still in their places.
+        let mut unmark = None;
+        if let Some((j, class)) = old.class_mark().filter(|_| !same_mark) {
+            match new.position_of_mark(old) {
+                Some(at) => unmark = at.map(|i| (i, class)),
+                None if mounted.len() == old.len() => {
+                    self.toggle_mark(&mounted[j].node, class, false)
+                }
+                None => {}
+            }
+        }
+        let touched = self.patch_lazy_rows(parent, parent_tag, old, mounted, new);
+        if let Some((m, class)) = unmark.and_then(|(i, class)| Some((mounted.get(i)?, class))) {
+            self.toggle_mark(&m.node, class, false);
+        }
+        // A patched row may have had its `class` written over: the mark goes back on (no
+        // mutation where it is still there).
+        if let Some((i, class)) = new.class_mark().filter(|_| touched || !same_mark)
+            && let Some(m) = mounted.get(i)
+        {
+            self.toggle_mark(&m.node, class, true);
+        }
+    }
+
+    /// Creates row `i` of `new` from its built row, marked if it is the marked one.
+    pub(super) fn create_row(
+        &mut self,
+        parent_tag: &str,
+        new: &LazyList,
+        i: usize,
+        row: &AnyElement,
+    ) -> Mounted<B::Node> {
+        let m = self.create_item(parent_tag, row);
+        if let Some((_, class)) = new.class_mark().filter(|&(at, _)| at == i) {
+            self.toggle_mark(&m.node, class, true);
+        }
+        m
+    }
+
+    /// Diffs the rows of two renders of a lazy list; whether any row was built, moved, created
+    /// or removed. With the same keys in the same order — a selection, an edit of some rows,
+    /// most updates of a long list — the old built rows are taken over whole and only the
+    /// rows whose argument changed are built and patched.
+    fn patch_lazy_rows(
+        &mut self,
+        parent: &B::Node,
+        parent_tag: &str,
+        old: &LazyList,
+        mounted: &mut Vec<Mounted<B::Node>>,
+        new: &LazyList,
+    ) -> bool {
         if mounted.len() == old.len() {
             // The very same rows, of which only the mark moved, are not read at all.
             if let Some(changed) = new.remarked_since(old) {
+                if changed.is_empty() {
+                    new.keep_rows(old.take_rows());
+                    return false;
+                }
                 let changed = changed.into_iter().map(|i| (i, i));
                 self.patch_aligned(parent, parent_tag, (old, new), changed, None, mounted);
-                return;
+                return true;
             }
             // Then the rows are compared, without keys, for the usual shapes of an update.
             match new.row_diff_since(old) {
                 Some(RowDiff::Aligned { changed, swapped }) => {
                     let changed = changed.into_iter();
                     self.patch_aligned(parent, parent_tag, (old, new), changed, swapped, mounted);
-                    return;
+                    return true;
                 }
                 Some(RowDiff::Run { prefix, suffix }) if !new.is_empty() => {
                     let ends = (prefix, suffix);
                     self.patch_lazy_run(parent, parent_tag, (old, new), mounted, ends, false);
-                    return;
+                    return true;
                 }
                 _ => {}
             }
@@ -174,7 +230,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         if mounted.len() == new.len() && old.keys().same_as(new.keys()) {
             let changed = new.changed_since(old).into_iter().map(|i| (i, i));
             self.patch_aligned(parent, parent_tag, (old, new), changed, None, mounted);
-            return;
+            return true;
         }
         if mounted.len() == old.len() && !new.is_empty() {
             let prefix = old.keys().common_prefix(new.keys());
@@ -183,7 +239,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             if prefix + suffix == old.len().min(new.len()) {
                 let ends = (prefix, suffix);
                 self.patch_lazy_run(parent, parent_tag, (old, new), mounted, ends, true);
-                return;
+                return true;
             }
         }
         let mut new_rows = Vec::new();
@@ -200,6 +256,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         if pair.old_rows.iter().any(Option::is_some) {
             self.bin.put(Box::new(pair.old_rows));
         }
+        true
     }
 
     /// Diffs two renders of a lazy list whose keys differ by one run of rows inserted or
@@ -334,7 +391,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
     ) {
         for i in run {
             let row = new.build(i);
-            let m = self.create_item(parent_tag, &row);
+            let m = self.create_row(parent_tag, new, i, &row);
             self.backend.insert_before(parent, &m.node, anchor);
             mounted.push(m);
             rows.push(Some(row));

@@ -63,6 +63,29 @@ pub trait Backend {
     fn set_attribute(&mut self, element: &Self::Node, name: &Str, value: &Str);
     /// Removes an attribute.
     fn remove_attribute(&mut self, element: &Self::Node, name: &str);
+    /// Adds `class` to an element's class list (`on`) or takes it off, as
+    /// `classList.toggle(class, on)` does: the attribute is written only when the class's
+    /// presence changes, other classes keep their order, and taking off the last class leaves
+    /// `class=""`. This default reads and writes the attribute.
+    fn toggle_class(&mut self, element: &Self::Node, class: &Str, on: bool) {
+        let current = self.get_attribute(element, "class");
+        let mut tokens: Vec<&str> = Vec::new();
+        for token in current.as_deref().unwrap_or("").split_ascii_whitespace() {
+            if !tokens.contains(&token) {
+                tokens.push(token);
+            }
+        }
+        if tokens.contains(&class.as_ref()) == on {
+            return;
+        }
+        if on {
+            tokens.push(class);
+        } else {
+            tokens.retain(|t| *t != class.as_ref());
+        }
+        let value = Str::Owned(tokens.join(" "));
+        self.set_attribute(element, &Str::Borrowed("class"), &value);
+    }
     /// Sets a DOM property (`value`, `checked`, `selected`).
     fn set_property(&mut self, element: &Self::Node, name: &str, value: &PropValue);
     /// Reads a DOM property, to keep controlled inputs in sync with what the user typed.
@@ -463,8 +486,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 .force_all()
                 .iter()
                 .flatten()
-                .map(|child| {
-                    let m = self.create_item(&n.tag, child);
+                .enumerate()
+                .map(|(i, row)| {
+                    let m = self.create_row(&n.tag, list, i, row);
                     self.backend.insert_before(&node, &m.node, None);
                     m
                 })
@@ -479,6 +503,24 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
             Children::LazyKeyed(_) => no_lazy_lists(),
         };
         Mounted::new(node, slot, children)
+    }
+
+    /// Puts the class of a list's mark on a row's root, or takes it off: each of its
+    /// space-separated classes.
+    fn toggle_mark(&mut self, node: &B::Node, class: &Str, on: bool) {
+        match class {
+            Str::Borrowed(c) => {
+                for token in c.split_ascii_whitespace() {
+                    self.backend.toggle_class(node, &Str::Borrowed(token), on);
+                }
+            }
+            c => {
+                for token in c.split_ascii_whitespace() {
+                    self.backend
+                        .toggle_class(node, &Str::Owned(token.to_owned()), on);
+                }
+            }
+        }
     }
 
     /// Sets an attribute on a node that does not have it: a string, empty for `true`, and
