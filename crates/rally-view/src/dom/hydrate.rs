@@ -61,7 +61,9 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
         let mut mounted = Vec::new();
         for (index, child) in children.enumerate() {
             path.push((step(child), index));
-            let mark = mark.filter(|&(at, _)| at == index).map(|(_, class)| class);
+            let mark = listed(mark)
+                .filter(|&(at, _)| at == index)
+                .map(|(_, class)| class);
             let m = match cursor.take() {
                 None => {
                     self.mismatch(
@@ -148,7 +150,7 @@ impl<Msg: Clone + 'static, B: Backend> Dom<Msg, B> {
                 };
                 self.mismatch(report, path, &msg);
                 let fresh = self.create(parent_tag, child);
-                if let Some(class) = mark {
+                if let Some(class) = listed(mark) {
                     self.toggle_mark(&fresh.node, class, true);
                 }
                 self.backend.replace_child(parent, &fresh.node, &dom);
@@ -301,7 +303,7 @@ fn expected_attributes<'n>(n: &'n Node, mark: Option<&Str>) -> Vec<(&'n str, Str
             _ => {}
         }
     }
-    if let Some(mark) = mark {
+    if let Some(mark) = listed(mark) {
         match out.iter_mut().find(|(name, _)| *name == "class") {
             Some((_, own)) if !own.is_empty() => {
                 own.push(' ');
@@ -312,6 +314,12 @@ fn expected_attributes<'n>(n: &'n Node, mark: Option<&Str>) -> Vec<(&'n str, Str
         }
     }
     out
+}
+
+/// A lazy list's mark where lazy lists can exist; elsewhere `None`, so that a bundle without
+/// them carries none of the code that handles one.
+fn listed<T>(mark: Option<T>) -> Option<T> {
+    mark.filter(|_| cfg!(rally_lazy_lists))
 }
 
 fn step(child: &AnyElement) -> Str {
