@@ -47,6 +47,13 @@ export async function suite() {
       assertEq(n, 100, 'cases passed');
     });
 
+    test('a shared lazy list marks its row with classList and patches, keeps rows and hydrates like the parser (100 random edits)', async () => {
+      const n = await page.evaluate((seed) => {
+        try { return window.props.run_class_mark_properties(BigInt(seed), 100); } catch (e) { return String(e); }
+      }, SEED.toString());
+      assertEq(n, 100, 'cases passed');
+    });
+
     test('clicks on every element dispatch the listeners the view attaches (60 random cases)', async () => {
       const n = await page.evaluate((seed) => {
         try { return window.props.run_event_properties(BigInt(seed), 60, 40); } catch (e) { return String(e); }

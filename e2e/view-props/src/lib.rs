@@ -413,6 +413,155 @@ pub fn run_lazy_list_properties(seed: u64, cases: u32) -> Result<u32, JsValue> {
     Ok(cases)
 }
 
+// ---- a shared lazy list that marks its row with a class ----------------------------------------
+
+/// Rows whose view has a class of its own: the mark's class joins it.
+fn marked_rows(rows: &std::sync::Arc<Vec<Row>>, mark: Option<u64>) -> Element<TestMsg> {
+    html::keyed_lazy_shared_class(
+        "ul",
+        [attr::class("rows")],
+        std::sync::Arc::clone(rows),
+        |row: &Row| row.0,
+        mark,
+        "on",
+        lazy_row,
+    )
+}
+
+/// What `marked_rows` must render and diff like: the marked row's own class with `on` after it.
+fn keyed_marked_rows_of(rows: &[Row], mark: Option<u64>) -> Element<TestMsg> {
+    html::keyed(
+        "ul",
+        [attr::class("rows")],
+        rows.iter().map(|r| {
+            let row = li(
+                [
+                    attr::class(format!("v{}", r.1)),
+                    if Some(r.0) == mark {
+                        attr::class("on")
+                    } else {
+                        attr::none()
+                    },
+                    on_click(TestMsg::Click(r.0 as u32)),
+                ],
+                [
+                    text(format!("row {} v{}", r.0, r.1)),
+                    button([on_click(TestMsg::Remove(r.0 as u32))], [text("x")]),
+                ],
+            );
+            (Key::from(r.0), row)
+        }),
+    )
+}
+
+/// For `cases` random edits and moves of the mark of a `keyed_lazy_shared_class` list on the
+/// real DOM (`classList.toggle`): the patched list is what the parser builds from the plain
+/// keyed list's HTML, kept rows keep their nodes, the server's HTML hydrates without a
+/// mutation, and a move of the mark over the very same rows changes two class attributes.
+#[wasm_bindgen]
+pub fn run_class_mark_properties(seed: u64, cases: u32) -> Result<u32, JsValue> {
+    for case in 0..cases {
+        let s = mix(seed, u64::from(case));
+        let mut rng = Rng::new(s);
+        let mut next_id = 1000;
+        let old: Vec<Row> = (0..rng.below(30) as u64).map(|id| (id, 0)).collect();
+        let new = std::sync::Arc::new(edited(&mut rng, &old, &mut next_id));
+        let old = std::sync::Arc::new(old);
+        let mut mark = || rng.chance(80).then(|| rng.below(40) as u64);
+        let (old_mark, new_mark, moved_mark) = (mark(), mark(), mark());
+        let expected =
+            |rows: &[Row], mark| state(&parsed(&to_html(&keyed_marked_rows_of(rows, mark))));
+        // `classList` leaves `class=""` on an element whose last class it removed.
+        let seen = |root: &web_sys::Element| state(root).replace(" class=\"\"", "");
+
+        let root = container();
+        let mut dom = Dom::mount(
+            WebBackend::without_events(root.clone()),
+            root.clone().into(),
+            marked_rows(&old, old_mark),
+        );
+        let before: Vec<(u64, Node)> = old.iter().map(|r| r.0).zip(row_nodes(&root)).collect();
+        dom.update(marked_rows(&new, new_mark));
+        if seen(&root) != expected(&new, new_mark) {
+            let what =
+                format!("patching {old:?} marked {old_mark:?} into {new:?} marked {new_mark:?}");
+            return Err(fail(
+                case,
+                s,
+                &what,
+                &expected(&new, new_mark),
+                &seen(&root),
+            ));
+        }
+        for (row, node) in new.iter().zip(row_nodes(&root)) {
+            if let Some((_, was)) = before.iter().find(|(id, _)| *id == row.0)
+                && !was.is_same_node(Some(&node))
+            {
+                return Err(fail(
+                    case,
+                    s,
+                    "a kept row was recreated",
+                    &row.0.to_string(),
+                    "",
+                ));
+            }
+        }
+        let observer = Observer::new(&root);
+        dom.update(marked_rows(&new, moved_mark));
+        let mutations = observer.take();
+        let marked = |mark: Option<u64>| u32::from(new.iter().any(|r| Some(r.0) == mark));
+        let exact = if new_mark == moved_mark {
+            0
+        } else {
+            marked(new_mark) + marked(moved_mark)
+        };
+        if seen(&root) != expected(&new, moved_mark) || mutations != exact {
+            let what = format!(
+                "moving the mark from {new_mark:?} to {moved_mark:?} ({mutations} mutations, {exact} expected)"
+            );
+            return Err(fail(
+                case,
+                s,
+                &what,
+                &expected(&new, moved_mark),
+                &seen(&root),
+            ));
+        }
+
+        let host = parsed(&to_html(&marked_rows(&new, new_mark)));
+        let observer = Observer::new(&host);
+        let (mut hydrated, report) = Dom::hydrate(
+            WebBackend::without_events(host.clone()),
+            host.clone().into(),
+            marked_rows(&new, new_mark),
+        );
+        let mutations = observer.take();
+        if report.mismatches != 0 || mutations != 0 {
+            return Err(fail(
+                case,
+                s,
+                "hydrating the list's own HTML",
+                "0 mismatches, 0 mutations",
+                &format!("{} mismatches, {mutations} mutations", report.mismatches),
+            ));
+        }
+        hydrated.update(marked_rows(&old, old_mark));
+        if seen(&host) != expected(&old, old_mark) {
+            return Err(fail(
+                case,
+                s,
+                "patching the hydrated list back",
+                &expected(&old, old_mark),
+                &seen(&host),
+            ));
+        }
+        root.remove();
+        host.remove();
+    }
+    document().body().expect("body").set_inner_html("");
+    Ok(cases)
+}
+
 fn node_at(root: &Node, path: &[usize]) -> Option<Node> {
     let mut node = root.clone();
     for &i in path {
