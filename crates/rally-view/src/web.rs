@@ -58,15 +58,6 @@ extern "C" {
     /// `removeAttribute` never throws.
     #[wasm_bindgen(method, js_name = removeAttribute)]
     fn remove_attribute(this: &FastNode, name: &str);
-    /// An element's `classList`.
-    #[wasm_bindgen(method, getter = classList)]
-    fn class_list(this: &FastNode) -> FastClassList;
-
-    /// A `DOMTokenList`, whose `toggle` throws only for an empty token or one with spaces,
-    /// which `html::keyed_lazy_shared_class` does not pass (ADR 0069).
-    type FastClassList;
-    #[wasm_bindgen(method)]
-    fn toggle(this: &FastClassList, token: &JsValue, force: bool) -> bool;
 
     /// Any event target: a node, the document, the window.
     type FastTarget;
@@ -415,7 +406,7 @@ impl Backend for WebBackend {
             Str::Borrowed(c) => self.strings.get(c).clone(),
             c => JsValue::from_str(c),
         };
-        fast(element).class_list().toggle(&class, on);
+        class_list_toggle(element, &class, on);
     }
 
     fn set_property(&mut self, element: &Node, name: &str, value: &PropValue) {
@@ -685,6 +676,19 @@ extern "C" {
     /// innermost first. For events that passed more than `SLOTS_PASSED` tagged nodes.
     #[wasm_bindgen(js_name = rallyEventSlots)]
     fn event_slots(event: &Event, root: &web_sys::Element) -> Vec<u32>;
+}
+
+// `classList.toggle` in one call: through the `classList` getter it took two calls into JS,
+// and a handle for the token list in wasm's externref table. A module of its own, so that only
+// bundles that toggle a class (lazy lists' marks, ADR 0069) paste it into their glue.
+#[wasm_bindgen(inline_js = "export function rallyToggleClass(element, token, on) {
+  element.classList.toggle(token, on);
+}")]
+extern "C" {
+    /// `element.classList.toggle(token, on)`; it throws only for an empty token or one with
+    /// spaces, which `Dom::toggle_mark` does not pass.
+    #[wasm_bindgen(js_name = rallyToggleClass)]
+    fn class_list_toggle(element: &Node, token: &JsValue, on: bool);
 }
 
 #[wasm_bindgen(inline_js = "export function rallyWindow() {
