@@ -615,7 +615,8 @@ where
     }
 
     fn class_mark(&self) -> Option<(usize, &Str)> {
-        Some((self.mark_at()?, self.view.class()?))
+        let class = self.view.class()?;
+        Some((self.mark_at()?, class))
     }
 
     fn same_class_mark(&self, old: &dyn Rows) -> bool {
@@ -703,9 +704,10 @@ where
 /// root's own `class`, if any), and hydration expects it there.
 ///
 /// The root is the element the view returns, or the `<rally-lazy>` wrapper of a view that does
-/// not return one element. The view should not put `class` on the root itself: the mark's
-/// token would be taken off both. A row that lost the mark keeps an empty `class` attribute
-/// if it had no other class, as `classList` leaves it.
+/// not return one element. The view should not put the mark's class on the root itself: it
+/// would be taken off both. A row that lost the mark keeps an empty `class` attribute if it
+/// had no other class, as `classList` leaves it; a patch that changes the marked row's own
+/// `class` writes it, then puts the mark back on.
 ///
 /// ```
 /// use std::sync::Arc;
